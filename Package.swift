@@ -1,0 +1,63 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// stackd: a ZeroMQ daemon that stacks the live predictions of several trading models.
+///
+/// Module boundaries (small modules, C wrapped once):
+/// - `C*` system-library targets: one per native library, nothing else.
+/// - `StackdCore`: the pure pipeline (wire model, validation, assembly, features, combiners,
+///   metrics). No I/O, no wall clock: it consumes timestamped events and returns outputs.
+/// - `StackdLearning`: meta-learners, baselines, evaluation, selection, calibration (pure Swift).
+/// - `StackdXGBoost`: the gradient-boosted tree meta-learner through libxgboost's C API.
+/// - `StackdZMQ`: the ZeroMQ context/socket/message wrapper.
+/// - `StackdSystemd`: the sd_notify protocol.
+/// - `StackdDaemon`: the drivers (live, demo) and configuration that feed `StackdCore`.
+/// - `stackd`: the command-line executable.
+let package = Package(
+    name: "stackd",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "stackd", targets: ["stackd"]),
+        .library(name: "StackdCore", targets: ["StackdCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CXGBoost", pkgConfig: "xgboost", providers: [.apt(["libxgboost-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+
+        .target(name: "StackdCore"),
+        .target(name: "StackdLearning", dependencies: ["StackdCore"]),
+        .target(name: "StackdXGBoost", dependencies: ["CXGBoost"]),
+        .target(name: "StackdZMQ", dependencies: ["CZeroMQ"]),
+        .target(name: "StackdSystemd", dependencies: ["CSystemd"]),
+        .target(
+            name: "StackdDaemon",
+            dependencies: [
+                "StackdCore", "StackdZMQ", "StackdSystemd",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "stackd",
+            dependencies: [
+                "StackdDaemon", "StackdCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "StackdCoreTests", dependencies: ["StackdCore"]),
+        .testTarget(name: "StackdLearningTests", dependencies: ["StackdLearning", "StackdCore"]),
+        .testTarget(name: "StackdXGBoostTests", dependencies: ["StackdXGBoost"]),
+        .testTarget(name: "StackdZMQTests", dependencies: ["StackdZMQ"]),
+        .testTarget(name: "StackdSystemdTests", dependencies: ["StackdSystemd"]),
+        .testTarget(name: "StackdDaemonTests", dependencies: ["StackdDaemon", "StackdCore", "StackdZMQ"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,5 @@
+import XCTest
+
+final class StackdXGBoostPlaceholderTests: XCTestCase {
+    func testPlaceholder() { XCTAssertEqual(1 + 1, 2) }
+}
