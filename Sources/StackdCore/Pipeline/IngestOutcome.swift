@@ -1,0 +1,6 @@
+/// What became of one inbound message.
+public enum IngestOutcome: Equatable {
+    case prediction
+    case label(matched: Bool)
+    case rejected(WireRejection)
+}

@@ -1,0 +1,57 @@
+/// Everything the pipeline counts. Drivers export these as metrics and print them in summaries.
+public struct PipelineCounters: Sendable, Equatable {
+    public var predictionsAccepted = 0
+    public var labelsAccepted = 0
+    public var labelsMatched = 0
+    public var labelsUnmatched = 0
+    /// Indexed by `RejectReason.allCases` order.
+    public var rejected = Array(repeating: 0, count: RejectReason.allCases.count)
+    /// Indexed by `RowCompletion.rawValue`.
+    public var rowsEmitted = Array(repeating: 0, count: RowCompletion.allCases.count)
+    /// Rows abandoned with fewer than `min_models`, by completion.
+    public var rowsDropped = Array(repeating: 0, count: RowCompletion.allCases.count)
+    /// Per horizon index.
+    public var outputsPerHorizon: [Int]
+    /// Sequence numbers skipped by publishers (per-model sequence went up by more than one).
+    public var sequenceGaps = 0
+
+    public init(horizonCount: Int) {
+        outputsPerHorizon = Array(repeating: 0, count: horizonCount)
+    }
+
+    public func rejected(_ reason: RejectReason) -> Int {
+        rejected[RejectReason.allCases.firstIndex(of: reason)!]
+    }
+
+    public var totalRejected: Int { rejected.reduce(0, +) }
+    public var totalEmitted: Int { rowsEmitted.reduce(0, +) }
+
+    mutating func reject(_ reason: RejectReason) {
+        rejected[reason.ordinal] += 1
+    }
+}
+
+extension RejectReason {
+    /// Position in `allCases`, precomputed so counting a reject is an array increment.
+    var ordinal: Int {
+        switch self {
+        case .malformed: return 0
+        case .unsupportedVersion: return 1
+        case .unknownKind: return 2
+        case .wrongArity: return 3
+        case .nonFinite: return 4
+        case .negativeProbability: return 5
+        case .badSum: return 6
+        case .unknownModel: return 7
+        case .unknownSymbol: return 8
+        case .unknownHorizon: return 9
+        case .duplicate: return 10
+        case .late: return 11
+        case .oversize: return 12
+        case .framing: return 13
+        case .topicMismatch: return 14
+        case .badName: return 15
+        case .badLabel: return 16
+        }
+    }
+}

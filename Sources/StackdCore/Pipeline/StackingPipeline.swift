@@ -1,0 +1,251 @@
+/// The core of stackd: decode → validate → assemble → features → combine → emit, and the label
+/// join that scores what was emitted.
+///
+/// It performs no I/O and reads no clock: drivers pass each message with its driver time
+/// (receive time live, recorded or event time in replay) and call `advance(to:)` so deadlines
+/// fire. The live daemon and replay therefore run the very same code. Single-threaded by
+/// design: one ingest thread owns it; new models arrive through `install(_:forHorizonIndex:)`.
+public final class StackingPipeline {
+    public let configuration: PipelineConfiguration
+    public let layout: StackingFeatureLayout
+    public private(set) var counters: PipelineCounters
+    public private(set) var scoreboard: PrequentialScoreboard
+
+    private var modelTable: NameTable
+    private var symbolTable: NameTable
+    private let horizons: [Int]
+    private var assembler: RowAssembler
+    private var combiners: [any MetaCombiner]
+    private let averaging: AveragingCombiner
+    private var outputSequence: [UInt64]
+    private var lastSequence: [UInt64]
+    private let vector: UnsafeMutableBufferPointer<Double>
+    private let features: UnsafeMutableBufferPointer<Double>
+    private let ensembleOut: UnsafeMutableBufferPointer<Double>
+    private let averageOut: UnsafeMutableBufferPointer<Double>
+
+    public init(configuration: PipelineConfiguration) throws(ConfigurationError) {
+        let problems = configuration.problems()
+        guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
+        self.configuration = configuration
+        let m = configuration.models.count, k = configuration.classCount
+        layout = StackingFeatureLayout(models: configuration.models, classCount: k)
+        horizons = configuration.horizons
+        counters = PipelineCounters(horizonCount: horizons.count)
+        scoreboard = PrequentialScoreboard(modelCount: m, classCount: k, capacity: configuration.maxAwaitingLabels,
+                                           horizonCount: horizons.count)
+        modelTable = NameTable(capacity: m)
+        for name in configuration.models { modelTable.insert(name) }
+        symbolTable = NameTable(capacity: configuration.maxSymbols)
+        for s in configuration.symbols { symbolTable.insert(s) }
+        assembler = RowAssembler(modelCount: m, classCount: k, capacity: configuration.maxPendingRows,
+                                 deadline: configuration.deadlineNanoseconds, minModels: configuration.minModels,
+                                 maxSymbols: configuration.maxSymbols, horizonCount: horizons.count)
+        averaging = AveragingCombiner(modelCount: m, classCount: k)
+        combiners = Array(repeating: averaging, count: horizons.count)
+        outputSequence = Array(repeating: 0, count: horizons.count)
+        lastSequence = Array(repeating: 0, count: m)
+        vector = .allocate(capacity: WireFormat.maxClassCount)
+        features = .allocate(capacity: layout.count + 2)
+        ensembleOut = .allocate(capacity: k)
+        averageOut = .allocate(capacity: k)
+        features.initialize(repeating: 0)
+    }
+
+    deinit {
+        vector.deallocate()
+        features.deallocate()
+        ensembleOut.deallocate()
+        averageOut.deallocate()
+    }
+
+    /// Model names in feature order (alphabetical).
+    public var modelNames: [String] { modelTable.names }
+    /// Symbols seen or configured, by id.
+    public var symbolNames: [String] { symbolTable.names }
+    public var horizonList: [Int] { horizons }
+    public var pendingRows: Int { assembler.pendingCount }
+    public var nextDeadline: Int64? { assembler.nextDeadline }
+
+    /// The combiner in use for a horizon.
+    public func combiner(forHorizonIndex h: Int) -> any MetaCombiner { combiners[h] }
+
+    /// Swaps the combiner for one horizon. Called by the ingest thread between two events, so
+    /// every output is produced wholly by one model version.
+    public func install(_ combiner: any MetaCombiner, forHorizonIndex h: Int) { combiners[h] = combiner }
+
+    public func horizonIndex(of horizon: Int) -> Int? {
+        for i in 0..<horizons.count where horizons[i] == horizon { return i }
+        return nil
+    }
+
+    /// Ingests one `[topic][payload]` message received at driver time `receivedAt` (ns).
+    /// Pass `topic: nil` to skip the topic check (e.g. a replay source without topics).
+    @discardableResult
+    public func ingest<H: EnsembleOutputHandler>(
+        topic: UnsafeRawBufferPointer?, payload: UnsafeRawBufferPointer, receivedAt: Int64, handler: inout H
+    ) -> IngestOutcome {
+        do throws(WireRejection) {
+            return try process(topic: topic, payload: payload, receivedAt: receivedAt, handler: &handler)
+        } catch {
+            counters.reject(error.reason)
+            return .rejected(error)
+        }
+    }
+
+    /// Counts a message refused before it reached the pipeline (framing, oversize) so that
+    /// every refusal shows up in the same counters.
+    public func countRejection(_ reason: RejectReason) { counters.reject(reason) }
+
+    private func process<H: EnsembleOutputHandler>(
+        topic: UnsafeRawBufferPointer?, payload: UnsafeRawBufferPointer, receivedAt: Int64, handler: inout H
+    ) throws(WireRejection) -> IngestOutcome {
+        guard payload.count <= configuration.maxPayloadBytes else {
+            throw WireRejection(.oversize, "payload is larger than max_payload_bytes")
+        }
+        let message = try WireDecoder.decode(payload, probabilities: vector)
+        switch message {
+        case .prediction(let f):
+            if let topic, !Topic.matches(topic, prediction: f) {
+                throw WireRejection(.topicMismatch, "topic is not pred.<symbol>.<horizon>.<model> of the payload")
+            }
+            try validate(f)
+            guard let model = modelTable.id(of: f.model) else {
+                throw WireRejection(.unknownModel, "model is not a configured base model")
+            }
+            guard let h = horizonIndex(of: f.horizon) else {
+                throw WireRejection(.unknownHorizon, "horizon is not configured")
+            }
+            guard let symbol = symbolID(f.symbol) else {
+                throw WireRejection(.unknownSymbol, "symbol is not configured or the symbol table is full")
+            }
+            if f.sequence > lastSequence[model] &+ 1, lastSequence[model] != 0 { counters.sequenceGaps += 1 }
+            if f.sequence > lastSequence[model] { lastSequence[model] = f.sequence }
+            var sink = Emitter(pipeline: self, handler: handler)
+            let result = assembler.add(
+                key: RowKey(symbol: symbol, horizonIndex: h, eventTime: f.eventTime), model: model,
+                vector: UnsafeBufferPointer(vector), receivedAt: receivedAt, sink: &sink)
+            handler = sink.handler
+            switch result {
+            case .accepted:
+                counters.predictionsAccepted += 1
+                return .prediction
+            case .duplicate: throw WireRejection(.duplicate, "this model's vector for this row was already received")
+            case .late: throw WireRejection(.late, "row is older than the assembly watermark")
+            }
+        case .label(let f):
+            if let topic, !Topic.matches(topic, label: f) {
+                throw WireRejection(.topicMismatch, "topic is not label.<symbol>.<horizon> of the payload")
+            }
+            guard f.classIndex < configuration.classCount else {
+                throw WireRejection(.badLabel, "label class index is not below the class count")
+            }
+            guard f.forwardReturn.isFinite else { throw WireRejection(.nonFinite, "fwd_return is NaN or infinite") }
+            guard let h = horizonIndex(of: f.horizon) else {
+                throw WireRejection(.unknownHorizon, "horizon is not configured")
+            }
+            guard let symbol = symbolTable.id(of: f.symbol) else {
+                throw WireRejection(.unknownSymbol, "symbol has never been predicted")
+            }
+            counters.labelsAccepted += 1
+            let matched = scoreboard.score(key: RowKey(symbol: symbol, horizonIndex: h, eventTime: f.eventTime),
+                                           label: f.classIndex)
+            if matched { counters.labelsMatched += 1 } else { counters.labelsUnmatched += 1 }
+            return .label(matched: matched)
+        }
+    }
+
+    private func validate(_ f: PredictionFields) throws(WireRejection) {
+        guard f.classCount == configuration.classCount else {
+            throw WireRejection(.wrongArity, "number of probabilities differs from the class count")
+        }
+        var sum = 0.0
+        for c in 0..<f.classCount {
+            let p = vector[c]
+            guard p.isFinite else { throw WireRejection(.nonFinite, "a probability is NaN or infinite") }
+            guard p >= 0 else { throw WireRejection(.negativeProbability, "a probability is negative") }
+            sum += p
+        }
+        guard abs(sum - 1) <= configuration.sumTolerance else {
+            throw WireRejection(.badSum, "probabilities do not sum to 1 within sum_tolerance")
+        }
+    }
+
+    private func symbolID(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        if let id = symbolTable.id(of: bytes) { return id }
+        guard configuration.symbols.isEmpty else { return nil }
+        return symbolTable.insert(bytes)
+    }
+
+    /// Fires every deadline at or before driver time `now`.
+    public func advance<H: EnsembleOutputHandler>(to now: Int64, handler: inout H) {
+        var sink = Emitter(pipeline: self, handler: handler)
+        assembler.expire(now: now, sink: &sink)
+        handler = sink.handler
+    }
+
+    /// Emits every pending row (graceful stop).
+    public func drain<H: EnsembleOutputHandler>(handler: inout H) {
+        var sink = Emitter(pipeline: self, handler: handler)
+        assembler.drain(sink: &sink)
+        handler = sink.handler
+    }
+
+    /// Features, combination, scoring and emission of one assembled row.
+    fileprivate func emit<H: EnsembleOutputHandler>(
+        key: RowKey, probabilities: UnsafeBufferPointer<Double>, presentMask: UInt64, presentCount: Int,
+        completion: RowCompletion, lastArrival: Int64, handler: inout H
+    ) {
+        let m = configuration.models.count, k = configuration.classCount
+        let h = Int(key.horizonIndex)
+        StackingFeatures.compute(probabilities: probabilities, modelCount: m, classCount: k,
+                                 presentMask: presentMask, into: features)
+        let featureView = UnsafeBufferPointer(rebasing: features[0..<layout.count])
+        let combiner = combiners[h]
+        combiner.combine(basePredictions: probabilities, features: featureView, presentMask: presentMask, into: ensembleOut)
+        averaging.combine(basePredictions: probabilities, features: featureView, presentMask: presentMask, into: averageOut)
+        var predicted = 0
+        for c in 1..<k where ensembleOut[c] > ensembleOut[predicted] { predicted = c }
+        let sequence = outputSequence[h]
+        outputSequence[h] = sequence &+ 1
+        counters.rowsEmitted[Int(completion.rawValue)] += 1
+        counters.outputsPerHorizon[h] += 1
+        scoreboard.remember(key: key, base: probabilities, ensemble: UnsafeBufferPointer(ensembleOut),
+                            average: UnsafeBufferPointer(averageOut))
+        symbolTable.withName(Int(key.symbol)) { symbol in
+            handler.emit(EnsembleEmission(
+                symbol: symbol, symbolID: Int(key.symbol), horizon: horizons[h], horizonIndex: h,
+                eventTime: key.eventTime, sequence: sequence, probabilities: UnsafeBufferPointer(ensembleOut),
+                predictedClass: predicted, method: combiner.method, modelVersion: combiner.version,
+                presentMask: presentMask, presentCount: presentCount, modelCount: m, completion: completion,
+                lastArrival: lastArrival, basePredictions: probabilities, features: featureView))
+        }
+    }
+
+    fileprivate func dropped(completion: RowCompletion) {
+        counters.rowsDropped[Int(completion.rawValue)] += 1
+    }
+}
+
+/// Bridges the assembler's callbacks to the pipeline's emission, carrying the driver's handler.
+private struct Emitter<H: EnsembleOutputHandler>: AssembledRowSink {
+    unowned let pipeline: StackingPipeline
+    var handler: H
+
+    mutating func rowCompleted(key: RowKey, probabilities: UnsafeBufferPointer<Double>, presentMask: UInt64,
+                               presentCount: Int, completion: RowCompletion, lastArrival: Int64) {
+        pipeline.emit(key: key, probabilities: probabilities, presentMask: presentMask, presentCount: presentCount,
+                      completion: completion, lastArrival: lastArrival, handler: &handler)
+    }
+
+    mutating func rowDropped(key: RowKey, presentCount: Int, completion: RowCompletion) {
+        pipeline.dropped(completion: completion)
+    }
+}
+
+/// A configuration the pipeline cannot run with; `problems` says every reason.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public var problems: [String]
+    public init(problems: [String]) { self.problems = problems }
+    public var description: String { problems.joined(separator: "; ") }
+}

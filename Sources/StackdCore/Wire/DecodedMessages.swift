@@ -1,0 +1,51 @@
+/// A decoded prediction. Names borrow the payload's bytes: the value is valid only while the
+/// payload buffer is, which keeps decoding free of allocation on the hot path.
+public struct PredictionFields {
+    public var model: UnsafeRawBufferPointer
+    public var symbol: UnsafeRawBufferPointer
+    public var horizon: Int
+    public var eventTime: Int64
+    public var sequence: UInt64
+    /// Number of probabilities written to the caller's buffer.
+    public var classCount: Int
+
+    public init(model: UnsafeRawBufferPointer, symbol: UnsafeRawBufferPointer, horizon: Int,
+                eventTime: Int64, sequence: UInt64, classCount: Int) {
+        self.model = model
+        self.symbol = symbol
+        self.horizon = horizon
+        self.eventTime = eventTime
+        self.sequence = sequence
+        self.classCount = classCount
+    }
+}
+
+/// A decoded realized label for one (symbol, horizon, event time). Borrows like `PredictionFields`.
+public struct LabelFields {
+    public var symbol: UnsafeRawBufferPointer
+    public var horizon: Int
+    public var eventTime: Int64
+    public var sequence: UInt64
+    /// Class index in `0..<K` (for three classes: 0 short, 1 neutral, 2 long).
+    public var classIndex: Int
+    public var forwardReturn: Double
+    /// When the label became knowable (ns since the epoch); 0 when the sender does not say.
+    public var exitTime: Int64
+
+    public init(symbol: UnsafeRawBufferPointer, horizon: Int, eventTime: Int64, sequence: UInt64,
+                classIndex: Int, forwardReturn: Double, exitTime: Int64) {
+        self.symbol = symbol
+        self.horizon = horizon
+        self.eventTime = eventTime
+        self.sequence = sequence
+        self.classIndex = classIndex
+        self.forwardReturn = forwardReturn
+        self.exitTime = exitTime
+    }
+}
+
+/// One inbound message after decoding.
+public enum InboundMessage {
+    case prediction(PredictionFields)
+    case label(LabelFields)
+}

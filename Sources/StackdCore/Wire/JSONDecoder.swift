@@ -1,0 +1,120 @@
+/// Decodes the JSON encoding of `schemas/prediction.schema.json` and `schemas/label.schema.json`
+/// without allocating. Unknown fields are skipped so that senders may add fields in a later
+/// minor revision without breaking this daemon.
+public enum WireJSONDecoder {
+    public static func decode(
+        _ payload: UnsafeRawBufferPointer,
+        probabilities: UnsafeMutableBufferPointer<Double>
+    ) throws(WireRejection) -> InboundMessage {
+        var s = JSONScanner(payload)
+        try s.expect(UInt8(ascii: "{"))
+        var version: Int64 = -1
+        var kind: MessageKind? = nil
+        var model = UnsafeRawBufferPointer(start: nil, count: 0)
+        var symbol = UnsafeRawBufferPointer(start: nil, count: 0)
+        var horizon: Int64 = -1
+        var eventTime: Int64? = nil
+        var sequence: Int64 = 0
+        var classCount = -1
+        var classIndex: Int64 = -1
+        var forwardReturn = 0.0
+        var exitTime: Int64 = 0
+        if !s.consume(UInt8(ascii: "}")) {
+            repeat {
+                let key = try s.string()
+                try s.expect(UInt8(ascii: ":"))
+                if key.equals("v") {
+                    version = try s.int64()
+                } else if key.equals("type") {
+                    let t = try s.string()
+                    if t.equals("prediction") { kind = .prediction }
+                    else if t.equals("label") { kind = .label }
+                    else { throw WireRejection(.unknownKind, "JSON type is not \"prediction\" or \"label\"") }
+                } else if key.equals("model") {
+                    model = try s.string()
+                } else if key.equals("symbol") {
+                    symbol = try s.string()
+                } else if key.equals("horizon") {
+                    horizon = try s.int64()
+                } else if key.equals("ts") {
+                    eventTime = try s.int64()
+                } else if key.equals("seq") {
+                    sequence = try s.int64()
+                } else if key.equals("probs") {
+                    try s.expect(UInt8(ascii: "["))
+                    classCount = 0
+                    if !s.consume(UInt8(ascii: "]")) {
+                        repeat {
+                            guard classCount < WireFormat.maxClassCount else {
+                                throw WireRejection(.wrongArity, "more than 16 probabilities")
+                            }
+                            probabilities[classCount] = try s.double()
+                            classCount += 1
+                        } while s.consume(UInt8(ascii: ","))
+                        try s.expect(UInt8(ascii: "]"))
+                    }
+                } else if key.equals("class") {
+                    classIndex = try s.int64()
+                } else if key.equals("fwd_return") {
+                    forwardReturn = try s.double()
+                } else if key.equals("exit_ts") {
+                    exitTime = try s.int64()
+                } else {
+                    try s.skipValue()
+                }
+            } while s.consume(UInt8(ascii: ","))
+            try s.expect(UInt8(ascii: "}"))
+        }
+        guard s.atEnd() else { throw WireRejection(.malformed, "JSON has bytes after the object") }
+        guard version >= 0 else { throw WireRejection(.malformed, "JSON field \"v\" is missing") }
+        guard version == Int64(WireFormat.version) else {
+            throw WireRejection(.unsupportedVersion, "JSON schema version \"v\" is not 1")
+        }
+        guard let kind else { throw WireRejection(.malformed, "JSON field \"type\" is missing") }
+        guard let eventTime else { throw WireRejection(.malformed, "JSON field \"ts\" is missing") }
+        guard horizon >= 0, horizon <= Int64(UInt32.max) else {
+            throw WireRejection(.malformed, "JSON field \"horizon\" is missing or out of range")
+        }
+        guard sequence >= 0 else { throw WireRejection(.malformed, "JSON field \"seq\" is negative") }
+        guard isValidName(symbol) else {
+            throw WireRejection(.badName, "symbol is missing, empty, too long or has a forbidden byte")
+        }
+        switch kind {
+        case .prediction:
+            guard isValidName(model) else {
+                throw WireRejection(.badName, "model is missing, empty, too long or has a forbidden byte")
+            }
+            guard classCount >= 1 else { throw WireRejection(.wrongArity, "JSON field \"probs\" is missing or empty") }
+            return .prediction(PredictionFields(
+                model: model, symbol: symbol, horizon: Int(horizon), eventTime: eventTime,
+                sequence: UInt64(sequence), classCount: classCount))
+        case .label:
+            guard classIndex >= 0, classIndex < Int64(WireFormat.maxClassCount) else {
+                throw WireRejection(.badLabel, "JSON field \"class\" is missing or out of range")
+            }
+            return .label(LabelFields(
+                symbol: symbol, horizon: Int(horizon), eventTime: eventTime, sequence: UInt64(sequence),
+                classIndex: Int(classIndex), forwardReturn: forwardReturn, exitTime: exitTime))
+        default:
+            throw WireRejection(.unknownKind, "JSON type is not \"prediction\" or \"label\"")
+        }
+    }
+}
+
+/// Picks the decoder from the first byte: binary payloads start with "SK", JSON with `{`.
+public enum WireDecoder {
+    public static func decode(
+        _ payload: UnsafeRawBufferPointer,
+        probabilities: UnsafeMutableBufferPointer<Double>
+    ) throws(WireRejection) -> InboundMessage {
+        guard let first = payload.first else { throw WireRejection(.malformed, "empty payload") }
+        if first == WireFormat.magic0 {
+            return try BinaryDecoder.decode(payload, probabilities: probabilities)
+        }
+        // JSON may start with whitespace; anything else is neither encoding.
+        if first == UInt8(ascii: "{") || first == 0x20 || first == 0x0A || first == 0x09 || first == 0x0D {
+            return try WireJSONDecoder.decode(payload, probabilities: probabilities)
+        }
+        throw WireRejection(.malformed, "payload is neither binary (\"SK\") nor JSON (\"{\")")
+    }
+}
