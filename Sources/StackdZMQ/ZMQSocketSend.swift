@@ -20,9 +20,10 @@ extension ZMQSocket {
         if more { flags |= ZMQ_SNDMORE }
         if dontWait { flags |= ZMQ_DONTWAIT }
         if zmq_send(handle, bytes.baseAddress, bytes.count, flags) >= 0 { return true }
-        let error = ZMQError.last("send \(bytes.count) bytes on \(type) socket")
-        if error.code == EAGAIN { return false }
-        throw error
+        // Checked before building the error so back-pressure costs no string allocation.
+        let code = zmq_errno()
+        if code == EAGAIN { return false }
+        throw ZMQError(code: code, operation: "send \(bytes.count) bytes on \(type) socket")
     }
 
     /// Sends one frame from an array; see `send(_:more:dontWait:)` for the result.

@@ -3,8 +3,11 @@ import CZeroMQ
 /// The version of the libzmq actually loaded at run time, which may differ from the headers
 /// the package was compiled against; logging it at startup makes distribution mismatches visible.
 public struct ZMQVersion: Comparable, CustomStringConvertible, Sendable {
+    /// Incompatible API changes.
     public let major: Int
+    /// Compatible additions, e.g. draft sockets becoming stable.
     public let minor: Int
+    /// Fixes only.
     public let patch: Int
 
     public init(major: Int, minor: Int, patch: Int) {
