@@ -6,9 +6,10 @@ extension XGBoostClassifier {
     private static let predictConfig =
         #"{"type": 0, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": true}"#
     /// Same, for in-place prediction, which also needs to be told what "missing" is.
-    /// (XGBoost's JSON reader accepts `NaN`, as Python's `json.dumps` writes it.)
+    /// (XGBoost's JSON reader accepts `NaN`, as Python's `json.dumps` writes it; `cache_id` is
+    /// required by 1.7 and must be 0, as in Python's `inplace_predict`.)
     private static let inplacePredictConfig =
-        #"{"type": 0, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": true, "missing": NaN}"#
+        #"{"type": 0, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": true, "cache_id": 0, "missing": NaN}"#
 
     /// Class probabilities for every row of `matrix`.
     ///

@@ -1,4 +1,5 @@
 import CXGBoost
+import Foundation
 
 /// Everything that can go wrong in `StackdXGBoost`.
 ///
@@ -34,6 +35,8 @@ public enum XGBoostError: Error, Equatable, CustomStringConvertible {
 @inline(__always)
 func xgbCheck(_ code: Int32, _ call: @autoclosure () -> String) throws {
     guard code != 0 else { return }
-    let message = XGBGetLastError().map { String(cString: $0) } ?? "(no message)"
+    let raw = XGBGetLastError().map { String(cString: $0) } ?? "(no message)"
+    // libxgboost appends a native stack trace of its own frames; it says nothing to a caller.
+    let message = raw.components(separatedBy: "\nStack trace:").first ?? raw
     throw XGBoostError.library(call: call(), message: message)
 }
