@@ -32,7 +32,8 @@ extension XGBoostClassifier {
         }
     }
 
-    /// Loads a model saved by XGBoost (JSON or UBJ; the format is detected from the bytes) and
+    /// Loads a model saved by XGBoost (JSON or UBJ, detected from the bytes; the deprecated binary
+    /// format is refused) and
     /// refuses it unless it is a `multi:softprob` model with the expected shape.
     ///
     /// The expectations are mandatory because a model that silently reads a different feature
@@ -48,6 +49,12 @@ extension XGBoostClassifier {
     ) throws {
         guard !modelData.isEmpty else {
             throw XGBoostError.invalidInput("model buffer is empty")
+        }
+        // JSON and UBJ models both start with '{'. Anything else would be handed to XGBoost's
+        // deprecated binary reader, which trusts length fields in arbitrary bytes; refuse it here.
+        guard modelData[0] == UInt8(ascii: "{") else {
+            throw XGBoostError.invalidInput(
+                "model buffer is not an XGBoost JSON or UBJ model (first byte 0x\(String(modelData[0], radix: 16)))")
         }
         let handle = try Self.createBooster(cache: nil)
         do {

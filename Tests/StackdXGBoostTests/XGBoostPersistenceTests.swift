@@ -57,6 +57,8 @@ final class XGBoostPersistenceTests: XCTestCase {
             ("truncated JSON", Array(fixture.modelJSON.prefix(fixture.modelJSON.count / 2))),
             ("not a model", Array("{\"hello\": \"world\"}".utf8)),
             ("garbage", (0..<256).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }),
+            ("brace then garbage", [UInt8(ascii: "{")] + (0..<256).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }),
+            ("truncated UBJ", try Array(trainedModel(fixture, rounds: 2).modelData(format: .ubj).dropLast(40))),
             ("empty", []),
         ]
         for (name, bytes) in corruptions {
@@ -68,6 +70,20 @@ final class XGBoostPersistenceTests: XCTestCase {
                 XCTAssertFalse(description.isEmpty)
                 print("StackdXGBoost refused \(name): \(description.prefix(200))")
             }
+        }
+    }
+
+    /// A valid XGBoost model whose output is not a probability vector must not be accepted.
+    func testModelWithOtherObjectiveIsRefused() throws {
+        let fixture = try XGBoostFixture.load()
+        let text = String(decoding: fixture.modelJSON, as: UTF8.self)
+        XCTAssertTrue(text.contains("\"multi:softprob\""))
+        let softmax = Array(text.replacingOccurrences(of: "\"multi:softprob\"", with: "\"multi:softmax\"").utf8)
+        XCTAssertThrowsError(
+            try XGBoostClassifier(modelData: softmax, expectedFeatureCount: 12, expectedClassCount: 3)
+        ) { error in
+            guard case let .modelMismatch(message) = error as? XGBoostError else { return XCTFail("unexpected \(error)") }
+            XCTAssertTrue(message.contains("multi:softmax"), message)
         }
     }
 
