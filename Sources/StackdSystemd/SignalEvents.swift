@@ -19,7 +19,7 @@ import Musl
 /// thread), so nothing runs in signal-handler context and the flags are plain atomics. A signal
 /// still at its default action is set to `SIG_IGN` first, so one arriving before the source is
 /// registered is dropped instead of killing the process; `init` returns only once the sources are
-/// registered. Repeated SIGHUPs before the loop looks coalesce into one reload, which is what a
+/// registered (or after ``registrationTimeout``, if libdispatch cannot register them). Repeated SIGHUPs before the loop looks coalesce into one reload, which is what a
 /// reload wants.
 public final class SignalEvents: @unchecked Sendable {
     /// What a signal asks the daemon to do.
@@ -29,6 +29,9 @@ public final class SignalEvents: @unchecked Sendable {
         /// SIGTERM (`systemctl stop`) or SIGINT (Ctrl-C): drain and exit.
         case stop
     }
+
+    /// Upper bound on how long `init` waits for the sources to be registered.
+    public static let registrationTimeout: DispatchTimeInterval = .seconds(5)
 
     /// Called, on the chosen queue, after the flags are set.
     public typealias Handler = @Sendable (_ request: Request, _ signal: Int32) -> Void
@@ -43,7 +46,8 @@ public final class SignalEvents: @unchecked Sendable {
     /// Starts watching SIGHUP, SIGTERM and SIGINT.
     ///
     /// - Parameters:
-    ///   - queue: where `handler` runs; the flags are set before it is called.
+    ///   - queue: where `handler` runs; `nil` runs it on the internal serial signal queue, so it
+    ///     must return quickly. The flags are set before it is called.
     ///   - handler: optional callback for each signal, e.g. to log or to wake a blocked loop.
     public init(queue: DispatchQueue? = nil, handler: Handler? = nil) {
         // A private serial queue for the sources: waiting for registration below cannot deadlock
@@ -65,7 +69,7 @@ public final class SignalEvents: @unchecked Sendable {
             }
             source.resume()
         }
-        registered.wait()
+        _ = registered.wait(timeout: .now() + Self.registrationTimeout)
     }
 
     deinit { cancel() }
