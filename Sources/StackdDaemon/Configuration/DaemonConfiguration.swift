@@ -1,0 +1,41 @@
+import StackdCore
+
+/// The daemon's configuration: what `stackd run --config FILE` reads (format in
+/// `schemas/config.md`). Every field has a default except the base models and horizons.
+public struct DaemonConfiguration: Sendable, Equatable {
+    /// Where predictions and labels come from.
+    public struct Input: Sendable, Equatable {
+        /// Endpoints the subscriber connects to (publishers bind).
+        public var connect: [String] = []
+        /// Endpoints the subscriber binds (publishers connect).
+        public var bind: [String] = []
+        /// Topic prefixes to subscribe to.
+        public var topics: [String] = ["pred.", "label."]
+        /// ZeroMQ receive high-water mark, in messages.
+        public var receiveHighWaterMark: Int = 1_000_000
+    }
+
+    /// Where ensemble outputs go.
+    public struct Output: Sendable, Equatable {
+        /// Endpoints the publisher binds.
+        public var bind: [String] = []
+        /// Endpoints the publisher connects to.
+        public var connect: [String] = []
+        public var encoding: PayloadEncoding = .binary
+        /// ZeroMQ send high-water mark, in messages; a slow subscriber loses messages past it
+        /// instead of slowing ingest.
+        public var sendHighWaterMark: Int = 1_000_000
+    }
+
+    public var input = Input()
+    public var output = Output()
+    public var pipeline: PipelineConfiguration
+    /// One of trace, debug, info, notice, warning, error, critical.
+    public var logLevel: String = "info"
+    /// Most reject log lines per reason per second; the rest are summarised.
+    public var rejectLogPerSecond: Int = 5
+
+    public init(pipeline: PipelineConfiguration) {
+        self.pipeline = pipeline
+    }
+}

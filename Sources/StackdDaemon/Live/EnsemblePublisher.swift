@@ -1,0 +1,55 @@
+import Histogram
+import StackdCore
+import StackdSystemd
+import StackdZMQ
+
+/// Encodes each ensemble output into preallocated buffers and publishes it without waiting:
+/// a slow subscriber loses messages at its high-water mark instead of slowing ingest.
+///
+/// A class, not a struct, so that handing it to the pipeline copies a reference: a struct
+/// holding the latency histogram would copy its counts on every hand-over.
+final class EnsemblePublisher: EnsembleOutputHandler {
+    let socket: ZMQSocket
+    let encoding: PayloadEncoding
+    let modelNames: [String]
+    private let topic: UnsafeMutableRawBufferPointer
+    private let payload: UnsafeMutableRawBufferPointer
+    /// Emission latency: receive of the completing message → output handed to ZeroMQ, in ns.
+    private(set) var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+    private(set) var published = 0
+    private(set) var sendFailures = 0
+
+    init(socket: ZMQSocket, encoding: PayloadEncoding, modelNames: [String]) {
+        self.socket = socket
+        self.encoding = encoding
+        self.modelNames = modelNames
+        topic = .allocate(byteCount: 128, alignment: 8)
+        payload = .allocate(byteCount: 1024, alignment: 8)
+    }
+
+    deinit {
+        topic.deallocate()
+        payload.deallocate()
+    }
+
+    func emit(_ e: EnsembleEmission) {
+        let now = MonotonicClock.nanoseconds()
+        let latencyNs = now > UInt64(e.lastArrival) ? now - UInt64(e.lastArrival) : 0
+        let topicLength = Topic.writeEnsemble(symbol: e.symbol, horizon: e.horizon, into: topic)
+        let ok: Bool
+        switch encoding {
+        case .binary:
+            let n = WireEncoder.writeBinaryEnsemble(e, latencyNanoseconds: latencyNs, into: payload)
+            ok = (try? socket.send(topic: UnsafeRawBufferPointer(rebasing: topic[0..<topicLength]),
+                                   payload: UnsafeRawBufferPointer(rebasing: payload[0..<n]), dontWait: true)) ?? false
+        case .json:
+            var json = WireEncoder.jsonEnsemble(e, modelNames: modelNames, latencyNanoseconds: latencyNs)
+            ok = json.withUTF8 { bytes in
+                (try? socket.send(topic: UnsafeRawBufferPointer(rebasing: topic[0..<topicLength]),
+                                  payload: UnsafeRawBufferPointer(bytes), dontWait: true)) ?? false
+            }
+        }
+        if ok { published += 1 } else { sendFailures += 1 }
+        latency.record(latencyNs)
+    }
+}

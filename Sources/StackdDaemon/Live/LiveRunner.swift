@@ -1,0 +1,242 @@
+import Foundation
+import Logging
+import StackdCore
+import StackdSystemd
+import StackdZMQ
+
+/// The live driver: ZeroMQ in, the pure pipeline, ZeroMQ out, on one dedicated thread.
+///
+/// ZeroMQ calls block, so they run on their own thread rather than in Swift concurrency's
+/// cooperative pool. The thread polls with a timeout bounded by the next assembly deadline,
+/// so deadlines fire on time and stop requests are seen within 100 ms.
+public final class LiveRunner: @unchecked Sendable {
+    public let configuration: DaemonConfiguration
+    let logger: Logger
+    let pipeline: StackingPipeline
+    let context: ZMQContext
+    let input: ZMQSocket
+    let output: ZMQSocket
+    let publisher: EnsemblePublisher
+    let notifier: SystemdNotifier
+    private var rejectLog: RejectLog
+
+    private let lock = NSCondition()
+    private var snapshotValue: RunnerSnapshot
+    private var stopRequested = false
+    private var finished = false
+    private var thread: Thread?
+    /// Endpoints actually bound (with the port chosen for `tcp://…:*`).
+    public private(set) var inputEndpoints: [String] = []
+    public private(set) var outputEndpoints: [String] = []
+
+    /// Builds the pipeline and opens, binds and connects every socket, so that a wrong
+    /// endpoint fails here, before the daemon reports itself ready.
+    public init(configuration: DaemonConfiguration, logger: Logger, notifier: SystemdNotifier = SystemdNotifier()) throws {
+        self.configuration = configuration
+        self.logger = logger
+        self.notifier = notifier
+        pipeline = try StackingPipeline(configuration: configuration.pipeline)
+        context = try ZMQContext()
+        input = try ZMQSocket(context: context, type: .sub)
+        output = try ZMQSocket(context: context, type: .xpub)
+        publisher = EnsemblePublisher(socket: output, encoding: configuration.output.encoding, modelNames: pipeline.modelNames)
+        rejectLog = RejectLog(logger: logger, perSecond: configuration.rejectLogPerSecond)
+        snapshotValue = RunnerSnapshot(horizonCount: configuration.pipeline.horizons.count)
+        do {
+            try input.setOption(.receiveHighWaterMark, Int32(configuration.input.receiveHighWaterMark))
+            try input.setOption(.lingerMilliseconds, 0)
+            for prefix in configuration.input.topics { try input.subscribe(prefix: prefix) }
+            for e in configuration.input.bind { try input.bind(e); inputEndpoints.append(try input.lastEndpoint) }
+            for e in configuration.input.connect { try input.connect(e); inputEndpoints.append(e) }
+            try output.setOption(.sendHighWaterMark, Int32(configuration.output.sendHighWaterMark))
+            try output.setOption(.lingerMilliseconds, 1000)
+            try output.setOption(.xpubVerbose, true)
+            for e in configuration.output.bind { try output.bind(e); outputEndpoints.append(try output.lastEndpoint) }
+            for e in configuration.output.connect { try output.connect(e); outputEndpoints.append(e) }
+        } catch {
+            input.close()
+            output.close()
+            context.terminate()
+            throw error
+        }
+    }
+
+    /// Starts the ingest thread.
+    public func start() {
+        lock.lock()
+        snapshotValue.running = true
+        lock.unlock()
+        let t = Thread { [self] in self.ingestLoop() }
+        t.name = "stackd-ingest"
+        thread = t
+        t.start()
+        logger.info("stackd is running", metadata: [
+            "input": "\(inputEndpoints.joined(separator: ","))", "output": "\(outputEndpoints.joined(separator: ","))",
+            "models": "\(pipeline.modelNames.joined(separator: ","))",
+            "horizons": "\(pipeline.horizonList.map(String.init).joined(separator: ","))",
+        ])
+    }
+
+    /// Asks the ingest loop to stop: it stops reading, emits pending rows by the drain policy,
+    /// closes its sockets and finishes.
+    public func requestStop() {
+        lock.lock()
+        stopRequested = true
+        lock.unlock()
+    }
+
+    /// Waits until the ingest loop has finished; false on timeout.
+    @discardableResult
+    public func waitUntilFinished(timeout: TimeInterval = .infinity) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: min(timeout, 1e9))
+        lock.lock()
+        defer { lock.unlock() }
+        while !finished {
+            if !lock.wait(until: deadline) { return finished }
+        }
+        return true
+    }
+
+    /// The latest snapshot (refreshed by the ingest thread every 100 ms and at the end).
+    public func snapshot() -> RunnerSnapshot {
+        lock.lock()
+        defer { lock.unlock() }
+        return snapshotValue
+    }
+
+    /// Waits until the snapshot satisfies `condition`; false on timeout. For tests and the
+    /// demo, which must wait for readiness rather than sleep.
+    public func wait(timeout: TimeInterval, until condition: (RunnerSnapshot) -> Bool) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        lock.lock()
+        defer { lock.unlock() }
+        while !condition(snapshotValue) {
+            if !lock.wait(until: deadline) { return condition(snapshotValue) }
+        }
+        return true
+    }
+
+    private var isStopRequested: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stopRequested
+    }
+
+    private func ingestLoop() {
+        let topic = ZMQMessage(), payload = ZMQMessage(), extra = ZMQMessage(), subscription = ZMQMessage()
+        var items = [ZMQPollItem(socket: input), ZMQPollItem(socket: output)]
+        var handler = publisher
+        var received = 0
+        var subscriptions = 0
+        var lastSnapshot: UInt64 = 0
+        var watchdog = notifier.makeWatchdogPacer()
+        var lastStatus: UInt64 = 0
+        loop: while true {
+            if isStopRequested { break }
+            var timeout = 100
+            if let next = pipeline.nextDeadline {
+                let now = Int64(MonotonicClock.nanoseconds())
+                timeout = max(0, min(100, Int((next - now + 999_999) / 1_000_000)))
+            }
+            do {
+                try ZMQSocket.poll(&items, timeoutMilliseconds: timeout)
+            } catch let e as ZMQError where e.isInterrupted {
+                continue
+            } catch {
+                logger.error("poll failed; stopping", metadata: ["error": "\(error)"])
+                break
+            }
+            if items[0].isReadable {
+                // Drain a bounded batch so deadlines and the output socket are still served under load.
+                var batch = 0
+                while batch < 4096 {
+                    guard (try? input.receive(into: topic, dontWait: true)) == true else { break }
+                    batch += 1
+                    received += 1
+                    let now = MonotonicClock.nanoseconds()
+                    guard topic.hasMore, (try? input.receive(into: payload)) == true else {
+                        pipeline.countRejection(.framing)
+                        topic.withUnsafeBytes { t in
+                            rejectLog.record(WireRejection(.framing, "message is not two frames [topic][payload]"),
+                                             topic: t, payload: UnsafeRawBufferPointer(start: nil, count: 0), now: now)
+                        }
+                        continue
+                    }
+                    if payload.hasMore {
+                        repeat {
+                            guard (try? input.receive(into: extra)) == true else { break }
+                        } while extra.hasMore
+                        pipeline.countRejection(.framing)
+                        topic.withUnsafeBytes { t in
+                            rejectLog.record(WireRejection(.framing, "message has more than two frames"),
+                                             topic: t, payload: UnsafeRawBufferPointer(start: nil, count: 0), now: now)
+                        }
+                        continue
+                    }
+                    topic.withUnsafeBytes { t in
+                        payload.withUnsafeBytes { p in
+                            let outcome = pipeline.ingest(topic: t, payload: p, receivedAt: Int64(now), handler: &handler)
+                            if case .rejected(let r) = outcome { rejectLog.record(r, topic: t, payload: p, now: now) }
+                        }
+                    }
+                }
+            }
+            if items[1].isReadable {
+                while (try? output.receive(into: subscription, dontWait: true)) == true {
+                    subscription.withUnsafeBytes { s in
+                        if let first = s.first { subscriptions += first == 1 ? 1 : (first == 0 ? -1 : 0) }
+                    }
+                }
+            }
+            let now = MonotonicClock.nanoseconds()
+            pipeline.advance(to: Int64(now), handler: &handler)
+            if watchdog.shouldPing(atNanoseconds: now) { notifier.watchdog() }
+            if now &- lastSnapshot >= 100_000_000 {
+                lastSnapshot = now
+                publishSnapshot(received: received, subscriptions: subscriptions, running: true)
+            }
+            if notifier.isEnabled, now &- lastStatus >= 5_000_000_000 {
+                lastStatus = now
+                let c = pipeline.counters
+                notifier.status("in \(received) out \(publisher.published) rejected \(c.totalRejected) pending \(pipeline.pendingRows)")
+            }
+        }
+        pipeline.drain(handler: &handler)
+        publishSnapshot(received: received, subscriptions: subscriptions, running: false)
+        input.close()
+        output.close()
+        context.terminate()
+        let c = pipeline.counters
+        logger.info("stackd stopped", metadata: [
+            "received": "\(received)", "published": "\(publisher.published)", "rejected": "\(c.totalRejected)",
+        ])
+        lock.lock()
+        finished = true
+        lock.broadcast()
+        lock.unlock()
+    }
+
+    private func publishSnapshot(received: Int, subscriptions: Int, running: Bool) {
+        var s = RunnerSnapshot(horizonCount: pipeline.horizonList.count)
+        s.messagesReceived = received
+        s.counters = pipeline.counters
+        s.pendingRows = pipeline.pendingRows
+        s.awaitingLabels = pipeline.scoreboard.awaitingCount
+        s.published = publisher.published
+        s.sendFailures = publisher.sendFailures
+        s.latencyP50Nanoseconds = publisher.latency.valueAtPercentile(50)
+        s.latencyP99Nanoseconds = publisher.latency.valueAtPercentile(99)
+        s.latencyMaxNanoseconds = publisher.latency.max
+        s.outputSubscriptions = subscriptions
+        s.modelNames = pipeline.modelNames
+        s.horizons = pipeline.horizonList
+        s.ensembleScores = pipeline.scoreboard.ensemble
+        s.averageScores = pipeline.scoreboard.average
+        s.modelScores = pipeline.scoreboard.models
+        s.running = running
+        lock.lock()
+        snapshotValue = s
+        lock.broadcast()
+        lock.unlock()
+    }
+}

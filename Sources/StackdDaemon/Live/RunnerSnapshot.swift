@@ -1,0 +1,28 @@
+import StackdCore
+
+/// A consistent picture of a running daemon, taken by the ingest thread and read by others
+/// (the demo's summary, tests, later the metrics endpoint) without touching the pipeline.
+public struct RunnerSnapshot: Sendable {
+    public var messagesReceived = 0
+    public var counters: PipelineCounters
+    public var pendingRows = 0
+    public var awaitingLabels = 0
+    public var published = 0
+    public var sendFailures = 0
+    public var latencyP50Nanoseconds: UInt64 = 0
+    public var latencyP99Nanoseconds: UInt64 = 0
+    public var latencyMaxNanoseconds: UInt64 = 0
+    /// Subscriptions currently held by consumers of the output socket.
+    public var outputSubscriptions = 0
+    public var modelNames: [String] = []
+    public var horizons: [Int] = []
+    /// Per horizon: prequential scores of the ensemble, averaging and each base model.
+    public var ensembleScores: [ScoreAccumulator] = []
+    public var averageScores: [ScoreAccumulator] = []
+    public var modelScores: [[ScoreAccumulator]] = []
+    public var running = false
+
+    public init(horizonCount: Int) {
+        counters = PipelineCounters(horizonCount: horizonCount)
+    }
+}

@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import Logging
+import StackdCore
+import StackdDaemon
+import StackdSystemd
+
+@main
+struct Stackd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stackd",
+        abstract: "Stacks the live predictions of several trading models into one better prediction.",
+        discussion: "Base models publish class probabilities on ZeroMQ; stackd aligns them per (symbol, horizon, event time), computes stacking features and publishes an ensemble prediction per horizon.",
+        version: StackdVersion.string,
+        subcommands: [Run.self, Demo.self, CheckConfig.self]
+    )
+}
+
+enum StackdVersion {
+    static let string = "0.1.0"
+}
+
+/// Logs go to stderr, one event per line, which journald stores as one entry each.
+func bootstrapLogging(level: String) -> Logger {
+    let parsed = Logger.Level(rawValue: level) ?? .info
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = parsed
+        return handler
+    }
+    return Logger(label: "stackd")
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the daemon with a configuration file.")
+
+    @Option(name: .shortAndLong, help: "Path of the TOML configuration file.")
+    var config: String
+
+    func run() throws {
+        let configuration: DaemonConfiguration
+        do {
+            configuration = try ConfigurationLoader.load(path: config)
+        } catch let error as ConfigurationFileError {
+            FileHandle.standardError.write(Data("stackd: refusing to start: the configuration has errors:\n\(error.description)\n".utf8))
+            throw ExitCode(78)   // EX_CONFIG: systemd does not restart on a bad configuration in a loop
+        }
+        let logger = bootstrapLogging(level: configuration.logLevel)
+        let notifier = SystemdNotifier()
+        let signals = SignalEvents()
+        let runner = try LiveRunner(configuration: configuration, logger: logger, notifier: notifier)
+        runner.start()
+        notifier.ready()
+        notifier.status("running")
+        while !signals.stopRequested {
+            if signals.consumeReloadRequest() {
+                notifier.reloading()
+                logger.notice("reload requested: this version reloads nothing; restart to apply configuration changes")
+                notifier.ready()
+            }
+            if runner.waitUntilFinished(timeout: 0.1) { break }
+        }
+        notifier.stopping()
+        logger.info("stopping: draining pending rows", metadata: ["signal": "\(signals.stopSignal)"])
+        runner.requestStop()
+        runner.waitUntilFinished()
+    }
+}
+
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a self-contained demo: a publisher, the daemon and a consumer over real ZeroMQ sockets.")
+
+    @Option(help: "How long to publish, in seconds.")
+    var seconds: Double = 10
+
+    @Option(help: "Messages per second the demo publisher sends.")
+    var rate: Int = 50_000
+
+    @Option(help: "Send one bad message every N messages (0: none), to show rejects being counted.")
+    var badEvery: Int = 997
+
+    func run() throws {
+        // Rejects are counted in the summary; their per-message log lines are for `stackd run`.
+        let logger = bootstrapLogging(level: "error")
+        let demo = DemoRunner(seconds: seconds, rate: rate, badEvery: badEvery)
+        _ = try demo.run(logger: logger)
+    }
+}
+
+struct CheckConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config", abstract: "Validate a configuration file and report every error with its line.")
+
+    @Argument(help: "Path of the TOML configuration file.")
+    var path: String
+
+    func run() throws {
+        do {
+            let c = try ConfigurationLoader.load(path: path)
+            print("\(path): OK (\(c.pipeline.models.count) models, horizons \(c.pipeline.horizons.map(String.init).joined(separator: ",")))")
+        } catch let error as ConfigurationFileError {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            throw ExitCode(78)
+        }
+    }
+}
