@@ -19,6 +19,10 @@ let package = Package(
     products: [
         .executable(name: "stackd", targets: ["stackd"]),
         .library(name: "StackdCore", targets: ["StackdCore"]),
+        .library(name: "StackdZMQ", targets: ["StackdZMQ"]),
+        .library(name: "StackdDaemon", targets: ["StackdDaemon"]),
+        .library(name: "StackdLearning", targets: ["StackdLearning"]),
+        .library(name: "StackdXGBoost", targets: ["StackdXGBoost"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
