@@ -72,3 +72,28 @@ final class WireDecodingTests: XCTestCase {
         }
     }
 }
+
+final class WireEdgeCaseTests: XCTestCase {
+    func testTopicHorizonMustBeCanonicalDecimal() throws {
+        let p = try makePipeline(models: ["a"])
+        var h = RecordingHandler()
+        let b = WireEncoder.binaryPrediction(model: "a", symbol: "SPX", horizon: 5, eventTime: 1, sequence: 1, probabilities: [0.2, 0.3, 0.5])
+        guard case .rejected(let r) = p.feed(b, topic: "pred.SPX.05.a", into: &h) else { return XCTFail() }
+        XCTAssertEqual(r.reason, .topicMismatch)
+    }
+
+    func testNegativeInfinityIsNonFinite() throws {
+        let p = try makePipeline(models: ["a"])
+        var h = RecordingHandler()
+        guard case .rejected(let r) = p.feed(#"{"v":1,"type":"prediction","model":"a","symbol":"SPX","horizon":5,"ts":1,"probs":[-Infinity,0.5,0.5]}"#, into: &h) else { return XCTFail() }
+        XCTAssertEqual(r.reason, .nonFinite)
+    }
+
+    func testBinaryLabelWithAnotherClassCountIsRefused() throws {
+        let p = try makePipeline(models: ["a"])
+        var h = RecordingHandler()
+        let label = WireEncoder.binaryLabel(symbol: "SPX", horizon: 5, eventTime: 1, sequence: 1, classIndex: 1, classCount: 9, forwardReturn: 0, exitTime: 0)
+        guard case .rejected(let r) = p.feed(label, into: &h) else { return XCTFail() }
+        XCTAssertEqual(r.reason, .wrongArity)
+    }
+}

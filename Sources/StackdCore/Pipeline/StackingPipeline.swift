@@ -137,6 +137,9 @@ public final class StackingPipeline {
             if let topic, !Topic.matches(topic, label: f) {
                 throw WireRejection(.topicMismatch, "topic is not label.<symbol>.<horizon> of the payload")
             }
+            guard f.classCount == 0 || f.classCount == configuration.classCount else {
+                throw WireRejection(.wrongArity, "label class_count differs from the configured class count")
+            }
             guard f.classIndex < configuration.classCount else {
                 throw WireRejection(.badLabel, "label class index is not below the class count")
             }

@@ -60,7 +60,7 @@ public enum BinaryDecoder {
         guard isValidName(symbol) else {
             throw WireRejection(.badName, "symbol is empty, too long or has a forbidden byte")
         }
-        return LabelFields(
+        var label = LabelFields(
             symbol: symbol,
             horizon: Int(p.readLE(8, as: UInt32.self)),
             eventTime: p.readLE(16, as: Int64.self),
@@ -68,5 +68,7 @@ public enum BinaryDecoder {
             classIndex: Int(p[4]),
             forwardReturn: p.readDoubleLE(32),
             exitTime: p.readLE(40, as: Int64.self))
+        label.classCount = Int(p[5])
+        return label
     }
 }

@@ -31,6 +31,8 @@ public struct LabelFields {
     public var forwardReturn: Double
     /// When the label became knowable (ns since the epoch); 0 when the sender does not say.
     public var exitTime: Int64
+    /// The sender's class count K (binary labels carry it); 0 when the encoding does not.
+    public var classCount: Int = 0
 
     public init(symbol: UnsafeRawBufferPointer, horizon: Int, eventTime: Int64, sequence: UInt64,
                 classIndex: Int, forwardReturn: Double, exitTime: Int64) {

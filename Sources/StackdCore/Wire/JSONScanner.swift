@@ -72,9 +72,14 @@ struct JSONScanner {
                 break
             }
         }
+        if index == start + 1, bytes[start] == UInt8(ascii: "-"), index < bytes.count,
+           bytes[index] == UInt8(ascii: "I") || bytes[index] == UInt8(ascii: "N") {
+            throw WireRejection(.nonFinite, "JSON number is NaN or Infinity")
+        }
         guard index > start else {
             // NaN and Infinity are not JSON; name them precisely for the sender.
-            if index < bytes.count, bytes[index] == UInt8(ascii: "N") || bytes[index] == UInt8(ascii: "I") {
+            let at = index < bytes.count && bytes[index] == UInt8(ascii: "-") ? index + 1 : index
+            if at < bytes.count, bytes[at] == UInt8(ascii: "N") || bytes[at] == UInt8(ascii: "I") {
                 throw WireRejection(.nonFinite, "JSON number is NaN or Infinity")
             }
             throw WireRejection(.malformed, "JSON value is not a number")

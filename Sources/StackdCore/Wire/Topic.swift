@@ -66,6 +66,8 @@ public enum Topic {
     }
 
     static func consumeDecimal(_ value: Int, _ t: UnsafeRawBufferPointer, _ i: inout Int) -> Bool {
+        // Canonical decimal only: `005` is not `5`, so one row has exactly one topic.
+        if i + 1 < t.count, t[i] == UInt8(ascii: "0"), t[i + 1] >= UInt8(ascii: "0"), t[i + 1] <= UInt8(ascii: "9") { return false }
         var v = 0, digits = 0
         while i < t.count, t[i] >= UInt8(ascii: "0"), t[i] <= UInt8(ascii: "9"), digits < 12 {
             v = v * 10 + Int(t[i] - UInt8(ascii: "0"))
