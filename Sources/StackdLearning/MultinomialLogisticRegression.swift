@@ -14,13 +14,21 @@ import Darwin
 public struct MultinomialLogisticRegression: Sendable, Equatable, Codable {
     /// Fit settings.
     public struct Options: Sendable, Equatable, Codable {
-        /// Standardise features on the training rows before fitting (changes the penalty's units).
+        /// Standardise features on the training rows before fitting and penalise the weights in
+        /// standard units (a different objective from scikit-learn's raw-feature one).
         public var standardize: Bool
+        /// Solve in centred, scaled coordinates while keeping the penalty in raw units: the same
+        /// objective and minimiser, but far better conditioned for L-BFGS (an order of magnitude
+        /// fewer iterations on the mixed-scale stacking features). The gradient tolerance then
+        /// applies to the gradient in those coordinates.
+        public var precondition: Bool
         /// Optimiser settings (defaults: history 10, gtol 1e-8, 10 000 iterations).
         public var optimizer: LBFGS.Options
 
-        public init(standardize: Bool = false, optimizer: LBFGS.Options = LBFGS.Options()) {
+        public init(standardize: Bool = false, precondition: Bool = true,
+                    optimizer: LBFGS.Options = LBFGS.Options()) {
             self.standardize = standardize
+            self.precondition = precondition
             self.optimizer = optimizer
         }
     }
@@ -107,7 +115,10 @@ public struct MultinomialLogisticRegression: Sendable, Equatable, Codable {
         }
         let F = X.cols
         let std = options.standardize ? FeatureStandardization(fitting: X) : nil
-        let design = std.map { $0.transform(X) } ?? X
+        let coordinates = std ?? (options.precondition ? FeatureStandardization(fitting: X) : nil)
+        let design = coordinates.map { $0.transform(X) } ?? X
+        // Penalty factor per feature in the solver's coordinates: raw-unit weights are θ/σ.
+        let penaltyScale: [Double]? = (std == nil) ? coordinates.map { $0.scales.map { 1 / $0 } } : nil
 
         var theta = [Double](repeating: 0, count: classes * (F + 1))
         let logits = UnsafeMutablePointer<Double>.allocate(capacity: classes)
@@ -116,10 +127,14 @@ public struct MultinomialLogisticRegression: Sendable, Equatable, Codable {
         let objectiveValue: Double
         (result, objectiveValue) = design.storage.withUnsafeBufferPointer { xb in
             y.withUnsafeBufferPointer { yb in
-                var obj = SoftmaxCrossEntropy(x: xb.baseAddress!, y: yb.baseAddress!, rows: X.rows,
-                                              features: F, classes: classes, inverseC: 1 / C, logits: logits)
-                let r = LBFGS(options: options.optimizer).minimize(&obj, x: &theta)
-                return (r, r.value * Double(X.rows))
+                (penaltyScale ?? []).withUnsafeBufferPointer { ps in
+                    var obj = SoftmaxCrossEntropy(x: xb.baseAddress!, y: yb.baseAddress!, rows: X.rows,
+                                                  features: F, classes: classes, inverseC: 1 / C,
+                                                  penaltyScale: penaltyScale == nil ? nil : ps.baseAddress,
+                                                  logits: logits)
+                    let r = LBFGS(options: options.optimizer).minimize(&obj, x: &theta)
+                    return (r, r.value * Double(X.rows))
+                }
             }
         }
         // Unpack (K, F+1) and fold the standardisation back into raw units.
@@ -129,7 +144,7 @@ public struct MultinomialLogisticRegression: Sendable, Equatable, Codable {
             var bias = theta[k * (F + 1) + F]
             for j in 0..<F {
                 var wkj = theta[k * (F + 1) + j]
-                if let s = std {
+                if let s = coordinates {
                     wkj /= s.scales[j]
                     bias -= wkj * s.means[j]
                 }

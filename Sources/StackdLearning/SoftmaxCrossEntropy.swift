@@ -22,6 +22,10 @@ struct SoftmaxCrossEntropy: DifferentiableObjective {
     let classes: Int
     /// 1/C: strength of ½‖W‖² in the un-normalised objective.
     let inverseC: Double
+    /// Per-feature factor s_j in the penalty ½(1/C)Σ(θ_kj·s_j)²; nil means all 1. Solving in
+    /// standardised coordinates while penalising raw-unit weights uses s_j = 1/σ_j, which makes the
+    /// problem the same one in better-conditioned coordinates.
+    let penaltyScale: UnsafePointer<Double>?
     /// Per-class logit scratch, owned by the caller for the whole fit.
     let logits: UnsafeMutablePointer<Double>
 
@@ -83,8 +87,9 @@ struct SoftmaxCrossEntropy: DifferentiableObjective {
             let w = theta + k * stride
             var j = 0
             while j < F {
-                pen += w[j] * w[j]
-                if let gr = gradient { gr[k * stride + j] += inverseC * w[j] }
+                let s2 = penaltyScale.map { $0[j] * $0[j] } ?? 1
+                pen += s2 * w[j] * w[j]
+                if let gr = gradient { gr[k * stride + j] += inverseC * s2 * w[j] }
                 j += 1
             }
             k += 1
