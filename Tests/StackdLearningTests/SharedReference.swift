@@ -67,7 +67,7 @@ enum SharedReference {
 func assertMatchesReference(_ report: EvaluationReport, _ ref: [String: Double], _ label: String,
                             keys: [String] = ["f1_macro", "accuracy", "log_loss", "sharpe",
                                               "ece_short", "ece_neutral", "ece_long", "frac_short", "frac_long"],
-                            file: StaticString = #filePath, line: UInt = #line) {
+                            accuracy: Double = 5e-5, file: StaticString = #filePath, line: UInt = #line) {
     let mine: [String: Double] = [
         "f1_macro": report.f1Macro, "accuracy": report.accuracy, "log_loss": report.logLoss,
         "sharpe": report.sharpe, "ece_short": report.ece[0], "ece_neutral": report.ece[1],
@@ -75,6 +75,6 @@ func assertMatchesReference(_ report: EvaluationReport, _ ref: [String: Double],
     ]
     for k in keys {
         guard let r = ref[k], let m = mine[k] else { XCTFail("\(label): no \(k)", file: file, line: line); continue }
-        XCTAssertEqual(m, r, accuracy: 5e-5, "\(label) \(k)", file: file, line: line)
+        XCTAssertEqual(m, r, accuracy: accuracy, "\(label) \(k)", file: file, line: line)
     }
 }
