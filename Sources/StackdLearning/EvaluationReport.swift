@@ -3,13 +3,21 @@
 /// Backtest reports and the reference tables show the same row of numbers per method; computing
 /// them together guarantees they describe the same rows and the same predicted classes.
 public struct EvaluationReport: Sendable, Equatable, Codable {
+    /// Rows evaluated.
     public var rows: Int
+    /// Macro F1 over the three classes (absent classes count as 0).
     public var f1Macro: Double
+    /// Share of rows whose arg-max class is the true class.
     public var accuracy: Double
+    /// mean(−ln max(p_true, 1e-15)).
     public var logLoss: Double
+    /// Multiclass Brier score.
     public var brier: Double
+    /// Annualised Sharpe of trading the arg-max class (see `Metrics.sharpe`).
     public var sharpe: Double
+    /// Spearman correlation of P(long) − P(short) with the forward return.
     public var informationCoefficient: Double
+    /// Share of traded rows with positive P&L.
     public var winRate: Double
     /// ECE per class index (short, neutral, long).
     public var ece: [Double]

@@ -22,6 +22,7 @@ public struct LBFGS: Sendable {
         /// Curvature constant of the Wolfe conditions.
         public var c2: Double
 
+        /// Settings; every default matches scikit-learn's lbfgs call.
         public init(historySize: Int = 10, gradientTolerance: Double = 1e-8,
                     relativeDecreaseTolerance: Double = 64 * Double.ulpOfOne,
                     maxIterations: Int = 10_000, maxLineSearchEvaluations: Int = 50,
@@ -43,17 +44,24 @@ public struct LBFGS: Sendable {
 
     /// Outcome of a run; the minimiser itself is written back into the caller's `x`.
     public struct Result: Sendable, Equatable, Codable {
+        /// Objective value at the returned point.
         public var value: Double
+        /// Accepted steps taken.
         public var iterations: Int
+        /// Objective/gradient evaluations, line searches included.
         public var evaluations: Int
+        /// Largest gradient component at the returned point.
         public var gradientMaxAbs: Double
+        /// Why the run stopped.
         public var termination: Termination
         /// True when a tolerance (not a cap or a failure) ended the run.
         public var converged: Bool { termination == .gradientTolerance || termination == .relativeDecrease }
     }
 
+    /// Settings of this optimiser.
     public var options: Options
 
+    /// An optimiser with the given settings.
     public init(options: Options = Options()) { self.options = options }
 
     /// Minimises `objective` starting from `x`, overwriting `x` with the best point found.

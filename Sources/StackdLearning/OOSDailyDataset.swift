@@ -4,6 +4,7 @@ public struct OOSDailyParseError: Error, Equatable, Sendable, CustomStringConver
     public var file: String
     /// 1-based line number (line 1 is the header).
     public var line: Int
+    /// What was wrong.
     public var message: String
 
     public var description: String { "\(file):\(line): \(message)" }
@@ -14,6 +15,7 @@ public struct OOSDailyParseError: Error, Equatable, Sendable, CustomStringConver
 public struct OOSEvent: Sendable, Equatable {
     /// Prediction time, UTC nanoseconds since the epoch.
     public var timestamp: Int64
+    /// Instrument symbol.
     public var symbol: String
     /// `[p_short, p_neutral, p_long]` of each model, concatenated in `OOSDailyDataset.models` order.
     public var probabilities: [Double]
@@ -37,6 +39,7 @@ public struct OOSEvent: Sendable, Equatable {
 /// Events are joined on (timestamp, symbol) and sorted by it, the order the reference split and
 /// every chronological evaluation assume. Models are in alphabetical order, as in the reference.
 public struct OOSDailyDataset: Sendable, Equatable {
+    /// Prediction horizon in bars (the `H` of the file names).
     public var horizon: Int
     /// Base-model names, alphabetical.
     public var models: [String]
@@ -219,7 +222,10 @@ public struct OOSDailyDataset: Sendable, Equatable {
 
     /// Class indices (0, 1, 2) of the labels.
     public var classIndices: [Int] { events.map(\.classIndex) }
+    /// Forward returns in event order (computed on each access: hoist out of loops).
     public var forwardReturns: [Double] { events.map(\.forwardReturn) }
+    /// Event timestamps (UTC ns) in event order.
     public var timestamps: [Int64] { events.map(\.timestamp) }
+    /// Label-availability timestamps (UTC ns) in event order.
     public var exitTimestamps: [Int64] { events.map(\.exitTimestamp) }
 }
