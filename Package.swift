@@ -45,7 +45,7 @@ let package = Package(
         .target(
             name: "StackdDaemon",
             dependencies: [
-                "StackdCore", "StackdZMQ", "StackdSystemd",
+                "StackdCore", "StackdZMQ", "StackdSystemd", "StackdLearning",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),

@@ -80,10 +80,21 @@ struct Demo: ParsableCommand {
     @Option(help: "Send one bad message every N messages (0: none), to show rejects being counted.")
     var badEvery: Int = 997
 
+    @Option(help: "A folder in the oos-daily format to stream (default: ../shared/data/oos-daily when present, else the built-in generator).")
+    var data: String?
+
+    @Flag(help: "Use the built-in generator even when recorded data is present.")
+    var builtIn = false
+
     func run() throws {
         // Rejects are counted in the summary; their per-message log lines are for `stackd run`.
         let logger = bootstrapLogging(level: "error")
-        let demo = DemoRunner(seconds: seconds, rate: rate, badEvery: badEvery)
+        var demo = DemoRunner(seconds: seconds, rate: rate, badEvery: badEvery)
+        let folder = data ?? "../shared/data/oos-daily"
+        if !builtIn, data != nil || FileManager.default.fileExists(atPath: "\(folder)/preds_h5.csv") {
+            print("stackd demo: loading \(folder)...")
+            demo.source = .recorded(try OOSDailyStream.load(directory: folder), name: folder)
+        }
         _ = try demo.run(logger: logger)
     }
 }

@@ -7,6 +7,15 @@ import StackdZMQ
 /// `stackd demo`: a daemon, a publisher of base-model predictions and labels, and a consumer
 /// of ensemble outputs, all talking over real ZeroMQ sockets on loopback in one process.
 public struct DemoRunner {
+    /// Where the demo's messages come from.
+    public enum Source: Sendable {
+        /// The seeded generator: runs as long as asked.
+        case builtIn(DemoStream)
+        /// A recorded stream (an oos-daily folder): runs until the stream or the time ends.
+        case recorded(OOSDailyStream.Loaded, name: String)
+    }
+
+    public var source: Source = .builtIn(DemoStream())
     public var seconds: Double
     public var rate: Int
     public var badEvery: Int
@@ -24,6 +33,12 @@ public struct DemoRunner {
         // Ephemeral ports: the demo must run even where 5555/5556 are taken.
         config.input.bind = ["tcp://127.0.0.1:*"]
         config.output.bind = ["tcp://127.0.0.1:*"]
+        var description = "built-in seeded stream of 4 symbols x 4 horizons x 4 models"
+        if case .recorded(let loaded, let name) = source {
+            config.pipeline.models = loaded.models
+            config.pipeline.horizons = loaded.horizons
+            description = "\(name): \(loaded.events.count) recorded events, \(loaded.symbols.count) symbols x \(loaded.horizons.count) horizons x \(loaded.models.count) models, labels at their exit time"
+        }
         let runner = try LiveRunner(configuration: config, logger: logger)
         runner.start()
         defer {
@@ -63,10 +78,17 @@ public struct DemoRunner {
               runner.wait(timeout: 5, until: { $0.outputSubscriptions > 0 }) else {
             throw DemoError.notReady
         }
-        output("stackd demo: built-in stream of 4 symbols x 4 horizons x 4 models (seeded); \(rate) msg/s for \(Int(seconds)) s")
+        output("stackd demo: \(description); \(rate) msg/s for at most \(Int(seconds)) s")
         output("daemon input \(runner.inputEndpoints[0]), output \(runner.outputEndpoints[0]); Ctrl-C stops")
 
-        var stream = DemoStream()
+        var generator: DemoStream? = nil
+        var recorded: [StreamEvent] = []
+        switch source {
+        case .builtIn(let g): generator = g
+        case .recorded(let loaded, _): recorded = loaded.events
+        }
+        var position = 0
+        var sequences: [String: UInt64] = [:]
         let start = MonotonicClock.nanoseconds()
         let end = start + UInt64(seconds * 1e9)
         var sent = 0, step = 0, lastPrint = start
@@ -74,9 +96,22 @@ public struct DemoRunner {
         let signals = SignalEvents()
         defer { signals.cancel() }
         produce: while true {
-            for event in stream.events(step: step) {
+            let batch: ArraySlice<StreamEvent>
+            if generator != nil {
+                batch = ArraySlice(generator!.events(step: step))
+            } else {
+                guard position < recorded.count else { break produce }
+                batch = recorded[position ..< min(position + 1024, recorded.count)]
+                position += batch.count
+            }
+            for event in batch {
                 sent += 1
-                try send(event, sequence: UInt64(sent), on: publisher)
+                // One sequence per publisher (per model, and one for the label feed), as in schemas/wire.md.
+                let publisherName: String
+                if case .prediction(let model, _) = event.kind { publisherName = model } else { publisherName = "labels" }
+                let sequence = (sequences[publisherName] ?? 0) + 1
+                sequences[publisherName] = sequence
+                try send(event, sequence: sequence, on: publisher)
                 if badEvery > 0, sent % badEvery == 0 { try sendBad(sent, on: publisher) }
                 // Pace: stay on the rate line, checking the clock only every 64 messages.
                 if sent % 64 == 0 {
@@ -108,18 +143,18 @@ public struct DemoRunner {
         return final
     }
 
-    private func send(_ event: DemoStream.Event, sequence: UInt64, on socket: ZMQSocket) throws {
+    private func send(_ event: StreamEvent, sequence: UInt64, on socket: ZMQSocket) throws {
         switch event.kind {
         case .prediction(let model, let p):
             let topic = Topic.prediction(symbol: event.symbol, horizon: event.horizon, model: model)
             try socket.send(topic: topic, payload: WireEncoder.binaryPrediction(
                 model: model, symbol: event.symbol, horizon: event.horizon, eventTime: event.eventTime,
                 sequence: sequence, probabilities: p))
-        case .label(let c, let r):
+        case .label(let c, let r, let exit):
             let topic = Topic.label(symbol: event.symbol, horizon: event.horizon)
             try socket.send(topic: topic, payload: Array(WireEncoder.jsonLabel(
                 symbol: event.symbol, horizon: event.horizon, eventTime: event.eventTime, sequence: sequence,
-                classIndex: c, forwardReturn: r, exitTime: 0).utf8))
+                classIndex: c, forwardReturn: r, exitTime: exit).utf8))
         }
     }
 

@@ -11,13 +11,7 @@ import StackdCore
 /// through its own amount of noise (so the models differ in skill and agree only partly),
 /// and the label for step t is published h steps later, as a real label would be.
 public struct DemoStream: Sendable {
-    public struct Event: Sendable {
-        public enum Kind: Sendable { case prediction(model: String, probabilities: [Double]), label(classIndex: Int, forwardReturn: Double) }
-        public var symbol: String
-        public var horizon: Int
-        public var eventTime: Int64
-        public var kind: Kind
-    }
+    public typealias Event = StreamEvent
 
     public let symbols: [String]
     public let horizons: [Int]
@@ -62,7 +56,7 @@ public struct DemoStream: Sendable {
                     out.append(Event(symbol: symbol, horizon: h, eventTime: ts, kind: .prediction(model: model, probabilities: e.map { $0 / s })))
                 }
                 pendingLabels.append((t + h, Event(symbol: symbol, horizon: h, eventTime: ts,
-                                                   kind: .label(classIndex: truth, forwardReturn: ret))))
+                                                   kind: .label(classIndex: truth, forwardReturn: ret, exitTime: ts + Int64(h) * stepNanoseconds))))
             }
         }
         return out

@@ -33,17 +33,18 @@ rng = random.Random(7)
 models = ["lgbm", "logreg", "mlp", "xgb"]
 day = 86_400 * 10**9
 t0 = 1_735_689_600 * 10**9  # 2025-01-01T00:00:00Z
-seq = 0
+seqs = {}
 for i in range(args.rows):
     ts = t0 + i * day
     for model in models:
         w = [rng.random() + 0.1 for _ in range(3)]
         probs = [x / sum(w) for x in w]
-        seq += 1
-        pub.send_multipart(encode_prediction(model, "SPX", 5, ts, seq, probs, args.encoding))
+        seqs[model] = seqs.get(model, 0) + 1  # one sequence per publisher (here: per model)
+        pub.send_multipart(encode_prediction(model, "SPX", 5, ts, seqs[model], probs, args.encoding))
     if i >= 5:  # the label of row i-5 becomes known five bars later
-        seq += 1
-        pub.send_multipart(encode_label("SPX", 5, t0 + (i - 5) * day, seq, rng.randrange(3), 0.001, ts, args.encoding))
+        seqs["labels"] = seqs.get("labels", 0) + 1
+        pub.send_multipart(encode_label("SPX", 5, t0 + (i - 5) * day, seqs["labels"], rng.randrange(3), 0.001, ts,
+                                        args.encoding))
 print(f"published {args.rows} rows x {len(models)} models to {args.endpoint}")
 pub.close(linger=2000)
 ctx.term()

@@ -1,0 +1,20 @@
+/// One inbound event of a stream source (the demo generator, an oos-daily folder, later a
+/// journal): what a base model or the label feed would publish.
+public struct StreamEvent: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case prediction(model: String, probabilities: [Double])
+        case label(classIndex: Int, forwardReturn: Double, exitTime: Int64)
+    }
+
+    public var symbol: String
+    public var horizon: Int
+    public var eventTime: Int64
+    public var kind: Kind
+
+    public init(symbol: String, horizon: Int, eventTime: Int64, kind: Kind) {
+        self.symbol = symbol
+        self.horizon = horizon
+        self.eventTime = eventTime
+        self.kind = kind
+    }
+}
