@@ -22,9 +22,35 @@ public struct EnsembleEmission {
     public var features: UnsafeBufferPointer<Double>
 }
 
-/// Receives ensemble outputs from the pipeline (the live publisher, a replay writer, a test).
+/// A row whose label arrived: it joins the out-of-sample window, and drivers persist it.
+/// Buffers are borrowed for the duration of the call.
+public struct LabeledRow {
+    public var horizon: Int
+    public var horizonIndex: Int
+    public var symbol: UnsafeRawBufferPointer
+    public var eventTime: Int64
+    public var exitTime: Int64
+    public var label: Int
+    public var forwardReturn: Double
+    public var basePredictions: UnsafeBufferPointer<Double>
+    public var features: UnsafeBufferPointer<Double>
+    public var ensemble: UnsafeBufferPointer<Double>
+    public var modelVersion: UInt32
+}
+
+/// Receives what the pipeline produces: ensemble outputs, labelled rows, retrain requests.
+/// The live daemon publishes and persists them; replay writes and trains synchronously.
 public protocol EnsembleOutputHandler {
     mutating func emit(_ emission: EnsembleEmission)
+    /// A labelled row joined the window (persist it to survive restarts).
+    mutating func rowLabeled(_ row: LabeledRow)
+    /// The schedule asks for a retrain of one horizon.
+    mutating func trainingDue(_ request: TrainingRequest)
+}
+
+extension EnsembleOutputHandler {
+    public mutating func rowLabeled(_ row: LabeledRow) {}
+    public mutating func trainingDue(_ request: TrainingRequest) {}
 }
 
 /// An output handler that ignores everything, for callers that only want counters.

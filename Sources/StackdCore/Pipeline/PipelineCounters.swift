@@ -14,6 +14,12 @@ public struct PipelineCounters: Sendable, Equatable {
     public var outputsPerHorizon: [Int]
     /// Sequence numbers skipped by publishers (per-model sequence went up by more than one).
     public var sequenceGaps = 0
+    /// Retrains requested by the schedule or on demand.
+    public var retrainsTriggered = 0
+    /// New combiners installed at their apply time.
+    public var modelInstalls = 0
+    /// Combiners offered after their apply time had passed (live only; replay is never late).
+    public var lateModelInstalls = 0
 
     public init(horizonCount: Int) {
         outputsPerHorizon = Array(repeating: 0, count: horizonCount)

@@ -23,8 +23,17 @@ public final class StackingPipeline {
     private let features: UnsafeMutableBufferPointer<Double>
     private let ensembleOut: UnsafeMutableBufferPointer<Double>
     private let averageOut: UnsafeMutableBufferPointer<Double>
+    public let retrainPolicy: RetrainPolicy
+    private var windows: [OutOfSampleWindow]
+    private var labelsSinceRetrain: [Int]
+    private var lastTriggerEventTime: [Int64]
+    private var pending: [(combiner: any MetaCombiner, applyFrom: Int64)?]
+    private var lastEmittedEventTime: [Int64]
+    private var trainingSequence = 0
+    /// The newest prediction event time seen: the event clock retraining is scheduled by.
+    public private(set) var eventClock: Int64 = .min
 
-    public init(configuration: PipelineConfiguration) throws(ConfigurationError) {
+    public init(configuration: PipelineConfiguration, retrainPolicy: RetrainPolicy = .disabled) throws(ConfigurationError) {
         let problems = configuration.problems()
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         self.configuration = configuration
@@ -32,8 +41,16 @@ public final class StackingPipeline {
         layout = StackingFeatureLayout(models: configuration.models, classCount: k)
         horizons = configuration.horizons
         counters = PipelineCounters(horizonCount: horizons.count)
-        scoreboard = PrequentialScoreboard(modelCount: m, classCount: k, capacity: configuration.maxAwaitingLabels,
-                                           horizonCount: horizons.count)
+        scoreboard = PrequentialScoreboard(modelCount: m, classCount: k, featureCount: layout.count,
+                                           capacity: configuration.maxAwaitingLabels, horizonCount: horizons.count)
+        self.retrainPolicy = retrainPolicy
+        windows = Array(repeating: OutOfSampleWindow(modelCount: m, classCount: k, featureCount: layout.count,
+                                                     maxRows: retrainPolicy.windowRows, maxAgeNanoseconds: retrainPolicy.windowAge),
+                        count: configuration.horizons.count)
+        labelsSinceRetrain = Array(repeating: 0, count: configuration.horizons.count)
+        lastTriggerEventTime = Array(repeating: .min, count: configuration.horizons.count)
+        pending = Array(repeating: nil, count: configuration.horizons.count)
+        lastEmittedEventTime = Array(repeating: .min, count: configuration.horizons.count)
         modelTable = NameTable(capacity: m)
         for name in configuration.models { modelTable.insert(name) }
         symbolTable = NameTable(capacity: configuration.maxSymbols)
@@ -73,6 +90,47 @@ public final class StackingPipeline {
     /// Swaps the combiner for one horizon. Called by the ingest thread between two events, so
     /// every output is produced wholly by one model version.
     public func install(_ combiner: any MetaCombiner, forHorizonIndex h: Int) { combiners[h] = combiner }
+
+    /// Hands over a newly trained combiner that applies to rows with event time ≥ `applyFrom`
+    /// (see `RetrainPolicy`). Returns false when a row at or after `applyFrom` was already
+    /// emitted: the model then applies from the next row, and the late install is counted.
+    @discardableResult
+    public func offer(_ combiner: any MetaCombiner, forHorizonIndex h: Int, applyFrom: Int64) -> Bool {
+        let onTime = lastEmittedEventTime[h] < applyFrom
+        if !onTime { counters.lateModelInstalls += 1 }
+        pending[h] = (combiner, onTime ? applyFrom : .min)
+        return onTime
+    }
+
+    /// The labelled out-of-sample rows of one horizon, within the window bounds.
+    public func windowSnapshot(horizonIndex h: Int) -> OutOfSampleRows { windows[h].snapshot() }
+
+    /// Restores a labelled row persisted by an earlier run (start-up), without scoring it again.
+    public func restore(horizonIndex h: Int, eventTime: Int64, exitTime: Int64, symbol: String, label: Int, forwardReturn: Double,
+                        basePredictions: UnsafeBufferPointer<Double>, features: UnsafeBufferPointer<Double>,
+                        ensemble: UnsafeBufferPointer<Double>, modelVersion: UInt32) {
+        let id = symbolTable.insert(symbol) ?? 0
+        windows[h].append(eventTime: eventTime, exitTime: exitTime, symbol: Int32(id), label: label, forwardReturn: forwardReturn,
+                          basePredictions: basePredictions, features: features, ensemble: ensemble, modelVersion: modelVersion)
+    }
+
+    /// A training request for one horizon now, whatever the schedule (on demand: a control
+    /// message or a signal). Nil when the window is empty.
+    public func requestTraining(horizonIndex h: Int) -> TrainingRequest? {
+        guard windows[h].count > 0 else { return nil }
+        return makeRequest(h)
+    }
+
+    private func makeRequest(_ h: Int) -> TrainingRequest {
+        labelsSinceRetrain[h] = 0
+        lastTriggerEventTime[h] = eventClock
+        trainingSequence += 1
+        counters.retrainsTriggered += 1
+        return TrainingRequest(
+            horizon: horizons[h], horizonIndex: h, triggerEventTime: eventClock,
+            applyFrom: eventClock &+ max(retrainPolicy.applyDelay, 1), rows: windows[h].snapshot(),
+            champion: pending[h]?.combiner ?? combiners[h], sequence: trainingSequence)
+    }
 
     public func horizonIndex(of horizon: Int) -> Int? {
         for i in 0..<horizons.count where horizons[i] == horizon { return i }
@@ -119,6 +177,7 @@ public final class StackingPipeline {
             guard let symbol = symbolID(f.symbol) else {
                 throw WireRejection(.unknownSymbol, "symbol is not configured or the symbol table is full")
             }
+            if f.eventTime > eventClock { eventClock = f.eventTime }
             if f.sequence > lastSequence[model] &+ 1, lastSequence[model] != 0 { counters.sequenceGaps += 1 }
             if f.sequence > lastSequence[model] { lastSequence[model] = f.sequence }
             var sink = Emitter(pipeline: self, handler: handler)
@@ -151,9 +210,32 @@ public final class StackingPipeline {
                 throw WireRejection(.unknownSymbol, "symbol has never been predicted")
             }
             counters.labelsAccepted += 1
+            let exitTime = f.exitTime > 0 ? f.exitTime : max(eventClock, f.eventTime)
+            var window = windows[h]
+            windows[h] = OutOfSampleWindow(modelCount: 0, classCount: 0, featureCount: 0, maxRows: 1)
             let matched = scoreboard.score(key: RowKey(symbol: symbol, horizonIndex: h, eventTime: f.eventTime),
-                                           label: f.classIndex)
-            if matched { counters.labelsMatched += 1 } else { counters.labelsUnmatched += 1 }
+                                           label: f.classIndex) { row in
+                window.append(eventTime: f.eventTime, exitTime: exitTime, symbol: Int32(symbol), label: f.classIndex,
+                              forwardReturn: f.forwardReturn, basePredictions: row.basePredictions, features: row.features,
+                              ensemble: row.ensemble, modelVersion: row.modelVersion)
+                handler.rowLabeled(LabeledRow(
+                    horizon: horizons[h], horizonIndex: h, symbol: f.symbol, eventTime: f.eventTime, exitTime: exitTime,
+                    label: f.classIndex, forwardReturn: f.forwardReturn, basePredictions: row.basePredictions,
+                    features: row.features, ensemble: row.ensemble, modelVersion: row.modelVersion))
+            }
+            windows[h] = window
+            if matched {
+                counters.labelsMatched += 1
+                labelsSinceRetrain[h] += 1
+                if retrainPolicy.isScheduled, windows[h].count >= retrainPolicy.minRows,
+                   (retrainPolicy.everyLabels > 0 && labelsSinceRetrain[h] >= retrainPolicy.everyLabels)
+                    || (retrainPolicy.everyEventTime > 0 && (lastTriggerEventTime[h] == .min
+                        || eventClock &- lastTriggerEventTime[h] >= retrainPolicy.everyEventTime)) {
+                    handler.trainingDue(makeRequest(h))
+                }
+            } else {
+                counters.labelsUnmatched += 1
+            }
             return .label(matched: matched)
         }
     }
@@ -204,6 +286,12 @@ public final class StackingPipeline {
         StackingFeatures.compute(probabilities: probabilities, modelCount: m, classCount: k,
                                  presentMask: presentMask, into: features)
         let featureView = UnsafeBufferPointer(rebasing: features[0..<layout.count])
+        if let p = pending[h], key.eventTime >= p.applyFrom {
+            combiners[h] = p.combiner
+            pending[h] = nil
+            counters.modelInstalls += 1
+        }
+        if key.eventTime > lastEmittedEventTime[h] { lastEmittedEventTime[h] = key.eventTime }
         let combiner = combiners[h]
         combiner.combine(basePredictions: probabilities, features: featureView, presentMask: presentMask, into: ensembleOut)
         averaging.combine(basePredictions: probabilities, features: featureView, presentMask: presentMask, into: averageOut)
@@ -214,7 +302,7 @@ public final class StackingPipeline {
         counters.rowsEmitted[Int(completion.rawValue)] += 1
         counters.outputsPerHorizon[h] += 1
         scoreboard.remember(key: key, base: probabilities, ensemble: UnsafeBufferPointer(ensembleOut),
-                            average: UnsafeBufferPointer(averageOut))
+                            average: UnsafeBufferPointer(averageOut), features: featureView, modelVersion: combiner.version)
         symbolTable.withName(Int(key.symbol)) { symbol in
             handler.emit(EnsembleEmission(
                 symbol: symbol, symbolID: Int(key.symbol), horizon: horizons[h], horizonIndex: h,

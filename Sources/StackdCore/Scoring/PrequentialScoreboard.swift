@@ -2,15 +2,18 @@
 /// baseline and every base model on the same rows.
 ///
 /// Emitted rows wait in a fixed ring of `capacity` slots; when it is full the oldest unlabelled
-/// row is dropped (counted), so memory is bounded whatever the label delay.
+/// row is dropped (counted), so memory is bounded whatever the label delay. A matched row is
+/// handed to the caller (to join the out-of-sample window) before its slot can be reused.
 public struct PrequentialScoreboard {
     public let modelCount: Int
     public let classCount: Int
+    public let featureCount: Int
     public let capacity: Int
     private let slotWidth: Int
     private var index: [RowKey: Int32]
     private var keys: [RowKey]
-    private var values: [Double]   // per slot: M×K base, K ensemble, K average
+    private var values: [Double]   // per slot: M×K base, K ensemble, K average, F features
+    private var versions: [UInt32]
     private var nextSlot = 0
 
     /// Per horizon index: ensemble, averaging, then each base model.
@@ -19,14 +22,16 @@ public struct PrequentialScoreboard {
     public private(set) var models: [[ScoreAccumulator]]
     public private(set) var droppedUnlabelled = 0
 
-    public init(modelCount: Int, classCount: Int, capacity: Int, horizonCount: Int) {
+    public init(modelCount: Int, classCount: Int, featureCount: Int = 0, capacity: Int, horizonCount: Int) {
         self.modelCount = modelCount
         self.classCount = classCount
+        self.featureCount = featureCount
         self.capacity = capacity
-        slotWidth = (modelCount + 2) * classCount
+        slotWidth = (modelCount + 2) * classCount + featureCount
         index = Dictionary(minimumCapacity: capacity * 2)
         keys = Array(repeating: RowKey(symbol: -1, horizonIndex: -1, eventTime: 0), count: capacity)
         values = Array(repeating: 0, count: capacity * slotWidth)
+        versions = Array(repeating: 0, count: capacity)
         ensemble = Array(repeating: ScoreAccumulator(), count: horizonCount)
         average = Array(repeating: ScoreAccumulator(), count: horizonCount)
         models = Array(repeating: Array(repeating: ScoreAccumulator(), count: modelCount), count: horizonCount)
@@ -36,8 +41,9 @@ public struct PrequentialScoreboard {
     public var awaitingCount: Int { index.count }
 
     /// Keeps an emitted row until its label arrives.
-    public mutating func remember(key: RowKey, base: UnsafeBufferPointer<Double>,
-                                  ensemble e: UnsafeBufferPointer<Double>, average a: UnsafeBufferPointer<Double>) {
+    public mutating func remember(key: RowKey, base: UnsafeBufferPointer<Double>, ensemble e: UnsafeBufferPointer<Double>,
+                                  average a: UnsafeBufferPointer<Double>, features: UnsafeBufferPointer<Double>? = nil,
+                                  modelVersion: UInt32 = 0) {
         guard capacity > 0 else { return }
         let slot = nextSlot
         nextSlot = (nextSlot + 1) % capacity
@@ -48,29 +54,47 @@ public struct PrequentialScoreboard {
         }
         keys[slot] = key
         index[key] = Int32(slot)
+        versions[slot] = modelVersion
         let o = slot * slotWidth
-        let mk = modelCount * classCount
+        let mk = modelCount * classCount, k = classCount, f = featureCount
         values.withUnsafeMutableBufferPointer { v in
             for i in 0..<mk { v[o + i] = base[i] }
-            for c in 0..<classCount {
+            for c in 0..<k {
                 v[o + mk + c] = e[c]
-                v[o + mk + classCount + c] = a[c]
+                v[o + mk + k + c] = a[c]
             }
+            if let features { for i in 0..<f { v[o + mk + 2 * k + i] = features[i] } }
         }
     }
 
-    /// Scores the row for `key` against `label`; false when no such row is waiting.
-    public mutating func score(key: RowKey, label: Int) -> Bool {
+    /// A matched row, borrowed for the duration of the callback.
+    public struct MatchedRow {
+        public var key: RowKey
+        public var basePredictions: UnsafeBufferPointer<Double>
+        public var ensemble: UnsafeBufferPointer<Double>
+        public var features: UnsafeBufferPointer<Double>
+        public var modelVersion: UInt32
+    }
+
+    /// Scores the row for `key` against `label` and shows it to `body`; false when no such row
+    /// is waiting (never emitted, already labelled, or dropped).
+    @discardableResult
+    public mutating func score(key: RowKey, label: Int, _ body: (MatchedRow) -> Void = { _ in }) -> Bool {
         guard let s = index.removeValue(forKey: key) else { return false }
         let o = Int(s) * slotWidth
         let h = Int(key.horizonIndex)
-        let k = classCount, mk = modelCount * classCount
+        let k = classCount, mk = modelCount * classCount, f = featureCount
+        let version = versions[Int(s)]
         values.withUnsafeBufferPointer { v in
-            ensemble[h].add(UnsafeBufferPointer(rebasing: v[o + mk ..< o + mk + k]), label: label)
+            let e = UnsafeBufferPointer(rebasing: v[o + mk ..< o + mk + k])
+            ensemble[h].add(e, label: label)
             average[h].add(UnsafeBufferPointer(rebasing: v[o + mk + k ..< o + mk + 2 * k]), label: label)
             for m in 0..<modelCount {
                 models[h][m].add(UnsafeBufferPointer(rebasing: v[o + m * k ..< o + m * k + k]), label: label)
             }
+            body(MatchedRow(key: key, basePredictions: UnsafeBufferPointer(rebasing: v[o ..< o + mk]), ensemble: e,
+                            features: UnsafeBufferPointer(rebasing: v[o + mk + 2 * k ..< o + mk + 2 * k + f]),
+                            modelVersion: version))
         }
         return true
     }
