@@ -30,6 +30,8 @@ public final class StackingPipeline {
     private var pending: [(combiner: any MetaCombiner, applyFrom: Int64)?]
     private var lastEmittedEventTime: [Int64]
     private var trainingSequence = 0
+    /// Distinct prediction event times seen since each horizon's last clock trigger.
+    private var eventTimesSinceRetrain: [Int]
     /// The newest prediction event time seen: the event clock retraining is scheduled by.
     public private(set) var eventClock: Int64 = .min
 
@@ -48,6 +50,7 @@ public final class StackingPipeline {
                                                      maxRows: retrainPolicy.windowRows, maxAgeNanoseconds: retrainPolicy.windowAge),
                         count: configuration.horizons.count)
         labelsSinceRetrain = Array(repeating: 0, count: configuration.horizons.count)
+        eventTimesSinceRetrain = Array(repeating: 0, count: configuration.horizons.count)
         lastTriggerEventTime = Array(repeating: .min, count: configuration.horizons.count)
         pending = Array(repeating: nil, count: configuration.horizons.count)
         lastEmittedEventTime = Array(repeating: .min, count: configuration.horizons.count)
@@ -121,15 +124,34 @@ public final class StackingPipeline {
         return makeRequest(h)
     }
 
-    private func makeRequest(_ h: Int) -> TrainingRequest {
+    private func makeRequest(_ h: Int, applyFrom: Int64? = nil) -> TrainingRequest {
         labelsSinceRetrain[h] = 0
+        eventTimesSinceRetrain[h] = 0
         lastTriggerEventTime[h] = eventClock
         trainingSequence += 1
         counters.retrainsTriggered += 1
         return TrainingRequest(
             horizon: horizons[h], horizonIndex: h, triggerEventTime: eventClock,
-            applyFrom: eventClock &+ max(retrainPolicy.applyDelay, 1), rows: windows[h].snapshot(),
+            applyFrom: applyFrom ?? (eventClock &+ max(retrainPolicy.applyDelay, 1)), rows: windows[h].snapshot(),
             champion: pending[h]?.combiner ?? combiners[h], sequence: trainingSequence)
+    }
+
+    /// The event clock moves to a new distinct event time: clock-scheduled retrains fire first,
+    /// so that their models can apply to the rows of this very event time.
+    private func advanceEventClock<H: EnsembleOutputHandler>(to t: Int64, handler: inout H) {
+        let first = eventClock == .min
+        eventClock = t
+        guard retrainPolicy.everyEventTimes > 0 else { return }
+        for h in 0..<horizons.count {
+            if !first { eventTimesSinceRetrain[h] += 1 }
+            if eventTimesSinceRetrain[h] >= retrainPolicy.everyEventTimes || (first && retrainPolicy.everyEventTimes == 1) {
+                guard windows[h].count >= retrainPolicy.minRows else {
+                    eventTimesSinceRetrain[h] = 0
+                    continue
+                }
+                handler.trainingDue(makeRequest(h, applyFrom: t &+ retrainPolicy.applyDelay))
+            }
+        }
     }
 
     public func horizonIndex(of horizon: Int) -> Int? {
@@ -177,7 +199,7 @@ public final class StackingPipeline {
             guard let symbol = symbolID(f.symbol) else {
                 throw WireRejection(.unknownSymbol, "symbol is not configured or the symbol table is full")
             }
-            if f.eventTime > eventClock { eventClock = f.eventTime }
+            if f.eventTime > eventClock { advanceEventClock(to: f.eventTime, handler: &handler) }
             if f.sequence > lastSequence[model] &+ 1, lastSequence[model] != 0 { counters.sequenceGaps += 1 }
             if f.sequence > lastSequence[model] { lastSequence[model] = f.sequence }
             var sink = Emitter(pipeline: self, handler: handler)

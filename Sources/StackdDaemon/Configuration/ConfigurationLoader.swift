@@ -31,6 +31,9 @@ public enum ConfigurationLoader {
         "assembly": ["deadline_ms", "min_models", "max_pending_rows", "sum_tolerance"],
         "labels": ["max_awaiting"],
         "log": ["level", "rejects_per_second"],
+        "retrain": ["every_labels", "every_event_seconds", "min_rows", "apply_delay_seconds", "window_rows", "window_age_days"],
+        "learner": ["kind", "metric", "features", "validation_fraction"],
+        "state": ["directory"],
     ]
 
     public static func parse(_ text: String, source: String) throws -> DaemonConfiguration {
@@ -86,6 +89,29 @@ public enum ConfigurationLoader {
             else { reader.problem("log", "level", "must be one of \(logLevels.joined(separator: ", ")), not \"\(level)\"") }
         }
         config.rejectLogPerSecond = reader.int("log", "rejects_per_second", range: 0...1_000_000) ?? 5
+
+        var retrain = RetrainPolicy()
+        retrain.everyLabels = reader.int("retrain", "every_labels", range: 0...100_000_000) ?? 0
+        if let s = reader.double("retrain", "every_event_seconds", range: 0...1e10) { retrain.everyEventTime = Int64(s * 1e9) }
+        retrain.minRows = reader.int("retrain", "min_rows", range: 10...100_000_000) ?? 2000
+        if let s = reader.double("retrain", "apply_delay_seconds", range: 0...1e10) { retrain.applyDelay = Int64(s * 1e9) }
+        retrain.windowRows = reader.int("retrain", "window_rows", range: 100...100_000_000) ?? 100_000
+        if let d = reader.double("retrain", "window_age_days", range: 0...1e6) { retrain.windowAge = Int64(d * 86_400e9) }
+        config.retrain = retrain
+        if let kind = reader.string("learner", "kind") {
+            if ["logistic", "xgboost", "auto"].contains(kind) { config.learner.kind = kind }
+            else { reader.problem("learner", "kind", "must be \"logistic\", \"xgboost\" or \"auto\", not \"\(kind)\"") }
+        }
+        if let metric = reader.string("learner", "metric") {
+            if ["log_loss", "f1", "sharpe", "brier"].contains(metric) { config.learner.metric = metric }
+            else { reader.problem("learner", "metric", "must be log_loss, f1, sharpe or brier, not \"\(metric)\"") }
+        }
+        if let features = reader.string("learner", "features") {
+            if ["basic", "extended"].contains(features) { config.learner.features = features }
+            else { reader.problem("learner", "features", "must be \"basic\" or \"extended\", not \"\(features)\"") }
+        }
+        config.learner.validationFraction = reader.double("learner", "validation_fraction", range: 0.05...0.5) ?? 0.2
+        config.stateDirectory = reader.string("state", "directory")
 
         if config.input.connect.isEmpty && config.input.bind.isEmpty {
             reader.problem("input", nil, "needs at least one endpoint in connect or bind")

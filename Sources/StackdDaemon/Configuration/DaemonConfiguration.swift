@@ -27,8 +27,24 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var sendHighWaterMark: Int = 1_000_000
     }
 
+    /// The meta-learner retrained online.
+    public struct Learner: Sendable, Equatable {
+        /// "logistic", "xgboost" or "auto" (both; the better on validation is the candidate).
+        public var kind: String = "logistic"
+        /// The metric a candidate must win on: log_loss, f1, sharpe or brier.
+        public var metric: String = "log_loss"
+        /// "basic" (the M·K probabilities) or "extended" (all stacking features).
+        public var features: String = "extended"
+        /// Share of the window (the most recent rows) held out to judge candidates.
+        public var validationFraction: Double = 0.2
+    }
+
     public var input = Input()
     public var output = Output()
+    public var retrain = RetrainPolicy.disabled
+    public var learner = Learner()
+    /// Where durable state lives (window, models); nil keeps everything in memory.
+    public var stateDirectory: String? = nil
     public var pipeline: PipelineConfiguration
     /// One of trace, debug, info, notice, warning, error, critical.
     public var logLevel: String = "info"

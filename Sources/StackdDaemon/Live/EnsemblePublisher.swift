@@ -18,6 +18,10 @@ final class EnsemblePublisher: EnsembleOutputHandler {
     private(set) var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
     private(set) var published = 0
     private(set) var sendFailures = 0
+    /// Where retrain requests go (the training worker); nil when training is off.
+    var trainingSink: ((TrainingRequest) -> Void)?
+    /// Where labelled rows go (the durable window); nil when state is in memory only.
+    var labeledRowSink: ((LabeledRow) -> Void)?
 
     init(socket: ZMQSocket, encoding: PayloadEncoding, modelNames: [String]) {
         self.socket = socket
@@ -52,4 +56,8 @@ final class EnsemblePublisher: EnsembleOutputHandler {
         if ok { published += 1 } else { sendFailures += 1 }
         latency.record(latencyNs)
     }
+
+    func rowLabeled(_ row: LabeledRow) { labeledRowSink?(row) }
+
+    func trainingDue(_ request: TrainingRequest) { trainingSink?(request) }
 }

@@ -18,11 +18,13 @@ public final class LiveRunner: @unchecked Sendable {
     let output: ZMQSocket
     let publisher: EnsemblePublisher
     let notifier: SystemdNotifier
+    let trainingWorker: TrainingWorker?
     private var rejectLog: RejectLog
 
     private let lock = NSCondition()
     private var snapshotValue: RunnerSnapshot
     private var stopRequested = false
+    private var retrainRequested = false
     private var finished = false
     private var thread: Thread?
     /// Endpoints actually bound (with the port chosen for `tcp://…:*`).
@@ -31,15 +33,18 @@ public final class LiveRunner: @unchecked Sendable {
 
     /// Builds the pipeline and opens, binds and connects every socket, so that a wrong
     /// endpoint fails here, before the daemon reports itself ready.
-    public init(configuration: DaemonConfiguration, logger: Logger, notifier: SystemdNotifier = SystemdNotifier()) throws {
+    public init(configuration: DaemonConfiguration, logger: Logger, notifier: SystemdNotifier = SystemdNotifier(),
+                trainer: TrainingFunction? = nil) throws {
         self.configuration = configuration
         self.logger = logger
         self.notifier = notifier
-        pipeline = try StackingPipeline(configuration: configuration.pipeline)
+        pipeline = try StackingPipeline(configuration: configuration.pipeline, retrainPolicy: configuration.retrain)
+        trainingWorker = trainer.map { TrainingWorker(logger: logger, train: $0) }
         context = try ZMQContext()
         input = try ZMQSocket(context: context, type: .sub)
         output = try ZMQSocket(context: context, type: .xpub)
         publisher = EnsemblePublisher(socket: output, encoding: configuration.output.encoding, modelNames: pipeline.modelNames)
+        if let worker = trainingWorker { publisher.trainingSink = { worker.submit($0) } }
         rejectLog = RejectLog(logger: logger, perSecond: configuration.rejectLogPerSecond)
         snapshotValue = RunnerSnapshot(horizonCount: configuration.pipeline.horizons.count)
         do {
@@ -63,6 +68,7 @@ public final class LiveRunner: @unchecked Sendable {
 
     /// Starts the ingest thread.
     public func start() {
+        trainingWorker?.start()
         lock.lock()
         snapshotValue.running = true
         lock.unlock()
@@ -116,6 +122,14 @@ public final class LiveRunner: @unchecked Sendable {
         return true
     }
 
+    private func takeRetrainRequest() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        let r = retrainRequested
+        retrainRequested = false
+        return r
+    }
+
     private var isStopRequested: Bool {
         lock.lock()
         defer { lock.unlock() }
@@ -133,6 +147,11 @@ public final class LiveRunner: @unchecked Sendable {
         var lastStatus: UInt64 = 0
         loop: while true {
             if isStopRequested { break }
+            if takeRetrainRequest(), let worker = trainingWorker {
+                for h in 0..<pipeline.horizonList.count {
+                    if let request = pipeline.requestTraining(horizonIndex: h) { worker.submit(request) }
+                }
+            }
             var timeout = 100
             if let next = pipeline.nextDeadline {
                 let now = Int64(MonotonicClock.nanoseconds())
@@ -188,6 +207,9 @@ public final class LiveRunner: @unchecked Sendable {
                     }
                 }
             }
+            if let worker = trainingWorker {
+                for result in worker.takeResults() { install(result) }
+            }
             let now = MonotonicClock.nanoseconds()
             pipeline.advance(to: Int64(now), handler: &handler)
             if watchdog.shouldPing(atNanoseconds: now) { notifier.watchdog() }
@@ -202,6 +224,7 @@ public final class LiveRunner: @unchecked Sendable {
             }
         }
         pipeline.drain(handler: &handler)
+        trainingWorker?.stop()
         publishSnapshot(received: received, subscriptions: subscriptions, running: false)
         input.close()
         output.close()
@@ -213,6 +236,26 @@ public final class LiveRunner: @unchecked Sendable {
         lock.lock()
         finished = true
         lock.broadcast()
+        lock.unlock()
+    }
+
+    /// Hands a finished retrain's model to the pipeline (ingest thread, between two events).
+    private func install(_ result: TrainingResult) {
+        lock.lock()
+        snapshotValue.trainingResults.append(TrainingSummary(result))
+        lock.unlock()
+        guard let combiner = result.combiner else { return }
+        let onTime = pipeline.offer(combiner, forHorizonIndex: result.horizonIndex, applyFrom: result.applyFrom)
+        if !onTime {
+            logger.warning("model arrived after its apply time; it applies from the next row", metadata: [
+                "horizon": "\(result.horizon)", "version": "\(combiner.version)"])
+        }
+    }
+
+    /// Asks for a retrain of every horizon now (on demand: a signal or a control message).
+    public func requestRetrainAll() {
+        lock.lock()
+        retrainRequested = true
         lock.unlock()
     }
 
@@ -235,6 +278,7 @@ public final class LiveRunner: @unchecked Sendable {
         s.modelScores = pipeline.scoreboard.models
         s.running = running
         lock.lock()
+        s.trainingResults = snapshotValue.trainingResults
         snapshotValue = s
         lock.broadcast()
         lock.unlock()

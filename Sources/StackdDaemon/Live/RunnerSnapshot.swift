@@ -21,8 +21,29 @@ public struct RunnerSnapshot: Sendable {
     public var averageScores: [ScoreAccumulator] = []
     public var modelScores: [[ScoreAccumulator]] = []
     public var running = false
+    /// Every retrain outcome so far, oldest first.
+    public var trainingResults: [TrainingSummary] = []
 
     public init(horizonCount: Int) {
         counters = PipelineCounters(horizonCount: horizonCount)
+    }
+}
+
+/// A retrain outcome without its model, safe to copy around.
+public struct TrainingSummary: Sendable, Equatable {
+    public var horizon: Int
+    public var decision: TrainingResult.Decision
+    public var reason: String
+    public var rows: Int
+    public var version: UInt32
+    public var applyFrom: Int64
+
+    init(_ r: TrainingResult) {
+        horizon = r.horizon
+        decision = r.decision
+        reason = r.reason
+        rows = r.rows
+        version = r.combiner?.version ?? 0
+        applyFrom = r.applyFrom
     }
 }

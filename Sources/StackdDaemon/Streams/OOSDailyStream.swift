@@ -2,8 +2,9 @@ import Foundation
 import StackdLearning
 
 /// Turns a folder in the `oos-daily` format into the stream a live deployment would have seen:
-/// at each timestamp, first the labels that became known (their `exit_timestamp` has come),
-/// then every model's prediction for every (symbol, horizon).
+/// at each timestamp, every model's prediction for every (symbol, horizon), then the labels that
+/// became known at that timestamp (their `exit_timestamp`). A label is therefore usable only by
+/// retrains after its exit time — the purge rule of the reference walk-forward.
 public enum OOSDailyStream {
     public struct Loaded: Sendable {
         public var events: [StreamEvent]
@@ -33,16 +34,16 @@ public enum OOSDailyStream {
             for e in dataset.events {
                 symbols.insert(e.symbol)
                 for (j, m) in dataset.models.enumerated() {
-                    predictions.append((e.timestamp, 1, StreamEvent(
+                    predictions.append((e.timestamp, 0, StreamEvent(
                         symbol: e.symbol, horizon: h, eventTime: e.timestamp,
                         kind: .prediction(model: m, probabilities: Array(e.probabilities[3 * j ..< 3 * j + 3])))))
                 }
-                labels.append((e.exitTimestamp, 0, StreamEvent(
+                labels.append((e.exitTimestamp, 1, StreamEvent(
                     symbol: e.symbol, horizon: h, eventTime: e.timestamp,
                     kind: .label(classIndex: e.classIndex, forwardReturn: e.forwardReturn, exitTime: e.exitTimestamp))))
             }
         }
-        // Delivery time, then labels before predictions, then a stable order within each.
+        // Delivery time, then predictions before labels, then a stable order within each.
         let all = (labels + predictions).enumerated().sorted {
             ($0.element.0, $0.element.1, $0.offset) < ($1.element.0, $1.element.1, $1.offset)
         }

@@ -1,0 +1,105 @@
+import Foundation
+import Logging
+import StackdCore
+import StackdSystemd
+
+/// Runs retrains on their own thread so that ingest never waits for training.
+///
+/// Requests are coalesced per horizon (a newer request replaces a queued older one: its window
+/// is a superset). Results wait in an outbox the ingest thread drains between events, so a new
+/// model is handed to the pipeline on the ingest thread, never swapped under it.
+public final class TrainingWorker: @unchecked Sendable {
+    private let train: TrainingFunction
+    private let logger: Logger
+    private let condition = NSCondition()
+    private var queue: [TrainingRequest] = []
+    private var outbox: [TrainingResult] = []
+    private var stopping = false
+    private var busy = false
+    private var thread: Thread?
+    /// Results so far, for metrics and tests.
+    public private(set) var completed: [TrainingResult] = []
+
+    public init(logger: Logger, train: @escaping TrainingFunction) {
+        self.logger = logger
+        self.train = train
+    }
+
+    public func start() {
+        let t = Thread { [self] in self.loop() }
+        t.name = "stackd-training"
+        thread = t
+        t.start()
+    }
+
+    /// Queues a request (called on the ingest thread: O(queue) with a short lock, no training).
+    public func submit(_ request: TrainingRequest) {
+        condition.lock()
+        queue.removeAll { $0.horizonIndex == request.horizonIndex }
+        queue.append(request)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Results finished since the last call (ingest thread).
+    public func takeResults() -> [TrainingResult] {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !outbox.isEmpty else { return [] }
+        let out = outbox
+        outbox.removeAll(keepingCapacity: true)
+        return out
+    }
+
+    /// True while a request is queued or training.
+    public var isIdle: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return queue.isEmpty && !busy
+    }
+
+    /// Waits until idle; false on timeout. For tests and graceful stop.
+    public func waitUntilIdle(timeout: TimeInterval) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        condition.lock()
+        defer { condition.unlock() }
+        while !(queue.isEmpty && !busy) {
+            if !condition.wait(until: deadline) { return queue.isEmpty && !busy }
+        }
+        return true
+    }
+
+    public func stop() {
+        condition.lock()
+        stopping = true
+        queue.removeAll()
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while queue.isEmpty && !stopping { condition.wait() }
+            if stopping { condition.unlock(); return }
+            let request = queue.removeFirst()
+            busy = true
+            condition.unlock()
+
+            let start = MonotonicClock.nanoseconds()
+            var result = train(request)
+            result.durationNanoseconds = MonotonicClock.nanoseconds() - start
+            logger.notice("retrain finished", metadata: [
+                "horizon": "\(result.horizon)", "rows": "\(result.rows)", "decision": "\(result.decision.rawValue)",
+                "reason": "\(result.reason)", "seconds": "\(Double(result.durationNanoseconds) / 1e9)",
+                "version": "\(result.combiner?.version ?? 0)",
+            ])
+            condition.lock()
+            outbox.append(result)
+            completed.append(result)
+            busy = false
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+}
