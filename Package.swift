@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "StackdDaemon", targets: ["StackdDaemon"]),
         .library(name: "StackdLearning", targets: ["StackdLearning"]),
         .library(name: "StackdXGBoost", targets: ["StackdXGBoost"]),
+        .library(name: "StackdStorage", targets: ["StackdStorage"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -42,6 +43,7 @@ let package = Package(
         .target(name: "StackdXGBoost", dependencies: ["CXGBoost"]),
         .target(name: "StackdZMQ", dependencies: ["CZeroMQ"]),
         .target(name: "StackdSystemd", dependencies: ["CSystemd"]),
+        .target(name: "StackdStorage", dependencies: ["CLZ4"]),
         .target(
             name: "StackdDaemon",
             dependencies: [
@@ -65,6 +67,7 @@ let package = Package(
         .testTarget(name: "StackdXGBoostTests", dependencies: ["StackdXGBoost"]),
         .testTarget(name: "StackdZMQTests", dependencies: ["StackdZMQ"]),
         .testTarget(name: "StackdSystemdTests", dependencies: ["StackdSystemd"]),
+        .testTarget(name: "StackdStorageTests", dependencies: ["StackdStorage"]),
         .testTarget(name: "StackdDaemonTests", dependencies: ["StackdDaemon", "StackdCore", "StackdZMQ"]),
     ],
     swiftLanguageModes: [.v6]

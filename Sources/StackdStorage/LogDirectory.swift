@@ -1,0 +1,92 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// File naming and the directory-level operations that make segment creation, compaction and
+/// deletion atomic.
+///
+/// A rename or unlink is only durable once the *directory* is fsynced; without that, a power
+/// cut can resurrect a deleted segment or lose a freshly renamed one.
+enum LogDirectory {
+    static let segmentPrefix = "seg-"
+    static let segmentSuffix = ".sklog"
+    static let temporarySuffix = ".tmp"
+
+    /// Zero-padded to 20 digits (the width of `UInt64.max`) so lexical order is numeric order.
+    static func segmentName(firstSequence: UInt64) -> String {
+        let digits = String(firstSequence)
+        return segmentPrefix + String(repeating: "0", count: 20 - digits.count) + digits + segmentSuffix
+    }
+
+    static func firstSequence(ofSegmentNamed name: String) -> UInt64? {
+        guard name.hasPrefix(segmentPrefix), name.hasSuffix(segmentSuffix) else { return nil }
+        let digits = name.dropFirst(segmentPrefix.count).dropLast(segmentSuffix.count)
+        guard digits.count == 20, digits.allSatisfy(\.isASCII) else { return nil }
+        return UInt64(digits)
+    }
+
+    static func path(_ directory: String, _ name: String) -> String { directory + "/" + name }
+
+    static func ensureExists(_ directory: String) throws(StorageError) {
+        if mkdir(directory, 0o755) != 0 && errno != EEXIST {
+            throw .io(operation: "mkdir", path: directory, code: errno)
+        }
+    }
+
+    static func entries(_ directory: String) throws(StorageError) -> [String] {
+        guard let handle = opendir(directory) else { throw .io(operation: "opendir", path: directory, code: errno) }
+        defer { closedir(handle) }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafePointer(to: &entry.pointee.d_name) {
+                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Segment file names sorted by first sequence.
+    static func segmentNames(_ directory: String) throws(StorageError) -> [String] {
+        try entries(directory)
+            .compactMap { name in firstSequence(ofSegmentNamed: name).map { (name, $0) } }
+            .sorted { $0.1 < $1.1 }
+            .map(\.0)
+    }
+
+    static func syncDirectory(_ directory: String) throws(StorageError) {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw .io(operation: "open", path: directory, code: errno) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw .io(operation: "fsync", path: directory, code: errno) }
+    }
+
+    static func remove(_ path: String) throws(StorageError) {
+        guard unlink(path) == 0 || errno == ENOENT else { throw .io(operation: "unlink", path: path, code: errno) }
+    }
+
+    static func rename(_ from: String, to: String) throws(StorageError) {
+        #if canImport(Glibc)
+        let result = Glibc.rename(from, to)
+        #else
+        let result = Darwin.rename(from, to)
+        #endif
+        guard result == 0 else { throw .io(operation: "rename", path: from, code: errno) }
+    }
+
+    /// Creates `name` with `contents` so that it either exists complete or not at all: temp
+    /// file, fsync, rename (replacing any file of that name), fsync the directory.
+    static func atomicallyWrite(_ contents: [UInt8], named name: String, in directory: String) throws(StorageError) {
+        let final = path(directory, name)
+        let temporary = final + temporarySuffix
+        do {
+            let file = try RawFile(path: temporary, flags: O_WRONLY | O_CREAT | O_TRUNC)
+            try file.write(contents, at: 0)
+            try file.sync()
+        }
+        try rename(temporary, to: final)
+        try syncDirectory(directory)
+    }
+}

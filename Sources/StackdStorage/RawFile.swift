@@ -1,0 +1,78 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A POSIX file descriptor with positional I/O.
+///
+/// Positional `pread`/`pwrite` rather than `FileHandle`: the writer tracks its own end offset
+/// (so a failed write can be cut back with `ftruncate`), and every failure carries its `errno`.
+final class RawFile {
+    let path: String
+    private let descriptor: Int32
+
+    init(path: String, flags: Int32, mode: mode_t = 0o644) throws(StorageError) {
+        let fd = open(path, flags | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw .io(operation: "open", path: path, code: errno) }
+        self.path = path
+        self.descriptor = fd
+    }
+
+    deinit { close(descriptor) }
+
+    func size() throws(StorageError) -> Int {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw .io(operation: "fstat", path: path, code: errno) }
+        return Int(info.st_size)
+    }
+
+    /// Reads up to `count` bytes at `offset`; fewer only at end of file.
+    func read(at offset: Int, count: Int) throws(StorageError) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var done = 0
+        var failure: Int32 = 0
+        bytes.withUnsafeMutableBytes { buffer in
+            while done < count {
+                let n = pread(descriptor, buffer.baseAddress! + done, count - done, off_t(offset + done))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                if n == 0 { return }
+                done += n
+            }
+        }
+        guard failure == 0 else { throw .io(operation: "pread", path: path, code: failure) }
+        if done < count { bytes.removeSubrange(done...) }
+        return bytes
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(StorageError) {
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io(operation: "pwrite", path: path, code: errno)
+            }
+            done += n
+        }
+    }
+
+    func write(_ bytes: [UInt8], at offset: Int) throws(StorageError) {
+        let result = bytes.withUnsafeBytes { buffer in Result { () throws(StorageError) in try write(buffer, at: offset) } }
+        try result.get()
+    }
+
+    func sync() throws(StorageError) {
+        guard fsync(descriptor) == 0 else { throw .io(operation: "fsync", path: path, code: errno) }
+    }
+
+    func truncate(to length: Int) throws(StorageError) {
+        guard ftruncate(descriptor, off_t(length)) == 0 else {
+            throw .io(operation: "ftruncate", path: path, code: errno)
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import XCTest
+@testable import StackdStorage
+
+final class LZ4Tests: XCTestCase {
+    func testRoundTrip() throws {
+        let text = Array(String(repeating: "{\"p\":[0.25,0.5,0.25],\"model\":\"a\"}\n", count: 200).utf8)
+        var compressed = [UInt8](repeating: 0, count: LZ4.compressBound(text.count))
+        let size = try text.withUnsafeBytes { src in
+            try compressed.withUnsafeMutableBytes { try LZ4.compress(src, into: $0) }
+        }
+        XCTAssertLessThan(size, text.count / 4)
+        var restored = [UInt8](repeating: 0, count: text.count)
+        let restoredSize = try compressed[..<size].withUnsafeBytes { src in
+            try restored.withUnsafeMutableBytes { try LZ4.decompress(src, into: $0) }
+        }
+        XCTAssertEqual(restoredSize, text.count)
+        XCTAssertEqual(restored, text)
+    }
+
+    func testEmptyInput() throws {
+        var compressed = [UInt8](repeating: 0, count: LZ4.compressBound(0))
+        let size = try [UInt8]().withUnsafeBytes { src in
+            try compressed.withUnsafeMutableBytes { try LZ4.compress(src, into: $0) }
+        }
+        var restored = [UInt8](repeating: 0, count: 4)
+        let restoredSize = try compressed[..<size].withUnsafeBytes { src in
+            try restored.withUnsafeMutableBytes { try LZ4.decompress(src, into: $0) }
+        }
+        XCTAssertEqual(restoredSize, 0)
+    }
+
+    func testGarbageIsRefused() {
+        // A literal-length token claiming far more bytes than follow.
+        let garbage: [UInt8] = [0xFF, 0xFF, 0xFF, 0xFF, 0x01, 0x02, 0x03]
+        var out = [UInt8](repeating: 0, count: 64)
+        XCTAssertThrowsError(try garbage.withUnsafeBytes { src in
+            try out.withUnsafeMutableBytes { try LZ4.decompress(src, into: $0) }
+        }) { XCTAssertEqual($0 as? LZ4Error, .malformedInput) }
+    }
+
+    func testTooSmallDestinationIsRefused() {
+        let data = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 131) }
+        var tiny = [UInt8](repeating: 0, count: 8)
+        XCTAssertThrowsError(try data.withUnsafeBytes { src in
+            try tiny.withUnsafeMutableBytes { try LZ4.compress(src, into: $0) }
+        }) { XCTAssertEqual($0 as? LZ4Error, .destinationTooSmall) }
+    }
+
+    func testCRC32CKnownVector() {
+        XCTAssertEqual(CRC32C.checksum(Array("123456789".utf8)), 0xE306_9283)
+    }
+}
