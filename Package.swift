@@ -47,7 +47,7 @@ let package = Package(
         .target(
             name: "StackdDaemon",
             dependencies: [
-                "StackdCore", "StackdZMQ", "StackdSystemd", "StackdLearning",
+                "StackdCore", "StackdZMQ", "StackdSystemd", "StackdLearning", "StackdStorage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),

@@ -33,7 +33,7 @@ public enum ConfigurationLoader {
         "log": ["level", "rejects_per_second"],
         "retrain": ["every_labels", "every_event_seconds", "min_rows", "apply_delay_seconds", "window_rows", "window_age_days"],
         "learner": ["kind", "metric", "features", "validation_fraction"],
-        "state": ["directory"],
+        "state": ["directory", "flush", "flush_rows", "flush_interval_ms", "sync"],
     ]
 
     public static func parse(_ text: String, source: String) throws -> DaemonConfiguration {
@@ -112,6 +112,16 @@ public enum ConfigurationLoader {
         }
         config.learner.validationFraction = reader.double("learner", "validation_fraction", range: 0.05...0.5) ?? 0.2
         config.stateDirectory = reader.string("state", "directory")
+        if let flush = reader.string("state", "flush") {
+            if ["every_row", "every_rows", "interval"].contains(flush) { config.stateFlush = flush }
+            else { reader.problem("state", "flush", "must be every_row, every_rows or interval, not \"\(flush)\"") }
+        }
+        config.stateFlushRows = reader.int("state", "flush_rows", range: 1...1_000_000) ?? 100
+        config.stateFlushIntervalMilliseconds = reader.double("state", "flush_interval_ms", range: 1...3_600_000) ?? 100
+        if let sync = reader.string("state", "sync") {
+            if ["none", "every_flush"].contains(sync) { config.stateSync = sync }
+            else { reader.problem("state", "sync", "must be none or every_flush, not \"\(sync)\"") }
+        }
 
         if config.input.connect.isEmpty && config.input.bind.isEmpty {
             reader.problem("input", nil, "needs at least one endpoint in connect or bind")

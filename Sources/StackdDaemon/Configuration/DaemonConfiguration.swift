@@ -45,6 +45,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var learner = Learner()
     /// Where durable state lives (window, models); nil keeps everything in memory.
     public var stateDirectory: String? = nil
+    /// When window rows reach the OS ("every_row", "every_rows", "interval") and the disk.
+    public var stateFlush: String = "every_row"
+    public var stateFlushRows: Int = 100
+    public var stateFlushIntervalMilliseconds: Double = 100
+    public var stateSync: String = "none"
     public var pipeline: PipelineConfiguration
     /// One of trace, debug, info, notice, warning, error, critical.
     public var logLevel: String = "info"

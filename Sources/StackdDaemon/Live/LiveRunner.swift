@@ -19,6 +19,9 @@ public final class LiveRunner: @unchecked Sendable {
     let publisher: EnsemblePublisher
     let notifier: SystemdNotifier
     let trainingWorker: TrainingWorker?
+    let window: DurableWindow?
+    /// Rows restored from the durable window at start, per horizon.
+    public private(set) var restoredRows: [Int] = []
     private var rejectLog: RejectLog
 
     private let lock = NSCondition()
@@ -45,6 +48,27 @@ public final class LiveRunner: @unchecked Sendable {
         output = try ZMQSocket(context: context, type: .xpub)
         publisher = EnsemblePublisher(socket: output, encoding: configuration.output.encoding, modelNames: pipeline.modelNames)
         if let worker = trainingWorker { publisher.trainingSink = { worker.submit($0) } }
+        if let state = configuration.stateDirectory {
+            var settings = DurableWindow.Settings()
+            switch configuration.stateFlush {
+            case "every_rows": settings.flush = .everyRecords(configuration.stateFlushRows)
+            case "interval": settings.flush = .interval(nanoseconds: Int64(configuration.stateFlushIntervalMilliseconds * 1e6))
+            default: settings.flush = .everyRecord
+            }
+            settings.sync = configuration.stateSync == "every_flush" ? .everyFlush : .none
+            let window = try DurableWindow(
+                directory: state, horizons: configuration.pipeline.horizons, modelCount: configuration.pipeline.models.count,
+                classCount: configuration.pipeline.classCount, featureCount: pipeline.layout.count,
+                retrain: configuration.retrain, settings: settings, logger: logger)
+            restoredRows = try window.restore(into: pipeline)
+            logger.notice("restored the out-of-sample window", metadata: [
+                "directory": "\(state)",
+                "rows": "\(zip(configuration.pipeline.horizons, restoredRows).map { "h\($0)=\($1)" }.joined(separator: ","))"])
+            publisher.labeledRowSink = { [unowned window] row in window.append(row, now: Int64(MonotonicClock.nanoseconds())) }
+            self.window = window
+        } else {
+            window = nil
+        }
         rejectLog = RejectLog(logger: logger, perSecond: configuration.rejectLogPerSecond)
         snapshotValue = RunnerSnapshot(horizonCount: configuration.pipeline.horizons.count)
         do {
@@ -212,6 +236,7 @@ public final class LiveRunner: @unchecked Sendable {
             }
             let now = MonotonicClock.nanoseconds()
             pipeline.advance(to: Int64(now), handler: &handler)
+            window?.tick(now: Int64(now))
             if watchdog.shouldPing(atNanoseconds: now) { notifier.watchdog() }
             if now &- lastSnapshot >= 100_000_000 {
                 lastSnapshot = now
@@ -225,6 +250,7 @@ public final class LiveRunner: @unchecked Sendable {
         }
         pipeline.drain(handler: &handler)
         trainingWorker?.stop()
+        window?.close()
         publishSnapshot(received: received, subscriptions: subscriptions, running: false)
         input.close()
         output.close()
@@ -277,6 +303,8 @@ public final class LiveRunner: @unchecked Sendable {
         s.averageScores = pipeline.scoreboard.average
         s.modelScores = pipeline.scoreboard.models
         s.running = running
+        s.windowRowsPersisted = window?.appended ?? 0
+        s.windowPersistFailures = window?.failures ?? 0
         lock.lock()
         s.trainingResults = snapshotValue.trainingResults
         snapshotValue = s

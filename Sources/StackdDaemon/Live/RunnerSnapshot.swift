@@ -21,6 +21,9 @@ public struct RunnerSnapshot: Sendable {
     public var averageScores: [ScoreAccumulator] = []
     public var modelScores: [[ScoreAccumulator]] = []
     public var running = false
+    /// Labelled rows appended to the durable window since start, and appends that failed.
+    public var windowRowsPersisted = 0
+    public var windowPersistFailures = 0
     /// Every retrain outcome so far, oldest first.
     public var trainingResults: [TrainingSummary] = []
 
