@@ -6,8 +6,8 @@ import XCTest
 
 /// Artifacts: round trip, refusals naming the file, and sample files for the Python schema test.
 final class ArtifactTests: XCTestCase {
-    /// A small deterministic synthetic stream (no shared data needed): 3 models, 6 000 events.
-    static func syntheticRows(n: Int = 6_000, horizon: Int = 5) -> TrainingRows {
+    /// A small deterministic synthetic stream (no shared data needed): 3 models, 7 000 events (enough rows for the stacking branch).
+    static func syntheticRows(n: Int = 7_000, horizon: Int = 5) -> TrainingRows {
         var state: UInt64 = 42
         func u() -> Double { state = state &* 6364136223846793005 &+ 1442695040888963407; return Double(state >> 11) / Double(1 << 53) }
         let models = ["a", "b", "c"]

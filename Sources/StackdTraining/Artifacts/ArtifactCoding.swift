@@ -6,7 +6,7 @@ enum ArtifactCoding {
     static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         let e = JSONEncoder()
         e.keyEncodingStrategy = .convertToSnakeCase
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return [UInt8](try e.encode(value)) + [UInt8(ascii: "\n")]
     }
 
