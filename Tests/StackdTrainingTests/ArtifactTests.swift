@@ -90,6 +90,26 @@ final class ArtifactTests: XCTestCase {
         }
     }
 
+    /// Retraining on the same data gives the same candidate: a tie is not evidence, so the
+    /// champion (the previous training's artifact, loaded back) is kept.
+    func testChampionIsKeptOnATie() throws {
+        let (rows, first) = try outcome([.logistic(.extended)])
+        var served = first
+        served.chosen = first.candidates[0].combiner
+        try ArtifactWriter.write(served, to: tmp)
+        let champion = Champion(name: "champion v1", combiner: try ArtifactLoader.load(root: tmp, horizon: 5, layout: rows.layout).combiner)
+        let second = try MetaTrainer.train(rows: rows, horizon: 5, configuration: TrainingConfiguration(candidates: [.logistic(.extended)]),
+                                           champion: champion)
+        XCTAssertEqual(second.score("champion v1")?.role, .champion)
+        if first.decision.chosen == .candidate {
+            XCTAssertEqual(second.decision.chosen, .champion, second.decision.reason)
+            XCTAssertTrue(second.decision.reason.contains("does not beat the champion"), second.decision.reason)
+        } else {
+            XCTAssertEqual(second.decision.chosen, .champion, second.decision.reason)
+        }
+        XCTAssertTrue(second.chosen === champion.combiner)
+    }
+
     func assertRefused(_ layout: StackingFeatureLayout, horizon: Int = 5, naming file: String, containing text: String,
                        line: UInt = #line) {
         XCTAssertThrowsError(try ArtifactLoader.load(root: tmp, horizon: horizon, layout: layout), line: line) { e in
