@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "StackdLearning", targets: ["StackdLearning"]),
         .library(name: "StackdXGBoost", targets: ["StackdXGBoost"]),
         .library(name: "StackdStorage", targets: ["StackdStorage"]),
+        .library(name: "StackdTraining", targets: ["StackdTraining"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -41,6 +42,7 @@ let package = Package(
         .target(name: "StackdCore"),
         .target(name: "StackdLearning", dependencies: ["StackdCore"]),
         .target(name: "StackdXGBoost", dependencies: ["CXGBoost"]),
+        .target(name: "StackdTraining", dependencies: ["StackdCore", "StackdLearning", "StackdXGBoost"]),
         .target(name: "StackdZMQ", dependencies: ["CZeroMQ"]),
         .target(name: "StackdSystemd", dependencies: ["CSystemd"]),
         .target(name: "StackdStorage", dependencies: ["CLZ4"]),
@@ -56,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "stackd",
             dependencies: [
-                "StackdDaemon", "StackdCore",
+                "StackdDaemon", "StackdCore", "StackdTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -65,6 +67,7 @@ let package = Package(
         .testTarget(name: "StackdCoreTests", dependencies: ["StackdCore"]),
         .testTarget(name: "StackdLearningTests", dependencies: ["StackdLearning", "StackdCore"]),
         .testTarget(name: "StackdXGBoostTests", dependencies: ["StackdXGBoost"]),
+        .testTarget(name: "StackdTrainingTests", dependencies: ["StackdTraining", "StackdLearning", "StackdCore"]),
         .testTarget(name: "StackdZMQTests", dependencies: ["StackdZMQ"]),
         .testTarget(name: "StackdSystemdTests", dependencies: ["StackdSystemd"]),
         .testTarget(name: "StackdStorageTests", dependencies: ["StackdStorage"]),

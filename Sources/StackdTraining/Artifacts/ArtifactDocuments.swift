@@ -1,0 +1,179 @@
+import StackdCore
+import StackdLearning
+
+/// The JSON documents of a trained horizon, one type per file. Field names are snake_case on disk
+/// (see `ArtifactCoding`) and every document carries `schema_version`, so a loader can refuse a
+/// file written by a newer, incompatible stackd instead of misreading it.
+public enum ArtifactSchema {
+    /// Version written by and accepted by this build.
+    public static let version = 1
+    /// File names inside a horizon directory `hN/`.
+    public static let model = "model.json"
+    public static let metaConfig = "meta_config.json"
+    public static let featureImportance = "feature_importance.json"
+    public static let modelWeights = "model_weights.json"
+    public static let trainingMetrics = "training_metrics.json"
+    /// Top-level files.
+    public static let ensembleSummary = "ensemble_summary.json"
+    /// Written by the diversity analysis (not by training); referenced from the summary.
+    public static let diversityAnalysis = "diversity_analysis.json"
+
+    /// The directory name of a horizon.
+    public static func horizonDirectory(_ h: Int) -> String { "h\(h)" }
+}
+
+/// How `model.json` is encoded.
+public enum ModelFormat: String, Sendable, Codable {
+    /// `LogisticModelDocument`.
+    case logistic = "stackd-logistic"
+    /// XGBoost's own JSON model format.
+    case xgboostJSON = "xgboost-json"
+    /// `AverageModelDocument`.
+    case average = "stackd-average"
+}
+
+/// `meta_config.json`: what the model is, what it reads, and why it was chosen.
+public struct MetaConfigDocument: Sendable, Codable, Equatable {
+    public var schemaVersion: Int
+    public var horizon: Int
+    /// `CombinationMethod.name` of the served combiner.
+    public var method: String
+    public var combinerVersion: UInt32
+    public var modelFormat: ModelFormat
+    /// Feature set of a learned model; nil for averaging.
+    public var featureSet: MetaFeatureSet?
+    public var featureNames: [String]
+    public var featureCount: Int
+    public var classCount: Int
+    public var models: [String]
+    public var layoutIncludesRegimes: Bool
+    public var hyperparameters: LearnerHyperparameters
+    public var ensembleMethod: EnsembleMethod
+    public var ensembleMethodReason: String
+    public var promotionMetric: PromotionMetric
+    public var decision: PromotionDecision
+    public var trainRows: Int
+    public var validationRows: Int
+    public var purgedRows: Int
+    public var cutTimestampNs: Int64
+}
+
+/// `model.json` of a logistic meta-learner (raw feature units).
+public struct LogisticModelDocument: Sendable, Codable, Equatable {
+    public var schemaVersion: Int
+    public var kind: ModelFormat
+    public var horizon: Int
+    public var models: [String]
+    public var featureNames: [String]
+    public var featureCount: Int
+    public var classCount: Int
+    public var c: Double
+    /// K × F coefficients.
+    public var coefficients: [[Double]]
+    public var intercepts: [Double]
+}
+
+/// `model.json` when averaging is served.
+public struct AverageModelDocument: Sendable, Codable, Equatable {
+    public var schemaVersion: Int
+    public var kind: ModelFormat
+    public var horizon: Int
+    public var models: [String]
+    public var classCount: Int
+    /// One weight per model (equal for simple averaging).
+    public var weights: [Double]
+}
+
+/// `feature_importance.json`: per fitted candidate, the normalised importance of every feature.
+public struct FeatureImportanceDocument: Sendable, Codable, Equatable {
+    public struct Entry: Sendable, Codable, Equatable {
+        public var method: String
+        public var featureSet: MetaFeatureSet
+        /// Logistic: mean |w|·sd over classes; XGBoost: gain. Normalised to sum 1.
+        public var importanceType: String
+        public var features: [NamedWeight]
+    }
+    public var schemaVersion: Int
+    public var horizon: Int
+    /// The served method's name.
+    public var chosen: String
+    public var candidates: [Entry]
+}
+
+/// `model_weights.json`: how much the served combiner relies on each base model.
+public struct ModelWeightsDocument: Sendable, Codable, Equatable {
+    public struct Entry: Sendable, Codable, Equatable {
+        public var method: String
+        public var weights: [NamedWeight]
+    }
+    public var schemaVersion: Int
+    public var horizon: Int
+    public var chosen: String
+    /// The served combiner's per-model weights (equal weights for averaging).
+    public var weights: [NamedWeight]
+    public var candidates: [Entry]
+}
+
+/// `training_metrics.json`: the comparison table and the evidence behind the decision.
+public struct TrainingMetricsDocument: Sendable, Codable, Equatable {
+    /// One method's validation metrics; non-finite values are written as null.
+    public struct Row: Sendable, Codable, Equatable {
+        public var method: String
+        public var role: MethodScore.Role
+        public var rows: Int
+        public var trainLogLoss: Double?
+        public var f1Macro: Double?
+        public var accuracy: Double?
+        public var logLoss: Double?
+        public var brier: Double?
+        public var sharpe: Double?
+        public var informationCoefficient: Double?
+        public var winRate: Double?
+        public var ece: [Double?]
+        public var fracShort: Double?
+        public var fracLong: Double?
+    }
+    public var schemaVersion: Int
+    public var horizon: Int
+    public var promotionMetric: PromotionMetric
+    public var trainRows: Int
+    public var validationRows: Int
+    public var purgedRows: Int
+    public var bestSingleModel: String
+    public var methods: [Row]
+    public var overfitting: [OverfittingCheck]
+    public var decision: PromotionDecision
+    public var diagnosis: [DiagnosisFinding]
+}
+
+/// `ensemble_summary.json`: one line per horizon, plus the hook for the diversity analysis.
+public struct EnsembleSummaryDocument: Sendable, Codable, Equatable {
+    public struct Horizon: Sendable, Codable, Equatable {
+        public var horizon: Int
+        public var directory: String
+        public var chosen: PromotedMethod
+        public var chosenName: String
+        public var method: String
+        public var promotionMetric: PromotionMetric
+        /// The served method's value of the promotion metric on the validation rows.
+        public var metricValue: Double?
+        public var reason: String
+    }
+    public var schemaVersion: Int
+    public var models: [String]
+    public var horizons: [Horizon]
+    /// Filled by the diversity analysis: the file name of its report (`diversity_analysis.json`)
+    /// once written; nil until then. Training never writes it.
+    public var diversity: DiversityReference?
+}
+
+/// Where the diversity analysis put its results, and its headline number.
+public struct DiversityReference: Sendable, Codable, Equatable {
+    public var file: String
+    /// Mean pairwise disagreement of the base models, if reported.
+    public var meanDisagreement: Double?
+    public init(file: String = ArtifactSchema.diversityAnalysis, meanDisagreement: Double? = nil) {
+        self.file = file
+        self.meanDisagreement = meanDisagreement
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import StackdCore
+import StackdLearning
+
+/// A horizon's served combiner, loaded and checked against what the daemon will feed it.
+public struct LoadedArtifact: Sendable {
+    public var config: MetaConfigDocument
+    public var combiner: any MetaCombiner
+}
+
+/// Loads `hN/` artifacts, refusing anything that does not fit the running configuration.
+///
+/// A model that reads a different feature layout, horizon or model list would still produce
+/// plausible probabilities, so every mismatch is an error naming the file, never a warning.
+public enum ArtifactLoader {
+    /// - Parameters:
+    ///   - root: the directory `stackd train --out` wrote.
+    ///   - horizon: the horizon the caller will serve.
+    ///   - layout: the feature layout the caller will pass to `combine` (models, classes, regimes).
+    public static func load(root: String, horizon: Int, layout: StackingFeatureLayout) throws -> LoadedArtifact {
+        let dir = (root as NSString).appendingPathComponent(ArtifactSchema.horizonDirectory(horizon))
+        let configPath = (dir as NSString).appendingPathComponent(ArtifactSchema.metaConfig)
+        let modelPath = (dir as NSString).appendingPathComponent(ArtifactSchema.model)
+        let configBytes = try AtomicFile.read(configPath)
+        try ArtifactCoding.checkSchemaVersion(configBytes, file: configPath)
+        let config = try ArtifactCoding.decode(MetaConfigDocument.self, from: configBytes, file: configPath)
+        func refuse(_ file: String, _ message: String) -> ArtifactError { ArtifactError(file: file, message: message) }
+        guard config.horizon == horizon else { throw refuse(configPath, "horizon \(config.horizon), expected \(horizon)") }
+        guard config.models == layout.models else {
+            throw refuse(configPath, "models \(config.models), expected \(layout.models)")
+        }
+        guard config.classCount == layout.classCount else {
+            throw refuse(configPath, "class count \(config.classCount), expected \(layout.classCount)")
+        }
+        if let fs = config.featureSet {
+            guard fs.isAvailable(in: layout) else { throw refuse(configPath, "feature set \(fs.rawValue) needs regimes, which the layout lacks") }
+            let expected = fs.names(layout)
+            guard config.featureCount == expected.count else {
+                throw refuse(configPath, "feature count \(config.featureCount), expected \(expected.count) for feature set \(fs.rawValue)")
+            }
+            guard config.featureNames == expected else { throw refuse(configPath, "feature names differ from the layout's") }
+        }
+
+        let modelBytes = try AtomicFile.read(modelPath)
+        let combiner: any MetaCombiner
+        switch config.modelFormat {
+        case .logistic:
+            try ArtifactCoding.checkSchemaVersion(modelBytes, file: modelPath)
+            let m = try ArtifactCoding.decode(LogisticModelDocument.self, from: modelBytes, file: modelPath)
+            guard let fs = config.featureSet else { throw refuse(configPath, "logistic model without a feature set") }
+            guard m.kind == .logistic, m.horizon == horizon, m.models == layout.models, m.classCount == layout.classCount,
+                  m.featureCount == config.featureCount, m.featureNames == config.featureNames else {
+                throw refuse(modelPath, "does not match \(ArtifactSchema.metaConfig) (kind, horizon, models, classes or features)")
+            }
+            guard m.coefficients.count == m.classCount, m.intercepts.count == m.classCount,
+                  m.coefficients.allSatisfy({ $0.count == m.featureCount }), m.c > 0,
+                  (m.coefficients.joined() + m.intercepts).allSatisfy(\.isFinite) else {
+                throw refuse(modelPath, "coefficient shape is not \(m.classCount)×\(m.featureCount) or has non-finite values")
+            }
+            combiner = LogisticCombiner(model: MultinomialLogisticRegression(coefficients: m.coefficients, intercepts: m.intercepts, C: m.c),
+                                        featureSet: fs, layout: layout, version: config.combinerVersion)
+        case .xgboostJSON:
+            guard let fs = config.featureSet else { throw refuse(configPath, "XGBoost model without a feature set") }
+            do {
+                combiner = try XGBoostCombiner(modelJSON: modelBytes, featureSet: fs, layout: layout, version: config.combinerVersion)
+            } catch {
+                throw refuse(modelPath, "refused by XGBoost: \(error)")
+            }
+        case .average:
+            try ArtifactCoding.checkSchemaVersion(modelBytes, file: modelPath)
+            let m = try ArtifactCoding.decode(AverageModelDocument.self, from: modelBytes, file: modelPath)
+            guard m.kind == .average, m.horizon == horizon, m.models == layout.models, m.classCount == layout.classCount,
+                  m.weights.count == m.models.count, m.weights.allSatisfy({ $0 >= 0 && $0.isFinite }), m.weights.reduce(0, +) > 0 else {
+                throw refuse(modelPath, "does not match \(ArtifactSchema.metaConfig) or has invalid weights")
+            }
+            combiner = Set(m.weights).count == 1
+                ? AveragingCombiner(modelCount: m.models.count, classCount: m.classCount)
+                : WeightedAverageCombiner(weights: m.weights, classCount: m.classCount, version: config.combinerVersion)
+        }
+        return LoadedArtifact(config: config, combiner: combiner)
+    }
+
+    /// Reads and checks `ensemble_summary.json`.
+    public static func loadSummary(root: String) throws -> EnsembleSummaryDocument {
+        let p = (root as NSString).appendingPathComponent(ArtifactSchema.ensembleSummary)
+        let bytes = try AtomicFile.read(p)
+        try ArtifactCoding.checkSchemaVersion(bytes, file: p)
+        return try ArtifactCoding.decode(EnsembleSummaryDocument.self, from: bytes, file: p)
+    }
+}

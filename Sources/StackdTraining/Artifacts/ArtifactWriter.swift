@@ -1,0 +1,118 @@
+import Foundation
+import StackdCore
+import StackdLearning
+
+/// Writes a training outcome as artifacts: `hN/` per horizon and `ensemble_summary.json`.
+///
+/// Each file is replaced atomically. `model.json` is written before `meta_config.json`; a crash in
+/// between leaves an old config beside a new model, which the loader's cross-checks (kind,
+/// horizon, features, classes) refuse rather than serve.
+public enum ArtifactWriter {
+    /// Writes one horizon's directory under `root`; returns the paths written.
+    @discardableResult
+    public static func write(_ o: TrainingOutcome, to root: String) throws -> [String] {
+        let dir = (root as NSString).appendingPathComponent(ArtifactSchema.horizonDirectory(o.horizon))
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        } catch {
+            throw ArtifactError(file: dir, message: "cannot create directory: \(error)")
+        }
+        func path(_ f: String) -> String { (dir as NSString).appendingPathComponent(f) }
+        let v = ArtifactSchema.version
+        let k = o.layout.classCount
+
+        // model.json
+        let format: ModelFormat
+        let featureSet: MetaFeatureSet?
+        let modelBytes: [UInt8]
+        switch o.chosen {
+        case let l as LogisticCombiner:
+            format = .logistic
+            featureSet = l.featureSet
+            modelBytes = try ArtifactCoding.encode(LogisticModelDocument(
+                schemaVersion: v, kind: .logistic, horizon: o.horizon, models: o.models,
+                featureNames: l.featureSet.names(o.layout), featureCount: l.featureCount, classCount: k, c: l.model.C,
+                coefficients: l.model.coefficients, intercepts: l.model.intercepts))
+        case let x as XGBoostCombiner:
+            format = .xgboostJSON
+            featureSet = x.featureSet
+            modelBytes = x.modelJSON
+        case let w as WeightedAverageCombiner:
+            format = .average
+            featureSet = nil
+            modelBytes = try ArtifactCoding.encode(AverageModelDocument(schemaVersion: v, kind: .average, horizon: o.horizon,
+                                                                        models: o.models, classCount: k, weights: w.weights))
+        case is AveragingCombiner:
+            format = .average
+            featureSet = nil
+            modelBytes = try ArtifactCoding.encode(AverageModelDocument(
+                schemaVersion: v, kind: .average, horizon: o.horizon, models: o.models, classCount: k,
+                weights: [Double](repeating: 1 / Double(o.models.count), count: o.models.count)))
+        default:
+            throw ArtifactError(file: path(ArtifactSchema.model), message: "cannot serialise a \(type(of: o.chosen)) combiner")
+        }
+        let names = featureSet?.names(o.layout) ?? []
+        let config = MetaConfigDocument(
+            schemaVersion: v, horizon: o.horizon, method: o.chosen.method.name, combinerVersion: o.chosen.version,
+            modelFormat: format, featureSet: featureSet, featureNames: names, featureCount: names.count, classCount: k,
+            models: o.models, layoutIncludesRegimes: o.layout.includesRegimes, hyperparameters: o.hyperparameters,
+            ensembleMethod: o.ensembleMethod, ensembleMethodReason: o.ensembleMethodReason, promotionMetric: o.metric,
+            decision: o.decision, trainRows: o.trainRows, validationRows: o.validationRows, purgedRows: o.purgedRows,
+            cutTimestampNs: o.cutTimestamp)
+        let importance = FeatureImportanceDocument(
+            schemaVersion: v, horizon: o.horizon, chosen: o.decision.chosenName,
+            candidates: o.candidates.map {
+                .init(method: $0.name, featureSet: $0.kind.featureSet,
+                      importanceType: { if case .xgboost = $0.kind { return "gain" } else { return "mean_abs_coefficient_times_sd" } }($0),
+                      features: $0.featureImportance)
+            })
+        let equal = o.models.map { NamedWeight(name: $0, weight: 1 / Double(o.models.count)) }
+        let weights = ModelWeightsDocument(
+            schemaVersion: v, horizon: o.horizon, chosen: o.decision.chosenName,
+            weights: o.chosenCandidate?.modelWeights ?? (o.chosen as? WeightedAverageCombiner).map { w in
+                let t = w.weights.reduce(0, +)
+                return zip(o.models, w.weights).map { NamedWeight(name: $0, weight: $1 / t) }
+            } ?? equal,
+            candidates: o.candidates.map { .init(method: $0.name, weights: $0.modelWeights) })
+        let f = ArtifactCoding.finite
+        let metrics = TrainingMetricsDocument(
+            schemaVersion: v, horizon: o.horizon, promotionMetric: o.metric, trainRows: o.trainRows,
+            validationRows: o.validationRows, purgedRows: o.purgedRows, bestSingleModel: o.bestSingleModel,
+            methods: o.comparison.map { s in
+                let r = s.validation
+                return .init(method: s.name, role: s.role, rows: r.rows, trainLogLoss: s.trainLogLoss.flatMap(f),
+                             f1Macro: f(r.f1Macro), accuracy: f(r.accuracy), logLoss: f(r.logLoss), brier: f(r.brier),
+                             sharpe: f(r.sharpe), informationCoefficient: f(r.informationCoefficient), winRate: f(r.winRate),
+                             ece: r.ece.map(f), fracShort: f(r.fracShort), fracLong: f(r.fracLong))
+            },
+            overfitting: o.overfitting, decision: o.decision, diagnosis: o.diagnosis)
+
+        let files: [(String, [UInt8])] = [
+            (ArtifactSchema.model, modelBytes),
+            (ArtifactSchema.metaConfig, try ArtifactCoding.encode(config)),
+            (ArtifactSchema.featureImportance, try ArtifactCoding.encode(importance)),
+            (ArtifactSchema.modelWeights, try ArtifactCoding.encode(weights)),
+            (ArtifactSchema.trainingMetrics, try ArtifactCoding.encode(metrics)),
+        ]
+        for (name, bytes) in files { try AtomicFile.write(bytes, to: path(name)) }
+        return files.map { path($0.0) }
+    }
+
+    /// Writes `ensemble_summary.json` for the given outcomes; returns its path.
+    @discardableResult
+    public static func writeSummary(_ outcomes: [TrainingOutcome], to root: String,
+                                    diversity: DiversityReference? = nil) throws -> String {
+        let p = (root as NSString).appendingPathComponent(ArtifactSchema.ensembleSummary)
+        let doc = EnsembleSummaryDocument(
+            schemaVersion: ArtifactSchema.version, models: outcomes.first?.models ?? [],
+            horizons: outcomes.map { o in
+                .init(horizon: o.horizon, directory: ArtifactSchema.horizonDirectory(o.horizon), chosen: o.decision.chosen,
+                      chosenName: o.decision.chosenName, method: o.chosen.method.name, promotionMetric: o.metric,
+                      metricValue: o.score(o.decision.chosenName).flatMap { ArtifactCoding.finite(o.metric.value($0.validation)) },
+                      reason: o.decision.reason)
+            },
+            diversity: diversity)
+        try AtomicFile.write(try ArtifactCoding.encode(doc), to: p)
+        return p
+    }
+}

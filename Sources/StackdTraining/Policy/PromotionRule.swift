@@ -1,0 +1,72 @@
+import Foundation
+
+/// What the trainer ends up serving.
+public enum PromotedMethod: String, Sendable, Codable {
+    /// The newly trained candidate.
+    case candidate
+    /// The model already serving (kept).
+    case champion
+    /// Simple averaging (no learned model).
+    case averaging
+}
+
+/// The outcome of the promotion rule with its justification.
+public struct PromotionDecision: Sendable, Codable, Equatable {
+    /// What is served.
+    public var chosen: PromotedMethod
+    /// Name of the served method as it appears in the comparison table.
+    public var chosenName: String
+    /// Why, in one sentence a human can check against the table.
+    public var reason: String
+}
+
+/// One competitor's score on the promotion metric.
+public struct MetricScore: Sendable, Codable, Equatable {
+    public var name: String
+    public var value: Double
+    public init(name: String, value: Double) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// Promote the candidate only if it beats averaging AND the best single model (AND the current
+/// champion, when one is given) on the configured metric on the same validation rows, and is not
+/// flagged as overfitting; otherwise fall back to the champion if any, else to averaging.
+///
+/// Beating averaging is required because averaging is free, robust and hard to beat out of sample;
+/// beating the best single model because otherwise the ensemble adds nothing; beating the champion
+/// because replacing a working model needs evidence, and a tie is not evidence.
+public enum PromotionRule {
+    public static func decide(candidate: MetricScore?, averaging: MetricScore, bestSingle: MetricScore,
+                              champion: MetricScore?, metric: PromotionMetric,
+                              candidateOverfitting: Bool = false) -> PromotionDecision {
+        func fallback(_ why: String) -> PromotionDecision {
+            if let champion {
+                return PromotionDecision(chosen: .champion, chosenName: champion.name, reason: why + "; keeping the champion \(champion.name)")
+            }
+            return PromotionDecision(chosen: .averaging, chosenName: averaging.name, reason: why + "; falling back to \(averaging.name)")
+        }
+        guard let c = candidate else { return fallback("no candidate was trained") }
+        let name = metric.rawValue, dir = metric.lowerIsBetter ? "lower" : "higher"
+        func cmp(_ o: MetricScore) -> String { "\(name) \(fmt(c.value)) vs \(fmt(o.value)) (\(dir) is better)" }
+        if !metric.isBetter(c.value, than: averaging.value) {
+            return fallback("\(c.name) does not beat \(averaging.name): \(cmp(averaging))")
+        }
+        if !metric.isBetter(c.value, than: bestSingle.value) {
+            return fallback("\(c.name) does not beat the best single model \(bestSingle.name): \(cmp(bestSingle))")
+        }
+        if let champion, !metric.isBetter(c.value, than: champion.value) {
+            return fallback("\(c.name) does not beat the champion \(champion.name): \(cmp(champion))")
+        }
+        if candidateOverfitting {
+            return fallback("\(c.name) wins on \(name) but is flagged as overfitting (train–validation log-loss gap)")
+        }
+        var beaten = ["\(averaging.name) (\(fmt(averaging.value)))", "\(bestSingle.name) (\(fmt(bestSingle.value)))"]
+        if let champion { beaten.append("the champion \(champion.name) (\(fmt(champion.value)))") }
+        return PromotionDecision(chosen: .candidate, chosenName: c.name,
+                                 reason: "\(c.name) has \(name) \(fmt(c.value)), better (\(dir)) than " + beaten.joined(separator: ", "))
+    }
+
+    static func fmt(_ x: Double) -> String { String(format: "%.4f", x) }
+}

@@ -1,0 +1,208 @@
+import StackdCore
+import StackdLearning
+import StackdXGBoost
+
+/// The model currently serving a horizon, to be beaten by any new candidate.
+public struct Champion: Sendable {
+    /// Name shown in the comparison table.
+    public var name: String
+    public var combiner: any MetaCombiner
+    public init(name: String, combiner: any MetaCombiner) {
+        self.name = name
+        self.combiner = combiner
+    }
+}
+
+/// Errors of the training protocol.
+public enum TrainingError: Error, Equatable, CustomStringConvertible {
+    case horizonMismatch(rows: Int, requested: Int)
+    case tooFewRows(train: Int, validation: Int)
+    case invalidConfiguration(String)
+
+    public var description: String {
+        switch self {
+        case .horizonMismatch(let r, let q): return "rows are for horizon \(r), training was asked for horizon \(q)"
+        case .tooFewRows(let t, let v): return "not enough rows to train and validate (\(t) meta-train, \(v) validation)"
+        case .invalidConfiguration(let s): return "invalid training configuration: \(s)"
+        }
+    }
+}
+
+/// The chronological training protocol of one horizon.
+///
+/// Split by time (meta-train before the cut, validation from the cut, meta-train rows whose label
+/// is only known after the cut purged — the reference's rule), fit each candidate on meta-train,
+/// score every method on the same validation rows, and let the pure policy functions decide.
+/// Deterministic: no clocks, no randomness beyond the tree learner's fixed seed, one thread.
+public enum MetaTrainer {
+    public static func train(rows: TrainingRows, horizon: Int, configuration: TrainingConfiguration = .init(),
+                             champion: Champion? = nil) throws -> TrainingOutcome {
+        guard rows.horizon == horizon else { throw TrainingError.horizonMismatch(rows: rows.horizon, requested: horizon) }
+        guard rows.count >= 2 else { throw TrainingError.tooFewRows(train: 0, validation: rows.count) }
+        if let w = configuration.blendWeights, w.count != rows.models.count || w.reduce(0, +) <= 0 {
+            throw TrainingError.invalidConfiguration("blendWeights needs \(rows.models.count) weights with a positive sum")
+        }
+        let split = ChronologicalSplit(timestamps: rows.eventTimes, exitTimestamps: rows.exitTimes,
+                                       trainFraction: configuration.trainFraction)
+        guard !split.train.isEmpty, !split.test.isEmpty else {
+            throw TrainingError.tooFewRows(train: split.train.count, validation: split.test.count)
+        }
+        let train = rows.subset(split.train), valid = rows.subset(split.test)
+        let k = rows.classCount, layout = rows.layout
+        func report(_ P: Matrix) -> EvaluationReport {
+            EvaluationReport(probabilities: P, labels: valid.labels, forwardReturns: valid.forwardReturns, horizon: horizon)
+        }
+
+        // Which learners the data supports.
+        let rule = EnsembleMethodRule.choose(models: rows.models.count, rows: train.count, diversity: configuration.baseModelDiversity)
+        let method: EnsembleMethod = configuration.applyEnsembleMethodRule ? rule.method : .stacking
+        let methodReason = configuration.applyEnsembleMethodRule ? rule.reason : "ensemble-method rule disabled: stacking"
+        let kinds: [CandidateKind]
+        switch method {
+        case .weightedAverage: kinds = []
+        case .blending: kinds = [.logistic(.basic)]
+        case .stacking: kinds = configuration.candidates.filter { $0.featureSet.isAvailable(in: layout) }
+        }
+        let hyper = configuration.regularisation.resolve(rows: train.count)
+
+        // Candidates.
+        var candidates: [TrainedCandidate] = []
+        var comparison: [MethodScore] = []
+        var overfitting: [OverfittingCheck] = []
+        for kind in kinds {
+            let fs = kind.featureSet, f = fs.columnCount(layout)
+            let Xtr = train.features.selectingColumns(Array(0..<f))
+            let combiner: any MetaCombinerWithFeatures
+            let importance: [Double]
+            let name: String
+            switch kind {
+            case .logistic:
+                name = "LR meta (\(fs.tag), F=\(f))"
+                let model = try MultinomialLogisticRegression.fit(X: Xtr, y: train.labels, classes: k, C: hyper.logisticC)
+                combiner = LogisticCombiner(model: model, featureSet: fs, layout: layout, version: configuration.modelVersion)
+                importance = logisticImportance(model, Xtr)
+            case .xgboost:
+                name = "XGB meta (\(fs.tag), F=\(f))"
+                let params = XGBoostParameters(numClass: k, maxDepth: hyper.treeDepth, nEstimators: hyper.treeEstimators,
+                                               learningRate: 0.1, subsample: 0.8, colsampleByTree: 0.8,
+                                               seed: configuration.seed, treeMethod: "hist", nthread: 1)
+                let clf = try XGBoostClassifier.train(features: Xtr.storage, rows: Xtr.rows, cols: f,
+                                                      labels: train.labels.map(Double.init), parameters: params)
+                let x = try XGBoostCombiner(classifier: clf, featureSet: fs, layout: layout, version: configuration.modelVersion)
+                importance = normalised(try x.gainImportance())
+                combiner = x
+            }
+            let trainLL = Metrics.logLoss(probabilities: try combiner.predictProbabilities(features: Xtr), labels: train.labels)
+            let score = MethodScore(name: name, role: .candidate, validation: report(try combiner.predictProbabilities(features: valid.features)),
+                                    trainLogLoss: trainLL)
+            comparison.append(score)
+            overfitting.append(OverfittingCheck(method: name, trainLogLoss: trainLL, validationLogLoss: score.validation.logLoss,
+                                                threshold: configuration.overfittingThreshold))
+            let names = fs.names(layout)
+            let groups = fs.modelColumnGroups(layout)
+            let perModel = normalised(groups.map { g in g.reduce(0.0) { $0 + importance[$1] } })
+            candidates.append(TrainedCandidate(
+                name: name, kind: kind, combiner: combiner,
+                featureImportance: zip(names, importance).map { NamedWeight(name: $0, weight: $1) },
+                modelWeights: zip(rows.models, perModel).map { NamedWeight(name: $0, weight: $1) }))
+        }
+
+        // Baselines, on the same validation rows.
+        let best = Baselines.bestSingleModel(trainRows: train)
+        let bestName = "best single (\(rows.models[best]))"
+        for m in rows.models.indices {
+            comparison.append(MethodScore(name: "single:\(rows.models[m])", role: .baseline, validation: report(Baselines.single(valid, model: m))))
+        }
+        comparison.append(MethodScore(name: bestName, role: .baseline, validation: report(Baselines.single(valid, model: best))))
+        comparison.append(MethodScore(name: averagingName, role: .baseline, validation: report(Baselines.averaging(valid))))
+        if let w = configuration.blendWeights {
+            comparison.append(MethodScore(name: "fixed-weight blend", role: .baseline, validation: report(Baselines.blend(valid, weights: w))))
+        }
+        comparison.append(MethodScore(name: "class prior", role: .baseline,
+                                      validation: report(Baselines.classPrior(trainLabels: train.labels, classCount: k, rows: valid.count))))
+        let maj = Baselines.alwaysMajority(trainLabels: train.labels, classCount: k, rows: valid.count)
+        let classNames = k == 3 ? ["short", "neutral", "long"] : (0..<k).map { "class \($0)" }
+        comparison.append(MethodScore(name: "always \(classNames[maj.classIndex])", role: .baseline, validation: report(maj.matrix)))
+        var championScore: MethodScore?
+        if let champion {
+            let s = MethodScore(name: champion.name, role: .champion, validation: report(evaluate(champion.combiner, on: valid)))
+            comparison.append(s)
+            championScore = s
+        }
+
+        // Selection.
+        let metric = configuration.metric
+        var bestCandidate: MethodScore?
+        for s in comparison where s.role == .candidate {
+            if bestCandidate == nil || metric.isBetter(metric.value(s.validation), than: metric.value(bestCandidate!.validation)) {
+                bestCandidate = s
+            }
+        }
+        let avgScore = comparison.first { $0.name == averagingName }!
+        let bestScore = comparison.first { $0.name == bestName }!
+        let candidateOverfit = overfitting.first { $0.method == bestCandidate?.name }?.isOverfitting ?? false
+        var decision = PromotionRule.decide(
+            candidate: bestCandidate.map { MetricScore(name: $0.name, value: metric.value($0.validation)) },
+            averaging: MetricScore(name: avgScore.name, value: metric.value(avgScore.validation)),
+            bestSingle: MetricScore(name: bestScore.name, value: metric.value(bestScore.validation)),
+            champion: championScore.map { MetricScore(name: $0.name, value: metric.value($0.validation)) },
+            metric: metric, candidateOverfitting: candidateOverfit)
+        if kinds.isEmpty { decision.reason = "ensemble-method rule: \(methodReason); " + decision.reason }
+        let chosenCandidate = decision.chosen == .candidate ? candidates.first { $0.name == decision.chosenName } : nil
+        let chosen: any MetaCombiner
+        switch decision.chosen {
+        case .candidate: chosen = chosenCandidate!.combiner
+        case .champion: chosen = champion!.combiner
+        case .averaging: chosen = AveragingCombiner(modelCount: rows.models.count, classCount: k)
+        }
+        let diagnosis = FailureDiagnosis.diagnose(DiagnosisInput(
+            trainRows: train.count, modelCount: rows.models.count, diversity: configuration.baseModelDiversity,
+            overfitting: overfitting, candidateLogLoss: bestCandidate?.validation.logLoss, candidateF1: bestCandidate?.validation.f1Macro,
+            candidateClassShares: bestCandidate.map { [$0.validation.fracShort, 1 - $0.validation.fracShort - $0.validation.fracLong, $0.validation.fracLong] },
+            averagingLogLoss: avgScore.validation.logLoss, averagingF1: avgScore.validation.f1Macro,
+            bestSingleLogLoss: bestScore.validation.logLoss, bestSingleF1: bestScore.validation.f1Macro))
+
+        return TrainingOutcome(
+            horizon: horizon, models: rows.models, layout: layout, trainRows: train.count, validationRows: valid.count,
+            purgedRows: split.purged, cutTimestamp: split.cutTimestamp, ensembleMethod: method, ensembleMethodReason: methodReason,
+            hyperparameters: hyper, metric: metric, bestSingleModel: rows.models[best], comparison: comparison,
+            candidates: candidates, candidateName: bestCandidate?.name, overfitting: overfitting, decision: decision,
+            diagnosis: diagnosis, chosen: chosen, chosenCandidate: chosenCandidate)
+    }
+
+    /// Display name of the averaging baseline.
+    public static let averagingName = "simple average"
+
+    /// Any combiner's probabilities over `rows`, through its per-row `combine` (every model present).
+    public static func evaluate(_ combiner: any MetaCombiner, on rows: TrainingRows) -> Matrix {
+        let k = rows.classCount, f = rows.features.cols, b = rows.basePredictions.cols
+        let mask: UInt64 = rows.models.count >= 64 ? ~0 : (UInt64(1) << UInt64(rows.models.count)) - 1
+        var out = Matrix(rows: rows.count, cols: k)
+        out.withUnsafeMutableStorage { o in
+            rows.basePredictions.storage.withUnsafeBufferPointer { bp in
+                rows.features.storage.withUnsafeBufferPointer { fp in
+                    for i in 0..<rows.count {
+                        combiner.combine(basePredictions: UnsafeBufferPointer(rebasing: bp[(i * b)..<((i + 1) * b)]),
+                                         features: UnsafeBufferPointer(rebasing: fp[(i * f)..<((i + 1) * f)]),
+                                         presentMask: mask, into: UnsafeMutableBufferPointer(rebasing: o[(i * k)..<((i + 1) * k)]))
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Mean over classes of |w|·sd(feature) on the training rows: a coefficient's effect on the
+    /// logit for a typical move of its feature, so columns of different scales compare fairly.
+    static func logisticImportance(_ model: MultinomialLogisticRegression, _ X: Matrix) -> [Double] {
+        let sd = FeatureStandardization(fitting: X).scales
+        return normalised((0..<model.features).map { j in
+            (0..<model.classes).reduce(0.0) { $0 + abs(model.weights[$1 * model.features + j]) } / Double(model.classes) * sd[j]
+        })
+    }
+
+    static func normalised(_ v: [Double]) -> [Double] {
+        let t = v.reduce(0, +)
+        return t > 0 ? v.map { $0 / t } : v.map { _ in v.isEmpty ? 0 : 1 / Double(v.count) }
+    }
+}

@@ -1,0 +1,42 @@
+import StackdCore
+
+/// Everything one horizon's training produced: the decision, why, and the evidence.
+public struct TrainingOutcome: Sendable {
+    public var horizon: Int
+    public var models: [String]
+    public var layout: StackingFeatureLayout
+    /// Meta-train rows (after the purge), validation rows, purged rows.
+    public var trainRows: Int
+    public var validationRows: Int
+    public var purgedRows: Int
+    /// First validation timestamp (UTC ns).
+    public var cutTimestamp: Int64
+    /// The ensemble-method rule's choice and reason.
+    public var ensembleMethod: EnsembleMethod
+    public var ensembleMethodReason: String
+    /// Hyperparameters used.
+    public var hyperparameters: LearnerHyperparameters
+    /// The promotion metric.
+    public var metric: PromotionMetric
+    /// Base model with the best meta-train macro-F1.
+    public var bestSingleModel: String
+    /// Every method on the validation rows (candidates, baselines, champion).
+    public var comparison: [MethodScore]
+    /// Fitted candidates.
+    public var candidates: [TrainedCandidate]
+    /// Best candidate on the metric (the one put to the promotion rule).
+    public var candidateName: String?
+    /// Overfitting checks per candidate.
+    public var overfitting: [OverfittingCheck]
+    /// What is served and why.
+    public var decision: PromotionDecision
+    /// Why stacking fails or is fragile here, with fixes.
+    public var diagnosis: [DiagnosisFinding]
+    /// The combiner to serve.
+    public var chosen: any MetaCombiner
+    /// The chosen candidate's importance and model weights (nil unless a candidate was promoted).
+    public var chosenCandidate: TrainedCandidate?
+
+    /// The comparison row of a method.
+    public func score(_ name: String) -> MethodScore? { comparison.first { $0.name == name } }
+}

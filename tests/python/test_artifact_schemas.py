@@ -1,0 +1,92 @@
+"""Training artifacts (hN/*.json, ensemble_summary.json) validate against schemas/artifacts/.
+
+Samples come from the Swift test `ArtifactTests.testWriteSamplesForSchemaValidation` (logistic,
+XGBoost and averaging served; needs a prior `swift build --build-tests`) and, when the binary and
+../shared exist, from `stackd train` on the real stream for one horizon. Set
+STACKD_ARTIFACT_SAMPLES to an existing sample directory to skip generating them.
+
+Run with: /work/main/.venv/bin/python -m pytest tests/python -q
+"""
+import json
+import os
+import pathlib
+import subprocess
+
+import pytest
+from jsonschema import Draft202012Validator
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SCHEMAS = ROOT / "schemas" / "artifacts"
+SHARED = ROOT.parent / "shared" / "data" / "oos-daily"
+NAMES = ["meta_config", "model_logistic", "model_average", "feature_importance", "model_weights",
+         "training_metrics", "ensemble_summary"]
+
+
+def validator(name):
+    schema = json.loads((SCHEMAS / f"{name}.schema.json").read_text())
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_schema_is_draft_2020_12_with_version_const(name):
+    schema = json.loads((SCHEMAS / f"{name}.schema.json").read_text())
+    Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["properties"]["schema_version"]["const"] == 1
+
+
+@pytest.fixture(scope="session")
+def samples(tmp_path_factory):
+    given = os.environ.get("STACKD_ARTIFACT_SAMPLES")
+    if given:
+        return [pathlib.Path(given) / k for k in ("logistic", "xgboost", "average")]
+    out = tmp_path_factory.mktemp("artifacts")
+    env = dict(os.environ, STACKD_ARTIFACT_SAMPLES=str(out))
+    r = subprocess.run(["swift", "test", "--skip-build", "--filter", "testWriteSamplesForSchemaValidation"],
+                       cwd=ROOT, env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    dirs = [out / k for k in ("logistic", "xgboost", "average")]
+    binary = ROOT / ".build" / "debug" / "stackd"
+    if binary.exists() and SHARED.exists():
+        real = out / "real"
+        r = subprocess.run([str(binary), "train", "--data", str(SHARED), "--out", str(real), "--horizons", "10"],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        dirs.append(real)
+    return dirs
+
+
+def model_schema(hdir):
+    fmt = json.loads((hdir / "meta_config.json").read_text())["model_format"]
+    return {"stackd-logistic": "model_logistic", "stackd-average": "model_average"}.get(fmt)
+
+
+def test_every_artifact_validates(samples):
+    seen = set()
+    for d in samples:
+        validator("ensemble_summary").validate(json.loads((d / "ensemble_summary.json").read_text()))
+        for hdir in sorted(d.glob("h*")):
+            for name in ["meta_config", "feature_importance", "model_weights", "training_metrics"]:
+                validator(name).validate(json.loads((hdir / f"{name}.json").read_text()))
+            ms = model_schema(hdir)
+            model = json.loads((hdir / "model.json").read_text())
+            if ms:
+                validator(ms).validate(model)
+                seen.add(ms)
+            else:  # XGBoost's own JSON format
+                assert "learner" in model and "version" in model
+                seen.add("xgboost")
+    assert {"model_logistic", "model_average", "xgboost"} <= seen
+
+
+def test_invalid_variants_are_rejected(samples):
+    hdir = samples[0] / "h5"
+    config = json.loads((hdir / "meta_config.json").read_text())
+    v = validator("meta_config")
+    for mutate in (lambda c: c.update(schema_version=2), lambda c: c.pop("horizon"),
+                   lambda c: c.update(feature_count=-1), lambda c: c.update(method="magic"),
+                   lambda c: c.update(extra_field=1)):
+        bad = json.loads(json.dumps(config))
+        mutate(bad)
+        assert not v.is_valid(bad)
