@@ -49,7 +49,7 @@ let package = Package(
         .target(
             name: "StackdDaemon",
             dependencies: [
-                "StackdCore", "StackdZMQ", "StackdSystemd", "StackdLearning", "StackdStorage",
+                "StackdCore", "StackdZMQ", "StackdSystemd", "StackdLearning", "StackdStorage", "StackdTraining",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),

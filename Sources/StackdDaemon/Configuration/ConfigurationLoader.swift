@@ -32,7 +32,7 @@ public enum ConfigurationLoader {
         "labels": ["max_awaiting"],
         "log": ["level", "rejects_per_second"],
         "retrain": ["every_labels", "every_event_seconds", "min_rows", "apply_delay_seconds", "window_rows", "window_age_days"],
-        "learner": ["kind", "metric", "features", "validation_fraction"],
+        "learner": ["kind", "metric", "features", "validation_fraction", "promotion", "c"],
         "state": ["directory", "flush", "flush_rows", "flush_interval_ms", "sync"],
     ]
 
@@ -111,6 +111,11 @@ public enum ConfigurationLoader {
             else { reader.problem("learner", "features", "must be \"basic\" or \"extended\", not \"\(features)\"") }
         }
         config.learner.validationFraction = reader.double("learner", "validation_fraction", range: 0.05...0.5) ?? 0.2
+        if let promotion = reader.string("learner", "promotion") {
+            if ["gated", "always"].contains(promotion) { config.learner.promotion = promotion }
+            else { reader.problem("learner", "promotion", "must be \"gated\" or \"always\", not \"\(promotion)\"") }
+        }
+        config.learner.c = reader.double("learner", "c", range: 0...1e6) ?? 0
         config.stateDirectory = reader.string("state", "directory")
         if let flush = reader.string("state", "flush") {
             if ["every_row", "every_rows", "interval"].contains(flush) { config.stateFlush = flush }

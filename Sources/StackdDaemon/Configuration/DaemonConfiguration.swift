@@ -37,6 +37,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var features: String = "extended"
         /// Share of the window (the most recent rows) held out to judge candidates.
         public var validationFraction: Double = 0.2
+        /// "gated": promote only a candidate that beats averaging, the best single model and the
+        /// champion; "always": install every fit (walk-forward research, reference comparisons).
+        public var promotion: String = "gated"
+        /// Logistic inverse regularisation; 0 chooses it by sample size.
+        public var c: Double = 0
     }
 
     public var input = Input()

@@ -42,7 +42,8 @@ public final class LiveRunner: @unchecked Sendable {
         self.logger = logger
         self.notifier = notifier
         pipeline = try StackingPipeline(configuration: configuration.pipeline, retrainPolicy: configuration.retrain)
-        trainingWorker = trainer.map { TrainingWorker(logger: logger, train: $0) }
+        // The configured learner unless the caller supplies its own (tests).
+        trainingWorker = (trainer ?? DaemonTrainer.make(configuration: configuration)).map { TrainingWorker(logger: logger, train: $0) }
         context = try ZMQContext()
         input = try ZMQSocket(context: context, type: .sub)
         output = try ZMQSocket(context: context, type: .xpub)

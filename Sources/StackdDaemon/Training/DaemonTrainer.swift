@@ -1,10 +1,91 @@
 import StackdCore
+import StackdLearning
+import StackdTraining
 
-/// Builds the retrain function the daemon and replay use, from the `[learner]` configuration.
+/// Builds the retrain function the daemon and replay use, from the `[learner]` configuration:
+/// the chronological protocol of `StackdTraining` on the window the request carries, judged
+/// against averaging, the best single model and the current champion.
 public enum DaemonTrainer {
     /// Nil when no retrain is scheduled (the ensemble stays on averaging).
     public static func make(configuration: DaemonConfiguration) -> TrainingFunction? {
-        // Wired to StackdTraining's chronological protocol (MetaTrainer) when that module lands.
-        nil
+        guard configuration.retrain.isScheduled else { return nil }
+        let learner = configuration.learner
+        let models = configuration.pipeline.models
+        let classCount = configuration.pipeline.classCount
+        let layout = StackingFeatureLayout(models: models, classCount: classCount)
+        return { request in
+            let n = request.rows.count
+            func result(_ d: TrainingResult.Decision, _ reason: String, _ c: (any MetaCombiner)?) -> TrainingResult {
+                TrainingResult(horizon: request.horizon, horizonIndex: request.horizonIndex, requestSequence: request.sequence,
+                               applyFrom: request.applyFrom, rows: n, decision: d, reason: reason, combiner: c)
+            }
+            guard n >= 20 else { return result(.failed, "only \(n) labelled rows in the window", nil) }
+            let rows = trainingRows(request, models: models, classCount: classCount, layout: layout)
+            let featureSet: MetaFeatureSet = learner.features == "basic" ? .basic : .extended
+            let version = UInt32(truncatingIfNeeded: request.sequence)
+            if learner.promotion == "always" {
+                // Walk-forward research mode: fit on every row and install, as the reference does.
+                let columns = featureSet.columnCount(layout)
+                let X = rows.features.selectingColumns(Array(0..<columns))
+                let c = learner.c > 0 ? learner.c : LearnerHyperparameters.logisticC(rows: n)
+                do {
+                    let model = try MultinomialLogisticRegression.fit(X: X, y: rows.labels, classes: classCount, C: c)
+                    return result(.promote, "promotion \"always\": logistic C=\(c) fitted on \(n) rows",
+                                  LogisticCombiner(model: model, featureSet: featureSet, layout: layout, version: version))
+                } catch {
+                    return result(.failed, "logistic fit failed: \(error)", nil)
+                }
+            }
+            var training = TrainingConfiguration()
+            training.trainFraction = 1 - learner.validationFraction
+            training.metric = PromotionMetric(rawValue: learner.metric == "f1" ? "f1_macro" : learner.metric) ?? .logLoss
+            switch learner.kind {
+            case "xgboost": training.candidates = [.xgboost(featureSet)]
+            case "auto": training.candidates = [.logistic(featureSet), .xgboost(featureSet)]
+            default: training.candidates = [.logistic(featureSet)]
+            }
+            if learner.c > 0 {
+                var fixed = LearnerHyperparameters.forSampleSize(n)
+                fixed.logisticC = learner.c
+                training.regularisation = .fixed(fixed)
+            }
+            training.modelVersion = version
+            let champion = request.champion.version > 0 ? Champion(name: "champion v\(request.champion.version)", combiner: request.champion) : nil
+            do {
+                let outcome = try MetaTrainer.train(rows: rows, horizon: request.horizon, configuration: training, champion: champion)
+                switch outcome.decision.chosen {
+                case .candidate: return result(.promote, outcome.decision.reason, outcome.chosen)
+                case .champion: return result(.keep, outcome.decision.reason, nil)
+                case .averaging:
+                    return result(.fallback, outcome.decision.reason,
+                                  request.champion.version > 0 ? AveragingCombiner(modelCount: models.count, classCount: classCount) : nil)
+                }
+            } catch {
+                return result(.failed, "training failed: \(error)", nil)
+            }
+        }
+    }
+
+    /// The window's rows in event-time order (labels arrive in exit order, training wants time order).
+    static func trainingRows(_ request: TrainingRequest, models: [String], classCount: Int,
+                             layout: StackingFeatureLayout) -> TrainingRows {
+        let r = request.rows
+        let n = r.count, mk = r.modelCount * r.classCount, f = r.featureCount
+        let order = (0..<n).sorted { (r.eventTimes[$0], r.symbols[$0], $0) < (r.eventTimes[$1], r.symbols[$1], $1) }
+        var base = [Double](), features = [Double]()
+        base.reserveCapacity(n * mk)
+        features.reserveCapacity(n * f)
+        for i in order {
+            base.append(contentsOf: r.basePredictions[i * mk ..< (i + 1) * mk])
+            features.append(contentsOf: r.features[i * f ..< (i + 1) * f])
+        }
+        let symbolCount = (r.symbols.max().map { Int($0) } ?? -1) + 1
+        return TrainingRows(
+            horizon: request.horizon, models: models, classCount: classCount,
+            eventTimes: order.map { r.eventTimes[$0] }, exitTimes: order.map { r.exitTimes[$0] },
+            symbolIDs: order.map { Int(r.symbols[$0]) }, symbols: (0..<symbolCount).map { "s\($0)" },
+            labels: order.map { r.labels[$0] }, forwardReturns: order.map { r.forwardReturns[$0] },
+            basePredictions: Matrix(rows: n, cols: mk, storage: base), features: Matrix(rows: n, cols: f, storage: features),
+            layout: layout)
     }
 }
