@@ -24,7 +24,7 @@ if [ "${STACKD_SKIP_PYTHON:-0}" != "1" ]; then
   if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
   fi
-  if ! "$venv/bin/python" -c "import zmq, jsonschema, pytest" 2>/dev/null; then
+  if ! "$venv/bin/python" -c "import zmq, jsonschema, pytest, prometheus_client" 2>/dev/null; then
     "$venv/bin/pip" install -q -r "$here/scripts/requirements-test.txt"
   fi
 fi

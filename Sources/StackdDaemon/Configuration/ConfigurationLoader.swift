@@ -12,14 +12,44 @@ public struct ConfigurationFileError: Error, CustomStringConvertible, Sendable {
 /// out of range are all refused at start, each with the line that is wrong, because a typo
 /// that silently falls back to a default is worse than a daemon that does not start.
 public enum ConfigurationLoader {
-    public static func load(path: String) throws -> DaemonConfiguration {
+    /// Reads `path`, then applies the environment overrides (``environmentKeys``) on top.
+    public static func load(path: String,
+                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> DaemonConfiguration {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
             throw ConfigurationFileError(problems: ["\(path): cannot read the configuration: \(error.localizedDescription)"])
         }
-        return try parse(text, source: path)
+        var config = try parse(text, source: path)
+        try applyEnvironment(environment, to: &config)
+        return config
+    }
+
+    /// Environment variables that override a key of the file (applied after it, so a unit's
+    /// `Environment=` or a drop-in can change them without editing the file).
+    public static let environmentKeys: [(variable: String, key: String)] = [
+        ("STACKD_STATE_DIRECTORY", "state.directory"),
+        ("STACKD_METRICS_ADDRESS", "metrics.address"),
+        ("STACKD_LOG_LEVEL", "log.level"),
+    ]
+
+    /// Applies the overrides present in `environment`; an invalid value is refused like a bad
+    /// key in the file, naming the variable.
+    public static func applyEnvironment(_ environment: [String: String], to config: inout DaemonConfiguration) throws {
+        var problems: [String] = []
+        if let dir = environment["STACKD_STATE_DIRECTORY"] {
+            config.stateDirectory = dir.isEmpty ? nil : dir
+        }
+        if let address = environment["STACKD_METRICS_ADDRESS"] {
+            if address.isEmpty || MetricsAddress(address) != nil { config.metricsAddress = address }
+            else { problems.append("environment STACKD_METRICS_ADDRESS: \(MetricsAddress.formatHelp), not \"\(address)\"") }
+        }
+        if let level = environment["STACKD_LOG_LEVEL"] {
+            if logLevels.contains(level) { config.logLevel = level }
+            else { problems.append("environment STACKD_LOG_LEVEL: must be one of \(logLevels.joined(separator: ", ")), not \"\(level)\"") }
+        }
+        guard problems.isEmpty else { throw ConfigurationFileError(problems: problems) }
     }
 
     /// The sections and keys this version understands.
@@ -34,6 +64,7 @@ public enum ConfigurationLoader {
         "retrain": ["every_labels", "every_event_seconds", "min_rows", "apply_delay_seconds", "window_rows", "window_age_days"],
         "learner": ["kind", "metric", "features", "validation_fraction", "promotion", "c"],
         "state": ["directory", "flush", "flush_rows", "flush_interval_ms", "sync"],
+        "metrics": ["address"],
     ]
 
     public static func parse(_ text: String, source: String) throws -> DaemonConfiguration {
@@ -126,6 +157,10 @@ public enum ConfigurationLoader {
         if let sync = reader.string("state", "sync") {
             if ["none", "every_flush"].contains(sync) { config.stateSync = sync }
             else { reader.problem("state", "sync", "must be none or every_flush, not \"\(sync)\"") }
+        }
+        if let address = reader.string("metrics", "address") {
+            if address.isEmpty || MetricsAddress(address) != nil { config.metricsAddress = address }
+            else { reader.problem("metrics", "address", "\(MetricsAddress.formatHelp), not \"\(address)\"") }
         }
 
         if config.input.connect.isEmpty && config.input.bind.isEmpty {

@@ -60,6 +60,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var logLevel: String = "info"
     /// Most reject log lines per reason per second; the rest are summarised.
     public var rejectLogPerSecond: Int = 5
+    /// `host:port` of the HTTP endpoint serving `/metrics`, `/healthz` and `/readyz`
+    /// (`[metrics] address`); empty disables it. Port 0 picks a free port.
+    public var metricsAddress: String = "127.0.0.1:9464"
 
     public init(pipeline: PipelineConfiguration) {
         self.pipeline = pipeline

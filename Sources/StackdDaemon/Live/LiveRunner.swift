@@ -28,6 +28,7 @@ public final class LiveRunner: @unchecked Sendable {
     private var snapshotValue: RunnerSnapshot
     private var stopRequested = false
     private var retrainRequested = false
+    private var requestedRejectLogRate: Int?
     private var finished = false
     private var thread: Thread?
     /// Endpoints actually bound (with the port chosen for `tcp://…:*`).
@@ -155,6 +156,22 @@ public final class LiveRunner: @unchecked Sendable {
         return r
     }
 
+    private func takeRejectLogRate() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        let r = requestedRejectLogRate
+        requestedRejectLogRate = nil
+        return r
+    }
+
+    /// Changes the reject log rate (lines per reason per second) from another thread, e.g. on a
+    /// configuration reload; the ingest loop applies it on its next turn.
+    public func setRejectLogPerSecond(_ rate: Int) {
+        lock.lock()
+        requestedRejectLogRate = max(0, rate)
+        lock.unlock()
+    }
+
     private var isStopRequested: Bool {
         lock.lock()
         defer { lock.unlock() }
@@ -172,6 +189,7 @@ public final class LiveRunner: @unchecked Sendable {
         var lastStatus: UInt64 = 0
         loop: while true {
             if isStopRequested { break }
+            if let rate = takeRejectLogRate() { rejectLog.perSecond = rate }
             if takeRetrainRequest(), let worker = trainingWorker {
                 for h in 0..<pipeline.horizonList.count {
                     if let request = pipeline.requestTraining(horizonIndex: h) { worker.submit(request) }
@@ -297,6 +315,9 @@ public final class LiveRunner: @unchecked Sendable {
         s.latencyP50Nanoseconds = publisher.latency.valueAtPercentile(50)
         s.latencyP99Nanoseconds = publisher.latency.valueAtPercentile(99)
         s.latencyMaxNanoseconds = publisher.latency.max
+        s.latencyP999Nanoseconds = publisher.latency.valueAtPercentile(99.9)
+        s.latencyCount = publisher.latency.totalCount
+        s.latencyMeanNanoseconds = publisher.latency.totalCount > 0 ? publisher.latency.mean : 0
         s.outputSubscriptions = subscriptions
         s.modelNames = pipeline.modelNames
         s.horizons = pipeline.horizonList
@@ -306,6 +327,8 @@ public final class LiveRunner: @unchecked Sendable {
         s.running = running
         s.windowRowsPersisted = window?.appended ?? 0
         s.windowPersistFailures = window?.failures ?? 0
+        s.refreshedAtNanoseconds = MonotonicClock.nanoseconds()
+        s.activeModelVersions = (0..<pipeline.horizonList.count).map { pipeline.combiner(forHorizonIndex: $0).version }
         lock.lock()
         s.trainingResults = snapshotValue.trainingResults
         snapshotValue = s

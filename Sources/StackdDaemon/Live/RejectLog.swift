@@ -6,7 +6,7 @@ import StackdCore
 /// Counters are exact regardless (they live in the pipeline).
 struct RejectLog {
     let logger: Logger
-    let perSecond: Int
+    var perSecond: Int
     private var windowStart = Array(repeating: UInt64(0), count: RejectReason.allCases.count)
     private var shown = Array(repeating: 0, count: RejectReason.allCases.count)
     private var suppressed = Array(repeating: 0, count: RejectReason.allCases.count)

@@ -12,6 +12,10 @@ public struct RunnerSnapshot: Sendable {
     public var latencyP50Nanoseconds: UInt64 = 0
     public var latencyP99Nanoseconds: UInt64 = 0
     public var latencyMaxNanoseconds: UInt64 = 0
+    public var latencyP999Nanoseconds: UInt64 = 0
+    /// Emissions recorded in the latency histogram, and their mean latency.
+    public var latencyCount: UInt64 = 0
+    public var latencyMeanNanoseconds: Double = 0
     /// Subscriptions currently held by consumers of the output socket.
     public var outputSubscriptions = 0
     public var modelNames: [String] = []
@@ -24,6 +28,11 @@ public struct RunnerSnapshot: Sendable {
     /// Labelled rows appended to the durable window since start, and appends that failed.
     public var windowRowsPersisted = 0
     public var windowPersistFailures = 0
+    /// `MonotonicClock.nanoseconds()` when the ingest loop took this snapshot; 0 before its first
+    /// (health checks compare it with the clock to tell a turning loop from a stalled one).
+    public var refreshedAtNanoseconds: UInt64 = 0
+    /// Per horizon: the version of the combiner currently applied (0: averaging).
+    public var activeModelVersions: [UInt32] = []
     /// Every retrain outcome so far, oldest first.
     public var trainingResults: [TrainingSummary] = []
 

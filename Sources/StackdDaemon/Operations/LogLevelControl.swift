@@ -1,0 +1,46 @@
+import Logging
+import Synchronization
+
+/// One log level shared by every logger of the process, changeable at run time (a reload),
+/// because the loggers' handlers are copied into each component when it is built.
+public final class LogLevelControl: Sendable {
+    private let value: Mutex<Logger.Level>
+
+    public init(_ level: Logger.Level) { value = Mutex(level) }
+
+    public var level: Logger.Level {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
+    }
+}
+
+/// Wraps a handler so its level is read from a ``LogLevelControl`` on every call.
+public struct ControlledLogHandler: LogHandler {
+    public var base: any LogHandler
+    public let control: LogLevelControl
+
+    public init(base: any LogHandler, control: LogLevelControl) {
+        self.base = base
+        self.control = control
+    }
+
+    public var logLevel: Logger.Level {
+        get { control.level }
+        set { control.level = newValue }
+    }
+
+    public var metadata: Logger.Metadata {
+        get { base.metadata }
+        set { base.metadata = newValue }
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { base[metadataKey: key] }
+        set { base[metadataKey: key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        guard event.level >= control.level else { return }
+        base.log(event: event)
+    }
+}

@@ -1,0 +1,159 @@
+import StackdCore
+import StackdSystemd
+
+/// Renders a ``RunnerSnapshot`` in the Prometheus text exposition format (version 0.0.4).
+///
+/// Written by hand rather than with swift-prometheus: the daemon's numbers already exist as
+/// absolute totals in a snapshot taken by the ingest thread, while a client library's counters
+/// are increment-only objects the hot path would have to update (or that a renderer would have
+/// to feed deltas), and its summaries compute their own quantiles from observations, whereas
+/// the HDR histogram already has them. A pure function of the snapshot is also trivial to test.
+public enum MetricsExposition {
+    public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+
+    /// Retrain decisions always exported (at 0 until one happens), so rate() works from the start.
+    static let decisions = ["promote", "keep", "fallback", "failed"]
+
+    public static func render(_ s: RunnerSnapshot, version: String, nowNanoseconds: UInt64 = MonotonicClock.nanoseconds()) -> String {
+        var w = Writer()
+        let c = s.counters
+        w.family("stackd_build_info", .gauge, "Build information; always 1.")
+        w.sample("stackd_build_info", ["version": version], 1)
+        w.family("stackd_up", .gauge, "1 while the ingest loop runs, 0 once it has stopped.")
+        w.sample("stackd_up", [:], s.running ? 1 : 0)
+        w.family("stackd_snapshot_age_seconds", .gauge, "Time since the ingest loop last refreshed its snapshot.")
+        w.sample("stackd_snapshot_age_seconds", [:],
+                 s.refreshedAtNanoseconds == 0 || nowNanoseconds < s.refreshedAtNanoseconds ? 0
+                 : Double(nowNanoseconds - s.refreshedAtNanoseconds) / 1e9)
+
+        w.counter("stackd_messages_received_total", "Messages read from the input socket, valid or not.", s.messagesReceived)
+        w.family("stackd_rejected_messages_total", .counter, "Messages rejected, by reason.")
+        for reason in RejectReason.allCases {
+            w.sample("stackd_rejected_messages_total", ["reason": reason.rawValue], Double(c.rejected(reason)))
+        }
+        w.counter("stackd_predictions_accepted_total", "Predictions accepted into assembly.", c.predictionsAccepted)
+        w.counter("stackd_labels_accepted_total", "Labels accepted.", c.labelsAccepted)
+        w.counter("stackd_labels_matched_total", "Labels that matched an emitted row.", c.labelsMatched)
+        w.counter("stackd_labels_unmatched_total", "Labels for which no emitted row was awaiting.", c.labelsUnmatched)
+        w.family("stackd_rows_emitted_total", .counter, "Assembled rows emitted, by completion.")
+        for completion in RowCompletion.allCases {
+            w.sample("stackd_rows_emitted_total", ["completion": completion.name], Double(c.rowsEmitted[Int(completion.rawValue)]))
+        }
+        w.family("stackd_rows_dropped_total", .counter, "Rows abandoned with fewer than min_models, by completion.")
+        for completion in RowCompletion.allCases {
+            w.sample("stackd_rows_dropped_total", ["completion": completion.name], Double(c.rowsDropped[Int(completion.rawValue)]))
+        }
+        w.family("stackd_outputs_total", .counter, "Ensemble outputs, by horizon.")
+        for (h, horizon) in s.horizons.enumerated() where h < c.outputsPerHorizon.count {
+            w.sample("stackd_outputs_total", ["horizon": String(horizon)], Double(c.outputsPerHorizon[h]))
+        }
+        w.gauge("stackd_pending_rows", "Rows under assembly.", Double(s.pendingRows))
+        w.gauge("stackd_awaiting_labels", "Emitted rows kept until their label arrives.", Double(s.awaitingLabels))
+        w.counter("stackd_published_total", "Ensemble outputs handed to the output socket.", s.published)
+        w.counter("stackd_send_failures_total", "Ensemble outputs the output socket refused (high-water mark).", s.sendFailures)
+        w.family("stackd_emission_latency_seconds", .summary,
+                 "Receive of a row's completing message to its output handed to ZeroMQ (HDR histogram, since start).")
+        for (q, ns) in [("0.5", s.latencyP50Nanoseconds), ("0.99", s.latencyP99Nanoseconds), ("0.999", s.latencyP999Nanoseconds)] {
+            w.sample("stackd_emission_latency_seconds", ["quantile": q], Double(ns) / 1e9)
+        }
+        w.sample("stackd_emission_latency_seconds_sum", [:], s.latencyMeanNanoseconds * Double(s.latencyCount) / 1e9)
+        w.sample("stackd_emission_latency_seconds_count", [:], Double(s.latencyCount))
+        w.gauge("stackd_emission_latency_max_seconds", "Largest emission latency since start.", Double(s.latencyMaxNanoseconds) / 1e9)
+        w.gauge("stackd_output_subscriptions", "Subscriptions held by consumers of the output socket.", Double(s.outputSubscriptions))
+
+        // Prequential scores: each row scored when its label arrives, with the model it was emitted by.
+        let predictors: [(String, (Int) -> ScoreAccumulator?)] =
+            [("ensemble", { $0 < s.ensembleScores.count ? s.ensembleScores[$0] : nil }),
+             ("averaging", { $0 < s.averageScores.count ? s.averageScores[$0] : nil })]
+            + s.modelNames.enumerated().map { m, name in
+                (name, { h in h < s.modelScores.count && m < s.modelScores[h].count ? s.modelScores[h][m] : nil })
+            }
+        let scores: [(String, String, String, (ScoreAccumulator) -> Double)] = [
+            ("stackd_prequential_scored_rows_total", "counter", "Labelled rows scored, by horizon and predictor.", { Double($0.count) }),
+            ("stackd_prequential_log_loss", "gauge", "Mean log-loss of labelled rows (prequential), by horizon and predictor.", { $0.logLoss }),
+            ("stackd_prequential_accuracy_ratio", "gauge", "Share of labelled rows whose most probable class was right.", { $0.accuracy }),
+            ("stackd_prequential_brier_score", "gauge", "Mean multi-class Brier score of labelled rows.", { $0.brier }),
+        ]
+        for (name, type, help, value) in scores {
+            w.family(name, type == "counter" ? .counter : .gauge, help)
+            for (h, horizon) in s.horizons.enumerated() {
+                for (predictor, score) in predictors {
+                    guard let a = score(h), type == "counter" || a.count > 0 else { continue }
+                    w.sample(name, ["horizon": String(horizon), "predictor": predictor], value(a))
+                }
+            }
+        }
+
+        w.family("stackd_retrains_total", .counter, "Finished retrains, by decision.")
+        var byDecision: [String: Int] = [:]
+        for r in s.trainingResults { byDecision[r.decision.rawValue, default: 0] += 1 }
+        for d in Set(decisions).union(byDecision.keys).sorted() {
+            w.sample("stackd_retrains_total", ["decision": d], Double(byDecision[d] ?? 0))
+        }
+        w.counter("stackd_retrains_triggered_total", "Retrains requested by the schedule or on demand.", c.retrainsTriggered)
+        w.counter("stackd_model_installs_total", "New combiners installed at their apply time.", c.modelInstalls)
+        w.counter("stackd_late_model_installs_total", "Combiners that arrived after their apply time.", c.lateModelInstalls)
+        w.family("stackd_active_model_version", .gauge, "Version of the combiner in use, by horizon (0: averaging).")
+        for (h, horizon) in s.horizons.enumerated() where h < s.activeModelVersions.count {
+            w.sample("stackd_active_model_version", ["horizon": String(horizon)], Double(s.activeModelVersions[h]))
+        }
+        w.counter("stackd_sequence_gaps_total", "Sequence numbers skipped by publishers.", c.sequenceGaps)
+        return w.text
+    }
+
+    struct Writer {
+        enum Kind: String { case counter, gauge, summary }
+        var text = ""
+
+        init() { text.reserveCapacity(16 * 1024) }
+
+        mutating func family(_ name: String, _ kind: Kind, _ help: String) {
+            text += "# HELP \(name) \(help)\n# TYPE \(name) \(kind.rawValue)\n"
+        }
+
+        mutating func sample(_ name: String, _ labels: KeyValuePairs<String, String>, _ value: Double) {
+            text += name
+            if !labels.isEmpty {
+                text += "{"
+                var first = true
+                for (k, v) in labels {
+                    if !first { text += "," }
+                    first = false
+                    text += "\(k)=\"\(Self.escape(v))\""
+                }
+                text += "}"
+            }
+            text += " \(Self.format(value))\n"
+        }
+
+        mutating func counter(_ name: String, _ help: String, _ value: Int) {
+            family(name, .counter, help)
+            sample(name, [:], Double(value))
+        }
+
+        mutating func gauge(_ name: String, _ help: String, _ value: Double) {
+            family(name, .gauge, help)
+            sample(name, [:], value)
+        }
+
+        static func format(_ v: Double) -> String {
+            if v.isNaN { return "NaN" }
+            if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
+            if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
+            return "\(v)"
+        }
+
+        static func escape(_ s: String) -> String {
+            var out = ""
+            for ch in s {
+                switch ch {
+                case "\\": out += "\\\\"
+                case "\"": out += "\\\""
+                case "\n": out += "\\n"
+                default: out.append(ch)
+                }
+            }
+            return out
+        }
+    }
+}

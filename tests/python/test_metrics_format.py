@@ -1,0 +1,179 @@
+"""The /metrics text of a live `stackd run` parses as Prometheus exposition format.
+
+Starts the built binary (`swift build` first: .build/debug/stackd) with a temporary
+configuration on an ephemeral metrics port, sends one good and one bad prediction, fetches
+/metrics, /healthz and /readyz, parses the text with prometheus_client and checks the families,
+their types and a few values. Stops the daemon with SIGTERM and expects exit code 0.
+"""
+
+import json
+import os
+import pathlib
+import queue
+import re
+import signal
+import subprocess
+import threading
+import urllib.error
+import urllib.request
+
+import pytest
+import zmq
+from prometheus_client.parser import text_string_to_metric_families
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BINARY = ROOT / ".build" / "debug" / "stackd"
+
+EXPECTED_TYPES = {
+    "stackd_build_info": "gauge",
+    "stackd_up": "gauge",
+    "stackd_snapshot_age_seconds": "gauge",
+    "stackd_messages_received": "counter",
+    "stackd_rejected_messages": "counter",
+    "stackd_predictions_accepted": "counter",
+    "stackd_labels_accepted": "counter",
+    "stackd_labels_matched": "counter",
+    "stackd_labels_unmatched": "counter",
+    "stackd_rows_emitted": "counter",
+    "stackd_rows_dropped": "counter",
+    "stackd_outputs": "counter",
+    "stackd_pending_rows": "gauge",
+    "stackd_awaiting_labels": "gauge",
+    "stackd_published": "counter",
+    "stackd_send_failures": "counter",
+    "stackd_emission_latency_seconds": "summary",
+    "stackd_emission_latency_max_seconds": "gauge",
+    "stackd_output_subscriptions": "gauge",
+    "stackd_prequential_scored_rows": "counter",
+    "stackd_prequential_log_loss": "gauge",
+    "stackd_prequential_accuracy_ratio": "gauge",
+    "stackd_prequential_brier_score": "gauge",
+    "stackd_retrains": "counter",
+    "stackd_retrains_triggered": "counter",
+    "stackd_model_installs": "counter",
+    "stackd_late_model_installs": "counter",
+    "stackd_active_model_version": "gauge",
+    "stackd_sequence_gaps": "counter",
+}
+
+
+def get(port, path):
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as r:
+            return r.status, r.headers.get("Content-Type"), r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Content-Type"), e.read().decode()
+
+
+@pytest.fixture
+def daemon(tmp_path):
+    if not BINARY.exists():
+        pytest.fail(f"{BINARY} is missing: run `swift build` first")
+    config = tmp_path / "stackd.toml"
+    config.write_text(f"""
+[models]
+names = ["a", "b"]
+[stream]
+horizons = [5, 10]
+symbols = ["SPX"]
+[input]
+bind = ["ipc://{tmp_path}/in.sock"]
+[output]
+bind = ["ipc://{tmp_path}/out.sock"]
+[assembly]
+deadline_ms = 600000
+[metrics]
+address = "127.0.0.1:0"
+""")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("STACKD_") and k not in ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID")}
+    proc = subprocess.Popen([str(BINARY), "run", "--config", str(config)], stderr=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, env=env, text=True)
+    lines = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(l) for l in proc.stderr], daemon=True).start()
+    port = None
+    try:
+        while port is None:
+            line = lines.get(timeout=30)
+            m = re.search(r"address=127\.0\.0\.1:(\d+) .*metrics endpoint listening", line)
+            if m:
+                port = int(m.group(1))
+        yield proc, port, tmp_path
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def wait_for_readiness(port):
+    # The endpoint answers as soon as it listens; readiness follows the loop's first turn.
+    for _ in range(500):
+        status, _, _ = get(port, "/readyz")
+        if status == 200:
+            return
+        threading.Event().wait(0.02)
+    pytest.fail("/readyz never became 200")
+
+
+def test_metrics_text_parses_with_expected_families_and_types(daemon):
+    proc, port, tmp_path = daemon
+    wait_for_readiness(port)
+    assert get(port, "/healthz")[0] == 200
+    assert get(port, "/nope")[0] == 404
+
+    ctx = zmq.Context()
+    pub = ctx.socket(zmq.XPUB)
+    pub.setsockopt(zmq.LINGER, 1000)
+    pub.setsockopt(zmq.XPUB_VERBOSE, 1)
+    pub.connect(f"ipc://{tmp_path}/in.sock")
+    pub.setsockopt(zmq.RCVTIMEO, 10000)
+    pub.recv()  # the daemon's subscriptions ("pred.", "label."): no slow-joiner loss
+    pub.recv()
+    good = {"v": 1, "type": "prediction", "model": "a", "symbol": "SPX", "horizon": 5, "ts": 1000, "seq": 1,
+            "probs": [0.2, 0.3, 0.5]}
+    bad = dict(good, model="b", probs=[0.3, 0.3, 0.3])
+    pub.send_multipart([b"pred.SPX.5.a", json.dumps(good).encode()])
+    pub.send_multipart([b"pred.SPX.5.b", json.dumps(bad).encode()])
+
+    families = {}
+    for _ in range(500):
+        status, content_type, text = get(port, "/metrics")
+        assert status == 200
+        assert content_type.startswith("text/plain; version=0.0.4")
+        families = {f.name: f for f in text_string_to_metric_families(text)}
+        received = families["stackd_messages_received"].samples[0].value
+        if received == 2:
+            break
+        threading.Event().wait(0.02)
+    pub.close()
+    ctx.term()
+
+    for name, kind in EXPECTED_TYPES.items():
+        assert name in families, f"missing family {name}"
+        assert families[name].type == kind, f"{name}: {families[name].type} != {kind}"
+        assert families[name].documentation, f"{name} has no HELP"
+    assert all(n.startswith("stackd_") for n in families)
+
+    def value(family, sample_name, **labels):
+        for s in families[family].samples:
+            if s.name == sample_name and all(s.labels.get(k) == v for k, v in labels.items()):
+                return s.value
+        raise AssertionError(f"no sample {sample_name}{labels}")
+
+    assert value("stackd_messages_received", "stackd_messages_received_total") == 2
+    assert value("stackd_rejected_messages", "stackd_rejected_messages_total", reason="bad_sum") == 1
+    assert value("stackd_predictions_accepted", "stackd_predictions_accepted_total") == 1
+    assert value("stackd_pending_rows", "stackd_pending_rows") == 1
+    assert families["stackd_build_info"].samples[0].labels["version"]
+    assert {s.labels["horizon"] for s in families["stackd_outputs"].samples} == {"5", "10"}
+    quantiles = {s.labels["quantile"] for s in families["stackd_emission_latency_seconds"].samples if "quantile" in s.labels}
+    assert quantiles == {"0.5", "0.99", "0.999"}
+    reasons = {s.labels["reason"] for s in families["stackd_rejected_messages"].samples}
+    assert {"bad_sum", "malformed", "framing", "duplicate", "late"} <= reasons
+
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=20) == 0
