@@ -5,12 +5,13 @@ import StackdLearning
 /// self-contained file that renders offline, identically, in any browser.
 public enum SVGChart {
     static let width = 1200.0, height = 320.0
-    static let left = 80.0, right = 20.0, top = 44.0, bottom = 40.0
+    static let left = 80.0, right = 50.0, top = 44.0, bottom = 40.0
 
     /// A time chart: one polyline per series (a step line when `step`), vertical markers, date
     /// labels on the x axis.
     public static func time(title: String, yLabel: String, series: [ChartSeries], markers: [ChartMarker],
                             step: Bool = false) -> String {
+        let seriesCount = series.count
         let allT = series.flatMap(\.times), allV = series.flatMap(\.values).filter(\.isFinite)
         var t0 = allT.min() ?? 0, t1 = allT.max() ?? 1
         if t1 <= t0 { t0 -= CivilDate.nanosecondsPerDay; t1 += CivilDate.nanosecondsPerDay }
@@ -38,13 +39,16 @@ public enum SVGChart {
         for m in markers where m.time >= t0 && m.time <= t1 {
             s += "<line x1=\"\(f(x(m.time)))\" y1=\"\(f(top))\" x2=\"\(f(x(m.time)))\" y2=\"\(f(top + ph))\" stroke=\"\(m.color)\" stroke-dasharray=\"4 3\"><title>\(HTMLEscaping.escape(m.label))</title></line>\n"
         }
-        for series in series where !series.times.isEmpty {
+        // The first series (the ensemble) is drawn last and dashed, so it stays visible when it
+        // coincides with averaging — which it does exactly until a stacked model is installed.
+        for (k, series) in series.enumerated().reversed() where !series.times.isEmpty {
             var points: [String] = []
             for (i, (t, v)) in zip(series.times, series.values).enumerated() where v.isFinite {
                 if step && i > 0 { points.append("\(f(x(t))),\(f(y(series.values[i - 1])))") }
                 points.append("\(f(x(t))),\(f(y(v)))")
             }
-            s += "<polyline fill=\"none\" stroke=\"\(series.color)\" stroke-width=\"1.5\" points=\"\(points.joined(separator: " "))\"><title>\(HTMLEscaping.escape(series.name))</title></polyline>\n"
+            let dash = k == 0 && seriesCount > 1 ? " stroke-dasharray=\"6 4\"" : ""
+            s += "<polyline fill=\"none\" stroke=\"\(series.color)\" stroke-width=\"1.5\"\(dash) points=\"\(points.joined(separator: " "))\"><title>\(HTMLEscaping.escape(series.name))</title></polyline>\n"
         }
         return s + "</svg>\n"
     }
@@ -70,10 +74,11 @@ public enum SVGChart {
         s += "<rect x=\"\(f(l))\" y=\"\(f(t))\" width=\"\(f(pw))\" height=\"\(f(ph))\" fill=\"none\" stroke=\"#444\"/>\n"
         s += "<line x1=\"\(f(x(0)))\" y1=\"\(f(y(0)))\" x2=\"\(f(x(1)))\" y2=\"\(f(y(1)))\" stroke=\"#999\" stroke-dasharray=\"5 4\"/>\n"
         s += text(l + pw / 2, size - 6, "mean predicted probability", anchor: "middle")
-        for c in curves {
+        for (k, c) in curves.enumerated().reversed() {
+            let dash = k == 0 && curves.count > 1 ? " stroke-dasharray=\"6 4\"" : ""
             let bins = c.bins.filter { $0.count > 0 }
             let points = bins.map { "\(f(x($0.meanPredicted))),\(f(y($0.observedFrequency)))" }
-            s += "<polyline fill=\"none\" stroke=\"\(c.color)\" stroke-width=\"1.5\" points=\"\(points.joined(separator: " "))\"/>\n"
+            s += "<polyline fill=\"none\" stroke=\"\(c.color)\" stroke-width=\"1.5\"\(dash) points=\"\(points.joined(separator: " "))\"/>\n"
             for b in bins {
                 s += "<circle cx=\"\(f(x(b.meanPredicted)))\" cy=\"\(f(y(b.observedFrequency)))\" r=\"3\" fill=\"\(c.color)\"><title>\(HTMLEscaping.escape("\(c.name): \(b.count) rows, predicted \(format(b.meanPredicted)), observed \(format(b.observedFrequency))"))</title></circle>\n"
             }
