@@ -95,8 +95,9 @@ final class BacktestReportTests: XCTestCase {
         let majority = PrequentialBaselines.alwaysMajority(labels: labels)
         // Majorities: none → 0; {1} → 1; {1,1} → 1; {1,1,0} → 1; {1,1,0,0} tie → 0; {…,0} → 0.
         XCTAssertEqual((0..<6).map { majority.row($0) }, [[1, 0, 0], [0, 1, 0], [0, 1, 0], [0, 1, 0], [1, 0, 0], [1, 0, 0]])
-        // Hits on rows 1, 2 and 4 (labels 1, 1, 0); misses cost −ln(1e-15).
-        XCTAssertEqual(Metrics.logLoss(probabilities: majority, labels: labels), -3 * log(1e-15) / 6, accuracy: 1e-9)
+        // Against labels 1, 1, 0, 0, 0, 2: hits on rows 1 and 4 only; the four misses cost −ln(1e-15) each.
+        XCTAssertEqual(Metrics.logLoss(probabilities: majority, labels: labels), -4 * log(1e-15) / 6, accuracy: 1e-9)
+        XCTAssertEqual(Metrics.accuracy(predicted: Metrics.predictedClasses(majority), actual: labels), 2.0 / 6)
     }
 
     func testJSONRoundTripsWithoutTimingAndFollowsTheSchema() throws {

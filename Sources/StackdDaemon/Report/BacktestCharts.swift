@@ -29,6 +29,8 @@ public struct HorizonCharts: Sendable {
     /// Model version of each output (a step chart).
     public var versions: ChartSeries
     public var markers: [ChartMarker]
+    /// First to last event time of the rows: the shared x axis of the horizon's time charts.
+    public var timeRange: ClosedRange<Int64>?
 
     public static let colors = (ensemble: "#d62728", averaging: "#1f77b4", bestSingle: "#2ca02c", alwaysLong: "#7f7f7f")
 
@@ -39,6 +41,7 @@ public struct HorizonCharts: Sendable {
         horizon = m.horizon
         let order = m.eventTimes.indices.sorted { (m.eventTimes[$0], $0) < (m.eventTimes[$1], $1) }
         let times = order.map { m.eventTimes[$0] }
+        timeRange = times.first.map { $0...times.last! }
         let stride = max(1, (order.count + maxPoints - 1) / maxPoints)
         func thin(_ values: [Double], from start: Int = 0) -> ([Int64], [Double]) {
             var t: [Int64] = [], v: [Double] = []

@@ -88,11 +88,11 @@ public enum HTMLReport {
         h += methodsTable(hr)
         if let c = charts {
             h += SVGChart.time(title: "h=\(hr.horizon): cumulative P&L (Σ position × forward return)", yLabel: "cumulative return",
-                               series: c.cumulativePnL, markers: c.markers)
+                               series: c.cumulativePnL, markers: c.markers, timeRange: c.timeRange)
             h += SVGChart.time(title: "h=\(hr.horizon): rolling log-loss (\(c.window) rows)", yLabel: "log-loss",
-                               series: c.rollingLogLoss, markers: c.markers)
+                               series: c.rollingLogLoss, markers: c.markers, timeRange: c.timeRange)
             h += SVGChart.time(title: "h=\(hr.horizon): ensemble model version (0 = averaging)", yLabel: "version",
-                               series: [c.versions], markers: c.markers, step: true)
+                               series: [c.versions], markers: c.markers, timeRange: c.timeRange, step: true)
             if !c.markers.isEmpty {
                 h += "<p class=\"note\">Dashed vertical lines: retrains at the event time their model applies from (green promote, orange fallback, grey keep, red failed); hover for the reason.</p>\n"
             }

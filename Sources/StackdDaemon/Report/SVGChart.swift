@@ -9,11 +9,12 @@ public enum SVGChart {
 
     /// A time chart: one polyline per series (a step line when `step`), vertical markers, date
     /// labels on the x axis.
+    /// `timeRange` fixes the x axis, so that the charts of one horizon line up one above the other.
     public static func time(title: String, yLabel: String, series: [ChartSeries], markers: [ChartMarker],
-                            step: Bool = false) -> String {
+                            timeRange: ClosedRange<Int64>? = nil, step: Bool = false) -> String {
         let seriesCount = series.count
         let allT = series.flatMap(\.times), allV = series.flatMap(\.values).filter(\.isFinite)
-        var t0 = allT.min() ?? 0, t1 = allT.max() ?? 1
+        var t0 = timeRange?.lowerBound ?? allT.min() ?? 0, t1 = timeRange?.upperBound ?? allT.max() ?? 1
         if t1 <= t0 { t0 -= CivilDate.nanosecondsPerDay; t1 += CivilDate.nanosecondsPerDay }
         var v0 = allV.min() ?? 0, v1 = allV.max() ?? 1
         if v1 <= v0 { v0 -= 1; v1 += 1 }
