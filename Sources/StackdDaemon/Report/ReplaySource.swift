@@ -1,0 +1,49 @@
+import Foundation
+
+/// What `stackd replay` can read. An enum rather than a bare folder path so that recorded
+/// journals can be added as another case (with their own detection and loader) without touching
+/// the command or the report.
+public enum ReplaySource: Sendable, Equatable {
+    /// A folder in the oos-daily format (`preds_h{H}.csv`, `labels_h{H}.csv`).
+    case oosDaily(directory: String)
+
+    /// A loaded stream, whatever its source.
+    public struct Loaded: Sendable {
+        public var events: [StreamEvent]
+        public var models: [String]
+        public var horizons: [Int]
+        /// One line for humans: what was loaded.
+        public var description: String
+    }
+
+    /// Recognises `path` by its contents.
+    public static func detect(_ path: String) throws -> ReplaySource {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw StreamLoadError("\(path): no such file or folder")
+        }
+        if isDirectory.boolValue {
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+            if files.contains(where: { $0.hasPrefix("preds_h") && $0.hasSuffix(".csv") }) { return .oosDaily(directory: path) }
+            throw StreamLoadError("\(path): not an oos-daily folder (no preds_h{H}.csv)")
+        }
+        throw StreamLoadError("\(path): recorded journals are not supported yet; give an oos-daily folder")
+    }
+
+    /// Loads the events of `horizons` (all horizons present when nil).
+    public func load(horizons: [Int]? = nil) throws -> Loaded {
+        switch self {
+        case .oosDaily(let directory):
+            let l = try OOSDailyStream.load(directory: directory, horizons: horizons)
+            return Loaded(events: l.events, models: l.models, horizons: l.horizons,
+                          description: "\(directory): oos-daily, \(l.events.count) events, \(l.symbols.count) symbols × \(l.horizons.count) horizons × \(l.models.count) models")
+        }
+    }
+
+    /// How the source is named in reports.
+    public var name: String {
+        switch self {
+        case .oosDaily(let directory): return directory
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import StackdCore
+@testable import StackdDaemon
+import XCTest
+
+/// The HTML report: one self-contained file, every chart present, all text escaped, and it
+/// really renders in a browser (headless Chromium via `scripts/check-report.sh`).
+final class ReportRenderingTests: XCTestCase {
+    static let hostile = "<script>alert(\"x\")</script> & 'quote'"
+
+    func testHTMLIsSelfContainedEscapedAndHasEveryChart() throws {
+        let result = ReportFixtures.synthetic(rows: 600, horizons: [5, 10], hostile: Self.hostile)
+        let html = BacktestArtifacts(result: result, source: "source \(Self.hostile)").html
+        for forbidden in ["http://", "https://", "<script", "src=", "@import", "url("] {
+            XCTAssertFalse(html.lowercased().contains(forbidden), "report.html must not contain \(forbidden)")
+        }
+        XCTAssertTrue(html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;quote&#39;"))
+        XCTAssertFalse(html.contains(Self.hostile))
+        // Per horizon section: the charts sit between its heading and the next one.
+        let sections = html.components(separatedBy: "<section class=\"horizon\"").dropFirst()
+        XCTAssertEqual(sections.count, 2)
+        for s in sections {
+            XCTAssertEqual(s.components(separatedBy: "<svg").count - 1, HTMLReport.chartsPerHorizon)
+            for title in ["cumulative P&amp;L", "rolling log-loss", "model version", "reliability, short",
+                          "reliability, neutral", "reliability, long"] {
+                XCTAssertTrue(s.contains(title), "missing chart \(title)")
+            }
+            XCTAssertTrue(s.contains("always long"))
+        }
+        // The summary comes first and names the three contenders.
+        let summary = try XCTUnwrap(html.range(of: "who wins"))
+        XCTAssertLessThan(summary.lowerBound, try XCTUnwrap(html.range(of: "<section")).lowerBound)
+        // Retrains are marked on the time axis (two per horizon, on three time charts).
+        XCTAssertEqual(html.components(separatedBy: "stroke-dasharray=\"4 3\"").count - 1, 2 * 3 * 2)
+        // Dates label the time axis.
+        XCTAssertTrue(html.contains(">2020-01-01<"))
+    }
+
+    func testReportRendersInHeadlessChromium() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("report-render-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let result = ReportFixtures.synthetic(rows: 800, horizons: [5, 20], hostile: Self.hostile)
+        let paths = try BacktestArtifacts(result: result, source: "synthetic").write(to: dir.path)
+        let script = ReportFixtures.repository.appendingPathComponent("scripts/check-report.sh").path
+        let png = dir.appendingPathComponent("report.png").path
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [script, paths.html, png]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        switch process.terminationStatus {
+        case 0:
+            XCTAssertTrue(FileManager.default.fileExists(atPath: png))
+            XCTAssertTrue(text.contains("distinct colours"), text)
+        case 3:
+            XCTFail("Chromium is not installed and could not be installed, so the report's rendering is unchecked:\n\(text)")
+        default:
+            XCTFail("report.html did not render cleanly in headless Chromium (exit \(process.terminationStatus)):\n\(text)")
+        }
+    }
+}
+
+extension ReportFixtures {
+    /// A deterministic pseudo-random replay result with enough rows for every chart to draw,
+    /// a retrain and a fallback per horizon, and hostile text in a model name and a reason.
+    static func synthetic(rows n: Int, horizons: [Int], hostile: String) -> ReplayRunner.Result {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> Double {   // xorshift64*
+            state ^= state >> 12; state ^= state << 25; state ^= state >> 27
+            return Double((state &* 0x2545_F491_4F6C_DD1D) >> 11) / Double(1 << 53)
+        }
+        func vector(_ lean: Int) -> [Double] {
+            var v = (0..<3).map { c in 0.2 + next() + (c == lean ? 0.6 : 0) }
+            let s = v.reduce(0, +)
+            v = v.map { $0 / s }
+            return v
+        }
+        let models = ["m1", hostile, "m3"]
+        var labelled: [ReplayRunner.LabelledRows] = []
+        var trainings: [TrainingSummary] = []
+        for h in horizons {
+            var rows = ReplayRunner.LabelledRows()
+            for i in 0..<n {
+                let y = Int(next() * 3)
+                let r = (Double(y) - 1) * 0.01 + (next() - 0.45) * 0.02
+                let base = models.map { _ in vector(next() < 0.45 ? y : Int(next() * 3)) }
+                rows.eventTimes.append(day(Int64(i)))
+                rows.labels.append(y)
+                rows.forwardReturns.append(r)
+                rows.base.append(contentsOf: base.flatMap { $0 })
+                let avg = (0..<3).map { c in base.map { $0[c] }.reduce(0, +) / 3 }
+                let version: UInt32 = i < n / 3 ? 0 : i < 2 * n / 3 ? 1 : 0
+                rows.modelVersions.append(version)
+                rows.ensemble.append(contentsOf: version == 0 ? avg : vector(y))
+            }
+            labelled.append(rows)
+            var promote = TrainingSummary(TrainingResult(horizon: h, horizonIndex: 0, requestSequence: 1, applyFrom: day(Int64(n / 3)),
+                                                         rows: n / 3, decision: .promote, reason: "candidate beat averaging", combiner: nil))
+            promote.version = 1
+            trainings.append(promote)
+            trainings.append(TrainingSummary(TrainingResult(horizon: h, horizonIndex: 0, requestSequence: 2, applyFrom: day(Int64(2 * n / 3)),
+                                                            rows: 2 * n / 3, decision: .fallback, reason: "fallback: \(hostile)", combiner: nil)))
+        }
+        return ReplayRunner.Result(digest: OutputDigest(), counters: PipelineCounters(horizonCount: horizons.count), horizons: horizons,
+                                   modelNames: models, labelled: labelled, trainings: trainings, events: n * 8,
+                                   ingestNanoseconds: 2_000_000_000, trainingNanoseconds: 100_000_000)
+    }
+}
