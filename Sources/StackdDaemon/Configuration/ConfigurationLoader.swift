@@ -61,7 +61,7 @@ public enum ConfigurationLoader {
         "assembly": ["deadline_ms", "min_models", "max_pending_rows", "sum_tolerance"],
         "labels": ["max_awaiting"],
         "log": ["level", "rejects_per_second"],
-        "retrain": ["every_labels", "every_event_seconds", "min_rows", "apply_delay_seconds", "window_rows", "window_age_days"],
+        "retrain": ["every_labels", "every_event_seconds", "every_event_times", "min_rows", "apply_delay_seconds", "window_rows", "window_age_days"],
         "learner": ["kind", "metric", "features", "validation_fraction", "promotion", "c"],
         "state": ["directory", "flush", "flush_rows", "flush_interval_ms", "sync"],
         "metrics": ["address"],
@@ -124,6 +124,7 @@ public enum ConfigurationLoader {
         var retrain = RetrainPolicy()
         retrain.everyLabels = reader.int("retrain", "every_labels", range: 0...100_000_000) ?? 0
         if let s = reader.double("retrain", "every_event_seconds", range: 0...1e10) { retrain.everyEventTime = Int64(s * 1e9) }
+        retrain.everyEventTimes = reader.int("retrain", "every_event_times", range: 0...100_000_000) ?? 0
         retrain.minRows = reader.int("retrain", "min_rows", range: 10...100_000_000) ?? 2000
         if let s = reader.double("retrain", "apply_delay_seconds", range: 0...1e10) { retrain.applyDelay = Int64(s * 1e9) }
         retrain.windowRows = reader.int("retrain", "window_rows", range: 100...100_000_000) ?? 100_000

@@ -34,6 +34,17 @@ public enum EmbeddedConfiguration {
     [labels]
     max_awaiting = 262144
 
+    [retrain]
+    every_event_times = 250 # retrain each horizon every 250 distinct event times...
+    min_rows = 2000         # ...once 2000 labelled rows exist
+    window_rows = 20000     # the window a retrain learns from (newest rows)
+
+    [learner]
+    kind = "logistic"       # "logistic", "xgboost" or "auto"
+    metric = "log_loss"     # a candidate must beat averaging, the best single model and the champion on it
+    features = "extended"
+    promotion = "gated"
+
     [log]
     level = "info"
     rejects_per_second = 5

@@ -199,6 +199,13 @@ public struct DemoRunner {
             line += String(format: "   %+.4f vs averaging", best - s.averageScores[h].logLoss)
             lines.append(line)
         }
+        if !s.trainingResults.isEmpty {
+            lines.append("retrains: \(s.trainingResults.count); the latest per horizon:")
+            for h in s.horizons {
+                guard let t = s.trainingResults.last(where: { $0.horizon == h }) else { continue }
+                lines.append("  h\(h): \(t.decision.rawValue) (v\(t.version), \(t.rows) rows): \(t.reason)")
+            }
+        }
         return lines.joined(separator: "\n")
     }
 }
