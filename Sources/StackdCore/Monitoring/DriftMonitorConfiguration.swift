@@ -36,8 +36,8 @@ public struct DriftMonitorConfiguration: Sendable {
 
     public var calibrationWindow = 1000
     public var calibrationBins = 10
-    public var calibrationAlpha = 0.001
-    public var calibrationMinBinCount = 5
+    public var calibrationAlpha = 1e-5
+    public var calibrationMinBinCount = 30
 
     /// Alert kinds that should make the driver request a retrain. Skill decay is left out by
     /// default: the meta-model can down-weight a decaying model, but the fix belongs to its owner.

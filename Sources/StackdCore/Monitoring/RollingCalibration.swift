@@ -6,7 +6,10 @@
 /// The alarm is not on ECE itself, whose null distribution depends on the probabilities, but on
 /// the Hosmer–Lemeshow statistic of the same bins, H = Σ_b (O_b − E_b)² / Σ_{i∈b} p_i(1 − p_i)
 /// (bins with at least `minBinCount` rows), which is ≈ χ²(bins used) when the published
-/// probabilities are calibrated; the threshold is its 1 − α quantile.
+/// probabilities are calibrated; the threshold is its 1 − α quantile. Defaults are stricter than
+/// for PSI (α = 1e-5, 30 rows per bin) because the test is repeated on every row of an overlapping
+/// window and sparse extreme bins have a Poisson tail heavier than χ²: at α = 1e-3 and 5 rows per
+/// bin a calibrated 20 000-row stream alarmed 5 times (MonitoringCalibrationTests).
 ///
 /// Each update is O(K) plus O(K·B) for the statistics: per-bin sums are kept and the oldest row's
 /// contribution is subtracted. Sums are rebuilt once per lap of the ring to stop rounding drift.
@@ -29,7 +32,7 @@ public struct RollingCalibration: Sendable {
     public private(set) var threshold: [Double]
     private var thresholdByBins: [Double]
 
-    public init(classCount: Int, windowSize: Int = 1000, binCount: Int = 10, alpha: Double = 0.001, minBinCount: Int = 5) {
+    public init(classCount: Int, windowSize: Int = 1000, binCount: Int = 10, alpha: Double = 1e-5, minBinCount: Int = 30) {
         precondition(classCount > 0 && windowSize > 1 && binCount > 0 && alpha > 0 && alpha < 1, "bad calibration parameters")
         self.classCount = classCount
         self.windowSize = windowSize
