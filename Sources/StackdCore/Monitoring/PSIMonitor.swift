@@ -1,0 +1,219 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Population stability index of every base model's P(class): the last `windowSize` vectors a
+/// model published against the reference the current meta-model was trained on.
+///
+/// Bins are the reference's deciles (quantile bins), not ten equal-width bins on [0, 1]: class
+/// probabilities crowd into a few equal-width bins (P(neutral) rarely leaves [0.2, 0.5]), which
+/// leaves near-empty bins where the χ² approximation of the null fails and a handful of rows
+/// swing the index. Quantile bins give every bin ≈ 1/B of the reference mass, so the null
+/// PSI ≈ (1/n + 1/m)·χ²(B − 1) holds and the threshold can be derived for the window sizes in
+/// use. Tied quantiles (point masses) are merged and the degrees of freedom follow.
+///
+/// Window proportions are smoothed with a pseudo-count `smoothing` per bin (default ½,
+/// Krichevsky–Trofimov) so that an empty bin gives a finite, large term rather than ∞.
+///
+/// Steady state is O(1) per observation and allocation-free: a full window changes two bin
+/// counts, so only their two PSI terms are recomputed; the sum is rebuilt once per lap of the
+/// ring to stop rounding drift.
+public struct PSIMonitor: Sendable {
+    public let modelCount: Int
+    public let classCount: Int
+    public let windowSize: Int
+    public let binCount: Int
+    public let alpha: Double
+    public let smoothing: Double
+    public let minReferenceCount: Int
+
+    private var values: [Double]      // (M·K) × n ring of raw probabilities, model-major
+    private var binOfValue: [UInt8]   // same shape: bin index under the current edges
+    private var head: [Int]           // per model: next ring slot
+    private var filled: [Int]         // per model: values in the ring
+    private var counts: [Int]         // (M·K) × B window counts
+    private var edges: [Double]       // (M·K) × (B − 1) interior edges, ascending, only `bins − 1` used
+    private var bins: [Int]           // per series: effective bin count (0: no reference)
+    private var refProportion: [Double]
+    private var logRefProportion: [Double]
+    private var terms: [Double]       // (M·K) × B
+    /// Per series (model-major, m·K + c): the current PSI, NaN until the window is full and a
+    /// reference is set.
+    public private(set) var psi: [Double]
+    /// Per series: the 1 − α null quantile for this window, reference size and bin count
+    /// (∞ without a reference).
+    public private(set) var threshold: [Double]
+    /// Per model: reference rows in which the model was present.
+    public private(set) var referenceCount: [Int]
+    private var alarmed: [Bool]
+
+    public init(modelCount: Int, classCount: Int, windowSize: Int = 500, binCount: Int = 10, alpha: Double = 0.001,
+                smoothing: Double = 0.5, minReferenceCount: Int = 100) {
+        precondition(modelCount > 0 && classCount > 0 && windowSize > 1 && binCount >= 2 && binCount <= 255
+                     && alpha > 0 && alpha < 1 && smoothing > 0, "bad PSI parameters")
+        self.modelCount = modelCount
+        self.classCount = classCount
+        self.windowSize = windowSize
+        self.binCount = binCount
+        self.alpha = alpha
+        self.smoothing = smoothing
+        self.minReferenceCount = minReferenceCount
+        let s = modelCount * classCount
+        values = Array(repeating: 0, count: s * windowSize)
+        binOfValue = Array(repeating: 0, count: s * windowSize)
+        head = Array(repeating: 0, count: modelCount)
+        filled = Array(repeating: 0, count: modelCount)
+        counts = Array(repeating: 0, count: s * binCount)
+        edges = Array(repeating: 0, count: s * (binCount - 1))
+        bins = Array(repeating: 0, count: s)
+        refProportion = Array(repeating: 0, count: s * binCount)
+        logRefProportion = Array(repeating: 0, count: s * binCount)
+        terms = Array(repeating: 0, count: s * binCount)
+        psi = Array(repeating: .nan, count: s)
+        threshold = Array(repeating: .infinity, count: s)
+        referenceCount = Array(repeating: 0, count: modelCount)
+        alarmed = Array(repeating: false, count: s)
+    }
+
+    /// Observations in a model's window.
+    public func windowCount(model m: Int) -> Int { filled[m] }
+
+    /// Replaces the reference with the rows the meta-model was trained on: `basePredictions` is
+    /// N × M·K row-major; `presentMasks` (optional, N) excludes models that were imputed in a row.
+    /// Allocates; call it after a retrain, not per row. The recent windows are kept and re-binned.
+    public mutating func setReference(basePredictions: UnsafeBufferPointer<Double>, rowCount: Int,
+                                      presentMasks: UnsafeBufferPointer<UInt64>? = nil) {
+        let k = classCount, mk = modelCount * classCount, b = binCount
+        precondition(basePredictions.count >= rowCount * mk, "reference is smaller than rowCount × M·K")
+        var column = [Double]()
+        column.reserveCapacity(rowCount)
+        for m in 0..<modelCount {
+            var present = 0
+            for r in 0..<rowCount where presentMasks.map({ $0[r] & (UInt64(1) << UInt64(m)) != 0 }) ?? true { present += 1 }
+            referenceCount[m] = present
+            for c in 0..<k {
+                let s = m * k + c
+                alarmed[s] = false
+                column.removeAll(keepingCapacity: true)
+                for r in 0..<rowCount where presentMasks.map({ $0[r] & (UInt64(1) << UInt64(m)) != 0 }) ?? true {
+                    column.append(basePredictions[r * mk + s])
+                }
+                guard column.count >= max(minReferenceCount, 2 * b) else {
+                    bins[s] = 0; threshold[s] = .infinity; psi[s] = .nan
+                    continue
+                }
+                column.sort()
+                // Interior edges at the reference deciles; a value equal to an edge falls above it.
+                // Duplicates and an edge at the minimum would leave empty bins, so they are dropped.
+                var e = 0
+                for j in 1..<b {
+                    let q = column[min(column.count - 1, j * column.count / b)]
+                    if q <= column[0] { continue }
+                    if e > 0 && q <= edges[s * (b - 1) + e - 1] { continue }
+                    edges[s * (b - 1) + e] = q
+                    e += 1
+                }
+                let nb = e + 1
+                bins[s] = nb
+                for i in 0..<b { counts[s * b + i] = 0 }
+                for x in column { counts[s * b + bin(of: x, series: s)] += 1 }
+                let total = Double(column.count)
+                for i in 0..<nb {
+                    let q = Double(counts[s * b + i]) / total
+                    refProportion[s * b + i] = q
+                    logRefProportion[s * b + i] = log(q)
+                }
+                threshold[s] = nb >= 2
+                    ? NullDistribution.psiThreshold(alpha: alpha, bins: nb, windowCount: windowSize, referenceCount: column.count)
+                    : .infinity
+                // Re-bin the recent window under the new edges.
+                for i in 0..<b { counts[s * b + i] = 0 }
+                let base = s * windowSize
+                for i in 0..<filled[m] {
+                    let bi = bin(of: values[base + i], series: s)
+                    binOfValue[base + i] = UInt8(bi)
+                    counts[s * b + bi] += 1
+                }
+                recompute(series: s, model: m)
+            }
+        }
+    }
+
+    @inline(__always) private func bin(of x: Double, series s: Int) -> Int {
+        let nb = bins[s]
+        var lo = 0, hi = nb - 1   // answer in [0, nb − 1]: the number of edges ≤ x
+        let o = s * (binCount - 1)
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if edges[o + mid] <= x { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    @inline(__always) private func term(series s: Int, bin i: Int) -> Double {
+        let nb = Double(bins[s])
+        let p = (Double(counts[s * binCount + i]) + smoothing) / (Double(windowSize) + nb * smoothing)
+        return (p - refProportion[s * binCount + i]) * (log(p) - logRefProportion[s * binCount + i])
+    }
+
+    private mutating func recompute(series s: Int, model m: Int) {
+        guard bins[s] >= 2, filled[m] == windowSize else { psi[s] = .nan; return }
+        var sum = 0.0
+        for i in 0..<bins[s] {
+            let t = term(series: s, bin: i)
+            terms[s * binCount + i] = t
+            sum += t
+        }
+        psi[s] = sum
+    }
+
+    /// Adds model `m`'s vector to its window. Calls `fired(class, psi, threshold)` when a class's
+    /// PSI crosses its threshold; it re-arms once the PSI is back under it.
+    public mutating func observe(model m: Int, probabilities p: UnsafeBufferPointer<Double>,
+                                 _ fired: (Int, Double, Double) -> Void) {
+        let k = classCount, b = binCount
+        let slot = head[m]
+        let wasFull = filled[m] == windowSize
+        head[m] = slot + 1 == windowSize ? 0 : slot + 1
+        if !wasFull { filled[m] += 1 }
+        let lap = head[m] == 0
+        for c in 0..<k {
+            let s = m * k + c
+            let at = s * windowSize + slot
+            let x = p[c]
+            values[at] = x
+            guard bins[s] >= 2 else { continue }
+            let newBin = bin(of: x, series: s)
+            if wasFull {
+                let oldBin = Int(binOfValue[at])
+                binOfValue[at] = UInt8(newBin)
+                if oldBin != newBin {
+                    counts[s * b + oldBin] -= 1
+                    counts[s * b + newBin] += 1
+                    if lap {
+                        recompute(series: s, model: m)
+                    } else {
+                        let to = term(series: s, bin: oldBin), tn = term(series: s, bin: newBin)
+                        psi[s] += (to - terms[s * b + oldBin]) + (tn - terms[s * b + newBin])
+                        terms[s * b + oldBin] = to
+                        terms[s * b + newBin] = tn
+                    }
+                } else if lap {
+                    recompute(series: s, model: m)
+                }
+            } else {
+                binOfValue[at] = UInt8(newBin)
+                counts[s * b + newBin] += 1
+                if filled[m] == windowSize { recompute(series: s, model: m) }
+            }
+            let v = psi[s]
+            if v > threshold[s] {
+                if !alarmed[s] { alarmed[s] = true; fired(c, v, threshold[s]) }
+            } else if v <= threshold[s] {
+                alarmed[s] = false
+            }
+        }
+    }
+}

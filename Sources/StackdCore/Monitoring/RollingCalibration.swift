@@ -1,0 +1,144 @@
+/// Calibration of the ensemble over the last `windowSize` labelled rows: per-class ECE and
+/// reliability bins, with the bin rule of `Metrics.expectedCalibrationError` in StackdLearning
+/// (b = min(⌊B·p⌋, B − 1); ECE = Σ n_b/N · |mean(y = c) − mean(p_c)|), so a live number and an
+/// offline evaluation report agree.
+///
+/// The alarm is not on ECE itself, whose null distribution depends on the probabilities, but on
+/// the Hosmer–Lemeshow statistic of the same bins, H = Σ_b (O_b − E_b)² / Σ_{i∈b} p_i(1 − p_i)
+/// (bins with at least `minBinCount` rows), which is ≈ χ²(bins used) when the published
+/// probabilities are calibrated; the threshold is its 1 − α quantile. Defaults are stricter than
+/// for PSI (α = 1e-5, 30 rows per bin) because the test is repeated on every row of an overlapping
+/// window and sparse extreme bins have a Poisson tail heavier than χ²: at α = 1e-3 and 5 rows per
+/// bin a calibrated 20 000-row stream alarmed 5 times (MonitoringCalibrationTests).
+///
+/// Each update is O(K) plus O(K·B) for the statistics: per-bin sums are kept and the oldest row's
+/// contribution is subtracted. Sums are rebuilt once per lap of the ring to stop rounding drift.
+public struct RollingCalibration: Sendable {
+    public let classCount: Int
+    public let windowSize: Int
+    public let binCount: Int
+    public let alpha: Double
+    public let minBinCount: Int
+
+    private var probabilities: [Double]   // n × K ring
+    private var labels: [Int32]
+    private var head = 0
+    public private(set) var count = 0
+    private var binCounts: [Int]          // K × B
+    private var sumP: [Double], sumY: [Double], sumVar: [Double]
+    private var alarmed: [Bool]
+    /// Per class: the last Hosmer–Lemeshow statistic and its threshold (NaN/∞ until evaluated).
+    public private(set) var statistic: [Double]
+    public private(set) var threshold: [Double]
+    private var thresholdByBins: [Double]
+
+    public init(classCount: Int, windowSize: Int = 1000, binCount: Int = 10, alpha: Double = 1e-5, minBinCount: Int = 30) {
+        precondition(classCount > 0 && windowSize > 1 && binCount > 0 && alpha > 0 && alpha < 1, "bad calibration parameters")
+        self.classCount = classCount
+        self.windowSize = windowSize
+        self.binCount = binCount
+        self.alpha = alpha
+        self.minBinCount = minBinCount
+        probabilities = Array(repeating: 0, count: windowSize * classCount)
+        labels = Array(repeating: 0, count: windowSize)
+        binCounts = Array(repeating: 0, count: classCount * binCount)
+        sumP = Array(repeating: 0, count: classCount * binCount); sumY = sumP; sumVar = sumP
+        alarmed = Array(repeating: false, count: classCount)
+        statistic = Array(repeating: .nan, count: classCount)
+        threshold = Array(repeating: .infinity, count: classCount)
+        thresholdByBins = (0...binCount).map { $0 == 0 ? .infinity : NullDistribution.chiSquaredQuantile(1 - alpha, degreesOfFreedom: $0) }
+    }
+
+    @inline(__always) private func bin(_ p: Double) -> Int {
+        min(max(Int((p * Double(binCount)).rounded(.down)), 0), binCount - 1)
+    }
+
+    private mutating func accumulate(row r: Int, sign: Double) {
+        let k = classCount
+        let y = Int(labels[r])
+        for c in 0..<k {
+            let p = probabilities[r * k + c]
+            let i = c * binCount + bin(p)
+            binCounts[i] += sign > 0 ? 1 : -1
+            sumP[i] += sign * p
+            sumY[i] += sign * (y == c ? 1 : 0)
+            sumVar[i] += sign * p * (1 - p)
+        }
+    }
+
+    /// Empties the window (after a retrain the published probabilities come from a new model).
+    public mutating func reset() {
+        head = 0; count = 0
+        for i in 0..<binCounts.count { binCounts[i] = 0; sumP[i] = 0; sumY[i] = 0; sumVar[i] = 0 }
+        for c in 0..<classCount { alarmed[c] = false; statistic[c] = .nan; threshold[c] = .infinity }
+    }
+
+    /// Adds one labelled ensemble vector. Calls `fired(class, statistic, threshold)` when a
+    /// class's statistic crosses its threshold (re-armed once back under it); the statistic is
+    /// evaluated only on a full window.
+    public mutating func observe(_ p: UnsafeBufferPointer<Double>, label: Int, _ fired: (Int, Double, Double) -> Void) {
+        let k = classCount
+        if count == windowSize { accumulate(row: head, sign: -1) } else { count += 1 }
+        for c in 0..<k { probabilities[head * k + c] = p[c] }
+        labels[head] = Int32(label)
+        accumulate(row: head, sign: 1)
+        head = head + 1 == windowSize ? 0 : head + 1
+        if head == 0 {
+            for i in 0..<binCounts.count { binCounts[i] = 0; sumP[i] = 0; sumY[i] = 0; sumVar[i] = 0 }
+            for r in 0..<count { accumulate(row: r, sign: 1) }
+        }
+        guard count == windowSize else { return }
+        for c in 0..<k {
+            var h = 0.0, used = 0
+            for b in 0..<binCount {
+                let i = c * binCount + b
+                guard binCounts[i] >= minBinCount, sumVar[i] > 0 else { continue }
+                let d = sumY[i] - sumP[i]
+                h += d * d / sumVar[i]
+                used += 1
+            }
+            statistic[c] = used > 0 ? h : .nan
+            threshold[c] = thresholdByBins[used]
+            if h > threshold[c] {
+                if !alarmed[c] { alarmed[c] = true; fired(c, h, threshold[c]) }
+            } else {
+                alarmed[c] = false
+            }
+        }
+    }
+
+    /// Expected calibration error of class `c` over the window (0 when empty).
+    public func expectedCalibrationError(class c: Int) -> Double {
+        guard count > 0 else { return 0 }
+        var e = 0.0
+        for b in 0..<binCount {
+            let i = c * binCount + b
+            if binCounts[i] > 0 { e += abs(sumY[i] - sumP[i]) }
+        }
+        return e / Double(count)
+    }
+
+    /// Reliability bins of class `c` over the window (empty bins report zeros).
+    public func reliability(class c: Int) -> [ReliabilityCell] {
+        (0..<binCount).map { b in
+            let i = c * binCount + b
+            let n = binCounts[i]
+            return n == 0 ? ReliabilityCell(count: 0, meanPredicted: 0, observedFrequency: 0)
+                : ReliabilityCell(count: n, meanPredicted: sumP[i] / Double(n), observedFrequency: sumY[i] / Double(n))
+        }
+    }
+}
+
+/// One bin of a live reliability diagram (the same fields as StackdLearning's `ReliabilityBin`,
+/// which the core cannot depend on).
+public struct ReliabilityCell: Sendable, Equatable {
+    public var count: Int
+    public var meanPredicted: Double
+    public var observedFrequency: Double
+
+    public init(count: Int, meanPredicted: Double, observedFrequency: Double) {
+        self.count = count
+        self.meanPredicted = meanPredicted
+        self.observedFrequency = observedFrequency
+    }
+}
