@@ -44,13 +44,16 @@ public protocol EnsembleOutputHandler {
     mutating func emit(_ emission: EnsembleEmission)
     /// A labelled row joined the window (persist it to survive restarts).
     mutating func rowLabeled(_ row: LabeledRow)
-    /// The schedule asks for a retrain of one horizon.
+    /// The schedule (or a drift alarm) asks for a retrain of one horizon.
     mutating func trainingDue(_ request: TrainingRequest)
+    /// A drift or calibration monitor raised an alert (publish it, log it).
+    mutating func alert(_ alert: Alert)
 }
 
 extension EnsembleOutputHandler {
     public mutating func rowLabeled(_ row: LabeledRow) {}
     public mutating func trainingDue(_ request: TrainingRequest) {}
+    public mutating func alert(_ alert: Alert) {}
 }
 
 /// An output handler that ignores everything, for callers that only want counters.

@@ -20,6 +20,9 @@ public struct PipelineCounters: Sendable, Equatable {
     public var modelInstalls = 0
     /// Combiners offered after their apply time had passed (live only; replay is never late).
     public var lateModelInstalls = 0
+    /// Alerts raised by the drift and calibration monitors, and the retrains they asked for.
+    public var alerts = 0
+    public var driftRetrains = 0
 
     public init(horizonCount: Int) {
         outputsPerHorizon = Array(repeating: 0, count: horizonCount)

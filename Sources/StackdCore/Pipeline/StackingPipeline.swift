@@ -28,14 +28,21 @@ public final class StackingPipeline {
     private var labelsSinceRetrain: [Int]
     private var lastTriggerEventTime: [Int64]
     private var pending: [(combiner: any MetaCombiner, applyFrom: Int64)?]
+    private var pendingReference: [OutOfSampleRows?]
     private var lastEmittedEventTime: [Int64]
     private var trainingSequence = 0
     /// Distinct prediction event times seen since each horizon's last clock trigger.
     private var eventTimesSinceRetrain: [Int]
     /// The newest prediction event time seen: the event clock retraining is scheduled by.
     public private(set) var eventClock: Int64 = .min
+    /// Drift and calibration monitors, one per horizon (empty when monitoring is off).
+    private var monitors: [DriftMonitor]
+    private var alerts = AlertBuffer()
+    /// Drift alarms may ask for a retrain at most once per this many labels per horizon.
+    public let driftRetrainMinLabels: Int
 
-    public init(configuration: PipelineConfiguration, retrainPolicy: RetrainPolicy = .disabled) throws(ConfigurationError) {
+    public init(configuration: PipelineConfiguration, retrainPolicy: RetrainPolicy = .disabled,
+                monitoring: Bool = false, driftRetrainMinLabels: Int = 500) throws(ConfigurationError) {
         let problems = configuration.problems()
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         self.configuration = configuration
@@ -53,7 +60,12 @@ public final class StackingPipeline {
         eventTimesSinceRetrain = Array(repeating: 0, count: configuration.horizons.count)
         lastTriggerEventTime = Array(repeating: .min, count: configuration.horizons.count)
         pending = Array(repeating: nil, count: configuration.horizons.count)
+        pendingReference = Array(repeating: nil, count: configuration.horizons.count)
         lastEmittedEventTime = Array(repeating: .min, count: configuration.horizons.count)
+        monitors = monitoring ? configuration.horizons.map {
+            DriftMonitor(configuration: DriftMonitorConfiguration(horizon: $0, modelNames: configuration.models.sorted(), classCount: k))
+        } : []
+        self.driftRetrainMinLabels = driftRetrainMinLabels
         modelTable = NameTable(capacity: m)
         for name in configuration.models { modelTable.insert(name) }
         symbolTable = NameTable(capacity: configuration.maxSymbols)
@@ -97,12 +109,35 @@ public final class StackingPipeline {
     /// Hands over a newly trained combiner that applies to rows with event time ≥ `applyFrom`
     /// (see `RetrainPolicy`). Returns false when a row at or after `applyFrom` was already
     /// emitted: the model then applies from the next row, and the late install is counted.
+    /// `reference` is the window the model learned from: drift is measured against it from the
+    /// moment the model applies.
     @discardableResult
-    public func offer(_ combiner: any MetaCombiner, forHorizonIndex h: Int, applyFrom: Int64) -> Bool {
+    public func offer(_ combiner: any MetaCombiner, forHorizonIndex h: Int, applyFrom: Int64,
+                      reference: OutOfSampleRows? = nil) -> Bool {
         let onTime = lastEmittedEventTime[h] < applyFrom
         if !onTime { counters.lateModelInstalls += 1 }
         pending[h] = (combiner, onTime ? applyFrom : .min)
+        pendingReference[h] = reference
         return onTime
+    }
+
+    /// The monitors' view of one horizon (nil when monitoring is off).
+    public func driftSnapshot(horizonIndex h: Int) -> DriftSnapshot? { monitors.isEmpty ? nil : monitors[h].snapshot }
+
+    /// Hands the alerts raised since the last call to the handler, and asks for a retrain when
+    /// an alarm calls for one (rate-limited per horizon by `driftRetrainMinLabels`).
+    private func deliverAlerts<H: EnsembleOutputHandler>(_ handler: inout H) {
+        guard !alerts.alerts.isEmpty else { return }
+        for alert in alerts.alerts {
+            counters.alerts += 1
+            handler.alert(alert)
+            if alert.triggersRetrain, retrainPolicy.isScheduled, let h = horizonIndex(of: alert.horizon),
+               labelsSinceRetrain[h] >= driftRetrainMinLabels, windows[h].count >= retrainPolicy.minRows {
+                counters.driftRetrains += 1
+                handler.trainingDue(makeRequest(h))
+            }
+        }
+        alerts.alerts.removeAll(keepingCapacity: true)
     }
 
     /// The labelled out-of-sample rows of one horizon, within the window bounds.
@@ -240,12 +275,17 @@ public final class StackingPipeline {
                 window.append(eventTime: f.eventTime, exitTime: exitTime, symbol: Int32(symbol), label: f.classIndex,
                               forwardReturn: f.forwardReturn, basePredictions: row.basePredictions, features: row.features,
                               ensemble: row.ensemble, modelVersion: row.modelVersion)
+                if !monitors.isEmpty {
+                    monitors[h].observeLabelled(ensemble: row.ensemble, base: row.basePredictions, label: f.classIndex,
+                                                eventTime: f.eventTime, presentMask: row.presentMask, into: &alerts)
+                }
                 handler.rowLabeled(LabeledRow(
                     horizon: horizons[h], horizonIndex: h, symbol: f.symbol, eventTime: f.eventTime, exitTime: exitTime,
                     label: f.classIndex, forwardReturn: f.forwardReturn, basePredictions: row.basePredictions,
                     features: row.features, ensemble: row.ensemble, modelVersion: row.modelVersion))
             }
             windows[h] = window
+            deliverAlerts(&handler)
             if matched {
                 counters.labelsMatched += 1
                 labelsSinceRetrain[h] += 1
@@ -312,6 +352,10 @@ public final class StackingPipeline {
             combiners[h] = p.combiner
             pending[h] = nil
             counters.modelInstalls += 1
+            if !monitors.isEmpty, let reference = pendingReference[h] {
+                monitors[h].setReference(basePredictions: reference.basePredictions, rowCount: reference.count)
+            }
+            pendingReference[h] = nil
         }
         if key.eventTime > lastEmittedEventTime[h] { lastEmittedEventTime[h] = key.eventTime }
         let combiner = combiners[h]
@@ -324,7 +368,11 @@ public final class StackingPipeline {
         counters.rowsEmitted[Int(completion.rawValue)] += 1
         counters.outputsPerHorizon[h] += 1
         scoreboard.remember(key: key, base: probabilities, ensemble: UnsafeBufferPointer(ensembleOut),
-                            average: UnsafeBufferPointer(averageOut), features: featureView, modelVersion: combiner.version)
+                            average: UnsafeBufferPointer(averageOut), features: featureView, modelVersion: combiner.version,
+                            presentMask: presentMask)
+        if !monitors.isEmpty {
+            monitors[h].observePrediction(base: probabilities, presentMask: presentMask, eventTime: key.eventTime, into: &alerts)
+        }
         symbolTable.withName(Int(key.symbol)) { symbol in
             handler.emit(EnsembleEmission(
                 symbol: symbol, symbolID: Int(key.symbol), horizon: horizons[h], horizonIndex: h,
@@ -333,6 +381,7 @@ public final class StackingPipeline {
                 presentMask: presentMask, presentCount: presentCount, modelCount: m, completion: completion,
                 lastArrival: lastArrival, basePredictions: probabilities, features: featureView))
         }
+        deliverAlerts(&handler)
     }
 
     fileprivate func dropped(completion: RowCompletion) {

@@ -14,6 +14,7 @@ public struct PrequentialScoreboard {
     private var keys: [RowKey]
     private var values: [Double]   // per slot: M×K base, K ensemble, K average, F features
     private var versions: [UInt32]
+    private var masks: [UInt64]
     private var nextSlot = 0
 
     /// Per horizon index: ensemble, averaging, then each base model.
@@ -32,6 +33,7 @@ public struct PrequentialScoreboard {
         keys = Array(repeating: RowKey(symbol: -1, horizonIndex: -1, eventTime: 0), count: capacity)
         values = Array(repeating: 0, count: capacity * slotWidth)
         versions = Array(repeating: 0, count: capacity)
+        masks = Array(repeating: 0, count: capacity)
         ensemble = Array(repeating: ScoreAccumulator(), count: horizonCount)
         average = Array(repeating: ScoreAccumulator(), count: horizonCount)
         models = Array(repeating: Array(repeating: ScoreAccumulator(), count: modelCount), count: horizonCount)
@@ -43,7 +45,7 @@ public struct PrequentialScoreboard {
     /// Keeps an emitted row until its label arrives.
     public mutating func remember(key: RowKey, base: UnsafeBufferPointer<Double>, ensemble e: UnsafeBufferPointer<Double>,
                                   average a: UnsafeBufferPointer<Double>, features: UnsafeBufferPointer<Double>? = nil,
-                                  modelVersion: UInt32 = 0) {
+                                  modelVersion: UInt32 = 0, presentMask: UInt64 = .max) {
         guard capacity > 0 else { return }
         let slot = nextSlot
         nextSlot = (nextSlot + 1) % capacity
@@ -55,6 +57,7 @@ public struct PrequentialScoreboard {
         keys[slot] = key
         index[key] = Int32(slot)
         versions[slot] = modelVersion
+        masks[slot] = presentMask
         let o = slot * slotWidth
         let mk = modelCount * classCount, k = classCount, f = featureCount
         values.withUnsafeMutableBufferPointer { v in
@@ -74,6 +77,8 @@ public struct PrequentialScoreboard {
         public var ensemble: UnsafeBufferPointer<Double>
         public var features: UnsafeBufferPointer<Double>
         public var modelVersion: UInt32
+        /// Which base models were present when the row was emitted.
+        public var presentMask: UInt64
     }
 
     /// Scores the row for `key` against `label` and shows it to `body`; false when no such row
@@ -85,6 +90,7 @@ public struct PrequentialScoreboard {
         let h = Int(key.horizonIndex)
         let k = classCount, mk = modelCount * classCount, f = featureCount
         let version = versions[Int(s)]
+        let mask = masks[Int(s)]
         values.withUnsafeBufferPointer { v in
             let e = UnsafeBufferPointer(rebasing: v[o + mk ..< o + mk + k])
             ensemble[h].add(e, label: label)
@@ -94,7 +100,7 @@ public struct PrequentialScoreboard {
             }
             body(MatchedRow(key: key, basePredictions: UnsafeBufferPointer(rebasing: v[o ..< o + mk]), ensemble: e,
                             features: UnsafeBufferPointer(rebasing: v[o + mk + 2 * k ..< o + mk + 2 * k + f]),
-                            modelVersion: version))
+                            modelVersion: version, presentMask: mask))
         }
         return true
     }

@@ -65,6 +65,7 @@ public enum ConfigurationLoader {
         "learner": ["kind", "metric", "features", "validation_fraction", "promotion", "c"],
         "state": ["directory", "flush", "flush_rows", "flush_interval_ms", "sync"],
         "metrics": ["address"],
+        "monitoring": ["enabled", "retrain_on_alert", "retrain_min_labels"],
     ]
 
     public static func parse(_ text: String, source: String) throws -> DaemonConfiguration {
@@ -148,6 +149,9 @@ public enum ConfigurationLoader {
             else { reader.problem("learner", "promotion", "must be \"gated\" or \"always\", not \"\(promotion)\"") }
         }
         config.learner.c = reader.double("learner", "c", range: 0...1e6) ?? 0
+        config.monitoring.enabled = reader.bool("monitoring", "enabled") ?? true
+        config.monitoring.retrainOnAlert = reader.bool("monitoring", "retrain_on_alert") ?? false
+        config.monitoring.retrainMinLabels = reader.int("monitoring", "retrain_min_labels", range: 1...100_000_000) ?? 500
         config.stateDirectory = reader.string("state", "directory")
         if let flush = reader.string("state", "flush") {
             if ["every_row", "every_rows", "interval"].contains(flush) { config.stateFlush = flush }
@@ -246,6 +250,12 @@ public enum ConfigurationLoader {
             guard let d = v.double ?? v.int.map(Double.init) else { problem(section, key, "must be a number"); return nil }
             guard range.contains(d) else { problem(section, key, "must be in \(range.lowerBound)...\(range.upperBound), not \(d)"); return nil }
             return d
+        }
+
+        mutating func bool(_ section: String, _ key: String) -> Bool? {
+            guard let v = value(section, key) else { return nil }
+            guard let b = v.bool else { problem(section, key, "must be true or false"); return nil }
+            return b
         }
 
         mutating func string(_ section: String, _ key: String) -> String? {

@@ -44,6 +44,16 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var c: Double = 0
     }
 
+    /// Drift and calibration monitoring.
+    public struct Monitoring: Sendable, Equatable {
+        public var enabled = true
+        /// Whether a drift alarm may ask for a retrain (only when retraining is scheduled).
+        public var retrainOnAlert = false
+        /// At least this many new labels per horizon between two alarm-requested retrains.
+        public var retrainMinLabels = 500
+    }
+
+    public var monitoring = Monitoring()
     public var input = Input()
     public var output = Output()
     public var retrain = RetrainPolicy.disabled

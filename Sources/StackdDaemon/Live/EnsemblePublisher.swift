@@ -59,5 +59,18 @@ final class EnsemblePublisher: EnsembleOutputHandler {
 
     func rowLabeled(_ row: LabeledRow) { labeledRowSink?(row) }
 
+    /// Alerts are rare: published as JSON on `alert.<kind>` beside the outputs, and logged.
+    private(set) var alertsPublished = 0
+    var alertLog: ((Alert) -> Void)?
+    func alert(_ alert: Alert) {
+        var json = alert.json
+        let topic = alert.kind.topic
+        _ = json.withUTF8 { payload in
+            (try? socket.send(topic: topic, payload: UnsafeRawBufferPointer(payload), dontWait: true)) ?? false
+        }
+        alertsPublished += 1
+        alertLog?(alert)
+    }
+
     func trainingDue(_ request: TrainingRequest) { trainingSink?(request) }
 }

@@ -42,7 +42,9 @@ public final class LiveRunner: @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
         self.notifier = notifier
-        pipeline = try StackingPipeline(configuration: configuration.pipeline, retrainPolicy: configuration.retrain)
+        pipeline = try StackingPipeline(configuration: configuration.pipeline, retrainPolicy: configuration.retrain,
+                                        monitoring: configuration.monitoring.enabled,
+                                        driftRetrainMinLabels: configuration.monitoring.retrainOnAlert ? configuration.monitoring.retrainMinLabels : .max)
         // The configured learner unless the caller supplies its own (tests).
         trainingWorker = (trainer ?? DaemonTrainer.make(configuration: configuration)).map { TrainingWorker(logger: logger, train: $0) }
         context = try ZMQContext()
@@ -50,6 +52,10 @@ public final class LiveRunner: @unchecked Sendable {
         output = try ZMQSocket(context: context, type: .xpub)
         publisher = EnsemblePublisher(socket: output, encoding: configuration.output.encoding, modelNames: pipeline.modelNames)
         if let worker = trainingWorker { publisher.trainingSink = { worker.submit($0) } }
+        publisher.alertLog = { [logger] alert in
+            logger.warning("alert", metadata: ["kind": "\(alert.kind.rawValue)", "horizon": "\(alert.horizon)",
+                                               "model": "\(alert.model ?? "-")", "message": "\(alert.message)"])
+        }
         if let state = configuration.stateDirectory {
             var settings = DurableWindow.Settings()
             switch configuration.stateFlush {
@@ -290,7 +296,8 @@ public final class LiveRunner: @unchecked Sendable {
         snapshotValue.trainingResults.append(TrainingSummary(result))
         lock.unlock()
         guard let combiner = result.combiner else { return }
-        let onTime = pipeline.offer(combiner, forHorizonIndex: result.horizonIndex, applyFrom: result.applyFrom)
+        let onTime = pipeline.offer(combiner, forHorizonIndex: result.horizonIndex, applyFrom: result.applyFrom,
+                                    reference: result.reference)
         if !onTime {
             logger.warning("model arrived after its apply time; it applies from the next row", metadata: [
                 "horizon": "\(result.horizon)", "version": "\(combiner.version)"])
@@ -328,6 +335,7 @@ public final class LiveRunner: @unchecked Sendable {
         s.windowRowsPersisted = window?.appended ?? 0
         s.windowPersistFailures = window?.failures ?? 0
         s.refreshedAtNanoseconds = MonotonicClock.nanoseconds()
+        s.drift = (0..<pipeline.horizonList.count).map { pipeline.driftSnapshot(horizonIndex: $0) }
         s.activeModelVersions = (0..<pipeline.horizonList.count).map { pipeline.combiner(forHorizonIndex: $0).version }
         lock.lock()
         s.trainingResults = snapshotValue.trainingResults

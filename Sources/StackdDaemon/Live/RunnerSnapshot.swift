@@ -33,6 +33,8 @@ public struct RunnerSnapshot: Sendable {
     public var refreshedAtNanoseconds: UInt64 = 0
     /// Per horizon: the version of the combiner currently applied (0: averaging).
     public var activeModelVersions: [UInt32] = []
+    /// Per horizon: the drift and calibration monitors' state (nil when monitoring is off).
+    public var drift: [DriftSnapshot?] = []
     /// Every retrain outcome so far, oldest first.
     public var trainingResults: [TrainingSummary] = []
 

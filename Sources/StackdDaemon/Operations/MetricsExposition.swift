@@ -98,6 +98,41 @@ public enum MetricsExposition {
             w.sample("stackd_active_model_version", ["horizon": String(horizon)], Double(s.activeModelVersions[h]))
         }
         w.counter("stackd_sequence_gaps_total", "Sequence numbers skipped by publishers.", c.sequenceGaps)
+        w.counter("stackd_alerts_total", "Drift and calibration alerts raised.", c.alerts)
+        w.counter("stackd_drift_retrains_total", "Retrains requested by drift alarms.", c.driftRetrains)
+        let drift = s.drift.compactMap { $0 }
+        if !drift.isEmpty {
+            w.family("stackd_drift_psi", .gauge, "PSI of each base model's class probability, recent window vs the model's training window.")
+            for d in drift {
+                for (m, model) in d.modelNames.enumerated() {
+                    for c in 0..<d.classCount where d.psiReferenceCount[m * d.classCount + c] > 0 {
+                        w.sample("stackd_drift_psi", ["horizon": "\(d.horizon)", "model": model, "class": "\(c)"], d.psi[m * d.classCount + c])
+                    }
+                }
+            }
+            w.family("stackd_drift_psi_threshold", .gauge, "Alarm threshold of the PSI, from its null distribution at the window sizes in use.")
+            for d in drift {
+                for (m, model) in d.modelNames.enumerated() {
+                    for c in 0..<d.classCount where d.psiReferenceCount[m * d.classCount + c] > 0 {
+                        w.sample("stackd_drift_psi_threshold", ["horizon": "\(d.horizon)", "model": model, "class": "\(c)"], d.psiThreshold[m * d.classCount + c])
+                    }
+                }
+            }
+            w.family("stackd_drift_adwin_width", .gauge, "ADWIN window length over the ensemble's error.")
+            for d in drift { w.sample("stackd_drift_adwin_width", ["horizon": "\(d.horizon)"], Double(d.adwinWidth)) }
+            w.family("stackd_drift_page_hinkley_statistic", .gauge, "Page-Hinkley statistic over the ensemble's error.")
+            for d in drift { w.sample("stackd_drift_page_hinkley_statistic", ["horizon": "\(d.horizon)"], d.pageHinkleyStatistic) }
+            w.family("stackd_calibration_ece", .gauge, "Rolling expected calibration error of the ensemble, per class.")
+            for d in drift where d.calibrationWindowCount > 0 {
+                for c in 0..<d.classCount { w.sample("stackd_calibration_ece", ["horizon": "\(d.horizon)", "class": "\(c)"], d.ece[c]) }
+            }
+            w.family("stackd_skill_recent_log_loss", .gauge, "Recent log-loss of each base model (skill decay monitor).")
+            for d in drift {
+                for (m, model) in d.modelNames.enumerated() where d.skillRecentLogLoss[m].isFinite {
+                    w.sample("stackd_skill_recent_log_loss", ["horizon": "\(d.horizon)", "model": model], d.skillRecentLogLoss[m])
+                }
+            }
+        }
         return w.text
     }
 

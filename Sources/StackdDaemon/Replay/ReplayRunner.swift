@@ -70,6 +70,9 @@ public struct ReplayRunner {
             labelled[r.horizonIndex].modelVersions.append(r.modelVersion)
         }
 
+        var alerts: [Alert] = []
+        func alert(_ alert: Alert) { alerts.append(alert) }
+
         func trainingDue(_ request: TrainingRequest) {
             guard let trainer, let pipeline else { return }
             let start = DispatchTime.now().uptimeNanoseconds
@@ -80,14 +83,17 @@ public struct ReplayRunner {
                 "horizon": "\(result.horizon)", "rows": "\(result.rows)", "decision": "\(result.decision.rawValue)",
                 "reason": "\(result.reason)"])
             if let combiner = result.combiner {
-                pipeline.offer(combiner, forHorizonIndex: request.horizonIndex, applyFrom: request.applyFrom)
+                pipeline.offer(combiner, forHorizonIndex: request.horizonIndex, applyFrom: request.applyFrom,
+                               reference: result.reference)
             }
         }
     }
 
     /// Replays `events` as fast as possible.
     public func run(events: [StreamEvent]) throws -> Result {
-        let pipeline = try StackingPipeline(configuration: configuration.pipeline, retrainPolicy: configuration.retrain)
+        let pipeline = try StackingPipeline(configuration: configuration.pipeline, retrainPolicy: configuration.retrain,
+                                            monitoring: configuration.monitoring.enabled,
+                                            driftRetrainMinLabels: configuration.monitoring.retrainOnAlert ? configuration.monitoring.retrainMinLabels : .max)
         var handler = Handler(horizons: configuration.pipeline.horizons.count, trainer: trainer, logger: logger)
         handler.pipeline = pipeline
         var topic = [UInt8](repeating: 0, count: 256)

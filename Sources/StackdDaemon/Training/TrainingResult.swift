@@ -24,9 +24,12 @@ public struct TrainingResult: Sendable {
     /// The combiner to install (nil for keep/failed).
     public var combiner: (any MetaCombiner)?
     public var durationNanoseconds: UInt64
+    /// The rows the model learned from: drift is measured against them once it applies.
+    public var reference: OutOfSampleRows?
 
     public init(horizon: Int, horizonIndex: Int, requestSequence: Int, applyFrom: Int64, rows: Int, decision: Decision,
-                reason: String, combiner: (any MetaCombiner)?, durationNanoseconds: UInt64 = 0) {
+                reason: String, combiner: (any MetaCombiner)?, durationNanoseconds: UInt64 = 0,
+                reference: OutOfSampleRows? = nil) {
         self.horizon = horizon
         self.horizonIndex = horizonIndex
         self.requestSequence = requestSequence
@@ -36,6 +39,7 @@ public struct TrainingResult: Sendable {
         self.reason = reason
         self.combiner = combiner
         self.durationNanoseconds = durationNanoseconds
+        self.reference = reference
     }
 }
 

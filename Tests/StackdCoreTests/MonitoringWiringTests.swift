@@ -1,0 +1,56 @@
+import StackdCore
+import XCTest
+
+/// The drift monitors as wired into the pipeline: a base model that degrades at a known row
+/// raises an alert through the output handler, naming the model, and none fires before it.
+final class MonitoringWiringTests: XCTestCase {
+    struct AlertRecorder: EnsembleOutputHandler {
+        var alerts: [(row: Int, alert: Alert)] = []
+        var requests: [TrainingRequest] = []
+        var row = 0
+        mutating func emit(_ e: EnsembleEmission) {}
+        mutating func alert(_ a: Alert) { alerts.append((row, a)) }
+        mutating func trainingDue(_ r: TrainingRequest) { requests.append(r) }
+    }
+
+    func testDegradingModelRaisesSkillAlertThroughTheHandler() throws {
+        let p = try StackingPipeline(configuration: PipelineConfiguration(models: ["a", "b"], horizons: [5]),
+                                     retrainPolicy: RetrainPolicy(everyLabels: 1_000_000, minRows: 100),
+                                     monitoring: true, driftRetrainMinLabels: 200)
+        var h = AlertRecorder()
+        var state: UInt64 = 42
+        func uniform() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) * 0x1p-53
+        }
+        let breakAt = 3000
+        for i in 0..<5000 {
+            h.row = i
+            let truth = Int(uniform() * 3)
+            // a: sharp and right until `breakAt`, then confidently wrong; b: weak throughout.
+            var a = [0.1, 0.1, 0.1]
+            a[i < breakAt ? truth : (truth + 1) % 3] = 0.8
+            var b = [0.3, 0.3, 0.3]
+            b[truth] = 0.4
+            for (m, v) in [("a", a), ("b", b)] {
+                var bytes = WireEncoder.binaryPrediction(model: m, symbol: "SPX", horizon: 5, eventTime: Int64(i + 1), sequence: 0, probabilities: v)
+                _ = bytes.withUnsafeMutableBytes { p.ingest(topic: nil, payload: UnsafeRawBufferPointer($0), receivedAt: 0, handler: &h) }
+            }
+            var label = WireEncoder.binaryLabel(symbol: "SPX", horizon: 5, eventTime: Int64(i + 1), sequence: 0, classIndex: truth,
+                                                classCount: 3, forwardReturn: 0, exitTime: Int64(i + 1))
+            _ = label.withUnsafeMutableBytes { p.ingest(topic: nil, payload: UnsafeRawBufferPointer($0), receivedAt: 0, handler: &h) }
+        }
+        XCTAssertTrue(h.alerts.filter { $0.row < breakAt && $0.alert.kind != .calibration }.isEmpty,
+                      "no drift alarm before the break: \(h.alerts.filter { $0.row < breakAt }.map { "\($0.row) \($0.alert.kind)" })")
+        let skill = try XCTUnwrap(h.alerts.first { $0.alert.kind == .skillDecay }, "skill decay detected")
+        XCTAssertEqual(skill.alert.model, "a")
+        XCTAssertLessThan(skill.row - breakAt, 100, "detected within 100 rows of the break (measured: \(skill.row - breakAt))")
+        let errorDrift = try XCTUnwrap(h.alerts.first { $0.alert.kind == .errorDriftADWIN || $0.alert.kind == .errorDriftPageHinkley })
+        XCTAssertGreaterThanOrEqual(errorDrift.row, breakAt)
+        XCTAssertEqual(p.counters.alerts, h.alerts.count)
+        // Drift alarms that call for a retrain got one (rate-limited to one per 200 labels).
+        XCTAssertGreaterThan(p.counters.driftRetrains, 0)
+        XCTAssertEqual(h.requests.count, p.counters.driftRetrains)
+        XCTAssertNotNil(p.driftSnapshot(horizonIndex: 0))
+    }
+}
