@@ -105,7 +105,7 @@ public enum MetricsExposition {
             w.family("stackd_drift_psi", .gauge, "PSI of each base model's class probability, recent window vs the model's training window.")
             for d in drift {
                 for (m, model) in d.modelNames.enumerated() {
-                    for c in 0..<d.classCount where d.psiReferenceCount[m * d.classCount + c] > 0 {
+                    for c in 0..<d.classCount where d.psiReferenceCount[m] > 0 {
                         w.sample("stackd_drift_psi", ["horizon": "\(d.horizon)", "model": model, "class": "\(c)"], d.psi[m * d.classCount + c])
                     }
                 }
@@ -113,7 +113,7 @@ public enum MetricsExposition {
             w.family("stackd_drift_psi_threshold", .gauge, "Alarm threshold of the PSI, from its null distribution at the window sizes in use.")
             for d in drift {
                 for (m, model) in d.modelNames.enumerated() {
-                    for c in 0..<d.classCount where d.psiReferenceCount[m * d.classCount + c] > 0 {
+                    for c in 0..<d.classCount where d.psiReferenceCount[m] > 0 {
                         w.sample("stackd_drift_psi_threshold", ["horizon": "\(d.horizon)", "model": model, "class": "\(c)"], d.psiThreshold[m * d.classCount + c])
                     }
                 }
