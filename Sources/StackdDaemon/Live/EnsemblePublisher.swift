@@ -17,6 +17,8 @@ final class EnsemblePublisher: EnsembleOutputHandler {
     /// Emission latency: receive of the completing message → output handed to ZeroMQ, in ns.
     private(set) var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
     private(set) var published = 0
+    /// Running digest of the outputs, comparable with `stackd replay`'s.
+    private(set) var digest = OutputDigest()
     private(set) var sendFailures = 0
     /// Where retrain requests go (the training worker); nil when training is off.
     var trainingSink: ((TrainingRequest) -> Void)?
@@ -55,6 +57,7 @@ final class EnsemblePublisher: EnsembleOutputHandler {
         }
         if ok { published += 1 } else { sendFailures += 1 }
         latency.record(latencyNs)
+        digest.add(e, scratch: payload)
     }
 
     func rowLabeled(_ row: LabeledRow) { labeledRowSink?(row) }

@@ -243,6 +243,11 @@ public final class LiveRunner: @unchecked Sendable {
                     }
                     topic.withUnsafeBytes { t in
                         payload.withUnsafeBytes { p in
+                            // Deadlines that passed before this message arrived fire first, as in replay:
+                            // the outputs depend on receive times only, never on scheduling.
+                            if let next = pipeline.nextDeadline, next <= Int64(now) {
+                                pipeline.advance(to: Int64(now), handler: &handler)
+                            }
                             let outcome = pipeline.ingest(topic: t, payload: p, receivedAt: Int64(now), handler: &handler)
                             if case .rejected(let r) = outcome { rejectLog.record(r, topic: t, payload: p, now: now) }
                         }
@@ -283,6 +288,7 @@ public final class LiveRunner: @unchecked Sendable {
         let c = pipeline.counters
         logger.info("stackd stopped", metadata: [
             "received": "\(received)", "published": "\(publisher.published)", "rejected": "\(c.totalRejected)",
+            "digest": "\(publisher.digest)",
         ])
         lock.lock()
         finished = true
@@ -318,6 +324,7 @@ public final class LiveRunner: @unchecked Sendable {
         s.pendingRows = pipeline.pendingRows
         s.awaitingLabels = pipeline.scoreboard.awaitingCount
         s.published = publisher.published
+        s.outputDigest = publisher.digest.description
         s.sendFailures = publisher.sendFailures
         s.latencyP50Nanoseconds = publisher.latency.valueAtPercentile(50)
         s.latencyP99Nanoseconds = publisher.latency.valueAtPercentile(99)

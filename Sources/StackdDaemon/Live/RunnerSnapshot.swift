@@ -8,6 +8,9 @@ public struct RunnerSnapshot: Sendable {
     public var pendingRows = 0
     public var awaitingLabels = 0
     public var published = 0
+    /// Digest of every output so far (binary encoding, latency zeroed): equals the digest of a
+    /// replay of this run's recording.
+    public var outputDigest = ""
     public var sendFailures = 0
     public var latencyP50Nanoseconds: UInt64 = 0
     public var latencyP99Nanoseconds: UInt64 = 0
