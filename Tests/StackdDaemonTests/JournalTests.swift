@@ -21,7 +21,8 @@ final class JournalTests: XCTestCase {
     // MARK: - Helpers
 
     func manifest(note: String = "test") -> JournalManifest {
-        JournalManifest(endpoints: ["ipc:///nowhere"], topics: [""], note: note, monotonicToUnixOffsetNanoseconds: 1_700_000_000_000_000_000)
+        JournalManifest(endpoints: ["ipc:///nowhere"], topics: [""], note: note, createdAt: Date(timeIntervalSince1970: 1_700_000_000),
+                        monotonicToUnixOffsetNanoseconds: 1_700_000_000_000_000_000)
     }
 
     /// Deterministic frame bytes.
