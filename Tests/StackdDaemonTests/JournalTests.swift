@@ -123,6 +123,11 @@ final class JournalTests: XCTestCase {
         XCTAssertThrowsError(try JournalWriter(directory: journal, manifest: manifest())) { error in
             XCTAssertEqual(error as? JournalError, .alreadyExists(directory: journal))
         }
+        // Segments without a manifest are refused too, and left untouched.
+        try FileManager.default.removeItem(atPath: journal + "/journal.json")
+        let before = try segmentFiles(journal)
+        XCTAssertThrowsError(try JournalWriter(directory: journal, manifest: manifest()))
+        XCTAssertEqual(try segmentFiles(journal), before)
     }
 
     func testRecorderBuffersUntilTheFlushIntervalPasses() throws {

@@ -34,13 +34,17 @@ public final class JournalWriter {
         if fm.fileExists(atPath: directory + "/" + JournalManifest.fileName) {
             throw JournalError.alreadyExists(directory: directory)
         }
-        try fm.createDirectory(atPath: directory + "/" + JournalManifest.segmentsDirectory, withIntermediateDirectories: true)
+        let segments = directory + "/" + JournalManifest.segmentsDirectory
+        // Checked before the log opens: opening would "repair" (truncate) another recording.
+        if let existing = try? fm.contentsOfDirectory(atPath: segments), !existing.isEmpty {
+            throw JournalError.alreadyExists(directory: directory)
+        }
+        try fm.createDirectory(atPath: segments, withIntermediateDirectories: true)
         do {
-            log = try LogWriter(directory: directory + "/" + JournalManifest.segmentsDirectory, configuration: configuration.log)
+            log = try LogWriter(directory: segments, configuration: configuration.log)
         } catch {
             throw JournalError.storage(error)
         }
-        guard log.lastSequence == nil else { throw JournalError.alreadyExists(directory: directory) }
         try manifest.write(directory: directory)
         self.directory = directory
         self.manifest = manifest
