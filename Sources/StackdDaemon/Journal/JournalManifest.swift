@@ -85,7 +85,7 @@ public struct JournalManifest: Codable, Equatable, Sendable {
     /// half a manifest.
     func write(directory: String) throws {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let url = URL(fileURLWithPath: directory).appendingPathComponent(Self.fileName)
         try encoder.encode(self).write(to: url, options: .atomic)
     }
