@@ -1,0 +1,103 @@
+import Foundation
+import StackdSystemd
+
+/// `journal.json`: what a journal recorded and how to turn its receive times into dates.
+///
+/// Receive times are `CLOCK_MONOTONIC` nanoseconds (the clock the live driver stamps messages
+/// with), which never jump but mean nothing outside the boot that produced them; the offset to
+/// UTC sampled when recording started lets reports print dates without ever feeding wall time
+/// into the pipeline.
+public struct JournalManifest: Codable, Equatable, Sendable {
+    /// Identifies the file as a stackd journal manifest.
+    public static let formatName = "stackd-journal"
+    /// The journal format version this code writes and reads.
+    public static let currentVersion = 1
+    /// The manifest's file name inside a journal directory.
+    public static let fileName = "journal.json"
+    /// The segment log's subdirectory inside a journal directory.
+    public static let segmentsDirectory = "segments"
+
+    /// Always `stackd-journal`.
+    public var format: String
+    /// Journal format version (`currentVersion` when written by this code).
+    public var version: Int
+    /// Wall time when recording started, ISO 8601 UTC; for humans only, nothing reads it.
+    public var createdAt: String
+    /// The clock of the record timestamps; `CLOCK_MONOTONIC`.
+    public var clock: String
+    /// UTC nanoseconds since the Unix epoch minus the monotonic nanoseconds, sampled together
+    /// at start: `unix = receivedAt + offset`.
+    public var monotonicToUnixOffsetNanoseconds: Int64
+    /// ZeroMQ endpoints the recorder subscribed through.
+    public var endpoints: [String]
+    /// Whether the endpoints were bound (true) or connected (false).
+    public var bind: Bool
+    /// Subscribed topic prefixes; `[""]` means everything.
+    public var topics: [String]
+    /// Free-form text from whoever recorded it.
+    public var note: String
+
+    /// Creates a manifest for a recording starting now.
+    public init(endpoints: [String], bind: Bool = false, topics: [String] = [""], note: String = "",
+                createdAt: Date = Date(), monotonicToUnixOffsetNanoseconds: Int64) {
+        format = Self.formatName
+        version = Self.currentVersion
+        self.createdAt = ISO8601DateFormatter().string(from: createdAt)
+        clock = "CLOCK_MONOTONIC"
+        self.monotonicToUnixOffsetNanoseconds = monotonicToUnixOffsetNanoseconds
+        self.endpoints = endpoints
+        self.bind = bind
+        self.topics = topics
+        self.note = note
+    }
+
+    /// UTC nanoseconds since the Unix epoch of a record's receive time.
+    public func unixNanoseconds(receivedAt: Int64) -> Int64 {
+        receivedAt &+ monotonicToUnixOffsetNanoseconds
+    }
+
+    /// The date of a record's receive time, for reports.
+    public func date(receivedAt: Int64) -> Date {
+        Date(timeIntervalSince1970: Double(unixNanoseconds(receivedAt: receivedAt)) / 1e9)
+    }
+
+    /// Reads and checks `journal.json` in `directory`.
+    public static func read(directory: String) throws -> JournalManifest {
+        let url = URL(fileURLWithPath: directory).appendingPathComponent(fileName)
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw JournalError.notAJournal(directory: directory, reason: "cannot read \(fileName): \(error.localizedDescription)")
+        }
+        let manifest: JournalManifest
+        do { manifest = try JSONDecoder().decode(JournalManifest.self, from: data) } catch {
+            throw JournalError.notAJournal(directory: directory, reason: "\(fileName) is not a journal manifest: \(error)")
+        }
+        guard manifest.format == formatName else {
+            throw JournalError.notAJournal(directory: directory, reason: "format is \"\(manifest.format)\"")
+        }
+        guard manifest.version == currentVersion else {
+            throw JournalError.unsupportedVersion(manifest.version)
+        }
+        return manifest
+    }
+
+    /// Writes `journal.json` atomically (temporary file, then rename), so a reader never sees
+    /// half a manifest.
+    func write(directory: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let url = URL(fileURLWithPath: directory).appendingPathComponent(Self.fileName)
+        try encoder.encode(self).write(to: url, options: .atomic)
+    }
+
+    /// Samples both clocks back to back; the monotonic reading is the midpoint of two, so the
+    /// offset's error is about half the time between them (nanoseconds).
+    public static func currentClockOffset() -> Int64 {
+        let before = Int64(bitPattern: MonotonicClock.nanoseconds())
+        var wall = timespec()
+        clock_gettime(CLOCK_REALTIME, &wall)
+        let after = Int64(bitPattern: MonotonicClock.nanoseconds())
+        let unix = Int64(wall.tv_sec) * 1_000_000_000 + Int64(wall.tv_nsec)
+        return unix - (before + (after - before) / 2)
+    }
+}

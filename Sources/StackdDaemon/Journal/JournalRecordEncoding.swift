@@ -1,0 +1,83 @@
+/// The byte layout of one journal record's payload (`schemas/journal.md` §3): `u8 version`,
+/// `u8 frame count`, then per frame `u32 length` (little-endian) and the bytes.
+///
+/// Frames are kept exactly as received, including a wrong count (one frame, three frames), so
+/// that a replay feeds the pipeline the same malformed input the live daemon saw.
+public enum JournalRecordEncoding {
+    /// Record payload layout version; a reader refuses others.
+    public static let version: UInt8 = 1
+    /// The count is one byte: messages with more frames are cut to this many (see the schema).
+    public static let maxFrames = 255
+    /// Version and frame count.
+    static let headerSize = 2
+    /// Per-frame length prefix.
+    static let frameOverhead = 4
+
+    /// Why a record payload could not be decoded.
+    public struct DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
+        public let reason: String
+        public var description: String { reason }
+    }
+
+    /// Splits a record payload back into its frames.
+    public static func decode(_ bytes: UnsafeRawBufferPointer) throws(DecodeError) -> [[UInt8]] {
+        guard bytes.count >= headerSize else { throw DecodeError(reason: "record shorter than its header") }
+        guard bytes[0] == version else { throw DecodeError(reason: "unsupported record version \(bytes[0])") }
+        let count = Int(bytes[1])
+        var frames: [[UInt8]] = []
+        frames.reserveCapacity(count)
+        var offset = headerSize
+        for index in 0..<count {
+            guard bytes.count - offset >= frameOverhead else { throw DecodeError(reason: "frame \(index): truncated length") }
+            let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+            offset += frameOverhead
+            guard bytes.count - offset >= length else { throw DecodeError(reason: "frame \(index): overruns the record") }
+            frames.append(Array(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)])))
+            offset += length
+        }
+        guard offset == bytes.count else { throw DecodeError(reason: "\(bytes.count - offset) trailing bytes") }
+        return frames
+    }
+
+    /// Decodes a record payload held in an array.
+    public static func decode(_ bytes: [UInt8]) throws(DecodeError) -> [[UInt8]] {
+        let result = bytes.withUnsafeBytes { raw in Result { () throws(DecodeError) in try decode(raw) } }
+        return try result.get()
+    }
+}
+
+/// Builds one record payload frame by frame in a buffer reused across messages, so encoding
+/// allocates nothing in steady state and a caller can add frames as it receives them (the
+/// count is patched in when the message ends, so it need not be known up front).
+struct JournalRecordBuilder {
+    private(set) var bytes: [UInt8] = []
+    private(set) var frameCount = 0
+    /// Frames offered beyond `maxFrames` and not stored.
+    private(set) var droppedFrames = 0
+
+    init(capacity: Int = 64 << 10) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    mutating func begin() {
+        bytes.removeAll(keepingCapacity: true)
+        bytes.append(JournalRecordEncoding.version)
+        bytes.append(0)
+        frameCount = 0
+        droppedFrames = 0
+    }
+
+    mutating func add(_ frame: UnsafeRawBufferPointer) {
+        guard frameCount < JournalRecordEncoding.maxFrames else {
+            droppedFrames += 1
+            return
+        }
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: frame.count).littleEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: frame)
+        frameCount += 1
+    }
+
+    mutating func finish() {
+        bytes[1] = UInt8(frameCount)
+    }
+}

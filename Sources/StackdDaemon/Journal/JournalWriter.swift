@@ -1,0 +1,131 @@
+import Foundation
+import StackdStorage
+import StackdZMQ
+
+/// Records inbound ZeroMQ messages into a new journal directory.
+///
+/// Owned by one thread (like the `LogWriter` under it): no locks, not `Sendable`. Each message
+/// is encoded into one reused buffer and handed to the log, which copies it into its pending
+/// block; blocks reach the OS only when the flush policy says so, so appending costs no system
+/// call and, in steady state, no allocation.
+///
+/// Receive times double as the flush clock: they are `CLOCK_MONOTONIC` nanoseconds, the same
+/// clock `tick(now:)` expects, so the interval policy needs no extra clock read per message.
+public final class JournalWriter {
+    /// The journal directory.
+    public let directory: String
+    /// The manifest written when the journal was created.
+    public let manifest: JournalManifest
+    private let log: LogWriter
+    private var builder = JournalRecordBuilder()
+    private var nextSequence: UInt64 = 1
+    /// Messages appended.
+    public private(set) var messageCount = 0
+    /// Frame bytes appended (topics and payloads, without framing).
+    public private(set) var frameBytes = 0
+    /// Frames not stored because a message had more than `JournalRecordEncoding.maxFrames`.
+    public private(set) var droppedFrames = 0
+
+    /// Creates a journal in `directory` (created if needed; refused if it already holds one)
+    /// and writes its manifest.
+    public init(directory: String, manifest: JournalManifest,
+                configuration: JournalConfiguration = JournalConfiguration()) throws {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: directory + "/" + JournalManifest.fileName) {
+            throw JournalError.alreadyExists(directory: directory)
+        }
+        let segments = directory + "/" + JournalManifest.segmentsDirectory
+        // Checked before the log opens: opening would "repair" (truncate) another recording.
+        if let existing = try? fm.contentsOfDirectory(atPath: segments), !existing.isEmpty {
+            throw JournalError.alreadyExists(directory: directory)
+        }
+        try fm.createDirectory(atPath: segments, withIntermediateDirectories: true)
+        do {
+            log = try LogWriter(directory: segments, configuration: configuration.log)
+        } catch {
+            throw JournalError.storage(error)
+        }
+        try manifest.write(directory: directory)
+        self.directory = directory
+        self.manifest = manifest
+    }
+
+    /// Segments written so far.
+    public var segmentCount: Int { log.segments.count }
+
+    /// Appends one message given as its frames, in order, exactly as received.
+    ///
+    /// - Parameter receivedAt: `CLOCK_MONOTONIC` ns at receipt; values going backwards are
+    ///   stored as they are (the time index tolerates it; readers get record order).
+    public func append<Frames: Sequence<UnsafeRawBufferPointer>>(frames: Frames, receivedAt: Int64) throws(JournalError) {
+        builder.begin()
+        for frame in frames { builder.add(frame) }
+        try commit(receivedAt: receivedAt)
+    }
+
+    /// Appends the usual two-frame `[topic][payload]` message without building a frame list.
+    public func append(topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, receivedAt: Int64) throws(JournalError) {
+        builder.begin()
+        builder.add(topic)
+        builder.add(payload)
+        try commit(receivedAt: receivedAt)
+    }
+
+    /// Appends a message whose frames were received zero-copy into `messages` (in order).
+    public func append<Messages: Sequence<ZMQMessage>>(messages: Messages, receivedAt: Int64) throws(JournalError) {
+        builder.begin()
+        for message in messages { message.withUnsafeBytes { builder.add($0) } }
+        try commit(receivedAt: receivedAt)
+    }
+
+    /// Starts a message whose frames are added one at a time as they arrive (a receive loop
+    /// that reuses one `ZMQMessage` for every frame); finish it with `endMessage(receivedAt:)`.
+    public func beginMessage() {
+        builder.begin()
+    }
+
+    /// Adds the next frame of the message begun with `beginMessage()`.
+    public func addFrame(_ frame: UnsafeRawBufferPointer) {
+        builder.add(frame)
+    }
+
+    /// Appends the message begun with `beginMessage()`.
+    public func endMessage(receivedAt: Int64) throws(JournalError) {
+        try commit(receivedAt: receivedAt)
+    }
+
+    /// Lets the interval flush policy write a quiet stream's buffered messages; call it every
+    /// loop turn with the current `CLOCK_MONOTONIC` ns.
+    public func tick(now: Int64) throws(JournalError) {
+        do { try log.tick(now: now) } catch { throw .storage(error) }
+    }
+
+    /// Writes buffered messages now.
+    public func flush() throws(JournalError) {
+        do { try log.flush() } catch { throw .storage(error) }
+    }
+
+    /// Flushes, fsyncs and closes; the writer cannot be used afterwards.
+    public func close() throws(JournalError) {
+        do { try log.close() } catch { throw .storage(error) }
+    }
+
+    private func commit(receivedAt: Int64) throws(JournalError) {
+        builder.finish()
+        droppedFrames += builder.droppedFrames
+        frameBytes += builder.bytes.count - JournalRecordEncoding.headerSize
+            - builder.frameCount * JournalRecordEncoding.frameOverhead
+        let sequence = nextSequence
+        let result = builder.bytes.withUnsafeBytes { payload in
+            Result { () throws(StorageError) in
+                try log.append(sequence: sequence, timestamp: receivedAt, payload: payload, now: receivedAt)
+            }
+        }
+        do { _ = try result.get() } catch {
+            if error == .closed { throw .closed }
+            throw .storage(error)
+        }
+        nextSequence += 1
+        messageCount += 1
+    }
+}
