@@ -7,9 +7,9 @@ import StackdDaemon
 struct Replay: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replay a recorded stream through the pipeline and report whether stacking beat averaging.",
-        discussion: "SOURCE is a folder in the oos-daily format (recorded journals later). Without --config the embedded demo configuration is used, with the models and horizons of the data. Prints the output digest, counts, rates and a per-horizon comparison; with --report DIR also writes DIR/backtest.json and DIR/report.html.")
+        discussion: "SOURCE is a journal folder recorded by `stackd run` ([record] directory) or `stackd record`, replayed message by message at the recorded receive times, or a folder in the oos-daily format (labels delivered at their exit time). Without --config the embedded demo configuration is used, with the models and horizons of the data. Prints the output digest, counts, rates and a per-horizon comparison; with --report DIR also writes DIR/backtest.json and DIR/report.html.")
 
-    @Argument(help: "Folder in the oos-daily format.")
+    @Argument(help: "A journal folder (recorded by `stackd run` or `stackd record`) or a folder in the oos-daily format.")
     var source: String
 
     @Option(name: .shortAndLong, help: "TOML configuration (default: the embedded demo configuration, models and horizons from the data).")
@@ -38,6 +38,18 @@ struct Replay: ParsableCommand {
             throw ExitCode(78)
         }
         let kind = try ReplaySource.detect(source)
+        if case .journal(let directory) = kind {
+            // A journal holds wire messages: the configuration (models, horizons) must be the run's.
+            let logger = bootstrapLogging(level: fromFile ? configuration.logLevel : "warning")
+            let reader = try JournalReader(directory: directory)
+            print("stackd replay: journal \(directory) (\(reader.segments.count) segments, recorded \(reader.manifest.createdAt))")
+            let runner = ReplayRunner(configuration: configuration, trainer: DaemonTrainer.make(configuration: configuration),
+                                      logger: logger)
+            let result = try runner.run(journal: reader)
+            for c in reader.corruptions { print("damaged: \(c.segment) at byte \(c.byteOffset): \(c.reason) (skipped)") }
+            try finish(result: result, sourceName: kind.name)
+            return
+        }
         let wanted: [Int]? = !requested.isEmpty ? requested : fromFile ? configuration.pipeline.horizons : nil
         let loaded = try kind.load(horizons: wanted)
         if !fromFile { configuration.pipeline.models = loaded.models }
@@ -48,7 +60,11 @@ struct Replay: ParsableCommand {
         let runner = ReplayRunner(configuration: configuration, trainer: DaemonTrainer.make(configuration: configuration),
                                   logger: logger)
         let result = try runner.run(events: loaded.events)
-        let artifacts = BacktestArtifacts(result: result, source: kind.name)
+        try finish(result: result, sourceName: kind.name)
+    }
+
+    private func finish(result: ReplayRunner.Result, sourceName: String) throws {
+        let artifacts = BacktestArtifacts(result: result, source: sourceName)
         let r = artifacts.report
         print("digest \(r.digest) over \(r.outputs) outputs")
         if let t = r.timing {

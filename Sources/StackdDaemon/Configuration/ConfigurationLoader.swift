@@ -65,6 +65,7 @@ public enum ConfigurationLoader {
         "learner": ["kind", "metric", "features", "validation_fraction", "promotion", "c"],
         "state": ["directory", "flush", "flush_rows", "flush_interval_ms", "sync"],
         "metrics": ["address"],
+        "record": ["directory"],
         "monitoring": ["enabled", "retrain_on_alert", "retrain_min_labels"],
     ]
 
@@ -153,6 +154,7 @@ public enum ConfigurationLoader {
         config.monitoring.retrainOnAlert = reader.bool("monitoring", "retrain_on_alert") ?? false
         config.monitoring.retrainMinLabels = reader.int("monitoring", "retrain_min_labels", range: 1...100_000_000) ?? 500
         config.stateDirectory = reader.string("state", "directory")
+        config.recordDirectory = reader.string("record", "directory")
         if let flush = reader.string("state", "flush") {
             if ["every_row", "every_rows", "interval"].contains(flush) { config.stateFlush = flush }
             else { reader.problem("state", "flush", "must be every_row, every_rows or interval, not \"\(flush)\"") }

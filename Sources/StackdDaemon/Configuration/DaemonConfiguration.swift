@@ -65,6 +65,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var stateFlushRows: Int = 100
     public var stateFlushIntervalMilliseconds: Double = 100
     public var stateSync: String = "none"
+    /// Journal every inbound message here (`stackd replay` reads it); nil: no recording.
+    public var recordDirectory: String? = nil
     public var pipeline: PipelineConfiguration
     /// One of trace, debug, info, notice, warning, error, critical.
     public var logLevel: String = "info"

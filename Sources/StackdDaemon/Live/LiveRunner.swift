@@ -20,6 +20,8 @@ public final class LiveRunner: @unchecked Sendable {
     let notifier: SystemdNotifier
     let trainingWorker: TrainingWorker?
     let window: DurableWindow?
+    /// Journal of every inbound message (`[record] directory`), for replay.
+    let recorder: JournalRecorder?
     /// Rows restored from the durable window at start, per horizon.
     public private(set) var restoredRows: [Int] = []
     private var rejectLog: RejectLog
@@ -76,6 +78,14 @@ public final class LiveRunner: @unchecked Sendable {
             self.window = window
         } else {
             window = nil
+        }
+        if let directory = configuration.recordDirectory {
+            recorder = try JournalRecorder(directory: directory, endpoints: inputEndpoints,
+                                           bind: !configuration.input.bind.isEmpty, topics: configuration.input.topics,
+                                           note: "recorded by stackd run")
+            logger.notice("recording inbound messages", metadata: ["directory": "\(directory)"])
+        } else {
+            recorder = nil
         }
         rejectLog = RejectLog(logger: logger, perSecond: configuration.rejectLogPerSecond)
         snapshotValue = RunnerSnapshot(horizonCount: configuration.pipeline.horizons.count)
@@ -223,6 +233,7 @@ public final class LiveRunner: @unchecked Sendable {
                     received += 1
                     let now = MonotonicClock.nanoseconds()
                     guard topic.hasMore, (try? input.receive(into: payload)) == true else {
+                        topic.withUnsafeBytes { recorder?.record(frames: CollectionOfOne($0), receivedAt: Int64(now)) }
                         pipeline.countRejection(.framing)
                         topic.withUnsafeBytes { t in
                             rejectLog.record(WireRejection(.framing, "message is not two frames [topic][payload]"),
@@ -231,9 +242,14 @@ public final class LiveRunner: @unchecked Sendable {
                         continue
                     }
                     if payload.hasMore {
+                        recorder?.beginMessage()
+                        topic.withUnsafeBytes { recorder?.addFrame($0) }
+                        payload.withUnsafeBytes { recorder?.addFrame($0) }
                         repeat {
                             guard (try? input.receive(into: extra)) == true else { break }
+                            extra.withUnsafeBytes { recorder?.addFrame($0) }
                         } while extra.hasMore
+                        recorder?.endMessage(receivedAt: Int64(now))
                         pipeline.countRejection(.framing)
                         topic.withUnsafeBytes { t in
                             rejectLog.record(WireRejection(.framing, "message has more than two frames"),
@@ -243,6 +259,7 @@ public final class LiveRunner: @unchecked Sendable {
                     }
                     topic.withUnsafeBytes { t in
                         payload.withUnsafeBytes { p in
+                            recorder?.record(topic: t, payload: p, receivedAt: Int64(now))
                             // Deadlines that passed before this message arrived fire first, as in replay:
                             // the outputs depend on receive times only, never on scheduling.
                             if let next = pipeline.nextDeadline, next <= Int64(now) {
@@ -267,6 +284,10 @@ public final class LiveRunner: @unchecked Sendable {
             let now = MonotonicClock.nanoseconds()
             pipeline.advance(to: Int64(now), handler: &handler)
             window?.tick(now: Int64(now))
+            if let recorder {
+                recorder.tick(now: Int64(now))
+                if let e = recorder.takeFailure() { logger.error("input recording stopped", metadata: ["error": "\(e)"]) }
+            }
             if watchdog.shouldPing(atNanoseconds: now) { notifier.watchdog() }
             if now &- lastSnapshot >= 100_000_000 {
                 lastSnapshot = now
@@ -278,7 +299,13 @@ public final class LiveRunner: @unchecked Sendable {
                 notifier.status("in \(received) out \(publisher.published) rejected \(c.totalRejected) pending \(pipeline.pendingRows)")
             }
         }
+        // The stop time goes into the journal as a frameless entry, so that a replay fires the
+        // same deadlines before draining what is left.
+        let stopTime = Int64(MonotonicClock.nanoseconds())
+        pipeline.advance(to: stopTime, handler: &handler)
+        recorder?.record(frames: EmptyCollection<UnsafeRawBufferPointer>(), receivedAt: stopTime)
         pipeline.drain(handler: &handler)
+        do { try recorder?.close() } catch { logger.error("closing the input journal failed", metadata: ["error": "\(error)"]) }
         trainingWorker?.stop()
         window?.close()
         publishSnapshot(received: received, subscriptions: subscriptions, running: false)

@@ -89,35 +89,75 @@ public struct ReplayRunner {
         }
     }
 
-    /// Replays `events` as fast as possible.
+    /// Replays `events` (an oos-daily folder, the demo generator) as fast as possible; each is
+    /// encoded as the binary message a publisher would send and delivered at its delivery time.
     public func run(events: [StreamEvent]) throws -> Result {
+        try execute { pipeline, handler in
+            var topic = [UInt8](repeating: 0, count: 256)
+            var payload = [UInt8](repeating: 0, count: 4096)
+            for event in events {
+                let (t, p, time) = StreamEncoding.encode(event, topic: &topic, payload: &payload)
+                topic.withUnsafeBytes { tb in
+                    payload.withUnsafeBytes { pb in
+                        deliver(pipeline, &handler, topic: UnsafeRawBufferPointer(rebasing: tb[0..<t]),
+                                payload: UnsafeRawBufferPointer(rebasing: pb[0..<p]), at: time)
+                    }
+                }
+            }
+            return events.count
+        }
+    }
+
+    /// Replays a journal recorded by `stackd run` or `stackd record`: the recorded frames, bad
+    /// ones included, at their recorded receive times, exactly as the live ingest loop saw them.
+    public func run(journal: JournalReader) throws -> Result {
+        try execute { pipeline, handler in
+            let cursor = journal.entries()
+            var count = 0
+            while let entry = try cursor.next() {
+                count += 1
+                guard entry.frames.count == 2 else {
+                    if let next = pipeline.nextDeadline, next <= entry.receivedAt { pipeline.advance(to: entry.receivedAt, handler: &handler) }
+                    // A frameless entry is the recorder's stop marker (time only); others were bad framing.
+                    if !entry.frames.isEmpty { pipeline.countRejection(.framing) }
+                    continue
+                }
+                entry.frames[0].withUnsafeBytes { t in
+                    entry.frames[1].withUnsafeBytes { p in
+                        deliver(pipeline, &handler, topic: t, payload: p, at: entry.receivedAt)
+                    }
+                }
+            }
+            for c in journal.corruptions {
+                logger.error("journal damage skipped", metadata: ["segment": "\(c.segment)", "offset": "\(c.byteOffset)", "reason": "\(c.reason)"])
+            }
+            return count
+        }
+    }
+
+    /// One message, as the live loop handles it: due deadlines first, then the message.
+    private func deliver(_ pipeline: StackingPipeline, _ handler: inout Handler, topic: UnsafeRawBufferPointer,
+                         payload: UnsafeRawBufferPointer, at time: Int64) {
+        if let next = pipeline.nextDeadline, next <= time { pipeline.advance(to: time, handler: &handler) }
+        let outcome = pipeline.ingest(topic: topic, payload: payload, receivedAt: time, handler: &handler)
+        if case .rejected(let r) = outcome {
+            logger.debug("replayed message rejected", metadata: ["reason": "\(r.reason.rawValue)", "detail": "\(r.detail)"])
+        }
+    }
+
+    private func execute(_ feed: (StackingPipeline, inout Handler) throws -> Int) throws -> Result {
         let pipeline = try StackingPipeline(configuration: configuration.pipeline, retrainPolicy: configuration.retrain,
                                             monitoring: configuration.monitoring.enabled,
                                             driftRetrainMinLabels: configuration.monitoring.retrainOnAlert ? configuration.monitoring.retrainMinLabels : .max)
         var handler = Handler(horizons: configuration.pipeline.horizons.count, trainer: trainer, logger: logger)
         handler.pipeline = pipeline
-        var topic = [UInt8](repeating: 0, count: 256)
-        var payload = [UInt8](repeating: 0, count: 4096)
         let start = DispatchTime.now().uptimeNanoseconds
-        for event in events {
-            let (t, p, time) = StreamEncoding.encode(event, topic: &topic, payload: &payload)
-            topic.withUnsafeBytes { tb in
-                payload.withUnsafeBytes { pb in
-                    let outcome = pipeline.ingest(topic: UnsafeRawBufferPointer(rebasing: tb[0..<t]),
-                                                  payload: UnsafeRawBufferPointer(rebasing: pb[0..<p]),
-                                                  receivedAt: time, handler: &handler)
-                    if case .rejected(let r) = outcome {
-                        logger.warning("replayed message rejected", metadata: ["reason": "\(r.reason.rawValue)", "detail": "\(r.detail)"])
-                    }
-                }
-            }
-            pipeline.advance(to: time, handler: &handler)
-        }
+        let events = try feed(pipeline, &handler)
         pipeline.drain(handler: &handler)
         let total = DispatchTime.now().uptimeNanoseconds - start
         return Result(digest: handler.digest, counters: pipeline.counters, horizons: configuration.pipeline.horizons,
                       modelNames: pipeline.modelNames, labelled: handler.labelled, trainings: handler.trainings,
-                      events: events.count, ingestNanoseconds: total - handler.trainingNanoseconds,
+                      events: events, ingestNanoseconds: total - handler.trainingNanoseconds,
                       trainingNanoseconds: handler.trainingNanoseconds)
     }
 }

@@ -6,6 +6,8 @@ import Foundation
 public enum ReplaySource: Sendable, Equatable {
     /// A folder in the oos-daily format (`preds_h{H}.csv`, `labels_h{H}.csv`).
     case oosDaily(directory: String)
+    /// A journal written by `stackd run` (`[record] directory`) or `stackd record`.
+    case journal(directory: String)
 
     /// A loaded stream, whatever its source.
     public struct Loaded: Sendable {
@@ -24,15 +26,18 @@ public enum ReplaySource: Sendable, Equatable {
         }
         if isDirectory.boolValue {
             let files = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+            if files.contains("journal.json") { return .journal(directory: path) }
             if files.contains(where: { $0.hasPrefix("preds_h") && $0.hasSuffix(".csv") }) { return .oosDaily(directory: path) }
-            throw StreamLoadError("\(path): not an oos-daily folder (no preds_h{H}.csv)")
+            throw StreamLoadError("\(path): neither a journal (journal.json) nor an oos-daily folder (preds_h{H}.csv)")
         }
-        throw StreamLoadError("\(path): recorded journals are not supported yet; give an oos-daily folder")
+        throw StreamLoadError("\(path): give a journal folder or an oos-daily folder")
     }
 
     /// Loads the events of `horizons` (all horizons present when nil).
     public func load(horizons: [Int]? = nil) throws -> Loaded {
         switch self {
+        case .journal(let directory):
+            throw StreamLoadError("\(directory): a journal is replayed message by message (ReplayRunner.run(journal:)), not loaded as events")
         case .oosDaily(let directory):
             let l = try OOSDailyStream.load(directory: directory, horizons: horizons)
             return Loaded(events: l.events, models: l.models, horizons: l.horizons,
@@ -43,7 +48,7 @@ public enum ReplaySource: Sendable, Equatable {
     /// How the source is named in reports.
     public var name: String {
         switch self {
-        case .oosDaily(let directory): return directory
+        case .oosDaily(let directory), .journal(let directory): return directory
         }
     }
 }
