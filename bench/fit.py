@@ -70,7 +70,7 @@ def main():
     ap.add_argument("--skip-lr", action="store_true")
     ap.add_argument("--skip-xgb", action="store_true")
     ap.add_argument("--xgb-sizes", default="10000,100000")
-    ap.add_argument("--xgb-nthread", type=int, default=2)
+    ap.add_argument("--xgb-nthread", type=int, default=1)
     ap.add_argument("--out", default=None)
     a = ap.parse_args()
     from threadpoolctl import threadpool_limits

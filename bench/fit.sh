@@ -9,7 +9,7 @@ export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 PY=${PYTHON:-/work/venv-bench/bin/python}
 swift build -c release 2>&1 | grep -Ev 'prohibited flag|^\[' >&2 || true
 BIN=$PWD/.build/release/stackd-bench
-echo "# stackd-bench fit, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# stackd-bench fit, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc --all) cores, load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$PY" fit.py --bin "$BIN" --out "${FIT_JSON:-/tmp/stackd-fit/results.json}" "$@"
 if [[ " $* " != *" --skip-xgb "* ]]; then
   echo
