@@ -11,7 +11,6 @@ BIN=.build/release/stackd-bench
 perf record -F 999 -g -o .build/perf-fit.data -- $BIN fit --x /tmp/stackd-fit/X.f64 --y /tmp/stackd-fit/y60.i32 --fmax 60 --rows 100000 --feats 60 --gtol 1e-4 --repeat 3 >/dev/null 2>&1
 echo "## fit 100000 x 60, self time"
 perf report -i .build/perf-fit.data --no-children --sort symbol --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -15 | swift demangle --simplified
-perf annotate -i .build/perf-fit.data --stdio -s "$(perf report -i .build/perf-fit.data --no-children --sort symbol --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -1 | sed -E 's/.*\] //')" 2>/dev/null | grep -E '^\s+[0-9]+\.[0-9]+' | sort -rn | head -12 || true
 perf record -F 999 -g -o .build/perf-replay.data -- $BIN replay --data ../../shared/data/oos-daily --repeat 1 --loops 3 >/dev/null 2>&1
 echo "## replay (ReplayRunner.run + core loop, 3 passes each), self time"
 perf report -i .build/perf-replay.data --no-children --sort symbol --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -30 | swift demangle --simplified
