@@ -12,12 +12,19 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
+        // libxgboost's C API, for the raw-library baselines of `stackd-bench xgb` (the root's
+        // CXGBoost target is not a product).
+        .systemLibrary(name: "CXGBoostBench", pkgConfig: "xgboost", providers: [.apt(["libxgboost-dev"])]),
         .executableTarget(
             name: "stackd-bench",
             dependencies: [
                 .product(name: "StackdCore", package: "stackd"),
                 .product(name: "StackdZMQ", package: "stackd"),
                 .product(name: "StackdDaemon", package: "stackd"),
+                .product(name: "StackdLearning", package: "stackd"),
+                .product(name: "StackdXGBoost", package: "stackd"),
+                .product(name: "StackdTraining", package: "stackd"),
+                "CXGBoostBench",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]

@@ -486,6 +486,20 @@ func spread(_ xs: [Double]) -> String { guard let lo = xs.min(), let hi = xs.max
 func mps(_ x: Double) -> String { String(format: "%.3f M", x / 1e6) }
 func us(_ ns: Double) -> String { String(format: "%.1f", ns / 1e3) }
 
+// Modes added for the fit / retrain / replay benchmarks (Fit.swift, RetrainReplay.swift).
+if let extra = CommandLine.arguments.dropFirst().first, ["fit", "xgb", "xgb-row", "retrain-latency", "replay"].contains(extra) {
+    setenv("OPENBLAS_NUM_THREADS", "1", 0)
+    let a = ExtraArgs(CommandLine.arguments.dropFirst(2))
+    switch extra {
+    case "fit": runFitMode(a)
+    case "xgb": runXGBMode(a)
+    case "xgb-row": runXGBRowMode(a)
+    case "retrain-latency": runRetrainLatency(a)
+    default: runReplayMode(a)
+    }
+    exit(0)
+}
+
 let options = Options(Array(CommandLine.arguments.dropFirst()))
 setenv("OPENBLAS_NUM_THREADS", "1", 0)
 let work = Workload(symbols: options.symbols)
