@@ -26,7 +26,7 @@ public struct RowAssembler {
     public let minModels: Int
     private let rowWidth: Int
 
-    private var index: [RowKey: Int32]
+    private var index: RowIndex
     private var keys: [RowKey]
     private var probabilities: [Double]
     private var present: [UInt64]
@@ -51,7 +51,7 @@ public struct RowAssembler {
         self.minModels = minModels
         self.horizonCount = horizonCount
         rowWidth = modelCount * classCount
-        index = Dictionary(minimumCapacity: capacity * 2)
+        index = RowIndex(capacity: capacity)
         keys = Array(repeating: RowKey(symbol: 0, horizonIndex: 0, eventTime: 0), count: capacity)
         probabilities = Array(repeating: 0, count: capacity * modelCount * classCount)
         present = Array(repeating: 0, count: capacity)
@@ -89,7 +89,7 @@ public struct RowAssembler {
             present[slot] = 0
             presentCounts[slot] = 0
             firstArrival[slot] = receivedAt
-            index[key] = Int32(slot)
+            index.set(key, Int32(slot))
             link(slot)
         }
         let base = slot * rowWidth + model * classCount
@@ -121,7 +121,7 @@ public struct RowAssembler {
         let count = Int(presentCounts[slot])
         let mask = present[slot]
         unlink(slot)
-        index.removeValue(forKey: key)
+        index.remove(key)
         free.append(Int32(slot))
         let w = Int(key.symbol) * horizonCount + Int(key.horizonIndex)
         if key.eventTime > watermark[w] { watermark[w] = key.eventTime }

@@ -10,7 +10,7 @@ public struct PrequentialScoreboard {
     public let featureCount: Int
     public let capacity: Int
     private let slotWidth: Int
-    private var index: [RowKey: Int32]
+    private var index: RowIndex
     private var keys: [RowKey]
     private var values: [Double]   // per slot: M×K base, K ensemble, K average, F features
     private var versions: [UInt32]
@@ -29,7 +29,7 @@ public struct PrequentialScoreboard {
         self.featureCount = featureCount
         self.capacity = capacity
         slotWidth = (modelCount + 2) * classCount + featureCount
-        index = Dictionary(minimumCapacity: capacity * 2)
+        index = RowIndex(capacity: max(capacity, 1))
         keys = Array(repeating: RowKey(symbol: -1, horizonIndex: -1, eventTime: 0), count: capacity)
         values = Array(repeating: 0, count: capacity * slotWidth)
         versions = Array(repeating: 0, count: capacity)
@@ -51,11 +51,11 @@ public struct PrequentialScoreboard {
         nextSlot = (nextSlot + 1) % capacity
         let old = keys[slot]
         if old.symbol >= 0, index[old] == Int32(slot) {
-            index.removeValue(forKey: old)
+            index.remove(old)
             droppedUnlabelled += 1
         }
         keys[slot] = key
-        index[key] = Int32(slot)
+        index.set(key, Int32(slot))
         versions[slot] = modelVersion
         masks[slot] = presentMask
         let o = slot * slotWidth
@@ -85,7 +85,7 @@ public struct PrequentialScoreboard {
     /// is waiting (never emitted, already labelled, or dropped).
     @discardableResult
     public mutating func score(key: RowKey, label: Int, _ body: (MatchedRow) -> Void = { _ in }) -> Bool {
-        guard let s = index.removeValue(forKey: key) else { return false }
+        guard let s = index.remove(key) else { return false }
         let o = Int(s) * slotWidth
         let h = Int(key.horizonIndex)
         let k = classCount, mk = modelCount * classCount, f = featureCount

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import StackdCore
 import StackdSystemd
@@ -78,6 +81,9 @@ public final class TrainingWorker: @unchecked Sendable {
     }
 
     private func loop() {
+        // Training yields to ingest: on a 2-core machine a fit competes with the ingest thread and
+        // libzmq's I/O threads (bench/RESULTS.md, retrain latency). Linux applies nice per thread.
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)   // who = 0: this thread on Linux
         while true {
             condition.lock()
             while queue.isEmpty && !stopping { condition.wait() }

@@ -1,0 +1,35 @@
+import StackdCore
+import XCTest
+
+/// The hand-written row index agrees with Swift's Dictionary on long random sequences of
+/// inserts, replacements, removals and lookups, including heavy collision chains and
+/// wrap-around (small tables, clustered keys).
+final class RowIndexTests: XCTestCase {
+    func testAgreesWithDictionaryUnderRandomOperations() {
+        for capacity in [1, 3, 8, 64] {
+            var index = RowIndex(capacity: capacity)
+            var truth: [RowKey: Int32] = [:]
+            var state: UInt64 = UInt64(capacity) &* 0x9E37_79B9
+            func next(_ n: Int) -> Int {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return Int(state >> 33) % n
+            }
+            for step in 0..<20_000 {
+                // Few distinct keys so that removes and re-inserts collide constantly.
+                let key = RowKey(symbol: next(3), horizonIndex: next(2), eventTime: Int64(next(2 * capacity + 2)))
+                switch next(3) {
+                case 0 where truth.count < capacity || truth[key] != nil:
+                    let v = Int32(step)
+                    index.set(key, v)
+                    truth[key] = v
+                case 1:
+                    XCTAssertEqual(index.remove(key), truth.removeValue(forKey: key), "remove at step \(step)")
+                default:
+                    XCTAssertEqual(index[key], truth[key], "lookup at step \(step)")
+                }
+                XCTAssertEqual(index.count, truth.count)
+            }
+            for (k, v) in truth { XCTAssertEqual(index[k], v) }
+        }
+    }
+}
