@@ -56,7 +56,9 @@ final class SelectionPolicyTests: XCTestCase {
             (.logLoss, 1.00, 1.10, 1.05, nil, false, .candidate, "better (lower)"),
             (.logLoss, 1.00, 1.10, 1.05, 1.02, false, .candidate, "the champion"),
             (.logLoss, 1.10, 1.10, 1.20, nil, false, .averaging, "does not beat simple average"),
-            (.logLoss, 1.12, 1.10, 1.20, 1.30, false, .champion, "keeping the champion"),
+            (.logLoss, 1.12, 1.10, 1.20, 1.08, false, .champion, "keeping the champion"),
+            // A stale champion (worse than averaging on these rows) is not kept when the candidate fails.
+            (.logLoss, 1.12, 1.10, 1.20, 1.30, false, .averaging, "no longer beats simple average"),
             (.logLoss, 1.06, 1.10, 1.05, nil, false, .averaging, "best single model"),
             (.logLoss, 1.04, 1.10, 1.05, 1.03, false, .champion, "does not beat the champion"),
             (.logLoss, 1.00, 1.10, 1.05, nil, true, .averaging, "overfitting"),
@@ -64,7 +66,8 @@ final class SelectionPolicyTests: XCTestCase {
             (.brier, 0.66, 0.65, 0.70, nil, false, .averaging, "does not beat simple average"),
             (.macroF1, 0.40, 0.35, 0.36, nil, false, .candidate, "better (higher)"),
             (.macroF1, 0.30, 0.35, 0.20, nil, false, .averaging, "does not beat simple average"),
-            (.macroF1, 0.36, 0.35, 0.37, 0.30, false, .champion, "best single model"),
+            (.macroF1, 0.36, 0.35, 0.37, 0.38, false, .champion, "best single model"),
+            (.macroF1, 0.36, 0.35, 0.37, 0.30, false, .averaging, "no longer beats"),
             (.sharpe, 0.90, 0.20, 0.50, 0.80, false, .candidate, "better (higher)"),
             (.sharpe, 0.70, 0.20, 0.50, 0.80, false, .champion, "does not beat the champion"),
         ]

@@ -42,8 +42,17 @@ public enum PromotionRule {
                               champion: MetricScore?, metric: PromotionMetric,
                               candidateOverfitting: Bool = false) -> PromotionDecision {
         func fallback(_ why: String) -> PromotionDecision {
+            // The champion stays only while it still beats averaging on these rows: a champion
+            // that has gone stale must not be kept just because the new candidate also failed.
             if let champion {
-                return PromotionDecision(chosen: .champion, chosenName: champion.name, reason: why + "; keeping the champion \(champion.name)")
+                if metric.isBetter(champion.value, than: averaging.value) {
+                    return PromotionDecision(chosen: .champion, chosenName: champion.name,
+                                             reason: why + "; keeping the champion \(champion.name)")
+                }
+                return PromotionDecision(
+                    chosen: .averaging, chosenName: averaging.name,
+                    reason: why + "; the champion \(champion.name) no longer beats \(averaging.name) (\(metric.rawValue) "
+                        + "\(fmt(champion.value)) vs \(fmt(averaging.value))): falling back to \(averaging.name)")
             }
             return PromotionDecision(chosen: .averaging, chosenName: averaging.name, reason: why + "; falling back to \(averaging.name)")
         }
