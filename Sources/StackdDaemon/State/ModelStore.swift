@@ -456,7 +456,7 @@ public enum ModelStoreError: Error, Equatable, CustomStringConvertible {
         case .unknownHorizon(let h, let known):
             return "horizon \(h) is not served (horizons: \(known.map(String.init).joined(separator: ", ")))"
         case .unknownVersion(let h, let v, let available):
-            return "h\(h): no version '\(v)' (available: \(available.joined(separator: ", ")))"
+            return "h\(h): no version '\(v)' (available: \(available.isEmpty ? "none" : available.joined(separator: ", ")))"
         case .invalidVersion(let h, let v, let problem):
             return "h\(h): refusing \(v): \(problem)"
         case .nothingToRollBackTo(let h, let current, let skipped):
