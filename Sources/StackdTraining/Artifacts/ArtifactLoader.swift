@@ -18,7 +18,13 @@ public enum ArtifactLoader {
     ///   - horizon: the horizon the caller will serve.
     ///   - layout: the feature layout the caller will pass to `combine` (models, classes, regimes).
     public static func load(root: String, horizon: Int, layout: StackingFeatureLayout) throws -> LoadedArtifact {
-        let dir = (root as NSString).appendingPathComponent(ArtifactSchema.horizonDirectory(horizon))
+        try load(directory: (root as NSString).appendingPathComponent(ArtifactSchema.horizonDirectory(horizon)),
+                 horizon: horizon, layout: layout)
+    }
+
+    /// Loads the files of one horizon from `dir` itself (not `dir/hN/`), with the same checks;
+    /// used by the model store, whose version directories hold the same files.
+    public static func load(directory dir: String, horizon: Int, layout: StackingFeatureLayout) throws -> LoadedArtifact {
         let configPath = (dir as NSString).appendingPathComponent(ArtifactSchema.metaConfig)
         let modelPath = (dir as NSString).appendingPathComponent(ArtifactSchema.model)
         let configBytes = try AtomicFile.read(configPath)

@@ -11,7 +11,13 @@ public enum ArtifactWriter {
     /// Writes one horizon's directory under `root`; returns the paths written.
     @discardableResult
     public static func write(_ o: TrainingOutcome, to root: String) throws -> [String] {
-        let dir = (root as NSString).appendingPathComponent(ArtifactSchema.horizonDirectory(o.horizon))
+        try write(o, directory: (root as NSString).appendingPathComponent(ArtifactSchema.horizonDirectory(o.horizon)))
+    }
+
+    /// Writes one horizon's files directly into `dir` (not `dir/hN/`); used by the model store,
+    /// whose version directories hold the same files. Returns the paths written.
+    @discardableResult
+    public static func write(_ o: TrainingOutcome, directory dir: String) throws -> [String] {
         do {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         } catch {
@@ -21,36 +27,8 @@ public enum ArtifactWriter {
         let v = ArtifactSchema.version
         let k = o.layout.classCount
 
-        // model.json
-        let format: ModelFormat
-        let featureSet: MetaFeatureSet?
-        let modelBytes: [UInt8]
-        switch o.chosen {
-        case let l as LogisticCombiner:
-            format = .logistic
-            featureSet = l.featureSet
-            modelBytes = try ArtifactCoding.encode(LogisticModelDocument(
-                schemaVersion: v, kind: .logistic, horizon: o.horizon, models: o.models,
-                featureNames: l.featureSet.names(o.layout), featureCount: l.featureCount, classCount: k, c: l.model.C,
-                coefficients: l.model.coefficients, intercepts: l.model.intercepts))
-        case let x as XGBoostCombiner:
-            format = .xgboostJSON
-            featureSet = x.featureSet
-            modelBytes = x.modelJSON
-        case let w as WeightedAverageCombiner:
-            format = .average
-            featureSet = nil
-            modelBytes = try ArtifactCoding.encode(AverageModelDocument(schemaVersion: v, kind: .average, horizon: o.horizon,
-                                                                        models: o.models, classCount: k, weights: w.weights))
-        case is AveragingCombiner:
-            format = .average
-            featureSet = nil
-            modelBytes = try ArtifactCoding.encode(AverageModelDocument(
-                schemaVersion: v, kind: .average, horizon: o.horizon, models: o.models, classCount: k,
-                weights: [Double](repeating: 1 / Double(o.models.count), count: o.models.count)))
-        default:
-            throw ArtifactError(file: path(ArtifactSchema.model), message: "cannot serialise a \(type(of: o.chosen)) combiner")
-        }
+        let (format, featureSet, modelBytes) = try modelDocument(o.chosen, horizon: o.horizon, models: o.models,
+                                                                 layout: o.layout, file: path(ArtifactSchema.model))
         let names = featureSet?.names(o.layout) ?? []
         let config = MetaConfigDocument(
             schemaVersion: v, horizon: o.horizon, method: o.chosen.method.name, combinerVersion: o.chosen.version,
@@ -93,6 +71,80 @@ public enum ArtifactWriter {
             (ArtifactSchema.featureImportance, try ArtifactCoding.encode(importance)),
             (ArtifactSchema.modelWeights, try ArtifactCoding.encode(weights)),
             (ArtifactSchema.trainingMetrics, try ArtifactCoding.encode(metrics)),
+        ]
+        for (name, bytes) in files { try AtomicFile.write(bytes, to: path(name)) }
+        return files.map { path($0.0) }
+    }
+
+    /// The `model.json` bytes of a combiner, with its format and feature set.
+    static func modelDocument(_ combiner: any MetaCombiner, horizon: Int, models: [String], layout: StackingFeatureLayout,
+                              file: String) throws -> (ModelFormat, MetaFeatureSet?, [UInt8]) {
+        let v = ArtifactSchema.version
+        let k = layout.classCount
+        let format: ModelFormat
+        let featureSet: MetaFeatureSet?
+        let modelBytes: [UInt8]
+        switch combiner {
+        case let l as LogisticCombiner:
+            format = .logistic
+            featureSet = l.featureSet
+            modelBytes = try ArtifactCoding.encode(LogisticModelDocument(
+                schemaVersion: v, kind: .logistic, horizon: horizon, models: models,
+                featureNames: l.featureSet.names(layout), featureCount: l.featureCount, classCount: k, c: l.model.C,
+                coefficients: l.model.coefficients, intercepts: l.model.intercepts))
+        case let x as XGBoostCombiner:
+            format = .xgboostJSON
+            featureSet = x.featureSet
+            modelBytes = x.modelJSON
+        case let w as WeightedAverageCombiner:
+            format = .average
+            featureSet = nil
+            modelBytes = try ArtifactCoding.encode(AverageModelDocument(schemaVersion: v, kind: .average, horizon: horizon,
+                                                                        models: models, classCount: k, weights: w.weights))
+        case is AveragingCombiner:
+            format = .average
+            featureSet = nil
+            modelBytes = try ArtifactCoding.encode(AverageModelDocument(
+                schemaVersion: v, kind: .average, horizon: horizon, models: models, classCount: k,
+                weights: [Double](repeating: 1 / Double(models.count), count: models.count)))
+        default:
+            throw ArtifactError(file: file, message: "cannot serialise a \(type(of: combiner)) combiner")
+        }
+        return (format, featureSet, modelBytes)
+    }
+
+    /// Writes the minimal set that reloads a combiner without its training evidence —
+    /// `model.json` then `meta_config.json` — directly into `dir`. The training fields of
+    /// `meta_config.json` (rows, metric, decision) are placeholders: zero rows, `reason` as the
+    /// decision's reason. Returns the paths written.
+    @discardableResult
+    public static func writeModel(_ combiner: any MetaCombiner, horizon: Int, layout: StackingFeatureLayout,
+                                  reason: String, directory dir: String) throws -> [String] {
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        } catch {
+            throw ArtifactError(file: dir, message: "cannot create directory: \(error)")
+        }
+        func path(_ f: String) -> String { (dir as NSString).appendingPathComponent(f) }
+        let (format, featureSet, modelBytes) = try modelDocument(combiner, horizon: horizon, models: layout.models,
+                                                                 layout: layout, file: path(ArtifactSchema.model))
+        let names = featureSet?.names(layout) ?? []
+        let learned = featureSet != nil
+        let c = (combiner as? LogisticCombiner)?.model.C ?? LearnerHyperparameters.logisticC(rows: 0)
+        let shape = LearnerHyperparameters.treeShape(rows: 0)
+        let config = MetaConfigDocument(
+            schemaVersion: ArtifactSchema.version, horizon: horizon, method: combiner.method.name,
+            combinerVersion: combiner.version, modelFormat: format, featureSet: featureSet, featureNames: names,
+            featureCount: names.count, classCount: layout.classCount, models: layout.models,
+            layoutIncludesRegimes: layout.includesRegimes,
+            hyperparameters: LearnerHyperparameters(logisticC: c, treeDepth: shape.depth, treeEstimators: shape.estimators),
+            ensembleMethod: learned ? .stacking : .weightedAverage, ensembleMethodReason: "saved without a training outcome",
+            promotionMetric: .logLoss,
+            decision: PromotionDecision(chosen: learned ? .candidate : .averaging, chosenName: combiner.method.name, reason: reason),
+            trainRows: 0, validationRows: 0, purgedRows: 0, cutTimestampNs: 0)
+        let files: [(String, [UInt8])] = [
+            (ArtifactSchema.model, modelBytes),
+            (ArtifactSchema.metaConfig, try ArtifactCoding.encode(config)),
         ]
         for (name, bytes) in files { try AtomicFile.write(bytes, to: path(name)) }
         return files.map { path($0.0) }

@@ -7,10 +7,10 @@ import Darwin
 
 /// Crash-safe file replacement: a reader (the daemon reloading a model) sees the old file or the
 /// new one, never a torn mix, and the new one survives a power cut once this returns.
-enum AtomicFile {
+public enum AtomicFile {
     /// Writes a temporary file in the same directory, fsyncs it, renames it over `path`, then
     /// fsyncs the directory so the rename itself is durable.
-    static func write(_ bytes: [UInt8], to path: String) throws {
+    public static func write(_ bytes: [UInt8], to path: String) throws {
         let dir = (path as NSString).deletingLastPathComponent
         let tmp = "\(path).tmp.\(getpid())"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
@@ -35,12 +35,17 @@ enum AtomicFile {
             unlink(tmp)
             throw ArtifactError(file: path, message: "cannot rename into place: \(e)")
         }
+        syncDirectory(dir)
+    }
+
+    /// fsyncs a directory so that renames and creations inside it survive a power cut.
+    public static func syncDirectory(_ dir: String) {
         let dfd = open(dir.isEmpty ? "." : dir, O_RDONLY)
         if dfd >= 0 { _ = fsync(dfd); close(dfd) }
     }
 
     /// The whole file, or an error naming it.
-    static func read(_ path: String) throws -> [UInt8] {
+    public static func read(_ path: String) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ArtifactError(file: path, message: "cannot read (missing or unreadable)")
         }

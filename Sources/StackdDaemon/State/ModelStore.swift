@@ -1,0 +1,467 @@
+import Foundation
+import Logging
+import StackdCore
+import StackdTraining
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The versioned store of served models under `<state>/models/hN/` (see `schemas/model-store.md`).
+///
+/// One directory per saved model (`v000001/`, `v000002/`, …: a store-assigned sequence, never
+/// reused) holding the artifact files of that model, and a `CURRENT` file naming the one to serve
+/// (or `averaging`). A version directory is written in full under a temporary name and renamed
+/// into place, then `CURRENT` is replaced atomically, so a crash at any point leaves the previous
+/// `CURRENT` pointing at a complete version.
+///
+/// Every load is validated against the layout the daemon will feed the model; a version that
+/// fails is refused with a message naming the file, and the previous valid version is served.
+///
+/// Single writer: `save`, `rollback` and `prune` of one horizon must not run concurrently (the
+/// daemon calls `save` from its training thread only; the CLI while the daemon runs only moves
+/// `CURRENT`, which is atomic). Holds no state in memory: every call reads the disk.
+public struct ModelStore: Sendable {
+    /// Version of this layout (`store_schema_version` in `version.json`).
+    public static let schemaVersion = 1
+    /// `CURRENT`'s value when averaging is served.
+    public static let averaging = "averaging"
+    public static let currentFile = "CURRENT"
+    public static let manifestFile = "version.json"
+    public static let defaultKeep = 5
+
+    /// `<state>/models`.
+    public let root: String
+    public let horizons: [Int]
+    /// What the served models are checked against.
+    public let layout: StackingFeatureLayout
+    /// Versions kept per horizon (the current one is kept as well, even when older).
+    public let keep: Int
+    private let logger: Logger
+
+    /// - Parameters:
+    ///   - directory: the state directory (`[state] directory`); the store lives in `directory/models/`.
+    ///   - horizons: the horizons served.
+    ///   - layout: the feature layout of the running pipeline (models, classes, regimes).
+    ///   - keep: versions kept per horizon (at least 1).
+    public init(directory: String, horizons: [Int], layout: StackingFeatureLayout, keep: Int = ModelStore.defaultKeep,
+                logger: Logger = Logger(label: "stackd.models")) {
+        root = (directory as NSString).appendingPathComponent("models")
+        self.horizons = horizons
+        self.layout = layout
+        self.keep = max(1, keep)
+        self.logger = logger
+    }
+
+    // MARK: Paths and names
+
+    /// `<state>/models/hN`.
+    public func horizonDirectory(_ horizon: Int) -> String {
+        (root as NSString).appendingPathComponent(ArtifactSchema.horizonDirectory(horizon))
+    }
+
+    /// `<state>/models/hN/<name>`.
+    public func versionDirectory(_ horizon: Int, _ name: String) -> String {
+        (horizonDirectory(horizon) as NSString).appendingPathComponent(name)
+    }
+
+    /// `v000042` for 42 (six digits, more when needed).
+    public static func versionName(_ sequence: Int) -> String {
+        let digits = String(sequence)
+        return "v" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
+    }
+
+    /// The sequence of `v000042`, `v42` or `42`; nil for anything else.
+    public static func sequence(of name: String) -> Int? {
+        let body = name.hasPrefix("v") ? name.dropFirst() : Substring(name)
+        guard !body.isEmpty, body.allSatisfy(\.isASCII), body.allSatisfy(\.isNumber), let n = Int(body), n > 0 else { return nil }
+        return n
+    }
+
+    // MARK: Saving
+
+    /// Saves a model as a new version and makes it current; returns the version's name (or
+    /// `averaging` when `combiner` is the plain averaging baseline, which needs no files).
+    ///
+    /// - Parameters:
+    ///   - version: the combiner's model version, recorded in `version.json` (the directory name is
+    ///     the store's own sequence, so a version number reused after a restart cannot collide).
+    ///   - reason: why this model is served (the retrain's reason), shown by `stackd models list`.
+    ///   - outcome: the full training outcome when available (all five artifact files are then
+    ///     written); otherwise `model.json` and `meta_config.json` only. Ignored unless its
+    ///     `chosen` is `combiner` itself.
+    @discardableResult
+    public func save(combiner: any MetaCombiner, horizon: Int, version: UInt32, reason: String,
+                     outcome: TrainingOutcome? = nil) throws -> String {
+        guard horizons.contains(horizon) else {
+            throw ModelStoreError.unknownHorizon(horizon, known: horizons)
+        }
+        if combiner is AveragingCombiner {
+            try setCurrent(horizon, ModelStore.averaging)
+            logger.notice("model store: averaging is current", metadata: ["horizon": "\(horizon)", "reason": "\(reason)"])
+            return ModelStore.averaging
+        }
+        let hdir = horizonDirectory(horizon)
+        try createDirectory(hdir)
+        removeLeftovers(horizon)
+        let sequence = (try scanSequences(horizon).last ?? 0) + 1
+        let name = ModelStore.versionName(sequence)
+        let tmp = (hdir as NSString).appendingPathComponent(".tmp-\(name)-\(getpid())")
+        let final = versionDirectory(horizon, name)
+        do {
+            var files: [String]
+            if let outcome, outcome.horizon == horizon, outcome.chosen === combiner {
+                files = try ArtifactWriter.write(outcome, directory: tmp)
+            } else {
+                files = try ArtifactWriter.writeModel(combiner, horizon: horizon, layout: layout, reason: reason, directory: tmp)
+            }
+            files = files.map { ($0 as NSString).lastPathComponent }
+            let manifest = VersionManifest(
+                storeSchemaVersion: ModelStore.schemaVersion, horizon: horizon, version: name, sequence: sequence,
+                combinerVersion: version, method: combiner.method.name, createdAt: ModelStore.timestamp(Date()),
+                reason: reason, files: files + [ModelStore.manifestFile])
+            try AtomicFile.write(try ModelStore.encode(manifest), to: (tmp as NSString).appendingPathComponent(ModelStore.manifestFile))
+            // Refuse to publish what would not load back.
+            _ = try validate(horizon: horizon, directory: tmp, name: name)
+            guard rename(tmp, final) == 0 else {
+                throw ArtifactError(file: final, message: "cannot rename \(tmp) into place: \(String(cString: strerror(errno)))")
+            }
+            AtomicFile.syncDirectory(hdir)
+        } catch {
+            try? FileManager.default.removeItem(atPath: tmp)
+            throw error
+        }
+        try setCurrent(horizon, name)
+        let removed = (try? prune(horizon: horizon)) ?? []
+        logger.notice("model store: saved a new current version", metadata: [
+            "horizon": "\(horizon)", "version": "\(name)", "combiner_version": "\(version)",
+            "method": "\(combiner.method.name)", "removed": "\(removed.joined(separator: ","))"])
+        return name
+    }
+
+    /// Deletes all but the newest `keep` versions, never the current one; returns what it removed.
+    @discardableResult
+    public func prune(horizon: Int) throws -> [String] {
+        let sequences = try scanSequences(horizon)
+        let current = readCurrent(horizon).flatMap { ModelStore.sequence(of: $0) }
+        let kept = Set(sequences.suffix(keep))
+        var removed: [String] = []
+        for s in sequences where !kept.contains(s) && s != current {
+            let name = ModelStore.versionName(s)
+            let dir = versionDirectory(horizon, name)
+            // Renamed out of the way first so that a crash never leaves a half-deleted version.
+            let trash = (horizonDirectory(horizon) as NSString).appendingPathComponent(".trash-\(name)")
+            guard rename(dir, trash) == 0 else { continue }
+            try? FileManager.default.removeItem(atPath: trash)
+            removed.append(name)
+        }
+        if !removed.isEmpty { AtomicFile.syncDirectory(horizonDirectory(horizon)) }
+        return removed
+    }
+
+    // MARK: Loading
+
+    /// The model to serve at start: `CURRENT`'s version when it validates; otherwise (logged as
+    /// an error naming the refused file) the newest older version that validates, else averaging.
+    /// Nil when nothing was ever stored for the horizon. Never changes `CURRENT`.
+    public func loadCurrent(horizon: Int) -> ModelSelection? {
+        let versions = (try? scanSequences(horizon)) ?? []
+        let current = readCurrent(horizon)
+        if current == nil && versions.isEmpty { return nil }
+        var refused: [String] = []
+        var older: [Int]
+        switch current {
+        case ModelStore.averaging?:
+            return ModelSelection(combiner: averagingCombiner(), version: ModelStore.averaging, current: ModelStore.averaging,
+                                  fellBack: false, reason: "CURRENT is averaging")
+        case let name? where ModelStore.sequence(of: name) != nil:
+            do {
+                let loaded = try validate(horizon: horizon, name: name)
+                return ModelSelection(combiner: loaded.combiner, version: name, current: name, fellBack: false,
+                                      reason: "CURRENT is \(name)")
+            } catch {
+                let message = ModelStore.describe(error)
+                logger.error("model store: refusing the current model; falling back to the previous valid version", metadata: [
+                    "horizon": "\(horizon)", "version": "\(name)", "error": "\(message)"])
+                refused.append("\(name) refused: \(message)")
+                let s = ModelStore.sequence(of: name)!
+                older = versions.filter { $0 < s }
+            }
+        default:
+            let file = (horizonDirectory(horizon) as NSString).appendingPathComponent(ModelStore.currentFile)
+            let message = current.map { "\(file): names '\($0)', which is not a version" } ?? "\(file): missing or unreadable"
+            logger.error("model store: no usable CURRENT; falling back to the newest valid version", metadata: [
+                "horizon": "\(horizon)", "error": "\(message)"])
+            refused.append(message)
+            older = versions
+        }
+        for s in older.reversed() {
+            let name = ModelStore.versionName(s)
+            do {
+                let loaded = try validate(horizon: horizon, name: name)
+                let reason = (refused + ["using previous valid version \(name)"]).joined(separator: "; ")
+                logger.warning("model store: serving a previous version", metadata: [
+                    "horizon": "\(horizon)", "version": "\(name)", "reason": "\(reason)"])
+                return ModelSelection(combiner: loaded.combiner, version: name, current: current, fellBack: true, reason: reason)
+            } catch {
+                let message = ModelStore.describe(error)
+                logger.error("model store: refusing a previous version too", metadata: [
+                    "horizon": "\(horizon)", "version": "\(name)", "error": "\(message)"])
+                refused.append("\(name) refused: \(message)")
+            }
+        }
+        let reason = (refused + ["no valid version left: using averaging"]).joined(separator: "; ")
+        logger.error("model store: serving averaging", metadata: ["horizon": "\(horizon)", "reason": "\(reason)"])
+        return ModelSelection(combiner: averagingCombiner(), version: ModelStore.averaging, current: current, fellBack: true,
+                              reason: reason)
+    }
+
+    /// Every stored version of a horizon, oldest first, each checked against the layout.
+    public func versions(horizon: Int) throws -> [ModelVersionInfo] {
+        let current = readCurrent(horizon)
+        return try scanSequences(horizon).map { s in
+            let name = ModelStore.versionName(s)
+            var info = ModelVersionInfo(name: name, sequence: s, combinerVersion: 0, method: "?", createdAt: "?",
+                                        reason: "", isCurrent: current == name, problem: nil)
+            do {
+                let m = try readManifest(horizon: horizon, name: name)
+                info.combinerVersion = m.combinerVersion
+                info.method = m.method
+                info.createdAt = m.createdAt
+                info.reason = m.reason
+                _ = try validate(horizon: horizon, name: name)
+            } catch {
+                info.problem = ModelStore.describe(error)
+            }
+            return info
+        }
+    }
+
+    /// What `CURRENT` names (`v000003`, `averaging`), or nil when it is missing.
+    public func current(horizon: Int) -> String? { readCurrent(horizon) }
+
+    // MARK: Rollback
+
+    /// Makes an earlier version (or averaging) current.
+    ///
+    /// - Parameter target: `v000003`, `3`, `averaging` (or `0`); nil for the newest valid version
+    ///   older than the current one (the newest valid version when averaging is current).
+    /// - Throws: `ModelStoreError` for an unknown or invalid version, or when there is nothing to
+    ///   roll back to. `CURRENT` is then unchanged.
+    @discardableResult
+    public func rollback(horizon: Int, to target: String? = nil) throws -> RollbackResult {
+        guard horizons.contains(horizon) else { throw ModelStoreError.unknownHorizon(horizon, known: horizons) }
+        let sequences = try scanSequences(horizon)
+        let current = readCurrent(horizon)
+        var skipped: [String] = []
+        let chosen: String
+        if let target {
+            let t = target.trimmingCharacters(in: .whitespaces)
+            if t == ModelStore.averaging || t == "0" {
+                chosen = ModelStore.averaging
+            } else if let s = ModelStore.sequence(of: t), sequences.contains(s) {
+                chosen = ModelStore.versionName(s)
+                do { _ = try validate(horizon: horizon, name: chosen) } catch {
+                    throw ModelStoreError.invalidVersion(horizon: horizon, version: chosen, problem: ModelStore.describe(error))
+                }
+            } else {
+                throw ModelStoreError.unknownVersion(horizon: horizon, version: t,
+                                                     available: sequences.map(ModelStore.versionName) + [ModelStore.averaging])
+            }
+        } else {
+            let below = current.flatMap { ModelStore.sequence(of: $0) } ?? Int.max
+            var found: String?
+            for s in sequences.reversed() where s < below {
+                let name = ModelStore.versionName(s)
+                do { _ = try validate(horizon: horizon, name: name); found = name; break } catch {
+                    skipped.append("\(name): \(ModelStore.describe(error))")
+                }
+            }
+            guard let found else { throw ModelStoreError.nothingToRollBackTo(horizon: horizon, current: current, skipped: skipped) }
+            chosen = found
+        }
+        try setCurrent(horizon, chosen)
+        logger.notice("model store: rolled back", metadata: [
+            "horizon": "\(horizon)", "from": "\(current ?? "-")", "to": "\(chosen)"])
+        return RollbackResult(horizon: horizon, from: current, to: chosen, skipped: skipped)
+    }
+
+    // MARK: Internals
+
+    /// Loads and checks one version directory.
+    func validate(horizon: Int, name: String) throws -> LoadedArtifact {
+        try validate(horizon: horizon, directory: versionDirectory(horizon, name), name: name)
+    }
+
+    private func validate(horizon: Int, directory: String, name: String) throws -> LoadedArtifact {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ArtifactError(file: directory, message: "no such version directory")
+        }
+        let manifestPath = (directory as NSString).appendingPathComponent(ModelStore.manifestFile)
+        let m = try ModelStore.decodeManifest(AtomicFile.read(manifestPath), file: manifestPath)
+        guard m.horizon == horizon else { throw ArtifactError(file: manifestPath, message: "horizon \(m.horizon), expected \(horizon)") }
+        guard m.version == name else { throw ArtifactError(file: manifestPath, message: "names version \(m.version), expected \(name)") }
+        return try ArtifactLoader.load(directory: directory, horizon: horizon, layout: layout)
+    }
+
+    private func readManifest(horizon: Int, name: String) throws -> VersionManifest {
+        let path = (versionDirectory(horizon, name) as NSString).appendingPathComponent(ModelStore.manifestFile)
+        return try ModelStore.decodeManifest(AtomicFile.read(path), file: path)
+    }
+
+    private func averagingCombiner() -> any MetaCombiner {
+        AveragingCombiner(modelCount: layout.models.count, classCount: layout.classCount)
+    }
+
+    /// Sequences of the version directories present, ascending.
+    private func scanSequences(_ horizon: Int) throws -> [Int] {
+        let dir = horizonDirectory(horizon)
+        guard FileManager.default.fileExists(atPath: dir) else { return [] }
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: dir) } catch {
+            throw ArtifactError(file: dir, message: "cannot list: \(error)")
+        }
+        return names.filter { $0.hasPrefix("v") }.compactMap(ModelStore.sequence(of:)).sorted()
+    }
+
+    private func readCurrent(_ horizon: Int) -> String? {
+        let path = (horizonDirectory(horizon) as NSString).appendingPathComponent(ModelStore.currentFile)
+        guard let bytes = try? AtomicFile.read(path) else { return nil }
+        return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Replaces `CURRENT` atomically (temporary file, fsync, rename, fsync of the directory).
+    private func setCurrent(_ horizon: Int, _ name: String) throws {
+        let dir = horizonDirectory(horizon)
+        try createDirectory(dir)
+        try AtomicFile.write(Array("\(name)\n".utf8), to: (dir as NSString).appendingPathComponent(ModelStore.currentFile))
+    }
+
+    /// Removes temporary and trash directories a crash left behind.
+    private func removeLeftovers(_ horizon: Int) {
+        let dir = horizonDirectory(horizon)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        where name.hasPrefix(".tmp-") || name.hasPrefix(".trash-") {
+            try? FileManager.default.removeItem(atPath: (dir as NSString).appendingPathComponent(name))
+        }
+    }
+
+    private func createDirectory(_ dir: String) throws {
+        do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+            throw ArtifactError(file: dir, message: "cannot create directory: \(error)")
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        "\(error)"
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: date)
+    }
+
+    static func encode(_ m: VersionManifest) throws -> [UInt8] {
+        let e = JSONEncoder()
+        e.keyEncodingStrategy = .convertToSnakeCase
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return [UInt8](try e.encode(m)) + [UInt8(ascii: "\n")]
+    }
+
+    static func decodeManifest(_ bytes: [UInt8], file: String) throws -> VersionManifest {
+        let d = JSONDecoder()
+        d.keyDecodingStrategy = .convertFromSnakeCase
+        struct Versioned: Decodable { var storeSchemaVersion: Int }
+        guard let v = try? d.decode(Versioned.self, from: Data(bytes)) else {
+            throw ArtifactError(file: file, message: "corrupt or not a model store manifest")
+        }
+        guard v.storeSchemaVersion == schemaVersion else {
+            throw ArtifactError(file: file, message: "unknown store schema version \(v.storeSchemaVersion) (this stackd reads version \(schemaVersion))")
+        }
+        do { return try d.decode(VersionManifest.self, from: Data(bytes)) } catch {
+            throw ArtifactError(file: file, message: "corrupt model store manifest: \(error)")
+        }
+    }
+}
+
+/// `version.json` of a version directory.
+struct VersionManifest: Codable, Equatable {
+    var storeSchemaVersion: Int
+    var horizon: Int
+    var version: String
+    var sequence: Int
+    var combinerVersion: UInt32
+    var method: String
+    var createdAt: String
+    var reason: String
+    var files: [String]
+}
+
+/// What `loadCurrent` chose and why.
+public struct ModelSelection: Sendable {
+    public var combiner: any MetaCombiner
+    /// The version served: `v000003` or `averaging`.
+    public var version: String
+    /// What `CURRENT` names (nil when missing).
+    public var current: String?
+    /// True when `CURRENT`'s version was refused (or missing) and an earlier one is served.
+    public var fellBack: Bool
+    /// One line: which version and why, naming every refused file.
+    public var reason: String
+}
+
+/// One line of `stackd models list`.
+public struct ModelVersionInfo: Sendable, Equatable {
+    public var name: String
+    public var sequence: Int
+    /// The combiner's own model version (the retrain's sequence).
+    public var combinerVersion: UInt32
+    public var method: String
+    /// ISO 8601, UTC.
+    public var createdAt: String
+    public var reason: String
+    public var isCurrent: Bool
+    /// Why it would be refused at load; nil when it validates.
+    public var problem: String?
+}
+
+/// What `rollback` did.
+public struct RollbackResult: Sendable, Equatable {
+    public var horizon: Int
+    public var from: String?
+    public var to: String
+    /// Versions passed over because they do not validate (nil target only).
+    public var skipped: [String]
+
+    public init(horizon: Int, from: String?, to: String, skipped: [String]) {
+        self.horizon = horizon
+        self.from = from
+        self.to = to
+        self.skipped = skipped
+    }
+}
+
+public enum ModelStoreError: Error, Equatable, CustomStringConvertible {
+    case unknownHorizon(Int, known: [Int])
+    case unknownVersion(horizon: Int, version: String, available: [String])
+    case invalidVersion(horizon: Int, version: String, problem: String)
+    case nothingToRollBackTo(horizon: Int, current: String?, skipped: [String])
+
+    public var description: String {
+        switch self {
+        case .unknownHorizon(let h, let known):
+            return "horizon \(h) is not served (horizons: \(known.map(String.init).joined(separator: ", ")))"
+        case .unknownVersion(let h, let v, let available):
+            return "h\(h): no version '\(v)' (available: \(available.isEmpty ? "none" : available.joined(separator: ", ")))"
+        case .invalidVersion(let h, let v, let problem):
+            return "h\(h): refusing \(v): \(problem)"
+        case .nothingToRollBackTo(let h, let current, let skipped):
+            return "h\(h): no valid version older than \(current ?? "(none)") to roll back to"
+                + (skipped.isEmpty ? "" : " (refused: \(skipped.joined(separator: "; ")))")
+        }
+    }
+}
