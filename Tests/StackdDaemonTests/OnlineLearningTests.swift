@@ -24,8 +24,7 @@ final class OnlineLearningTests: XCTestCase {
     }
 
     /// Streams `steps` bars; `probabilities(t, truth)` gives each model's vector.
-    func stream(steps: Int, seed: UInt64, models: [String],
-                probabilities: (Int, Int, inout SplitMix64) -> [[Double]]) throws -> Run {
+    func configuration(models: [String], state: String? = nil) throws -> DaemonConfiguration {
         var config = try ConfigurationLoader.parse("""
             [models]
             names = [\(models.map { "\"\($0)\"" }.joined(separator: ", "))]
@@ -45,6 +44,13 @@ final class OnlineLearningTests: XCTestCase {
             features = "extended"
             """, source: "test")
         config.rejectLogPerSecond = 0
+        config.stateDirectory = state
+        return config
+    }
+
+    func stream(steps: Int, seed: UInt64, models: [String], state: String? = nil,
+                probabilities: (Int, Int, inout SplitMix64) -> [[Double]]) throws -> Run {
+        let config = try configuration(models: models, state: state)
         let runner = try LiveRunner(configuration: config, logger: Logger(label: "online"))
         runner.start()
         defer { runner.requestStop(); runner.waitUntilFinished(timeout: 30) }
@@ -99,7 +105,8 @@ final class OnlineLearningTests: XCTestCase {
     }
 
     func testModelThatBecomesGoodIsLearnedAndStackingBeatsAveraging() throws {
-        let run = try stream(steps: 3000, seed: 11, models: ["a", "b", "c"]) { t, truth, rng in
+        let state = temporary.appendingPathComponent("state").path
+        let run = try stream(steps: 3000, seed: 11, models: ["a", "b", "c"], state: state) { t, truth, rng in
             (0..<3).map { m in
                 var logits = (0..<3).map { _ in (rng.nextDouble() - 0.5) * 1.0 }
                 // From halfway, a learns to tell "long" from the rest and b "short" from the rest:
@@ -122,6 +129,15 @@ final class OnlineLearningTests: XCTestCase {
         for r in s.trainingResults { print("retrain \(r.decision.rawValue) v\(r.version) rows \(r.rows) applyFrom \(r.applyFrom): \(r.reason)") }
         print("second half prequential log-loss: ensemble \(ensemble), averaging \(averaging), best single \(bestSingle)")
         XCTAssertLessThan(ensemble, averaging - 0.05, "stacking beats averaging over the second half")
+
+        // A restart serves the last promoted model again and restores the window it learned from.
+        let restarted = try LiveRunner(configuration: configuration(models: ["a", "b", "c"], state: state), logger: Logger(label: "restart"))
+        restarted.start()
+        defer { restarted.requestStop(); restarted.waitUntilFinished(timeout: 30) }
+        XCTAssertTrue(restarted.wait(timeout: 10) { $0.refreshedAtNanoseconds > 0 })
+        XCTAssertEqual(restarted.snapshot().activeModelVersions, [s.activeModelVersions[0]])
+        XCTAssertGreaterThan(s.activeModelVersions[0], 0)
+        XCTAssertEqual(restarted.restoredRows, [2999], "every labelled row persisted (flush every row)")
     }
 
     func testWhenStackingCannotHelpAveragingIsKeptAndTheReasonGiven() throws {

@@ -48,7 +48,24 @@ public final class LiveRunner: @unchecked Sendable {
                                         monitoring: configuration.monitoring.enabled,
                                         driftRetrainMinLabels: configuration.monitoring.retrainOnAlert ? configuration.monitoring.retrainMinLabels : .max)
         // The configured learner unless the caller supplies its own (tests).
-        trainingWorker = (trainer ?? DaemonTrainer.make(configuration: configuration)).map { TrainingWorker(logger: logger, train: $0) }
+        let modelStore = configuration.stateDirectory.map {
+            ModelStore(directory: $0, horizons: configuration.pipeline.horizons, layout: StackingFeatureLayout(
+                models: configuration.pipeline.models, classCount: configuration.pipeline.classCount), logger: logger)
+        }
+        trainingWorker = (trainer ?? DaemonTrainer.make(configuration: configuration)).map {
+            TrainingWorker(logger: logger, modelStore: modelStore, train: $0)
+        }
+        // The models served before the restart come back first (a version that fails validation
+        // is refused and the previous valid one is used, with the reason logged).
+        if let modelStore {
+            for (i, h) in configuration.pipeline.horizons.enumerated() {
+                guard let selection = modelStore.loadCurrent(horizon: h) else { continue }
+                pipeline.install(selection.combiner, forHorizonIndex: i)
+                logger.notice("restored the served model", metadata: [
+                    "horizon": "\(h)", "version": "\(selection.version)", "fell_back": "\(selection.fellBack)",
+                    "reason": "\(selection.reason)"])
+            }
+        }
         context = try ZMQContext()
         input = try ZMQSocket(context: context, type: .sub)
         output = try ZMQSocket(context: context, type: .xpub)

@@ -54,13 +54,16 @@ public enum DaemonTrainer {
             let champion = request.champion.version > 0 ? Champion(name: "champion v\(request.champion.version)", combiner: request.champion) : nil
             do {
                 let outcome = try MetaTrainer.train(rows: rows, horizon: request.horizon, configuration: training, champion: champion)
+                var r: TrainingResult
                 switch outcome.decision.chosen {
-                case .candidate: return result(.promote, outcome.decision.reason, outcome.chosen)
-                case .champion: return result(.keep, outcome.decision.reason, nil)
+                case .candidate: r = result(.promote, outcome.decision.reason, outcome.chosen)
+                case .champion: r = result(.keep, outcome.decision.reason, nil)
                 case .averaging:
-                    return result(.fallback, outcome.decision.reason,
-                                  request.champion.version > 0 ? AveragingCombiner(modelCount: models.count, classCount: classCount) : nil)
+                    r = result(.fallback, outcome.decision.reason,
+                               request.champion.version > 0 ? AveragingCombiner(modelCount: models.count, classCount: classCount) : nil)
                 }
+                r.outcome = outcome
+                return r
             } catch {
                 return result(.failed, "training failed: \(error)", nil)
             }

@@ -1,4 +1,5 @@
 import StackdCore
+import StackdTraining
 
 /// What a retrain decided, handed from the training thread back to the ingest thread.
 public struct TrainingResult: Sendable {
@@ -26,6 +27,8 @@ public struct TrainingResult: Sendable {
     public var durationNanoseconds: UInt64
     /// The rows the model learned from: drift is measured against them once it applies.
     public var reference: OutOfSampleRows?
+    /// The full training outcome (comparison table, importance), persisted with the model.
+    public var outcome: TrainingOutcome?
 
     public init(horizon: Int, horizonIndex: Int, requestSequence: Int, applyFrom: Int64, rows: Int, decision: Decision,
                 reason: String, combiner: (any MetaCombiner)?, durationNanoseconds: UInt64 = 0,

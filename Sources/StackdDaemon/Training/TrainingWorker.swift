@@ -14,6 +14,9 @@ import StackdSystemd
 public final class TrainingWorker: @unchecked Sendable {
     private let train: TrainingFunction
     private let logger: Logger
+    /// Where promoted models (and fallbacks) are persisted, on this thread: the fsyncs stay off
+    /// the ingest thread.
+    private let modelStore: ModelStore?
     private let condition = NSCondition()
     private var queue: [TrainingRequest] = []
     private var outbox: [TrainingResult] = []
@@ -23,8 +26,9 @@ public final class TrainingWorker: @unchecked Sendable {
     /// Results so far, for metrics and tests.
     public private(set) var completed: [TrainingResult] = []
 
-    public init(logger: Logger, train: @escaping TrainingFunction) {
+    public init(logger: Logger, modelStore: ModelStore? = nil, train: @escaping TrainingFunction) {
         self.logger = logger
+        self.modelStore = modelStore
         self.train = train
     }
 
@@ -95,6 +99,15 @@ public final class TrainingWorker: @unchecked Sendable {
             let start = MonotonicClock.nanoseconds()
             var result = train(request)
             result.durationNanoseconds = MonotonicClock.nanoseconds() - start
+            if let store = modelStore, let combiner = result.combiner, result.decision == .promote || result.decision == .fallback {
+                do {
+                    let saved = try store.save(combiner: combiner, horizon: result.horizon, version: combiner.version,
+                                               reason: result.reason, outcome: result.outcome)
+                    logger.info("model persisted", metadata: ["horizon": "\(result.horizon)", "version": "\(saved)"])
+                } catch {
+                    logger.error("model not persisted (still served)", metadata: ["horizon": "\(result.horizon)", "error": "\(error)"])
+                }
+            }
             logger.notice("retrain finished", metadata: [
                 "horizon": "\(result.horizon)", "rows": "\(result.rows)", "decision": "\(result.decision.rawValue)",
                 "reason": "\(result.reason)", "seconds": "\(Double(result.durationNanoseconds) / 1e9)",
