@@ -131,3 +131,31 @@ final class AssemblyTests: XCTestCase {
         XCTAssertEqual(p.counters.labelsUnmatched, 1)
     }
 }
+
+final class LabelJoinTests: XCTestCase {
+    func testLabelBeforeItsRowIsHeldAndJoinedWhenTheRowIsEmitted() throws {
+        let p = try makePipeline(models: ["a", "b"])
+        var h = RecordingHandler()
+        func label(ts: Int64, _ c: Int) -> IngestOutcome {
+            p.feed(WireEncoder.binaryLabel(symbol: "SPX", horizon: 5, eventTime: ts, sequence: 1, classIndex: c, classCount: 3,
+                                           forwardReturn: 0.01, exitTime: ts + 5), into: &h)
+        }
+        // The label for ts 100 arrives first (symbol never seen yet: any symbol is accepted).
+        XCTAssertEqual(label(ts: 100, 2), .label(matched: false))
+        XCTAssertEqual(p.counters.labelsHeld, 1)
+        XCTAssertEqual(p.counters.labelsUnmatched, 0)
+        p.predict("a", ts: 100, [0.1, 0.1, 0.8], into: &h)
+        XCTAssertEqual(p.scoreboard.models[0][0].count, 0, "not joined before the row is emitted")
+        p.predict("b", ts: 100, [0.5, 0.25, 0.25], into: &h)
+        XCTAssertEqual(h.outputs.count, 1)
+        XCTAssertEqual(p.counters.labelsHeld, 0)
+        XCTAssertEqual(p.counters.labelsJoinedLate, 1)
+        XCTAssertEqual(p.counters.labelsMatched, 1)
+        XCTAssertEqual(p.scoreboard.models[0][0].logLoss, -log(0.8), accuracy: 1e-12)
+        XCTAssertEqual(p.windowSnapshot(horizonIndex: 0).labels, [2])
+        // A label at or below the watermark whose row is not awaiting (already labelled) is unmatched, not held.
+        XCTAssertEqual(label(ts: 100, 1), .label(matched: false))
+        XCTAssertEqual(p.counters.labelsUnmatched, 1)
+        XCTAssertEqual(p.counters.labelsHeld, 0)
+    }
+}

@@ -4,6 +4,9 @@ public struct PipelineCounters: Sendable, Equatable {
     public var labelsAccepted = 0
     public var labelsMatched = 0
     public var labelsUnmatched = 0
+    /// Labels waiting for their row to be emitted (a gauge), and labels joined that way.
+    public var labelsHeld = 0
+    public var labelsJoinedLate = 0
     /// Indexed by `RejectReason.allCases` order.
     public var rejected = Array(repeating: 0, count: RejectReason.allCases.count)
     /// Indexed by `RowCompletion.rawValue`.

@@ -38,6 +38,7 @@ public final class StackingPipeline {
     /// Drift and calibration monitors, one per horizon (empty when monitoring is off).
     private var monitors: [DriftMonitor]
     private var alerts = AlertBuffer()
+    private var earlyLabels: EarlyLabels
     /// Drift alarms may ask for a retrain at most once per this many labels per horizon.
     public let driftRetrainMinLabels: Int
 
@@ -66,6 +67,7 @@ public final class StackingPipeline {
             DriftMonitor(configuration: DriftMonitorConfiguration(horizon: $0, modelNames: configuration.models.sorted(), classCount: k))
         } : []
         self.driftRetrainMinLabels = driftRetrainMinLabels
+        earlyLabels = EarlyLabels(capacity: max(1024, configuration.maxPendingRows))
         modelTable = NameTable(capacity: m)
         for name in configuration.models { modelTable.insert(name) }
         symbolTable = NameTable(capacity: configuration.maxSymbols)
@@ -120,6 +122,10 @@ public final class StackingPipeline {
         pendingReference[h] = reference
         return onTime
     }
+
+    /// Labels held because they arrived before their row, and those dropped when the store was full.
+    public var heldLabels: Int { earlyLabels.count }
+    public var droppedEarlyLabels: Int { earlyLabels.dropped }
 
     /// The monitors' view of one horizon (nil when monitoring is off).
     public func driftSnapshot(horizonIndex h: Int) -> DriftSnapshot? { monitors.isEmpty ? nil : monitors[h].snapshot }
@@ -263,43 +269,61 @@ public final class StackingPipeline {
             guard let h = horizonIndex(of: f.horizon) else {
                 throw WireRejection(.unknownHorizon, "horizon is not configured")
             }
-            guard let symbol = symbolTable.id(of: f.symbol) else {
-                throw WireRejection(.unknownSymbol, "symbol has never been predicted")
+            guard let symbol = symbolID(f.symbol) else {
+                throw WireRejection(.unknownSymbol, "symbol is not configured or the symbol table is full")
             }
             counters.labelsAccepted += 1
             let exitTime = f.exitTime > 0 ? f.exitTime : max(eventClock, f.eventTime)
-            var window = windows[h]
-            windows[h] = OutOfSampleWindow(modelCount: 0, classCount: 0, featureCount: 0, maxRows: 1)
-            let matched = scoreboard.score(key: RowKey(symbol: symbol, horizonIndex: h, eventTime: f.eventTime),
-                                           label: f.classIndex) { row in
-                window.append(eventTime: f.eventTime, exitTime: exitTime, symbol: Int32(symbol), label: f.classIndex,
-                              forwardReturn: f.forwardReturn, basePredictions: row.basePredictions, features: row.features,
-                              ensemble: row.ensemble, modelVersion: row.modelVersion)
-                if !monitors.isEmpty {
-                    monitors[h].observeLabelled(ensemble: row.ensemble, base: row.basePredictions, label: f.classIndex,
-                                                eventTime: f.eventTime, presentMask: row.presentMask, into: &alerts)
+            let key = RowKey(symbol: symbol, horizonIndex: h, eventTime: f.eventTime)
+            let matched = applyLabel(key: key, symbolBytes: f.symbol, classIndex: f.classIndex, forwardReturn: f.forwardReturn,
+                                     exitTime: exitTime, handler: &handler)
+            if !matched {
+                if f.eventTime > assembler.watermark(symbol: symbol, horizonIndex: h) {
+                    // Its row may still be emitted: hold the label until it is.
+                    earlyLabels.hold(key, EarlyLabels.Held(classIndex: f.classIndex, forwardReturn: f.forwardReturn, exitTime: exitTime))
+                    counters.labelsHeld = earlyLabels.count
+                } else {
+                    counters.labelsUnmatched += 1
                 }
-                handler.rowLabeled(LabeledRow(
-                    horizon: horizons[h], horizonIndex: h, symbol: f.symbol, eventTime: f.eventTime, exitTime: exitTime,
-                    label: f.classIndex, forwardReturn: f.forwardReturn, basePredictions: row.basePredictions,
-                    features: row.features, ensemble: row.ensemble, modelVersion: row.modelVersion))
-            }
-            windows[h] = window
-            deliverAlerts(&handler)
-            if matched {
-                counters.labelsMatched += 1
-                labelsSinceRetrain[h] += 1
-                if retrainPolicy.isScheduled, windows[h].count >= retrainPolicy.minRows,
-                   (retrainPolicy.everyLabels > 0 && labelsSinceRetrain[h] >= retrainPolicy.everyLabels)
-                    || (retrainPolicy.everyEventTime > 0 && (lastTriggerEventTime[h] == .min
-                        || eventClock &- lastTriggerEventTime[h] >= retrainPolicy.everyEventTime)) {
-                    handler.trainingDue(makeRequest(h))
-                }
-            } else {
-                counters.labelsUnmatched += 1
             }
             return .label(matched: matched)
         }
+    }
+
+    /// Joins a label to its emitted row: scores it, adds it to the window, persists it through the
+    /// handler and runs the label-driven retrain schedule. False when no row awaits it.
+    private func applyLabel<H: EnsembleOutputHandler>(
+        key: RowKey, symbolBytes: UnsafeRawBufferPointer, classIndex: Int, forwardReturn: Double, exitTime: Int64,
+        handler: inout H
+    ) -> Bool {
+        let h = Int(key.horizonIndex)
+        var window = windows[h]
+        windows[h] = OutOfSampleWindow(modelCount: 0, classCount: 0, featureCount: 0, maxRows: 1)
+        let matched = scoreboard.score(key: key, label: classIndex) { row in
+            window.append(eventTime: key.eventTime, exitTime: exitTime, symbol: key.symbol, label: classIndex,
+                          forwardReturn: forwardReturn, basePredictions: row.basePredictions, features: row.features,
+                          ensemble: row.ensemble, modelVersion: row.modelVersion)
+            if !monitors.isEmpty {
+                monitors[h].observeLabelled(ensemble: row.ensemble, base: row.basePredictions, label: classIndex,
+                                            eventTime: key.eventTime, presentMask: row.presentMask, into: &alerts)
+            }
+            handler.rowLabeled(LabeledRow(
+                horizon: horizons[h], horizonIndex: h, symbol: symbolBytes, eventTime: key.eventTime, exitTime: exitTime,
+                label: classIndex, forwardReturn: forwardReturn, basePredictions: row.basePredictions,
+                features: row.features, ensemble: row.ensemble, modelVersion: row.modelVersion))
+        }
+        windows[h] = window
+        deliverAlerts(&handler)
+        guard matched else { return false }
+        counters.labelsMatched += 1
+        labelsSinceRetrain[h] += 1
+        if retrainPolicy.isScheduled, windows[h].count >= retrainPolicy.minRows,
+           (retrainPolicy.everyLabels > 0 && labelsSinceRetrain[h] >= retrainPolicy.everyLabels)
+            || (retrainPolicy.everyEventTime > 0 && (lastTriggerEventTime[h] == .min
+                || eventClock &- lastTriggerEventTime[h] >= retrainPolicy.everyEventTime)) {
+            handler.trainingDue(makeRequest(h))
+        }
+        return true
     }
 
     private func validate(_ f: PredictionFields) throws(WireRejection) {
@@ -382,6 +406,14 @@ public final class StackingPipeline {
                 lastArrival: lastArrival, basePredictions: probabilities, features: featureView))
         }
         deliverAlerts(&handler)
+        if earlyLabels.count > 0, let label = earlyLabels.take(key) {
+            counters.labelsHeld = earlyLabels.count
+            counters.labelsJoinedLate += 1
+            symbolTable.withName(Int(key.symbol)) { symbol in
+                _ = applyLabel(key: key, symbolBytes: symbol, classIndex: label.classIndex, forwardReturn: label.forwardReturn,
+                               exitTime: label.exitTime, handler: &handler)
+            }
+        }
     }
 
     fileprivate func dropped(completion: RowCompletion) {

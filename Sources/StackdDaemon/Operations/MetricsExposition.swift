@@ -98,6 +98,8 @@ public enum MetricsExposition {
             w.sample("stackd_active_model_version", ["horizon": String(horizon)], Double(s.activeModelVersions[h]))
         }
         w.counter("stackd_sequence_gaps_total", "Sequence numbers skipped by publishers.", c.sequenceGaps)
+        w.gauge("stackd_labels_held", "Labels waiting for their row to be emitted.", Double(c.labelsHeld))
+        w.counter("stackd_labels_joined_late_total", "Labels that arrived before their row and were joined when it was emitted.", c.labelsJoinedLate)
         w.counter("stackd_alerts_total", "Drift and calibration alerts raised.", c.alerts)
         w.counter("stackd_drift_retrains_total", "Retrains requested by drift alarms.", c.driftRetrains)
         let drift = s.drift.compactMap { $0 }
