@@ -102,3 +102,44 @@ final class RetrainScheduleTests: XCTestCase {
         XCTAssertEqual(h.requests[1].rows.eventTimes, [28, 29, 30, 45])
     }
 }
+
+final class RecentSkillFeatureTests: XCTestCase {
+    func testRecentSkillFeaturesAreCausalRollingLogLosses() throws {
+        var config = PipelineConfiguration(models: ["a", "b"], horizons: [5])
+        config.skillWindow = 2
+        let p = try StackingPipeline(configuration: config)
+        XCTAssertEqual(p.layout.names.suffix(2), ["a_recent_log_loss", "b_recent_log_loss"])
+        XCTAssertEqual(p.layout.count, 6 + 8 + 5 + 2)
+        var features: [[Double]] = []
+        struct Capture: EnsembleOutputHandler {
+            var rows: [[Double]] = []
+            mutating func emit(_ e: EnsembleEmission) { rows.append(Array(e.features.suffix(2))) }
+        }
+        var c = Capture()
+        func row(_ ts: Int64, _ a: [Double], _ b: [Double]) {
+            for (m, v) in [("a", a), ("b", b)] {
+                var bytes = WireEncoder.binaryPrediction(model: m, symbol: "SPX", horizon: 5, eventTime: ts, sequence: 0, probabilities: v)
+                _ = bytes.withUnsafeMutableBytes { p.ingest(topic: nil, payload: UnsafeRawBufferPointer($0), receivedAt: 0, handler: &c) }
+            }
+        }
+        func label(_ ts: Int64, _ k: Int) {
+            var bytes = WireEncoder.binaryLabel(symbol: "SPX", horizon: 5, eventTime: ts, sequence: 0, classIndex: k, classCount: 3,
+                                                forwardReturn: 0, exitTime: ts)
+            _ = bytes.withUnsafeMutableBytes { p.ingest(topic: nil, payload: UnsafeRawBufferPointer($0), receivedAt: 0, handler: &c) }
+        }
+        row(1, [0.1, 0.1, 0.8], [0.5, 0.25, 0.25])
+        label(1, 2)                                       // a: −ln 0.8, b: −ln 0.25
+        row(2, [0.2, 0.6, 0.2], [0.25, 0.5, 0.25])
+        label(2, 1)                                       // a: −ln 0.6, b: −ln 0.5
+        row(3, [0.2, 0.6, 0.2], [0.25, 0.5, 0.25])
+        label(3, 0)                                       // a: −ln 0.2, b: −ln 0.25 (row 1 leaves the window of 2)
+        row(4, [0.2, 0.6, 0.2], [0.25, 0.5, 0.25])
+        features = c.rows
+        XCTAssertEqual(features[0], [log(3), log(3)], "no label yet: ln K")
+        XCTAssertEqual(features[1][0], -log(0.8), accuracy: 1e-12)
+        XCTAssertEqual(features[1][1], -log(0.25), accuracy: 1e-12)
+        XCTAssertEqual(features[2][0], (-log(0.8) - log(0.6)) / 2, accuracy: 1e-12)
+        XCTAssertEqual(features[3][0], (-log(0.6) - log(0.2)) / 2, accuracy: 1e-12)
+        XCTAssertEqual(features[3][1], (-log(0.5) - log(0.25)) / 2, accuracy: 1e-12)
+    }
+}

@@ -16,7 +16,8 @@ public enum StackingFeatures {
     ///   - out: at least `layout.count` values.
     public static func compute(
         probabilities p: UnsafeBufferPointer<Double>, modelCount m: Int, classCount k: Int,
-        presentMask: UInt64, regimes: (Double, Double)? = nil, into out: UnsafeMutableBufferPointer<Double>
+        presentMask: UInt64, regimes: (Double, Double)? = nil, skill: UnsafeBufferPointer<Double>? = nil,
+        into out: UnsafeMutableBufferPointer<Double>
     ) {
         let basic = m * k
         for i in 0..<basic { out[i] = p[i] }
@@ -68,10 +69,13 @@ public enum StackingFeatures {
             out[c0 + 2] = Double(voteCounts[majority])
             out[c0 + 3] = confSum / Double(presentCount)
             out[c0 + 4] = confMax - confMin
+            var extra = c0 + 5
             if let regimes {
-                out[c0 + 5] = regimes.0
-                out[c0 + 6] = regimes.1
+                out[extra] = regimes.0
+                out[extra + 1] = regimes.1
+                extra += 2
             }
+            if let skill { for j in 0..<m { out[extra + j] = skill[j] } }
         }
     }
 }

@@ -22,6 +22,9 @@ public struct PipelineConfiguration: Sendable, Equatable {
     public var maxAwaitingLabels: Int
     /// Largest accepted payload, in bytes.
     public var maxPayloadBytes: Int
+    /// Recent per-model skill as stacking features: each model's log-loss over its last this many
+    /// labelled rows of the horizon; 0 leaves them out.
+    public var skillWindow: Int = 0
 
     public init(
         models: [String], horizons: [Int], symbols: [String] = [], maxSymbols: Int = 4096,
@@ -61,6 +64,7 @@ public struct PipelineConfiguration: Sendable, Equatable {
         if maxAwaitingLabels < 0 { out.append("max_awaiting_labels must not be negative") }
         if maxPayloadBytes < 64 { out.append("max_payload_bytes must be at least 64") }
         if maxSymbols < 1 { out.append("max_symbols must be positive") }
+        if skillWindow < 0 || skillWindow > 1_000_000 { out.append("skill window must be 0...1000000") }
         return out
     }
 

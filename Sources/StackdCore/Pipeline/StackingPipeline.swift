@@ -39,6 +39,8 @@ public final class StackingPipeline {
     private var monitors: [DriftMonitor]
     private var alerts = AlertBuffer()
     private var earlyLabels: EarlyLabels
+    private var skill: [RecentSkill]
+    private let skillOut: UnsafeMutableBufferPointer<Double>
     /// Drift alarms may ask for a retrain at most once per this many labels per horizon.
     public let driftRetrainMinLabels: Int
 
@@ -48,7 +50,7 @@ public final class StackingPipeline {
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         self.configuration = configuration
         let m = configuration.models.count, k = configuration.classCount
-        layout = StackingFeatureLayout(models: configuration.models, classCount: k)
+        layout = StackingFeatureLayout(models: configuration.models, classCount: k, skillWindow: configuration.skillWindow)
         horizons = configuration.horizons
         counters = PipelineCounters(horizonCount: horizons.count)
         scoreboard = PrequentialScoreboard(modelCount: m, classCount: k, featureCount: layout.count,
@@ -68,6 +70,10 @@ public final class StackingPipeline {
         } : []
         self.driftRetrainMinLabels = driftRetrainMinLabels
         earlyLabels = EarlyLabels(capacity: max(1024, configuration.maxPendingRows))
+        skill = configuration.skillWindow > 0
+            ? Array(repeating: RecentSkill(window: configuration.skillWindow, modelCount: m), count: configuration.horizons.count) : []
+        skillOut = .allocate(capacity: max(m, 1))
+        skillOut.initialize(repeating: 0)
         modelTable = NameTable(capacity: m)
         for name in configuration.models { modelTable.insert(name) }
         symbolTable = NameTable(capacity: configuration.maxSymbols)
@@ -87,6 +93,7 @@ public final class StackingPipeline {
     }
 
     deinit {
+        skillOut.deallocate()
         vector.deallocate()
         features.deallocate()
         ensembleOut.deallocate()
@@ -154,6 +161,7 @@ public final class StackingPipeline {
                         basePredictions: UnsafeBufferPointer<Double>, features: UnsafeBufferPointer<Double>,
                         ensemble: UnsafeBufferPointer<Double>, modelVersion: UInt32) {
         let id = symbolTable.insert(symbol) ?? 0
+        if !skill.isEmpty { skill[h].add(base: basePredictions, classCount: configuration.classCount, label: label) }
         windows[h].append(eventTime: eventTime, exitTime: exitTime, symbol: Int32(id), label: label, forwardReturn: forwardReturn,
                           basePredictions: basePredictions, features: features, ensemble: ensemble, modelVersion: modelVersion)
     }
@@ -303,6 +311,7 @@ public final class StackingPipeline {
             window.append(eventTime: key.eventTime, exitTime: exitTime, symbol: key.symbol, label: classIndex,
                           forwardReturn: forwardReturn, basePredictions: row.basePredictions, features: row.features,
                           ensemble: row.ensemble, modelVersion: row.modelVersion)
+            if !skill.isEmpty { skill[h].add(base: row.basePredictions, classCount: configuration.classCount, label: classIndex) }
             if !monitors.isEmpty {
                 monitors[h].observeLabelled(ensemble: row.ensemble, base: row.basePredictions, label: classIndex,
                                             eventTime: key.eventTime, presentMask: row.presentMask, into: &alerts)
@@ -369,8 +378,9 @@ public final class StackingPipeline {
     ) {
         let m = configuration.models.count, k = configuration.classCount
         let h = Int(key.horizonIndex)
-        StackingFeatures.compute(probabilities: probabilities, modelCount: m, classCount: k,
-                                 presentMask: presentMask, into: features)
+        if !skill.isEmpty { skill[h].write(classCount: k, into: skillOut) }
+        StackingFeatures.compute(probabilities: probabilities, modelCount: m, classCount: k, presentMask: presentMask,
+                                 skill: skill.isEmpty ? nil : UnsafeBufferPointer(skillOut), into: features)
         let featureView = UnsafeBufferPointer(rebasing: features[0..<layout.count])
         if let p = pending[h], key.eventTime >= p.applyFrom {
             combiners[h] = p.combiner

@@ -66,6 +66,7 @@ public enum ConfigurationLoader {
         "state": ["directory", "flush", "flush_rows", "flush_interval_ms", "sync"],
         "metrics": ["address"],
         "record": ["directory"],
+        "features": ["skill_window"],
         "monitoring": ["enabled", "retrain_on_alert", "retrain_min_labels"],
     ]
 
@@ -141,8 +142,8 @@ public enum ConfigurationLoader {
             else { reader.problem("learner", "metric", "must be log_loss, f1, sharpe or brier, not \"\(metric)\"") }
         }
         if let features = reader.string("learner", "features") {
-            if ["basic", "extended"].contains(features) { config.learner.features = features }
-            else { reader.problem("learner", "features", "must be \"basic\" or \"extended\", not \"\(features)\"") }
+            if ["basic", "extended", "all"].contains(features) { config.learner.features = features }
+            else { reader.problem("learner", "features", "must be \"basic\", \"extended\" or \"all\", not \"\(features)\"") }
         }
         config.learner.validationFraction = reader.double("learner", "validation_fraction", range: 0.05...0.5) ?? 0.2
         if let promotion = reader.string("learner", "promotion") {
@@ -153,6 +154,10 @@ public enum ConfigurationLoader {
         config.monitoring.enabled = reader.bool("monitoring", "enabled") ?? true
         config.monitoring.retrainOnAlert = reader.bool("monitoring", "retrain_on_alert") ?? false
         config.monitoring.retrainMinLabels = reader.int("monitoring", "retrain_min_labels", range: 1...100_000_000) ?? 500
+        config.pipeline.skillWindow = reader.int("features", "skill_window", range: 0...1_000_000) ?? 0
+        if config.learner.features == "all" && config.pipeline.skillWindow == 0 {
+            reader.problem("learner", "features", "\"all\" adds the recent-skill features: set features.skill_window too")
+        }
         config.stateDirectory = reader.string("state", "directory")
         config.recordDirectory = reader.string("record", "directory")
         if let flush = reader.string("state", "flush") {

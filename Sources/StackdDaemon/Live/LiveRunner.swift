@@ -50,7 +50,8 @@ public final class LiveRunner: @unchecked Sendable {
         // The configured learner unless the caller supplies its own (tests).
         let modelStore = configuration.stateDirectory.map {
             ModelStore(directory: $0, horizons: configuration.pipeline.horizons, layout: StackingFeatureLayout(
-                models: configuration.pipeline.models, classCount: configuration.pipeline.classCount), logger: logger)
+                models: configuration.pipeline.models, classCount: configuration.pipeline.classCount,
+                skillWindow: configuration.pipeline.skillWindow), logger: logger)
         }
         trainingWorker = (trainer ?? DaemonTrainer.make(configuration: configuration)).map {
             TrainingWorker(logger: logger, modelStore: modelStore, train: $0)

@@ -12,6 +12,8 @@ public enum MetaFeatureSet: String, Sendable, Codable, CaseIterable {
     case extended
     /// Extended plus `vol_regime`, `trend_regime`.
     case extendedRegime = "extended_regime"
+    /// Every column of the layout (extended, regimes and recent per-model skill when present).
+    case all
 
     /// Number of leading feature columns this set uses under `layout`.
     public func columnCount(_ layout: StackingFeatureLayout) -> Int {
@@ -19,6 +21,7 @@ public enum MetaFeatureSet: String, Sendable, Codable, CaseIterable {
         case .basic: return layout.basicCount
         case .extended: return layout.extendedCount
         case .extendedRegime: return layout.extendedCount + 2
+        case .all: return layout.count
         }
     }
 
@@ -29,6 +32,7 @@ public enum MetaFeatureSet: String, Sendable, Codable, CaseIterable {
 
     /// Column names of the set.
     public func names(_ layout: StackingFeatureLayout) -> [String] {
+        if self == .all { return layout.names }
         let full = StackingFeatureLayout(models: layout.models, classCount: layout.classCount, includesRegimes: true).names
         return Array(full.prefix(columnCount(layout)))
     }
@@ -39,6 +43,7 @@ public enum MetaFeatureSet: String, Sendable, Codable, CaseIterable {
         case .basic: return "basic"
         case .extended: return "ext"
         case .extendedRegime: return "ext+regime"
+        case .all: return "all"
         }
     }
 
