@@ -28,6 +28,8 @@ public final class SignalEvents: @unchecked Sendable {
         case reload
         /// SIGTERM (`systemctl stop`) or SIGINT (Ctrl-C): drain and exit.
         case stop
+        /// SIGUSR1 (`systemctl kill -s USR1 stackd`): retrain every horizon now.
+        case retrain
     }
 
     /// Upper bound on how long `init` waits for the sources to be registered.
@@ -37,13 +39,14 @@ public final class SignalEvents: @unchecked Sendable {
     public typealias Handler = @Sendable (_ request: Request, _ signal: Int32) -> Void
 
     private let reloadFlag = Atomic<Bool>(false)
+    private let retrainFlag = Atomic<Bool>(false)
     private let stopFlag = Atomic<Bool>(false)
     private let lastStop = Atomic<Int32>(0)
     // Immutable after init; DispatchSource is internally synchronised. This is why the class can
     // be @unchecked Sendable.
     private let sources: [any DispatchSourceSignal]
 
-    /// Starts watching SIGHUP, SIGTERM and SIGINT.
+    /// Starts watching SIGHUP, SIGTERM, SIGINT and SIGUSR1.
     ///
     /// - Parameters:
     ///   - queue: where `handler` runs; `nil` runs it on the internal serial signal queue, so it
@@ -54,7 +57,7 @@ public final class SignalEvents: @unchecked Sendable {
         // on a caller's queue, and flags are set even if the caller's queue is busy.
         let sourceQueue = DispatchQueue(label: "stackd.signal-events")
         let registered = DispatchGroup()
-        let watched: [(Int32, Request)] = [(SIGHUP, .reload), (SIGTERM, .stop), (SIGINT, .stop)]
+        let watched: [(Int32, Request)] = [(SIGHUP, .reload), (SIGTERM, .stop), (SIGINT, .stop), (SIGUSR1, .retrain)]
         var made: [any DispatchSourceSignal] = []
         for (signo, _) in watched {
             Self.ignoreIfDefault(signo)
@@ -88,6 +91,11 @@ public final class SignalEvents: @unchecked Sendable {
         reloadFlag.exchange(false, ordering: .acquiringAndReleasing)
     }
 
+    /// Returns whether an on-demand retrain (SIGUSR1) is pending and clears it.
+    public func consumeRetrainRequest() -> Bool {
+        retrainFlag.exchange(false, ordering: .acquiringAndReleasing)
+    }
+
     /// Requests a stop from inside the process (a fatal error, the end of a demo run), so shutdown
     /// takes the same path as SIGTERM.
     public func requestStop() { stopFlag.store(true, ordering: .releasing) }
@@ -105,6 +113,8 @@ public final class SignalEvents: @unchecked Sendable {
         switch request {
         case .reload:
             reloadFlag.store(true, ordering: .releasing)
+        case .retrain:
+            retrainFlag.store(true, ordering: .releasing)
         case .stop:
             lastStop.store(signo, ordering: .releasing)
             stopFlag.store(true, ordering: .releasing)

@@ -97,6 +97,10 @@ struct Run: ParsableCommand {
                 readiness.isReady = true
                 notifier.ready()
             }
+            if signals.consumeRetrainRequest() {
+                logger.notice("retrain requested (SIGUSR1): every horizon with labelled rows")
+                runner.requestRetrainAll()
+            }
             if runner.waitUntilFinished(timeout: 0.1) { loopEnded = true; break }
         }
         readiness.isReady = false

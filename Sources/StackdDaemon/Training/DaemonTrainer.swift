@@ -6,9 +6,8 @@ import StackdTraining
 /// the chronological protocol of `StackdTraining` on the window the request carries, judged
 /// against averaging, the best single model and the current champion.
 public enum DaemonTrainer {
-    /// Nil when no retrain is scheduled (the ensemble stays on averaging).
+    /// Always available: without a schedule, retrains still run on demand (SIGUSR1).
     public static func make(configuration: DaemonConfiguration) -> TrainingFunction? {
-        guard configuration.retrain.isScheduled else { return nil }
         let learner = configuration.learner
         let models = configuration.pipeline.models
         let classCount = configuration.pipeline.classCount
