@@ -20,7 +20,12 @@ public struct ReplaySpeed: Sendable, Equatable, CustomStringConvertible {
 
     public var isPaced: Bool { factor > 0 }
 
-    public var description: String { isPaced ? "×\(factor)" : "unpaced" }
+    /// `×86400 (1d per 1s of wall time)`, or `unpaced`.
+    public var description: String {
+        guard isPaced else { return "unpaced" }
+        let f = factor.rounded() == factor && factor < 1e15 ? "\(Int64(factor))" : "\(factor)"
+        return "×\(f) (1d per \(String(format: "%.6g", 86_400 / factor))s of wall time)"
+    }
 
     /// Parses `--speed`: a plain multiple of real time (`1`, `60`, `86400`, `0` = unpaced), or a
     /// ratio `DRIVER/WALL` of two durations (`1d/1s` = one recorded day per wall second,
