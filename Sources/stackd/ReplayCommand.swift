@@ -1,13 +1,15 @@
 import ArgumentParser
 import Foundation
 import Logging
+import StackdCore
 import StackdDaemon
+import StackdZMQ
 
 /// `stackd replay`: the live pipeline, fed in event time from a recording, then the backtest.
 struct Replay: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replay a recorded stream through the pipeline and report whether stacking beat averaging.",
-        discussion: "SOURCE is a journal folder recorded by `stackd run` ([record] directory) or `stackd record`, replayed message by message at the recorded receive times, or a folder in the oos-daily format (labels delivered at their exit time). Without --config the embedded demo configuration is used, with the models and horizons of the data. Prints the output digest, counts, rates and a per-horizon comparison; with --report DIR also writes DIR/backtest.json and DIR/report.html.")
+        discussion: "SOURCE is a journal folder recorded by `stackd run` ([record] directory) or `stackd record`, replayed message by message at the recorded receive times, or a folder in the oos-daily format (labels delivered at their exit time). Without --config the embedded demo configuration is used, with the models and horizons of the data. Prints the output digest, counts, rates and a per-horizon comparison; with --report DIR also writes DIR/backtest.json and DIR/report.html. With --publish ENDPOINT every ensemble output is also published there exactly as `stackd run` publishes it (topic ens.<symbol>.<horizon>, the configuration's encoding or --encoding, latency_ns 0), paced by --speed in driver time so consumers can be tested against a recording; outputs and digest are unchanged.")
 
     @Argument(help: "A journal folder (recorded by `stackd run` or `stackd record`) or a folder in the oos-daily format.")
     var source: String
@@ -20,6 +22,28 @@ struct Replay: ParsableCommand {
 
     @Option(parsing: .upToNextOption, help: "Horizons to replay, e.g. --horizons 5 10 or --horizons 5,10 (default: the configuration's, or all in the data).")
     var horizons: [String] = []
+
+    @Option(help: ArgumentHelp("Also publish every ensemble output on an XPUB socket bound here, as `stackd run` would (e.g. tcp://127.0.0.1:5560).", valueName: "endpoint"))
+    var publish: String?
+
+    @Option(help: ArgumentHelp("With --publish: replay speed, wall time = recorded time ÷ FACTOR. A number is a multiple of real time (1 = real time, 0 or absent = as fast as possible); a ratio of durations RECORDED/WALL reads naturally for daily data: 1d/1s (a trading day per second, = 86400), 1d/10ms (= 8640000), 1h/1s. Units ns us ms s m h d.", valueName: "factor"))
+    var speed: String?
+
+    @Option(help: ArgumentHelp("With --publish: payload encoding, binary or json (default: the configuration's output.encoding).", valueName: "encoding"))
+    var encoding: PayloadEncoding?
+
+    @Option(help: ArgumentHelp("With --publish: before replaying, wait until N subscriptions have reached the socket (a consumer subscribing to two prefixes counts twice), so no consumer misses the beginning.", valueName: "n"))
+    var waitForSubscribers: Int = 0
+
+    func validate() throws {
+        if publish == nil {
+            if speed != nil { throw ValidationError("--speed paces publishing: it needs --publish") }
+            if encoding != nil { throw ValidationError("--encoding needs --publish") }
+            if waitForSubscribers != 0 { throw ValidationError("--wait-for-subscribers needs --publish") }
+        }
+        if waitForSubscribers < 0 { throw ValidationError("--wait-for-subscribers: must be 0 or more") }
+        if let speed { _ = try ReplaySpeed.parse(speed) }
+    }
 
     func run() throws {
         let requested = try horizons.flatMap { $0.split(separator: ",") }.map { token -> Int in
@@ -43,9 +67,9 @@ struct Replay: ParsableCommand {
             let logger = bootstrapLogging(level: fromFile ? configuration.logLevel : "warning")
             let reader = try JournalReader(directory: directory)
             print("stackd replay: journal \(directory) (\(reader.segments.count) segments, recorded \(reader.manifest.createdAt))")
-            let runner = ReplayRunner(configuration: configuration, trainer: DaemonTrainer.make(configuration: configuration),
+            var runner = ReplayRunner(configuration: configuration, trainer: DaemonTrainer.make(configuration: configuration),
                                       logger: logger)
-            let result = try runner.run(journal: reader)
+            let result = try publishing(configuration: configuration, runner: &runner) { try $0.run(journal: reader) }
             for c in reader.corruptions { print("damaged: \(c.segment) at byte \(c.byteOffset): \(c.reason) (skipped)") }
             try finish(result: result, sourceName: kind.name)
             return
@@ -57,10 +81,42 @@ struct Replay: ParsableCommand {
         let logger = bootstrapLogging(level: fromFile ? configuration.logLevel : "warning")
         print("stackd replay: \(loaded.description)")
 
-        let runner = ReplayRunner(configuration: configuration, trainer: DaemonTrainer.make(configuration: configuration),
+        var runner = ReplayRunner(configuration: configuration, trainer: DaemonTrainer.make(configuration: configuration),
                                   logger: logger)
-        let result = try runner.run(events: loaded.events)
+        let result = try publishing(configuration: configuration, runner: &runner) { try $0.run(events: loaded.events) }
         try finish(result: result, sourceName: kind.name)
+    }
+
+    /// Runs `replay`, with a `PacedPublisher` attached when --publish is given: socket bound and
+    /// subscribers awaited before the replay starts, the tail flushed (linger) after it.
+    private func publishing(configuration: DaemonConfiguration, runner: inout ReplayRunner,
+                            _ replay: (ReplayRunner) throws -> ReplayRunner.Result) throws -> ReplayRunner.Result {
+        guard let publish else { return try replay(runner) }
+        let pace = try speed.map(ReplaySpeed.parse) ?? .unpaced
+        let context = try ZMQContext()
+        defer { context.terminate() }
+        let socket = try PacedPublisher.makeSocket(context: context, endpoint: publish,
+                                                   sendHighWaterMark: Int32(clamping: configuration.output.sendHighWaterMark))
+        defer { socket.close() }
+        let publisher = PacedPublisher(socket: socket, encoding: encoding ?? configuration.output.encoding,
+                                       pacer: pace.isPaced ? ReplayPacer(speed: pace) : nil)
+        let bound = (try? socket.lastEndpoint) ?? publish
+        print("publishing ensemble outputs on \(bound) (\(publisher.encoding.rawValue), \(pace))")
+        if waitForSubscribers > 0 {
+            print("waiting for \(waitForSubscribers) subscription(s)…")
+            let prefixes = try publisher.waitForSubscriptions(waitForSubscribers)
+            print("subscribed: " + prefixes.map { "\"\(String(decoding: $0, as: UTF8.self))\"" }.joined(separator: ", "))
+        }
+        runner.observer = publisher
+        let result = try replay(runner)
+        var line = "published \(publisher.published) outputs"
+        if publisher.sendFailures > 0 { line += " (\(publisher.sendFailures) send failures)" }
+        if let pacer = publisher.pacer {
+            line += String(format: "; paced %@: %.2f s asleep (ingest time below includes it)", "\(pace)",
+                           Double(pacer.sleptNanoseconds) / 1e9)
+        }
+        print(line)
+        return result
     }
 
     private func finish(result: ReplayRunner.Result, sourceName: String) throws {
@@ -80,3 +136,5 @@ struct Replay: ParsableCommand {
         }
     }
 }
+
+extension PayloadEncoding: ExpressibleByArgument {}

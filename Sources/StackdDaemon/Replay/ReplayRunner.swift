@@ -10,6 +10,9 @@ public struct ReplayRunner {
     public var configuration: DaemonConfiguration
     public var trainer: TrainingFunction?
     public var logger: Logger
+    /// Sees every message's driver time before delivery and every output after the digest
+    /// (`stackd replay --publish`); cannot change what the replay computes.
+    public var observer: (any ReplayObserver)?
 
     public init(configuration: DaemonConfiguration, trainer: TrainingFunction?, logger: Logger) {
         self.configuration = configuration
@@ -50,6 +53,7 @@ public struct ReplayRunner {
         let trainer: TrainingFunction?
         weak var pipeline: StackingPipeline?
         let logger: Logger
+        var observer: (any ReplayObserver)?
 
         init(horizons: Int, trainer: TrainingFunction?, logger: Logger) {
             labelled = Array(repeating: LabelledRows(), count: horizons)
@@ -59,7 +63,10 @@ public struct ReplayRunner {
 
         deinit { scratch.deallocate() }
 
-        func emit(_ e: EnsembleEmission) { digest.add(e, scratch: scratch) }
+        func emit(_ e: EnsembleEmission) {
+            digest.add(e, scratch: scratch)
+            observer?.emitted(e)
+        }
 
         func rowLabeled(_ r: LabeledRow) {
             labelled[r.horizonIndex].eventTimes.append(r.eventTime)
@@ -97,6 +104,7 @@ public struct ReplayRunner {
             var payload = [UInt8](repeating: 0, count: 4096)
             for event in events {
                 let (t, p, time) = StreamEncoding.encode(event, topic: &topic, payload: &payload)
+                handler.observer?.willDeliver(at: time)
                 topic.withUnsafeBytes { tb in
                     payload.withUnsafeBytes { pb in
                         deliver(pipeline, &handler, topic: UnsafeRawBufferPointer(rebasing: tb[0..<t]),
@@ -116,6 +124,7 @@ public struct ReplayRunner {
             var count = 0
             while let entry = try cursor.next() {
                 count += 1
+                handler.observer?.willDeliver(at: entry.receivedAt)
                 guard entry.frames.count == 2 else {
                     if let next = pipeline.nextDeadline, next <= entry.receivedAt { pipeline.advance(to: entry.receivedAt, handler: &handler) }
                     // A frameless entry is the recorder's stop marker (time only); others were bad framing.
@@ -151,6 +160,8 @@ public struct ReplayRunner {
                                             driftRetrainMinLabels: configuration.monitoring.retrainOnAlert ? configuration.monitoring.retrainMinLabels : .max)
         var handler = Handler(horizons: configuration.pipeline.horizons.count, trainer: trainer, logger: logger)
         handler.pipeline = pipeline
+        handler.observer = observer
+        observer?.replayWillStart(modelNames: pipeline.modelNames)
         let start = DispatchTime.now().uptimeNanoseconds
         let events = try feed(pipeline, &handler)
         pipeline.drain(handler: &handler)
