@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "StackdZMQTests", dependencies: ["StackdZMQ"]),
         .testTarget(name: "StackdSystemdTests", dependencies: ["StackdSystemd"]),
         .testTarget(name: "StackdStorageTests", dependencies: ["StackdStorage"]),
-        .testTarget(name: "StackdDaemonTests", dependencies: ["StackdDaemon", "StackdCore", "StackdZMQ"]),
+        .testTarget(name: "StackdDaemonTests", dependencies: ["StackdDaemon", "StackdCore", "StackdZMQ", "StackdLearning"]),
     ],
     swiftLanguageModes: [.v6]
 )

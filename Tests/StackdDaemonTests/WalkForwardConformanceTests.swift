@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import StackdCore
 import StackdDaemon
+import StackdLearning
 import XCTest
 
 /// The online loop reproduces the reference's walk-forward logistic stacking
@@ -39,7 +40,7 @@ final class WalkForwardConformanceTests: XCTestCase {
             let methods = (reference["\(horizon)"] as! [String: Any])["methods"] as! [[String: Any]]
             let wf = methods.first { ($0["method"] as! String).hasPrefix("LR meta ext, walk-forward") }!
             let expected = wf["log_loss"] as! Double
-            let cut = Self.nanoseconds(info["cut_timestamp"] as! String)
+            let cut = try XCTUnwrap(CivilDate.epochNanoseconds(info["cut_timestamp"] as! String))
             let rows = result.labelled[h]
             var sum = 0.0, n = 0, correct = 0
             for i in 0..<rows.labels.count where rows.eventTimes[i] >= cut {
@@ -57,17 +58,5 @@ final class WalkForwardConformanceTests: XCTestCase {
                            "h\(horizon): number of refits")
             print("h\(horizon): walk-forward test log-loss \(logLoss) vs reference \(expected) (diff \(logLoss - expected)); accuracy \(Double(correct) / Double(n)) vs \(wf["accuracy"] as! Double)")
         }
-    }
-
-    static func nanoseconds(_ date: String) -> Int64 {
-        let p = date.split(separator: "-").map { Int($0)! }
-        var y = p[0]
-        let m = p[1], d = p[2]
-        y -= m <= 2 ? 1 : 0
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return Int64(era * 146_097 + doe - 719_468) * 86_400_000_000_000
     }
 }
