@@ -138,6 +138,8 @@ final class OnlineLearningTests: XCTestCase {
         XCTAssertEqual(restarted.snapshot().activeModelVersions, [s.activeModelVersions[0]])
         XCTAssertGreaterThan(s.activeModelVersions[0], 0)
         XCTAssertEqual(restarted.restoredRows, [2999], "every labelled row persisted (flush every row)")
+        XCTAssertEqual(restarted.snapshot().awaitingLabels, 1, "the last row, emitted but not yet labelled at the stop, awaits its label again")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: state + "/awaiting.bin"), "consumed at start")
     }
 
     func testWhenStackingCannotHelpAveragingIsKeptAndTheReasonGiven() throws {

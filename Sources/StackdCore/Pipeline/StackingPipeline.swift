@@ -166,6 +166,31 @@ public final class StackingPipeline {
                           basePredictions: basePredictions, features: features, ensemble: ensemble, modelVersion: modelVersion)
     }
 
+    /// Every emitted row still waiting for its label, as a labelled-row view with label −1: what a
+    /// graceful stop persists so that labels arriving after a restart still find their rows.
+    public func forEachAwaitingRow(_ body: (LabeledRow) -> Void) {
+        scoreboard.forEachAwaiting { row in
+            let h = Int(row.key.horizonIndex)
+            symbolTable.withName(Int(row.key.symbol)) { symbol in
+                body(LabeledRow(horizon: horizons[h], horizonIndex: h, symbol: symbol, eventTime: row.key.eventTime, exitTime: 0,
+                                label: -1, forwardReturn: 0, basePredictions: row.basePredictions, features: row.features,
+                                ensemble: row.ensemble, modelVersion: row.modelVersion))
+            }
+        }
+    }
+
+    /// Puts back a row that was waiting for its label when the daemon stopped. The averaging
+    /// baseline is recomputed from the base vectors (missing ones were stored imputed).
+    public func restoreAwaitingRow(horizonIndex h: Int, symbol: String, eventTime: Int64,
+                                   basePredictions: UnsafeBufferPointer<Double>, features: UnsafeBufferPointer<Double>,
+                                   ensemble: UnsafeBufferPointer<Double>, modelVersion: UInt32) {
+        guard let id = symbolTable.insert(symbol) else { return }
+        averaging.combine(basePredictions: basePredictions, features: features, presentMask: .max, into: averageOut)
+        scoreboard.remember(key: RowKey(symbol: id, horizonIndex: h, eventTime: eventTime), base: basePredictions,
+                            ensemble: ensemble, average: UnsafeBufferPointer(averageOut), features: features,
+                            modelVersion: modelVersion)
+    }
+
     /// A training request for one horizon now, whatever the schedule (on demand: a control
     /// message or a signal). Nil when the window is empty.
     public func requestTraining(horizonIndex h: Int) -> TrainingRequest? {

@@ -25,7 +25,7 @@ public enum LabeledRowCodec {
         out.storeBytes(of: row.exitTime.littleEndian, toByteOffset: 16, as: Int64.self)
         out.storeBytes(of: row.modelVersion.littleEndian, toByteOffset: 24, as: UInt32.self)
         out.storeBytes(of: UInt16(f).littleEndian, toByteOffset: 28, as: UInt16.self)
-        out[30] = UInt8(row.label)
+        out[30] = row.label < 0 ? 255 : UInt8(row.label)   // 255: not labelled yet (awaiting rows)
         out[31] = 0
         out.storeBytes(of: row.forwardReturn.bitPattern.littleEndian, toByteOffset: 32, as: UInt64.self)
         var o = headerSize
@@ -70,7 +70,7 @@ public enum LabeledRowCodec {
         return Decoded(
             horizon: Int(p.readLE(4, as: UInt32.self)),
             symbol: String(decoding: UnsafeRawBufferPointer(rebasing: p[o ..< o + symbolLength]), as: UTF8.self),
-            eventTime: p.readLE(8, as: Int64.self), exitTime: p.readLE(16, as: Int64.self), label: Int(p[30]),
+            eventTime: p.readLE(8, as: Int64.self), exitTime: p.readLE(16, as: Int64.self), label: p[30] == 255 ? -1 : Int(p[30]),
             forwardReturn: p.readDoubleLE(32), modelVersion: p.readLE(24, as: UInt32.self),
             basePredictions: base, features: features, ensemble: ensemble)
     }

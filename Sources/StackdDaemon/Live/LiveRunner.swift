@@ -89,6 +89,8 @@ public final class LiveRunner: @unchecked Sendable {
                 classCount: configuration.pipeline.classCount, featureCount: pipeline.layout.count,
                 retrain: configuration.retrain, settings: settings, logger: logger)
             restoredRows = try window.restore(into: pipeline)
+            let awaiting = window.restoreAwaiting(into: pipeline)
+            if awaiting > 0 { logger.notice("restored rows awaiting their labels", metadata: ["rows": "\(awaiting)"]) }
             logger.notice("restored the out-of-sample window", metadata: [
                 "directory": "\(state)",
                 "rows": "\(zip(configuration.pipeline.horizons, restoredRows).map { "h\($0)=\($1)" }.joined(separator: ","))"])
@@ -323,6 +325,10 @@ public final class LiveRunner: @unchecked Sendable {
         pipeline.advance(to: stopTime, handler: &handler)
         recorder?.record(frames: EmptyCollection<UnsafeRawBufferPointer>(), receivedAt: stopTime)
         pipeline.drain(handler: &handler)
+        if let window {
+            let saved = window.saveAwaiting(from: pipeline)
+            logger.info("saved rows awaiting their labels", metadata: ["rows": "\(saved)"])
+        }
         do { try recorder?.close() } catch { logger.error("closing the input journal failed", metadata: ["error": "\(error)"]) }
         trainingWorker?.stop()
         window?.close()

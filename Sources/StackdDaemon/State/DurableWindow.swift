@@ -112,6 +112,69 @@ final class DurableWindow {
         }
     }
 
+    /// Where rows still waiting for their label are kept across a graceful restart.
+    var awaitingPath: String { "\(directory)/awaiting.bin" }
+
+    /// Writes every row still waiting for its label (graceful stop): `SKAW`, u8 version 1, then
+    /// per row a u32 length and the row in the window-row layout with label 255. Atomic.
+    func saveAwaiting(from pipeline: StackingPipeline) -> Int {
+        var bytes: [UInt8] = Array("SKAW".utf8) + [1]
+        var rows = 0
+        pipeline.forEachAwaitingRow { row in
+            let n = LabeledRowCodec.encode(row, modelCount: modelCount, classCount: classCount, into: buffer)
+            withUnsafeBytes(of: UInt32(n).littleEndian) { bytes.append(contentsOf: $0) }
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            rows += 1
+        }
+        do {
+            let temporary = awaitingPath + ".tmp"
+            try Data(bytes).write(to: URL(fileURLWithPath: temporary))
+            let fd = open(temporary, O_RDONLY)
+            if fd >= 0 { fsync(fd); Glibc.close(fd) }
+            guard rename(temporary, awaitingPath) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        } catch {
+            logger.error("rows awaiting labels not persisted", metadata: ["error": "\(error)"])
+            return 0
+        }
+        return rows
+    }
+
+    /// Puts back the rows saved by `saveAwaiting` and removes the file (a later crash must not
+    /// bring back rows whose labels were since consumed). Returns how many were restored.
+    func restoreAwaiting(into pipeline: StackingPipeline) -> Int {
+        guard let data = FileManager.default.contents(atPath: awaitingPath) else { return 0 }
+        defer { unlink(awaitingPath) }
+        let bytes = [UInt8](data)
+        guard bytes.count >= 5, Array(bytes[0..<4]) == Array("SKAW".utf8), bytes[4] == 1 else {
+            logger.error("awaiting-rows file refused: not version 1", metadata: ["path": "\(awaitingPath)"])
+            return 0
+        }
+        var o = 5, rows = 0
+        while o + 4 <= bytes.count {
+            let n = Int(UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24)
+            o += 4
+            guard o + n <= bytes.count else {
+                logger.error("awaiting-rows file truncated; the rest is skipped", metadata: ["offset": "\(o)"])
+                break
+            }
+            let decoded = try? bytes[o ..< o + n].withUnsafeBytes {
+                try LabeledRowCodec.decode($0, modelCount: modelCount, classCount: classCount)
+            }
+            o += n
+            guard let row = decoded, let h = pipeline.horizonIndex(of: row.horizon), row.features.count == pipeline.layout.count else { continue }
+            row.basePredictions.withUnsafeBufferPointer { b in
+                row.features.withUnsafeBufferPointer { f in
+                    row.ensemble.withUnsafeBufferPointer { e in
+                        pipeline.restoreAwaitingRow(horizonIndex: h, symbol: row.symbol, eventTime: row.eventTime,
+                                                    basePredictions: b, features: f, ensemble: e, modelVersion: row.modelVersion)
+                    }
+                }
+            }
+            rows += 1
+        }
+        return rows
+    }
+
     /// Lets interval flush policies flush (ingest thread, every loop turn).
     func tick(now: Int64) {
         for w in writers { _ = try? w.tick(now: now) }
