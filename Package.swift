@@ -40,7 +40,7 @@ let package = Package(
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
 
         .target(name: "StackdCore"),
-        .target(name: "StackdLearning", dependencies: ["StackdCore"]),
+        .target(name: "StackdLearning", dependencies: ["StackdCore", "COpenBLAS"]),
         .target(name: "StackdXGBoost", dependencies: ["CXGBoost"]),
         .target(name: "StackdTraining", dependencies: ["StackdCore", "StackdLearning", "StackdXGBoost"]),
         .target(name: "StackdZMQ", dependencies: ["CZeroMQ"]),
