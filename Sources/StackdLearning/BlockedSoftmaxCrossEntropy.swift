@@ -26,7 +26,9 @@ let openBLASSingleThreaded: Void = { openblas_set_num_threads(1) }()
 ///
 /// Per block of B rows (X_b read from memory once, then from cache):
 /// `Z = X_b·Wᵀ` (dgemm), `+ b`, stable log-sum-exp per row, residuals `R = P − Y` written over Z,
-/// `G_W += Rᵀ·X_b` (dgemm). Every buffer is allocated once, in `init`; `evaluate` allocates nothing.
+/// `G_W += Rᵀ·X_b` (dgemm). `exp`/`log` are the inline `FastMath` ones (≈1 ulp, no libm call
+/// per element; NaN/inf logits still propagate to a non-finite value for the line search).
+/// Every buffer is allocated once, in `init`; `evaluate` allocates nothing.
 ///
 /// Numerics: the folding changes only rounding. The logits and the centred gradient are formed
 /// as differences of raw-unit quantities, so their absolute error grows like ε·|μ_j|/σ_j; for
@@ -121,8 +123,8 @@ struct BlockedSoftmaxCrossEntropy: DifferentiableObjective {
                 let zLabel = zi[label]
                 var sum = 0.0
                 k = 0
-                while k < K { let e = exp(zi[k] - zmax); zi[k] = e; sum += e; k += 1 }
-                loss += zmax + log(sum) - zLabel
+                while k < K { let e = FastMath.expNonPositive(zi[k] - zmax); zi[k] = e; sum += e; k += 1 }
+                loss += zmax + FastMath.logPositive(sum) - zLabel
                 let inv = 1 / sum
                 k = 0
                 while k < K { let r = zi[k] * inv; zi[k] = r; gb[k] += r; k += 1 }
