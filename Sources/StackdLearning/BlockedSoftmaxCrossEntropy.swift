@@ -25,10 +25,8 @@ let openBLASSingleThreaded: Void = { openblas_set_num_threads(1) }()
 ///     ∂/∂θ_kj = s_j·(Σ_i r_ik·x_ij − μ_j·Σ_i r_ik),      ∂/∂θ_kF = Σ_i r_ik,  r = P − Y
 ///
 /// Per block of B rows (X_b read from memory once, then from cache):
-/// `Z = X_b·Wᵀ` (dgemm), `+ b`, stable log-sum-exp per row, residuals `R = P − Y` written over Z,
-/// `G_W += Rᵀ·X_b` (dgemm). `exp`/`log` are the inline `FastMath` ones (≈1 ulp, no libm call
-/// per element; NaN/inf logits still propagate to a non-finite value for the line search).
-/// Every buffer is allocated once, in `init`; `evaluate` allocates nothing.
+/// `Z = X_b·Wᵀ` (dgemm), `+ b`, stable log-sum-exp per row, residuals `R = P − Y` (class-major),
+/// `G_W += Rᵀ·X_b` (dgemm). Every buffer is allocated once, in `init`; `evaluate` allocates nothing.
 ///
 /// Numerics: the folding changes only rounding. The logits and the centred gradient are formed
 /// as differences of raw-unit quantities, so their absolute error grows like ε·|μ_j|/σ_j; for
@@ -47,14 +45,15 @@ struct BlockedSoftmaxCrossEntropy: DifferentiableObjective {
 
     // One slab for parameters folded into raw units, their gradient, the affine map and the block.
     private let slab: UnsafeMutablePointer<Double>
-    private let w: UnsafeMutablePointer<Double>       // K×F
+    private let w: UnsafeMutablePointer<Double>       // K×F, column-major (w[j·K + k])
     private let b: UnsafeMutablePointer<Double>       // K
     private let gw: UnsafeMutablePointer<Double>      // K×F
     private let gb: UnsafeMutablePointer<Double>      // K
     private let mu: UnsafeMutablePointer<Double>      // F
     private let s: UnsafeMutablePointer<Double>       // F
     private let pen2: UnsafeMutablePointer<Double>    // F: squared penalty factor per feature
-    private let z: UnsafeMutablePointer<Double>       // B×K logits, then residuals
+    private let z: UnsafeMutablePointer<Double>       // B×K logits, then exp(z − max)
+    private let rt: UnsafeMutablePointer<Double>      // K×B residuals R = P − Y, class-major
 
     var dimension: Int { classes * (features + 1) }
 
@@ -75,11 +74,11 @@ struct BlockedSoftmaxCrossEntropy: DifferentiableObjective {
         let B = max(1, min(blockRows ?? Self.defaultBlockRows(features: F), max(1, rows)))
         self.x = x; self.y = y; self.rows = rows; self.features = F; self.classes = K
         self.inverseC = inverseC; self.blockRows = B
-        let count = 2 * K * F + 2 * K + 3 * F + B * K
+        let count = 2 * K * F + 2 * K + 3 * F + 2 * B * K
         slab = .allocate(capacity: count)
         slab.initialize(repeating: 0, count: count)
         w = slab; b = w + K * F; gw = b + K; gb = gw + K * F
-        mu = gb + K; s = mu + F; pen2 = s + F; z = pen2 + F
+        mu = gb + K; s = mu + F; pen2 = s + F; z = pen2 + F; rt = z + B * K
         for j in 0..<F {
             mu[j] = means?[j] ?? 0
             s[j] = inverseScales?[j] ?? 1
@@ -95,23 +94,28 @@ struct BlockedSoftmaxCrossEntropy: DifferentiableObjective {
         let F = features, K = classes, stride = F + 1
         // Fold the coordinates into raw-unit coefficients.
         for k in 0..<K {
-            let t = theta + k * stride, wk = w + k * F
+            let t = theta + k * stride
             var bias = t[F]
             var j = 0
-            while j < F { let v = t[j] * s[j]; wk[j] = v; bias -= v * mu[j]; j += 1 }
+            while j < F { let v = t[j] * s[j]; w[j * K + k] = v; bias -= v * mu[j]; j += 1 }
             b[k] = bias
             gb[k] = 0
         }
         gw.update(repeating: 0, count: K * F)
 
-        var loss = 0.0
+        // Compensated (Kahan) sum of the per-row losses: near the optimum the line search compares
+        // values that differ in the 13th digit, so summation noise must stay well below that.
+        var loss = 0.0, lossCarry = 0.0
         var r0 = 0
         while r0 < rows {
             let nb = min(blockRows, rows - r0)
             let xb = x + r0 * F
-            // Z = X_b · Wᵀ   (nb × K)
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(nb), Int32(K), Int32(F),
-                        1, xb, Int32(F), w, Int32(F), 0, z, Int32(K))
+            // Z = X_b · Wᵀ (row-major nb × K), i.e. column-major Z (K×nb) = W (K×F, column-major)
+            // · X_bᵀ (F×nb, X_b as stored): the NN form, which OpenBLAS runs in its small-matrix
+            // kernel without packing X_b (the row-major NoTrans/Trans call goes through dgemm_tn
+            // and copies X_b on every call: a third of the evaluation in `perf`).
+            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, Int32(K), Int32(nb), Int32(F),
+                        1, w, Int32(K), xb, Int32(F), 0, z, Int32(K))
             // Stable log-sum-exp per row; Z becomes R = P − Y.
             var i = 0
             var zi = z
@@ -123,19 +127,21 @@ struct BlockedSoftmaxCrossEntropy: DifferentiableObjective {
                 let zLabel = zi[label]
                 var sum = 0.0
                 k = 0
-                while k < K { let e = FastMath.expNonPositive(zi[k] - zmax); zi[k] = e; sum += e; k += 1 }
-                loss += zmax + FastMath.logPositive(sum) - zLabel
+                while k < K { let e = exp(zi[k] - zmax); zi[k] = e; sum += e; k += 1 }
+                let term = (zmax - zLabel) + log(sum) - lossCarry
+                let next = loss + term
+                lossCarry = (next - loss) - term
+                loss = next
                 let inv = 1 / sum
                 k = 0
-                while k < K { let r = zi[k] * inv; zi[k] = r; gb[k] += r; k += 1 }
-                zi[label] -= 1
-                gb[label] -= 1
+                while k < K { let r = zi[k] * inv - (k == label ? 1 : 0); rt[k * blockRows + i] = r; gb[k] += r; k += 1 }
                 zi += K
                 i += 1
             }
-            // G_W += Rᵀ · X_b   (K × F)
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(K), Int32(F), Int32(nb),
-                        1, z, Int32(K), xb, Int32(F), 1, gw, Int32(F))
+            // G_W += Rᵀ · X_b, i.e. column-major G_Wᵀ (F×K) += X_bᵀ (F×nb, X_b as stored) · R (nb×K,
+            // class-major): again the NN form, for the same reason.
+            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, Int32(F), Int32(K), Int32(nb),
+                        1, xb, Int32(F), rt, Int32(blockRows), 1, gw, Int32(F))
             r0 += nb
         }
 
