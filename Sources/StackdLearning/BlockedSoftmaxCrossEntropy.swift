@@ -42,6 +42,8 @@ struct BlockedSoftmaxCrossEntropy: DifferentiableObjective {
     let inverseC: Double
     /// Rows per block.
     let blockRows: Int
+    /// Row sums multiplied together before one `log`: K^logGroup ≤ 2^1000.
+    let logGroup: Int
 
     // One slab for parameters folded into raw units, their gradient, the affine map and the block.
     private let slab: UnsafeMutablePointer<Double>
@@ -74,6 +76,7 @@ struct BlockedSoftmaxCrossEntropy: DifferentiableObjective {
         let B = max(1, min(blockRows ?? Self.defaultBlockRows(features: F), max(1, rows)))
         self.x = x; self.y = y; self.rows = rows; self.features = F; self.classes = K
         self.inverseC = inverseC; self.blockRows = B
+        self.logGroup = max(1, min(256, Int(1000 / log2(Double(max(2, K))))))
         let count = 2 * K * F + 2 * K + 3 * F + 2 * B * K
         slab = .allocate(capacity: count)
         slab.initialize(repeating: 0, count: count)
@@ -106,6 +109,15 @@ struct BlockedSoftmaxCrossEntropy: DifferentiableObjective {
         // Compensated (Kahan) sum of the per-row losses: near the optimum the line search compares
         // values that differ in the 13th digit, so summation noise must stay well below that.
         var loss = 0.0, lossCarry = 0.0
+        @inline(__always) func accumulate(_ v: Double) {
+            let term = v - lossCarry
+            let next = loss + term
+            lossCarry = (next - loss) - term
+            loss = next
+        }
+        // Σ_i ln Σ_k e^(z_ik − max) as ln of products of up to `logGroup` row sums (each in [1, K],
+        // so no overflow): one libm `log` per group instead of per row.
+        var sumProduct = 1.0, inProduct = 0
         var r0 = 0
         while r0 < rows {
             let nb = min(blockRows, rows - r0)
@@ -121,17 +133,19 @@ struct BlockedSoftmaxCrossEntropy: DifferentiableObjective {
             var zi = z
             while i < nb {
                 var zmax = -Double.infinity
+                var kmax = 0
                 var k = 0
-                while k < K { let v = zi[k] + b[k]; zi[k] = v; if v > zmax { zmax = v }; k += 1 }
+                while k < K { let v = zi[k] + b[k]; zi[k] = v; if v > zmax { zmax = v; kmax = k }; k += 1 }
                 let label = y[r0 + i]
                 let zLabel = zi[label]
+                // e^(z − max); the maximum's term is exactly 1, so it skips libm (K−1 calls per row).
                 var sum = 0.0
                 k = 0
-                while k < K { let e = exp(zi[k] - zmax); zi[k] = e; sum += e; k += 1 }
-                let term = (zmax - zLabel) + log(sum) - lossCarry
-                let next = loss + term
-                lossCarry = (next - loss) - term
-                loss = next
+                while k < K { let e = k == kmax ? 1 : exp(zi[k] - zmax); zi[k] = e; sum += e; k += 1 }
+                accumulate(zmax - zLabel)
+                sumProduct *= sum
+                inProduct += 1
+                if inProduct == logGroup { accumulate(log(sumProduct)); sumProduct = 1; inProduct = 0 }
                 let inv = 1 / sum
                 k = 0
                 while k < K { let r = zi[k] * inv - (k == label ? 1 : 0); rt[k * blockRows + i] = r; gb[k] += r; k += 1 }
@@ -144,6 +158,7 @@ struct BlockedSoftmaxCrossEntropy: DifferentiableObjective {
                         1, xb, Int32(F), rt, Int32(blockRows), 1, gw, Int32(F))
             r0 += nb
         }
+        if inProduct > 0 { accumulate(log(sumProduct)) }
 
         // Back to the solver's coordinates, plus the penalty.
         var pen = 0.0
