@@ -108,6 +108,17 @@ final class LogisticRegressionTests: XCTestCase {
         }
     }
 
+    func testInterceptOnlyFitGivesClassFrequencies() throws {
+        let y = [0, 0, 1, 2, 2, 2, 1, 0, 2, 2]
+        let model = try MultinomialLogisticRegression.fit(X: Matrix(rows: y.count, cols: 0), y: y, classes: 3)
+        XCTAssertTrue(model.report!.converged)
+        let e = model.intercepts.map { Foundation.exp($0) }
+        let p = e.map { $0 / e.reduce(0, +) }
+        XCTAssertEqual(p[0], 0.3, accuracy: 1e-6)
+        XCTAssertEqual(p[1], 0.2, accuracy: 1e-6)
+        XCTAssertEqual(p[2], 0.5, accuracy: 1e-6)
+    }
+
     func testPreconditionedAndRawFitsReachTheSameMinimum() throws {
         let (X, y) = synthetic()
         let pre = try MultinomialLogisticRegression.fit(X: X, y: y, classes: 3, C: 0.5)
