@@ -7,7 +7,7 @@ import PackageDescription
 /// - `C*` system-library targets: one per native library, nothing else.
 /// - `StackdCore`: the pure pipeline (wire model, validation, assembly, features, combiners,
 ///   metrics). No I/O, no wall clock: it consumes timestamped events and returns outputs.
-/// - `StackdLearning`: meta-learners, baselines, evaluation, selection, calibration (pure Swift).
+/// - `StackdLearning`: meta-learners, metrics, calibration, diversity (Swift; OpenBLAS for the fit).
 /// - `StackdXGBoost`: the gradient-boosted tree meta-learner through libxgboost's C API.
 /// - `StackdZMQ`: the ZeroMQ context/socket/message wrapper.
 /// - `StackdSystemd`: the sd_notify protocol.
@@ -46,7 +46,7 @@ let package = Package(
             // the checks, so the tests still enforce exclusivity.
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
-        .target(name: "StackdLearning", dependencies: ["StackdCore"]),
+        .target(name: "StackdLearning", dependencies: ["StackdCore", "COpenBLAS"]),
         .target(name: "StackdXGBoost", dependencies: ["CXGBoost"]),
         .target(name: "StackdTraining", dependencies: ["StackdCore", "StackdLearning", "StackdXGBoost"]),
         .target(name: "StackdZMQ", dependencies: ["CZeroMQ"]),

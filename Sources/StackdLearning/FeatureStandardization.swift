@@ -17,20 +17,53 @@ public struct FeatureStandardization: Sendable, Equatable, Codable {
     }
 
     /// Learns means and standard deviations (ddof = 0, like scikit-learn's `StandardScaler`).
+    ///
+    /// One pass over X in row blocks that stay in cache: each block's mean and centred sum of
+    /// squares come from two vectorisable sweeps over the block, then blocks are merged with
+    /// Chan et al.'s pairwise update (stable for large offsets, like Welford, without a division
+    /// per element).
     public init(fitting X: Matrix) {
         let n = X.rows, f = X.cols
         var mean = [Double](repeating: 0, count: f)
         var m2 = [Double](repeating: 0, count: f)
-        // Welford: one pass, stable for large offsets.
-        X.storage.withUnsafeBufferPointer { s in
-            for r in 0..<n {
-                let cnt = Double(r + 1)
-                for c in 0..<f {
-                    let v = s[r * f + c]
-                    let delta = v - mean[c]
-                    mean[c] += delta / cnt
-                    m2[c] += delta * (v - mean[c])
+        var bmean = [Double](repeating: 0, count: f)
+        var bm2 = [Double](repeating: 0, count: f)
+        let blockRows = max(64, min(4096, (1 << 15) / max(1, f)))
+        X.storage.withUnsafeBufferPointer { sb in
+            mean.withUnsafeMutableBufferPointer { mp in
+            m2.withUnsafeMutableBufferPointer { qp in
+            bmean.withUnsafeMutableBufferPointer { bmp in
+            bm2.withUnsafeMutableBufferPointer { bqp in
+                guard let s = sb.baseAddress, let mu = mp.baseAddress, let q = qp.baseAddress,
+                      let bm = bmp.baseAddress, let bq = bqp.baseAddress else { return }
+                var done = 0
+                while done < n {
+                    let nb = min(blockRows, n - done)
+                    let block = s + done * f
+                    for c in 0..<f { bm[c] = 0; bq[c] = 0 }
+                    for r in 0..<nb {
+                        let row = block + r * f
+                        var c = 0
+                        while c < f { bm[c] += row[c]; c += 1 }
+                    }
+                    let invNb = 1 / Double(nb)
+                    for c in 0..<f { bm[c] *= invNb }
+                    for r in 0..<nb {
+                        let row = block + r * f
+                        var c = 0
+                        while c < f { let d = row[c] - bm[c]; bq[c] += d * d; c += 1 }
+                    }
+                    let na = Double(done), nbd = Double(nb), nt = na + nbd
+                    for c in 0..<f {
+                        let delta = bm[c] - mu[c]
+                        mu[c] += delta * (nbd / nt)
+                        q[c] += bq[c] + delta * delta * (na * nbd / nt)
+                    }
+                    done += nb
                 }
+            }
+            }
+            }
             }
         }
         var scale = [Double](repeating: 1, count: f)

@@ -110,30 +110,36 @@ public struct MultinomialLogisticRegression: Sendable, Equatable, Codable {
         for (i, v) in y.enumerated() where v < 0 || v >= classes {
             throw FitError.labelOutOfRange(row: i, label: v, classes: classes)
         }
-        for (i, v) in X.storage.enumerated() where !v.isFinite {
-            throw FitError.nonFiniteFeature(row: i / X.cols, column: i % X.cols)
+        if let bad = X.storage.withUnsafeBufferPointer({ firstNonFinite($0) }) {
+            throw FitError.nonFiniteFeature(row: bad / X.cols, column: bad % X.cols)
         }
         let F = X.cols
         let std = options.standardize ? FeatureStandardization(fitting: X) : nil
+        // Solver coordinates x̃ = (x − μ)/σ, folded into the objective's coefficients (no copy of X).
         let coordinates = std ?? (options.precondition ? FeatureStandardization(fitting: X) : nil)
-        let design = coordinates.map { $0.transform(X) } ?? X
+        let inverseScales: [Double]? = coordinates.map { $0.scales.map { 1 / $0 } }
         // Penalty factor per feature in the solver's coordinates: raw-unit weights are θ/σ.
-        let penaltyScale: [Double]? = (std == nil) ? coordinates.map { $0.scales.map { 1 / $0 } } : nil
+        let penaltyScale: [Double]? = (std == nil) ? inverseScales : nil
 
         var theta = [Double](repeating: 0, count: classes * (F + 1))
-        let logits = UnsafeMutablePointer<Double>.allocate(capacity: classes)
-        defer { logits.deallocate() }
         let result: LBFGS.Result
         let objectiveValue: Double
-        (result, objectiveValue) = design.storage.withUnsafeBufferPointer { xb in
+        (result, objectiveValue) = X.storage.withUnsafeBufferPointer { xb in
             y.withUnsafeBufferPointer { yb in
-                (penaltyScale ?? []).withUnsafeBufferPointer { ps in
-                    var obj = SoftmaxCrossEntropy(x: xb.baseAddress!, y: yb.baseAddress!, rows: X.rows,
-                                                  features: F, classes: classes, inverseC: 1 / C,
-                                                  penaltyScale: penaltyScale == nil ? nil : ps.baseAddress,
-                                                  logits: logits)
-                    let r = LBFGS(options: options.optimizer).minimize(&obj, x: &theta)
-                    return (r, r.value * Double(X.rows))
+                (coordinates?.means ?? []).withUnsafeBufferPointer { mb in
+                    (inverseScales ?? []).withUnsafeBufferPointer { sb in
+                        (penaltyScale ?? []).withUnsafeBufferPointer { ps in
+                            var obj = BlockedSoftmaxCrossEntropy(
+                                x: xb.baseAddress!, y: yb.baseAddress!, rows: X.rows, features: F, classes: classes,
+                                inverseC: 1 / C,
+                                means: coordinates == nil ? nil : mb.baseAddress,
+                                inverseScales: inverseScales == nil ? nil : sb.baseAddress,
+                                penaltyScale: penaltyScale == nil ? nil : ps.baseAddress)
+                            defer { obj.deallocate() }
+                            let r = LBFGS(options: options.optimizer).minimize(&obj, x: &theta)
+                            return (r, r.value * Double(X.rows))
+                        }
+                    }
                 }
             }
         }
@@ -157,6 +163,22 @@ public struct MultinomialLogisticRegression: Sendable, Equatable, Codable {
                                objective: objectiveValue, gradientMaxAbs: result.gradientMaxAbs, rows: X.rows)
         return MultinomialLogisticRegression(classes: classes, features: F, C: C, weights: w, biases: b,
                                              standardization: std, report: report)
+    }
+
+    /// Index of the first non-finite element, scanning in blocks with a vectorisable test.
+    private static func firstNonFinite(_ s: UnsafeBufferPointer<Double>) -> Int? {
+        let n = s.count, p = s.baseAddress!
+        var start = 0
+        while start < n {
+            let end = min(n, start + 4096)
+            // NaN and ±inf are exactly the values whose exponent bits are all ones (an OR-reduction).
+            var bad: UInt64 = 0
+            var i = start
+            while i < end { bad |= (p[i].bitPattern & 0x7FF0_0000_0000_0000) == 0x7FF0_0000_0000_0000 ? 1 : 0; i += 1 }
+            if bad != 0 { for i in start..<end where !p[i].isFinite { return i } }
+            start = end
+        }
+        return nil
     }
 
     private init(classes: Int, features: Int, C: Double, weights: [Double], biases: [Double],

@@ -14,6 +14,9 @@ import Darwin
 ///
 /// Loss and gradient come out of one fused sweep over the rows: each row is read once per class
 /// for the logits and once more for the gradient update while it is still in cache.
+///
+/// This scalar form is the reference the tests check `BlockedSoftmaxCrossEntropy` against; the
+/// fit itself uses the blocked BLAS evaluation (same objective, no standardised copy of X).
 struct SoftmaxCrossEntropy: DifferentiableObjective {
     let x: UnsafePointer<Double>
     let y: UnsafePointer<Int>

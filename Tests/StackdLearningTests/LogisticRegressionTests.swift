@@ -55,6 +55,70 @@ final class LogisticRegressionTests: XCTestCase {
         }
     }
 
+    /// The blocked BLAS objective on raw X (coordinates folded into θ) equals the scalar reference
+    /// on the explicitly standardised copy, for block sizes that do and do not divide the rows.
+    func testBlockedObjectiveMatchesScalarReference() {
+        let (X, y) = synthetic(rows: 103, features: 5)
+        let std = FeatureStandardization(fitting: X)
+        let Xs = std.transform(X)
+        let inv = std.scales.map { 1 / $0 }
+        let n = 3 * 6
+        let theta = (0..<n).map { cos(Double($0) * 1.3) * 0.4 }
+        let logits = UnsafeMutablePointer<Double>.allocate(capacity: 3)
+        defer { logits.deallocate() }
+        for (precondition, standardize) in [(true, false), (false, false), (true, true)] {
+            let ref = Xs.storage.withUnsafeBufferPointer { xs in
+                X.storage.withUnsafeBufferPointer { xr in
+                    y.withUnsafeBufferPointer { yb in
+                        inv.withUnsafeBufferPointer { ib in
+                            var g = [Double](repeating: 0, count: n)
+                            var obj = SoftmaxCrossEntropy(x: precondition ? xs.baseAddress! : xr.baseAddress!,
+                                                          y: yb.baseAddress!, rows: X.rows, features: 5, classes: 3,
+                                                          inverseC: 0.7, penaltyScale: precondition && !standardize ? ib.baseAddress : nil,
+                                                          logits: logits)
+                            let v = theta.withUnsafeBufferPointer { t in g.withUnsafeMutableBufferPointer { obj.evaluate(t, gradient: $0) } }
+                            return (v, g)
+                        }
+                    }
+                }
+            }
+            for block in [1, 7, 64, 103, 4096] {
+                let got = X.storage.withUnsafeBufferPointer { xr in
+                    y.withUnsafeBufferPointer { yb in
+                        std.means.withUnsafeBufferPointer { mb in
+                            inv.withUnsafeBufferPointer { ib in
+                                var g = [Double](repeating: 0, count: n)
+                                var obj = BlockedSoftmaxCrossEntropy(
+                                    x: xr.baseAddress!, y: yb.baseAddress!, rows: X.rows, features: 5, classes: 3,
+                                    inverseC: 0.7, means: precondition ? mb.baseAddress : nil,
+                                    inverseScales: precondition ? ib.baseAddress : nil,
+                                    penaltyScale: precondition && !standardize ? ib.baseAddress : nil, blockRows: block)
+                                defer { obj.deallocate() }
+                                // Twice: buffers are reused across evaluations.
+                                _ = theta.withUnsafeBufferPointer { t in g.withUnsafeMutableBufferPointer { obj.evaluate(t, gradient: $0) } }
+                                let v = theta.withUnsafeBufferPointer { t in g.withUnsafeMutableBufferPointer { obj.evaluate(t, gradient: $0) } }
+                                return (v, g)
+                            }
+                        }
+                    }
+                }
+                XCTAssertEqual(got.0, ref.0, accuracy: 1e-13 * abs(ref.0), "value, block \(block)")
+                for i in 0..<n { XCTAssertEqual(got.1[i], ref.1[i], accuracy: 1e-12, "gradient \(i), block \(block)") }
+            }
+        }
+    }
+
+    func testInterceptOnlyFitGivesClassFrequencies() throws {
+        let y = [0, 0, 1, 2, 2, 2, 1, 0, 2, 2]
+        let model = try MultinomialLogisticRegression.fit(X: Matrix(rows: y.count, cols: 0), y: y, classes: 3)
+        XCTAssertTrue(model.report!.converged)
+        let e = model.intercepts.map { Foundation.exp($0) }
+        let p = e.map { $0 / e.reduce(0, +) }
+        XCTAssertEqual(p[0], 0.3, accuracy: 1e-6)
+        XCTAssertEqual(p[1], 0.2, accuracy: 1e-6)
+        XCTAssertEqual(p[2], 0.5, accuracy: 1e-6)
+    }
+
     func testPreconditionedAndRawFitsReachTheSameMinimum() throws {
         let (X, y) = synthetic()
         let pre = try MultinomialLogisticRegression.fit(X: X, y: y, classes: 3, C: 0.5)
