@@ -188,12 +188,12 @@ public struct DemoRunner {
                             Double(s.latencyP50Nanoseconds) / 1e3, Double(s.latencyP99Nanoseconds) / 1e3, Double(s.latencyMaxNanoseconds) / 1e3))
         let rejects = zip(RejectReason.allCases, s.counters.rejected).filter { $0.1 > 0 }
         lines.append("rejected: " + (rejects.isEmpty ? "none" : rejects.map { "\($0.0.rawValue) \($0.1)" }.joined(separator: ", ")))
-        lines.append("prequential log-loss on \(s.counters.labelsMatched) labelled rows (lower is better):")
-        var header = "  horizon  averaging"
+        lines.append("prequential log-loss on \(s.counters.labelsMatched) labelled rows (lower is better; the ensemble is averaging until a retrain promotes a model):")
+        var header = "  horizon   ensemble  averaging"
         for m in s.modelNames { header += String(m.prefix(9)).leftPaddedSpaces(10) }
         lines.append(header + "   best single")
         for (h, horizon) in s.horizons.enumerated() where h < s.averageScores.count {
-            var line = String(format: "  %7d  %9.4f", horizon, s.averageScores[h].logLoss)
+            var line = String(format: "  %7d  %9.4f  %9.4f", horizon, s.ensembleScores[h].logLoss, s.averageScores[h].logLoss)
             for m in s.modelScores[h] { line += String(format: "%10.4f", m.logLoss) }
             let best = s.modelScores[h].map(\.logLoss).min() ?? .nan
             line += String(format: "   %+.4f vs averaging", best - s.averageScores[h].logLoss)
