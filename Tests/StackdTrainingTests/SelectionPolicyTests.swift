@@ -110,3 +110,14 @@ final class SelectionPolicyTests: XCTestCase {
         XCTAssertTrue(FailureDiagnosis.diagnose(x).allSatisfy { !$0.recommendation.isEmpty && !$0.message.isEmpty })
     }
 }
+
+final class ImprovementSignificanceTests: XCTestCase {
+    func testPairedZOfTheLogLossGain() {
+        // Gains 0.1, 0.3, 0.2, 0.2: mean 0.2, sample sd = sqrt(0.02/3), se = sd/2 → z = 0.2/0.0408248 = 4.89898.
+        let z = PromotionRule.improvementZ(candidateLosses: [0.9, 0.7, 0.8, 0.8], averagingLosses: [1.0, 1.0, 1.0, 1.0])
+        XCTAssertEqual(z, 0.2 / ((0.02 / 3).squareRoot() / 2), accuracy: 1e-12)
+        // A gain that is as often negative as positive is not significant.
+        XCTAssertEqual(PromotionRule.improvementZ(candidateLosses: [0.9, 1.1], averagingLosses: [1.0, 1.0]), 0, accuracy: 1e-12)
+        XCTAssertEqual(PromotionRule.improvementZ(candidateLosses: [0.5], averagingLosses: [1.0]), 0, "one row proves nothing")
+    }
+}

@@ -62,7 +62,7 @@ public enum ConfigurationLoader {
         "labels": ["max_awaiting"],
         "log": ["level", "rejects_per_second"],
         "retrain": ["every_labels", "every_event_seconds", "every_event_times", "min_rows", "apply_delay_seconds", "window_rows", "window_age_days"],
-        "learner": ["kind", "metric", "features", "validation_fraction", "promotion", "c"],
+        "learner": ["kind", "metric", "features", "validation_fraction", "promotion", "c", "min_improvement_z"],
         "state": ["directory", "flush", "flush_rows", "flush_interval_ms", "sync"],
         "metrics": ["address"],
         "record": ["directory"],
@@ -151,6 +151,7 @@ public enum ConfigurationLoader {
             else { reader.problem("learner", "promotion", "must be \"gated\" or \"always\", not \"\(promotion)\"") }
         }
         config.learner.c = reader.double("learner", "c", range: 0...1e6) ?? 0
+        config.learner.minImprovementZ = reader.double("learner", "min_improvement_z", range: 0...100) ?? 2
         config.monitoring.enabled = reader.bool("monitoring", "enabled") ?? true
         config.monitoring.retrainOnAlert = reader.bool("monitoring", "retrain_on_alert") ?? false
         config.monitoring.retrainMinLabels = reader.int("monitoring", "retrain_min_labels", range: 1...100_000_000) ?? 500

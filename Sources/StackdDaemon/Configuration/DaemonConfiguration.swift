@@ -42,6 +42,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var promotion: String = "gated"
         /// Logistic inverse regularisation; 0 chooses it by sample size.
         public var c: Double = 0
+        /// A promoted candidate must beat averaging by this many standard errors of the per-row
+        /// log-loss gain (log-loss metric only); 0 accepts any margin.
+        public var minImprovementZ: Double = 2
     }
 
     /// Drift and calibration monitoring.

@@ -50,6 +50,7 @@ public enum DaemonTrainer {
                 training.regularisation = .fixed(fixed)
             }
             training.modelVersion = version
+            training.minImprovementZ = learner.minImprovementZ
             let champion = request.champion.version > 0 ? Champion(name: "champion v\(request.champion.version)", combiner: request.champion) : nil
             do {
                 let outcome = try MetaTrainer.train(rows: rows, horizon: request.horizon, configuration: training, champion: champion)

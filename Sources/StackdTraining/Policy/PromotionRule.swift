@@ -77,5 +77,20 @@ public enum PromotionRule {
                                  reason: "\(c.name) has \(name) \(fmt(c.value)), better (\(dir)) than " + beaten.joined(separator: ", "))
     }
 
+    /// The paired z statistic of a candidate's log-loss gain over averaging: mean of
+    /// (loss_averaging − loss_candidate) per row over its standard error. Rows are treated as
+    /// independent, which overlapping label windows are not: read it as a noise floor, not a p-value.
+    public static func improvementZ(candidateLosses c: [Double], averagingLosses a: [Double]) -> Double {
+        let n = min(c.count, a.count)
+        guard n > 1 else { return 0 }
+        var mean = 0.0
+        for i in 0..<n { mean += a[i] - c[i] }
+        mean /= Double(n)
+        var v = 0.0
+        for i in 0..<n { let d = a[i] - c[i] - mean; v += d * d }
+        let se = (v / Double(n - 1) / Double(n)).squareRoot()
+        return se > 0 ? mean / se : (mean > 0 ? .infinity : 0)
+    }
+
     static func fmt(_ x: Double) -> String { String(format: "%.4f", x) }
 }

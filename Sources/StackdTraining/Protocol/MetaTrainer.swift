@@ -1,3 +1,4 @@
+import Foundation
 import StackdCore
 import StackdLearning
 import StackdXGBoost
@@ -67,6 +68,7 @@ public enum MetaTrainer {
 
         // Candidates.
         var candidates: [TrainedCandidate] = []
+        var validationProbabilities: [String: Matrix] = [:]
         var comparison: [MethodScore] = []
         var overfitting: [OverfittingCheck] = []
         for kind in kinds {
@@ -93,8 +95,9 @@ public enum MetaTrainer {
                 combiner = x
             }
             let trainLL = Metrics.logLoss(probabilities: try combiner.predictProbabilities(features: Xtr), labels: train.labels)
-            let score = MethodScore(name: name, role: .candidate, validation: report(try combiner.predictProbabilities(features: valid.features)),
-                                    trainLogLoss: trainLL)
+            let validP = try combiner.predictProbabilities(features: valid.features)
+            validationProbabilities[name] = validP
+            let score = MethodScore(name: name, role: .candidate, validation: report(validP), trainLogLoss: trainLL)
             comparison.append(score)
             overfitting.append(OverfittingCheck(method: name, trainLogLoss: trainLL, validationLogLoss: score.validation.logLoss,
                                                 threshold: configuration.overfittingThreshold))
@@ -147,6 +150,20 @@ public enum MetaTrainer {
             bestSingle: MetricScore(name: bestScore.name, value: metric.value(bestScore.validation)),
             champion: championScore.map { MetricScore(name: $0.name, value: metric.value($0.validation)) },
             metric: metric, candidateOverfitting: candidateOverfit)
+        if decision.chosen == .candidate, metric == .logLoss, configuration.minImprovementZ > 0,
+           let p = validationProbabilities[decision.chosenName] {
+            let z = PromotionRule.improvementZ(candidateLosses: Self.rowLosses(p, valid.labels),
+                                               averagingLosses: Self.rowLosses(Baselines.averaging(valid), valid.labels))
+            if z < configuration.minImprovementZ {
+                let why = "\(decision.chosenName) beats the baselines on log_loss but not significantly "
+                    + "(z = \(String(format: "%.2f", z)) < \(configuration.minImprovementZ) over \(valid.count) validation rows)"
+                if let c = championScore, metric.isBetter(metric.value(c.validation), than: metric.value(avgScore.validation)) {
+                    decision = PromotionDecision(chosen: .champion, chosenName: c.name, reason: why + "; keeping the champion \(c.name)")
+                } else {
+                    decision = PromotionDecision(chosen: .averaging, chosenName: avgScore.name, reason: why + "; falling back to \(avgScore.name)")
+                }
+            }
+        }
         if kinds.isEmpty { decision.reason = "ensemble-method rule: \(methodReason); " + decision.reason }
         let chosenCandidate = decision.chosen == .candidate ? candidates.first { $0.name == decision.chosenName } : nil
         let chosen: any MetaCombiner
@@ -168,6 +185,10 @@ public enum MetaTrainer {
             hyperparameters: hyper, metric: metric, bestSingleModel: rows.models[best], comparison: comparison,
             candidates: candidates, candidateName: bestCandidate?.name, overfitting: overfitting, decision: decision,
             diagnosis: diagnosis, chosen: chosen, chosenCandidate: chosenCandidate)
+    }
+
+    static func rowLosses(_ p: Matrix, _ labels: [Int]) -> [Double] {
+        (0..<labels.count).map { -Foundation.log(max(p[$0, labels[$0]], 1e-15)) }
     }
 
     /// Display name of the averaging baseline.

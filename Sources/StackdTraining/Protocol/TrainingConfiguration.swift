@@ -34,6 +34,10 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     public var modelVersion: UInt32
     /// Seed of the tree learner's row/column sampling.
     public var seed: Int
+    /// With the log-loss metric, a candidate must beat averaging by at least this many standard
+    /// errors of the paired per-row log-loss difference on the validation rows (0: any margin, as
+    /// the reference protocol does). Guards against promoting a model that won by noise.
+    public var minImprovementZ: Double = 0
 
     public init(trainFraction: Double = 0.8, metric: PromotionMetric = .logLoss,
                 candidates: [CandidateKind] = [.logistic(.extended), .xgboost(.extended)],
