@@ -295,13 +295,15 @@ func runRecordIngest(_ a: ExtraArgs) {
     let flatMessages = a.int("messages", 2_000_000) / 4 * 4
     let transport = a.string("transport", "ipc")
     let work = Workload(symbols: a.int("symbols", 64))
+    let loads = a.string("loads", "paced,flat").split(separator: ",").map { $0 == "paced" }
+    let recordSettings = a.string("record", "off,on").split(separator: ",").map { $0 == "on" }
     let paced = Int(Double(rate) * secs) / 4 * 4
     struct Key: Hashable { var paced: Bool; var record: Bool }
     var results: [Key: [RunResult]] = [:]
     var journalMB: [Double] = []
     for rep in 1...reps {
-        for pacedRun in [true, false] {
-            for record in (rep % 2 == 1 ? [false, true] : [true, false]) {
+        for pacedRun in loads {
+            for record in (rep % 2 == 1 ? recordSettings : recordSettings.reversed()) {
                 let dir = "/tmp/stackd-bench-rec-\(getpid())-\(rep)"
                 try? FileManager.default.removeItem(atPath: dir)
                 let r = runStackd(transport: transport, work: work, count: pacedRun ? paced : flatMessages, rate: pacedRun ? rate : 0,
@@ -322,8 +324,8 @@ func runRecordIngest(_ a: ExtraArgs) {
     print("")
     print("| load | recording | input msg/s median [range] | emission latency p50 µs median [range] | p99 µs median [range] | p99.9 µs median | checks |")
     print("|---|---|---|---|---|---|---|")
-    for pacedRun in [true, false] {
-        for record in [false, true] {
+    for pacedRun in loads {
+        for record in recordSettings {
             let xs = results[Key(paced: pacedRun, record: record)] ?? []
             let p50 = xs.map { Double($0.emission[0]) / 1e3 }, p99 = xs.map { Double($0.emission[1]) / 1e3 }, p999 = xs.map { Double($0.emission[2]) / 1e3 }
             func f(_ v: [Double]) -> String { String(format: "%.2f [%.2f–%.2f]", median(v), v.min() ?? .nan, v.max() ?? .nan) }
