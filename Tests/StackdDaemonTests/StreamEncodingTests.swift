@@ -10,7 +10,7 @@ final class StreamEncodingTests: XCTestCase {
             StreamEvent(symbol: "SYM00042", horizon: 120, eventTime: 42, kind: .prediction(model: "m", probabilities: [1, 0])),
             StreamEvent(symbol: "X", horizon: 0, eventTime: -7, kind: .label(classIndex: 2, forwardReturn: -0.0125, exitTime: 99)),
             StreamEvent(symbol: "ÉTÉ", horizon: 10, eventTime: 5, kind: .label(classIndex: 0, forwardReturn: 3.5, exitTime: 1 << 40)),
-            StreamEvent(symbol: String(repeating: "L", count: 250), horizon: 3, eventTime: 1,
+            StreamEvent(symbol: String(repeating: "L", count: 225), horizon: 3, eventTime: 1,
                         kind: .prediction(model: "big", probabilities: [0.5, 0.5])),
         ]
         let topic = UnsafeMutableRawBufferPointer.allocate(byteCount: 256, alignment: 8)

@@ -133,20 +133,17 @@ public struct ReplayRunner {
         try execute { pipeline, handler in
             let cursor = journal.entries()
             var count = 0
-            while let entry = try cursor.next() {
+            // In place: no per-message allocation (the frames borrow the cursor's block buffer).
+            while let entry = try cursor.nextView() {
                 count += 1
                 handler.observer?.willDeliver(at: entry.receivedAt)
-                guard entry.frames.count == 2 else {
+                guard entry.frameCount == 2 else {
                     if let next = pipeline.nextDeadline, next <= entry.receivedAt { pipeline.advance(to: entry.receivedAt, handler: &handler) }
                     // A frameless entry is the recorder's stop marker (time only); others were bad framing.
-                    if !entry.frames.isEmpty { pipeline.countRejection(.framing) }
+                    if entry.frameCount != 0 { pipeline.countRejection(.framing) }
                     continue
                 }
-                entry.frames[0].withUnsafeBytes { t in
-                    entry.frames[1].withUnsafeBytes { p in
-                        deliver(pipeline, &handler, topic: t, payload: p, at: entry.receivedAt)
-                    }
-                }
+                deliver(pipeline, &handler, topic: entry.topic, payload: entry.payload, at: entry.receivedAt)
             }
             for c in journal.corruptions {
                 logger.error("journal damage skipped", metadata: ["segment": "\(c.segment)", "offset": "\(c.byteOffset)", "reason": "\(c.reason)"])
