@@ -259,6 +259,16 @@ func runReplayMode(_ a: ExtraArgs) {
         }
     }
     try? FileManager.default.removeItem(atPath: journalDir)
+    // Fixed cost of a replay outside its message loop: constructing (and releasing) the pipeline.
+    var initNs: [Double] = []
+    for _ in 0..<5 {
+        let s = nowNs()
+        do {
+            let p = try! StackingPipeline(configuration: configuration.pipeline, retrainPolicy: .disabled, monitoring: true)
+            withExtendedLifetime(p) {}
+        }
+        initNs.append(Double(nowNs() - s) / 1e6)
+    }
     let share = Double(predictions) / Double(events.count)
     print("")
     print("### Replay throughput (oos-daily: \(events.count) events = \(predictions) base-model predictions + \(events.count - predictions) labels; horizons \(loaded.horizons), \(loaded.models.count) models; retraining disabled; \(loops) passes per repeat; journal \(String(format: "%.1f", Double(journalBytes) / 1e6)) MB)")
@@ -277,6 +287,7 @@ func runReplayMode(_ a: ExtraArgs) {
         line("core loop: pre-encoded bytes → StackingPipeline.ingest + advance (+ digest)", mon, r.core)
     }
     print("")
+    print("StackingPipeline init + release (monitoring on), ms: median \(String(format: "%.1f", median(initNs))) [\(spread(initNs))]")
     for mon in monitoringSettings {
         print("Monitoring \(mon ? "on" : "off"): output digests identical across all runs and all three paths: \(digests[mon]!.count == 1 ? "yes" : "NO (\(digests[mon]!))") \(digests[mon]!.first ?? "")")
     }
