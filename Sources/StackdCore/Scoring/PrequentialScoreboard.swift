@@ -4,6 +4,10 @@
 /// Emitted rows wait in a fixed ring of `capacity` slots; when it is full the oldest unlabelled
 /// row is dropped (counted), so memory is bounded whatever the label delay. A matched row is
 /// handed to the caller (to join the out-of-sample window) before its slot can be reused.
+///
+/// The ring's storage grows as its slots are first used (they are used in order), up to
+/// `capacity`, instead of being allocated and zeroed up front: at the default 262 144 slots that
+/// was ≈ 100 MB and 60 ms per pipeline, a quarter of a short replay (bench/RESULTS.md §5).
 public struct PrequentialScoreboard {
     public let modelCount: Int
     public let classCount: Int
@@ -30,10 +34,10 @@ public struct PrequentialScoreboard {
         self.capacity = capacity
         slotWidth = (modelCount + 2) * classCount + featureCount
         index = RowIndex(capacity: max(capacity, 1))
-        keys = Array(repeating: RowKey(symbol: -1, horizonIndex: -1, eventTime: 0), count: capacity)
-        values = Array(repeating: 0, count: capacity * slotWidth)
-        versions = Array(repeating: 0, count: capacity)
-        masks = Array(repeating: 0, count: capacity)
+        keys = []
+        values = []
+        versions = []
+        masks = []
         ensemble = Array(repeating: ScoreAccumulator(), count: horizonCount)
         average = Array(repeating: ScoreAccumulator(), count: horizonCount)
         models = Array(repeating: Array(repeating: ScoreAccumulator(), count: modelCount), count: horizonCount)
@@ -49,15 +53,30 @@ public struct PrequentialScoreboard {
         guard capacity > 0 else { return }
         let slot = nextSlot
         nextSlot = (nextSlot + 1) % capacity
-        let old = keys[slot]
-        if old.symbol >= 0, index[old] == Int32(slot) {
-            index.remove(old)
-            droppedUnlabelled += 1
+        if slot == keys.count {
+            // First use of this slot: grow (doubling, never past `capacity` slots).
+            if keys.count == keys.capacity {
+                let slots = min(max(keys.capacity * 2, 1024), capacity)
+                keys.reserveCapacity(slots)
+                versions.reserveCapacity(slots)
+                masks.reserveCapacity(slots)
+                values.reserveCapacity(slots * slotWidth)
+            }
+            keys.append(key)
+            versions.append(modelVersion)
+            masks.append(presentMask)
+            values.append(contentsOf: repeatElement(0, count: slotWidth))
+        } else {
+            let old = keys[slot]
+            if old.symbol >= 0, index[old] == Int32(slot) {
+                index.remove(old)
+                droppedUnlabelled += 1
+            }
+            keys[slot] = key
+            versions[slot] = modelVersion
+            masks[slot] = presentMask
         }
-        keys[slot] = key
         index.set(key, Int32(slot))
-        versions[slot] = modelVersion
-        masks[slot] = presentMask
         let o = slot * slotWidth
         let mk = modelCount * classCount, k = classCount, f = featureCount
         values.withUnsafeMutableBufferPointer { v in
