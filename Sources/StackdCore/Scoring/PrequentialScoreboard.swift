@@ -5,9 +5,11 @@
 /// row is dropped (counted), so memory is bounded whatever the label delay. A matched row is
 /// handed to the caller (to join the out-of-sample window) before its slot can be reused.
 ///
-/// The ring's storage grows as its slots are first used (they are used in order), up to
-/// `capacity`, instead of being allocated and zeroed up front: at the default 262 144 slots that
-/// was ≈ 100 MB and 60 ms per pipeline, a quarter of a short replay (bench/RESULTS.md §5).
+/// The slots' values live in fixed chunks of `chunkSlots` slots, each allocated when its first
+/// slot is used (slots are used in order), instead of one array zeroed up front: at the default
+/// 262 144 slots that was ≈ 100 MB and 60 ms per pipeline, a quarter of a short replay
+/// (bench/RESULTS.md §5). Chunks never move once allocated, so growth copies nothing (no stall
+/// on the ingest thread) and the memory bound is the same.
 public struct PrequentialScoreboard {
     public let modelCount: Int
     public let classCount: Int
@@ -16,7 +18,10 @@ public struct PrequentialScoreboard {
     private let slotWidth: Int
     private var index: RowIndex
     private var keys: [RowKey]
-    private var values: [Double]   // per slot: M×K base, K ensemble, K average, F features
+    /// Per slot: M×K base, K ensemble, K average, F features; slot s is in chunk s / chunkSlots.
+    private var chunks: [[Double]] = []
+    static let chunkShift = 12
+    static let chunkSlots = 1 << chunkShift
     private var versions: [UInt32]
     private var masks: [UInt64]
     private var nextSlot = 0
@@ -34,10 +39,10 @@ public struct PrequentialScoreboard {
         self.capacity = capacity
         slotWidth = (modelCount + 2) * classCount + featureCount
         index = RowIndex(capacity: max(capacity, 1))
-        keys = []
-        values = []
-        versions = []
-        masks = []
+        keys = Array(repeating: RowKey(symbol: -1, horizonIndex: -1, eventTime: 0), count: capacity)
+        chunks.reserveCapacity((capacity + Self.chunkSlots - 1) / Self.chunkSlots)
+        versions = Array(repeating: 0, count: capacity)
+        masks = Array(repeating: 0, count: capacity)
         ensemble = Array(repeating: ScoreAccumulator(), count: horizonCount)
         average = Array(repeating: ScoreAccumulator(), count: horizonCount)
         models = Array(repeating: Array(repeating: ScoreAccumulator(), count: modelCount), count: horizonCount)
@@ -53,33 +58,22 @@ public struct PrequentialScoreboard {
         guard capacity > 0 else { return }
         let slot = nextSlot
         nextSlot = (nextSlot + 1) % capacity
-        if slot == keys.count {
-            // First use of this slot: grow (doubling, never past `capacity` slots).
-            if keys.count == keys.capacity {
-                let slots = min(max(keys.capacity * 2, 1024), capacity)
-                keys.reserveCapacity(slots)
-                versions.reserveCapacity(slots)
-                masks.reserveCapacity(slots)
-                values.reserveCapacity(slots * slotWidth)
-            }
-            keys.append(key)
-            versions.append(modelVersion)
-            masks.append(presentMask)
-            values.append(contentsOf: repeatElement(0, count: slotWidth))
-        } else {
-            let old = keys[slot]
-            if old.symbol >= 0, index[old] == Int32(slot) {
-                index.remove(old)
-                droppedUnlabelled += 1
-            }
-            keys[slot] = key
-            versions[slot] = modelVersion
-            masks[slot] = presentMask
+        let old = keys[slot]
+        if old.symbol >= 0, index[old] == Int32(slot) {
+            index.remove(old)
+            droppedUnlabelled += 1
         }
+        keys[slot] = key
         index.set(key, Int32(slot))
-        let o = slot * slotWidth
+        versions[slot] = modelVersion
+        masks[slot] = presentMask
+        let chunk = slot >> Self.chunkShift
+        if chunk == chunks.count {
+            chunks.append(Array(repeating: 0, count: min(Self.chunkSlots, capacity - (chunk << Self.chunkShift)) * slotWidth))
+        }
+        let o = (slot & (Self.chunkSlots - 1)) * slotWidth
         let mk = modelCount * classCount, k = classCount, f = featureCount
-        values.withUnsafeMutableBufferPointer { v in
+        chunks[chunk].withUnsafeMutableBufferPointer { v in
             for i in 0..<mk { v[o + i] = base[i] }
             for c in 0..<k {
                 v[o + mk + c] = e[c]
@@ -105,12 +99,12 @@ public struct PrequentialScoreboard {
     @discardableResult
     public mutating func score(key: RowKey, label: Int, _ body: (MatchedRow) -> Void = { _ in }) -> Bool {
         guard let s = index.remove(key) else { return false }
-        let o = Int(s) * slotWidth
+        let o = (Int(s) & (Self.chunkSlots - 1)) * slotWidth
         let h = Int(key.horizonIndex)
         let k = classCount, mk = modelCount * classCount, f = featureCount
         let version = versions[Int(s)]
         let mask = masks[Int(s)]
-        values.withUnsafeBufferPointer { v in
+        chunks[Int(s) >> Self.chunkShift].withUnsafeBufferPointer { v in
             let e = UnsafeBufferPointer(rebasing: v[o + mk ..< o + mk + k])
             ensemble[h].add(e, label: label)
             average[h].add(UnsafeBufferPointer(rebasing: v[o + mk + k ..< o + mk + 2 * k]), label: label)
