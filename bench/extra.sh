@@ -10,3 +10,5 @@ echo "# stackd-bench retrain-latency + replay, $(date -u +%Y-%m-%dT%H:%MZ), $(np
 "$BIN" retrain-latency --rate 100000 --seconds 4 --repeat 3 --transport ipc --fit-rows 1000000 --fit-feats 33
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$BIN" replay --data ../../shared/data/oos-daily --repeat 3 --loops 5
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+"$BIN" record-ingest --repeat 3

@@ -35,61 +35,101 @@ enum BlockCodec {
         return (header, header.encode() + stored)
     }
 
+    /// Where one record's payload lies in a decoded block (see `decode(header:stored:into:spans:)`).
+    struct RecordSpan {
+        var sequence: UInt64
+        var timestamp: Int64
+        var offset: Int
+        var length: Int
+    }
+
     /// Reads and decodes one indexed block. The header is read again and must match the index:
     /// a segment replaced by compaction since it was indexed must not be decoded at stale offsets.
     static func read(_ block: ScannedBlock, from file: RawFile) throws(StorageError) -> Result<[LogRecord], DecodeError> {
+        var buffer = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+        defer { buffer.deallocate() }
+        var spans: [RecordSpan] = []
+        if let problem = try read(block, from: file, into: &buffer, spans: &spans) { return .failure(problem) }
+        return .success(records(spans, in: UnsafeRawBufferPointer(buffer)))
+    }
+
+    /// `read(_:from:)` without a record array: the block's uncompressed bytes go to `buffer`
+    /// (grown as needed, reused across calls) and the records' places in it to `spans`, so a
+    /// reader can hand out payloads in place. Returns the damage found, nil when valid.
+    static func read(_ block: ScannedBlock, from file: RawFile, into buffer: inout UnsafeMutableRawBufferPointer,
+                     spans: inout [RecordSpan]) throws(StorageError) -> DecodeError? {
         let bytes = try file.read(at: block.offset, count: BlockHeader.size + Int(block.header.storedLength))
         guard bytes.count == BlockHeader.size + Int(block.header.storedLength) else {
-            return .failure(DecodeError(reason: "block shorter than indexed"))
+            return DecodeError(reason: "block shorter than indexed")
         }
         guard BlockHeader.decode(Array(bytes[0..<BlockHeader.size])) == block.header else {
-            return .failure(DecodeError(reason: "block header changed since indexing"))
+            return DecodeError(reason: "block header changed since indexing")
         }
-        do {
-            return .success(try decode(header: block.header, stored: Array(bytes[BlockHeader.size...])))
-        } catch {
-            return .failure(error)
+        let result = bytes.withUnsafeBytes { all in
+            Result { () throws(DecodeError) in
+                try decode(header: block.header, stored: UnsafeRawBufferPointer(rebasing: all[BlockHeader.size...]),
+                           into: &buffer, spans: &spans)
+            }
         }
+        if case .failure(let problem) = result { return problem }
+        return nil
     }
 
     /// Decodes a block's stored payload; every record must frame exactly and agree with the header.
     static func decode(header: BlockHeader, stored: [UInt8]) throws(DecodeError) -> [LogRecord] {
+        var buffer = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+        defer { buffer.deallocate() }
+        var spans: [RecordSpan] = []
+        let result = stored.withUnsafeBytes { s in
+            Result { () throws(DecodeError) in try decode(header: header, stored: s, into: &buffer, spans: &spans) }
+        }
+        try result.get()
+        return records(spans, in: UnsafeRawBufferPointer(buffer))
+    }
+
+    private static func records(_ spans: [RecordSpan], in buffer: UnsafeRawBufferPointer) -> [LogRecord] {
+        spans.map { span in
+            LogRecord(sequence: span.sequence, timestamp: span.timestamp,
+                      payload: Array(UnsafeRawBufferPointer(rebasing: buffer[span.offset..<(span.offset + span.length)])))
+        }
+    }
+
+    /// The validation of `decode(header:stored:)`, writing the uncompressed payload into `buffer`
+    /// (reallocated when too small) and the records' positions into `spans` (replaced).
+    static func decode(header: BlockHeader, stored: UnsafeRawBufferPointer, into buffer: inout UnsafeMutableRawBufferPointer,
+                       spans: inout [RecordSpan]) throws(DecodeError) {
+        spans.removeAll(keepingCapacity: true)
         guard stored.count == Int(header.storedLength) else { throw DecodeError(reason: "short payload") }
         guard CRC32C.checksum(stored) == header.payloadCRC else { throw DecodeError(reason: "payload checksum mismatch") }
-        var raw = stored
+        let rawCount = header.codec == .lz4 ? Int(header.uncompressedLength) : stored.count
+        if buffer.count < rawCount {
+            buffer.deallocate()
+            buffer = .allocate(byteCount: max(rawCount, 64 << 10), alignment: 16)
+        }
+        let raw = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<rawCount])
         if header.codec == .lz4 {
-            raw = [UInt8](repeating: 0, count: Int(header.uncompressedLength))
-            let written = stored.withUnsafeBytes { src in
-                raw.withUnsafeMutableBytes { dst in try? LZ4.decompress(src, into: dst) }
-            }
-            guard let written else { throw DecodeError(reason: "LZ4 refused the payload") }
-            guard written == raw.count else { throw DecodeError(reason: "decompressed length mismatch") }
+            guard let written = try? LZ4.decompress(stored, into: raw) else { throw DecodeError(reason: "LZ4 refused the payload") }
+            guard written == rawCount else { throw DecodeError(reason: "decompressed length mismatch") }
+        } else if rawCount > 0 {
+            raw.copyMemory(from: stored)
         }
-        var records: [LogRecord] = []
-        records.reserveCapacity(Int(header.recordCount))
-        let problem: String? = raw.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                guard bytes.count - offset >= PendingBlock.recordOverhead else { return "truncated record" }
-                let sequence = bytes.loadLE(UInt64.self, at: offset)
-                let timestamp = bytes.loadLE(Int64.self, at: offset + 8)
-                let length = Int(bytes.loadLE(UInt32.self, at: offset + 16))
-                offset += PendingBlock.recordOverhead
-                guard bytes.count - offset >= length else { return "record overruns payload" }
-                if let previous = records.last, sequence <= previous.sequence { return "sequences not increasing" }
-                records.append(LogRecord(
-                    sequence: sequence, timestamp: timestamp,
-                    payload: Array(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)]))
-                ))
-                offset += length
-            }
-            return nil
+        spans.reserveCapacity(Int(header.recordCount))
+        let bytes = UnsafeRawBufferPointer(raw)
+        var offset = 0
+        while offset < bytes.count {
+            guard bytes.count - offset >= PendingBlock.recordOverhead else { throw DecodeError(reason: "truncated record") }
+            let sequence = bytes.loadLE(UInt64.self, at: offset)
+            let timestamp = bytes.loadLE(Int64.self, at: offset + 8)
+            let length = Int(bytes.loadLE(UInt32.self, at: offset + 16))
+            offset += PendingBlock.recordOverhead
+            guard bytes.count - offset >= length else { throw DecodeError(reason: "record overruns payload") }
+            if let previous = spans.last, sequence <= previous.sequence { throw DecodeError(reason: "sequences not increasing") }
+            spans.append(RecordSpan(sequence: sequence, timestamp: timestamp, offset: offset, length: length))
+            offset += length
         }
-        if let problem { throw DecodeError(reason: problem) }
-        guard records.count == Int(header.recordCount),
-              records.first?.sequence == header.firstSequence,
-              records.last?.sequence == header.lastSequence
+        guard spans.count == Int(header.recordCount),
+              spans.first?.sequence == header.firstSequence,
+              spans.last?.sequence == header.lastSequence
         else { throw DecodeError(reason: "records disagree with block header") }
-        return records
     }
 }

@@ -18,7 +18,9 @@ public final class LogCursor {
     private var segmentIndex = 0
     private var blockIndex = 0
     private var file: RawFile?
-    private var buffered: [LogRecord] = []
+    /// The current block's uncompressed bytes (reused across blocks) and its records' places.
+    private var block = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+    private var spans: [BlockCodec.RecordSpan] = []
     private var bufferedPosition = 0
     private var lastReturned: UInt64?
 
@@ -29,26 +31,37 @@ public final class LogCursor {
         self.untilTimestamp = untilTimestamp
     }
 
+    deinit { block.deallocate() }
+
     /// The next record, or nil at the end of the indexed log.
     public func next() throws(StorageError) -> LogRecord? {
+        guard let view = try nextView() else { return nil }
+        return LogRecord(sequence: view.sequence, timestamp: view.timestamp, payload: Array(view.payload))
+    }
+
+    /// The next record without copying its payload: `payload` points into the cursor's block
+    /// buffer and is valid only until the next call on this cursor (or its release). The
+    /// zero-allocation path for readers that consume each record at once (journal replay).
+    public func nextView() throws(StorageError) -> LogRecordView? {
         while true {
-            while bufferedPosition < buffered.count {
-                let record = buffered[bufferedPosition]
+            while bufferedPosition < spans.count {
+                let span = spans[bufferedPosition]
                 bufferedPosition += 1
-                if accepts(record) {
-                    lastReturned = record.sequence
-                    return record
+                if accepts(sequence: span.sequence, timestamp: span.timestamp) {
+                    lastReturned = span.sequence
+                    return LogRecordView(sequence: span.sequence, timestamp: span.timestamp,
+                                         payload: UnsafeRawBufferPointer(rebasing: block[span.offset..<(span.offset + span.length)]))
                 }
             }
             guard try loadNextBlock() else { return nil }
         }
     }
 
-    private func accepts(_ record: LogRecord) -> Bool {
-        if record.sequence < fromSequence { return false }
-        if let last = lastReturned, record.sequence <= last { return false }
-        if let from = fromTimestamp, record.timestamp < from { return false }
-        if let until = untilTimestamp, record.timestamp > until { return false }
+    private func accepts(sequence: UInt64, timestamp: Int64) -> Bool {
+        if sequence < fromSequence { return false }
+        if let last = lastReturned, sequence <= last { return false }
+        if let from = fromTimestamp, timestamp < from { return false }
+        if let until = untilTimestamp, timestamp > until { return false }
         return true
     }
 
@@ -86,14 +99,13 @@ public final class LogCursor {
                 let header = block.header
                 guard overlaps(lastSequence: header.lastSequence, minTimestamp: header.minTimestamp,
                                maxTimestamp: header.maxTimestamp) else { continue }
-                switch try BlockCodec.read(block, from: file!) {
-                case let .success(records):
-                    buffered = records
-                    bufferedPosition = 0
-                    return true
-                case let .failure(problem):
+                bufferedPosition = 0
+                if let problem = try BlockCodec.read(block, from: file!, into: &self.block, spans: &spans) {
+                    spans.removeAll(keepingCapacity: true)
                     reader.record(.corruptBlock, entry.info.fileName, block.offset,
                                   BlockHeader.size + Int(header.storedLength), problem.reason)
+                } else {
+                    return true
                 }
             }
             advanceSegment()

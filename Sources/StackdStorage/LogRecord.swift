@@ -14,3 +14,11 @@ public struct LogRecord: Equatable, Sendable {
         self.payload = payload
     }
 }
+
+/// A record read in place (`LogCursor.nextView()`): `payload` borrows the cursor's block buffer
+/// and is valid only until the cursor's next call.
+public struct LogRecordView {
+    public let sequence: UInt64
+    public let timestamp: Int64
+    public let payload: UnsafeRawBufferPointer
+}

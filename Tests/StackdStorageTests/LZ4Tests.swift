@@ -46,6 +46,20 @@ final class LZ4Tests: XCTestCase {
         }) { XCTAssertEqual($0 as? LZ4Error, .destinationTooSmall) }
     }
 
+    func testCRC32CSlicingMatchesBytewise() {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for length in [0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1000, 4099] {
+            let bytes = (0..<length).map { _ -> UInt8 in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return UInt8(truncatingIfNeeded: state >> 33)
+            }
+            for start in 0..<min(3, length + 1) {
+                let slice = Array(bytes[start...])
+                XCTAssertEqual(CRC32C.checksum(slice), slice.withUnsafeBytes { CRC32C.checksumBytewise($0) }, "length \(slice.count)")
+            }
+        }
+    }
+
     func testCRC32CKnownVector() {
         XCTAssertEqual(CRC32C.checksum(Array("123456789".utf8)), 0xE306_9283)
     }

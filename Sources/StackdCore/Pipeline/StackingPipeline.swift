@@ -458,7 +458,9 @@ public final class StackingPipeline {
 
 /// Bridges the assembler's callbacks to the pipeline's emission, carrying the driver's handler.
 private struct Emitter<H: EnsembleOutputHandler>: AssembledRowSink {
-    unowned let pipeline: StackingPipeline
+    /// `unowned(unsafe)`: an Emitter lives only inside a call on `pipeline` (`ingest`, `advance`,
+    /// `drain`), which holds it alive; safe `unowned` paid a check-and-retain per row.
+    unowned(unsafe) let pipeline: StackingPipeline
     var handler: H
 
     mutating func rowCompleted(key: RowKey, probabilities: UnsafeBufferPointer<Double>, presentMask: UInt64,

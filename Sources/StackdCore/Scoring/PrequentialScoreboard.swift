@@ -4,6 +4,12 @@
 /// Emitted rows wait in a fixed ring of `capacity` slots; when it is full the oldest unlabelled
 /// row is dropped (counted), so memory is bounded whatever the label delay. A matched row is
 /// handed to the caller (to join the out-of-sample window) before its slot can be reused.
+///
+/// The slots' values live in fixed chunks of `chunkSlots` slots, each allocated when its first
+/// slot is used (slots are used in order), instead of one array zeroed up front: at the default
+/// 262 144 slots that was ≈ 100 MB and 60 ms per pipeline, a quarter of a short replay
+/// (bench/RESULTS.md §5). Chunks never move once allocated, so growth copies nothing (no stall
+/// on the ingest thread) and the memory bound is the same.
 public struct PrequentialScoreboard {
     public let modelCount: Int
     public let classCount: Int
@@ -12,7 +18,10 @@ public struct PrequentialScoreboard {
     private let slotWidth: Int
     private var index: RowIndex
     private var keys: [RowKey]
-    private var values: [Double]   // per slot: M×K base, K ensemble, K average, F features
+    /// Per slot: M×K base, K ensemble, K average, F features; slot s is in chunk s / chunkSlots.
+    private var chunks: [[Double]] = []
+    static let chunkShift = 12
+    static let chunkSlots = 1 << chunkShift
     private var versions: [UInt32]
     private var masks: [UInt64]
     private var nextSlot = 0
@@ -31,7 +40,7 @@ public struct PrequentialScoreboard {
         slotWidth = (modelCount + 2) * classCount + featureCount
         index = RowIndex(capacity: max(capacity, 1))
         keys = Array(repeating: RowKey(symbol: -1, horizonIndex: -1, eventTime: 0), count: capacity)
-        values = Array(repeating: 0, count: capacity * slotWidth)
+        chunks.reserveCapacity((capacity + Self.chunkSlots - 1) / Self.chunkSlots)
         versions = Array(repeating: 0, count: capacity)
         masks = Array(repeating: 0, count: capacity)
         ensemble = Array(repeating: ScoreAccumulator(), count: horizonCount)
@@ -58,9 +67,13 @@ public struct PrequentialScoreboard {
         index.set(key, Int32(slot))
         versions[slot] = modelVersion
         masks[slot] = presentMask
-        let o = slot * slotWidth
+        let chunk = slot >> Self.chunkShift
+        if chunk == chunks.count {
+            chunks.append(Array(repeating: 0, count: min(Self.chunkSlots, capacity - (chunk << Self.chunkShift)) * slotWidth))
+        }
+        let o = (slot & (Self.chunkSlots - 1)) * slotWidth
         let mk = modelCount * classCount, k = classCount, f = featureCount
-        values.withUnsafeMutableBufferPointer { v in
+        chunks[chunk].withUnsafeMutableBufferPointer { v in
             for i in 0..<mk { v[o + i] = base[i] }
             for c in 0..<k {
                 v[o + mk + c] = e[c]
@@ -103,12 +116,12 @@ public struct PrequentialScoreboard {
     @discardableResult
     public mutating func score(key: RowKey, label: Int, _ body: (MatchedRow) -> Void = { _ in }) -> Bool {
         guard let s = index.remove(key) else { return false }
-        let o = Int(s) * slotWidth
+        let o = (Int(s) & (Self.chunkSlots - 1)) * slotWidth
         let h = Int(key.horizonIndex)
         let k = classCount, mk = modelCount * classCount, f = featureCount
         let version = versions[Int(s)]
         let mask = masks[Int(s)]
-        values.withUnsafeBufferPointer { v in
+        chunks[Int(s) >> Self.chunkShift].withUnsafeBufferPointer { v in
             let e = UnsafeBufferPointer(rebasing: v[o + mk ..< o + mk + k])
             ensemble[h].add(e, label: label)
             average[h].add(UnsafeBufferPointer(rebasing: v[o + mk + k ..< o + mk + 2 * k]), label: label)

@@ -27,3 +27,29 @@ public struct JournalEntry: Equatable, Sendable {
     /// The topic decoded as UTF-8 (invalid sequences repaired), for summaries.
     public var topicString: String { String(decoding: topic ?? [], as: UTF8.self) }
 }
+
+/// A recorded message read in place (`JournalReader.Cursor.nextView()`): the buffers borrow the
+/// cursor's block and are valid only until its next call. Already validated as a record.
+public struct JournalEntryView {
+    /// Position in the journal (see `JournalEntry.sequence`).
+    public let sequence: UInt64
+    /// `CLOCK_MONOTONIC` ns at receipt.
+    public let receivedAt: Int64
+    /// Frames in the message (0 for the recorder's stop marker).
+    public let frameCount: Int
+    /// Frame 0 (empty when there is none).
+    public let topic: UnsafeRawBufferPointer
+    /// Frame 1 (empty when there are fewer than two).
+    public let payload: UnsafeRawBufferPointer
+    let record: UnsafeRawBufferPointer
+
+    /// Whether the message has the `[topic][payload]` shape the pipeline accepts.
+    public var isTwoFrames: Bool { frameCount == 2 }
+
+    /// A copy that outlives the cursor.
+    public var entry: JournalEntry {
+        var frames: [[UInt8]] = []
+        _ = try? JournalRecordEncoding.walk(record) { _, frame in frames.append(Array(frame)) }
+        return JournalEntry(sequence: sequence, receivedAt: receivedAt, frames: frames)
+    }
+}

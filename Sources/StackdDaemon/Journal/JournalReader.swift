@@ -59,6 +59,27 @@ public final class JournalReader {
             self.cursor = cursor
         }
 
+        /// The next message without copying it (no allocation in steady state): its frames
+        /// point into the cursor's block buffer and are valid only until the cursor's next call.
+        /// Skips and reports malformed records exactly like `next()`.
+        public func nextView() throws -> JournalEntryView? {
+            while true {
+                let record: LogRecordView?
+                do { record = try cursor.nextView() } catch { throw JournalError.storage(error) }
+                guard let record else { return nil }
+                var first = UnsafeRawBufferPointer(start: nil, count: 0), second = first
+                do {
+                    let count = try JournalRecordEncoding.walk(record.payload) { index, frame in
+                        if index == 0 { first = frame } else if index == 1 { second = frame }
+                    }
+                    return JournalEntryView(sequence: record.sequence, receivedAt: record.timestamp, frameCount: count,
+                                            topic: first, payload: second, record: record.payload)
+                } catch {
+                    reader.malformedRecords.append((record.sequence, error.reason))
+                }
+            }
+        }
+
         /// The next message, or nil at the end of the journal. Throws only for I/O failures.
         public func next() throws -> JournalEntry? {
             while true {

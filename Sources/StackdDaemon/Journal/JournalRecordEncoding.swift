@@ -21,22 +21,32 @@ public enum JournalRecordEncoding {
 
     /// Splits a record payload back into its frames.
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws(DecodeError) -> [[UInt8]] {
+        var frames: [[UInt8]] = []
+        try walk(bytes) { index, frame in
+            if index == 0 { frames.reserveCapacity(Int(bytes[1])) }
+            frames.append(Array(frame))
+        }
+        return frames
+    }
+
+    /// Validates a record payload exactly as `decode` does, without copying: `body` sees each
+    /// frame in place (index, bytes), in order. Returns the frame count.
+    @discardableResult
+    static func walk(_ bytes: UnsafeRawBufferPointer, _ body: (Int, UnsafeRawBufferPointer) -> Void) throws(DecodeError) -> Int {
         guard bytes.count >= headerSize else { throw DecodeError(reason: "record shorter than its header") }
         guard bytes[0] == version else { throw DecodeError(reason: "unsupported record version \(bytes[0])") }
         let count = Int(bytes[1])
-        var frames: [[UInt8]] = []
-        frames.reserveCapacity(count)
         var offset = headerSize
         for index in 0..<count {
             guard bytes.count - offset >= frameOverhead else { throw DecodeError(reason: "frame \(index): truncated length") }
             let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
             offset += frameOverhead
             guard bytes.count - offset >= length else { throw DecodeError(reason: "frame \(index): overruns the record") }
-            frames.append(Array(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)])))
+            body(index, UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)]))
             offset += length
         }
         guard offset == bytes.count else { throw DecodeError(reason: "\(bytes.count - offset) trailing bytes") }
-        return frames
+        return count
     }
 
     /// Decodes a record payload held in an array.

@@ -55,8 +55,21 @@ public struct ReplayRunner {
         let logger: Logger
         var observer: (any ReplayObserver)?
 
-        init(horizons: Int, trainer: TrainingFunction?, logger: Logger) {
+        init(horizons: Int, trainer: TrainingFunction?, logger: Logger, labelCapacity: [Int]? = nil, modelCount: Int = 0, classCount: Int = 0) {
             labelled = Array(repeating: LabelledRows(), count: horizons)
+            if let labelCapacity {
+                // Labels matched ≤ labels in the stream: reserving up front avoids regrowing (and
+                // re-copying) the five growing arrays per horizon.
+                for h in 0..<min(horizons, labelCapacity.count) {
+                    let n = labelCapacity[h]
+                    labelled[h].eventTimes.reserveCapacity(n)
+                    labelled[h].labels.reserveCapacity(n)
+                    labelled[h].forwardReturns.reserveCapacity(n)
+                    labelled[h].ensemble.reserveCapacity(n * classCount)
+                    labelled[h].base.reserveCapacity(n * modelCount * classCount)
+                    labelled[h].modelVersions.reserveCapacity(n)
+                }
+            }
             self.trainer = trainer
             self.logger = logger
         }
@@ -99,18 +112,16 @@ public struct ReplayRunner {
     /// Replays `events` (an oos-daily folder, the demo generator) as fast as possible; each is
     /// encoded as the binary message a publisher would send and delivered at its delivery time.
     public func run(events: [StreamEvent]) throws -> Result {
-        try execute { pipeline, handler in
-            var topic = [UInt8](repeating: 0, count: 256)
-            var payload = [UInt8](repeating: 0, count: 4096)
+        try execute(labelCapacity: StreamEncoding.labelCounts(events, horizons: configuration.pipeline.horizons)) { pipeline, handler in
+            // Encoded in place into two buffers reused for every event (no per-event allocation).
+            let topic = UnsafeMutableRawBufferPointer.allocate(byteCount: 256, alignment: 8)
+            let payload = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
+            defer { topic.deallocate(); payload.deallocate() }
             for event in events {
-                let (t, p, time) = StreamEncoding.encode(event, topic: &topic, payload: &payload)
+                let (t, p, time) = StreamEncoding.write(event, topic: topic, payload: payload)
                 handler.observer?.willDeliver(at: time)
-                topic.withUnsafeBytes { tb in
-                    payload.withUnsafeBytes { pb in
-                        deliver(pipeline, &handler, topic: UnsafeRawBufferPointer(rebasing: tb[0..<t]),
-                                payload: UnsafeRawBufferPointer(rebasing: pb[0..<p]), at: time)
-                    }
-                }
+                deliver(pipeline, &handler, topic: UnsafeRawBufferPointer(rebasing: topic[0..<t]),
+                        payload: UnsafeRawBufferPointer(rebasing: payload[0..<p]), at: time)
             }
             return events.count
         }
@@ -122,20 +133,17 @@ public struct ReplayRunner {
         try execute { pipeline, handler in
             let cursor = journal.entries()
             var count = 0
-            while let entry = try cursor.next() {
+            // In place: no per-message allocation (the frames borrow the cursor's block buffer).
+            while let entry = try cursor.nextView() {
                 count += 1
                 handler.observer?.willDeliver(at: entry.receivedAt)
-                guard entry.frames.count == 2 else {
+                guard entry.frameCount == 2 else {
                     if let next = pipeline.nextDeadline, next <= entry.receivedAt { pipeline.advance(to: entry.receivedAt, handler: &handler) }
                     // A frameless entry is the recorder's stop marker (time only); others were bad framing.
-                    if !entry.frames.isEmpty { pipeline.countRejection(.framing) }
+                    if entry.frameCount != 0 { pipeline.countRejection(.framing) }
                     continue
                 }
-                entry.frames[0].withUnsafeBytes { t in
-                    entry.frames[1].withUnsafeBytes { p in
-                        deliver(pipeline, &handler, topic: t, payload: p, at: entry.receivedAt)
-                    }
-                }
+                deliver(pipeline, &handler, topic: entry.topic, payload: entry.payload, at: entry.receivedAt)
             }
             for c in journal.corruptions {
                 logger.error("journal damage skipped", metadata: ["segment": "\(c.segment)", "offset": "\(c.byteOffset)", "reason": "\(c.reason)"])
@@ -154,11 +162,13 @@ public struct ReplayRunner {
         }
     }
 
-    private func execute(_ feed: (StackingPipeline, inout Handler) throws -> Int) throws -> Result {
+    private func execute(labelCapacity: [Int]? = nil, _ feed: (StackingPipeline, inout Handler) throws -> Int) throws -> Result {
         let pipeline = try StackingPipeline(configuration: configuration.pipeline, retrainPolicy: configuration.retrain,
                                             monitoring: configuration.monitoring.enabled,
                                             driftRetrainMinLabels: configuration.monitoring.retrainOnAlert ? configuration.monitoring.retrainMinLabels : .max)
-        var handler = Handler(horizons: configuration.pipeline.horizons.count, trainer: trainer, logger: logger)
+        var handler = Handler(horizons: configuration.pipeline.horizons.count, trainer: trainer, logger: logger,
+                              labelCapacity: labelCapacity, modelCount: configuration.pipeline.models.count,
+                              classCount: configuration.pipeline.classCount)
         handler.pipeline = pipeline
         handler.observer = observer
         observer?.replayWillStart(modelNames: pipeline.modelNames)
@@ -176,6 +186,101 @@ public struct ReplayRunner {
 /// Encodes stream events as the binary wire messages a publisher would send, so that replay
 /// exercises the same decoding and validation as live ingest.
 enum StreamEncoding {
+    /// Labels per configured horizon (index order) in `events`: an upper bound on labelled rows.
+    static func labelCounts(_ events: [StreamEvent], horizons: [Int]) -> [Int] {
+        var counts = [Int](repeating: 0, count: horizons.count)
+        for e in events {
+            guard case .label = e.kind, let h = horizons.firstIndex(of: e.horizon) else { continue }
+            counts[h] += 1
+        }
+        return counts
+    }
+
+    /// The bytes of `encode` written into caller-owned buffers without allocating; falls back to
+    /// `encode` when an event does not fit (or has a negative horizon). Returns (topic length,
+    /// payload length, delivery time).
+    static func write(_ e: StreamEvent, topic: UnsafeMutableRawBufferPointer,
+                      payload: UnsafeMutableRawBufferPointer) -> (Int, Int, Int64) {
+        var symbol = e.symbol
+        let symbolCount = symbol.utf8.count
+        let ok: (Int, Int, Int64)? = symbol.withUTF8 { sym -> (Int, Int, Int64)? in
+            guard e.horizon >= 0 else { return nil }
+            switch e.kind {
+            case .prediction(var model, let probabilities):
+                return model.withUTF8 { mod -> (Int, Int, Int64)? in
+                    // "pred.<symbol>.<horizon>.<model>"
+                    guard sym.count + mod.count + 30 <= topic.count,
+                          32 + 8 * probabilities.count + mod.count + sym.count <= payload.count else { return nil }
+                    var t = put("pred.", topic, 0)
+                    t = put(sym, topic, t)
+                    topic[t] = UInt8(ascii: "."); t += 1
+                    t += Topic.writeDecimal(UInt64(e.horizon), into: UnsafeMutableRawBufferPointer(rebasing: topic[t...]))
+                    topic[t] = UInt8(ascii: "."); t += 1
+                    t = put(mod, topic, t)
+                    header(payload, WireFormat.magic0, WireFormat.magic1, WireFormat.version, MessageKind.prediction.rawValue,
+                           UInt8(probabilities.count), UInt8(mod.count), UInt8(symbolCount))
+                    var p = 8
+                    p = le(UInt32(e.horizon), payload, p)
+                    p = le(UInt32(0), payload, p)
+                    p = le(UInt64(bitPattern: e.eventTime), payload, p)
+                    p = le(UInt64(0), payload, p)
+                    for v in probabilities { p = le(v.bitPattern, payload, p) }
+                    p = put(mod, payload, p)
+                    p = put(sym, payload, p)
+                    return (t, p, e.eventTime)
+                }
+            case .label(let c, let r, let exit):
+                // "label.<symbol>.<horizon>"
+                guard sym.count + 30 <= topic.count, 48 + sym.count <= payload.count else { return nil }
+                var t = put("label.", topic, 0)
+                t = put(sym, topic, t)
+                topic[t] = UInt8(ascii: "."); t += 1
+                t += Topic.writeDecimal(UInt64(e.horizon), into: UnsafeMutableRawBufferPointer(rebasing: topic[t...]))
+                header(payload, WireFormat.magic0, WireFormat.magic1, WireFormat.version, MessageKind.label.rawValue,
+                       UInt8(c), 3, UInt8(symbolCount))
+                var p = 8
+                p = le(UInt32(e.horizon), payload, p)
+                p = le(UInt32(0), payload, p)
+                p = le(UInt64(bitPattern: e.eventTime), payload, p)
+                p = le(UInt64(0), payload, p)
+                p = le(r.bitPattern, payload, p)
+                p = le(UInt64(bitPattern: exit), payload, p)
+                p = put(sym, payload, p)
+                return (t, p, exit)
+            }
+        }
+        if let ok { return ok }
+        var t = [UInt8](repeating: 0, count: topic.count), p = [UInt8](repeating: 0, count: payload.count)
+        let r = encode(e, topic: &t, payload: &p)
+        precondition(r.0 <= topic.count && r.1 <= payload.count, "replay event larger than the encoding buffers")
+        t.withUnsafeBytes { topic.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<r.0])) }
+        p.withUnsafeBytes { payload.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<r.1])) }
+        return r
+    }
+
+    @inline(__always)
+    private static func header(_ out: UnsafeMutableRawBufferPointer, _ b0: UInt8, _ b1: UInt8, _ b2: UInt8, _ b3: UInt8,
+                               _ b4: UInt8, _ b5: UInt8, _ b6: UInt8) {
+        out[0] = b0; out[1] = b1; out[2] = b2; out[3] = b3; out[4] = b4; out[5] = b5; out[6] = b6; out[7] = 0
+    }
+
+    @inline(__always)
+    private static func le<T: FixedWidthInteger>(_ v: T, _ out: UnsafeMutableRawBufferPointer, _ at: Int) -> Int {
+        out.storeBytes(of: v.littleEndian, toByteOffset: at, as: T.self)
+        return at + MemoryLayout<T>.size
+    }
+
+    @inline(__always)
+    private static func put(_ bytes: UnsafeBufferPointer<UInt8>, _ out: UnsafeMutableRawBufferPointer, _ at: Int) -> Int {
+        UnsafeMutableRawBufferPointer(rebasing: out[at..<(at + bytes.count)]).copyMemory(from: UnsafeRawBufferPointer(bytes))
+        return at + bytes.count
+    }
+
+    @inline(__always)
+    private static func put(_ text: StaticString, _ out: UnsafeMutableRawBufferPointer, _ at: Int) -> Int {
+        text.withUTF8Buffer { put($0, out, at) }
+    }
+
     /// Returns (topic length, payload length, delivery time).
     static func encode(_ e: StreamEvent, topic: inout [UInt8], payload: inout [UInt8]) -> (Int, Int, Int64) {
         switch e.kind {

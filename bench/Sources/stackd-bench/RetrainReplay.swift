@@ -137,10 +137,13 @@ struct DigestHandler: EnsembleOutputHandler {
     mutating func emit(_ e: EnsembleEmission) { digest.add(e, scratch: scratch); emitted += 1 }
 }
 
-/// `stackd-bench replay [--data ../../shared/data/oos-daily] [--repeat 3] [--loops 5]`
-/// (1) `ReplayRunner.run(events:)` with retraining disabled (no trainer, `RetrainPolicy.disabled`);
-/// (2) the core loop alone: every event pre-encoded once into one byte slab (topic + binary
-/// payload), then fed straight to `StackingPipeline.ingest` + `advance`, as a journal replay would.
+/// `stackd-bench replay [--data ../../shared/data/oos-daily] [--repeat 3] [--loops 5] [--monitoring on,off]`
+/// With retraining disabled (no trainer, `RetrainPolicy.disabled`), for each monitoring setting:
+/// (1) `ReplayRunner.run(events:)`;
+/// (2) `ReplayRunner.run(journal:)` over a journal recorded once with `JournalWriter` (binary payloads,
+///     receive time = the event's delivery time, non-decreasing), reader opened inside the timing;
+/// (3) the core loop alone: every event pre-encoded once into one byte slab (topic + binary
+///     payload), then fed straight to `StackingPipeline.ingest` + `advance`.
 func runReplayMode(_ a: ExtraArgs) {
     let dir = a.string("data", "../../shared/data/oos-daily")
     var logger = Logger(label: "stackd-bench"); logger.logLevel = .error
@@ -154,6 +157,7 @@ func runReplayMode(_ a: ExtraArgs) {
     let events = loaded.events
     let predictions = events.filter { if case .prediction = $0.kind { return true } else { return false } }.count
     let loops = a.int("loops", 5)
+    let monitoringSettings = a.string("monitoring", "on,off").split(separator: ",").map { $0 == "on" }
 
     // Pre-encode once (same bytes StreamEncoding produces).
     var slab: [UInt8] = []
@@ -179,58 +183,167 @@ func runReplayMode(_ a: ExtraArgs) {
     let slabPtr = UnsafeMutableRawBufferPointer.allocate(byteCount: slab.count, alignment: 8)
     slabPtr.copyBytes(from: slab)
     let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1024, alignment: 8)
+    let base = UnsafeRawPointer(slabPtr.baseAddress!)
 
-    var runnerRates: [Double] = [], coreRates: [Double] = [], runnerIngestRates: [Double] = []
-    var digests = Set<String>()
-    let runner = ReplayRunner(configuration: configuration, trainer: nil, logger: logger)
+    // Record the stream into a journal once, as `stackd run` would have.
+    let journalDir = a.string("journal", "/tmp/stackd-bench-journal-\(getpid())")
+    try? FileManager.default.removeItem(atPath: journalDir)
+    let w0 = nowNs()
+    let writer = try! JournalWriter(directory: journalDir, manifest: JournalManifest(endpoints: ["bench://oos-daily"], note: "stackd-bench replay", monotonicToUnixOffsetNanoseconds: 0))
+    var lastTime = Int64.min
+    for sp in spans {
+        precondition(sp.time >= lastTime, "delivery times must not decrease")
+        lastTime = sp.time
+        try! writer.append(topic: UnsafeRawBufferPointer(start: base + sp.topicStart, count: sp.topicLen),
+                           payload: UnsafeRawBufferPointer(start: base + sp.payloadStart, count: sp.payloadLen), receivedAt: sp.time)
+    }
+    try! writer.close()
+    let journalBytes = (try? FileManager.default.subpathsOfDirectory(atPath: journalDir))?.reduce(0) { acc, f in
+        acc + ((try? FileManager.default.attributesOfItem(atPath: journalDir + "/" + f)[.size] as? Int) ?? 0) } ?? 0
+    log(String(format: "journal: %d messages, %d segments, %.1f MB on disk, written in %.2f s", writer.messageCount, writer.segmentCount,
+               Double(journalBytes) / 1e6, seconds(w0, nowNs())))
+
+    struct Rates { var runner: [Double] = [], runnerIngest: [Double] = [], journal: [Double] = [], core: [Double] = [] }
+    var rates: [Bool: Rates] = [:]
+    var digests: [Bool: Set<String>] = [:]
     for rep in 1...a.int("repeat", 3) {
-        // (1) ReplayRunner, `loops` back-to-back runs timed together.
-        var wall: UInt64 = 0, ingest: UInt64 = 0
-        for _ in 0..<loops {
-            let s = nowNs()
-            let r = try! runner.run(events: events)
-            wall += nowNs() - s
-            ingest += r.ingestNanoseconds
-            digests.insert(r.digest.description)
-        }
-        runnerRates.append(Double(events.count * loops) / (Double(wall) / 1e9))
-        runnerIngestRates.append(Double(events.count * loops) / (Double(ingest) / 1e9))
-        // (2) core loop on pre-encoded bytes.
-        var coreNs: UInt64 = 0
-        for _ in 0..<loops {
-            let pipeline = try! StackingPipeline(configuration: configuration.pipeline, retrainPolicy: .disabled,
-                                                 monitoring: configuration.monitoring.enabled,
-                                                 driftRetrainMinLabels: configuration.monitoring.retrainOnAlert ? configuration.monitoring.retrainMinLabels : .max)
-            var handler = DigestHandler(scratch: scratch)
-            let base = UnsafeRawPointer(slabPtr.baseAddress!)
-            let s = nowNs()
-            for sp in spans {
-                pipeline.ingest(topic: UnsafeRawBufferPointer(start: base + sp.topicStart, count: sp.topicLen),
-                                payload: UnsafeRawBufferPointer(start: base + sp.payloadStart, count: sp.payloadLen),
-                                receivedAt: sp.time, handler: &handler)
-                pipeline.advance(to: sp.time, handler: &handler)
+        for monitoring in monitoringSettings {
+            var conf = configuration
+            conf.monitoring.enabled = monitoring
+            let runner = ReplayRunner(configuration: conf, trainer: nil, logger: logger)
+            var r = rates[monitoring] ?? Rates()
+            // (1) ReplayRunner.run(events:), `loops` back-to-back runs timed together.
+            var wall: UInt64 = 0, ingest: UInt64 = 0
+            for _ in 0..<loops {
+                let s = nowNs()
+                let res = try! runner.run(events: events)
+                wall += nowNs() - s
+                ingest += res.ingestNanoseconds
+                digests[monitoring, default: []].insert(res.digest.description)
             }
-            pipeline.drain(handler: &handler)
-            coreNs += nowNs() - s
-            digests.insert(handler.digest.description)
+            r.runner.append(Double(events.count * loops) / (Double(wall) / 1e9))
+            r.runnerIngest.append(Double(events.count * loops) / (Double(ingest) / 1e9))
+            // (2) ReplayRunner.run(journal:), opening the reader included.
+            var journalNs: UInt64 = 0
+            for _ in 0..<loops {
+                let s = nowNs()
+                let reader = try! JournalReader(directory: journalDir)
+                let res = try! runner.run(journal: reader)
+                journalNs += nowNs() - s
+                precondition(res.events == events.count && reader.corruptions.isEmpty)
+                digests[monitoring, default: []].insert(res.digest.description)
+            }
+            r.journal.append(Double(events.count * loops) / (Double(journalNs) / 1e9))
+            // (3) core loop on pre-encoded bytes.
+            var coreNs: UInt64 = 0
+            for _ in 0..<loops {
+                let pipeline = try! StackingPipeline(configuration: conf.pipeline, retrainPolicy: .disabled,
+                                                     monitoring: conf.monitoring.enabled,
+                                                     driftRetrainMinLabels: conf.monitoring.retrainOnAlert ? conf.monitoring.retrainMinLabels : .max)
+                var handler = DigestHandler(scratch: scratch)
+                let s = nowNs()
+                for sp in spans {
+                    if let next = pipeline.nextDeadline, next <= sp.time { pipeline.advance(to: sp.time, handler: &handler) }
+                    pipeline.ingest(topic: UnsafeRawBufferPointer(start: base + sp.topicStart, count: sp.topicLen),
+                                    payload: UnsafeRawBufferPointer(start: base + sp.payloadStart, count: sp.payloadLen),
+                                    receivedAt: sp.time, handler: &handler)
+                }
+                pipeline.drain(handler: &handler)
+                coreNs += nowNs() - s
+                digests[monitoring, default: []].insert(handler.digest.description)
+            }
+            r.core.append(Double(events.count * loops) / (Double(coreNs) / 1e9))
+            rates[monitoring] = r
+            log(String(format: "[rep %d monitoring %@] run(events:) %.3f M ev/s (ingest clock %.3f M) | run(journal:) %.3f M | core loop %.3f M",
+                       rep, monitoring ? "on" : "off", r.runner.last! / 1e6, r.runnerIngest.last! / 1e6, r.journal.last! / 1e6, r.core.last! / 1e6))
         }
-        coreRates.append(Double(events.count * loops) / (Double(coreNs) / 1e9))
-        log(String(format: "[rep %d] ReplayRunner.run %.3f M events/s (ingest-only clock %.3f M) | core loop %.3f M events/s",
-                   rep, runnerRates.last! / 1e6, runnerIngestRates.last! / 1e6, coreRates.last! / 1e6))
+    }
+    try? FileManager.default.removeItem(atPath: journalDir)
+    // Fixed cost of a replay outside its message loop: constructing (and releasing) the pipeline.
+    var initNs: [Double] = []
+    for _ in 0..<5 {
+        let s = nowNs()
+        do {
+            let p = try! StackingPipeline(configuration: configuration.pipeline, retrainPolicy: .disabled, monitoring: true)
+            withExtendedLifetime(p) {}
+        }
+        initNs.append(Double(nowNs() - s) / 1e6)
     }
     let share = Double(predictions) / Double(events.count)
     print("")
-    print("### Replay throughput (oos-daily: \(events.count) events = \(predictions) base-model predictions + \(events.count - predictions) labels; horizons \(loaded.horizons), \(loaded.models.count) models; retraining disabled; \(loops) passes per repeat)")
+    print("### Replay throughput (oos-daily: \(events.count) events = \(predictions) base-model predictions + \(events.count - predictions) labels; horizons \(loaded.horizons), \(loaded.models.count) models; retraining disabled; \(loops) passes per repeat; journal \(String(format: "%.1f", Double(journalBytes) / 1e6)) MB)")
     print("")
-    print("| path | events/s | base-model messages/s | vs 2 M msg/s target |")
-    print("|---|---|---|---|")
-    func line(_ name: String, _ xs: [Double]) {
+    print("| path | monitoring | events/s median [range] | base-model messages/s | vs 2 M msg/s target |")
+    print("|---|---|---|---|---|")
+    func line(_ name: String, _ mon: Bool, _ xs: [Double]) {
         let m = median(xs)
-        print("| \(name) | \(mps(m)) [\(spread(xs.map { $0 / 1e3 }))k] | \(mps(m * share)) | " + String(format: "%.2f×", m * share / 2e6) + " |")
+        print("| \(name) | \(mon ? "on" : "off") | \(mps(m)) [\(spread(xs.map { $0 / 1e3 }))k] | \(mps(m * share)) | " + String(format: "%.2f×", m * share / 2e6) + " |")
     }
-    line("ReplayRunner.run(events:) wall (encode + ingest + advance + digest + labelled rows)", runnerRates)
-    line("ReplayRunner.run, its own ingestNanoseconds", runnerIngestRates)
-    line("core loop: pre-encoded bytes → StackingPipeline.ingest + advance (+ digest)", coreRates)
+    for mon in monitoringSettings {
+        let r = rates[mon]!
+        line("ReplayRunner.run(journal:) wall (open + read + decode + ingest + advance + digest + labelled rows)", mon, r.journal)
+        line("ReplayRunner.run(events:) wall (encode + ingest + advance + digest + labelled rows)", mon, r.runner)
+        line("ReplayRunner.run(events:), its own ingestNanoseconds", mon, r.runnerIngest)
+        line("core loop: pre-encoded bytes → StackingPipeline.ingest + advance (+ digest)", mon, r.core)
+    }
     print("")
-    print("Output digests identical across all runs and both paths: \(digests.count == 1 ? "yes" : "NO (\(digests))")")
+    print("StackingPipeline init + release (monitoring on), ms: median \(String(format: "%.1f", median(initNs))) [\(spread(initNs))]")
+    for mon in monitoringSettings {
+        print("Monitoring \(mon ? "on" : "off"): output digests identical across all runs and all three paths: \(digests[mon]!.count == 1 ? "yes" : "NO (\(digests[mon]!))") \(digests[mon]!.first ?? "")")
+    }
+}
+
+// MARK: - Ingest with recording on vs off
+
+/// `stackd-bench record-ingest [--rate 300000] [--seconds 4] [--messages 2000000] [--repeat 3] [--transport ipc]`
+/// LiveRunner (binary output) driven by the bench publisher, with and without `[record] directory`,
+/// interleaved per repeat (off, on, off, on …) at a fixed paced rate and flat out. Reports input
+/// msg/s and the daemon's emission latency (`latency_ns`: receive of the completing message →
+/// output handed to ZeroMQ; first 0.5 s / warm-up rows skipped). The journal directory is removed
+/// after each run; its size is reported.
+func runRecordIngest(_ a: ExtraArgs) {
+    let rate = a.int("rate", 300_000), secs = a.double("seconds", 4), reps = a.int("repeat", 3)
+    let flatMessages = a.int("messages", 2_000_000) / 4 * 4
+    let transport = a.string("transport", "ipc")
+    let work = Workload(symbols: a.int("symbols", 64))
+    let loads = a.string("loads", "paced,flat").split(separator: ",").map { $0 == "paced" }
+    let recordSettings = a.string("record", "off,on").split(separator: ",").map { $0 == "on" }
+    let paced = Int(Double(rate) * secs) / 4 * 4
+    struct Key: Hashable { var paced: Bool; var record: Bool }
+    var results: [Key: [RunResult]] = [:]
+    var journalMB: [Double] = []
+    for rep in 1...reps {
+        for pacedRun in loads {
+            for record in (rep % 2 == 1 ? recordSettings : recordSettings.reversed()) {
+                let dir = "/tmp/stackd-bench-rec-\(getpid())-\(rep)"
+                try? FileManager.default.removeItem(atPath: dir)
+                let r = runStackd(transport: transport, work: work, count: pacedRun ? paced : flatMessages, rate: pacedRun ? rate : 0,
+                                  warmupMessages: pacedRun ? rate / 2 : flatMessages / 4, recordDirectory: record ? dir : nil)
+                if record {
+                    let size = (try? FileManager.default.subpathsOfDirectory(atPath: dir))?.reduce(0) { acc, f in
+                        acc + ((try? FileManager.default.attributesOfItem(atPath: dir + "/" + f)[.size] as? Int) ?? 0) } ?? 0
+                    journalMB.append(Double(size) / 1e6)
+                    try? FileManager.default.removeItem(atPath: dir)
+                }
+                results[Key(paced: pacedRun, record: record), default: []].append(r)
+                log("[rep \(rep) \(pacedRun ? "paced \(rate)" : "flat out") record \(record ? "on" : "off")] in \(mps(r.inRate)) msg/s, achieved send \(mps(r.achievedRate)), emission p50/p99 \(r.emission) \(r.ok ? "ok" : r.note)")
+            }
+        }
+    }
+    print("")
+    print("### Ingest with recording on vs off (LiveRunner, \(transport), binary output; \(reps) repeats interleaved; paced: \(rate) msg/s for \(secs) s, first 0.5 s skipped; flat out: \(flatMessages) messages, first quarter skipped for latency)")
+    print("")
+    print("| load | recording | input msg/s median [range] | emission latency p50 µs median [range] | p99 µs median [range] | p99.9 µs median | checks |")
+    print("|---|---|---|---|---|---|---|")
+    for pacedRun in loads {
+        for record in recordSettings {
+            let xs = results[Key(paced: pacedRun, record: record)] ?? []
+            let p50 = xs.map { Double($0.emission[0]) / 1e3 }, p99 = xs.map { Double($0.emission[1]) / 1e3 }, p999 = xs.map { Double($0.emission[2]) / 1e3 }
+            func f(_ v: [Double]) -> String { String(format: "%.2f [%.2f–%.2f]", median(v), v.min() ?? .nan, v.max() ?? .nan) }
+            print("| \(pacedRun ? "paced \(rate) msg/s" : "flat out") | \(record ? "on" : "off") | \(mps(median(xs.map(\.inRate)))) [\(spread(xs.map { $0.inRate / 1e3 }))k] | \(f(p50)) | \(f(p99)) | "
+                  + String(format: "%.2f", median(p999)) + " | \(xs.allSatisfy(\.ok) ? "ok" : xs.map(\.note).joined(separator: "; ")) |")
+        }
+    }
+    print("")
+    print("Journal size per recorded run (MB): \(journalMB.map { String(format: "%.1f", $0) })")
 }

@@ -273,7 +273,7 @@ func runRaw(transport: String, work: Workload, count: Int, rate: Int, warmupMess
 
 // MARK: - stackd live path
 
-func stackdConfiguration(input: String, output: String) throws -> DaemonConfiguration {
+func stackdConfiguration(input: String, output: String, recordDirectory: String? = nil) throws -> DaemonConfiguration {
     try ConfigurationLoader.parse("""
     [models]
     names = ["lgbm", "logreg", "mlp", "xgb"]
@@ -295,7 +295,7 @@ func stackdConfiguration(input: String, output: String) throws -> DaemonConfigur
     min_models = 2
     [log]
     level = "warning"
-    """, source: "<stackd-bench>")
+    """ + (recordDirectory.map { "\n[record]\ndirectory = \"\($0)\"\n" } ?? ""), source: "<stackd-bench>")
 }
 
 /// Allocation probe for the live run: per-thread counts from the LD_PRELOAD shim.
@@ -326,14 +326,16 @@ struct LiveAllocs { var ingestPerMessage = 0.0, processPerMessage = 0.0, message
 
 /// Publisher thread → the real LiveRunner (its own context and ingest thread) → consumer thread.
 func runStackd(transport: String, work: Workload, count: Int, rate: Int, warmupMessages: Int,
-               probe: AllocProbe? = nil, allocResult: UnsafeMutablePointer<LiveAllocs>? = nil) -> RunResult {
+               probe: AllocProbe? = nil, allocResult: UnsafeMutablePointer<LiveAllocs>? = nil,
+               recordDirectory: String? = nil) -> RunResult {
     let rows = count / 4
     let shared = Shared()
     let stamps = Stamps(rows: rows)
     var logger = Logger(label: "stackd-bench")
     logger.logLevel = .warning
     let config = try! stackdConfiguration(input: transport == "tcp" ? "tcp://127.0.0.1:*" : ipcPath("in"),
-                                          output: transport == "tcp" ? "tcp://127.0.0.1:*" : ipcPath("out"))
+                                          output: transport == "tcp" ? "tcp://127.0.0.1:*" : ipcPath("out"),
+                                          recordDirectory: recordDirectory)
     let runner = try! LiveRunner(configuration: config, logger: logger)
     runner.start()
     let consumerContext = try! ZMQContext(), pubContext = try! ZMQContext()
@@ -365,9 +367,11 @@ func runStackd(transport: String, work: Workload, count: Int, rate: Int, warmupM
                      UInt64(littleEndian: b.loadUnaligned(fromByteOffset: 40, as: UInt64.self)), b[50])
                 }
                 if completion != 0 { notComplete += 1 }
-                if rate > 0, eventTime > warmupRows, eventTime <= rows {
-                    let stamp = stamps.p[eventTime - 1]
-                    e2e.record(now > stamp ? now - stamp : 0)
+                if eventTime > warmupRows, eventTime <= rows {
+                    if rate > 0 {
+                        let stamp = stamps.p[eventTime - 1]
+                        e2e.record(now > stamp ? now - stamp : 0)
+                    }
                     emission.record(latency)
                 }
             }
@@ -425,7 +429,8 @@ func runStackd(transport: String, work: Workload, count: Int, rate: Int, warmupM
     r.inRate = Double(s.messagesReceived) / secs
     r.outRate = Double(r.outputs) / secs
     r.achievedRate = Double(count) / (Double(shared.lastSend &- shared.firstSend) / 1e9)
-    if rate > 0 { r.e2e = percentiles(shared.e2e); r.emission = percentiles(shared.emission) }
+    if rate > 0 { r.e2e = percentiles(shared.e2e) }
+    r.emission = percentiles(shared.emission)
     var problems: [String] = []
     if let e = shared.error { problems.append(e) }
     if r.received != count { problems.append("daemon received \(r.received) of \(count)") }
@@ -487,7 +492,7 @@ func mps(_ x: Double) -> String { String(format: "%.3f M", x / 1e6) }
 func us(_ ns: Double) -> String { String(format: "%.1f", ns / 1e3) }
 
 // Modes added for the fit / retrain / replay benchmarks (Fit.swift, RetrainReplay.swift).
-if let extra = CommandLine.arguments.dropFirst().first, ["fit", "xgb", "xgb-row", "retrain-latency", "replay"].contains(extra) {
+if let extra = CommandLine.arguments.dropFirst().first, ["fit", "xgb", "xgb-row", "retrain-latency", "replay", "record-ingest"].contains(extra) {
     setenv("OPENBLAS_NUM_THREADS", "1", 0)
     let a = ExtraArgs(CommandLine.arguments.dropFirst(2))
     switch extra {
@@ -495,6 +500,7 @@ if let extra = CommandLine.arguments.dropFirst().first, ["fit", "xgb", "xgb-row"
     case "xgb": runXGBMode(a)
     case "xgb-row": runXGBRowMode(a)
     case "retrain-latency": runRetrainLatency(a)
+    case "record-ingest": runRecordIngest(a)
     default: runReplayMode(a)
     }
     exit(0)
