@@ -97,12 +97,12 @@ public struct PrequentialScoreboard {
     /// Shows every row still waiting for its label, oldest first (to persist them at shutdown).
     public func forEachAwaiting(_ body: (MatchedRow) -> Void) {
         let k = classCount, mk = modelCount * classCount, f = featureCount
-        values.withUnsafeBufferPointer { v in
-            for step in 0..<capacity {
-                let slot = (nextSlot + step) % capacity
-                let key = keys[slot]
-                guard key.symbol >= 0, index[key] == Int32(slot) else { continue }
-                let o = slot * slotWidth
+        for step in 0..<capacity {
+            let slot = (nextSlot + step) % capacity
+            let key = keys[slot]
+            guard key.symbol >= 0, index[key] == Int32(slot) else { continue }
+            let o = (slot & (Self.chunkSlots - 1)) * slotWidth
+            chunks[slot >> Self.chunkShift].withUnsafeBufferPointer { v in
                 body(MatchedRow(key: key, basePredictions: UnsafeBufferPointer(rebasing: v[o ..< o + mk]),
                                 ensemble: UnsafeBufferPointer(rebasing: v[o + mk ..< o + mk + k]),
                                 features: UnsafeBufferPointer(rebasing: v[o + mk + 2 * k ..< o + mk + 2 * k + f]),
