@@ -189,10 +189,6 @@ struct BlockedSoftmaxCrossEntropy: DifferentiableObjective {
     }
 
     mutating func evaluate(_ theta: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double {
-        let v = sumObjective(theta.baseAddress!, gradient: gradient.baseAddress!)
-        let scale = 1 / Double(rows)
-        var i = 0
-        while i < gradient.count { gradient[i] *= scale; i += 1 }
-        return v * scale
+        Self.mean(ofSum: sumObjective(theta.baseAddress!, gradient: gradient.baseAddress!), rows: rows, gradient: gradient)
     }
 }

@@ -101,11 +101,7 @@ struct SoftmaxCrossEntropy: DifferentiableObjective {
     }
 
     mutating func evaluate(_ theta: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double {
-        let v = sumObjective(theta.baseAddress!, gradient: gradient.baseAddress!)
-        let s = 1 / Double(rows)
-        var i = 0
-        while i < gradient.count { gradient[i] *= s; i += 1 }
-        return v * s
+        Self.mean(ofSum: sumObjective(theta.baseAddress!, gradient: gradient.baseAddress!), rows: rows, gradient: gradient)
     }
 }
 
