@@ -5,8 +5,8 @@
 #
 #   scripts/check-report.sh REPORT.html OUT.png
 #
-# Installs Debian's `chromium` if absent (needs root and the package mirror). Exit status: 0 when
-# the page rendered, 1 when it did not, 2 on usage errors, 3 when Chromium cannot be installed.
+# Exit status: 0 when the page rendered, 1 when it did not, 2 on usage errors, 3 when Chromium is
+# not installed (`scripts/install-deps.sh --for-tests` installs it).
 set -euo pipefail
 
 if [ $# -ne 2 ]; then echo "usage: $0 REPORT.html OUT.png" >&2; exit 2; fi
@@ -15,12 +15,8 @@ out=$(realpath -m "$2")
 [ -f "$report" ] || { echo "check-report: $report does not exist" >&2; exit 2; }
 
 if ! command -v chromium >/dev/null 2>&1; then
-    echo "check-report: chromium is absent; installing it (apt-get)" >&2
-    if [ "$(id -u)" -ne 0 ]; then echo "check-report: cannot install chromium: not root" >&2; exit 3; fi
-    export DEBIAN_FRONTEND=noninteractive
-    if ! { apt-get update -q && apt-get install -y -q chromium; } >&2; then
-        echo "check-report: cannot install chromium with apt-get" >&2; exit 3
-    fi
+    echo "check-report: chromium is not installed (scripts/install-deps.sh --for-tests installs it)" >&2
+    exit 3
 fi
 
 rm -f "$out"

@@ -2,10 +2,20 @@
 # Installs what stackd needs on a Debian machine: native libraries (apt) and a Python
 # virtual environment for the client tests and reference scripts. Idempotent: a second
 # run does nothing when everything is present.
+#
+#   scripts/install-deps.sh              what building and running stackd needs
+#   scripts/install-deps.sh --for-tests  also what the tests use: Chromium (renders the backtest
+#                                        report) and systemd's offline unit checker
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 apt_packages=(pkg-config libzmq3-dev libopenblas-dev liblz4-dev libxgboost-dev libsystemd-dev python3-venv)
+if [ "${1:-}" = "--for-tests" ]; then
+  apt_packages+=(chromium systemd)
+elif [ $# -gt 0 ]; then
+  echo "usage: $0 [--for-tests]" >&2
+  exit 2
+fi
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -16,40 +16,24 @@ final class CrashRecoveryTests: XCTestCase {
         try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
     }
 
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: temporary) }
-
-    struct Daemon {
-        let process: Process
-        let stderr: Pipe
-        /// Reads stderr until a line contains `marker`; returns that line.
-        func waitForLine(containing marker: String, timeout: TimeInterval = 30) -> String? {
-            let deadline = Date(timeIntervalSinceNow: timeout)
-            var buffer = ""
-            let handle = stderr.fileHandleForReading
-            while Date() < deadline {
-                let data = handle.availableData
-                if data.isEmpty { return nil }
-                buffer += String(decoding: data, as: UTF8.self)
-                if let line = buffer.split(separator: "\n").first(where: { $0.contains(marker) }) { return String(line) }
-            }
-            return nil
-        }
+    override func tearDownWithError() throws {
+        for daemon in daemons { daemon.stop(signal: SIGKILL, timeout: 10) }
+        daemons.removeAll()
+        try? FileManager.default.removeItem(at: temporary)
     }
 
-    func start(config: URL) throws -> Daemon {
+    /// Every daemon this test started; killed in tearDown so a failing round leaves none behind.
+    var daemons: [ChildProcess] = []
+
+    func start(config: URL) throws -> ChildProcess {
         let binary = Self.repository.appendingPathComponent(".build/debug/stackd")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             XCTFail("\(binary.path) is missing: build with `swift build --build-tests` first (scripts/test.sh does)")
             throw CancellationError()
         }
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = ["run", "--config", config.path]
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        return Daemon(process: p, stderr: err)
+        let daemon = try ChildProcess(executable: binary, arguments: ["run", "--config", config.path])
+        daemons.append(daemon)
+        return daemon
     }
 
     func testKillNineLosesNoAcknowledgedRow() throws {
@@ -78,12 +62,12 @@ final class CrashRecoveryTests: XCTestCase {
         var sentLabels = 0
         for round in 0..<3 {
             let daemon = try start(config: config)
-            let restoredLine = try XCTUnwrap(daemon.waitForLine(containing: "restored the out-of-sample window"), "round \(round): no restore line")
+            let restoredLine = try XCTUnwrap(daemon.stderr.waitFor("restored the out-of-sample window"), "round \(round): no restore line")
             let restored = Int(restoredLine.components(separatedBy: "rows=h5=").last!.prefix { $0.isNumber })!
             XCTAssertGreaterThanOrEqual(restored, acknowledged, "round \(round): every acknowledged row is back")
             XCTAssertLessThanOrEqual(restored, sentLabels, "round \(round): nothing invented")
             XCTAssertFalse(restoredLine.contains("corruption"))
-            XCTAssertNotNil(daemon.waitForLine(containing: "stackd is running"))
+            XCTAssertNotNil(daemon.stderr.waitFor("stackd is running"))
             acknowledged = restored
 
             let context = try ZMQContext()
@@ -148,8 +132,8 @@ final class CrashRecoveryTests: XCTestCase {
                 XCTAssertTrue(try awaitOutput(eventTime), "round \(round): sentinel output")
                 acknowledged += labelled
             }
-            kill(daemon.process.processIdentifier, SIGKILL)
-            daemon.process.waitUntilExit()
+            kill(daemon.processIdentifier, SIGKILL)
+            XCTAssertTrue(daemon.waitForExit(), "round \(round): the daemon died")
             XCTAssertEqual(daemon.process.terminationReason, .uncaughtSignal)
             publisher.close()
             consumer.close()
@@ -157,12 +141,11 @@ final class CrashRecoveryTests: XCTestCase {
         }
         // A last clean start: the log is still valid and holds at least everything acknowledged.
         let daemon = try start(config: config)
-        let line = try XCTUnwrap(daemon.waitForLine(containing: "restored the out-of-sample window"))
+        let line = try XCTUnwrap(daemon.stderr.waitFor("restored the out-of-sample window"))
         let restored = Int(line.components(separatedBy: "rows=h5=").last!.prefix { $0.isNumber })!
         XCTAssertGreaterThanOrEqual(restored, acknowledged)
         XCTAssertGreaterThan(acknowledged, 0)
-        daemon.process.terminate()
-        daemon.process.waitUntilExit()
+        XCTAssertTrue(daemon.stop(), "SIGTERM stops the daemon")
         XCTAssertEqual(daemon.process.terminationStatus, 0, "SIGTERM is a graceful stop")
     }
 }

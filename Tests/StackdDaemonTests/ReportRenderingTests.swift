@@ -58,7 +58,7 @@ final class ReportRenderingTests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: png))
             XCTAssertTrue(text.contains("distinct colours"), text)
         case 3:
-            XCTFail("Chromium is not installed and could not be installed, so the report's rendering is unchecked:\n\(text)")
+            XCTFail("Chromium is not installed (scripts/install-deps.sh --for-tests installs it), so the report's rendering is unchecked:\n\(text)")
         default:
             XCTFail("report.html did not render cleanly in headless Chromium (exit \(process.terminationStatus)):\n\(text)")
         }

@@ -12,7 +12,8 @@ final class DiversityTests: XCTestCase {
             let ds = try SharedReference.dataset(horizon: h)
             let split = ChronologicalSplit(ds)
             let X = ds.basicFeatures().selectingRows(split.test)
-            let y = split.test.map { ds.classIndices[$0] }
+            let classes = ds.classIndices
+            let y = split.test.map { classes[$0] }
             let analysis = DiversityAnalysis(X, labels: y, models: ds.models)
             let ref = (root["\(h)"] as! [String: Any])["diversity"] as! [[String: Any]]
             XCTAssertEqual(analysis.pairs.map(\.pair), ref.map { $0["pair"] as! String }, "h\(h)")

@@ -38,9 +38,12 @@ final class LifecycleTests: ZMQTestCase {
         let started = DispatchSemaphore(value: 0)
         let outcome = Outcome()
         let receiver = Thread {
+            // The outcome is recorded before the socket closes: closing the last socket is what
+            // lets `terminate()` return on the test's thread, which then reads the outcome.
+            var socket: ZMQSocket?
             do {
                 let sub = try ZMQSocket(context: context, type: .sub)
-                defer { sub.close() }
+                socket = sub
                 try sub.setOption(.lingerMilliseconds, 0)
                 try sub.setOption(.receiveTimeoutMilliseconds, ZMQTestCase.timeoutMilliseconds)
                 try sub.bind("inproc://terminate")
@@ -53,6 +56,7 @@ final class LifecycleTests: ZMQTestCase {
             } catch {
                 outcome.set("\(error)")
             }
+            socket?.close()
             started.signal()
         }
         receiver.start()
