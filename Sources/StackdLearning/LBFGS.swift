@@ -64,8 +64,28 @@ public struct LBFGS: Sendable {
     /// An optimiser with the given settings.
     public init(options: Options = Options()) { self.options = options }
 
+    /// Correction pairs (s = Δx, y = Δ∇f), oldest first: the optimiser's curvature model.
+    ///
+    /// Handing a run the pairs of an earlier run on a closely related objective (the same loss on
+    /// a subsample of the rows, say) starts it with a good inverse-Hessian model instead of a
+    /// steepest-descent step; the minimiser and the stopping rules are unchanged.
+    public struct CorrectionHistory: Sendable, Equatable {
+        public var s: [[Double]] = []
+        public var y: [[Double]] = []
+        public init() {}
+    }
+
     /// Minimises `objective` starting from `x`, overwriting `x` with the best point found.
     public func minimize<F: DifferentiableObjective>(_ objective: inout F, x: inout [Double]) -> Result {
+        var history = CorrectionHistory()
+        return minimize(&objective, x: &x, history: &history)
+    }
+
+    /// Minimises `objective` from `x` with the curvature pairs in `history` (kept only if they
+    /// have the objective's dimension and positive curvature), and leaves the run's final pairs in
+    /// `history`.
+    public func minimize<F: DifferentiableObjective>(_ objective: inout F, x: inout [Double],
+                                                     history: inout CorrectionHistory) -> Result {
         let n = objective.dimension
         precondition(x.count == n, "starting point has \(x.count) entries, objective wants \(n)")
         let m = max(1, options.historySize)
@@ -84,6 +104,15 @@ public struct LBFGS: Sendable {
         var gmax = Self.maxAbs(g, n)
         var iter = 0
         var stored = 0, head = 0  // ring buffer of correction pairs
+        for (sv, yv) in zip(history.s, history.y).suffix(m) where sv.count == n && yv.count == n {
+            let sk = sHist + head * n, yk = yHist + head * n
+            for i in 0..<n { sk[i] = sv[i]; yk[i] = yv[i] }
+            let sy = Self.dot(sk, yk, n)
+            guard sy > 0 else { continue }
+            rho[head] = 1 / sy
+            head = (head + 1) % m
+            stored = min(stored + 1, m)
+        }
         var termination: Termination = .maxIterations
         if gmax <= options.gradientTolerance { termination = .gradientTolerance }
 
@@ -144,6 +173,13 @@ public struct LBFGS: Sendable {
             }
         }
         x.withUnsafeMutableBufferPointer { dst in for i in 0..<n { dst[i] = xc[i] } }
+        history = CorrectionHistory()
+        var k = (head - stored + m) % m
+        for _ in 0..<stored {
+            history.s.append(Array(UnsafeBufferPointer(start: sHist + k * n, count: n)))
+            history.y.append(Array(UnsafeBufferPointer(start: yHist + k * n, count: n)))
+            k = (k + 1) % m
+        }
         return Result(value: f, iterations: iter, evaluations: evals, gradientMaxAbs: gmax, termination: termination)
     }
 

@@ -24,12 +24,43 @@ public struct MultinomialLogisticRegression: Sendable, Equatable, Codable {
         public var precondition: Bool
         /// Optimiser settings (defaults: history 10, gtol 1e-8, 10 000 iterations).
         public var optimizer: LBFGS.Options
+        /// Warm start on strided subsamples when there are at least this many rows (0 = never).
+        ///
+        /// The fit first solves the same penalised objective on every `warmStartFactor`-th row
+        /// (then every `warmStartFactor`²-th, … down to about `minimumStageRows`), coarsest first,
+        /// with the penalty scaled to the subsample so its minimiser estimates the full one. Each
+        /// stage hands the next its solution and its L-BFGS curvature pairs, so the full-data run
+        /// starts near the optimum with a good Hessian model and needs a few passes over X instead
+        /// of ten. The minimiser and the stopping rule are those of the full objective: only the
+        /// route there changes. Strided (not leading) rows keep every period of a time-ordered
+        /// window in each stage.
+        public var warmStartMinimumRows: Int
+        /// Row stride between consecutive warm-start stages (≥ 2).
+        public var warmStartFactor: Int
+        /// Smallest warm-start stage, in rows.
+        public var minimumStageRows: Int
 
         public init(standardize: Bool = false, precondition: Bool = true,
-                    optimizer: LBFGS.Options = LBFGS.Options()) {
+                    optimizer: LBFGS.Options = LBFGS.Options(),
+                    warmStartMinimumRows: Int = 10_000, warmStartFactor: Int = 8, minimumStageRows: Int = 1_000) {
             self.standardize = standardize
             self.precondition = precondition
             self.optimizer = optimizer
+            self.warmStartMinimumRows = warmStartMinimumRows
+            self.warmStartFactor = warmStartFactor
+            self.minimumStageRows = minimumStageRows
+        }
+
+        /// Row strides of the warm-start stages for `rows` rows, coarsest first (empty: none).
+        public func warmStartStrides(rows: Int) -> [Int] {
+            guard warmStartMinimumRows > 0, rows >= warmStartMinimumRows, warmStartFactor >= 2 else { return [] }
+            var strides: [Int] = []
+            var stride = warmStartFactor
+            while rows / stride >= max(1, minimumStageRows) {
+                strides.append(stride)
+                stride *= warmStartFactor
+            }
+            return strides.reversed()
         }
     }
 
@@ -37,8 +68,10 @@ public struct MultinomialLogisticRegression: Sendable, Equatable, Codable {
     public struct FitReport: Sendable, Equatable, Codable {
         /// L-BFGS iterations taken.
         public var iterations: Int
-        /// Objective/gradient evaluations.
+        /// Objective/gradient evaluations on all rows.
         public var evaluations: Int
+        /// Evaluations on the warm-start subsamples, per stage coarsest first (nil: no warm start).
+        public var warmStartEvaluations: [Int]?
         /// True when a tolerance stopped the optimiser (not the iteration cap or a line-search failure).
         public var converged: Bool
         /// Why the optimiser stopped.
@@ -122,6 +155,8 @@ public struct MultinomialLogisticRegression: Sendable, Equatable, Codable {
         let penaltyScale: [Double]? = (std == nil) ? inverseScales : nil
 
         var theta = [Double](repeating: 0, count: classes * (F + 1))
+        let strides = options.warmStartStrides(rows: X.rows)
+        var stageEvaluations: [Int] = []
         let result: LBFGS.Result
         let objectiveValue: Double
         (result, objectiveValue) = X.storage.withUnsafeBufferPointer { xb in
@@ -136,7 +171,20 @@ public struct MultinomialLogisticRegression: Sendable, Equatable, Codable {
                                 inverseScales: inverseScales == nil ? nil : sb.baseAddress,
                                 penaltyScale: penaltyScale == nil ? nil : ps.baseAddress)
                             defer { obj.deallocate() }
-                            let r = LBFGS(options: options.optimizer).minimize(&obj, x: &theta)
+                            var history = LBFGS.CorrectionHistory()
+                            for stride in strides {
+                                let n = (X.rows + stride - 1) / stride
+                                var stage = BlockedSoftmaxCrossEntropy(
+                                    x: xb.baseAddress!, y: yb.baseAddress!, rows: n, features: F, classes: classes,
+                                    inverseC: Double(n) / Double(X.rows) / C,
+                                    means: coordinates == nil ? nil : mb.baseAddress,
+                                    inverseScales: inverseScales == nil ? nil : sb.baseAddress,
+                                    penaltyScale: penaltyScale == nil ? nil : ps.baseAddress, rowStride: stride)
+                                defer { stage.deallocate() }
+                                let r = LBFGS(options: options.optimizer).minimize(&stage, x: &theta, history: &history)
+                                stageEvaluations.append(r.evaluations)
+                            }
+                            let r = LBFGS(options: options.optimizer).minimize(&obj, x: &theta, history: &history)
                             return (r, r.value * Double(X.rows))
                         }
                     }
@@ -159,6 +207,7 @@ public struct MultinomialLogisticRegression: Sendable, Equatable, Codable {
             b[k] = bias
         }
         let report = FitReport(iterations: result.iterations, evaluations: result.evaluations,
+                               warmStartEvaluations: strides.isEmpty ? nil : stageEvaluations,
                                converged: result.converged, termination: result.termination,
                                objective: objectiveValue, gradientMaxAbs: result.gradientMaxAbs, rows: X.rows)
         return MultinomialLogisticRegression(classes: classes, features: F, C: C, weights: w, biases: b,

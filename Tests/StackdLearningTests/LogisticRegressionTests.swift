@@ -108,6 +108,77 @@ final class LogisticRegressionTests: XCTestCase {
         }
     }
 
+    /// A strided objective (every k-th row, read in place) equals the objective on a copy of
+    /// exactly those rows.
+    func testStridedObjectiveEqualsTheObjectiveOfTheCopiedRows() {
+        let (X, y) = synthetic(rows: 103, features: 5)
+        let std = FeatureStandardization(fitting: X)
+        let inv = std.scales.map { 1 / $0 }
+        let n = 3 * 6
+        let theta = (0..<n).map { cos(Double($0) * 0.7) * 0.3 }
+        func evaluate(_ x: Matrix, _ labels: [Int], rows: Int, stride: Int, block: Int) -> (Double, [Double]) {
+            x.storage.withUnsafeBufferPointer { xr in
+                labels.withUnsafeBufferPointer { yb in
+                    std.means.withUnsafeBufferPointer { mb in
+                        inv.withUnsafeBufferPointer { ib in
+                            var g = [Double](repeating: 0, count: n)
+                            var obj = BlockedSoftmaxCrossEntropy(
+                                x: xr.baseAddress!, y: yb.baseAddress!, rows: rows, features: 5, classes: 3,
+                                inverseC: 0.3, means: mb.baseAddress, inverseScales: ib.baseAddress,
+                                penaltyScale: ib.baseAddress, blockRows: block, rowStride: stride)
+                            defer { obj.deallocate() }
+                            let v = theta.withUnsafeBufferPointer { t in g.withUnsafeMutableBufferPointer { obj.evaluate(t, gradient: $0) } }
+                            return (v, g)
+                        }
+                    }
+                }
+            }
+        }
+        for stride in [2, 3, 10] {
+            let picked = Array(Swift.stride(from: 0, to: X.rows, by: stride))
+            var copy = Matrix(rows: picked.count, cols: 5)
+            for (r, i) in picked.enumerated() { for j in 0..<5 { copy[r, j] = X[i, j] } }
+            let want = evaluate(copy, picked.map { y[$0] }, rows: picked.count, stride: 1, block: 4096)
+            for block in [1, 4, 4096] {
+                let got = evaluate(X, y, rows: picked.count, stride: stride, block: block)
+                XCTAssertEqual(got.0, want.0, accuracy: 1e-14 * abs(want.0), "value, stride \(stride) block \(block)")
+                for i in 0..<n { XCTAssertEqual(got.1[i], want.1[i], accuracy: 1e-13, "gradient \(i), stride \(stride) block \(block)") }
+            }
+        }
+    }
+
+    func testWarmStartStagesFollowTheRowCount() {
+        let options = MultinomialLogisticRegression.Options()
+        XCTAssertEqual(options.warmStartStrides(rows: 1_000_000), [512, 64, 8])
+        XCTAssertEqual(options.warmStartStrides(rows: 100_000), [64, 8])
+        XCTAssertEqual(options.warmStartStrides(rows: 10_000), [8])
+        XCTAssertEqual(options.warmStartStrides(rows: 9_999), [])
+        XCTAssertEqual(MultinomialLogisticRegression.Options(warmStartMinimumRows: 0).warmStartStrides(rows: 1_000_000), [])
+    }
+
+    /// Warm-starting from strided subsamples changes the route, not the destination: the same
+    /// minimum (to far below the tolerance the reference comparisons use) with fewer passes over
+    /// all rows.
+    func testWarmStartReachesTheSameMinimumWithFewerFullPasses() throws {
+        let (X, y) = synthetic(rows: 24_000, features: 6)
+        var cold = MultinomialLogisticRegression.Options(warmStartMinimumRows: 0)
+        cold.optimizer.gradientTolerance = 1e-9
+        var warm = MultinomialLogisticRegression.Options(warmStartMinimumRows: 10_000, warmStartFactor: 4, minimumStageRows: 1_000)
+        warm.optimizer.gradientTolerance = 1e-9
+        let a = try MultinomialLogisticRegression.fit(X: X, y: y, classes: 3, C: 0.5, options: cold)
+        let b = try MultinomialLogisticRegression.fit(X: X, y: y, classes: 3, C: 0.5, options: warm)
+        XCTAssertTrue(a.report!.converged)
+        XCTAssertTrue(b.report!.converged)
+        XCTAssertNil(a.report!.warmStartEvaluations)
+        XCTAssertEqual(b.report!.warmStartEvaluations?.count, 2, "stages at every 16th and every 4th row")
+        let fa = a.objective(X: X, y: y), fb = b.objective(X: X, y: y)
+        XCTAssertEqual(fb, fa, accuracy: 1e-10 * fa)
+        XCTAssertLessThan(b.report!.evaluations, a.report!.evaluations, "fewer evaluations on all rows")
+        let Pa = a.predictProbabilities(X), Pb = b.predictProbabilities(X)
+        for i in Swift.stride(from: 0, to: X.rows, by: 97) { for c in 0..<3 { XCTAssertEqual(Pa[i, c], Pb[i, c], accuracy: 1e-6) } }
+        print("warm start: \(a.report!.evaluations) full evaluations cold, \(b.report!.evaluations) warm after stages \(b.report!.warmStartEvaluations!)")
+    }
+
     func testInterceptOnlyFitGivesClassFrequencies() throws {
         let y = [0, 0, 1, 2, 2, 2, 1, 0, 2, 2]
         let model = try MultinomialLogisticRegression.fit(X: Matrix(rows: y.count, cols: 0), y: y, classes: 3)

@@ -54,7 +54,7 @@ func jsonLine(_ d: [String: Any]) {
 
 func seconds(_ a: UInt64, _ b: UInt64) -> Double { Double(b &- a) / 1e9 }
 
-/// `stackd-bench fit --x X --y Y --fmax 60 --rows N --feats F [--gtol g] [--repeat r]`
+/// `stackd-bench fit --x X --y Y --fmax 60 --rows N --feats F [--gtol g] [--repeat r] [--no-warm-start]`
 /// Times `MultinomialLogisticRegression.fit(C=1, raw features, default options but gtol)`.
 func runFitMode(_ a: ExtraArgs) {
     let rows = a.int("rows", 10_000), feats = a.int("feats", 19)
@@ -63,6 +63,11 @@ func runFitMode(_ a: ExtraArgs) {
     var options = MultinomialLogisticRegression.Options()
     if let g = a.values["gtol"] { options.optimizer.gradientTolerance = Double(g)! }
     if a.flag("no-precondition") { options.precondition = false }
+    // `--no-warm-start`: every pass on all rows (the fit before subsample warm starts).
+    if a.flag("no-warm-start") { options.warmStartMinimumRows = 0 }
+    options.warmStartMinimumRows = a.int("warm-min-rows", options.warmStartMinimumRows)
+    options.warmStartFactor = a.int("warm-factor", options.warmStartFactor)
+    options.minimumStageRows = a.int("warm-stage-rows", options.minimumStageRows)
     for rep in 0..<a.int("repeat", 1) {
         let t0 = nowNs()
         let model = try! MultinomialLogisticRegression.fit(X: X, y: y, classes: 3, C: 1, options: options)
@@ -71,6 +76,7 @@ func runFitMode(_ a: ExtraArgs) {
         jsonLine(["side": "stackd", "rows": rows, "feats": feats, "rep": rep, "gtol": options.optimizer.gradientTolerance,
                   "precondition": options.precondition,
                   "fit_s": seconds(t0, t1), "iterations": r.iterations, "evaluations": r.evaluations,
+                  "warm_start_evaluations": r.warmStartEvaluations ?? [],
                   "termination": r.termination.rawValue, "objective_report": r.objective,
                   "coef": model.weights, "intercept": model.biases])
     }
