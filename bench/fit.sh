@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # stackd vs scikit-learn (logistic regression at equal objective) and vs Python xgboost, in one
 # run, plus the XGBoostCombiner single-row path. Markdown tables on stdout, progress on stderr.
-# Needs a venv outside the repo:  python3 -m venv /work/venv-bench && /work/venv-bench/bin/pip install -r bench/requirements.txt
+# The Python side runs in bench/.venv, created and filled from bench/requirements.txt on first use
+# (idempotent; PYTHON=/path/to/python overrides it).
 # Usage: bench/fit.sh [fit.py options, e.g. --sizes 10000,100000 --repeats 1 --skip-xgb]
 set -euo pipefail
 cd "$(dirname "$0")"
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
-PY=${PYTHON:-/work/venv-bench/bin/python}
+PY=${PYTHON:-}
+if [ -z "$PY" ]; then
+  [ -x .venv/bin/python ] || python3 -m venv .venv
+  .venv/bin/python -c "import numpy, sklearn, xgboost, threadpoolctl" 2>/dev/null || .venv/bin/pip install -q -r requirements.txt >&2
+  PY=$PWD/.venv/bin/python
+fi
 swift build -c release 2>&1 | grep -Ev 'prohibited flag|^\[' >&2 || true
 BIN=$PWD/.build/release/stackd-bench
 echo "# stackd-bench fit, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc --all) cores, load average before: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -10,7 +10,7 @@ import Darwin
 ///
 /// The design matrices are tall and thin (N × 19…60, K = 3): both GEMMs of an evaluation are
 /// memory-bound and tiny in K, so a second BLAS thread never helps on the 2-core targets and
-/// competes with the daemon's ingest thread (see `/work/shared/notes/native.md`). This is a
+/// competes with the daemon's ingest thread. This is a
 /// process-wide OpenBLAS setting; nothing else in stackd calls BLAS.
 let openBLASSingleThreaded: Void = { openblas_set_num_threads(1) }()
 
