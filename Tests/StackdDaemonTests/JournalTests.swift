@@ -2,6 +2,7 @@ import Foundation
 import StackdDaemon
 import StackdStorage
 import StackdZMQ
+import StackdSystemd
 import XCTest
 
 /// The input journal: exact round trips, damage reported and skipped, and `stackd record` over
@@ -130,25 +131,58 @@ final class JournalTests: XCTestCase {
         XCTAssertEqual(try segmentFiles(journal), before)
     }
 
-    func testRecorderBuffersUntilTheFlushIntervalPasses() throws {
+    /// The writer thread writes queued messages once the flush interval has passed on its own
+    /// clock, with nothing from the ingest thread but the `record` calls.
+    func testRecorderWritesQueuedMessagesWithinTheFlushInterval() throws {
         let journal = temporary.appendingPathComponent("j").path
-        let recorder = try JournalRecorder(directory: journal, endpoints: ["ipc:///x"], bind: false, topics: [""])
+        let recorder = try JournalRecorder(directory: journal, endpoints: ["ipc:///x"], bind: false, topics: [""],
+                                           configuration: JournalConfiguration(flush: .interval(nanoseconds: 20_000_000)))
         let topic: [UInt8] = Array("p.a".utf8), payload: [UInt8] = [1, 2, 3]
-        topic.withUnsafeBytes { t in payload.withUnsafeBytes { p in recorder.record(topic: t, payload: p, receivedAt: 1_000) } }
+        let t0 = Int64(MonotonicClock.nanoseconds())
+        topic.withUnsafeBytes { t in payload.withUnsafeBytes { p in recorder.record(topic: t, payload: p, receivedAt: t0) } }
         recorder.beginMessage()
         topic.withUnsafeBytes { recorder.addFrame($0) }
-        recorder.endMessage(receivedAt: 2_000)
-        XCTAssertEqual(try JournalReader(directory: journal).readAll(), [], "buffered, not yet written")
-        recorder.tick(now: 1_000 + 99_999_999)
-        XCTAssertEqual(try JournalReader(directory: journal).readAll(), [])
-        recorder.tick(now: 1_000 + 100_000_000)
-        XCTAssertEqual(try JournalReader(directory: journal).readAll(), [
-            JournalEntry(sequence: 1, receivedAt: 1_000, frames: [topic, payload]),
-            JournalEntry(sequence: 2, receivedAt: 2_000, frames: [topic]),
-        ])
+        recorder.endMessage(receivedAt: t0 + 1)
+        let expected = [JournalEntry(sequence: 1, receivedAt: t0, frames: [topic, payload]),
+                        JournalEntry(sequence: 2, receivedAt: t0 + 1, frames: [topic])]
+        let deadline = Date(timeIntervalSinceNow: 10)
+        var read: [JournalEntry] = []
+        while Date() < deadline {
+            read = try JournalReader(directory: journal).readAll()
+            if read.count == expected.count { break }
+            usleep(5_000)
+        }
+        XCTAssertEqual(read, expected, "written by the writer thread without a close")
+        XCTAssertEqual(recorder.messageCount, 2)
         try recorder.close()
         XCTAssertNil(recorder.takeFailure())
         XCTAssertFalse(recorder.isRecording)
+    }
+
+    /// A queue far smaller than what is recorded: records wrap around the ring, the ingest side
+    /// waits for room instead of dropping, and a message larger than the queue is written in
+    /// order too. Every message arrives, in order, byte for byte.
+    func testRecorderQueueWrapsWaitsAndKeepsOrder() throws {
+        let journal = temporary.appendingPathComponent("wrap").path
+        let recorder = try JournalRecorder(directory: journal, endpoints: ["ipc:///x"], bind: false, topics: [""],
+                                           queueBytes: 1 << 16)
+        var expected: [JournalEntry] = []
+        for i in 0..<3_000 {
+            let topic = Array("p.m\(i % 7).S".utf8)
+            let payload = Self.bytes(i, count: i == 1_500 ? 100_000 : (i * 37) % 900)
+            expected.append(JournalEntry(sequence: UInt64(i + 1), receivedAt: Int64(i), frames: [topic, payload]))
+            topic.withUnsafeBytes { t in payload.withUnsafeBytes { p in recorder.record(topic: t, payload: p, receivedAt: Int64(i)) } }
+        }
+        let one = Array("single".utf8)
+        one.withUnsafeBytes { recorder.record(frames: CollectionOfOne($0), receivedAt: 3_000) }
+        expected.append(JournalEntry(sequence: 3_001, receivedAt: 3_000, frames: [one]))
+        recorder.record(frames: EmptyCollection<UnsafeRawBufferPointer>(), receivedAt: 3_001)
+        expected.append(JournalEntry(sequence: 3_002, receivedAt: 3_001, frames: []))
+        try recorder.close()
+        XCTAssertEqual(recorder.messageCount, expected.count)
+        let read = try JournalReader(directory: journal).readAll()
+        XCTAssertEqual(read.count, expected.count)
+        XCTAssertEqual(read, expected)
     }
 
     // MARK: - Damage

@@ -384,6 +384,9 @@ public final class LiveRunner: @unchecked Sendable {
         s.latencyCount = publisher.latency.totalCount
         s.latencyMeanNanoseconds = publisher.latency.totalCount > 0 ? publisher.latency.mean : 0
         s.outputSubscriptions = subscriptions
+        s.journalRecording = recorder?.isRecording ?? false
+        s.journalMessages = recorder?.messageCount ?? 0
+        s.journalStallNanoseconds = recorder?.stallNanoseconds ?? 0
         s.modelNames = pipeline.modelNames
         s.horizons = pipeline.horizonList
         s.ensembleScores = pipeline.scoreboard.ensemble

@@ -21,6 +21,11 @@ public struct RunnerSnapshot: Sendable {
     public var latencyMeanNanoseconds: Double = 0
     /// Subscriptions currently held by consumers of the output socket.
     public var outputSubscriptions = 0
+    /// Input journal (`[record]`): whether it is recording, messages written so far, and the time
+    /// the ingest thread waited for room in the recording queue (zero unless the disk fell behind).
+    public var journalRecording = false
+    public var journalMessages = 0
+    public var journalStallNanoseconds: UInt64 = 0
     public var modelNames: [String] = []
     public var horizons: [Int] = []
     /// Per horizon: prequential scores of the ensemble, averaging and each base model.

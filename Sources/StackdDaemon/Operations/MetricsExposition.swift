@@ -60,6 +60,11 @@ public enum MetricsExposition {
         w.sample("stackd_emission_latency_seconds_count", [:], Double(s.latencyCount))
         w.gauge("stackd_emission_latency_max_seconds", "Largest emission latency since start.", Double(s.latencyMaxNanoseconds) / 1e9)
         w.gauge("stackd_output_subscriptions", "Subscriptions held by consumers of the output socket.", Double(s.outputSubscriptions))
+        w.gauge("stackd_journal_recording", "1 while the input journal ([record]) is being written, else 0.", s.journalRecording ? 1 : 0)
+        w.counter("stackd_journal_messages_total", "Input messages written to the journal.", s.journalMessages)
+        w.family("stackd_journal_stall_seconds_total", .counter,
+                 "Time the ingest thread waited for room in the recording queue (the disk fell behind).")
+        w.sample("stackd_journal_stall_seconds_total", [:], Double(s.journalStallNanoseconds) / 1e9)
 
         // Prequential scores: each row scored when its label arrives, with the model it was emitted by.
         let predictors: [(String, (Int) -> ScoreAccumulator?)] =
