@@ -248,6 +248,21 @@ final class ModelStoreTests: XCTestCase {
         XCTAssertEqual(predictions(selection.combiner), predictions(w))
     }
 
+    /// The CLI (no configuration at hand) rebuilds the layout from what the artifact recorded,
+    /// recent-skill columns included, so it checks and loads such a model like the daemon does.
+    func testRecordedLayoutKeepsTheSkillWindow() throws {
+        let skillLayout = StackingFeatureLayout(models: layout.models, classCount: 3, skillWindow: 50)
+        XCTAssertNotEqual(skillLayout.count, layout.count)
+        let (X, y) = data(seed: 1)
+        let model = try MultinomialLogisticRegression.fit(X: X, y: y, classes: 3)
+        let c = LogisticCombiner(model: model, featureSet: .basic, layout: skillLayout, version: 7)
+        _ = try makeStore(layout: skillLayout).save(combiner: c, horizon: horizon, version: 7, reason: "skill", outcome: nil)
+        let recorded = try XCTUnwrap(ModelStoreCommands.recordedLayout(state: state, horizon: horizon))
+        XCTAssertEqual(recorded.skillWindow, 50)
+        XCTAssertEqual(recorded.count, skillLayout.count)
+        XCTAssertNotNil(makeStore(layout: recorded).loadCurrent(horizon: horizon), "the recorded layout loads the saved model")
+    }
+
     func testCommandImplementationListsAndRollsBack() throws {
         _ = try saveThree(makeStore())
         let listing = try ModelStoreCommands.list(state: state)

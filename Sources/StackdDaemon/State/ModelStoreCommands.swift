@@ -30,7 +30,8 @@ public enum ModelStoreCommands {
         for name in (current.map { [$0] } ?? []) + names {
             let path = ((dir as NSString).appendingPathComponent(name) as NSString).appendingPathComponent(ArtifactSchema.metaConfig)
             if let data = FileManager.default.contents(atPath: path), let c = try? d.decode(MetaConfigDocument.self, from: data) {
-                return StackingFeatureLayout(models: c.models, classCount: c.classCount, includesRegimes: c.layoutIncludesRegimes)
+                return StackingFeatureLayout(models: c.models, classCount: c.classCount, includesRegimes: c.layoutIncludesRegimes,
+                                             skillWindow: c.layoutSkillWindow ?? 0)
             }
         }
         return nil

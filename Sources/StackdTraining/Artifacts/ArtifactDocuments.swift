@@ -47,6 +47,8 @@ public struct MetaConfigDocument: Sendable, Codable, Equatable {
     public var classCount: Int
     public var models: [String]
     public var layoutIncludesRegimes: Bool
+    /// Rows of recent per-model skill in the training layout (0: none; absent in older artifacts).
+    public var layoutSkillWindow: Int?
     public var hyperparameters: LearnerHyperparameters
     public var ensembleMethod: EnsembleMethod
     public var ensembleMethodReason: String

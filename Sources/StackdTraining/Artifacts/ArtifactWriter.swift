@@ -33,7 +33,8 @@ public enum ArtifactWriter {
         let config = MetaConfigDocument(
             schemaVersion: v, horizon: o.horizon, method: o.chosen.method.name, combinerVersion: o.chosen.version,
             modelFormat: format, featureSet: featureSet, featureNames: names, featureCount: names.count, classCount: k,
-            models: o.models, layoutIncludesRegimes: o.layout.includesRegimes, hyperparameters: o.hyperparameters,
+            models: o.models, layoutIncludesRegimes: o.layout.includesRegimes, layoutSkillWindow: o.layout.skillWindow,
+            hyperparameters: o.hyperparameters,
             ensembleMethod: o.ensembleMethod, ensembleMethodReason: o.ensembleMethodReason, promotionMetric: o.metric,
             decision: o.decision, trainRows: o.trainRows, validationRows: o.validationRows, purgedRows: o.purgedRows,
             cutTimestampNs: o.cutTimestamp)
@@ -136,7 +137,7 @@ public enum ArtifactWriter {
             schemaVersion: ArtifactSchema.version, horizon: horizon, method: combiner.method.name,
             combinerVersion: combiner.version, modelFormat: format, featureSet: featureSet, featureNames: names,
             featureCount: names.count, classCount: layout.classCount, models: layout.models,
-            layoutIncludesRegimes: layout.includesRegimes,
+            layoutIncludesRegimes: layout.includesRegimes, layoutSkillWindow: layout.skillWindow,
             hyperparameters: LearnerHyperparameters(logisticC: c, treeDepth: shape.depth, treeEstimators: shape.estimators),
             ensembleMethod: learned ? .stacking : .weightedAverage, ensembleMethodReason: "saved without a training outcome",
             promotionMetric: .logLoss,
