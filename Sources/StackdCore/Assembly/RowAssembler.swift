@@ -1,13 +1,15 @@
-/// Receives a completed row from the assembler. Generic rather than a closure so the hot path
-/// neither allocates nor dispatches dynamically.
-public protocol AssembledRowSink {
-    /// `probabilities` holds M×K values (model-major, alphabetical model order); the vectors of
-    /// missing models are already imputed with the mean of the present ones. Valid only during
-    /// the call.
-    mutating func rowCompleted(key: RowKey, probabilities: UnsafeBufferPointer<Double>, presentMask: UInt64,
-                               presentCount: Int, completion: RowCompletion, lastArrival: Int64)
-    /// A row was abandoned because fewer than `min_models` had arrived.
-    mutating func rowDropped(key: RowKey, presentCount: Int, completion: RowCompletion)
+/// A row that left assembly: what the pipeline emits (or counts as dropped). Its probabilities
+/// stay readable through `RowAssembler.probabilities(of:)` until the next `add`.
+public struct FinishedRow: Sendable {
+    public var key: RowKey
+    /// Storage slot of the row's vectors.
+    public var slot: Int
+    public var presentMask: UInt64
+    public var presentCount: Int
+    public var completion: RowCompletion
+    public var lastArrival: Int64
+    /// Fewer than `min_models` had arrived: nothing is emitted for it.
+    public var dropped: Bool
 }
 
 /// Aligns the vectors of all base models for one (symbol, horizon, event time).
@@ -17,7 +19,10 @@ public protocol AssembledRowSink {
 /// allocated per message. Time is the driver's (receive time, or event time in replay), never
 /// the wall clock.
 public struct RowAssembler {
-    public enum AddResult: Equatable { case accepted, duplicate, late }
+    /// What `add` did. `.full`: the row is new and every slot is taken — the caller evicts the
+    /// oldest row with `finishOldest(completion: .evicted)`, handles it, and adds again (so the
+    /// evicted row's vectors are read before its slot is reused).
+    public enum AddResult: Sendable { case accepted, completed(FinishedRow), duplicate, late, full }
 
     public let modelCount: Int
     public let classCount: Int
@@ -72,10 +77,8 @@ public struct RowAssembler {
         watermark[symbol * horizonCount + horizonIndex]
     }
 
-    /// Adds one model's vector. May complete this row, or evict the oldest row when full.
-    public mutating func add<S: AssembledRowSink>(
-        key: RowKey, model: Int, vector: UnsafeBufferPointer<Double>, receivedAt: Int64, sink: inout S
-    ) -> AddResult {
+    /// Adds one model's vector; the row is finished (`.completed`) when it was the last model.
+    public mutating func add(key: RowKey, model: Int, vector: UnsafeBufferPointer<Double>, receivedAt: Int64) -> AddResult {
         let bit = UInt64(1) << UInt64(model)
         var slot: Int
         if let existing = index[key] {
@@ -83,8 +86,8 @@ public struct RowAssembler {
             if present[slot] & bit != 0 { return .duplicate }
         } else {
             if key.eventTime <= watermark[Int(key.symbol) * horizonCount + Int(key.horizonIndex)] { return .late }
-            if free.isEmpty { finish(slot: Int(head), completion: .evicted, sink: &sink) }
-            slot = Int(free.removeLast())
+            guard let taken = free.popLast() else { return .full }
+            slot = Int(taken)
             keys[slot] = key
             present[slot] = 0
             presentCounts[slot] = 0
@@ -93,30 +96,40 @@ public struct RowAssembler {
             link(slot)
         }
         let base = slot * rowWidth + model * classCount
-        for c in 0..<classCount { probabilities[base + c] = vector[c] }
+        probabilities.withUnsafeMutableBufferPointer { p in
+            for c in 0..<classCount { p[base + c] = vector[c] }
+        }
         present[slot] |= bit
         presentCounts[slot] += 1
         lastArrival[slot] = receivedAt
-        if Int(presentCounts[slot]) == modelCount { finish(slot: slot, completion: .complete, sink: &sink) }
+        if Int(presentCounts[slot]) == modelCount { return .completed(finish(slot: slot, completion: .complete)) }
         return .accepted
     }
 
-    /// Emits (or drops) every row whose deadline is at or before `now`.
-    public mutating func expire<S: AssembledRowSink>(now: Int64, sink: inout S) {
-        while head >= 0, firstArrival[Int(head)] &+ deadline <= now {
-            finish(slot: Int(head), completion: .deadline, sink: &sink)
-        }
+    /// Finishes the oldest pending row if its deadline is at or before `now` (call until nil).
+    public mutating func finishExpired(now: Int64) -> FinishedRow? {
+        guard head >= 0, firstArrival[Int(head)] &+ deadline <= now else { return nil }
+        return finish(slot: Int(head), completion: .deadline)
     }
 
-    /// Emits (or drops) every pending row, oldest first: used on graceful stop.
-    public mutating func drain<S: AssembledRowSink>(sink: inout S) {
-        while head >= 0 { finish(slot: Int(head), completion: .drained, sink: &sink) }
+    /// Finishes the oldest pending row (eviction when full, draining on a graceful stop).
+    public mutating func finishOldest(completion: RowCompletion) -> FinishedRow? {
+        guard head >= 0 else { return nil }
+        return finish(slot: Int(head), completion: completion)
     }
 
     /// The earliest pending deadline, so a driver can sleep exactly until it.
     public var nextDeadline: Int64? { head >= 0 ? firstArrival[Int(head)] &+ deadline : nil }
 
-    private mutating func finish<S: AssembledRowSink>(slot: Int, completion: RowCompletion, sink: inout S) {
+    /// The M×K vectors of a finished row (model-major, alphabetical model order), missing models
+    /// imputed with the mean of the present ones. Valid until the next `add`.
+    public func withProbabilities<R>(of row: FinishedRow, _ body: (UnsafeBufferPointer<Double>) -> R) -> R {
+        probabilities.withUnsafeBufferPointer { p in
+            body(UnsafeBufferPointer(rebasing: p[row.slot * rowWidth ..< (row.slot + 1) * rowWidth]))
+        }
+    }
+
+    private mutating func finish(slot: Int, completion: RowCompletion) -> FinishedRow {
         let key = keys[slot]
         let count = Int(presentCounts[slot])
         let mask = present[slot]
@@ -125,18 +138,15 @@ public struct RowAssembler {
         free.append(Int32(slot))
         let w = Int(key.symbol) * horizonCount + Int(key.horizonIndex)
         if key.eventTime > watermark[w] { watermark[w] = key.eventTime }
-        if completion != .complete && count < minModels {
-            sink.rowDropped(key: key, presentCount: count, completion: completion)
-            return
+        let dropped = completion != .complete && count < minModels
+        if !dropped && count < modelCount {
+            let base = slot * rowWidth, m = modelCount, k = classCount
+            probabilities.withUnsafeMutableBufferPointer { p in
+                Self.imputeMissing(p, base: base, mask: mask, count: count, modelCount: m, classCount: k)
+            }
         }
-        let base = slot * rowWidth, width = rowWidth, m = modelCount, k = classCount
-        let arrival = lastArrival[slot]
-        probabilities.withUnsafeMutableBufferPointer { p in
-            if count < m { Self.imputeMissing(p, base: base, mask: mask, count: count, modelCount: m, classCount: k) }
-            sink.rowCompleted(
-                key: key, probabilities: UnsafeBufferPointer(rebasing: p[base ..< base + width]),
-                presentMask: mask, presentCount: count, completion: completion, lastArrival: arrival)
-        }
+        return FinishedRow(key: key, slot: slot, presentMask: mask, presentCount: count, completion: completion,
+                           lastArrival: lastArrival[slot], dropped: dropped)
     }
 
     /// Missing models take the mean vector of the present ones: they then add no information

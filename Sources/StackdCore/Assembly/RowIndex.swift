@@ -4,12 +4,19 @@
 /// Swift's `Dictionary` showed up as the largest stackd cost in the live-path profile (hashing
 /// through `Hasher`, generic lookups). Keys here pack into three integers, so a multiplicative
 /// hash and linear probing with backward-shift deletion (no tombstones) do the same job with no
-/// allocation after `init` and no per-lookup generic dispatch.
+/// allocation after `init` and no per-lookup generic dispatch. Each entry keeps its key and
+/// value together (24 bytes), so a probe touches one cache line: the awaiting-labels index is
+/// megabytes large and probed at random.
 public struct RowIndex: Sendable {
-    private var symbols: [Int32]
-    private var horizons: [Int32]
-    private var times: [Int64]
-    private var values: [Int32]      // -1: empty
+    @usableFromInline
+    struct Entry: Sendable {
+        var eventTime: Int64
+        var symbol: Int32
+        var horizonIndex: Int32
+        var value: Int32      // -1: empty
+    }
+
+    private var entries: [Entry]
     private let mask: Int
     public private(set) var count = 0
 
@@ -17,79 +24,83 @@ public struct RowIndex: Sendable {
     public init(capacity: Int) {
         var size = 16
         while size < max(capacity, 1) * 2 { size <<= 1 }
-        symbols = Array(repeating: 0, count: size)
-        horizons = Array(repeating: 0, count: size)
-        times = Array(repeating: 0, count: size)
-        values = Array(repeating: -1, count: size)
+        entries = Array(repeating: Entry(eventTime: 0, symbol: 0, horizonIndex: 0, value: -1), count: size)
         mask = size - 1
     }
 
     @inline(__always)
-    private func home(_ key: RowKey) -> Int {
-        var h = UInt64(bitPattern: key.eventTime) &* 0x9E37_79B9_7F4A_7C15
-        h ^= (UInt64(UInt32(bitPattern: key.symbol)) << 32 | UInt64(UInt32(bitPattern: key.horizonIndex))) &* 0xC2B2_AE3D_27D4_EB4F
+    private static func home(_ eventTime: Int64, _ symbol: Int32, _ horizonIndex: Int32, _ mask: Int) -> Int {
+        var h = UInt64(bitPattern: eventTime) &* 0x9E37_79B9_7F4A_7C15
+        h ^= (UInt64(UInt32(bitPattern: symbol)) << 32 | UInt64(UInt32(bitPattern: horizonIndex))) &* 0xC2B2_AE3D_27D4_EB4F
         h ^= h >> 29
         return Int(truncatingIfNeeded: h) & mask
     }
 
     @inline(__always)
-    private func matches(_ i: Int, _ key: RowKey) -> Bool {
-        times[i] == key.eventTime && symbols[i] == key.symbol && horizons[i] == key.horizonIndex
+    private static func matches(_ e: Entry, _ key: RowKey) -> Bool {
+        e.eventTime == key.eventTime && e.symbol == key.symbol && e.horizonIndex == key.horizonIndex
     }
 
     public subscript(key: RowKey) -> Int32? {
-        var i = home(key)
-        while values[i] >= 0 {
-            if matches(i, key) { return values[i] }
-            i = (i + 1) & mask
+        let mask = self.mask
+        return entries.withUnsafeBufferPointer { e -> Int32? in
+            var i = Self.home(key.eventTime, key.symbol, key.horizonIndex, mask)
+            while e[i].value >= 0 {
+                if Self.matches(e[i], key) { return e[i].value }
+                i = (i + 1) & mask
+            }
+            return nil
         }
-        return nil
     }
 
     /// Inserts or replaces.
     public mutating func set(_ key: RowKey, _ value: Int32) {
-        var i = home(key)
-        while values[i] >= 0 {
-            if matches(i, key) { values[i] = value; return }
-            i = (i + 1) & mask
+        let mask = self.mask
+        let inserted = entries.withUnsafeMutableBufferPointer { e -> Bool in
+            var i = Self.home(key.eventTime, key.symbol, key.horizonIndex, mask)
+            while e[i].value >= 0 {
+                if Self.matches(e[i], key) { e[i].value = value; return false }
+                i = (i + 1) & mask
+            }
+            e[i] = Entry(eventTime: key.eventTime, symbol: key.symbol, horizonIndex: key.horizonIndex, value: value)
+            return true
         }
-        precondition(count < (mask + 1) / 2, "RowIndex is over its capacity")
-        symbols[i] = key.symbol
-        horizons[i] = key.horizonIndex
-        times[i] = key.eventTime
-        values[i] = value
-        count += 1
+        if inserted {
+            count += 1
+            precondition(count <= (mask + 1) / 2, "RowIndex is over its capacity")
+        }
     }
 
     /// Removes `key` and returns its value.
     @discardableResult
     public mutating func remove(_ key: RowKey) -> Int32? {
-        var i = home(key)
-        while values[i] >= 0 {
-            if matches(i, key) {
-                let removed = values[i]
-                // Backward-shift deletion keeps every probe chain unbroken without tombstones.
-                var hole = i
-                var j = (i + 1) & mask
-                while values[j] >= 0 {
-                    let h = home(RowKey(symbol: Int(symbols[j]), horizonIndex: Int(horizons[j]), eventTime: times[j]))
-                    // Move j into the hole unless its home lies cyclically in (hole, j].
-                    let inRange = hole <= j ? (hole < h && h <= j) : (hole < h || h <= j)
-                    if !inRange {
-                        symbols[hole] = symbols[j]
-                        horizons[hole] = horizons[j]
-                        times[hole] = times[j]
-                        values[hole] = values[j]
-                        hole = j
+        let mask = self.mask
+        let removed = entries.withUnsafeMutableBufferPointer { e -> Int32? in
+            var i = Self.home(key.eventTime, key.symbol, key.horizonIndex, mask)
+            while e[i].value >= 0 {
+                if Self.matches(e[i], key) {
+                    let removed = e[i].value
+                    // Backward-shift deletion keeps every probe chain unbroken without tombstones.
+                    var hole = i
+                    var j = (i + 1) & mask
+                    while e[j].value >= 0 {
+                        let h = Self.home(e[j].eventTime, e[j].symbol, e[j].horizonIndex, mask)
+                        // Move j into the hole unless its home lies cyclically in (hole, j].
+                        let inRange = hole <= j ? (hole < h && h <= j) : (hole < h || h <= j)
+                        if !inRange {
+                            e[hole] = e[j]
+                            hole = j
+                        }
+                        j = (j + 1) & mask
                     }
-                    j = (j + 1) & mask
+                    e[hole].value = -1
+                    return removed
                 }
-                values[hole] = -1
-                count -= 1
-                return removed
+                i = (i + 1) & mask
             }
-            i = (i + 1) & mask
+            return nil
         }
-        return nil
+        if removed != nil { count -= 1 }
+        return removed
     }
 }

@@ -276,17 +276,24 @@ public final class StackingPipeline {
             if f.eventTime > eventClock { advanceEventClock(to: f.eventTime, handler: &handler) }
             if f.sequence > lastSequence[model] &+ 1, lastSequence[model] != 0 { counters.sequenceGaps += 1 }
             if f.sequence > lastSequence[model] { lastSequence[model] = f.sequence }
-            var sink = Emitter(pipeline: self, handler: handler)
-            let result = assembler.add(
-                key: RowKey(symbol: symbol, horizonIndex: h, eventTime: f.eventTime), model: model,
-                vector: UnsafeBufferPointer(vector), receivedAt: receivedAt, sink: &sink)
-            handler = sink.handler
+            let key = RowKey(symbol: symbol, horizonIndex: h, eventTime: f.eventTime)
+            var result = assembler.add(key: key, model: model, vector: UnsafeBufferPointer(vector), receivedAt: receivedAt)
+            if case .full = result {
+                // Every slot taken: the oldest row goes out first, then this one gets its slot.
+                if let oldest = assembler.finishOldest(completion: .evicted) { deliver(oldest, handler: &handler) }
+                result = assembler.add(key: key, model: model, vector: UnsafeBufferPointer(vector), receivedAt: receivedAt)
+            }
             switch result {
             case .accepted:
                 counters.predictionsAccepted += 1
                 return .prediction
+            case .completed(let row):
+                counters.predictionsAccepted += 1
+                deliver(row, handler: &handler)
+                return .prediction
             case .duplicate: throw WireRejection(.duplicate, "this model's vector for this row was already received")
             case .late: throw WireRejection(.late, "row is older than the assembly watermark")
+            case .full: preconditionFailure("assembly has no free slot right after an eviction")
             }
         case .label(let f):
             if let topic, !Topic.matches(topic, label: f) {
@@ -384,20 +391,29 @@ public final class StackingPipeline {
 
     /// Fires every deadline at or before driver time `now`.
     public func advance<H: EnsembleOutputHandler>(to now: Int64, handler: inout H) {
-        var sink = Emitter(pipeline: self, handler: handler)
-        assembler.expire(now: now, sink: &sink)
-        handler = sink.handler
+        while let row = assembler.finishExpired(now: now) { deliver(row, handler: &handler) }
     }
 
     /// Emits every pending row (graceful stop).
     public func drain<H: EnsembleOutputHandler>(handler: inout H) {
-        var sink = Emitter(pipeline: self, handler: handler)
-        assembler.drain(sink: &sink)
-        handler = sink.handler
+        while let row = assembler.finishOldest(completion: .drained) { deliver(row, handler: &handler) }
+    }
+
+    /// Emits a row that left assembly, or counts it as dropped. Called before the next `add`,
+    /// while the row's vectors are still in their slot.
+    private func deliver<H: EnsembleOutputHandler>(_ row: FinishedRow, handler: inout H) {
+        if row.dropped {
+            counters.rowsDropped[Int(row.completion.rawValue)] += 1
+            return
+        }
+        assembler.withProbabilities(of: row) { p in
+            emit(key: row.key, probabilities: p, presentMask: row.presentMask, presentCount: row.presentCount,
+                 completion: row.completion, lastArrival: row.lastArrival, handler: &handler)
+        }
     }
 
     /// Features, combination, scoring and emission of one assembled row.
-    fileprivate func emit<H: EnsembleOutputHandler>(
+    private func emit<H: EnsembleOutputHandler>(
         key: RowKey, probabilities: UnsafeBufferPointer<Double>, presentMask: UInt64, presentCount: Int,
         completion: RowCompletion, lastArrival: Int64, handler: inout H
     ) {
@@ -449,28 +465,6 @@ public final class StackingPipeline {
                                exitTime: label.exitTime, handler: &handler)
             }
         }
-    }
-
-    fileprivate func dropped(completion: RowCompletion) {
-        counters.rowsDropped[Int(completion.rawValue)] += 1
-    }
-}
-
-/// Bridges the assembler's callbacks to the pipeline's emission, carrying the driver's handler.
-private struct Emitter<H: EnsembleOutputHandler>: AssembledRowSink {
-    /// `unowned(unsafe)`: an Emitter lives only inside a call on `pipeline` (`ingest`, `advance`,
-    /// `drain`), which holds it alive; safe `unowned` paid a check-and-retain per row.
-    unowned(unsafe) let pipeline: StackingPipeline
-    var handler: H
-
-    mutating func rowCompleted(key: RowKey, probabilities: UnsafeBufferPointer<Double>, presentMask: UInt64,
-                               presentCount: Int, completion: RowCompletion, lastArrival: Int64) {
-        pipeline.emit(key: key, probabilities: probabilities, presentMask: presentMask, presentCount: presentCount,
-                      completion: completion, lastArrival: lastArrival, handler: &handler)
-    }
-
-    mutating func rowDropped(key: RowKey, presentCount: Int, completion: RowCompletion) {
-        pipeline.dropped(completion: completion)
     }
 }
 
