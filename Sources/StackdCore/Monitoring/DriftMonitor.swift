@@ -99,8 +99,8 @@ public struct DriftMonitor: Sendable {
         }
         for m in 0..<configuration.modelCount where presentMask & (UInt64(1) << UInt64(m)) != 0 {
             if skill.observe(model: m, probabilities: UnsafeBufferPointer(rebasing: base[m * k ..< m * k + k]), label: label) {
-                raise(.skillDecay, model: m, statistic: skill.z[m], threshold: skill.zThreshold, eventTime: eventTime,
-                      message: "\(configuration.modelNames[m]) log-loss over the last \(skill.windowSize) labelled rows is \(skill.recentLogLoss(model: m)) against \(skill.longRunLogLoss(model: m)) long-run (z = \(skill.z[m]))",
+                raise(.skillDecay, model: m, statistic: skill.zScore(model: m), threshold: skill.zThreshold, eventTime: eventTime,
+                      message: "\(configuration.modelNames[m]) log-loss over the last \(skill.windowSize) labelled rows is \(skill.recentLogLoss(model: m)) against \(skill.longRunLogLoss(model: m)) long-run (z = \(skill.zScore(model: m)))",
                       into: &sink)
             }
         }

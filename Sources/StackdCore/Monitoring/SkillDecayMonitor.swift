@@ -19,15 +19,21 @@ public struct SkillDecayMonitor: Sendable {
     public let zThreshold: Double
     public let minLongRunCount: Int
 
+    /// Per-model running state, kept together so one labelled row touches one small record.
+    private struct Stats: Sendable {
+        var head = 0, filled = 0
+        var sum = 0.0, sumSq = 0.0, correct = 0
+        var longCount = 0, longSum = 0.0, longSumSq = 0.0, longCorrect = 0
+        var alarmed = false
+        var z = Double.nan
+    }
+
     private var losses: [Double]
     private var hits: [UInt8]
-    private var head: [Int]
-    private var filled: [Int]
-    private var sum: [Double], sumSq: [Double], correct: [Int]
-    private var longCount: [Int], longSum: [Double], longSumSq: [Double], longCorrect: [Int]
-    private var alarmed: [Bool]
+    private var stats: [Stats]
+
     /// Per model: the last z statistic (NaN until both samples are large enough).
-    public private(set) var z: [Double]
+    public var z: [Double] { stats.map(\.z) }
 
     public init(modelCount: Int, windowSize: Int = 500, zThreshold: Double = 3, minLongRunCount: Int = 500) {
         precondition(modelCount > 0 && windowSize > 1 && zThreshold > 0 && minLongRunCount > 1, "bad skill-decay parameters")
@@ -37,21 +43,21 @@ public struct SkillDecayMonitor: Sendable {
         self.minLongRunCount = minLongRunCount
         losses = Array(repeating: 0, count: modelCount * windowSize)
         hits = Array(repeating: 0, count: modelCount * windowSize)
-        head = Array(repeating: 0, count: modelCount)
-        filled = head
-        sum = Array(repeating: 0, count: modelCount); sumSq = sum; longSum = sum; longSumSq = sum
-        correct = head; longCount = head; longCorrect = head
-        alarmed = Array(repeating: false, count: modelCount)
-        z = Array(repeating: .nan, count: modelCount)
+        stats = Array(repeating: Stats(), count: modelCount)
     }
 
-    public func recentCount(model m: Int) -> Int { filled[m] }
-    public func recentLogLoss(model m: Int) -> Double { filled[m] > 0 ? sum[m] / Double(filled[m]) : .nan }
-    public func recentAccuracy(model m: Int) -> Double { filled[m] > 0 ? Double(correct[m]) / Double(filled[m]) : .nan }
-    public func longRunCount(model m: Int) -> Int { longCount[m] }
-    public func longRunLogLoss(model m: Int) -> Double { longCount[m] > 0 ? longSum[m] / Double(longCount[m]) : .nan }
+    public func zScore(model m: Int) -> Double { stats[m].z }
+    public func recentCount(model m: Int) -> Int { stats[m].filled }
+    public func recentLogLoss(model m: Int) -> Double { stats[m].filled > 0 ? stats[m].sum / Double(stats[m].filled) : .nan }
+    public func recentAccuracy(model m: Int) -> Double {
+        stats[m].filled > 0 ? Double(stats[m].correct) / Double(stats[m].filled) : .nan
+    }
+    public func longRunCount(model m: Int) -> Int { stats[m].longCount }
+    public func longRunLogLoss(model m: Int) -> Double {
+        stats[m].longCount > 0 ? stats[m].longSum / Double(stats[m].longCount) : .nan
+    }
     public func longRunAccuracy(model m: Int) -> Double {
-        longCount[m] > 0 ? Double(longCorrect[m]) / Double(longCount[m]) : .nan
+        stats[m].longCount > 0 ? Double(stats[m].longCorrect) / Double(stats[m].longCount) : .nan
     }
 
     /// Scores model `m`'s vector against `label`; true when its decay alarm fires (it re-arms
@@ -61,35 +67,48 @@ public struct SkillDecayMonitor: Sendable {
         var arg = 0
         for c in 1..<p.count where p[c] > p[arg] { arg = c }
         let hit: UInt8 = arg == label ? 1 : 0
-        let at = m * windowSize + head[m]
-        if filled[m] == windowSize {
+        let w = windowSize, minLong = minLongRunCount, threshold = zThreshold
+        return losses.withUnsafeMutableBufferPointer { losses in
+            hits.withUnsafeMutableBufferPointer { hits in
+                stats.withUnsafeMutableBufferPointer { all in
+                    Self.update(&all[m], losses: losses.baseAddress! + m * w, hits: hits.baseAddress! + m * w,
+                                loss: loss, hit: hit, windowSize: w, minLongRunCount: minLong, zThreshold: threshold)
+                }
+            }
+        }
+    }
+
+    private static func update(_ s: inout Stats, losses: UnsafeMutablePointer<Double>, hits: UnsafeMutablePointer<UInt8>,
+                               loss: Double, hit: UInt8, windowSize: Int, minLongRunCount: Int, zThreshold: Double) -> Bool {
+        let at = s.head
+        if s.filled == windowSize {
             let old = losses[at]
-            longCount[m] += 1; longSum[m] += old; longSumSq[m] += old * old; longCorrect[m] += Int(hits[at])
-            sum[m] -= old; sumSq[m] -= old * old; correct[m] -= Int(hits[at])
+            s.longCount += 1; s.longSum += old; s.longSumSq += old * old; s.longCorrect += Int(hits[at])
+            s.sum -= old; s.sumSq -= old * old; s.correct -= Int(hits[at])
         } else {
-            filled[m] += 1
+            s.filled += 1
         }
         losses[at] = loss; hits[at] = hit
-        sum[m] += loss; sumSq[m] += loss * loss; correct[m] += Int(hit)
-        head[m] = head[m] + 1 == windowSize ? 0 : head[m] + 1
-        if head[m] == 0 {
-            var s = 0.0, q = 0.0
-            for i in 0..<filled[m] { let x = losses[m * windowSize + i]; s += x; q += x * x }
-            sum[m] = s; sumSq[m] = q
+        s.sum += loss; s.sumSq += loss * loss; s.correct += Int(hit)
+        s.head = s.head + 1 == windowSize ? 0 : s.head + 1
+        if s.head == 0 {
+            var sum = 0.0, q = 0.0
+            for i in 0..<s.filled { let x = losses[i]; sum += x; q += x * x }
+            s.sum = sum; s.sumSq = q
         }
-        guard filled[m] == windowSize, longCount[m] >= minLongRunCount else { z[m] = .nan; return false }
-        let n = Double(windowSize), nl = Double(longCount[m])
-        let mean = sum[m] / n, meanL = longSum[m] / nl
-        let varW = max(0, (sumSq[m] - n * mean * mean) / (n - 1))
-        let varL = max(0, (longSumSq[m] - nl * meanL * meanL) / (nl - 1))
+        guard s.filled == windowSize, s.longCount >= minLongRunCount else { s.z = .nan; return false }
+        let n = Double(windowSize), nl = Double(s.longCount)
+        let mean = s.sum / n, meanL = s.longSum / nl
+        let varW = max(0, (s.sumSq - n * mean * mean) / (n - 1))
+        let varL = max(0, (s.longSumSq - nl * meanL * meanL) / (nl - 1))
         let se = (varW / n + varL / nl).squareRoot()
-        guard se > 0 else { z[m] = .nan; return false }
+        guard se > 0 else { s.z = .nan; return false }
         let value = (mean - meanL) / se
-        z[m] = value
+        s.z = value
         if value >= zThreshold {
-            if !alarmed[m] { alarmed[m] = true; return true }
+            if !s.alarmed { s.alarmed = true; return true }
         } else {
-            alarmed[m] = false
+            s.alarmed = false
         }
         return false
     }
