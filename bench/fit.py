@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """stackd vs scikit-learn / xgboost fit times, side by side in one run (driven by bench/fit.sh).
 
-Data: the synthetic splitmix64 data of /work/shared/reference/bench_fit.py, generated here with
+Data: the synthetic splitmix64 data of ../shared/reference/bench_fit.py, generated here with
 that script's own numpy code (copied verbatim below) and written once to raw files that the Swift
 side reads (`stackd-bench fit|xgb --x X.f64 --y yF.i32 --fmax 60`), so both fit identical bytes:
   X.f64: Nmax x 60 float64 row-major (F=19 is the first 19 columns, as in the reference);
@@ -17,7 +17,7 @@ alternating sklearn / stackd per repeat.
 import argparse, json, os, statistics, subprocess, sys, time
 import numpy as np
 
-# ---- generator: verbatim from /work/shared/reference/bench_fit.py -------------------------------
+# ---- generator: verbatim from ../shared/reference/bench_fit.py -------------------------------
 def splitmix64(x):
     x = x.astype(np.uint64)
     with np.errstate(over="ignore"):

@@ -1,6 +1,6 @@
 """Keeps schemas/alert.schema.json true: the example validates, invalid variants do not.
 
-Run with: /work/main/.venv/bin/python -m pytest tests/python -q   (needs jsonschema, pytest)
+Run with: .venv/bin/python -m pytest tests/python -q (scripts/test.sh runs it)   (needs jsonschema, pytest)
 """
 import copy
 import json

@@ -5,7 +5,7 @@ XGBoost and averaging served; needs a prior `swift build --build-tests`) and, wh
 ../shared exist, from `stackd train` on the real stream for one horizon. Set
 STACKD_ARTIFACT_SAMPLES to an existing sample directory to skip generating them.
 
-Run with: /work/main/.venv/bin/python -m pytest tests/python -q
+Run with: .venv/bin/python -m pytest tests/python -q (scripts/test.sh runs it)
 """
 import json
 import os

@@ -2,7 +2,7 @@
 examples decode with the struct formats documented in schemas/wire.md to the same values as
 the JSON examples.
 
-Run with: /work/main/.venv/bin/python -m pytest tests/python -q   (needs jsonschema, pytest)
+Run with: .venv/bin/python -m pytest tests/python -q (scripts/test.sh runs it)   (needs jsonschema, pytest)
 """
 import copy
 import json

@@ -1,5 +1,5 @@
 // stackd-bench fit / xgb: meta-learner fit times on the synthetic data of
-// /work/shared/reference/bench_fit.py. The data are written once by bench/fit.py (numpy, the
+// ../shared/reference/bench_fit.py. The data are written once by bench/fit.py (numpy, the
 // reference generator itself) as raw little-endian files and read here, so both sides fit
 // bit-identical inputs:
 //   X file: Nmax × Fmax float64, row-major;  y file: Nmax int32.
