@@ -159,3 +159,34 @@ final class LabelJoinTests: XCTestCase {
         XCTAssertEqual(p.counters.labelsHeld, 0)
     }
 }
+
+final class TrainingWindowTests: XCTestCase {
+    /// A pipeline that will never train keeps no window, and everything it emits and scores is
+    /// the same as with the window kept.
+    func testWithoutATrainingWindowOutputsAndScoresAreUnchanged() throws {
+        let configuration = PipelineConfiguration(models: ["a", "b"], horizons: [5], deadlineNanoseconds: 1_000,
+                                                  minModels: 1, maxPendingRows: 16)
+        let kept = try StackingPipeline(configuration: configuration)
+        let skipped = try StackingPipeline(configuration: configuration, keepsTrainingWindow: false)
+        var h1 = RecordingHandler(), h2 = RecordingHandler()
+        for (p, h) in [(kept, 1), (skipped, 2)] {
+            for t in Int64(1)...40 {
+                let pa = [0.2, 0.3, 0.5], pb = [0.6, 0.3, 0.1]
+                if h == 1 { p.predict("a", ts: t, pa, into: &h1); p.predict("b", ts: t, pb, into: &h1) }
+                else { p.predict("a", ts: t, pa, into: &h2); p.predict("b", ts: t, pb, into: &h2) }
+                let label = WireEncoder.binaryLabel(symbol: "SPX", horizon: 5, eventTime: t, sequence: 1, classIndex: Int(t % 3),
+                                                    classCount: 3, forwardReturn: 0.01, exitTime: t + 1)
+                if h == 1 { p.feed(label, into: &h1) } else { p.feed(label, into: &h2) }
+            }
+        }
+        XCTAssertEqual(h1.outputs.count, 40)
+        XCTAssertEqual(h1.outputs, h2.outputs)
+        XCTAssertEqual(kept.counters.labelsMatched, 40)
+        XCTAssertEqual(skipped.counters.labelsMatched, 40)
+        XCTAssertEqual(kept.scoreboard.ensemble[0].logLoss, skipped.scoreboard.ensemble[0].logLoss)
+        XCTAssertEqual(kept.windowSnapshot(horizonIndex: 0).count, 40)
+        XCTAssertEqual(skipped.windowSnapshot(horizonIndex: 0).count, 0)
+        XCTAssertNotNil(kept.requestTraining(horizonIndex: 0))
+        XCTAssertNil(skipped.requestTraining(horizonIndex: 0), "nothing to train from")
+    }
+}

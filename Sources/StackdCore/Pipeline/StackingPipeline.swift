@@ -43,9 +43,16 @@ public final class StackingPipeline {
     private let skillOut: UnsafeMutableBufferPointer<Double>
     /// Drift alarms may ask for a retrain at most once per this many labels per horizon.
     public let driftRetrainMinLabels: Int
+    /// Whether labelled rows are kept in the per-horizon training windows. A driver that can never
+    /// train (a replay without a trainer) turns it off: the window is only ever read to train, and
+    /// keeping it copies every labelled row into megabytes of growing arrays.
+    public let keepsTrainingWindow: Bool
 
+    /// - Parameter keepsTrainingWindow: false when nothing will ever train from this pipeline;
+    ///   `requestTraining` then returns nil and scheduled retrains never fire.
     public init(configuration: PipelineConfiguration, retrainPolicy: RetrainPolicy = .disabled,
-                monitoring: Bool = false, driftRetrainMinLabels: Int = 500) throws(ConfigurationError) {
+                monitoring: Bool = false, driftRetrainMinLabels: Int = 500,
+                keepsTrainingWindow: Bool = true) throws(ConfigurationError) {
         let problems = configuration.problems()
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         self.configuration = configuration
@@ -69,6 +76,7 @@ public final class StackingPipeline {
             DriftMonitor(configuration: DriftMonitorConfiguration(horizon: $0, modelNames: configuration.models.sorted(), classCount: k))
         } : []
         self.driftRetrainMinLabels = driftRetrainMinLabels
+        self.keepsTrainingWindow = keepsTrainingWindow
         earlyLabels = EarlyLabels(capacity: max(1024, configuration.maxPendingRows))
         skill = configuration.skillWindow > 0
             ? Array(repeating: RecentSkill(window: configuration.skillWindow, modelCount: m), count: configuration.horizons.count) : []
@@ -339,10 +347,13 @@ public final class StackingPipeline {
         let h = Int(key.horizonIndex)
         var window = windows[h]
         windows[h] = OutOfSampleWindow(modelCount: 0, classCount: 0, featureCount: 0, maxRows: 1)
+        let keepsWindow = keepsTrainingWindow
         let matched = scoreboard.score(key: key, label: classIndex) { row in
-            window.append(eventTime: key.eventTime, exitTime: exitTime, symbol: key.symbol, label: classIndex,
-                          forwardReturn: forwardReturn, basePredictions: row.basePredictions, features: row.features,
-                          ensemble: row.ensemble, modelVersion: row.modelVersion)
+            if keepsWindow {
+                window.append(eventTime: key.eventTime, exitTime: exitTime, symbol: key.symbol, label: classIndex,
+                              forwardReturn: forwardReturn, basePredictions: row.basePredictions, features: row.features,
+                              ensemble: row.ensemble, modelVersion: row.modelVersion)
+            }
             if !skill.isEmpty { skill[h].add(base: row.basePredictions, classCount: configuration.classCount, label: classIndex) }
             if !monitors.isEmpty {
                 monitors[h].observeLabelled(ensemble: row.ensemble, base: row.basePredictions, label: classIndex,

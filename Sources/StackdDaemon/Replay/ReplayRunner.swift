@@ -165,7 +165,8 @@ public struct ReplayRunner {
     private func execute(labelCapacity: [Int]? = nil, _ feed: (StackingPipeline, inout Handler) throws -> Int) throws -> Result {
         let pipeline = try StackingPipeline(configuration: configuration.pipeline, retrainPolicy: configuration.retrain,
                                             monitoring: configuration.monitoring.enabled,
-                                            driftRetrainMinLabels: configuration.monitoring.retrainOnAlert ? configuration.monitoring.retrainMinLabels : .max)
+                                            driftRetrainMinLabels: configuration.monitoring.retrainOnAlert ? configuration.monitoring.retrainMinLabels : .max,
+                                            keepsTrainingWindow: trainer != nil)
         var handler = Handler(horizons: configuration.pipeline.horizons.count, trainer: trainer, logger: logger,
                               labelCapacity: labelCapacity, modelCount: configuration.pipeline.models.count,
                               classCount: configuration.pipeline.classCount)

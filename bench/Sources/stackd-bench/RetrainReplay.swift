@@ -212,20 +212,24 @@ func runReplayMode(_ a: ExtraArgs) {
             conf.monitoring.enabled = monitoring
             let runner = ReplayRunner(configuration: conf, trainer: nil, logger: logger)
             var r = rates[monitoring] ?? Rates()
+            // `--only journal|events|core` runs one path (for profiling it alone).
+            let only = a.values["only"]
             // (1) ReplayRunner.run(events:), `loops` back-to-back runs timed together.
             var wall: UInt64 = 0, ingest: UInt64 = 0
-            for _ in 0..<loops {
+            for _ in 0..<(only == nil || only == "events" ? loops : 0) {
                 let s = nowNs()
                 let res = try! runner.run(events: events)
                 wall += nowNs() - s
                 ingest += res.ingestNanoseconds
                 digests[monitoring, default: []].insert(res.digest.description)
             }
-            r.runner.append(Double(events.count * loops) / (Double(wall) / 1e9))
-            r.runnerIngest.append(Double(events.count * loops) / (Double(ingest) / 1e9))
+            if wall > 0 {
+                r.runner.append(Double(events.count * loops) / (Double(wall) / 1e9))
+                r.runnerIngest.append(Double(events.count * loops) / (Double(ingest) / 1e9))
+            }
             // (2) ReplayRunner.run(journal:), opening the reader included.
             var journalNs: UInt64 = 0
-            for _ in 0..<loops {
+            for _ in 0..<(only == nil || only == "journal" ? loops : 0) {
                 let s = nowNs()
                 let reader = try! JournalReader(directory: journalDir)
                 let res = try! runner.run(journal: reader)
@@ -233,13 +237,14 @@ func runReplayMode(_ a: ExtraArgs) {
                 precondition(res.events == events.count && reader.corruptions.isEmpty)
                 digests[monitoring, default: []].insert(res.digest.description)
             }
-            r.journal.append(Double(events.count * loops) / (Double(journalNs) / 1e9))
+            if journalNs > 0 { r.journal.append(Double(events.count * loops) / (Double(journalNs) / 1e9)) }
             // (3) core loop on pre-encoded bytes.
             var coreNs: UInt64 = 0
-            for _ in 0..<loops {
+            for _ in 0..<(only == nil || only == "core" ? loops : 0) {
                 let pipeline = try! StackingPipeline(configuration: conf.pipeline, retrainPolicy: .disabled,
                                                      monitoring: conf.monitoring.enabled,
-                                                     driftRetrainMinLabels: conf.monitoring.retrainOnAlert ? conf.monitoring.retrainMinLabels : .max)
+                                                     driftRetrainMinLabels: conf.monitoring.retrainOnAlert ? conf.monitoring.retrainMinLabels : .max,
+                                                     keepsTrainingWindow: false)  // as ReplayRunner without a trainer
                 var handler = DigestHandler(scratch: scratch)
                 let s = nowNs()
                 for sp in spans {
@@ -252,10 +257,11 @@ func runReplayMode(_ a: ExtraArgs) {
                 coreNs += nowNs() - s
                 digests[monitoring, default: []].insert(handler.digest.description)
             }
-            r.core.append(Double(events.count * loops) / (Double(coreNs) / 1e9))
+            if coreNs > 0 { r.core.append(Double(events.count * loops) / (Double(coreNs) / 1e9)) }
             rates[monitoring] = r
             log(String(format: "[rep %d monitoring %@] run(events:) %.3f M ev/s (ingest clock %.3f M) | run(journal:) %.3f M | core loop %.3f M",
-                       rep, monitoring ? "on" : "off", r.runner.last! / 1e6, r.runnerIngest.last! / 1e6, r.journal.last! / 1e6, r.core.last! / 1e6))
+                       rep, monitoring ? "on" : "off", (r.runner.last ?? 0) / 1e6, (r.runnerIngest.last ?? 0) / 1e6,
+                       (r.journal.last ?? 0) / 1e6, (r.core.last ?? 0) / 1e6))
         }
     }
     try? FileManager.default.removeItem(atPath: journalDir)
@@ -276,6 +282,7 @@ func runReplayMode(_ a: ExtraArgs) {
     print("| path | monitoring | events/s median [range] | base-model messages/s | vs 2 M msg/s target |")
     print("|---|---|---|---|---|")
     func line(_ name: String, _ mon: Bool, _ xs: [Double]) {
+        guard !xs.isEmpty else { return }
         let m = median(xs)
         print("| \(name) | \(mon ? "on" : "off") | \(mps(m)) [\(spread(xs.map { $0 / 1e3 }))k] | \(mps(m * share)) | " + String(format: "%.2f×", m * share / 2e6) + " |")
     }
