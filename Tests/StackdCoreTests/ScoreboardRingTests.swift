@@ -1,8 +1,8 @@
 import XCTest
 @testable import StackdCore
 
-/// The awaiting-label ring grows on first use; once full it must behave exactly as the fixed
-/// ring did: oldest unlabelled row dropped (counted), slots reused, values of the current row.
+/// The awaiting-label slots grow on first use and are reused once labelled; when every slot
+/// awaits a label the oldest row is dropped (counted), and a row's values are its own.
 final class ScoreboardRingTests: XCTestCase {
     func testRingGrowsThenWrapsDroppingOldestUnlabelled() {
         let m = 2, k = 3, f = 2
@@ -37,6 +37,25 @@ final class ScoreboardRingTests: XCTestCase {
             XCTAssertTrue(seen)
         }
         XCTAssertEqual(board.awaitingCount, 0)
+    }
+
+    /// Labels arriving a few rows behind keep the slots in use at the rows in flight, however
+    /// many rows pass and however large the capacity.
+    func testLabelledSlotsAreReusedSoMemoryFollowsTheRowsInFlight() {
+        var board = PrequentialScoreboard(modelCount: 1, classCount: 3, featureCount: 0, capacity: 262_144, horizonCount: 1)
+        let p = [0.2, 0.3, 0.5]
+        func key(_ t: Int64) -> RowKey { RowKey(symbol: 0, horizonIndex: 0, eventTime: t) }
+        for t: Int64 in 0..<50_000 {
+            p.withUnsafeBufferPointer { b in board.remember(key: key(t), base: b, ensemble: b, average: b) }
+            if t >= 10 { XCTAssertTrue(board.score(key: key(t - 10), label: 2)) }
+        }
+        XCTAssertEqual(board.awaitingCount, 10)
+        XCTAssertEqual(board.droppedUnlabelled, 0)
+        XCTAssertEqual(board.allocatedSlots, 11, "one slot per row in flight, plus the one being reused")
+        XCTAssertEqual(board.ensemble[0].count, 49_990)
+        var order: [Int64] = []
+        board.forEachAwaiting { order.append($0.key.eventTime) }
+        XCTAssertEqual(order, Array(49_990..<50_000), "oldest first")
     }
 
     func testZeroCapacityKeepsNothing() {

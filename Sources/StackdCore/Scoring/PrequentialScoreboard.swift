@@ -1,15 +1,17 @@
 /// Joins realized labels to the rows already emitted and scores the ensemble, the averaging
 /// baseline and every base model on the same rows.
 ///
-/// Emitted rows wait in a fixed ring of `capacity` slots; when it is full the oldest unlabelled
-/// row is dropped (counted), so memory is bounded whatever the label delay. A matched row is
-/// handed to the caller (to join the out-of-sample window) before its slot can be reused.
+/// Emitted rows wait in at most `capacity` slots; when every slot holds a row still waiting for
+/// its label, the oldest one is dropped (counted), so memory is bounded whatever the label delay.
+/// A labelled row's slot is reused by the next emitted row, so the memory in use follows the
+/// rows actually in flight (labels arrive a horizon later: thousands, not the capacity). A
+/// matched row is handed to the caller (to join the out-of-sample window) before its slot can
+/// be reused.
 ///
 /// The slots' values live in fixed chunks of `chunkSlots` slots, each allocated when its first
-/// slot is used (slots are used in order), instead of one array zeroed up front: at the default
-/// 262 144 slots that was ≈ 100 MB and 60 ms per pipeline, a quarter of a short replay
-/// (bench/RESULTS.md §5). Chunks never move once allocated, so growth copies nothing (no stall
-/// on the ingest thread) and the memory bound is the same.
+/// slot is first used, instead of one array zeroed up front: at the default 262 144 slots that
+/// was ≈ 100 MB and 60 ms per pipeline (bench/RESULTS.md §5). Chunks never move once allocated,
+/// so growth copies nothing (no stall on the ingest thread).
 public struct PrequentialScoreboard {
     public let modelCount: Int
     public let classCount: Int
@@ -24,7 +26,15 @@ public struct PrequentialScoreboard {
     static let chunkSlots = 1 << chunkShift
     private var versions: [UInt32]
     private var masks: [UInt64]
-    private var nextSlot = 0
+    /// Slots handed out so far (slots below this exist); freed slots are reused first.
+    private var allocated = 0
+    private var free: [Int32] = []
+    /// Awaiting rows in emission order (a doubly linked list through the slots): eviction takes
+    /// the head.
+    private var previous: [Int32]
+    private var next: [Int32]
+    private var head: Int32 = -1
+    private var tail: Int32 = -1
 
     /// Per horizon index: ensemble, averaging, then each base model.
     public private(set) var ensemble: [ScoreAccumulator]
@@ -43,6 +53,8 @@ public struct PrequentialScoreboard {
         chunks.reserveCapacity((capacity + Self.chunkSlots - 1) / Self.chunkSlots)
         versions = Array(repeating: 0, count: capacity)
         masks = Array(repeating: 0, count: capacity)
+        previous = Array(repeating: -1, count: capacity)
+        next = Array(repeating: -1, count: capacity)
         ensemble = Array(repeating: ScoreAccumulator(), count: horizonCount)
         average = Array(repeating: ScoreAccumulator(), count: horizonCount)
         models = Array(repeating: Array(repeating: ScoreAccumulator(), count: modelCount), count: horizonCount)
@@ -50,21 +62,30 @@ public struct PrequentialScoreboard {
 
     /// Rows waiting for their label.
     public var awaitingCount: Int { index.count }
+    /// Slots ever used: the memory in use follows this, not `capacity`.
+    var allocatedSlots: Int { allocated }
 
     /// Keeps an emitted row until its label arrives.
     public mutating func remember(key: RowKey, base: UnsafeBufferPointer<Double>, ensemble e: UnsafeBufferPointer<Double>,
                                   average a: UnsafeBufferPointer<Double>, features: UnsafeBufferPointer<Double>? = nil,
                                   modelVersion: UInt32 = 0, presentMask: UInt64 = .max) {
         guard capacity > 0 else { return }
-        let slot = nextSlot
-        nextSlot = (nextSlot + 1) % capacity
-        let old = keys[slot]
-        if old.symbol >= 0, index[old] == Int32(slot) {
-            index.remove(old)
+        let slot: Int
+        if let reused = free.popLast() {
+            slot = Int(reused)
+        } else if allocated < capacity {
+            slot = allocated
+            allocated += 1
+        } else {
+            // Every slot awaits a label: the oldest row is dropped.
+            slot = Int(head)
+            unlink(slot)
+            index.remove(keys[slot])
             droppedUnlabelled += 1
         }
         keys[slot] = key
         index.set(key, Int32(slot))
+        link(slot)
         versions[slot] = modelVersion
         masks[slot] = presentMask
         let chunk = slot >> Self.chunkShift
@@ -97,10 +118,11 @@ public struct PrequentialScoreboard {
     /// Shows every row still waiting for its label, oldest first (to persist them at shutdown).
     public func forEachAwaiting(_ body: (MatchedRow) -> Void) {
         let k = classCount, mk = modelCount * classCount, f = featureCount
-        for step in 0..<capacity {
-            let slot = (nextSlot + step) % capacity
+        var cursor = head
+        while cursor >= 0 {
+            let slot = Int(cursor)
+            cursor = next[slot]
             let key = keys[slot]
-            guard key.symbol >= 0, index[key] == Int32(slot) else { continue }
             let o = (slot & (Self.chunkSlots - 1)) * slotWidth
             chunks[slot >> Self.chunkShift].withUnsafeBufferPointer { v in
                 body(MatchedRow(key: key, basePredictions: UnsafeBufferPointer(rebasing: v[o ..< o + mk]),
@@ -116,6 +138,9 @@ public struct PrequentialScoreboard {
     @discardableResult
     public mutating func score(key: RowKey, label: Int, _ body: (MatchedRow) -> Void = { _ in }) -> Bool {
         guard let s = index.remove(key) else { return false }
+        unlink(Int(s))
+        // Reusable once the caller is done with the row.
+        defer { free.append(s) }
         let o = (Int(s) & (Self.chunkSlots - 1)) * slotWidth
         let h = Int(key.horizonIndex)
         let k = classCount, mk = modelCount * classCount, f = featureCount
@@ -133,5 +158,20 @@ public struct PrequentialScoreboard {
                             modelVersion: version, presentMask: mask))
         }
         return true
+    }
+
+    private mutating func link(_ slot: Int) {
+        previous[slot] = tail
+        next[slot] = -1
+        if tail >= 0 { next[Int(tail)] = Int32(slot) } else { head = Int32(slot) }
+        tail = Int32(slot)
+    }
+
+    private mutating func unlink(_ slot: Int) {
+        let p = previous[slot], n = next[slot]
+        if p >= 0 { next[Int(p)] = n } else { head = n }
+        if n >= 0 { previous[Int(n)] = p } else { tail = p }
+        previous[slot] = -1
+        next[slot] = -1
     }
 }
