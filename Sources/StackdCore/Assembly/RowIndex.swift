@@ -17,15 +17,39 @@ public struct RowIndex: Sendable {
     }
 
     private var entries: [Entry]
-    private let mask: Int
+    private var mask: Int
+    /// The table never grows past this many entries (twice the key capacity).
+    private let maxSize: Int
     public private(set) var count = 0
 
-    /// Holds up to `capacity` keys at a load factor of at most one half.
-    public init(capacity: Int) {
+    /// Holds up to `capacity` keys at a load factor of at most one half. The table starts small
+    /// and doubles as keys are added (up to the size `capacity` needs): the keys in flight are
+    /// usually far fewer than the capacity, and a small table stays in cache.
+    public init(capacity: Int, initialSize: Int = 1024) {
         var size = 16
         while size < max(capacity, 1) * 2 { size <<= 1 }
+        maxSize = size
+        var start = 16
+        while start < min(initialSize, size) { start <<= 1 }
+        entries = Array(repeating: Entry(eventTime: 0, symbol: 0, horizonIndex: 0, value: -1), count: start)
+        mask = start - 1
+    }
+
+    /// Doubles the table and re-inserts every key (amortised O(1) per insert; only while the
+    /// number of keys in flight reaches a new high).
+    private mutating func grow() {
+        let old = entries
+        let size = (mask + 1) * 2
         entries = Array(repeating: Entry(eventTime: 0, symbol: 0, horizonIndex: 0, value: -1), count: size)
         mask = size - 1
+        let mask = self.mask
+        entries.withUnsafeMutableBufferPointer { e in
+            for entry in old where entry.value >= 0 {
+                var i = Self.home(entry.eventTime, entry.symbol, entry.horizonIndex, mask)
+                while e[i].value >= 0 { i = (i + 1) & mask }
+                e[i] = entry
+            }
+        }
     }
 
     @inline(__always)
@@ -55,6 +79,7 @@ public struct RowIndex: Sendable {
 
     /// Inserts or replaces.
     public mutating func set(_ key: RowKey, _ value: Int32) {
+        if (count + 1) * 2 > mask + 1, mask + 1 < maxSize { grow() }
         let mask = self.mask
         let inserted = entries.withUnsafeMutableBufferPointer { e -> Bool in
             var i = Self.home(key.eventTime, key.symbol, key.horizonIndex, mask)
@@ -67,7 +92,7 @@ public struct RowIndex: Sendable {
         }
         if inserted {
             count += 1
-            precondition(count <= (mask + 1) / 2, "RowIndex is over its capacity")
+            precondition(count <= maxSize / 2, "RowIndex is over its capacity")
         }
     }
 

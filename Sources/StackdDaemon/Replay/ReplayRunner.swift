@@ -44,16 +44,18 @@ public struct ReplayRunner {
         public var modelVersions: [UInt32] = []
     }
 
+    /// Touched for every output and every labelled row by the one replaying thread; its hot
+    /// properties skip the dynamic exclusivity check (a runtime access-set insert per access).
     final class Handler: EnsembleOutputHandler {
-        var digest = OutputDigest()
+        @exclusivity(unchecked) var digest = OutputDigest()
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1024, alignment: 8)
-        var labelled: [LabelledRows]
+        @exclusivity(unchecked) var labelled: [LabelledRows]
         var trainings: [TrainingSummary] = []
         var trainingNanoseconds: UInt64 = 0
         let trainer: TrainingFunction?
         weak var pipeline: StackingPipeline?
         let logger: Logger
-        var observer: (any ReplayObserver)?
+        @exclusivity(unchecked) var observer: (any ReplayObserver)?
 
         init(horizons: Int, trainer: TrainingFunction?, logger: Logger, labelCapacity: [Int]? = nil, modelCount: Int = 0, classCount: Int = 0) {
             labelled = Array(repeating: LabelledRows(), count: horizons)
@@ -130,7 +132,12 @@ public struct ReplayRunner {
     /// Replays a journal recorded by `stackd run` or `stackd record`: the recorded frames, bad
     /// ones included, at their recorded receive times, exactly as the live ingest loop saw them.
     public func run(journal: JournalReader) throws -> Result {
-        try execute { pipeline, handler in
+        // A journal's labels are not known before reading it: reserve for a stream of one label
+        // per row of predictions, spread evenly over the horizons (arrays still grow past it).
+        let messages = journal.segments.reduce(0) { $0 + $1.recordCount }
+        let horizons = configuration.pipeline.horizons.count
+        let perHorizon = messages / max(1, (configuration.pipeline.models.count + 1) * horizons)
+        return try execute(labelCapacity: Array(repeating: perHorizon, count: horizons)) { pipeline, handler in
             let cursor = journal.entries()
             var count = 0
             // In place: no per-message allocation (the frames borrow the cursor's block buffer).
