@@ -17,8 +17,9 @@ public struct FinishedRow: Sendable {
 /// Storage is preallocated for `capacity` rows: slots live in flat arrays and are linked in
 /// arrival order, so deadline expiry and eviction take the oldest row in O(1) and nothing is
 /// allocated per message. Time is the driver's (receive time, or event time in replay), never
-/// the wall clock.
-public struct RowAssembler {
+/// the wall clock. A class, not a struct: the pipeline reads a finished row's vectors in place
+/// while it emits, and a struct would be copied (every array retained) to allow that.
+public final class RowAssembler {
     /// What `add` did. `.full`: the row is new and every slot is taken — the caller evicts the
     /// oldest row with `finishOldest(completion: .evicted)`, handles it, and adds again (so the
     /// evicted row's vectors are read before its slot is reused).
@@ -33,7 +34,8 @@ public struct RowAssembler {
 
     private var index: RowIndex
     private var keys: [RowKey]
-    private var probabilities: [Double]
+    /// `capacity` × M × K, slot-major; owned (freed in deinit).
+    private let probabilities: UnsafeMutablePointer<Double>
     private var present: [UInt64]
     private var presentCounts: [Int32]
     private var firstArrival: [Int64]
@@ -58,7 +60,8 @@ public struct RowAssembler {
         rowWidth = modelCount * classCount
         index = RowIndex(capacity: capacity)
         keys = Array(repeating: RowKey(symbol: 0, horizonIndex: 0, eventTime: 0), count: capacity)
-        probabilities = Array(repeating: 0, count: capacity * modelCount * classCount)
+        probabilities = .allocate(capacity: max(1, capacity * modelCount * classCount))
+        probabilities.initialize(repeating: 0, count: max(1, capacity * modelCount * classCount))
         present = Array(repeating: 0, count: capacity)
         presentCounts = Array(repeating: 0, count: capacity)
         firstArrival = Array(repeating: 0, count: capacity)
@@ -69,6 +72,8 @@ public struct RowAssembler {
         watermark = Array(repeating: Int64.min, count: maxSymbols * horizonCount)
     }
 
+    deinit { probabilities.deallocate() }
+
     /// Rows currently under assembly.
     public var pendingCount: Int { index.count }
 
@@ -78,7 +83,7 @@ public struct RowAssembler {
     }
 
     /// Adds one model's vector; the row is finished (`.completed`) when it was the last model.
-    public mutating func add(key: RowKey, model: Int, vector: UnsafeBufferPointer<Double>, receivedAt: Int64) -> AddResult {
+    public func add(key: RowKey, model: Int, vector: UnsafeBufferPointer<Double>, receivedAt: Int64) -> AddResult {
         let bit = UInt64(1) << UInt64(model)
         var slot: Int
         if let existing = index[key] {
@@ -96,9 +101,7 @@ public struct RowAssembler {
             link(slot)
         }
         let base = slot * rowWidth + model * classCount
-        probabilities.withUnsafeMutableBufferPointer { p in
-            for c in 0..<classCount { p[base + c] = vector[c] }
-        }
+        for c in 0..<classCount { probabilities[base + c] = vector[c] }
         present[slot] |= bit
         presentCounts[slot] += 1
         lastArrival[slot] = receivedAt
@@ -107,13 +110,13 @@ public struct RowAssembler {
     }
 
     /// Finishes the oldest pending row if its deadline is at or before `now` (call until nil).
-    public mutating func finishExpired(now: Int64) -> FinishedRow? {
+    public func finishExpired(now: Int64) -> FinishedRow? {
         guard head >= 0, firstArrival[Int(head)] &+ deadline <= now else { return nil }
         return finish(slot: Int(head), completion: .deadline)
     }
 
     /// Finishes the oldest pending row (eviction when full, draining on a graceful stop).
-    public mutating func finishOldest(completion: RowCompletion) -> FinishedRow? {
+    public func finishOldest(completion: RowCompletion) -> FinishedRow? {
         guard head >= 0 else { return nil }
         return finish(slot: Int(head), completion: completion)
     }
@@ -123,13 +126,11 @@ public struct RowAssembler {
 
     /// The M×K vectors of a finished row (model-major, alphabetical model order), missing models
     /// imputed with the mean of the present ones. Valid until the next `add`.
-    public func withProbabilities<R>(of row: FinishedRow, _ body: (UnsafeBufferPointer<Double>) -> R) -> R {
-        probabilities.withUnsafeBufferPointer { p in
-            body(UnsafeBufferPointer(rebasing: p[row.slot * rowWidth ..< (row.slot + 1) * rowWidth]))
-        }
+    public func probabilities(of row: FinishedRow) -> UnsafeBufferPointer<Double> {
+        UnsafeBufferPointer(start: probabilities + row.slot * rowWidth, count: rowWidth)
     }
 
-    private mutating func finish(slot: Int, completion: RowCompletion) -> FinishedRow {
+    private func finish(slot: Int, completion: RowCompletion) -> FinishedRow {
         let key = keys[slot]
         let count = Int(presentCounts[slot])
         let mask = present[slot]
@@ -140,10 +141,8 @@ public struct RowAssembler {
         if key.eventTime > watermark[w] { watermark[w] = key.eventTime }
         let dropped = completion != .complete && count < minModels
         if !dropped && count < modelCount {
-            let base = slot * rowWidth, m = modelCount, k = classCount
-            probabilities.withUnsafeMutableBufferPointer { p in
-                Self.imputeMissing(p, base: base, mask: mask, count: count, modelCount: m, classCount: k)
-            }
+            Self.imputeMissing(UnsafeMutableBufferPointer(start: probabilities, count: capacity * rowWidth), base: slot * rowWidth,
+                               mask: mask, count: count, modelCount: modelCount, classCount: classCount)
         }
         return FinishedRow(key: key, slot: slot, presentMask: mask, presentCount: count, completion: completion,
                            lastArrival: lastArrival[slot], dropped: dropped)
@@ -161,14 +160,14 @@ public struct RowAssembler {
         }
     }
 
-    private mutating func link(_ slot: Int) {
+    private func link(_ slot: Int) {
         previous[slot] = tail
         next[slot] = -1
         if tail >= 0 { next[Int(tail)] = Int32(slot) } else { head = Int32(slot) }
         tail = Int32(slot)
     }
 
-    private mutating func unlink(_ slot: Int) {
+    private func unlink(_ slot: Int) {
         let p = previous[slot], n = next[slot]
         if p >= 0 { next[Int(p)] = n } else { head = n }
         if n >= 0 { previous[Int(n)] = p } else { tail = p }

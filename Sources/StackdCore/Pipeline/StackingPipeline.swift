@@ -14,7 +14,7 @@ public final class StackingPipeline {
     private var modelTable: NameTable
     private var symbolTable: NameTable
     private let horizons: [Int]
-    private var assembler: RowAssembler
+    private let assembler: RowAssembler
     private var combiners: [any MetaCombiner]
     private let averaging: AveragingCombiner
     private var outputSequence: [UInt64]
@@ -345,9 +345,11 @@ public final class StackingPipeline {
         handler: inout H
     ) -> Bool {
         let h = Int(key.horizonIndex)
-        var window = windows[h]
-        windows[h] = OutOfSampleWindow(modelCount: 0, classCount: 0, featureCount: 0, maxRows: 1)
+        // The window is moved out while the scoreboard lends the row (both are this object's),
+        // and only when one is kept: the swap retains and releases every array of the window.
         let keepsWindow = keepsTrainingWindow
+        var window = keepsWindow ? windows[h] : OutOfSampleWindow(modelCount: 0, classCount: 0, featureCount: 0, maxRows: 1)
+        if keepsWindow { windows[h] = OutOfSampleWindow(modelCount: 0, classCount: 0, featureCount: 0, maxRows: 1) }
         let matched = scoreboard.score(key: key, label: classIndex) { row in
             if keepsWindow {
                 window.append(eventTime: key.eventTime, exitTime: exitTime, symbol: key.symbol, label: classIndex,
@@ -364,7 +366,7 @@ public final class StackingPipeline {
                 label: classIndex, forwardReturn: forwardReturn, basePredictions: row.basePredictions,
                 features: row.features, ensemble: row.ensemble, modelVersion: row.modelVersion))
         }
-        windows[h] = window
+        if keepsWindow { windows[h] = window }
         deliverAlerts(&handler)
         guard matched else { return false }
         counters.labelsMatched += 1
@@ -417,10 +419,8 @@ public final class StackingPipeline {
             counters.rowsDropped[Int(row.completion.rawValue)] += 1
             return
         }
-        assembler.withProbabilities(of: row) { p in
-            emit(key: row.key, probabilities: p, presentMask: row.presentMask, presentCount: row.presentCount,
-                 completion: row.completion, lastArrival: row.lastArrival, handler: &handler)
-        }
+        emit(key: row.key, probabilities: assembler.probabilities(of: row), presentMask: row.presentMask,
+             presentCount: row.presentCount, completion: row.completion, lastArrival: row.lastArrival, handler: &handler)
     }
 
     /// Features, combination, scoring and emission of one assembled row.
