@@ -51,7 +51,9 @@ let package = Package(
         .target(name: "StackdTraining", dependencies: ["StackdCore", "StackdLearning", "StackdXGBoost"]),
         .target(name: "StackdZMQ", dependencies: ["CZeroMQ"]),
         .target(name: "StackdSystemd", dependencies: ["CSystemd"]),
-        .target(name: "StackdStorage", dependencies: ["CLZ4"]),
+        // The SSE4.2 CRC32 instruction for the journal's checksums (a portable fallback stays in Swift).
+        .target(name: "CStackdCRC32C"),
+        .target(name: "StackdStorage", dependencies: ["CLZ4", "CStackdCRC32C"]),
         .target(
             name: "StackdDaemon",
             dependencies: [

@@ -19,10 +19,10 @@ public final class LogCursor {
     private var blockIndex = 0
     private var file: RawFile?
     /// The current block's uncompressed bytes (reused across blocks) and its records' places.
-    private var block = UnsafeMutableRawBufferPointer(start: nil, count: 0)
-    private var spans: [BlockCodec.RecordSpan] = []
-    private var bufferedPosition = 0
-    private var lastReturned: UInt64?
+    @exclusivity(unchecked) private var block = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+    @exclusivity(unchecked) private var spans: [BlockCodec.RecordSpan] = []
+    @exclusivity(unchecked) private var bufferedPosition = 0
+    @exclusivity(unchecked) private var lastReturned: UInt64?
 
     init(reader: LogReader, fromSequence: UInt64, fromTimestamp: Int64?, untilTimestamp: Int64?) {
         self.reader = reader

@@ -46,6 +46,8 @@ final class LZ4Tests: XCTestCase {
         }) { XCTAssertEqual($0 as? LZ4Error, .destinationTooSmall) }
     }
 
+    /// Every path — the CPU instruction (when present), slicing-by-8 and byte at a time — gives
+    /// the same CRC over lengths and offsets that exercise each tail.
     func testCRC32CSlicingMatchesBytewise() {
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         for length in [0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1000, 4099] {
@@ -55,12 +57,19 @@ final class LZ4Tests: XCTestCase {
             }
             for start in 0..<min(3, length + 1) {
                 let slice = Array(bytes[start...])
-                XCTAssertEqual(CRC32C.checksum(slice), slice.withUnsafeBytes { CRC32C.checksumBytewise($0) }, "length \(slice.count)")
+                let bytewise = slice.withUnsafeBytes { CRC32C.checksumBytewise($0) }
+                XCTAssertEqual(CRC32C.checksum(slice), bytewise, "length \(slice.count)")
+                XCTAssertEqual(slice.withUnsafeBytes { CRC32C.checksumTables($0) }, bytewise, "tables, length \(slice.count)")
             }
         }
     }
 
     func testCRC32CKnownVector() {
         XCTAssertEqual(CRC32C.checksum(Array("123456789".utf8)), 0xE306_9283)
+        XCTAssertEqual(Array("123456789".utf8).withUnsafeBytes { CRC32C.checksumTables($0) }, 0xE306_9283)
+        #if arch(x86_64)
+        // Every x86-64 machine this runs on since 2008 has SSE4.2; the hardware path must be the one tested.
+        XCTAssertTrue(CRC32C.usesHardware)
+        #endif
     }
 }
