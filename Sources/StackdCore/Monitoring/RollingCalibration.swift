@@ -26,6 +26,9 @@ public struct RollingCalibration: Sendable {
     public private(set) var count = 0
     private var binCounts: [Int]          // K × B
     private var sumP: [Double], sumY: [Double], sumVar: [Double]
+    /// Per bin: its Hosmer-Lemeshow term (y − p)²/Σp(1−p), or 0 while it has too few rows.
+    /// Only the bins a row enters or leaves change, so only theirs are recomputed per row.
+    private var terms: [Double]
     private var alarmed: [Bool]
     /// Per class: the last Hosmer–Lemeshow statistic and its threshold (NaN/∞ until evaluated).
     public private(set) var statistic: [Double]
@@ -42,7 +45,7 @@ public struct RollingCalibration: Sendable {
         probabilities = Array(repeating: 0, count: windowSize * classCount)
         labels = Array(repeating: 0, count: windowSize)
         binCounts = Array(repeating: 0, count: classCount * binCount)
-        sumP = Array(repeating: 0, count: classCount * binCount); sumY = sumP; sumVar = sumP
+        sumP = Array(repeating: 0, count: classCount * binCount); sumY = sumP; sumVar = sumP; terms = sumP
         alarmed = Array(repeating: false, count: classCount)
         statistic = Array(repeating: .nan, count: classCount)
         threshold = Array(repeating: .infinity, count: classCount)
@@ -63,13 +66,23 @@ public struct RollingCalibration: Sendable {
             sumP[i] += sign * p
             sumY[i] += sign * (y == c ? 1 : 0)
             sumVar[i] += sign * p * (1 - p)
+            updateTerm(i)
+        }
+    }
+
+    @inline(__always) private mutating func updateTerm(_ i: Int) {
+        if binCounts[i] >= minBinCount, sumVar[i] > 0 {
+            let d = sumY[i] - sumP[i]
+            terms[i] = d * d / sumVar[i]
+        } else {
+            terms[i] = 0
         }
     }
 
     /// Empties the window (after a retrain the published probabilities come from a new model).
     public mutating func reset() {
         head = 0; count = 0
-        for i in 0..<binCounts.count { binCounts[i] = 0; sumP[i] = 0; sumY[i] = 0; sumVar[i] = 0 }
+        for i in 0..<binCounts.count { binCounts[i] = 0; sumP[i] = 0; sumY[i] = 0; sumVar[i] = 0; terms[i] = 0 }
         for c in 0..<classCount { alarmed[c] = false; statistic[c] = .nan; threshold[c] = .infinity }
     }
 
@@ -84,17 +97,17 @@ public struct RollingCalibration: Sendable {
         accumulate(row: head, sign: 1)
         head = head + 1 == windowSize ? 0 : head + 1
         if head == 0 {
-            for i in 0..<binCounts.count { binCounts[i] = 0; sumP[i] = 0; sumY[i] = 0; sumVar[i] = 0 }
+            for i in 0..<binCounts.count { binCounts[i] = 0; sumP[i] = 0; sumY[i] = 0; sumVar[i] = 0; terms[i] = 0 }
             for r in 0..<count { accumulate(row: r, sign: 1) }
         }
         guard count == windowSize else { return }
         for c in 0..<k {
             var h = 0.0, used = 0
+            // The same terms, summed in the same bin order, as computing each from the sums here.
             for b in 0..<binCount {
                 let i = c * binCount + b
                 guard binCounts[i] >= minBinCount, sumVar[i] > 0 else { continue }
-                let d = sumY[i] - sumP[i]
-                h += d * d / sumVar[i]
+                h += terms[i]
                 used += 1
             }
             statistic[c] = used > 0 ? h : .nan
