@@ -152,7 +152,7 @@ public final class StackingPipeline {
         for alert in alerts.alerts {
             counters.alerts += 1
             handler.alert(alert)
-            if alert.triggersRetrain, retrainPolicy.isScheduled, let h = horizonIndex(of: alert.horizon),
+            if alert.triggersRetrain, keepsTrainingWindow, retrainPolicy.isScheduled, let h = horizonIndex(of: alert.horizon),
                labelsSinceRetrain[h] >= driftRetrainMinLabels, windows[h].count >= retrainPolicy.minRows {
                 counters.driftRetrains += 1
                 handler.trainingDue(makeRequest(h))
@@ -223,7 +223,7 @@ public final class StackingPipeline {
     private func advanceEventClock<H: EnsembleOutputHandler>(to t: Int64, handler: inout H) {
         let first = eventClock == .min
         eventClock = t
-        guard retrainPolicy.everyEventTimes > 0 else { return }
+        guard keepsTrainingWindow, retrainPolicy.everyEventTimes > 0 else { return }
         for h in 0..<horizons.count {
             if !first { eventTimesSinceRetrain[h] += 1 }
             if eventTimesSinceRetrain[h] >= retrainPolicy.everyEventTimes || (first && retrainPolicy.everyEventTimes == 1) {
@@ -371,7 +371,7 @@ public final class StackingPipeline {
         guard matched else { return false }
         counters.labelsMatched += 1
         labelsSinceRetrain[h] += 1
-        if retrainPolicy.isScheduled, windows[h].count >= retrainPolicy.minRows,
+        if keepsTrainingWindow, retrainPolicy.isScheduled, windows[h].count >= retrainPolicy.minRows,
            (retrainPolicy.everyLabels > 0 && labelsSinceRetrain[h] >= retrainPolicy.everyLabels)
             || (retrainPolicy.everyEventTime > 0 && (lastTriggerEventTime[h] == .min
                 || eventClock &- lastTriggerEventTime[h] >= retrainPolicy.everyEventTime)) {
