@@ -179,12 +179,15 @@ public struct PSIMonitor: Sendable {
         head[m] = slot + 1 == windowSize ? 0 : slot + 1
         if !wasFull { filled[m] += 1 }
         let lap = head[m] == 0
+        let n = windowSize
+        values.withUnsafeMutableBufferPointer { v in
+            for c in 0..<k { v[(m * k + c) * n + slot] = p[c] }
+        }
         for c in 0..<k {
             let s = m * k + c
+            guard bins[s] >= 2 else { continue }  // no reference yet: the ring only keeps the values
             let at = s * windowSize + slot
             let x = p[c]
-            values[at] = x
-            guard bins[s] >= 2 else { continue }
             let newBin = bin(of: x, series: s)
             if wasFull {
                 let oldBin = Int(binOfValue[at])

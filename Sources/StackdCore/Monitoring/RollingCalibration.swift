@@ -24,11 +24,15 @@ public struct RollingCalibration: Sendable {
     private var labels: [Int32]
     private var head = 0
     public private(set) var count = 0
-    private var binCounts: [Int]          // K × B
-    private var sumP: [Double], sumY: [Double], sumVar: [Double]
-    /// Per bin: its Hosmer-Lemeshow term (y − p)²/Σp(1−p), or 0 while it has too few rows.
-    /// Only the bins a row enters or leaves change, so only theirs are recomputed per row.
-    private var terms: [Double]
+    /// Per (class, bin), K × B: the window's sums there, and its Hosmer–Lemeshow term
+    /// (y − p)²/Σp(1−p) (0 while the bin has too few rows). Kept together so a row touches one
+    /// record per class; only the bins a row enters or leaves are recomputed.
+    private struct Cell: Sendable {
+        var count = 0
+        var sumP = 0.0, sumY = 0.0, sumVar = 0.0
+        var term = 0.0
+    }
+    private var cells: [Cell]
     private var alarmed: [Bool]
     /// Per class: the last Hosmer–Lemeshow statistic and its threshold (NaN/∞ until evaluated).
     public private(set) var statistic: [Double]
@@ -44,45 +48,43 @@ public struct RollingCalibration: Sendable {
         self.minBinCount = minBinCount
         probabilities = Array(repeating: 0, count: windowSize * classCount)
         labels = Array(repeating: 0, count: windowSize)
-        binCounts = Array(repeating: 0, count: classCount * binCount)
-        sumP = Array(repeating: 0, count: classCount * binCount); sumY = sumP; sumVar = sumP; terms = sumP
+        cells = Array(repeating: Cell(), count: classCount * binCount)
         alarmed = Array(repeating: false, count: classCount)
         statistic = Array(repeating: .nan, count: classCount)
         threshold = Array(repeating: .infinity, count: classCount)
         thresholdByBins = (0...binCount).map { $0 == 0 ? .infinity : NullDistribution.chiSquaredQuantile(1 - alpha, degreesOfFreedom: $0) }
     }
 
-    @inline(__always) private func bin(_ p: Double) -> Int {
+    @inline(__always) private static func bin(_ p: Double, _ binCount: Int) -> Int {
         min(max(Int((p * Double(binCount)).rounded(.down)), 0), binCount - 1)
     }
 
-    private mutating func accumulate(row r: Int, sign: Double) {
-        let k = classCount
-        let y = Int(labels[r])
+    /// Adds (sign +1) or removes (−1) ring row `r` from the per-bin sums.
+    @inline(__always)
+    private static func accumulate(_ cells: UnsafeMutableBufferPointer<Cell>, probabilities: UnsafeBufferPointer<Double>,
+                                   label y: Int, row r: Int, sign: Double, classCount k: Int, binCount: Int, minBinCount: Int) {
         for c in 0..<k {
             let p = probabilities[r * k + c]
-            let i = c * binCount + bin(p)
-            binCounts[i] += sign > 0 ? 1 : -1
-            sumP[i] += sign * p
-            sumY[i] += sign * (y == c ? 1 : 0)
-            sumVar[i] += sign * p * (1 - p)
-            updateTerm(i)
-        }
-    }
-
-    @inline(__always) private mutating func updateTerm(_ i: Int) {
-        if binCounts[i] >= minBinCount, sumVar[i] > 0 {
-            let d = sumY[i] - sumP[i]
-            terms[i] = d * d / sumVar[i]
-        } else {
-            terms[i] = 0
+            let i = c * binCount + bin(p, binCount)
+            var cell = cells[i]
+            cell.count += sign > 0 ? 1 : -1
+            cell.sumP += sign * p
+            cell.sumY += sign * (y == c ? 1 : 0)
+            cell.sumVar += sign * p * (1 - p)
+            if cell.count >= minBinCount, cell.sumVar > 0 {
+                let d = cell.sumY - cell.sumP
+                cell.term = d * d / cell.sumVar
+            } else {
+                cell.term = 0
+            }
+            cells[i] = cell
         }
     }
 
     /// Empties the window (after a retrain the published probabilities come from a new model).
     public mutating func reset() {
         head = 0; count = 0
-        for i in 0..<binCounts.count { binCounts[i] = 0; sumP[i] = 0; sumY[i] = 0; sumVar[i] = 0; terms[i] = 0 }
+        for i in 0..<cells.count { cells[i] = Cell() }
         for c in 0..<classCount { alarmed[c] = false; statistic[c] = .nan; threshold[c] = .infinity }
     }
 
@@ -90,25 +92,45 @@ public struct RollingCalibration: Sendable {
     /// class's statistic crosses its threshold (re-armed once back under it); the statistic is
     /// evaluated only on a full window.
     public mutating func observe(_ p: UnsafeBufferPointer<Double>, label: Int, _ fired: (Int, Double, Double) -> Void) {
-        let k = classCount
-        if count == windowSize { accumulate(row: head, sign: -1) } else { count += 1 }
-        for c in 0..<k { probabilities[head * k + c] = p[c] }
-        labels[head] = Int32(label)
-        accumulate(row: head, sign: 1)
+        let k = classCount, b = binCount, n = windowSize, minBin = minBinCount
+        let slot = head
+        let evicting = count == windowSize
+        if !evicting { count += 1 }
         head = head + 1 == windowSize ? 0 : head + 1
-        if head == 0 {
-            for i in 0..<binCounts.count { binCounts[i] = 0; sumP[i] = 0; sumY[i] = 0; sumVar[i] = 0; terms[i] = 0 }
-            for r in 0..<count { accumulate(row: r, sign: 1) }
+        let lap = head == 0
+        let rows = count
+        labels.withUnsafeMutableBufferPointer { labels in
+            probabilities.withUnsafeMutableBufferPointer { ring in
+                cells.withUnsafeMutableBufferPointer { cells in
+                    if evicting {
+                        Self.accumulate(cells, probabilities: UnsafeBufferPointer(ring), label: Int(labels[slot]), row: slot,
+                                        sign: -1, classCount: k, binCount: b, minBinCount: minBin)
+                    }
+                    for c in 0..<k { ring[slot * k + c] = p[c] }
+                    labels[slot] = Int32(label)
+                    Self.accumulate(cells, probabilities: UnsafeBufferPointer(ring), label: label, row: slot,
+                                    sign: 1, classCount: k, binCount: b, minBinCount: minBin)
+                    if lap {  // rebuild the sums from the ring once per lap: no rounding drift
+                        for i in 0..<cells.count { cells[i] = Cell() }
+                        for r in 0..<rows {
+                            Self.accumulate(cells, probabilities: UnsafeBufferPointer(ring), label: Int(labels[r]), row: r,
+                                            sign: 1, classCount: k, binCount: b, minBinCount: minBin)
+                        }
+                    }
+                }
+            }
         }
-        guard count == windowSize else { return }
+        guard count == n else { return }
         for c in 0..<k {
-            var h = 0.0, used = 0
             // The same terms, summed in the same bin order, as computing each from the sums here.
-            for b in 0..<binCount {
-                let i = c * binCount + b
-                guard binCounts[i] >= minBinCount, sumVar[i] > 0 else { continue }
-                h += terms[i]
-                used += 1
+            var h = 0.0, used = 0
+            cells.withUnsafeBufferPointer { cells in
+                for bin in 0..<b {
+                    let cell = cells[c * b + bin]
+                    guard cell.count >= minBin, cell.sumVar > 0 else { continue }
+                    h += cell.term
+                    used += 1
+                }
             }
             statistic[c] = used > 0 ? h : .nan
             threshold[c] = thresholdByBins[used]
@@ -124,20 +146,20 @@ public struct RollingCalibration: Sendable {
     public func expectedCalibrationError(class c: Int) -> Double {
         guard count > 0 else { return 0 }
         var e = 0.0
-        for b in 0..<binCount {
-            let i = c * binCount + b
-            if binCounts[i] > 0 { e += abs(sumY[i] - sumP[i]) }
+        for bin in 0..<binCount {
+            let cell = cells[c * binCount + bin]
+            if cell.count > 0 { e += abs(cell.sumY - cell.sumP) }
         }
         return e / Double(count)
     }
 
     /// Reliability bins of class `c` over the window (empty bins report zeros).
     public func reliability(class c: Int) -> [ReliabilityCell] {
-        (0..<binCount).map { b in
-            let i = c * binCount + b
-            let n = binCounts[i]
-            return n == 0 ? ReliabilityCell(count: 0, meanPredicted: 0, observedFrequency: 0)
-                : ReliabilityCell(count: n, meanPredicted: sumP[i] / Double(n), observedFrequency: sumY[i] / Double(n))
+        (0..<binCount).map { bin in
+            let cell = cells[c * binCount + bin]
+            return cell.count == 0 ? ReliabilityCell(count: 0, meanPredicted: 0, observedFrequency: 0)
+                : ReliabilityCell(count: cell.count, meanPredicted: cell.sumP / Double(cell.count),
+                                  observedFrequency: cell.sumY / Double(cell.count))
         }
     }
 }
