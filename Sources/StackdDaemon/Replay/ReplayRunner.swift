@@ -119,8 +119,9 @@ public struct ReplayRunner {
             let topic = UnsafeMutableRawBufferPointer.allocate(byteCount: 256, alignment: 8)
             let payload = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
             defer { topic.deallocate(); payload.deallocate() }
-            for event in events {
-                let (t, p, time) = StreamEncoding.write(event, topic: topic, payload: payload)
+            // By index: `for event in events` copies (retains) every event's strings and arrays.
+            for i in events.indices {
+                let (t, p, time) = StreamEncoding.write(events[i], topic: topic, payload: payload)
                 handler.observer?.willDeliver(at: time)
                 deliver(pipeline, &handler, topic: UnsafeRawBufferPointer(rebasing: topic[0..<t]),
                         payload: UnsafeRawBufferPointer(rebasing: payload[0..<p]), at: time)
