@@ -55,8 +55,10 @@ public struct RollingCalibration: Sendable {
         thresholdByBins = (0...binCount).map { $0 == 0 ? .infinity : NullDistribution.chiSquaredQuantile(1 - alpha, degreesOfFreedom: $0) }
     }
 
+    /// b = min(⌊B·p⌋, B − 1), clamped at 0. Truncation equals the floor for every value the clamp
+    /// keeps (B·p ≥ 0) and avoids a libm `floor` call on the baseline x86-64 target (no SSE4.1).
     @inline(__always) private static func bin(_ p: Double, _ binCount: Int) -> Int {
-        min(max(Int((p * Double(binCount)).rounded(.down)), 0), binCount - 1)
+        min(max(Int(p * Double(binCount)), 0), binCount - 1)
     }
 
     /// Adds (sign +1) or removes (−1) ring row `r` from the per-bin sums.
