@@ -62,7 +62,11 @@ final class DurableWindow {
     func restore(into pipeline: StackingPipeline) throws -> [Int] {
         var restored: [Int] = []
         for (h, writer) in writers.enumerated() {
-            try? writer.applyRetention()
+            // Old segments beyond retention are removed at start; failing to is not fatal (the
+            // rows read back are trimmed to the window anyway), but it is said.
+            do { try writer.applyRetention() } catch {
+                logger.warning("window log retention not applied", metadata: ["horizon_index": "\(h)", "error": "\(error)"])
+            }
             let reader = try LogReader(directory: writer.directory)
             let cursor = reader.records()
             var n = 0
