@@ -102,3 +102,65 @@ final class ChildProcess: @unchecked Sendable {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 }
+
+/// A short-lived child run to completion: stdout and stderr are each read to the end on a thread
+/// of their own (a full pipe can never block the child), and the wait is bounded — a child that
+/// outlives `timeout` is killed and the result says so, instead of hanging the test run.
+final class CapturedProcess: @unchecked Sendable {
+    struct Finished {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        /// The child was still running at the timeout and was killed.
+        var timedOut: Bool
+    }
+
+    let process = Process()
+    private let exited = DispatchSemaphore(value: 0)
+    private let readersDone = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var out = Data(), err = Data()
+
+    init(executable: URL, arguments: [String]) throws {
+        process.executableURL = executable
+        process.arguments = arguments
+        process.standardInput = FileHandle.nullDevice
+        let stdout = Pipe(), stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.terminationHandler = { [exited] _ in exited.signal() }
+        try process.run()
+        for (handle, isOut) in [(stdout.fileHandleForReading, true), (stderr.fileHandleForReading, false)] {
+            Thread { [self] in
+                let data = handle.readDataToEndOfFile()
+                lock.lock()
+                if isOut { out = data } else { err = data }
+                lock.unlock()
+                readersDone.signal()
+            }.start()
+        }
+    }
+
+    /// Waits for the exit (killing the child after `timeout`) and returns what it wrote.
+    func finish(timeout: TimeInterval = 120) -> Finished {
+        var timedOut = false
+        if exited.wait(timeout: .now() + timeout) == .timedOut {
+            timedOut = true
+            kill(process.processIdentifier, SIGKILL)
+            _ = exited.wait(timeout: .now() + 10)
+        }
+        // Both pipes close when the child exits (unless it left a grandchild holding them).
+        _ = readersDone.wait(timeout: .now() + 10)
+        _ = readersDone.wait(timeout: .now() + 10)
+        lock.lock()
+        defer { lock.unlock() }
+        return Finished(status: process.isRunning ? -1 : process.terminationStatus,
+                        stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self),
+                        timedOut: timedOut)
+    }
+
+    /// Runs `executable` with `arguments` to completion.
+    static func run(_ executable: URL, _ arguments: [String], timeout: TimeInterval = 120) throws -> Finished {
+        try CapturedProcess(executable: executable, arguments: arguments).finish(timeout: timeout)
+    }
+}

@@ -338,20 +338,16 @@ final class JournalTests: XCTestCase {
         let count = 1_000
         let publisher = try Publisher(endpoint: endpoint)
         defer { publisher.close() }
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["record", "--endpoint", endpoint, "--topic", "p.", "--topic", "l.", "--out", journal,
-                             "--max-messages", "\(count)", "--seconds", "60"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let child = try CapturedProcess(executable: binary, arguments: [
+            "record", "--endpoint", endpoint, "--topic", "p.", "--topic", "l.", "--out", journal,
+            "--max-messages", "\(count)", "--seconds", "60"])
         try publisher.waitForSubscriptions(2)
         let (all, recorded) = Self.published(count: count)
         for frames in all { try publisher.send(frames) }
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0)
+        let finished = child.finish(timeout: 90)
+        let text = finished.stdout
+        XCTAssertFalse(finished.timedOut, "stackd record did not stop")
+        XCTAssertEqual(finished.status, 0, finished.stderr)
         XCTAssertTrue(text.contains("recorded \(count) messages"), text)
         XCTAssertTrue(text.contains("stopped: max messages"), text)
         try checkJournal(journal, holds: recorded, endpoint: endpoint)

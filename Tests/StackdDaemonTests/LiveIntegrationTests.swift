@@ -130,21 +130,14 @@ final class LiveIntegrationTests: XCTestCase {
             XCTFail("\(python.path) is missing: run scripts/install-deps.sh (the README's test command does)")
             throw CancellationError()
         }
-        let process = Process()
-        process.executableURL = python
-        process.arguments = [Self.repository.appendingPathComponent("Tests/StackdDaemonTests/Clients/scenario_publisher.py").path, endpoint]
-        let stdout = Pipe(), stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            XCTFail("publisher failed: \(String(decoding: err, as: UTF8.self))")
+        let r = try CapturedProcess.run(
+            python, [Self.repository.appendingPathComponent("Tests/StackdDaemonTests/Clients/scenario_publisher.py").path, endpoint],
+            timeout: 60)
+        guard r.status == 0, !r.timedOut else {
+            XCTFail("publisher failed\(r.timedOut ? " (killed after 60 s)" : ""): \(r.stderr)")
             throw CancellationError()
         }
-        return try JSONDecoder().decode(Scenario.self, from: out)
+        return try JSONDecoder().decode(Scenario.self, from: Data(r.stdout.utf8))
     }
 
     func decode(topic: String, payload: [UInt8], encoding: PayloadEncoding) throws -> Output {

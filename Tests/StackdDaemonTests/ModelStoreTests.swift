@@ -285,17 +285,9 @@ final class ModelStoreTests: XCTestCase {
         }
         _ = try saveThree(makeStore())
         func run(_ arguments: [String]) throws -> (Int32, String, String) {
-            let p = Process()
-            p.executableURL = Self.binary
-            p.arguments = arguments
-            let out = Pipe(), err = Pipe()
-            p.standardOutput = out
-            p.standardError = err
-            try p.run()
-            let o = out.fileHandleForReading.readDataToEndOfFile()
-            let e = err.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+            let r = try CapturedProcess.run(Self.binary, arguments, timeout: 60)
+            XCTAssertFalse(r.timedOut, "stackd \(arguments.joined(separator: " ")) did not exit")
+            return (r.status, r.stdout, r.stderr)
         }
         let (s1, list, _) = try run(["models", "list", "--state", state, "--horizon", "5"])
         XCTAssertEqual(s1, 0)

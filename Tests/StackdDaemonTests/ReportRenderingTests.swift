@@ -44,23 +44,18 @@ final class ReportRenderingTests: XCTestCase {
         let script = ReportFixtures.repository.appendingPathComponent("scripts/check-report.sh").path
         let png = dir.appendingPathComponent("report.png").path
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script, paths.html, png]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        switch process.terminationStatus {
+        // check-report.sh bounds Chromium at 120 s itself; this bound is for the script as a whole.
+        let finished = try CapturedProcess.run(URL(fileURLWithPath: "/bin/bash"), [script, paths.html, png], timeout: 300)
+        let text = finished.stdout + finished.stderr
+        XCTAssertFalse(finished.timedOut, "check-report.sh did not finish:\n\(text)")
+        switch finished.status {
         case 0:
             XCTAssertTrue(FileManager.default.fileExists(atPath: png))
             XCTAssertTrue(text.contains("distinct colours"), text)
         case 3:
             XCTFail("Chromium is not installed (scripts/install-deps.sh --for-tests installs it), so the report's rendering is unchecked:\n\(text)")
         default:
-            XCTFail("report.html did not render cleanly in headless Chromium (exit \(process.terminationStatus)):\n\(text)")
+            XCTFail("report.html did not render cleanly in headless Chromium (exit \(finished.status)):\n\(text)")
         }
     }
 }
