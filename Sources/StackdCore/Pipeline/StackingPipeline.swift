@@ -47,6 +47,9 @@ public final class StackingPipeline {
     /// train (a replay without a trainer) turns it off: the window is only ever read to train, and
     /// keeping it copies every labelled row into megabytes of growing arrays.
     public let keepsTrainingWindow: Bool
+    /// Retrains are scheduled (by labels, event times or drift) only with a schedule and a window
+    /// to train from; on-demand requests go through `requestTraining`.
+    private var schedulesRetrains: Bool { keepsTrainingWindow && retrainPolicy.isScheduled }
 
     /// - Parameter keepsTrainingWindow: false when nothing will ever train from this pipeline;
     ///   `requestTraining` then returns nil and scheduled retrains never fire.
@@ -152,7 +155,7 @@ public final class StackingPipeline {
         for alert in alerts.alerts {
             counters.alerts += 1
             handler.alert(alert)
-            if alert.triggersRetrain, keepsTrainingWindow, retrainPolicy.isScheduled, let h = horizonIndex(of: alert.horizon),
+            if alert.triggersRetrain, schedulesRetrains, let h = horizonIndex(of: alert.horizon),
                labelsSinceRetrain[h] >= driftRetrainMinLabels, windows[h].count >= retrainPolicy.minRows {
                 counters.driftRetrains += 1
                 handler.trainingDue(makeRequest(h))
@@ -223,7 +226,7 @@ public final class StackingPipeline {
     private func advanceEventClock<H: EnsembleOutputHandler>(to t: Int64, handler: inout H) {
         let first = eventClock == .min
         eventClock = t
-        guard keepsTrainingWindow, retrainPolicy.everyEventTimes > 0 else { return }
+        guard schedulesRetrains, retrainPolicy.everyEventTimes > 0 else { return }
         for h in 0..<horizons.count {
             if !first { eventTimesSinceRetrain[h] += 1 }
             if eventTimesSinceRetrain[h] >= retrainPolicy.everyEventTimes || (first && retrainPolicy.everyEventTimes == 1) {
@@ -371,7 +374,7 @@ public final class StackingPipeline {
         guard matched else { return false }
         counters.labelsMatched += 1
         labelsSinceRetrain[h] += 1
-        if keepsTrainingWindow, retrainPolicy.isScheduled, windows[h].count >= retrainPolicy.minRows,
+        if schedulesRetrains, windows[h].count >= retrainPolicy.minRows,
            (retrainPolicy.everyLabels > 0 && labelsSinceRetrain[h] >= retrainPolicy.everyLabels)
             || (retrainPolicy.everyEventTime > 0 && (lastTriggerEventTime[h] == .min
                 || eventClock &- lastTriggerEventTime[h] >= retrainPolicy.everyEventTime)) {
