@@ -47,31 +47,37 @@ enum BlockCodec {
     /// a segment replaced by compaction since it was indexed must not be decoded at stale offsets.
     static func read(_ block: ScannedBlock, from file: RawFile) throws(StorageError) -> Result<[LogRecord], DecodeError> {
         var buffer = UnsafeMutableRawBufferPointer(start: nil, count: 0)
-        defer { buffer.deallocate() }
+        var stored = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+        defer { buffer.deallocate(); stored.deallocate() }
         var spans: [RecordSpan] = []
-        if let problem = try read(block, from: file, into: &buffer, spans: &spans) { return .failure(problem) }
+        if let problem = try read(block, from: file, into: &buffer, spans: &spans, stored: &stored) { return .failure(problem) }
         return .success(records(spans, in: UnsafeRawBufferPointer(buffer)))
     }
 
     /// `read(_:from:)` without a record array: the block's uncompressed bytes go to `buffer`
     /// (grown as needed, reused across calls) and the records' places in it to `spans`, so a
-    /// reader can hand out payloads in place. Returns the damage found, nil when valid.
+    /// reader can hand out payloads in place. The block as stored is read into `stored`, which
+    /// is reused the same way. Returns the damage found, nil when valid.
     static func read(_ block: ScannedBlock, from file: RawFile, into buffer: inout UnsafeMutableRawBufferPointer,
-                     spans: inout [RecordSpan]) throws(StorageError) -> DecodeError? {
-        let bytes = try file.read(at: block.offset, count: BlockHeader.size + Int(block.header.storedLength))
-        guard bytes.count == BlockHeader.size + Int(block.header.storedLength) else {
+                     spans: inout [RecordSpan], stored: inout UnsafeMutableRawBufferPointer) throws(StorageError) -> DecodeError? {
+        let size = BlockHeader.size + Int(block.header.storedLength)
+        if stored.count < size {
+            stored.deallocate()
+            stored = .allocate(byteCount: max(size, 64 << 10), alignment: 16)
+        }
+        let bytes = UnsafeMutableRawBufferPointer(rebasing: stored[0..<size])
+        guard try file.read(at: block.offset, into: bytes) == size else {
             return DecodeError(reason: "block shorter than indexed")
         }
-        guard BlockHeader.decode(Array(bytes[0..<BlockHeader.size])) == block.header else {
+        guard BlockHeader.decode(UnsafeRawBufferPointer(rebasing: bytes[0..<BlockHeader.size])) == block.header else {
             return DecodeError(reason: "block header changed since indexing")
         }
-        let result = bytes.withUnsafeBytes { all in
-            Result { () throws(DecodeError) in
-                try decode(header: block.header, stored: UnsafeRawBufferPointer(rebasing: all[BlockHeader.size...]),
-                           into: &buffer, spans: &spans)
-            }
+        do {
+            try decode(header: block.header, stored: UnsafeRawBufferPointer(rebasing: bytes[BlockHeader.size...]),
+                       into: &buffer, spans: &spans)
+        } catch {
+            return error
         }
-        if case .failure(let problem) = result { return problem }
         return nil
     }
 

@@ -21,6 +21,8 @@ public final class LogCursor {
     /// The current block's uncompressed bytes (reused across blocks) and its records' places.
     @exclusivity(unchecked) private var block = UnsafeMutableRawBufferPointer(start: nil, count: 0)
     @exclusivity(unchecked) private var spans: [BlockCodec.RecordSpan] = []
+    /// The current block as stored (header + compressed payload), reused across blocks.
+    @exclusivity(unchecked) private var stored = UnsafeMutableRawBufferPointer(start: nil, count: 0)
     @exclusivity(unchecked) private var bufferedPosition = 0
     @exclusivity(unchecked) private var lastReturned: UInt64?
 
@@ -31,7 +33,7 @@ public final class LogCursor {
         self.untilTimestamp = untilTimestamp
     }
 
-    deinit { block.deallocate() }
+    deinit { block.deallocate(); stored.deallocate() }
 
     /// The next record, or nil at the end of the indexed log.
     public func next() throws(StorageError) -> LogRecord? {
@@ -100,7 +102,7 @@ public final class LogCursor {
                 guard overlaps(lastSequence: header.lastSequence, minTimestamp: header.minTimestamp,
                                maxTimestamp: header.maxTimestamp) else { continue }
                 bufferedPosition = 0
-                if let problem = try BlockCodec.read(block, from: file!, into: &self.block, spans: &spans) {
+                if let problem = try BlockCodec.read(block, from: file!, into: &self.block, spans: &spans, stored: &stored) {
                     spans.removeAll(keepingCapacity: true)
                     reader.record(.corruptBlock, entry.info.fileName, block.offset,
                                   BlockHeader.size + Int(header.storedLength), problem.reason)

@@ -27,6 +27,23 @@ final class RawFile {
         return Int(info.st_size)
     }
 
+    /// Reads up to `into.count` bytes at `offset` into caller-owned memory and returns how many
+    /// were read (fewer only at end of file): the sequential reader's path, which reuses one
+    /// buffer instead of allocating (and zeroing, and page-faulting in) an array per block.
+    func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(StorageError) -> Int {
+        var done = 0
+        while done < buffer.count {
+            let n = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io(operation: "pread", path: path, code: errno)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+
     /// Reads up to `count` bytes at `offset`; fewer only at end of file.
     func read(at offset: Int, count: Int) throws(StorageError) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)

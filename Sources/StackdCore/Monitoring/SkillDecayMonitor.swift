@@ -25,15 +25,14 @@ public struct SkillDecayMonitor: Sendable {
         var sum = 0.0, sumSq = 0.0, correct = 0
         var longCount = 0, longSum = 0.0, longSumSq = 0.0, longCorrect = 0
         var alarmed = false
-        var z = Double.nan
     }
 
     private var losses: [Double]
     private var hits: [UInt8]
     private var stats: [Stats]
 
-    /// Per model: the last z statistic (NaN until both samples are large enough).
-    public var z: [Double] { stats.map(\.z) }
+    /// Per model: the z statistic of the current samples (NaN until both are large enough).
+    public var z: [Double] { (0..<modelCount).map(zScore(model:)) }
 
     public init(modelCount: Int, windowSize: Int = 500, zThreshold: Double = 3, minLongRunCount: Int = 500) {
         precondition(modelCount > 0 && windowSize > 1 && zThreshold > 0 && minLongRunCount > 1, "bad skill-decay parameters")
@@ -46,7 +45,18 @@ public struct SkillDecayMonitor: Sendable {
         stats = Array(repeating: Stats(), count: modelCount)
     }
 
-    public func zScore(model m: Int) -> Double { stats[m].z }
+    /// Computed on read (metrics, alert text): the per-row test needs no square root or division.
+    public func zScore(model m: Int) -> Double {
+        let s = stats[m]
+        guard s.filled == windowSize, s.longCount >= minLongRunCount else { return .nan }
+        let n = Double(windowSize), nl = Double(s.longCount)
+        let mean = s.sum / n, meanL = s.longSum / nl
+        let varW = max(0, (s.sumSq - n * mean * mean) / (n - 1))
+        let varL = max(0, (s.longSumSq - nl * meanL * meanL) / (nl - 1))
+        let se = (varW / n + varL / nl).squareRoot()
+        guard se > 0 else { return .nan }
+        return (mean - meanL) / se
+    }
     public func recentCount(model m: Int) -> Int { stats[m].filled }
     public func recentLogLoss(model m: Int) -> Double { stats[m].filled > 0 ? stats[m].sum / Double(stats[m].filled) : .nan }
     public func recentAccuracy(model m: Int) -> Double {
@@ -96,16 +106,18 @@ public struct SkillDecayMonitor: Sendable {
             for i in 0..<s.filled { let x = losses[i]; sum += x; q += x * x }
             s.sum = sum; s.sumSq = q
         }
-        guard s.filled == windowSize, s.longCount >= minLongRunCount else { s.z = .nan; return false }
+        guard s.filled == windowSize, s.longCount >= minLongRunCount else { return false }
+        // z ≥ threshold ⇔ recent − longRun ≥ threshold · se, tested without the square root:
+        // both sides are non-negative whenever it can hold (the threshold is positive).
         let n = Double(windowSize), nl = Double(s.longCount)
         let mean = s.sum / n, meanL = s.longSum / nl
         let varW = max(0, (s.sumSq - n * mean * mean) / (n - 1))
         let varL = max(0, (s.longSumSq - nl * meanL * meanL) / (nl - 1))
-        let se = (varW / n + varL / nl).squareRoot()
-        guard se > 0 else { s.z = .nan; return false }
-        let value = (mean - meanL) / se
-        s.z = value
-        if value >= zThreshold {
+        let se2 = varW / n + varL / nl
+        guard se2 > 0 else { return false }
+        let difference = mean - meanL
+        let fires = difference > 0 && difference * difference >= zThreshold * zThreshold * se2
+        if fires {
             if !s.alarmed { s.alarmed = true; return true }
         } else {
             s.alarmed = false

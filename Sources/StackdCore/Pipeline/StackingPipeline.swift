@@ -348,16 +348,13 @@ public final class StackingPipeline {
         handler: inout H
     ) -> Bool {
         let h = Int(key.horizonIndex)
-        // The window is moved out while the scoreboard lends the row (both are this object's),
-        // and only when one is kept: the swap retains and releases every array of the window.
-        let keepsWindow = keepsTrainingWindow
-        var window = keepsWindow ? windows[h] : OutOfSampleWindow(modelCount: 0, classCount: 0, featureCount: 0, maxRows: 1)
-        if keepsWindow { windows[h] = OutOfSampleWindow(modelCount: 0, classCount: 0, featureCount: 0, maxRows: 1) }
+        // The row is lent by the scoreboard (a stored property of this object) while the window,
+        // another one, takes its copy: two disjoint accesses, so the window is appended in place.
         let matched = scoreboard.score(key: key, label: classIndex) { row in
-            if keepsWindow {
-                window.append(eventTime: key.eventTime, exitTime: exitTime, symbol: key.symbol, label: classIndex,
-                              forwardReturn: forwardReturn, basePredictions: row.basePredictions, features: row.features,
-                              ensemble: row.ensemble, modelVersion: row.modelVersion)
+            if keepsTrainingWindow {
+                windows[h].append(eventTime: key.eventTime, exitTime: exitTime, symbol: key.symbol, label: classIndex,
+                                  forwardReturn: forwardReturn, basePredictions: row.basePredictions, features: row.features,
+                                  ensemble: row.ensemble, modelVersion: row.modelVersion)
             }
             if !skill.isEmpty { skill[h].add(base: row.basePredictions, classCount: configuration.classCount, label: classIndex) }
             if !monitors.isEmpty {
@@ -369,7 +366,6 @@ public final class StackingPipeline {
                 label: classIndex, forwardReturn: forwardReturn, basePredictions: row.basePredictions,
                 features: row.features, ensemble: row.ensemble, modelVersion: row.modelVersion))
         }
-        if keepsWindow { windows[h] = window }
         deliverAlerts(&handler)
         guard matched else { return false }
         counters.labelsMatched += 1

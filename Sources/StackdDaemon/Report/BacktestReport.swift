@@ -13,7 +13,7 @@ public struct BacktestReport: Codable, Sendable, Equatable {
     public var formatVersion: Int
     /// What was replayed (a folder path, later a journal), as given on the command line.
     public var source: String
-    /// FNV-1a digest of every ensemble output (`OutputDigest`), 16 hex digits.
+    /// Digest of every ensemble output (`OutputDigest`), 16 hex digits.
     public var digest: String
     /// Ensemble outputs folded into the digest.
     public var outputs: Int
@@ -27,7 +27,7 @@ public struct BacktestReport: Codable, Sendable, Equatable {
     /// One section per configured horizon, in configuration order.
     public var horizons: [HorizonReport]
 
-    public static let currentFormatVersion = 1
+    public static let currentFormatVersion = 2
 
     /// The pipeline's counters, with rejects keyed by their stable reason name.
     public struct Counters: Codable, Sendable, Equatable {
