@@ -29,7 +29,9 @@ public struct PSIMonitor: Sendable {
     public let smoothing: Double
     public let minReferenceCount: Int
 
-    private var values: [Double]      // (M·K) × n ring of raw probabilities, model-major
+    /// n × (M·K) ring of raw probabilities, slot-major: one row's vectors share a cache line or
+    /// two, where a series-major ring touched one line per (model, class) on every row.
+    private var values: [Double]
     private var binOfValue: [UInt8]   // same shape: bin index under the current edges
     private var head: [Int]           // per model: next ring slot
     private var filled: [Int]         // per model: values in the ring
@@ -130,10 +132,10 @@ public struct PSIMonitor: Sendable {
                     : .infinity
                 // Re-bin the recent window under the new edges.
                 for i in 0..<b { counts[s * b + i] = 0 }
-                let base = s * windowSize
+                let stride = modelCount * classCount
                 for i in 0..<filled[m] {
-                    let bi = bin(of: values[base + i], series: s)
-                    binOfValue[base + i] = UInt8(bi)
+                    let bi = bin(of: values[i * stride + s], series: s)
+                    binOfValue[i * stride + s] = UInt8(bi)
                     counts[s * b + bi] += 1
                 }
                 recompute(series: s, model: m)
@@ -179,14 +181,14 @@ public struct PSIMonitor: Sendable {
         head[m] = slot + 1 == windowSize ? 0 : slot + 1
         if !wasFull { filled[m] += 1 }
         let lap = head[m] == 0
-        let n = windowSize
+        let n = modelCount * k
         values.withUnsafeMutableBufferPointer { v in
-            for c in 0..<k { v[(m * k + c) * n + slot] = p[c] }
+            for c in 0..<k { v[slot * n + m * k + c] = p[c] }
         }
         for c in 0..<k {
             let s = m * k + c
             guard bins[s] >= 2 else { continue }  // no reference yet: the ring only keeps the values
-            let at = s * windowSize + slot
+            let at = slot * n + s
             let x = p[c]
             let newBin = bin(of: x, series: s)
             if wasFull {

@@ -27,6 +27,8 @@ public struct SkillDecayMonitor: Sendable {
         var alarmed = false
     }
 
+    /// Rings of the recent window, model-interleaved (slot `i` of model `m` at `i·M + m`): models
+    /// usually advance together, so one labelled row touches one cache line, not one per model.
     private var losses: [Double]
     private var hits: [UInt8]
     private var stats: [Stats]
@@ -81,16 +83,16 @@ public struct SkillDecayMonitor: Sendable {
         return losses.withUnsafeMutableBufferPointer { losses in
             hits.withUnsafeMutableBufferPointer { hits in
                 stats.withUnsafeMutableBufferPointer { all in
-                    Self.update(&all[m], losses: losses.baseAddress! + m * w, hits: hits.baseAddress! + m * w,
+                    Self.update(&all[m], losses: losses.baseAddress! + m, hits: hits.baseAddress! + m, stride: modelCount,
                                 loss: loss, hit: hit, windowSize: w, minLongRunCount: minLong, zThreshold: threshold)
                 }
             }
         }
     }
 
-    private static func update(_ s: inout Stats, losses: UnsafeMutablePointer<Double>, hits: UnsafeMutablePointer<UInt8>,
+    private static func update(_ s: inout Stats, losses: UnsafeMutablePointer<Double>, hits: UnsafeMutablePointer<UInt8>, stride: Int,
                                loss: Double, hit: UInt8, windowSize: Int, minLongRunCount: Int, zThreshold: Double) -> Bool {
-        let at = s.head
+        let at = s.head * stride
         if s.filled == windowSize {
             let old = losses[at]
             s.longCount += 1; s.longSum += old; s.longSumSq += old * old; s.longCorrect += Int(hits[at])
@@ -103,7 +105,7 @@ public struct SkillDecayMonitor: Sendable {
         s.head = s.head + 1 == windowSize ? 0 : s.head + 1
         if s.head == 0 {
             var sum = 0.0, q = 0.0
-            for i in 0..<s.filled { let x = losses[i]; sum += x; q += x * x }
+            for i in 0..<s.filled { let x = losses[i * stride]; sum += x; q += x * x }
             s.sum = sum; s.sumSq = q
         }
         guard s.filled == windowSize, s.longCount >= minLongRunCount else { return false }
