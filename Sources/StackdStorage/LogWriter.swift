@@ -25,22 +25,24 @@ public final class LogWriter {
     public let configuration: LogConfiguration
     /// What recovery found and repaired when the writer opened.
     public let openReport: OpenReport
+    // One owner appends (see the type's documentation); the state touched on every append skips
+    // the dynamic exclusivity check, a thread-local lookup per access on the journal's hot path.
     /// The last sequence appended, buffered or not (nil for an empty log).
-    public private(set) var lastSequence: UInt64?
+    @exclusivity(unchecked) public private(set) var lastSequence: UInt64?
     /// The highest sequence written to the OS (survives the process dying).
-    public private(set) var writtenSequence: UInt64?
+    @exclusivity(unchecked) public private(set) var writtenSequence: UInt64?
     /// The highest sequence fsynced (survives power loss).
     public private(set) var syncedSequence: UInt64?
 
     var entries: [SegmentEntry]
     var activeFile: RawFile?
-    private var pending = PendingBlock()
-    private var pendingSince: Int64?
+    @exclusivity(unchecked) private var pending = PendingBlock()
+    @exclusivity(unchecked) private var pendingSince: Int64?
     private var flushesSinceSync = 0
     /// Sealed segments with flushed but not yet fsynced blocks; `sync()` covers them too.
     private var unsyncedSealed: [RawFile] = []
-    private var failed = false
-    private var closed = false
+    @exclusivity(unchecked) private var failed = false
+    @exclusivity(unchecked) private var closed = false
 
     /// Opens (creating if needed) the log in `directory`, recovering a torn tail.
     public init(directory: String, configuration: LogConfiguration = LogConfiguration()) throws(StorageError) {

@@ -31,6 +31,9 @@ struct Record: ParsableCommand {
     @Option(help: "Free-form note stored in journal.json.")
     var note: String = ""
 
+    @Flag(help: "Store blocks without LZ4 compression (2-3x the disk, less CPU).")
+    var noCompress = false
+
     func validate() throws {
         guard !endpoints.isEmpty else { throw ValidationError("give at least one --endpoint") }
         if let seconds, seconds <= 0 { throw ValidationError("--seconds must be positive") }
@@ -39,7 +42,8 @@ struct Record: ParsableCommand {
 
     func run() throws {
         let options = JournalCaptureOptions(endpoints: endpoints, directory: out, bind: bind, topics: topics, note: note,
-                                            maxMessages: maxMessages, maxSeconds: seconds)
+                                            maxMessages: maxMessages, maxSeconds: seconds,
+                                            configuration: JournalConfiguration(compress: !noCompress))
         let signals = SignalEvents()
         let outcome = CaptureOutcome()
         // The capture blocks in zmq_poll, so it gets its own thread rather than a task.

@@ -68,4 +68,26 @@ final class ConfigurationLoaderTests: XCTestCase {
             XCTAssertTrue(problems.contains("m.toml: stream.horizons: is required"), "\(problems)")
         }
     }
+
+    func testRecordCompressionIsOnByDefaultAndCanBeTurnedOff() throws {
+        let base = """
+            [models]
+            names = ["a", "b"]
+            [stream]
+            horizons = [5]
+            [input]
+            bind = ["tcp://127.0.0.1:1"]
+            [output]
+            bind = ["tcp://127.0.0.1:2"]
+            [record]
+            directory = "/tmp/j"
+
+            """
+        XCTAssertTrue(try ConfigurationLoader.parse(base, source: "r.toml").recordCompress)
+        XCTAssertFalse(try ConfigurationLoader.parse(base + "compress = false\n", source: "r.toml").recordCompress)
+        XCTAssertThrowsError(try ConfigurationLoader.parse(base + "compress = \"no\"\n", source: "r.toml")) { error in
+            let problems = (error as! ConfigurationFileError).problems
+            XCTAssertTrue(problems.contains { $0.hasPrefix("r.toml:12: record.compress: must be true or false") }, "\(problems)")
+        }
+    }
 }

@@ -340,7 +340,7 @@ final class JournalTests: XCTestCase {
         defer { publisher.close() }
         let child = try CapturedProcess(executable: binary, arguments: [
             "record", "--endpoint", endpoint, "--topic", "p.", "--topic", "l.", "--out", journal,
-            "--max-messages", "\(count)", "--seconds", "60"])
+            "--max-messages", "\(count)", "--seconds", "60", "--no-compress"])
         try publisher.waitForSubscriptions(2)
         let (all, recorded) = Self.published(count: count)
         for frames in all { try publisher.send(frames) }

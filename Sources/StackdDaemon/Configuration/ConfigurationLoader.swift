@@ -65,7 +65,7 @@ public enum ConfigurationLoader {
         "learner": ["kind", "metric", "features", "validation_fraction", "promotion", "c", "min_improvement_z"],
         "state": ["directory", "flush", "flush_rows", "flush_interval_ms", "sync"],
         "metrics": ["address"],
-        "record": ["directory"],
+        "record": ["directory", "compress"],
         "features": ["skill_window"],
         "monitoring": ["enabled", "retrain_on_alert", "retrain_min_labels"],
     ]
@@ -161,6 +161,7 @@ public enum ConfigurationLoader {
         }
         config.stateDirectory = reader.string("state", "directory")
         config.recordDirectory = reader.string("record", "directory")
+        config.recordCompress = reader.bool("record", "compress") ?? true
         if let flush = reader.string("state", "flush") {
             if ["every_row", "every_rows", "interval"].contains(flush) { config.stateFlush = flush }
             else { reader.problem("state", "flush", "must be every_row, every_rows or interval, not \"\(flush)\"") }

@@ -17,14 +17,17 @@ public final class JournalWriter {
     /// The manifest written when the journal was created.
     public let manifest: JournalManifest
     private let log: LogWriter
-    private var builder = JournalRecordBuilder()
-    private var nextSequence: UInt64 = 1
+    // The writer is driven by one thread at a time (the journal thread, under the recorder's
+    // lock): its per-message state skips the dynamic exclusivity check, a thread-local
+    // access-set lookup on every access that cost as much as the copies it guards.
+    @exclusivity(unchecked) private var builder = JournalRecordBuilder()
+    @exclusivity(unchecked) private var nextSequence: UInt64 = 1
     /// Messages appended.
-    public private(set) var messageCount = 0
+    @exclusivity(unchecked) public private(set) var messageCount = 0
     /// Frame bytes appended (topics and payloads, without framing).
-    public private(set) var frameBytes = 0
+    @exclusivity(unchecked) public private(set) var frameBytes = 0
     /// Frames not stored because a message had more than `JournalRecordEncoding.maxFrames`.
-    public private(set) var droppedFrames = 0
+    @exclusivity(unchecked) public private(set) var droppedFrames = 0
 
     /// Creates a journal in `directory` (created if needed; refused if it already holds one)
     /// and writes its manifest.

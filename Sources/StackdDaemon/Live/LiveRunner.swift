@@ -102,8 +102,10 @@ public final class LiveRunner: @unchecked Sendable {
         if let directory = configuration.recordDirectory {
             recorder = try JournalRecorder(directory: directory, endpoints: inputEndpoints,
                                            bind: !configuration.input.bind.isEmpty, topics: configuration.input.topics,
-                                           note: "recorded by stackd run")
-            logger.notice("recording inbound messages", metadata: ["directory": "\(directory)"])
+                                           note: "recorded by stackd run",
+                                           configuration: JournalConfiguration(compress: configuration.recordCompress))
+            logger.notice("recording inbound messages", metadata: [
+                "directory": "\(directory)", "compress": "\(configuration.recordCompress)"])
         } else {
             recorder = nil
         }

@@ -302,21 +302,21 @@ func runReplayMode(_ a: ExtraArgs) {
 
 // MARK: - Ingest with recording on vs off
 
-/// `stackd-bench record-ingest [--rate 300000] [--seconds 4] [--messages 2000000] [--repeat 3] [--transport ipc]`
+/// `stackd-bench record-ingest [--rate 300000] [--seconds 4] [--messages 2000000] [--repeat 3] [--transport ipc] [--record off,on,raw]`
 /// LiveRunner (binary output) driven by the bench publisher, with and without `[record] directory`,
 /// interleaved per repeat (off, on, off, on …) at a fixed paced rate and flat out. Reports input
 /// msg/s and the daemon's emission latency (`latency_ns`: receive of the completing message →
 /// output handed to ZeroMQ; first 0.5 s / warm-up rows skipped). The journal directory is removed
-/// after each run; its size is reported.
+/// after each run; its size is reported. `raw` records without LZ4 (`[record] compress = false`).
 func runRecordIngest(_ a: ExtraArgs) {
     let rate = a.int("rate", 300_000), secs = a.double("seconds", 4), reps = a.int("repeat", 3)
     let flatMessages = a.int("messages", 2_000_000) / 4 * 4
     let transport = a.string("transport", "ipc")
     let work = Workload(symbols: a.int("symbols", 64))
     let loads = a.string("loads", "paced,flat").split(separator: ",").map { $0 == "paced" }
-    let recordSettings = a.string("record", "off,on").split(separator: ",").map { $0 == "on" }
+    let recordSettings = a.string("record", "off,on").split(separator: ",").map(String.init)
     let paced = Int(Double(rate) * secs) / 4 * 4
-    struct Key: Hashable { var paced: Bool; var record: Bool }
+    struct Key: Hashable { var paced: Bool; var record: String }
     var results: [Key: [RunResult]] = [:]
     var journalMB: [Double] = []
     for rep in 1...reps {
@@ -325,15 +325,16 @@ func runRecordIngest(_ a: ExtraArgs) {
                 let dir = "/tmp/stackd-bench-rec-\(getpid())-\(rep)"
                 try? FileManager.default.removeItem(atPath: dir)
                 let r = runStackd(transport: transport, work: work, count: pacedRun ? paced : flatMessages, rate: pacedRun ? rate : 0,
-                                  warmupMessages: pacedRun ? rate / 2 : flatMessages / 4, recordDirectory: record ? dir : nil)
-                if record {
+                                  warmupMessages: pacedRun ? rate / 2 : flatMessages / 4, recordDirectory: record == "off" ? nil : dir,
+                                  recordCompress: record != "raw")
+                if record != "off" {
                     let size = (try? FileManager.default.subpathsOfDirectory(atPath: dir))?.reduce(0) { acc, f in
                         acc + ((try? FileManager.default.attributesOfItem(atPath: dir + "/" + f)[.size] as? Int) ?? 0) } ?? 0
                     journalMB.append(Double(size) / 1e6)
                     try? FileManager.default.removeItem(atPath: dir)
                 }
                 results[Key(paced: pacedRun, record: record), default: []].append(r)
-                log("[rep \(rep) \(pacedRun ? "paced \(rate)" : "flat out") record \(record ? "on" : "off")] in \(mps(r.inRate)) msg/s, achieved send \(mps(r.achievedRate)), emission p50/p99 \(r.emission) \(r.ok ? "ok" : r.note)")
+                log("[rep \(rep) \(pacedRun ? "paced \(rate)" : "flat out") record \(record)] in \(mps(r.inRate)) msg/s, achieved send \(mps(r.achievedRate)), emission p50/p99 \(r.emission) \(r.ok ? "ok" : r.note)")
             }
         }
     }
@@ -347,7 +348,7 @@ func runRecordIngest(_ a: ExtraArgs) {
             let xs = results[Key(paced: pacedRun, record: record)] ?? []
             let p50 = xs.map { Double($0.emission[0]) / 1e3 }, p99 = xs.map { Double($0.emission[1]) / 1e3 }, p999 = xs.map { Double($0.emission[2]) / 1e3 }
             func f(_ v: [Double]) -> String { String(format: "%.2f [%.2f–%.2f]", median(v), v.min() ?? .nan, v.max() ?? .nan) }
-            print("| \(pacedRun ? "paced \(rate) msg/s" : "flat out") | \(record ? "on" : "off") | \(mps(median(xs.map(\.inRate)))) [\(spread(xs.map { $0.inRate / 1e3 }))k] | \(f(p50)) | \(f(p99)) | "
+            print("| \(pacedRun ? "paced \(rate) msg/s" : "flat out") | \(record) | \(mps(median(xs.map(\.inRate)))) [\(spread(xs.map { $0.inRate / 1e3 }))k] | \(f(p50)) | \(f(p99)) | "
                   + String(format: "%.2f", median(p999)) + " | \(xs.allSatisfy(\.ok) ? "ok" : xs.map(\.note).joined(separator: "; ")) |")
         }
     }

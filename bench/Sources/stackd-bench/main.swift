@@ -273,7 +273,7 @@ func runRaw(transport: String, work: Workload, count: Int, rate: Int, warmupMess
 
 // MARK: - stackd live path
 
-func stackdConfiguration(input: String, output: String, recordDirectory: String? = nil) throws -> DaemonConfiguration {
+func stackdConfiguration(input: String, output: String, recordDirectory: String? = nil, recordCompress: Bool = true) throws -> DaemonConfiguration {
     try ConfigurationLoader.parse("""
     [models]
     names = ["lgbm", "logreg", "mlp", "xgb"]
@@ -295,7 +295,7 @@ func stackdConfiguration(input: String, output: String, recordDirectory: String?
     min_models = 2
     [log]
     level = "warning"
-    """ + (recordDirectory.map { "\n[record]\ndirectory = \"\($0)\"\n" } ?? ""), source: "<stackd-bench>")
+    """ + (recordDirectory.map { "\n[record]\ndirectory = \"\($0)\"\ncompress = \(recordCompress)\n" } ?? ""), source: "<stackd-bench>")
 }
 
 /// Allocation probe for the live run: per-thread counts from the LD_PRELOAD shim.
@@ -327,7 +327,7 @@ struct LiveAllocs { var ingestPerMessage = 0.0, processPerMessage = 0.0, message
 /// Publisher thread → the real LiveRunner (its own context and ingest thread) → consumer thread.
 func runStackd(transport: String, work: Workload, count: Int, rate: Int, warmupMessages: Int,
                probe: AllocProbe? = nil, allocResult: UnsafeMutablePointer<LiveAllocs>? = nil,
-               recordDirectory: String? = nil) -> RunResult {
+               recordDirectory: String? = nil, recordCompress: Bool = true) -> RunResult {
     let rows = count / 4
     let shared = Shared()
     let stamps = Stamps(rows: rows)
@@ -335,7 +335,7 @@ func runStackd(transport: String, work: Workload, count: Int, rate: Int, warmupM
     logger.logLevel = .warning
     let config = try! stackdConfiguration(input: transport == "tcp" ? "tcp://127.0.0.1:*" : ipcPath("in"),
                                           output: transport == "tcp" ? "tcp://127.0.0.1:*" : ipcPath("out"),
-                                          recordDirectory: recordDirectory)
+                                          recordDirectory: recordDirectory, recordCompress: recordCompress)
     let runner = try! LiveRunner(configuration: config, logger: logger)
     runner.start()
     let consumerContext = try! ZMQContext(), pubContext = try! ZMQContext()
