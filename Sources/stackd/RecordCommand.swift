@@ -31,7 +31,7 @@ struct Record: ParsableCommand {
     @Option(help: "Free-form note stored in journal.json.")
     var note: String = ""
 
-    @Flag(help: "Store blocks without LZ4 compression (2-3x the disk, less CPU).")
+    @Flag(help: "Store blocks without LZ4 compression (about 3.7x the disk, no LZ4 work).")
     var noCompress = false
 
     func validate() throws {

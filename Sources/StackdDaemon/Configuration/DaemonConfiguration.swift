@@ -70,8 +70,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var stateSync: String = "none"
     /// Journal every inbound message here (`stackd replay` reads it); nil: no recording.
     public var recordDirectory: String? = nil
-    /// LZ4-compress the journal's blocks (`[record] compress`). Off trades 2–3× the disk for a
-    /// writer thread that only copies, checksums and writes: less CPU taken from ingest.
+    /// LZ4-compress the journal's blocks (`[record] compress`). Off stores ≈ 3.7× the bytes for
+    /// a writer that only copies, checksums and writes: for a disk faster than LZ4 is.
     public var recordCompress: Bool = true
     public var pipeline: PipelineConfiguration
     /// One of trace, debug, info, notice, warning, error, critical.
