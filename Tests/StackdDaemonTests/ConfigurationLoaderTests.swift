@@ -87,7 +87,7 @@ final class ConfigurationLoaderTests: XCTestCase {
         XCTAssertFalse(try ConfigurationLoader.parse(base + "compress = false\n", source: "r.toml").recordCompress)
         XCTAssertThrowsError(try ConfigurationLoader.parse(base + "compress = \"no\"\n", source: "r.toml")) { error in
             let problems = (error as! ConfigurationFileError).problems
-            XCTAssertTrue(problems.contains { $0.hasPrefix("r.toml:12: record.compress: must be true or false") }, "\(problems)")
+            XCTAssertTrue(problems.contains { $0.hasPrefix("r.toml:11: record.compress: must be true or false") }, "\(problems)")
         }
     }
 }
