@@ -7,7 +7,10 @@ import XCTest
 final class MonitoringDriftMonitorTests: XCTestCase {
     static let rows = 8000, breakAt = 5000, referenceRows = 2000
 
-    private func run(degradeAt: Int?) -> (first: [AlertKind: Int], alerts: [Alert], snapshot: DriftSnapshot) {
+    /// - Parameter scoredByScoreboard: pass each base model's log-loss and hit as the scoreboard
+    ///   computes them (`ScoreAccumulator.add`), as the pipeline does, instead of letting the
+    ///   monitor score the vectors itself.
+    private func run(degradeAt: Int?, scoredByScoreboard: Bool = false) -> (first: [AlertKind: Int], alerts: [Alert], snapshot: DriftSnapshot) {
         var config = DriftMonitorConfiguration(horizon: 5, modelNames: ["alpha", "beta", "gamma"])
         config.psiWindow = 500
         var monitor = DriftMonitor(configuration: config)
@@ -27,7 +30,23 @@ final class MonitoringDriftMonitorTests: XCTestCase {
             base.withUnsafeBufferPointer { b in
                 monitor.observePrediction(base: b, presentMask: 0b111, eventTime: t, into: &sink)
                 ensemble.withUnsafeBufferPointer { e in
-                    monitor.observeLabelled(ensemble: e, base: b, label: label, eventTime: t, into: &sink)
+                    if scoredByScoreboard {
+                        var scorer = ScoreAccumulator()
+                        var losses = [Double](), hits = [Bool]()
+                        for m in 0..<3 {
+                            let r = scorer.add(UnsafeBufferPointer(rebasing: b[m * 3 ..< m * 3 + 3]), label: label)
+                            losses.append(r.logLoss)
+                            hits.append(r.hit)
+                        }
+                        losses.withUnsafeBufferPointer { l in
+                            hits.withUnsafeBufferPointer { h in
+                                monitor.observeLabelled(ensemble: e, base: b, label: label, eventTime: t,
+                                                        baseLogLosses: l, baseHits: h, into: &sink)
+                            }
+                        }
+                    } else {
+                        monitor.observeLabelled(ensemble: e, base: b, label: label, eventTime: t, into: &sink)
+                    }
                 }
             }
             for a in sink.alerts[before...] where first[a.kind] == nil { first[a.kind] = row }
@@ -63,6 +82,15 @@ final class MonitoringDriftMonitorTests: XCTestCase {
         XCTAssertEqual(delays[.errorDriftPageHinkley], 273)
         XCTAssertTrue(r.alerts.first { $0.kind == .psiDrift }!.triggersRetrain)
         XCTAssertFalse(r.alerts.first { $0.kind == .skillDecay }!.triggersRetrain)
+    }
+
+    /// The pipeline hands the monitor the scoreboard's per-model scores; the result must be the
+    /// monitor's own scoring, alert for alert and number for number.
+    func testScoresFromTheScoreboardGiveTheSameAlertsAndState() {
+        let own = run(degradeAt: Self.breakAt), shared = run(degradeAt: Self.breakAt, scoredByScoreboard: true)
+        XCTAssertEqual(shared.alerts.map(\.message), own.alerts.map(\.message))
+        XCTAssertEqual(shared.snapshot, own.snapshot)
+        XCTAssertEqual(shared.first[.skillDecay].map { $0 - Self.breakAt }, 23)
     }
 
     func testAlertJSONMatchesTheCommittedExample() throws {

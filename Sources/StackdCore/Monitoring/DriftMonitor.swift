@@ -71,9 +71,15 @@ public struct DriftMonitor: Sendable {
     /// base vectors (M × K) and the label. `presentMask` excludes imputed base models from skill
     /// scoring (the scoreboard keeps imputed vectors; pass all-ones if the mask is not kept).
     /// Raises `error_drift_adwin`, `error_drift_page_hinkley`, `skill_decay` and `calibration`.
+    /// `baseLogLosses` and `baseHits` (M each), when given, are the base models' scores on this
+    /// row as the scoreboard computed them (`PrequentialScoreboard.MatchedRow`): they are used
+    /// instead of scoring `base` again.
     public mutating func observeLabelled<S: AlertSink>(ensemble: UnsafeBufferPointer<Double>,
                                                        base: UnsafeBufferPointer<Double>, label: Int, eventTime: Int64,
-                                                       presentMask: UInt64 = .max, into sink: inout S) {
+                                                       presentMask: UInt64 = .max,
+                                                       baseLogLosses: UnsafeBufferPointer<Double>? = nil,
+                                                       baseHits: UnsafeBufferPointer<Bool>? = nil,
+                                                       into sink: inout S) {
         let k = configuration.classCount
         labelledCount += 1
         let error: Double
@@ -97,12 +103,20 @@ public struct DriftMonitor: Sendable {
                   message: "Page-Hinkley: cumulative rise of the ensemble \(configuration.monitoredError.rawValue) error \(pageHinkley.statistic) exceeds lambda \(pageHinkley.threshold) after \(pageHinkley.count) rows (running mean \(pageHinkley.runningMean))",
                   into: &sink)
         }
-        for m in 0..<configuration.modelCount where presentMask & (UInt64(1) << UInt64(m)) != 0 {
-            if skill.observe(model: m, probabilities: UnsafeBufferPointer(rebasing: base[m * k ..< m * k + k]), label: label) {
-                raise(.skillDecay, model: m, statistic: skill.zScore(model: m), threshold: skill.zThreshold, eventTime: eventTime,
-                      message: "\(configuration.modelNames[m]) log-loss over the last \(skill.windowSize) labelled rows is \(skill.recentLogLoss(model: m)) against \(skill.longRunLogLoss(model: m)) long-run (z = \(skill.zScore(model: m)))",
-                      into: &sink)
+        var decayed: UInt64 = 0
+        if let baseLogLosses, let baseHits {
+            decayed = skill.observe(logLosses: baseLogLosses, hits: baseHits, presentMask: presentMask)
+        } else {
+            for m in 0..<configuration.modelCount where presentMask & (UInt64(1) << UInt64(m)) != 0 {
+                if skill.observe(model: m, probabilities: UnsafeBufferPointer(rebasing: base[m * k ..< m * k + k]), label: label) {
+                    decayed |= UInt64(1) << UInt64(m)
+                }
             }
+        }
+        for m in 0..<configuration.modelCount where decayed & (UInt64(1) << UInt64(m)) != 0 {
+            raise(.skillDecay, model: m, statistic: skill.zScore(model: m), threshold: skill.zThreshold, eventTime: eventTime,
+                  message: "\(configuration.modelNames[m]) log-loss over the last \(skill.windowSize) labelled rows is \(skill.recentLogLoss(model: m)) against \(skill.longRunLogLoss(model: m)) long-run (z = \(skill.zScore(model: m)))",
+                  into: &sink)
         }
         var firedClass = -1, firedValue = 0.0, firedThreshold = 0.0
         calibration.observe(ensemble, label: label) { c, v, t in

@@ -123,23 +123,31 @@ public struct RollingCalibration: Sendable {
             }
         }
         guard count == n else { return }
-        for c in 0..<k {
-            // The same terms, summed in the same bin order, as computing each from the sums here.
-            var h = 0.0, used = 0
-            cells.withUnsafeBufferPointer { cells in
-                for bin in 0..<b {
-                    let cell = cells[c * b + bin]
-                    guard cell.count >= minBin, cell.sumVar > 0 else { continue }
-                    h += cell.term
-                    used += 1
+        let thresholds = thresholdByBins
+        // One buffer access per array for all classes (a uniqueness check each), not per class.
+        cells.withUnsafeBufferPointer { cells in
+            statistic.withUnsafeMutableBufferPointer { statistic in
+                threshold.withUnsafeMutableBufferPointer { threshold in
+                    alarmed.withUnsafeMutableBufferPointer { alarmed in
+                        for c in 0..<k {
+                            // The same terms, summed in the same bin order, as computing each from the sums here.
+                            var h = 0.0, used = 0
+                            for bin in 0..<b {
+                                let cell = cells[c * b + bin]
+                                guard cell.count >= minBin, cell.sumVar > 0 else { continue }
+                                h += cell.term
+                                used += 1
+                            }
+                            statistic[c] = used > 0 ? h : .nan
+                            threshold[c] = thresholds[used]
+                            if h > threshold[c] {
+                                if !alarmed[c] { alarmed[c] = true; fired(c, h, threshold[c]) }
+                            } else {
+                                alarmed[c] = false
+                            }
+                        }
+                    }
                 }
-            }
-            statistic[c] = used > 0 ? h : .nan
-            threshold[c] = thresholdByBins[used]
-            if h > threshold[c] {
-                if !alarmed[c] { alarmed[c] = true; fired(c, h, threshold[c]) }
-            } else {
-                alarmed[c] = false
             }
         }
     }

@@ -78,16 +78,39 @@ public struct SkillDecayMonitor: Sendable {
         let loss = -log(max(p[label], 1e-15))
         var arg = 0
         for c in 1..<p.count where p[c] > p[arg] { arg = c }
-        let hit: UInt8 = arg == label ? 1 : 0
-        let w = windowSize, minLong = minLongRunCount, threshold = zThreshold
+        let w = windowSize, minLong = minLongRunCount, threshold = zThreshold, mc = modelCount
         return losses.withUnsafeMutableBufferPointer { losses in
             hits.withUnsafeMutableBufferPointer { hits in
                 stats.withUnsafeMutableBufferPointer { all in
-                    Self.update(&all[m], losses: losses.baseAddress! + m, hits: hits.baseAddress! + m, stride: modelCount,
-                                loss: loss, hit: hit, windowSize: w, minLongRunCount: minLong, zThreshold: threshold)
+                    Self.update(&all[m], losses: losses.baseAddress! + m, hits: hits.baseAddress! + m, stride: mc,
+                                loss: loss, hit: arg == label ? 1 : 0, windowSize: w, minLongRunCount: minLong,
+                                zThreshold: threshold)
                 }
             }
         }
+    }
+
+    /// Every present model's row at once, from scores already computed (the scoreboard's:
+    /// −ln max(p_label, 1e-15) and arg-max hits). Returns the models whose alarm fired, as a
+    /// bit mask (bit m: model m).
+    public mutating func observe(logLosses: UnsafeBufferPointer<Double>, hits: UnsafeBufferPointer<Bool>,
+                                 presentMask: UInt64) -> UInt64 {
+        let w = windowSize, minLong = minLongRunCount, threshold = zThreshold, mc = modelCount
+        var fired: UInt64 = 0
+        losses.withUnsafeMutableBufferPointer { losses in
+            self.hits.withUnsafeMutableBufferPointer { hitRing in
+                stats.withUnsafeMutableBufferPointer { all in
+                    for m in 0..<mc where presentMask & (UInt64(1) << UInt64(m)) != 0 {
+                        if Self.update(&all[m], losses: losses.baseAddress! + m, hits: hitRing.baseAddress! + m, stride: mc,
+                                       loss: logLosses[m], hit: hits[m] ? 1 : 0, windowSize: w, minLongRunCount: minLong,
+                                       zThreshold: threshold) {
+                            fired |= UInt64(1) << UInt64(m)
+                        }
+                    }
+                }
+            }
+        }
+        return fired
     }
 
     private static func update(_ s: inout Stats, losses: UnsafeMutablePointer<Double>, hits: UnsafeMutablePointer<UInt8>, stride: Int,

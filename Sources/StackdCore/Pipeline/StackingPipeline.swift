@@ -356,10 +356,11 @@ public final class StackingPipeline {
                                   forwardReturn: forwardReturn, basePredictions: row.basePredictions, features: row.features,
                                   ensemble: row.ensemble, modelVersion: row.modelVersion)
             }
-            if !skill.isEmpty { skill[h].add(base: row.basePredictions, classCount: configuration.classCount, label: classIndex) }
+            if !skill.isEmpty { skill[h].add(logLosses: row.baseLogLosses) }
             if !monitors.isEmpty {
                 monitors[h].observeLabelled(ensemble: row.ensemble, base: row.basePredictions, label: classIndex,
-                                            eventTime: key.eventTime, presentMask: row.presentMask, into: &alerts)
+                                            eventTime: key.eventTime, presentMask: row.presentMask,
+                                            baseLogLosses: row.baseLogLosses, baseHits: row.baseHits, into: &alerts)
             }
             handler.rowLabeled(LabeledRow(
                 horizon: horizons[h], horizonIndex: h, symbol: symbolBytes, eventTime: key.eventTime, exitTime: exitTime,

@@ -39,7 +39,16 @@ public struct PrequentialScoreboard {
     /// Per horizon index: ensemble, averaging, then each base model.
     public private(set) var ensemble: [ScoreAccumulator]
     public private(set) var average: [ScoreAccumulator]
-    public private(set) var models: [[ScoreAccumulator]]
+    /// Per horizon index, each base model (index h·M + m): one flat array, so scoring a row's
+    /// models is one buffer access.
+    private var modelScores: [ScoreAccumulator]
+    /// Per horizon index, each base model's scores (allocates: for metrics and reports).
+    public var models: [[ScoreAccumulator]] {
+        (0..<ensemble.count).map { h in Array(modelScores[h * modelCount ..< (h + 1) * modelCount]) }
+    }
+    /// The row being scored: each base model's log-loss and hit, lent with the matched row.
+    private var rowLogLosses: [Double]
+    private var rowHits: [Bool]
     public private(set) var droppedUnlabelled = 0
 
     public init(modelCount: Int, classCount: Int, featureCount: Int = 0, capacity: Int, horizonCount: Int) {
@@ -57,7 +66,9 @@ public struct PrequentialScoreboard {
         next = Array(repeating: -1, count: capacity)
         ensemble = Array(repeating: ScoreAccumulator(), count: horizonCount)
         average = Array(repeating: ScoreAccumulator(), count: horizonCount)
-        models = Array(repeating: Array(repeating: ScoreAccumulator(), count: modelCount), count: horizonCount)
+        modelScores = Array(repeating: ScoreAccumulator(), count: modelCount * horizonCount)
+        rowLogLosses = Array(repeating: 0, count: modelCount)
+        rowHits = Array(repeating: false, count: modelCount)
     }
 
     /// Rows waiting for their label.
@@ -113,6 +124,11 @@ public struct PrequentialScoreboard {
         public var modelVersion: UInt32
         /// Which base models were present when the row was emitted.
         public var presentMask: UInt64
+        /// Each base model's log-loss on this row, −ln max(p_label, 1e-15), as scored (empty for
+        /// a row still awaiting its label).
+        public var baseLogLosses: UnsafeBufferPointer<Double>
+        /// Whether each base model's arg-max (first on ties) was the label.
+        public var baseHits: UnsafeBufferPointer<Bool>
     }
 
     /// Shows every row still waiting for its label, oldest first (to persist them at shutdown).
@@ -128,7 +144,9 @@ public struct PrequentialScoreboard {
                 body(MatchedRow(key: key, basePredictions: UnsafeBufferPointer(rebasing: v[o ..< o + mk]),
                                 ensemble: UnsafeBufferPointer(rebasing: v[o + mk ..< o + mk + k]),
                                 features: UnsafeBufferPointer(rebasing: v[o + mk + 2 * k ..< o + mk + 2 * k + f]),
-                                modelVersion: versions[slot], presentMask: masks[slot]))
+                                modelVersion: versions[slot], presentMask: masks[slot],
+                                baseLogLosses: UnsafeBufferPointer(start: nil, count: 0),
+                                baseHits: UnsafeBufferPointer(start: nil, count: 0)))
             }
         }
     }
@@ -146,16 +164,26 @@ public struct PrequentialScoreboard {
         let k = classCount, mk = modelCount * classCount, f = featureCount
         let version = versions[Int(s)]
         let mask = masks[Int(s)]
+        let m0 = h * modelCount
         chunks[Int(s) >> Self.chunkShift].withUnsafeBufferPointer { v in
             let e = UnsafeBufferPointer(rebasing: v[o + mk ..< o + mk + k])
             ensemble[h].add(e, label: label)
             average[h].add(UnsafeBufferPointer(rebasing: v[o + mk + k ..< o + mk + 2 * k]), label: label)
-            for m in 0..<modelCount {
-                models[h][m].add(UnsafeBufferPointer(rebasing: v[o + m * k ..< o + m * k + k]), label: label)
+            modelScores.withUnsafeMutableBufferPointer { scores in
+                rowLogLosses.withUnsafeMutableBufferPointer { losses in
+                    rowHits.withUnsafeMutableBufferPointer { hits in
+                        for m in 0..<modelCount {
+                            let r = scores[m0 + m].add(UnsafeBufferPointer(rebasing: v[o + m * k ..< o + m * k + k]), label: label)
+                            losses[m] = r.logLoss
+                            hits[m] = r.hit
+                        }
+                        body(MatchedRow(key: key, basePredictions: UnsafeBufferPointer(rebasing: v[o ..< o + mk]), ensemble: e,
+                                        features: UnsafeBufferPointer(rebasing: v[o + mk + 2 * k ..< o + mk + 2 * k + f]),
+                                        modelVersion: version, presentMask: mask,
+                                        baseLogLosses: UnsafeBufferPointer(losses), baseHits: UnsafeBufferPointer(hits)))
+                    }
+                }
             }
-            body(MatchedRow(key: key, basePredictions: UnsafeBufferPointer(rebasing: v[o ..< o + mk]), ensemble: e,
-                            features: UnsafeBufferPointer(rebasing: v[o + mk + 2 * k ..< o + mk + 2 * k + f]),
-                            modelVersion: version, presentMask: mask))
         }
         return true
     }

@@ -26,11 +26,28 @@ public struct RecentSkill: Sendable {
     public mutating func add(base: UnsafeBufferPointer<Double>, classCount k: Int, label: Int) {
         let o = position * modelCount
         for m in 0..<modelCount {
-            let loss = -log(max(base[m * k + label], 1e-15))
-            if count == window { sums[m] -= losses[o + m] }
-            losses[o + m] = loss
-            sums[m] += loss
+            add(model: m, loss: -log(max(base[m * k + label], 1e-15)), at: o)
         }
+        advance()
+    }
+
+    /// Adds one labelled row from each model's log-loss, −ln max(p_label, 1e-15), already
+    /// computed (the scoreboard's `baseLogLosses`).
+    public mutating func add(logLosses: UnsafeBufferPointer<Double>) {
+        let o = position * modelCount
+        for m in 0..<modelCount { add(model: m, loss: logLosses[m], at: o) }
+        advance()
+    }
+
+    @inline(__always)
+    private mutating func add(model m: Int, loss: Double, at o: Int) {
+        if count == window { sums[m] -= losses[o + m] }
+        losses[o + m] = loss
+        sums[m] += loss
+    }
+
+    @inline(__always)
+    private mutating func advance() {
         position = (position + 1) % window
         if count < window { count += 1 }
     }

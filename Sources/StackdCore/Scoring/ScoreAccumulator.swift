@@ -14,11 +14,14 @@ public struct ScoreAccumulator: Sendable, Equatable, Codable {
 
     public init() {}
 
-    /// Adds one row: `p` holds K probabilities, `label` is the true class index.
-    @inline(__always)
-    public mutating func add(_ p: UnsafeBufferPointer<Double>, label: Int) {
+    /// Adds one row: `p` holds K probabilities, `label` is the true class index. Returns the
+    /// row's log-loss and whether its arg-max was the label, so that other consumers of the same
+    /// score (skill decay, recent skill) need not compute them again.
+    @inline(__always) @discardableResult
+    public mutating func add(_ p: UnsafeBufferPointer<Double>, label: Int) -> (logLoss: Double, hit: Bool) {
         count += 1
-        logLossSum -= log(max(p[label], 1e-15))
+        let loss = -log(max(p[label], 1e-15))
+        logLossSum += loss
         var arg = 0
         var brier = 0.0
         for c in 0..<p.count {
@@ -28,6 +31,7 @@ public struct ScoreAccumulator: Sendable, Equatable, Codable {
         }
         if arg == label { correct += 1 }
         brierSum += brier
+        return (loss, arg == label)
     }
 
     public var logLoss: Double { count > 0 ? logLossSum / Double(count) : .nan }

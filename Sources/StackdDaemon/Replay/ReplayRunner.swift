@@ -49,7 +49,13 @@ public struct ReplayRunner {
     final class Handler: EnsembleOutputHandler {
         @exclusivity(unchecked) var digest = OutputDigest()
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1024, alignment: 8)
-        @exclusivity(unchecked) var labelled: [LabelledRows]
+        /// One box per horizon: appending a labelled row touches that horizon's arrays only, not
+        /// an outer array of structs as well (a uniqueness check per field per row).
+        final class LabelledBox {
+            @exclusivity(unchecked) var rows = LabelledRows()
+        }
+        let labelledBoxes: [LabelledBox]
+        var labelled: [LabelledRows] { labelledBoxes.map(\.rows) }
         var trainings: [TrainingSummary] = []
         var trainingNanoseconds: UInt64 = 0
         let trainer: TrainingFunction?
@@ -58,18 +64,18 @@ public struct ReplayRunner {
         @exclusivity(unchecked) var observer: (any ReplayObserver)?
 
         init(horizons: Int, trainer: TrainingFunction?, logger: Logger, labelCapacity: [Int]? = nil, modelCount: Int = 0, classCount: Int = 0) {
-            labelled = Array(repeating: LabelledRows(), count: horizons)
+            labelledBoxes = (0..<horizons).map { _ in LabelledBox() }
             if let labelCapacity {
                 // Labels matched ≤ labels in the stream: reserving up front avoids regrowing (and
                 // re-copying) the five growing arrays per horizon.
                 for h in 0..<min(horizons, labelCapacity.count) {
-                    let n = labelCapacity[h]
-                    labelled[h].eventTimes.reserveCapacity(n)
-                    labelled[h].labels.reserveCapacity(n)
-                    labelled[h].forwardReturns.reserveCapacity(n)
-                    labelled[h].ensemble.reserveCapacity(n * classCount)
-                    labelled[h].base.reserveCapacity(n * modelCount * classCount)
-                    labelled[h].modelVersions.reserveCapacity(n)
+                    let n = labelCapacity[h], box = labelledBoxes[h]
+                    box.rows.eventTimes.reserveCapacity(n)
+                    box.rows.labels.reserveCapacity(n)
+                    box.rows.forwardReturns.reserveCapacity(n)
+                    box.rows.ensemble.reserveCapacity(n * classCount)
+                    box.rows.base.reserveCapacity(n * modelCount * classCount)
+                    box.rows.modelVersions.reserveCapacity(n)
                 }
             }
             self.trainer = trainer
@@ -84,12 +90,13 @@ public struct ReplayRunner {
         }
 
         func rowLabeled(_ r: LabeledRow) {
-            labelled[r.horizonIndex].eventTimes.append(r.eventTime)
-            labelled[r.horizonIndex].labels.append(r.label)
-            labelled[r.horizonIndex].forwardReturns.append(r.forwardReturn)
-            labelled[r.horizonIndex].ensemble.append(contentsOf: r.ensemble)
-            labelled[r.horizonIndex].base.append(contentsOf: r.basePredictions)
-            labelled[r.horizonIndex].modelVersions.append(r.modelVersion)
+            let box = labelledBoxes[r.horizonIndex]
+            box.rows.eventTimes.append(r.eventTime)
+            box.rows.labels.append(r.label)
+            box.rows.forwardReturns.append(r.forwardReturn)
+            box.rows.ensemble.append(contentsOf: r.ensemble)
+            box.rows.base.append(contentsOf: r.basePredictions)
+            box.rows.modelVersions.append(r.modelVersion)
         }
 
         var alerts: [Alert] = []
