@@ -6,7 +6,7 @@ import XCTest
 final class ScoreboardRingTests: XCTestCase {
     func testRingGrowsThenWrapsDroppingOldestUnlabelled() {
         let m = 2, k = 3, f = 2
-        var board = PrequentialScoreboard(modelCount: m, classCount: k, featureCount: f, capacity: 3, horizonCount: 1)
+        let board = PrequentialScoreboard(modelCount: m, classCount: k, featureCount: f, capacity: 3, horizonCount: 1)
         func key(_ t: Int64) -> RowKey { RowKey(symbol: 0, horizonIndex: 0, eventTime: t) }
         func remember(_ t: Int64) {
             let base = (0..<(m * k)).map { Double(t) + Double($0) / 10 }
@@ -42,7 +42,7 @@ final class ScoreboardRingTests: XCTestCase {
     /// Labels arriving a few rows behind keep the slots in use at the rows in flight, however
     /// many rows pass and however large the capacity.
     func testLabelledSlotsAreReusedSoMemoryFollowsTheRowsInFlight() {
-        var board = PrequentialScoreboard(modelCount: 1, classCount: 3, featureCount: 0, capacity: 262_144, horizonCount: 1)
+        let board = PrequentialScoreboard(modelCount: 1, classCount: 3, featureCount: 0, capacity: 262_144, horizonCount: 1)
         let p = [0.2, 0.3, 0.5]
         func key(_ t: Int64) -> RowKey { RowKey(symbol: 0, horizonIndex: 0, eventTime: t) }
         for t: Int64 in 0..<50_000 {
@@ -59,7 +59,7 @@ final class ScoreboardRingTests: XCTestCase {
     }
 
     func testZeroCapacityKeepsNothing() {
-        var board = PrequentialScoreboard(modelCount: 1, classCount: 2, capacity: 0, horizonCount: 1)
+        let board = PrequentialScoreboard(modelCount: 1, classCount: 2, capacity: 0, horizonCount: 1)
         let p = [0.5, 0.5]
         p.withUnsafeBufferPointer { b in board.remember(key: RowKey(symbol: 0, horizonIndex: 0, eventTime: 1), base: b, ensemble: b, average: b) }
         XCTAssertEqual(board.awaitingCount, 0)

@@ -9,7 +9,9 @@ public final class StackingPipeline {
     public let configuration: PipelineConfiguration
     public let layout: StackingFeatureLayout
     public private(set) var counters: PipelineCounters
-    public private(set) var scoreboard: PrequentialScoreboard
+    /// Prequential scores and the emitted rows awaiting their labels (owned and mutated by the
+    /// pipeline; read it, do not feed it).
+    public let scoreboard: PrequentialScoreboard
 
     private var modelTable: NameTable
     private var symbolTable: NameTable

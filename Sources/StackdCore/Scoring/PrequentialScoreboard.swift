@@ -12,44 +12,48 @@
 /// slot is first used, instead of one array zeroed up front: at the default 262 144 slots that
 /// was ≈ 100 MB and 60 ms per pipeline (bench/RESULTS.md §5). Chunks never move once allocated,
 /// so growth copies nothing (no stall on the ingest thread).
-public struct PrequentialScoreboard {
+///
+/// A class with one owner (the pipeline's ingest thread), like `RowAssembler`: its chunks are
+/// raw memory it frees, so lending a row costs no reference counting, and its per-row state
+/// skips the dynamic exclusivity check.
+public final class PrequentialScoreboard {
     public let modelCount: Int
     public let classCount: Int
     public let featureCount: Int
     public let capacity: Int
     private let slotWidth: Int
-    private var index: RowIndex
-    private var keys: [RowKey]
+    @exclusivity(unchecked) private var index: RowIndex
+    @exclusivity(unchecked) private var keys: [RowKey]
     /// Per slot: M×K base, K ensemble, K average, F features; slot s is in chunk s / chunkSlots.
-    private var chunks: [[Double]] = []
+    @exclusivity(unchecked) private var chunks: [UnsafeMutablePointer<Double>] = []
     static let chunkShift = 12
     static let chunkSlots = 1 << chunkShift
-    private var versions: [UInt32]
-    private var masks: [UInt64]
+    @exclusivity(unchecked) private var versions: [UInt32]
+    @exclusivity(unchecked) private var masks: [UInt64]
     /// Slots handed out so far (slots below this exist); freed slots are reused first.
-    private var allocated = 0
-    private var free: [Int32] = []
+    @exclusivity(unchecked) private var allocated = 0
+    @exclusivity(unchecked) private var free: [Int32] = []
     /// Awaiting rows in emission order (a doubly linked list through the slots): eviction takes
     /// the head.
-    private var previous: [Int32]
-    private var next: [Int32]
-    private var head: Int32 = -1
-    private var tail: Int32 = -1
+    @exclusivity(unchecked) private var previous: [Int32]
+    @exclusivity(unchecked) private var next: [Int32]
+    @exclusivity(unchecked) private var head: Int32 = -1
+    @exclusivity(unchecked) private var tail: Int32 = -1
 
     /// Per horizon index: ensemble, averaging, then each base model.
-    public private(set) var ensemble: [ScoreAccumulator]
-    public private(set) var average: [ScoreAccumulator]
+    @exclusivity(unchecked) public private(set) var ensemble: [ScoreAccumulator]
+    @exclusivity(unchecked) public private(set) var average: [ScoreAccumulator]
     /// Per horizon index, each base model (index h·M + m): one flat array, so scoring a row's
     /// models is one buffer access.
-    private var modelScores: [ScoreAccumulator]
+    @exclusivity(unchecked) private var modelScores: [ScoreAccumulator]
     /// Per horizon index, each base model's scores (allocates: for metrics and reports).
     public var models: [[ScoreAccumulator]] {
         (0..<ensemble.count).map { h in Array(modelScores[h * modelCount ..< (h + 1) * modelCount]) }
     }
     /// The row being scored: each base model's log-loss and hit, lent with the matched row.
-    private var rowLogLosses: [Double]
-    private var rowHits: [Bool]
-    public private(set) var droppedUnlabelled = 0
+    private let rowLogLosses: UnsafeMutableBufferPointer<Double>
+    private let rowHits: UnsafeMutableBufferPointer<Bool>
+    @exclusivity(unchecked) public private(set) var droppedUnlabelled = 0
 
     public init(modelCount: Int, classCount: Int, featureCount: Int = 0, capacity: Int, horizonCount: Int) {
         self.modelCount = modelCount
@@ -67,8 +71,22 @@ public struct PrequentialScoreboard {
         ensemble = Array(repeating: ScoreAccumulator(), count: horizonCount)
         average = Array(repeating: ScoreAccumulator(), count: horizonCount)
         modelScores = Array(repeating: ScoreAccumulator(), count: modelCount * horizonCount)
-        rowLogLosses = Array(repeating: 0, count: modelCount)
-        rowHits = Array(repeating: false, count: modelCount)
+        rowLogLosses = .allocate(capacity: max(modelCount, 1))
+        rowLogLosses.initialize(repeating: 0)
+        rowHits = .allocate(capacity: max(modelCount, 1))
+        rowHits.initialize(repeating: false)
+    }
+
+    deinit {
+        for chunk in chunks { chunk.deallocate() }
+        rowLogLosses.deallocate()
+        rowHits.deallocate()
+    }
+
+    /// Values `from ..< to` of a chunk.
+    @inline(__always)
+    private func span(_ chunk: UnsafePointer<Double>, _ from: Int, _ to: Int) -> UnsafeBufferPointer<Double> {
+        UnsafeBufferPointer(start: chunk + from, count: to - from)
     }
 
     /// Rows waiting for their label.
@@ -77,7 +95,7 @@ public struct PrequentialScoreboard {
     var allocatedSlots: Int { allocated }
 
     /// Keeps an emitted row until its label arrives.
-    public mutating func remember(key: RowKey, base: UnsafeBufferPointer<Double>, ensemble e: UnsafeBufferPointer<Double>,
+    public func remember(key: RowKey, base: UnsafeBufferPointer<Double>, ensemble e: UnsafeBufferPointer<Double>,
                                   average a: UnsafeBufferPointer<Double>, features: UnsafeBufferPointer<Double>? = nil,
                                   modelVersion: UInt32 = 0, presentMask: UInt64 = .max) {
         guard capacity > 0 else { return }
@@ -101,11 +119,15 @@ public struct PrequentialScoreboard {
         masks[slot] = presentMask
         let chunk = slot >> Self.chunkShift
         if chunk == chunks.count {
-            chunks.append(Array(repeating: 0, count: min(Self.chunkSlots, capacity - (chunk << Self.chunkShift)) * slotWidth))
+            let count = min(Self.chunkSlots, capacity - (chunk << Self.chunkShift)) * slotWidth
+            let memory = UnsafeMutablePointer<Double>.allocate(capacity: count)
+            memory.initialize(repeating: 0, count: count)
+            chunks.append(memory)
         }
         let o = (slot & (Self.chunkSlots - 1)) * slotWidth
         let mk = modelCount * classCount, k = classCount, f = featureCount
-        chunks[chunk].withUnsafeMutableBufferPointer { v in
+        do {
+            let v = chunks[chunk]
             for i in 0..<mk { v[o + i] = base[i] }
             for c in 0..<k {
                 v[o + mk + c] = e[c]
@@ -140,10 +162,11 @@ public struct PrequentialScoreboard {
             cursor = next[slot]
             let key = keys[slot]
             let o = (slot & (Self.chunkSlots - 1)) * slotWidth
-            chunks[slot >> Self.chunkShift].withUnsafeBufferPointer { v in
-                body(MatchedRow(key: key, basePredictions: UnsafeBufferPointer(rebasing: v[o ..< o + mk]),
-                                ensemble: UnsafeBufferPointer(rebasing: v[o + mk ..< o + mk + k]),
-                                features: UnsafeBufferPointer(rebasing: v[o + mk + 2 * k ..< o + mk + 2 * k + f]),
+            do {
+                let v = UnsafePointer(chunks[slot >> Self.chunkShift])
+                body(MatchedRow(key: key, basePredictions: span(v, o, o + mk),
+                                ensemble: span(v, o + mk, o + mk + k),
+                                features: span(v, o + mk + 2 * k, o + mk + 2 * k + f),
                                 modelVersion: versions[slot], presentMask: masks[slot],
                                 baseLogLosses: UnsafeBufferPointer(start: nil, count: 0),
                                 baseHits: UnsafeBufferPointer(start: nil, count: 0)))
@@ -154,7 +177,7 @@ public struct PrequentialScoreboard {
     /// Scores the row for `key` against `label` and shows it to `body`; false when no such row
     /// is waiting (never emitted, already labelled, or dropped).
     @discardableResult
-    public mutating func score(key: RowKey, label: Int, _ body: (MatchedRow) -> Void = { _ in }) -> Bool {
+    public func score(key: RowKey, label: Int, _ body: (MatchedRow) -> Void = { _ in }) -> Bool {
         guard let s = index.remove(key) else { return false }
         unlink(Int(s))
         // Reusable once the caller is done with the row.
@@ -165,37 +188,35 @@ public struct PrequentialScoreboard {
         let version = versions[Int(s)]
         let mask = masks[Int(s)]
         let m0 = h * modelCount
-        chunks[Int(s) >> Self.chunkShift].withUnsafeBufferPointer { v in
-            let e = UnsafeBufferPointer(rebasing: v[o + mk ..< o + mk + k])
+        do {
+            let v = UnsafePointer(chunks[Int(s) >> Self.chunkShift])
+            let e = span(v, o + mk, o + mk + k)
             ensemble[h].add(e, label: label)
-            average[h].add(UnsafeBufferPointer(rebasing: v[o + mk + k ..< o + mk + 2 * k]), label: label)
+            average[h].add(span(v, o + mk + k, o + mk + 2 * k), label: label)
+            let losses = rowLogLosses, hits = rowHits
             modelScores.withUnsafeMutableBufferPointer { scores in
-                rowLogLosses.withUnsafeMutableBufferPointer { losses in
-                    rowHits.withUnsafeMutableBufferPointer { hits in
-                        for m in 0..<modelCount {
-                            let r = scores[m0 + m].add(UnsafeBufferPointer(rebasing: v[o + m * k ..< o + m * k + k]), label: label)
-                            losses[m] = r.logLoss
-                            hits[m] = r.hit
-                        }
-                        body(MatchedRow(key: key, basePredictions: UnsafeBufferPointer(rebasing: v[o ..< o + mk]), ensemble: e,
-                                        features: UnsafeBufferPointer(rebasing: v[o + mk + 2 * k ..< o + mk + 2 * k + f]),
-                                        modelVersion: version, presentMask: mask,
-                                        baseLogLosses: UnsafeBufferPointer(losses), baseHits: UnsafeBufferPointer(hits)))
-                    }
+                for m in 0..<modelCount {
+                    let r = scores[m0 + m].add(span(v, o + m * k, o + m * k + k), label: label)
+                    losses[m] = r.logLoss
+                    hits[m] = r.hit
                 }
             }
+            body(MatchedRow(key: key, basePredictions: span(v, o, o + mk), ensemble: e,
+                            features: span(v, o + mk + 2 * k, o + mk + 2 * k + f),
+                            modelVersion: version, presentMask: mask,
+                            baseLogLosses: UnsafeBufferPointer(losses), baseHits: UnsafeBufferPointer(hits)))
         }
         return true
     }
 
-    private mutating func link(_ slot: Int) {
+    private func link(_ slot: Int) {
         previous[slot] = tail
         next[slot] = -1
         if tail >= 0 { next[Int(tail)] = Int32(slot) } else { head = Int32(slot) }
         tail = Int32(slot)
     }
 
-    private mutating func unlink(_ slot: Int) {
+    private func unlink(_ slot: Int) {
         let p = previous[slot], n = next[slot]
         if p >= 0 { next[Int(p)] = n } else { head = n }
         if n >= 0 { previous[Int(n)] = p } else { tail = p }
@@ -203,3 +224,4 @@ public struct PrequentialScoreboard {
         next[slot] = -1
     }
 }
+
