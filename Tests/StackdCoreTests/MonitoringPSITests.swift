@@ -90,3 +90,34 @@ final class MonitoringPSITests: XCTestCase {
         print("PSI shift at 1500 (support [0,1] → [0.2,1], n = 200) detected at row \(fired.first!)")
     }
 }
+
+/// PSI's reference edges come from selected order statistics; they must be a full sort's values.
+final class OrderStatisticsTests: XCTestCase {
+    func testSelectedRanksEqualAFullSort() {
+        var rng = SplitMix64(seed: 7)
+        for trial in 0..<300 {
+            let n = 1 + Int(rng.next() % 400)
+            // Few distinct values in some trials (duplicates, ties at the pivot), many in others.
+            let distinct = trial % 3 == 0 ? 3 : 1_000_000
+            var values = (0..<n).map { _ in Double(rng.next() % UInt64(distinct)) / 7 }
+            let sorted = values.sorted()
+            var ranks = (0..<Int(rng.next() % 12)).map { _ in Int(rng.next() % UInt64(n)) }.sorted()
+            if trial % 2 == 0 { ranks = [0] + (1..<10).map { min(n - 1, $0 * n / 10) } }
+            values.withUnsafeMutableBufferPointer { OrderStatistics.select($0, ranks: ranks) }
+            for r in ranks { XCTAssertEqual(values[r], sorted[r], "trial \(trial), n \(n), rank \(r)") }
+            XCTAssertEqual(values.sorted(), sorted, "a permutation of the input")
+        }
+    }
+}
+
+private struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+}

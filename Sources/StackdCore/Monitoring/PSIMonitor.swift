@@ -106,7 +106,10 @@ public struct PSIMonitor: Sendable {
                     bins[s] = 0; threshold[s] = .infinity; psi[s] = .nan
                     continue
                 }
-                column.sort()
+                // Only the minimum and the deciles are needed: selected, not sorted (same values).
+                let n = column.count
+                let ranks = [0] + (1..<b).map { min(n - 1, $0 * n / b) }
+                column.withUnsafeMutableBufferPointer { OrderStatistics.select($0, ranks: ranks) }
                 // Interior edges at the reference deciles; a value equal to an edge falls above it.
                 // Duplicates and an edge at the minimum would leave empty bins, so they are dropped.
                 var e = 0
