@@ -47,21 +47,10 @@ final class RawFile {
     /// Reads up to `count` bytes at `offset`; fewer only at end of file.
     func read(at offset: Int, count: Int) throws(StorageError) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
-        var done = 0
-        var failure: Int32 = 0
-        bytes.withUnsafeMutableBytes { buffer in
-            while done < count {
-                let n = pread(descriptor, buffer.baseAddress! + done, count - done, off_t(offset + done))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                if n == 0 { return }
-                done += n
-            }
+        let result = bytes.withUnsafeMutableBytes { buffer in
+            Result { () throws(StorageError) in try read(at: offset, into: buffer) }
         }
-        guard failure == 0 else { throw .io(operation: "pread", path: path, code: failure) }
+        let done = try result.get()
         if done < count { bytes.removeSubrange(done...) }
         return bytes
     }

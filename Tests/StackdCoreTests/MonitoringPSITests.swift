@@ -94,7 +94,7 @@ final class MonitoringPSITests: XCTestCase {
 /// PSI's reference edges come from selected order statistics; they must be a full sort's values.
 final class OrderStatisticsTests: XCTestCase {
     func testSelectedRanksEqualAFullSort() {
-        var rng = SplitMix64(seed: 7)
+        var rng = MonitoringRNG(seed: 7)
         for trial in 0..<300 {
             let n = 1 + Int(rng.next() % 400)
             // Few distinct values in some trials (duplicates, ties at the pivot), many in others.
@@ -110,14 +110,3 @@ final class OrderStatisticsTests: XCTestCase {
     }
 }
 
-private struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}

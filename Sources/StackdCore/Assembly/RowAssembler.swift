@@ -40,10 +40,8 @@ public final class RowAssembler {
     private var presentCounts: [Int32]
     private var firstArrival: [Int64]
     private var lastArrival: [Int64]
-    private var previous: [Int32]
-    private var next: [Int32]
-    private var head: Int32 = -1
-    private var tail: Int32 = -1
+    /// Pending rows, oldest first arrival at the head.
+    private var order: SlotList
     private var free: [Int32]
     /// Highest emitted event time per (symbol, horizon); older rows are late.
     private var watermark: [Int64]
@@ -66,8 +64,7 @@ public final class RowAssembler {
         presentCounts = Array(repeating: 0, count: capacity)
         firstArrival = Array(repeating: 0, count: capacity)
         lastArrival = Array(repeating: 0, count: capacity)
-        previous = Array(repeating: -1, count: capacity)
-        next = Array(repeating: -1, count: capacity)
+        order = SlotList(capacity: capacity)
         free = (0..<Int32(capacity)).reversed()
         watermark = Array(repeating: Int64.min, count: maxSymbols * horizonCount)
     }
@@ -98,7 +95,7 @@ public final class RowAssembler {
             presentCounts[slot] = 0
             firstArrival[slot] = receivedAt
             index.set(key, Int32(slot))
-            link(slot)
+            order.append(slot)
         }
         let base = slot * rowWidth + model * classCount
         for c in 0..<classCount { probabilities[base + c] = vector[c] }
@@ -111,18 +108,20 @@ public final class RowAssembler {
 
     /// Finishes the oldest pending row if its deadline is at or before `now` (call until nil).
     public func finishExpired(now: Int64) -> FinishedRow? {
+        let head = order.head
         guard head >= 0, firstArrival[Int(head)] &+ deadline <= now else { return nil }
         return finish(slot: Int(head), completion: .deadline)
     }
 
     /// Finishes the oldest pending row (eviction when full, draining on a graceful stop).
     public func finishOldest(completion: RowCompletion) -> FinishedRow? {
+        let head = order.head
         guard head >= 0 else { return nil }
         return finish(slot: Int(head), completion: completion)
     }
 
     /// The earliest pending deadline, so a driver can sleep exactly until it.
-    public var nextDeadline: Int64? { head >= 0 ? firstArrival[Int(head)] &+ deadline : nil }
+    public var nextDeadline: Int64? { order.head >= 0 ? firstArrival[Int(order.head)] &+ deadline : nil }
 
     /// The M×K vectors of a finished row (model-major, alphabetical model order), missing models
     /// imputed with the mean of the present ones. Valid until the next `add`.
@@ -134,7 +133,7 @@ public final class RowAssembler {
         let key = keys[slot]
         let count = Int(presentCounts[slot])
         let mask = present[slot]
-        unlink(slot)
+        order.remove(slot)
         index.remove(key)
         free.append(Int32(slot))
         let w = Int(key.symbol) * horizonCount + Int(key.horizonIndex)
@@ -158,20 +157,5 @@ public final class RowAssembler {
             let mean = sum / Double(count)
             for m in 0..<modelCount where mask & (UInt64(1) << UInt64(m)) == 0 { p[base + m * classCount + c] = mean }
         }
-    }
-
-    private func link(_ slot: Int) {
-        previous[slot] = tail
-        next[slot] = -1
-        if tail >= 0 { next[Int(tail)] = Int32(slot) } else { head = Int32(slot) }
-        tail = Int32(slot)
-    }
-
-    private func unlink(_ slot: Int) {
-        let p = previous[slot], n = next[slot]
-        if p >= 0 { next[Int(p)] = n } else { head = n }
-        if n >= 0 { previous[Int(n)] = p } else { tail = p }
-        previous[slot] = -1
-        next[slot] = -1
     }
 }

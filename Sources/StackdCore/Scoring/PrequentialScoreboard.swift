@@ -33,12 +33,8 @@ public final class PrequentialScoreboard {
     /// Slots handed out so far (slots below this exist); freed slots are reused first.
     @exclusivity(unchecked) private var allocated = 0
     @exclusivity(unchecked) private var free: [Int32] = []
-    /// Awaiting rows in emission order (a doubly linked list through the slots): eviction takes
-    /// the head.
-    @exclusivity(unchecked) private var previous: [Int32]
-    @exclusivity(unchecked) private var next: [Int32]
-    @exclusivity(unchecked) private var head: Int32 = -1
-    @exclusivity(unchecked) private var tail: Int32 = -1
+    /// Awaiting rows in emission order: eviction takes the head.
+    @exclusivity(unchecked) private var order: SlotList
 
     /// Per horizon index: ensemble, averaging, then each base model.
     @exclusivity(unchecked) public private(set) var ensemble: [ScoreAccumulator]
@@ -66,8 +62,7 @@ public final class PrequentialScoreboard {
         chunks.reserveCapacity((capacity + Self.chunkSlots - 1) / Self.chunkSlots)
         versions = Array(repeating: 0, count: capacity)
         masks = Array(repeating: 0, count: capacity)
-        previous = Array(repeating: -1, count: capacity)
-        next = Array(repeating: -1, count: capacity)
+        order = SlotList(capacity: capacity)
         ensemble = Array(repeating: ScoreAccumulator(), count: horizonCount)
         average = Array(repeating: ScoreAccumulator(), count: horizonCount)
         modelScores = Array(repeating: ScoreAccumulator(), count: modelCount * horizonCount)
@@ -107,14 +102,14 @@ public final class PrequentialScoreboard {
             allocated += 1
         } else {
             // Every slot awaits a label: the oldest row is dropped.
-            slot = Int(head)
-            unlink(slot)
+            slot = Int(order.head)
+            order.remove(slot)
             index.remove(keys[slot])
             droppedUnlabelled += 1
         }
         keys[slot] = key
         index.set(key, Int32(slot))
-        link(slot)
+        order.append(slot)
         versions[slot] = modelVersion
         masks[slot] = presentMask
         let chunk = slot >> Self.chunkShift
@@ -156,10 +151,10 @@ public final class PrequentialScoreboard {
     /// Shows every row still waiting for its label, oldest first (to persist them at shutdown).
     public func forEachAwaiting(_ body: (MatchedRow) -> Void) {
         let k = classCount, mk = modelCount * classCount, f = featureCount
-        var cursor = head
+        var cursor = order.head
         while cursor >= 0 {
             let slot = Int(cursor)
-            cursor = next[slot]
+            cursor = order.after(slot)
             let key = keys[slot]
             let o = (slot & (Self.chunkSlots - 1)) * slotWidth
             do {
@@ -179,7 +174,7 @@ public final class PrequentialScoreboard {
     @discardableResult
     public func score(key: RowKey, label: Int, _ body: (MatchedRow) -> Void = { _ in }) -> Bool {
         guard let s = index.remove(key) else { return false }
-        unlink(Int(s))
+        order.remove(Int(s))
         // Reusable once the caller is done with the row.
         defer { free.append(s) }
         let o = (Int(s) & (Self.chunkSlots - 1)) * slotWidth
@@ -208,20 +203,4 @@ public final class PrequentialScoreboard {
         }
         return true
     }
-
-    private func link(_ slot: Int) {
-        previous[slot] = tail
-        next[slot] = -1
-        if tail >= 0 { next[Int(tail)] = Int32(slot) } else { head = Int32(slot) }
-        tail = Int32(slot)
-    }
-
-    private func unlink(_ slot: Int) {
-        let p = previous[slot], n = next[slot]
-        if p >= 0 { next[Int(p)] = n } else { head = n }
-        if n >= 0 { previous[Int(n)] = p } else { tail = p }
-        previous[slot] = -1
-        next[slot] = -1
-    }
 }
-
