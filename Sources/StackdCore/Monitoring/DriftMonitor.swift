@@ -130,17 +130,29 @@ public struct DriftMonitor: Sendable {
         }
     }
 
+    /// Builds PSI references for this monitor from training rows; a value, so the training
+    /// thread can build the reference and the ingest thread only installs it.
+    public var referenceBuilder: PSIReference.Builder { psi.referenceBuilder }
+
     /// Call after a retrain with the rows the new meta-model was trained on (base vectors
     /// N × M·K row-major, as in `OutOfSampleRows.basePredictions`): they become the PSI
     /// reference, and the ensemble-level monitors restart if so configured. Allocates.
     public mutating func setReference(basePredictions: [Double], rowCount: Int, presentMasks: [UInt64]? = nil) {
-        basePredictions.withUnsafeBufferPointer { b in
+        let reference = basePredictions.withUnsafeBufferPointer { b in
             if let presentMasks {
-                presentMasks.withUnsafeBufferPointer { psi.setReference(basePredictions: b, rowCount: rowCount, presentMasks: $0) }
-            } else {
-                psi.setReference(basePredictions: b, rowCount: rowCount)
+                return presentMasks.withUnsafeBufferPointer {
+                    referenceBuilder.build(basePredictions: b, rowCount: rowCount, presentMasks: $0)
+                }
             }
+            return referenceBuilder.build(basePredictions: b, rowCount: rowCount)
         }
+        setReference(reference)
+    }
+
+    /// Installs a PSI reference built by `referenceBuilder` when the model trained on its rows
+    /// starts to apply; the ensemble-level monitors restart if so configured.
+    public mutating func setReference(_ reference: PSIReference) {
+        psi.apply(reference)
         if configuration.resetEnsembleMonitorsOnReference {
             adwin.reset()
             pageHinkley.reset()

@@ -82,63 +82,43 @@ public struct PSIMonitor: Sendable {
     /// Observations in a model's window.
     public func windowCount(model m: Int) -> Int { filled[m] }
 
+    /// Builds references for this monitor; a value, so a training thread can use it.
+    public var referenceBuilder: PSIReference.Builder {
+        PSIReference.Builder(modelCount: modelCount, classCount: classCount, windowSize: windowSize, binCount: binCount,
+                             alpha: alpha, minReferenceCount: minReferenceCount)
+    }
+
     /// Replaces the reference with the rows the meta-model was trained on: `basePredictions` is
     /// N × M·K row-major; `presentMasks` (optional, N) excludes models that were imputed in a row.
     /// Allocates; call it after a retrain, not per row. The recent windows are kept and re-binned.
     public mutating func setReference(basePredictions: UnsafeBufferPointer<Double>, rowCount: Int,
                                       presentMasks: UnsafeBufferPointer<UInt64>? = nil) {
-        let k = classCount, mk = modelCount * classCount, b = binCount
-        precondition(basePredictions.count >= rowCount * mk, "reference is smaller than rowCount × M·K")
-        var column = [Double]()
-        column.reserveCapacity(rowCount)
+        apply(referenceBuilder.build(basePredictions: basePredictions, rowCount: rowCount, presentMasks: presentMasks))
+    }
+
+    /// Installs a reference built by `referenceBuilder` (possibly on another thread): O(window ×
+    /// series) to re-bin the recent window, no sorting.
+    public mutating func apply(_ reference: PSIReference) {
+        let mk = modelCount * classCount, b = binCount
+        precondition(reference.bins.count == mk && reference.edges.count == mk * (b - 1)
+                     && reference.proportion.count == mk * b && reference.referenceCount.count == modelCount,
+                     "reference built for another monitor shape")
+        bins = reference.bins
+        edges = reference.edges
+        refProportion = reference.proportion
+        logRefProportion = reference.logProportion
+        threshold = reference.threshold
+        referenceCount = reference.referenceCount
         for m in 0..<modelCount {
-            var present = 0
-            for r in 0..<rowCount where presentMasks.map({ $0[r] & (UInt64(1) << UInt64(m)) != 0 }) ?? true { present += 1 }
-            referenceCount[m] = present
-            for c in 0..<k {
-                let s = m * k + c
+            for c in 0..<classCount {
+                let s = m * classCount + c
                 alarmed[s] = false
-                column.removeAll(keepingCapacity: true)
-                for r in 0..<rowCount where presentMasks.map({ $0[r] & (UInt64(1) << UInt64(m)) != 0 }) ?? true {
-                    column.append(basePredictions[r * mk + s])
-                }
-                guard column.count >= max(minReferenceCount, 2 * b) else {
-                    bins[s] = 0; threshold[s] = .infinity; psi[s] = .nan
-                    continue
-                }
-                // Only the minimum and the deciles are needed: selected, not sorted (same values).
-                let n = column.count
-                let ranks = [0] + (1..<b).map { min(n - 1, $0 * n / b) }
-                column.withUnsafeMutableBufferPointer { OrderStatistics.select($0, ranks: ranks) }
-                // Interior edges at the reference deciles; a value equal to an edge falls above it.
-                // Duplicates and an edge at the minimum would leave empty bins, so they are dropped.
-                var e = 0
-                for j in 1..<b {
-                    let q = column[min(column.count - 1, j * column.count / b)]
-                    if q <= column[0] { continue }
-                    if e > 0 && q <= edges[s * (b - 1) + e - 1] { continue }
-                    edges[s * (b - 1) + e] = q
-                    e += 1
-                }
-                let nb = e + 1
-                bins[s] = nb
-                for i in 0..<b { counts[s * b + i] = 0 }
-                for x in column { counts[s * b + bin(of: x, series: s)] += 1 }
-                let total = Double(column.count)
-                for i in 0..<nb {
-                    let q = Double(counts[s * b + i]) / total
-                    refProportion[s * b + i] = q
-                    logRefProportion[s * b + i] = log(q)
-                }
-                threshold[s] = nb >= 2
-                    ? NullDistribution.psiThreshold(alpha: alpha, bins: nb, windowCount: windowSize, referenceCount: column.count)
-                    : .infinity
+                guard bins[s] > 0 else { psi[s] = .nan; continue }
                 // Re-bin the recent window under the new edges.
                 for i in 0..<b { counts[s * b + i] = 0 }
-                let stride = modelCount * classCount
                 for i in 0..<filled[m] {
-                    let bi = bin(of: values[i * stride + s], series: s)
-                    binOfValue[i * stride + s] = UInt8(bi)
+                    let bi = bin(of: values[i * mk + s], series: s)
+                    binOfValue[i * mk + s] = UInt8(bi)
                     counts[s * b + bi] += 1
                 }
                 recompute(series: s, model: m)
@@ -147,14 +127,7 @@ public struct PSIMonitor: Sendable {
     }
 
     @inline(__always) private func bin(of x: Double, series s: Int) -> Int {
-        let nb = bins[s]
-        var lo = 0, hi = nb - 1   // answer in [0, nb − 1]: the number of edges ≤ x
-        let o = s * (binCount - 1)
-        while lo < hi {
-            let mid = (lo + hi) >> 1
-            if edges[o + mid] <= x { lo = mid + 1 } else { hi = mid }
-        }
-        return lo
+        PSIReference.bin(of: x, edges: edges, offset: s * (binCount - 1), bins: bins[s])
     }
 
     @inline(__always) private func term(series s: Int, bin i: Int) -> Double {

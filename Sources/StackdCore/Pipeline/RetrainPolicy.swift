@@ -53,4 +53,14 @@ public struct TrainingRequest: Sendable {
     public var champion: any MetaCombiner
     /// Monotonic per pipeline, so every request and the model it yields can be named.
     public var sequence: Int
+    /// Builds the drift reference of the model this request yields, off the ingest thread
+    /// (nil when monitoring is off).
+    public var driftReferenceBuilder: PSIReference.Builder?
+
+    /// The drift reference for a model trained on `rows` (nil when monitoring is off): the
+    /// trainer calls it on its own thread and returns it with the model.
+    public func driftReference() -> PSIReference? {
+        guard let builder = driftReferenceBuilder else { return nil }
+        return rows.basePredictions.withUnsafeBufferPointer { builder.build(basePredictions: $0, rowCount: rows.count) }
+    }
 }

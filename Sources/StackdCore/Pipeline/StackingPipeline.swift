@@ -30,7 +30,7 @@ public final class StackingPipeline {
     private var labelsSinceRetrain: [Int]
     private var lastTriggerEventTime: [Int64]
     private var pending: [(combiner: any MetaCombiner, applyFrom: Int64)?]
-    private var pendingReference: [OutOfSampleRows?]
+    private var pendingReference: [PSIReference?]
     private var lastEmittedEventTime: [Int64]
     private var trainingSequence = 0
     /// Distinct prediction event times seen since each horizon's last clock trigger.
@@ -131,11 +131,11 @@ public final class StackingPipeline {
     /// Hands over a newly trained combiner that applies to rows with event time ≥ `applyFrom`
     /// (see `RetrainPolicy`). Returns false when a row at or after `applyFrom` was already
     /// emitted: the model then applies from the next row, and the late install is counted.
-    /// `reference` is the window the model learned from: drift is measured against it from the
-    /// moment the model applies.
+    /// `reference` is built from the window the model learned from (`TrainingRequest.driftReference()`,
+    /// on the training thread): drift is measured against it from the moment the model applies.
     @discardableResult
     public func offer(_ combiner: any MetaCombiner, forHorizonIndex h: Int, applyFrom: Int64,
-                      reference: OutOfSampleRows? = nil) -> Bool {
+                      reference: PSIReference? = nil) -> Bool {
         let onTime = lastEmittedEventTime[h] < applyFrom
         if !onTime { counters.lateModelInstalls += 1 }
         pending[h] = (combiner, onTime ? applyFrom : .min)
@@ -220,7 +220,8 @@ public final class StackingPipeline {
         return TrainingRequest(
             horizon: horizons[h], horizonIndex: h, triggerEventTime: eventClock,
             applyFrom: applyFrom ?? (eventClock &+ max(retrainPolicy.applyDelay, 1)), rows: windows[h].snapshot(),
-            champion: pending[h]?.combiner ?? combiners[h], sequence: trainingSequence)
+            champion: pending[h]?.combiner ?? combiners[h], sequence: trainingSequence,
+            driftReferenceBuilder: monitors.isEmpty ? nil : monitors[h].referenceBuilder)
     }
 
     /// The event clock moves to a new distinct event time: clock-scheduled retrains fire first,
@@ -441,7 +442,7 @@ public final class StackingPipeline {
             pending[h] = nil
             counters.modelInstalls += 1
             if !monitors.isEmpty, let reference = pendingReference[h] {
-                monitors[h].setReference(basePredictions: reference.basePredictions, rowCount: reference.count)
+                monitors[h].setReference(reference)
             }
             pendingReference[h] = nil
         }

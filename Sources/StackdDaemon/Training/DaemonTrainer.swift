@@ -17,7 +17,7 @@ public enum DaemonTrainer {
             func result(_ d: TrainingResult.Decision, _ reason: String, _ c: (any MetaCombiner)?) -> TrainingResult {
                 TrainingResult(horizon: request.horizon, horizonIndex: request.horizonIndex, requestSequence: request.sequence,
                                applyFrom: request.applyFrom, rows: n, decision: d, reason: reason, combiner: c,
-                               reference: c == nil ? nil : request.rows)
+                               reference: c == nil ? nil : request.driftReference())
             }
             guard n >= 20 else { return result(.failed, "only \(n) labelled rows in the window", nil) }
             let rows = trainingRows(request, models: models, classCount: classCount, layout: layout)

@@ -25,14 +25,15 @@ public struct TrainingResult: Sendable {
     /// The combiner to install (nil for keep/failed).
     public var combiner: (any MetaCombiner)?
     public var durationNanoseconds: UInt64
-    /// The rows the model learned from: drift is measured against them once it applies.
-    public var reference: OutOfSampleRows?
+    /// The drift reference built from the rows the model learned from (on the training
+    /// thread): drift is measured against it once the model applies.
+    public var reference: PSIReference?
     /// The full training outcome (comparison table, importance), persisted with the model.
     public var outcome: TrainingOutcome?
 
     public init(horizon: Int, horizonIndex: Int, requestSequence: Int, applyFrom: Int64, rows: Int, decision: Decision,
                 reason: String, combiner: (any MetaCombiner)?, durationNanoseconds: UInt64 = 0,
-                reference: OutOfSampleRows? = nil) {
+                reference: PSIReference? = nil) {
         self.horizon = horizon
         self.horizonIndex = horizonIndex
         self.requestSequence = requestSequence
