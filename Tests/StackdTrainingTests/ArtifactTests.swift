@@ -103,7 +103,7 @@ final class ArtifactTests: XCTestCase {
         XCTAssertEqual(second.score("champion v1")?.role, .champion)
         if first.decision.chosen == .candidate {
             XCTAssertEqual(second.decision.chosen, .champion, second.decision.reason)
-            XCTAssertTrue(second.decision.reason.contains("does not beat the champion"), second.decision.reason)
+            XCTAssertTrue(second.decision.reason.contains("does not beat champion v1"), second.decision.reason)
         } else {
             XCTAssertEqual(second.decision.chosen, .champion, second.decision.reason)
         }

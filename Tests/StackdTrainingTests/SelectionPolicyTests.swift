@@ -54,22 +54,22 @@ final class SelectionPolicyTests: XCTestCase {
         typealias Case = (PromotionMetric, Double, Double, Double, Double?, Bool, PromotedMethod, String)
         let cases: [Case] = [
             (.logLoss, 1.00, 1.10, 1.05, nil, false, .candidate, "better (lower)"),
-            (.logLoss, 1.00, 1.10, 1.05, 1.02, false, .candidate, "the champion"),
+            (.logLoss, 1.00, 1.10, 1.05, 1.02, false, .candidate, "best single (x) (1.0500), champion v1 (1.0200)"),
             (.logLoss, 1.10, 1.10, 1.20, nil, false, .averaging, "does not beat simple average"),
-            (.logLoss, 1.12, 1.10, 1.20, 1.08, false, .champion, "keeping the champion"),
+            (.logLoss, 1.12, 1.10, 1.20, 1.08, false, .champion, "; keeping champion v1"),
             // A stale champion (worse than averaging on these rows) is not kept when the candidate fails.
-            (.logLoss, 1.12, 1.10, 1.20, 1.30, false, .averaging, "no longer beats simple average"),
-            (.logLoss, 1.06, 1.10, 1.05, nil, false, .averaging, "best single model"),
-            (.logLoss, 1.04, 1.10, 1.05, 1.03, false, .champion, "does not beat the champion"),
+            (.logLoss, 1.12, 1.10, 1.20, 1.30, false, .averaging, "; champion v1 no longer beats simple average"),
+            (.logLoss, 1.06, 1.10, 1.05, nil, false, .averaging, "LR does not beat best single (x): "),
+            (.logLoss, 1.04, 1.10, 1.05, 1.03, false, .champion, "LR does not beat champion v1: "),
             (.logLoss, 1.00, 1.10, 1.05, nil, true, .averaging, "overfitting"),
             (.brier, 0.60, 0.65, 0.62, nil, false, .candidate, "better (lower)"),
             (.brier, 0.66, 0.65, 0.70, nil, false, .averaging, "does not beat simple average"),
             (.macroF1, 0.40, 0.35, 0.36, nil, false, .candidate, "better (higher)"),
             (.macroF1, 0.30, 0.35, 0.20, nil, false, .averaging, "does not beat simple average"),
-            (.macroF1, 0.36, 0.35, 0.37, 0.38, false, .champion, "best single model"),
+            (.macroF1, 0.36, 0.35, 0.37, 0.38, false, .champion, "does not beat best single (x)"),
             (.macroF1, 0.36, 0.35, 0.37, 0.30, false, .averaging, "no longer beats"),
             (.sharpe, 0.90, 0.20, 0.50, 0.80, false, .candidate, "better (higher)"),
-            (.sharpe, 0.70, 0.20, 0.50, 0.80, false, .champion, "does not beat the champion"),
+            (.sharpe, 0.70, 0.20, 0.50, 0.80, false, .champion, "does not beat champion v1"),
         ]
         for (i, c) in cases.enumerated() {
             let d = PromotionRule.decide(
@@ -78,6 +78,8 @@ final class SelectionPolicyTests: XCTestCase {
                 metric: c.0, candidateOverfitting: c.5)
             XCTAssertEqual(d.chosen, c.6, "case \(i): \(d.reason)")
             XCTAssertTrue(d.reason.contains(c.7), "case \(i): reason '\(d.reason)' lacks '\(c.7)'")
+            // Display names already say what they are ("champion v1", "best single (x)").
+            XCTAssertFalse(d.reason.contains("champion champion") || d.reason.contains("the best single model best single"), d.reason)
             XCTAssertEqual(d.chosenName, c.6 == .candidate ? "LR" : c.6 == .champion ? "champion v1" : "simple average")
         }
         let none = PromotionRule.decide(candidate: nil, averaging: MetricScore(name: "simple average", value: 1),

@@ -47,11 +47,11 @@ public enum PromotionRule {
             if let champion {
                 if metric.isBetter(champion.value, than: averaging.value) {
                     return PromotionDecision(chosen: .champion, chosenName: champion.name,
-                                             reason: why + "; keeping the champion \(champion.name)")
+                                             reason: why + "; keeping \(champion.name)")
                 }
                 return PromotionDecision(
                     chosen: .averaging, chosenName: averaging.name,
-                    reason: why + "; the champion \(champion.name) no longer beats \(averaging.name) (\(metric.rawValue) "
+                    reason: why + "; \(champion.name) no longer beats \(averaging.name) (\(metric.rawValue) "
                         + "\(fmt(champion.value)) vs \(fmt(averaging.value))): falling back to \(averaging.name)")
             }
             return PromotionDecision(chosen: .averaging, chosenName: averaging.name, reason: why + "; falling back to \(averaging.name)")
@@ -63,16 +63,16 @@ public enum PromotionRule {
             return fallback("\(c.name) does not beat \(averaging.name): \(cmp(averaging))")
         }
         if !metric.isBetter(c.value, than: bestSingle.value) {
-            return fallback("\(c.name) does not beat the best single model \(bestSingle.name): \(cmp(bestSingle))")
+            return fallback("\(c.name) does not beat \(bestSingle.name): \(cmp(bestSingle))")
         }
         if let champion, !metric.isBetter(c.value, than: champion.value) {
-            return fallback("\(c.name) does not beat the champion \(champion.name): \(cmp(champion))")
+            return fallback("\(c.name) does not beat \(champion.name): \(cmp(champion))")
         }
         if candidateOverfitting {
             return fallback("\(c.name) wins on \(name) but is flagged as overfitting (train–validation log-loss gap)")
         }
         var beaten = ["\(averaging.name) (\(fmt(averaging.value)))", "\(bestSingle.name) (\(fmt(bestSingle.value)))"]
-        if let champion { beaten.append("the champion \(champion.name) (\(fmt(champion.value)))") }
+        if let champion { beaten.append("\(champion.name) (\(fmt(champion.value)))") }
         return PromotionDecision(chosen: .candidate, chosenName: c.name,
                                  reason: "\(c.name) has \(name) \(fmt(c.value)), better (\(dir)) than " + beaten.joined(separator: ", "))
     }

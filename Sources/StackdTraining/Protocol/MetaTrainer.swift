@@ -158,7 +158,7 @@ public enum MetaTrainer {
                 let why = "\(decision.chosenName) beats the baselines on log_loss but not significantly "
                     + "(z = \(String(format: "%.2f", z)) < \(configuration.minImprovementZ) over \(valid.count) validation rows)"
                 if let c = championScore, metric.isBetter(metric.value(c.validation), than: metric.value(avgScore.validation)) {
-                    decision = PromotionDecision(chosen: .champion, chosenName: c.name, reason: why + "; keeping the champion \(c.name)")
+                    decision = PromotionDecision(chosen: .champion, chosenName: c.name, reason: why + "; keeping \(c.name)")
                 } else {
                     decision = PromotionDecision(chosen: .averaging, chosenName: avgScore.name, reason: why + "; falling back to \(avgScore.name)")
                 }
