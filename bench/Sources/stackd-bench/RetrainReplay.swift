@@ -137,7 +137,7 @@ struct DigestHandler: EnsembleOutputHandler {
     mutating func emit(_ e: EnsembleEmission) { digest.add(e, scratch: scratch); emitted += 1 }
 }
 
-/// `stackd-bench replay [--data ../../shared/data/oos-daily] [--repeat 3] [--loops 5] [--monitoring on,off]`
+/// `stackd-bench replay [--data ../../shared/data/oos-daily] [--repeat 3] [--loops 5] [--monitoring on,off] [--journal-compress on|off]`
 /// With retraining disabled (no trainer, `RetrainPolicy.disabled`), for each monitoring setting:
 /// (1) `ReplayRunner.run(events:)`;
 /// (2) `ReplayRunner.run(journal:)` over a journal recorded once with `JournalWriter` (binary payloads,
@@ -189,7 +189,8 @@ func runReplayMode(_ a: ExtraArgs) {
     let journalDir = a.string("journal", "/tmp/stackd-bench-journal-\(getpid())")
     try? FileManager.default.removeItem(atPath: journalDir)
     let w0 = nowNs()
-    let writer = try! JournalWriter(directory: journalDir, manifest: JournalManifest(endpoints: ["bench://oos-daily"], note: "stackd-bench replay", monotonicToUnixOffsetNanoseconds: 0))
+    let writer = try! JournalWriter(directory: journalDir, manifest: JournalManifest(endpoints: ["bench://oos-daily"], note: "stackd-bench replay", monotonicToUnixOffsetNanoseconds: 0),
+                                    configuration: JournalConfiguration(compress: a.string("journal-compress", "on") == "on"))
     var lastTime = Int64.min
     for sp in spans {
         precondition(sp.time >= lastTime, "delivery times must not decrease")
