@@ -47,7 +47,7 @@ public struct SkillDecayMonitor: Sendable {
         stats = Array(repeating: Stats(), count: modelCount)
     }
 
-    /// Computed on read (metrics, alert text): the per-row test needs no square root or division.
+    /// Computed on read (metrics, alert text): the per-row test compares squares instead.
     public func zScore(model m: Int) -> Double {
         let s = stats[m]
         guard s.filled == windowSize, s.longCount >= minLongRunCount else { return .nan }
