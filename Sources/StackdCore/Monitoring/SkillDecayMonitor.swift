@@ -75,17 +75,18 @@ public struct SkillDecayMonitor: Sendable {
     /// Scores model `m`'s vector against `label`; true when its decay alarm fires (it re-arms
     /// when z falls back under the threshold).
     public mutating func observe(model m: Int, probabilities p: UnsafeBufferPointer<Double>, label: Int) -> Bool {
-        let loss = -log(max(p[label], 1e-15))
         var arg = 0
         for c in 1..<p.count where p[c] > p[arg] { arg = c }
-        let w = windowSize, minLong = minLongRunCount, threshold = zThreshold, mc = modelCount
-        return losses.withUnsafeMutableBufferPointer { losses in
-            hits.withUnsafeMutableBufferPointer { hits in
-                stats.withUnsafeMutableBufferPointer { all in
-                    Self.update(&all[m], losses: losses.baseAddress! + m, hits: hits.baseAddress! + m, stride: mc,
-                                loss: loss, hit: arg == label ? 1 : 0, windowSize: w, minLongRunCount: minLong,
-                                zThreshold: threshold)
-                }
+        let mc = modelCount
+        // The one-model case of the all-models update below (a stack scratch of M scores).
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: mc) { losses in
+            withUnsafeTemporaryAllocation(of: Bool.self, capacity: mc) { hits in
+                losses.initialize(repeating: 0)
+                hits.initialize(repeating: false)
+                losses[m] = -log(max(p[label], 1e-15))
+                hits[m] = arg == label
+                return observe(logLosses: UnsafeBufferPointer(losses), hits: UnsafeBufferPointer(hits),
+                               presentMask: UInt64(1) << UInt64(m)) != 0
             }
         }
     }

@@ -19,7 +19,8 @@ public final class JournalWriter {
     private let log: LogWriter
     // The writer is driven by one thread at a time (the journal thread, under the recorder's
     // lock): its per-message state skips the dynamic exclusivity check, a thread-local
-    // access-set lookup on every access that cost as much as the copies it guards.
+    // access-set lookup on every access that showed up in the writer's profile next to its
+    // copies (bench/RESULTS.md §6d).
     @exclusivity(unchecked) private var builder = JournalRecordBuilder()
     @exclusivity(unchecked) private var nextSequence: UInt64 = 1
     /// Messages appended.
