@@ -45,6 +45,8 @@ public struct RunnerSnapshot: Sendable {
     public var drift: [DriftSnapshot?] = []
     /// Every retrain outcome so far, oldest first.
     public var trainingResults: [TrainingSummary] = []
+    /// CURVE handshakes refused and accepted, and the allow-list size (`[security]`).
+    public var authentication = AuthenticationSnapshot()
 
     public init(horizonCount: Int) {
         counters = PipelineCounters(horizonCount: horizonCount)

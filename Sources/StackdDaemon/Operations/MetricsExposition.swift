@@ -65,6 +65,13 @@ public enum MetricsExposition {
         w.family("stackd_journal_stall_seconds_total", .counter,
                  "Time the ingest thread waited for room in the recording queue (the disk fell behind).")
         w.sample("stackd_journal_stall_seconds_total", [:], Double(s.journalStallNanoseconds) / 1e9)
+        w.family("stackd_auth_failures_total", .counter,
+                 "Peers refused at the CURVE handshake, by reason (unknown_key, no_curve, handshake, incomplete).")
+        for reason in AuthenticationFailure.allCases {
+            w.sample("stackd_auth_failures_total", ["reason": reason.rawValue], Double(s.authentication.failures(reason)))
+        }
+        w.gauge("stackd_auth_clients_allowed", "Client public keys in the CURVE allow-list (0 without CURVE).",
+                Double(s.authentication.clientsAllowed))
 
         // Prequential scores: each row scored when its label arrives, with the model it was emitted by.
         let predictors: [(String, (Int) -> ScoreAccumulator?)] =

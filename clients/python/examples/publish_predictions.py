@@ -1,6 +1,7 @@
 """Publish base-model predictions and labels to a running stackd (see README).
 
 Usage: python publish_predictions.py [--endpoint tcp://127.0.0.1:5555] [--rows 100]
+       [--curve-server-key stackd.key --curve-secret-key lgbm.key_secret]
 stackd's example configuration binds its subscriber on tcp://127.0.0.1:5555, so this
 publisher connects. An XPUB socket tells us when stackd's subscription has arrived, so no
 message is lost to the slow-joiner effect and we never need to sleep.
@@ -13,17 +14,21 @@ import sys
 import zmq
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from stackd_client import encode_label, encode_prediction  # noqa: E402
+from stackd_client import configure_curve_client, encode_label, encode_prediction  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--endpoint", default="tcp://127.0.0.1:5555")
 ap.add_argument("--rows", type=int, default=100)
 ap.add_argument("--encoding", choices=["binary", "json"], default="binary")
+ap.add_argument("--curve-server-key", help="stackd's public key file (NAME.key): connect with CURVE")
+ap.add_argument("--curve-secret-key", help="this client's secret key file (NAME.key_secret), with --curve-server-key")
 args = ap.parse_args()
 
 ctx = zmq.Context()
 pub = ctx.socket(zmq.XPUB)
 pub.setsockopt(zmq.SNDHWM, 0)
+if args.curve_server_key:
+    configure_curve_client(pub, args.curve_server_key, args.curve_secret_key)
 pub.connect(args.endpoint)
 if not pub.poll(5000):
     sys.exit(f"stackd is not subscribed at {args.endpoint} (is `stackd run` up?)")

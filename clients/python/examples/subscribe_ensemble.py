@@ -9,19 +9,23 @@ import sys
 import zmq
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from stackd_client import decode_ensemble  # noqa: E402
+from stackd_client import configure_curve_client, decode_ensemble  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--endpoint", default="tcp://127.0.0.1:5556")
 ap.add_argument("--count", type=int, default=100)
 ap.add_argument("--prefix", default="ens.")
 ap.add_argument("--timeout-ms", type=int, default=10000)
+ap.add_argument("--curve-server-key", help="stackd's public key file (NAME.key): connect with CURVE")
+ap.add_argument("--curve-secret-key", help="this client's secret key file (NAME.key_secret), with --curve-server-key")
 args = ap.parse_args()
 
 ctx = zmq.Context()
 sub = ctx.socket(zmq.SUB)
 sub.setsockopt(zmq.SUBSCRIBE, args.prefix.encode())
 sub.setsockopt(zmq.RCVTIMEO, args.timeout_ms)
+if args.curve_server_key:
+    configure_curve_client(sub, args.curve_server_key, args.curve_secret_key)
 sub.connect(args.endpoint)
 models = ["lgbm", "logreg", "mlp", "xgb"]
 for _ in range(args.count):

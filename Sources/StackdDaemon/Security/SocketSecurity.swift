@@ -1,0 +1,92 @@
+import Foundation
+import Logging
+import StackdZMQ
+
+/// How one process's sockets authenticate: plaintext, or CURVE with this process's key pair.
+///
+/// Roles follow who binds: a socket stackd binds is a CURVE server (its secret key; clients
+/// must be in the allow-list, checked by the in-process `ZAPHandler`); a socket stackd connects
+/// is a CURVE client and must be given the server's public key. The daemon binds its CURVE
+/// sockets (`connect` endpoints are refused with CURVE on: see `schemas/curve-keys.md`);
+/// `stackd record` connects as a client.
+public final class SocketSecurity: @unchecked Sendable {
+    public enum Role: Sendable {
+        /// Accepts clients from the allow-list.
+        case server
+        /// Connects to a server holding the secret key of `serverPublicKey`.
+        case client(serverPublicKey: [UInt8])
+    }
+
+    /// The ZAP domain stackd's server sockets set, so libzmq asks the handler about them.
+    public static let zapDomain = "stackd"
+
+    /// This process's key pair; nil for plaintext.
+    public let keys: ZMQCurveKeyPair?
+    /// The allow-list's ZAP handler, when this process has server sockets.
+    public let handler: ZAPHandler?
+
+    /// Whether sockets get CURVE.
+    public var isCurve: Bool { keys != nil }
+
+    private init(keys: ZMQCurveKeyPair?, handler: ZAPHandler?) {
+        self.keys = keys
+        self.handler = handler
+    }
+
+    /// No authentication: `apply` leaves sockets as they are.
+    public static func plaintext() -> SocketSecurity { SocketSecurity(keys: nil, handler: nil) }
+
+    /// CURVE with the key pair in `secretKeyFile`. With `clientKeysDirectory`, an allow-list is
+    /// loaded and a ZAP handler bound in `context` (sockets of `context` may then be servers);
+    /// without it only the client role is possible.
+    public init(context: ZMQContext, secretKeyFile: String, clientKeysDirectory: String?, logger: Logger) throws {
+        guard ZMQCurve.isAvailable else {
+            throw SecurityError("CURVE is on, but the loaded libzmq \(ZMQVersion.current) was built without it (needs libsodium)")
+        }
+        keys = try CurveKeyFile.readKeyPair(path: secretKeyFile)
+        if let directory = clientKeysDirectory {
+            let allowList = try ClientAllowList(directory: directory)
+            let report = try allowList.loadReport()
+            for problem in report.problems {
+                logger.error("client key file skipped", metadata: ["file": "\(problem.path)", "problem": "\(problem.problem)"])
+            }
+            handler = try ZAPHandler(context: context, allowList: allowList, domain: Self.zapDomain, logger: logger)
+            logger.notice("CURVE authentication on", metadata: [
+                "server_public_key": "\(keys?.publicKeyText ?? "")", "client_keys": "\(directory)", "clients": "\(allowList.count)"])
+        } else {
+            handler = nil
+        }
+    }
+
+    /// Prepares `socket` for `role`; call before it binds or connects. Plaintext: nothing.
+    /// `label` names the socket in refusal logs (e.g. "input").
+    public func apply(to socket: ZMQSocket, role: Role, label: String) throws {
+        guard let keys else { return }
+        switch role {
+        case .server:
+            guard let handler else {
+                throw SecurityError("the \(label) socket binds with CURVE, which needs a client key directory (allow-list)")
+            }
+            try handler.watch(socket, label: label)
+            try socket.configureCurve(.server(keys: keys, zapDomain: Self.zapDomain))
+        case .client(let serverKey):
+            try socket.configureCurve(.client(keys: keys, serverPublicKey: serverKey))
+        }
+    }
+
+    /// Re-reads the allow-list (SIGHUP); nil when there is none or the directory failed to read.
+    @discardableResult
+    public func reloadAllowList() -> Int? { handler?.reloadAllowList() }
+
+    /// Counters for `/metrics` (all zero for plaintext).
+    public func snapshot() -> AuthenticationSnapshot { handler?.snapshot() ?? AuthenticationSnapshot() }
+
+    /// Stops the ZAP handler; its context can then terminate without waiting for it.
+    public func stop() { handler?.stop() }
+}
+
+/// A security set-up that cannot work, said in one sentence.
+public struct SecurityError: Error, CustomStringConvertible, Equatable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
