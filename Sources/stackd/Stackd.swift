@@ -65,7 +65,7 @@ struct Run: ParsableCommand {
             FileHandle.standardError.write(Data("stackd: refusing to start: the configuration has errors:\n\(error.description)\n".utf8))
             throw ExitCode(78)   // EX_CONFIG: systemd does not restart on a bad configuration in a loop
         }
-        let levels = LogLevelControl(Logger.Level(rawValue: current.logLevel) ?? .info)
+        let levels = LogLevelControl(current.logLevel)
         let logger = bootstrapLogging(control: levels)
         let notifier = SystemdNotifier()
         let signals = SignalEvents()
@@ -136,7 +136,7 @@ struct Run: ParsableCommand {
             return current
         }
         let plan = ConfigurationReload.plan(current: current, new: new)
-        let newLevel = Logger.Level(rawValue: plan.effective.logLevel) ?? .info
+        let newLevel = plan.effective.logLevel
         // Logged under the more verbose of the two levels, so the change itself is visible.
         levels.level = min(levels.level, newLevel)
         if plan.applied.isEmpty && plan.needRestart.isEmpty {
