@@ -71,14 +71,19 @@ public enum ConfigurationLoader {
         let sections = ConfigurationKeys.sections
         let known = Dictionary(uniqueKeysWithValues: sections.map { ($0.name, Set($0.keys.map(\.name))) })
         for section in root.keys.sorted() {
+            guard root[section]?.table != nil || known[section] == nil else {
+                reader.problem(section, nil, "[\(section)] must be a table")
+                continue
+            }
+            guard root[section]?.table != nil else {
+                reader.problem(section, nil, "a key outside any [section] (known sections: \(known.keys.sorted().joined(separator: ", ")))")
+                continue
+            }
             guard let keys = known[section] else {
                 reader.problem(section, nil, "unknown section [\(section)] (known: \(known.keys.sorted().joined(separator: ", ")))")
                 continue
             }
-            guard let table = root[section]?.table else {
-                reader.problem(section, nil, "[\(section)] must be a table")
-                continue
-            }
+            guard let table = root[section]?.table else { continue }
             for key in table.keys.sorted() where !keys.contains(key) {
                 reader.problem(section, key, "unknown key (known in [\(section)]: \(keys.sorted().joined(separator: ", ")))")
             }
@@ -277,6 +282,8 @@ struct LineIndex {
     func line(section: String?, key: String?) -> Int? {
         guard let section else { return nil }
         if let key, let l = keyLines["\(section).\(key)"] { return l }
-        return sectionLines[section]
+        if let l = sectionLines[section] { return l }
+        // A key written before any [section] header.
+        return key == nil ? keyLines[".\(section)"] : nil
     }
 }
