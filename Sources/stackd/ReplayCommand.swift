@@ -64,7 +64,7 @@ struct Replay: ParsableCommand {
         let kind = try ReplaySource.detect(source)
         if case .journal(let directory) = kind {
             // A journal holds wire messages: the configuration (models, horizons) must be the run's.
-            let logger = bootstrapLogging(level: fromFile ? configuration.logLevel : "warning")
+            let logger = bootstrapLogging(level: fromFile ? configuration.logLevel.rawValue : "warning")
             let reader = try JournalReader(directory: directory)
             print("stackd replay: journal \(directory) (\(reader.segments.count) segments, recorded \(reader.manifest.createdAt))")
             var runner = ReplayRunner(configuration: configuration, trainer: DaemonTrainer.make(configuration: configuration),
@@ -78,7 +78,7 @@ struct Replay: ParsableCommand {
         let loaded = try kind.load(horizons: wanted)
         if !fromFile { configuration.pipeline.models = loaded.models }
         configuration.pipeline.horizons = loaded.horizons
-        let logger = bootstrapLogging(level: fromFile ? configuration.logLevel : "warning")
+        let logger = bootstrapLogging(level: fromFile ? configuration.logLevel.rawValue : "warning")
         print("stackd replay: \(loaded.description)")
 
         var runner = ReplayRunner(configuration: configuration, trainer: DaemonTrainer.make(configuration: configuration),

@@ -65,7 +65,7 @@ struct Run: ParsableCommand {
             FileHandle.standardError.write(Data("stackd: refusing to start: the configuration has errors:\n\(error.description)\n".utf8))
             throw ExitCode(78)   // EX_CONFIG: systemd does not restart on a bad configuration in a loop
         }
-        let levels = LogLevelControl(Logger.Level(rawValue: current.logLevel) ?? .info)
+        let levels = LogLevelControl(current.logLevel)
         let logger = bootstrapLogging(control: levels)
         let notifier = SystemdNotifier()
         let signals = SignalEvents()
@@ -136,7 +136,7 @@ struct Run: ParsableCommand {
             return current
         }
         let plan = ConfigurationReload.plan(current: current, new: new)
-        let newLevel = Logger.Level(rawValue: plan.effective.logLevel) ?? .info
+        let newLevel = plan.effective.logLevel
         // Logged under the more verbose of the two levels, so the change itself is visible.
         levels.level = min(levels.level, newLevel)
         if plan.applied.isEmpty && plan.needRestart.isEmpty {
@@ -194,14 +194,24 @@ struct Demo: ParsableCommand {
 
 struct CheckConfig: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "check-config", abstract: "Validate a configuration file and report every error with its line.")
+        commandName: "check-config",
+        abstract: "Validate a configuration file and report every error with its line.",
+        discussion: """
+            Checks the file (syntax, keys, types, ranges, cross-key rules, the memory budget) and, \
+            without side effects, what it needs from this machine (ipc directories, state and record \
+            directories, key files), as `stackd run` does before opening sockets. Exits 78 with one \
+            line per problem (FILE:LINE: section.key: what is wrong).
+            """)
 
     @Argument(help: "Path of the TOML configuration file.")
     var path: String
 
+    @Flag(help: "Check the file only, not this machine (a file prepared for another machine).")
+    var syntaxOnly = false
+
     func run() throws {
         do {
-            let c = try ConfigurationLoader.load(path: path)
+            let c = try ConfigurationLoader.load(path: path, checkHost: !syntaxOnly)
             print("\(path): OK (\(c.pipeline.models.count) models, horizons \(c.pipeline.horizons.map(String.init).joined(separator: ",")))")
         } catch let error as ConfigurationFileError {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))

@@ -45,7 +45,7 @@ final class ConfigurationLoaderTests: XCTestCase {
                 "bad.toml:3: models.classes: must be in 2...16, not 40",
                 "bad.toml:17: assembly.deadline_ms: must be a number",
                 "bad.toml:14: output.encoding: must be \"binary\" or \"json\", not \"xml\"",
-                "bad.toml: endpoint \"udp://x\" must start with tcp://, ipc:// or inproc://",
+                "bad.toml:13: output.bind: endpoint \"udp://x\" must start with tcp://, ipc:// or inproc://",
                 "bad.toml:6: stream.horizons: horizons must be unique",
             ]
             for e in expected {

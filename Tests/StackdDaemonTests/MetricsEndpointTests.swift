@@ -151,22 +151,22 @@ final class MetricsEndpointTests: XCTestCase {
             ["STACKD_STATE_DIRECTORY": "/var/lib/x", "STACKD_METRICS_ADDRESS": "", "STACKD_LOG_LEVEL": "debug"], to: &config)
         XCTAssertEqual(config.stateDirectory, "/var/lib/x")
         XCTAssertEqual(config.metricsAddress, "")
-        XCTAssertEqual(config.logLevel, "debug")
+        XCTAssertEqual(config.logLevel, .debug)
         XCTAssertThrowsError(try ConfigurationLoader.applyEnvironment(["STACKD_LOG_LEVEL": "loud"], to: &config)) { error in
             XCTAssertTrue("\(error)".contains("STACKD_LOG_LEVEL"))
         }
-        XCTAssertEqual(config.logLevel, "debug")
+        XCTAssertEqual(config.logLevel, .debug)
 
         let plan = ConfigurationReload.plan(current: config, new: {
             var c = config
-            c.logLevel = "warning"
+            c.logLevel = .warning
             c.pipeline.minModels = 1
             c.pipeline.deadlineNanoseconds += 1
             return c
         }())
         XCTAssertEqual(plan.applied, ["log.level: debug -> warning"])
         XCTAssertEqual(plan.needRestart, ["assembly.deadline_ms"])
-        XCTAssertEqual(plan.effective.logLevel, "warning")
+        XCTAssertEqual(plan.effective.logLevel, .warning)
         XCTAssertEqual(plan.effective.pipeline, config.pipeline)
     }
 }

@@ -26,9 +26,9 @@ final class WalkForwardConformanceTests: XCTestCase {
         config.pipeline.models = loaded.models
         config.pipeline.horizons = loaded.horizons
         config.retrain = RetrainPolicy(everyEventTimes: 250, minRows: 2000, windowRows: 1_000_000)
-        config.learner.promotion = "always"
+        config.learner.promotion = .always
         config.learner.c = 1
-        config.learner.features = "extended"
+        config.learner.features = .extended
         let replay = ReplayRunner(configuration: config, trainer: DaemonTrainer.make(configuration: config),
                                   logger: Logger(label: "test"))
         let result = try replay.run(events: loaded.events)

@@ -1,7 +1,8 @@
+import Logging
 import StackdCore
 
 /// The daemon's configuration: what `stackd run --config FILE` reads (format in
-/// `schemas/config.md`). Every field has a default except the base models and horizons.
+/// `schemas/config.schema.json`; keys in ``ConfigurationKeys``). Every field has a default except the base models and horizons.
 public struct DaemonConfiguration: Sendable, Equatable {
     /// Where predictions and labels come from.
     public struct Input: Sendable, Equatable {
@@ -29,17 +30,12 @@ public struct DaemonConfiguration: Sendable, Equatable {
 
     /// The meta-learner retrained online.
     public struct Learner: Sendable, Equatable {
-        /// "logistic", "xgboost" or "auto" (both; the better on validation is the candidate).
-        public var kind: String = "logistic"
-        /// The metric a candidate must win on: log_loss, f1, sharpe or brier.
-        public var metric: String = "log_loss"
-        /// "basic" (the M·K probabilities) or "extended" (all stacking features).
-        public var features: String = "extended"
+        public var kind: LearnerKind = .logistic
+        public var metric: LearnerMetric = .logLoss
+        public var features: LearnerFeatures = .extended
         /// Share of the window (the most recent rows) held out to judge candidates.
         public var validationFraction: Double = 0.2
-        /// "gated": promote only a candidate that beats averaging, the best single model and the
-        /// champion; "always": install every fit (walk-forward research, reference comparisons).
-        public var promotion: String = "gated"
+        public var promotion: PromotionRule = .gated
         /// Logistic inverse regularisation; 0 chooses it by sample size.
         public var c: Double = 0
         /// A promoted candidate must beat averaging by this many standard errors of the per-row
@@ -63,24 +59,28 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var learner = Learner()
     /// Where durable state lives (window, models); nil keeps everything in memory.
     public var stateDirectory: String? = nil
-    /// When window rows reach the OS ("every_row", "every_rows", "interval") and the disk.
-    public var stateFlush: String = "every_row"
+    /// When window rows reach the OS and the disk.
+    public var stateFlush: StateFlushMode = .everyRow
     public var stateFlushRows: Int = 100
     public var stateFlushIntervalMilliseconds: Double = 100
-    public var stateSync: String = "none"
+    public var stateSync: StateSyncMode = .none
     /// Journal every inbound message here (`stackd replay` reads it); nil: no recording.
     public var recordDirectory: String? = nil
     /// LZ4-compress the journal's blocks (`[record] compress`). Off stores ≈ 3.7× the bytes for
     /// a writer that only copies, checksums and writes: for a disk faster than LZ4 is.
     public var recordCompress: Bool = true
     public var pipeline: PipelineConfiguration
-    /// One of trace, debug, info, notice, warning, error, critical.
-    public var logLevel: String = "info"
+    public var logLevel: Logger.Level = .info
     /// Most reject log lines per reason per second; the rest are summarised.
     public var rejectLogPerSecond: Int = 5
     /// `host:port` of the HTTP endpoint serving `/metrics`, `/healthz` and `/readyz`
     /// (`[metrics] address`); empty disables it. Port 0 picks a free port.
     public var metricsAddress: String = "127.0.0.1:9464"
+    /// CURVE authentication and the plaintext policy (`[security]`).
+    public var security = SecurityConfiguration()
+
+    /// The most memory the configuration may reserve up front (`memory.max_preallocated_mb`).
+    public var maxPreallocatedMegabytes: Int = 2048
 
     public init(pipeline: PipelineConfiguration) {
         self.pipeline = pipeline

@@ -79,11 +79,11 @@ public final class LiveRunner: @unchecked Sendable {
         if let state = configuration.stateDirectory {
             var settings = DurableWindow.Settings()
             switch configuration.stateFlush {
-            case "every_rows": settings.flush = .everyRecords(configuration.stateFlushRows)
-            case "interval": settings.flush = .interval(nanoseconds: Int64(configuration.stateFlushIntervalMilliseconds * 1e6))
-            default: settings.flush = .everyRecord
+            case .everyRows: settings.flush = .everyRecords(configuration.stateFlushRows)
+            case .interval: settings.flush = .interval(nanoseconds: Int64(configuration.stateFlushIntervalMilliseconds * 1e6))
+            case .everyRow: settings.flush = .everyRecord
             }
-            settings.sync = configuration.stateSync == "every_flush" ? .everyFlush : .none
+            settings.sync = configuration.stateSync == .everyFlush ? .everyFlush : .none
             let window = try DurableWindow(
                 directory: state, horizons: configuration.pipeline.horizons, modelCount: configuration.pipeline.models.count,
                 classCount: configuration.pipeline.classCount, featureCount: pipeline.layout.count,

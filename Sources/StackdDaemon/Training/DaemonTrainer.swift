@@ -21,9 +21,9 @@ public enum DaemonTrainer {
             }
             guard n >= 20 else { return result(.failed, "only \(n) labelled rows in the window", nil) }
             let rows = trainingRows(request, models: models, classCount: classCount, layout: layout)
-            let featureSet: MetaFeatureSet = learner.features == "basic" ? .basic : learner.features == "all" ? .all : .extended
+            let featureSet: MetaFeatureSet = learner.features == .basic ? .basic : learner.features == .all ? .all : .extended
             let version = UInt32(truncatingIfNeeded: request.sequence)
-            if learner.promotion == "always" {
+            if learner.promotion == .always {
                 // Walk-forward research mode: fit on every row and install, as the reference does.
                 let columns = featureSet.columnCount(layout)
                 let X = rows.features.selectingColumns(Array(0..<columns))
@@ -38,11 +38,11 @@ public enum DaemonTrainer {
             }
             var training = TrainingConfiguration()
             training.trainFraction = 1 - learner.validationFraction
-            training.metric = PromotionMetric(rawValue: learner.metric == "f1" ? "f1_macro" : learner.metric) ?? .logLoss
+            training.metric = PromotionMetric(rawValue: learner.metric == .f1 ? "f1_macro" : learner.metric.rawValue) ?? .logLoss
             switch learner.kind {
-            case "xgboost": training.candidates = [.xgboost(featureSet)]
-            case "auto": training.candidates = [.logistic(featureSet), .xgboost(featureSet)]
-            default: training.candidates = [.logistic(featureSet)]
+            case .xgboost: training.candidates = [.xgboost(featureSet)]
+            case .auto: training.candidates = [.logistic(featureSet), .xgboost(featureSet)]
+            case .logistic: training.candidates = [.logistic(featureSet)]
             }
             if learner.c > 0 {
                 var fixed = LearnerHyperparameters.forSampleSize(n)

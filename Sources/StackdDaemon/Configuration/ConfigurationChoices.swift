@@ -1,0 +1,51 @@
+/// The closed sets of words some keys accept. The loader turns the file's string into one of
+/// these, so past it a misspelt comparison is a compile error rather than a silent default.
+
+/// `learner.kind`: which meta-learners a retrain fits.
+public enum LearnerKind: String, Sendable, CaseIterable {
+    case logistic, xgboost
+    /// Both; the better on validation is the candidate.
+    case auto
+}
+
+/// `learner.metric`: the metric a candidate must win on.
+public enum LearnerMetric: String, Sendable, CaseIterable {
+    case logLoss = "log_loss"
+    case f1
+    case sharpe
+    case brier
+}
+
+/// `learner.features`: the stacking features a meta-learner sees.
+public enum LearnerFeatures: String, Sendable, CaseIterable {
+    /// The M·K probabilities.
+    case basic
+    /// All stacking features.
+    case extended
+    /// Extended plus each model's recent skill (needs `features.skill_window`).
+    case all
+}
+
+/// `learner.promotion`: when a fitted candidate is installed.
+public enum PromotionRule: String, Sendable, CaseIterable {
+    /// Only a candidate that beats averaging, the best single model and the champion.
+    case gated
+    /// Every fit (walk-forward research, reference comparisons).
+    case always
+}
+
+/// `state.flush`: when window rows reach the operating system (what `kill -9` may lose).
+public enum StateFlushMode: String, Sendable, CaseIterable {
+    case everyRow = "every_row"
+    /// Every `state.flush_rows` rows.
+    case everyRows = "every_rows"
+    /// Every `state.flush_interval_ms`.
+    case interval
+}
+
+/// `state.sync`: whether a flush also reaches the disk.
+public enum StateSyncMode: String, Sendable, CaseIterable {
+    case none
+    /// fsync after every flush: survives power loss, costs latency.
+    case everyFlush = "every_flush"
+}

@@ -1,0 +1,150 @@
+import Foundation
+@testable import StackdDaemon
+import XCTest
+
+/// Deterministic mutations of the shipped configurations (lines deleted or duplicated, bytes
+/// flipped, values swapped across types, extreme numbers, invalid UTF-8, truncation): the loader
+/// never crashes, and every refusal is located (`FILE:LINE: …`) or names a key.
+final class ConfigurationFuzzTests: XCTestCase {
+    static let repository = ConfigurationReferenceTests.repository
+    var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("stackd-fuzz-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// A small deterministic generator (SplitMix64), so every run tries the same files.
+    struct SplitMix {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
+    }
+
+    static let replacements = ["1e308", "-1", "nan", "inf", "-inf", "9223372036854775807", "-9223372036854775808",
+                               "0", "1e10", "\"text\"", "true", "[]", "[1, \"a\"]", "{ x = 1 }", "3.5", "\"\"",
+                               "\"tcp://*:1\"", "[\"tcp://0.0.0.0:1\"]", "[\"ipc://\"]", "100000000", "1e-300", "0x7fffffff"]
+
+    /// The mutated files: each mutation of each source, then random combinations.
+    static func mutations(of text: String) -> [[UInt8]] {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let bytes = Array(text.utf8)
+        var out: [[UInt8]] = []
+        var rng = SplitMix(state: UInt64(bytes.count))
+        func join(_ l: [String]) -> [UInt8] { Array(l.joined(separator: "\n").utf8) }
+        for i in lines.indices {
+            var deleted = lines; deleted.remove(at: i); out.append(join(deleted))
+            var duplicated = lines; duplicated.insert(lines[i], at: i); out.append(join(duplicated))
+            if let eq = lines[i].firstIndex(of: "="), !lines[i].hasPrefix("#") {
+                var swapped = lines
+                swapped[i] = lines[i][...eq] + " " + replacements[rng.below(replacements.count)]
+                out.append(join(swapped))
+            }
+        }
+        for _ in 0..<40 {
+            var flipped = bytes
+            for _ in 0..<(1 + rng.below(3)) {
+                let at = rng.below(flipped.count)
+                flipped[at] ^= UInt8(truncatingIfNeeded: 1 << rng.below(8))
+            }
+            out.append(flipped)
+        }
+        for _ in 0..<20 {
+            out.append(Array(bytes.prefix(rng.below(bytes.count))))
+            var invalid = bytes
+            invalid.insert([0xFF, 0xC3, 0x80, 0xED, 0x00][rng.below(5)], at: rng.below(bytes.count))
+            out.append(invalid)
+        }
+        for _ in 0..<40 {
+            var mixed = lines
+            for _ in 0..<3 {
+                let i = rng.below(mixed.count)
+                if let eq = mixed[i].firstIndex(of: "="), !mixed[i].hasPrefix("#") {
+                    mixed[i] = mixed[i][...eq] + " " + replacements[rng.below(replacements.count)]
+                } else {
+                    mixed.remove(at: i)
+                }
+            }
+            out.append(join(mixed))
+        }
+        return out
+    }
+
+    static var sources: [(String, String)] {
+        ["examples/stackd.toml", "systemd/stackd.toml"].compactMap { name in
+            (try? String(contentsOf: repository.appendingPathComponent(name), encoding: .utf8)).map { (name, $0) }
+        }
+    }
+
+    /// `FILE:LINE: …` or `FILE: section[.key]: …`.
+    static func isLocated(_ problem: String, path: String) -> Bool {
+        guard problem.hasPrefix(path + ":") else { return false }
+        let rest = problem.dropFirst(path.count + 1)
+        if let first = rest.first, first.isNumber { return true }
+        let known = Set(ConfigurationKeys.all.flatMap { [$0.section, $0.path] })
+        let name = rest.dropFirst().prefix { $0 != ":" }
+        return known.contains(String(name))
+    }
+
+    func testMutatedConfigurationsNeverCrashAndEveryRefusalIsLocated() throws {
+        let sources = Self.sources
+        XCTAssertEqual(sources.count, 2)
+        var files = 0, refused = 0
+        for (name, text) in sources {
+            for (i, bytes) in Self.mutations(of: text).enumerated() {
+                let path = directory.appendingPathComponent("\(name.replacingOccurrences(of: "/", with: "-"))-\(i).toml").path
+                try Data(bytes).write(to: URL(fileURLWithPath: path))
+                files += 1
+                do {
+                    _ = try ConfigurationLoader.load(path: path, environment: [:])
+                } catch let error as ConfigurationFileError {
+                    refused += 1
+                    XCTAssertFalse(error.problems.isEmpty, path)
+                    for p in error.problems {
+                        XCTAssertTrue(Self.isLocated(p, path: path), "unlocated problem in \(path): \(p)")
+                        XCTAssertFalse(p.contains("\n"), "one line per problem: \(p)")
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThanOrEqual(files, 200)
+        XCTAssertGreaterThan(refused, files / 2, "most mutations must be refused")
+    }
+
+    /// A few through the real binary: exit 78, every stderr line located, nothing on stdout.
+    func testCheckConfigRefusesMutatedFilesWithExit78AndOneLinePerProblem() throws {
+        let binary = Self.repository.appendingPathComponent(".build/debug/stackd")
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: binary.path), "build first: swift build --build-tests")
+        let (_, text) = try XCTUnwrap(Self.sources.first)
+        var invalidUTF8 = Array(text.utf8); invalidUTF8.insert(0xFE, at: 40)
+        let cases: [[UInt8]] = [
+            Array(text.replacingOccurrences(of: "classes = 3", with: "classes = 1e308").utf8),
+            Array(text.replacingOccurrences(of: "max_awaiting = 262144", with: "max_awaiting = 100000000").utf8),
+            Array(text.replacingOccurrences(of: "tcp://127.0.0.1:5555", with: "tcp://*:5555").utf8),
+            Array(text.replacingOccurrences(of: "min_rows = 2000", with: "min_rows = 2000\nevery_event_seconds = 1e10").utf8),
+            invalidUTF8,
+            Array(text.utf8.prefix(text.utf8.count / 3)),
+        ]
+        for (i, bytes) in cases.enumerated() {
+            let path = directory.appendingPathComponent("binary-\(i).toml").path
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let run = try CapturedProcess.run(binary, ["check-config", path], timeout: 60)
+            XCTAssertFalse(run.timedOut)
+            XCTAssertEqual(run.status, 78, "case \(i): \(run.stderr)")
+            XCTAssertEqual(run.stdout, "")
+            let lines = run.stderr.split(separator: "\n").map(String.init)
+            XCTAssertFalse(lines.isEmpty, "case \(i)")
+            for line in lines { XCTAssertTrue(Self.isLocated(line, path: path), "case \(i): \(line)") }
+        }
+    }
+}
