@@ -125,6 +125,8 @@ struct Run: ParsableCommand {
     /// Re-reads the file; applies what can change live, names what needs a restart, and keeps
     /// the running configuration when the new one has errors.
     func reload(current: DaemonConfiguration, runner: LiveRunner, levels: LogLevelControl, logger: Logger) -> DaemonConfiguration {
+        // The CURVE allow-list is re-read whatever the file says: revoking a key must not wait on a fixed file.
+        runner.security.reloadAllowList()
         let new: DaemonConfiguration
         do {
             new = try ConfigurationLoader.load(path: config)

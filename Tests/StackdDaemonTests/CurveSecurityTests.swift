@@ -214,3 +214,27 @@ final class CurveSecurityTests: XCTestCase {
         XCTAssertTrue(try subscriptionArrives(at: admitted), "the reloaded list admits the new key")
     }
 }
+
+extension CurveSecurityTests {
+    /// With CURVE, stackd binds and peers connect: a `connect` endpoint is refused at its line.
+    func testCurveConfigurationRefusesConnectEndpoints() {
+        let text = """
+            [models]
+            names = ["a", "b"]
+            [stream]
+            horizons = [5]
+            [input]
+            connect = ["tcp://127.0.0.1:5555"]
+            [output]
+            bind = ["tcp://127.0.0.1:5556"]
+            [security]
+            curve = true
+            secret_key_file = "/nonexistent/server.key_secret"
+            client_keys_directory = "/nonexistent/clients"
+            """
+        XCTAssertThrowsError(try ConfigurationLoader.parse(text, source: "t.toml")) { error in
+            let problems = (error as? ConfigurationFileError)?.problems ?? []
+            XCTAssertTrue(problems.contains { $0.hasPrefix("t.toml:6: input.connect: is not possible with security.curve = true") }, "\(problems)")
+        }
+    }
+}

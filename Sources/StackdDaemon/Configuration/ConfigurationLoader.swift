@@ -109,6 +109,9 @@ public enum ConfigurationLoader {
         if security.curve {
             if security.secretKeyFile == nil { reader.problem("security", "secret_key_file", "is required with security.curve = true") }
             if security.clientKeysDirectory == nil { reader.problem("security", "client_keys_directory", "is required with security.curve = true") }
+            // A connecting CURVE socket would need each peer's server key: stackd binds, peers connect.
+            if !config.input.connect.isEmpty { reader.problem("input", "connect", "is not possible with security.curve = true: bind, and let publishers connect") }
+            if !config.output.connect.isEmpty { reader.problem("output", "connect", "is not possible with security.curve = true: bind, and let consumers connect") }
         }
         if config.input.connect.isEmpty && config.input.bind.isEmpty && !reader.failed("input", "connect") && !reader.failed("input", "bind") {
             reader.problem("input", nil, "needs at least one endpoint in connect or bind")

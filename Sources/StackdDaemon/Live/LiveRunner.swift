@@ -16,6 +16,8 @@ public final class LiveRunner: @unchecked Sendable {
     let context: ZMQContext
     let input: ZMQSocket
     let output: ZMQSocket
+    /// CURVE on both sockets with its ZAP handler (`[security]`), or plaintext.
+    public let security: SocketSecurity
     let publisher: EnsemblePublisher
     let notifier: SystemdNotifier
     let trainingWorker: TrainingWorker?
@@ -70,6 +72,7 @@ public final class LiveRunner: @unchecked Sendable {
         context = try ZMQContext()
         input = try ZMQSocket(context: context, type: .sub)
         output = try ZMQSocket(context: context, type: .xpub)
+        security = try SocketSecurity.make(configuration.security, context: context, logger: logger)
         publisher = EnsemblePublisher(socket: output, encoding: configuration.output.encoding, modelNames: pipeline.modelNames)
         if let worker = trainingWorker { publisher.trainingSink = { worker.submit($0) } }
         publisher.alertLog = { [logger] alert in
@@ -115,6 +118,8 @@ public final class LiveRunner: @unchecked Sendable {
             try input.setOption(.receiveHighWaterMark, Int32(configuration.input.receiveHighWaterMark))
             try input.setOption(.lingerMilliseconds, 0)
             for prefix in configuration.input.topics { try input.subscribe(prefix: prefix) }
+            try security.applyToDaemonSocket(input, connects: configuration.input.connect, label: "input")
+            try security.applyToDaemonSocket(output, connects: configuration.output.connect, label: "output")
             for e in configuration.input.bind { try input.bind(e); inputEndpoints.append(try input.lastEndpoint) }
             for e in configuration.input.connect { try input.connect(e); inputEndpoints.append(e) }
             try output.setOption(.sendHighWaterMark, Int32(configuration.output.sendHighWaterMark))
@@ -125,6 +130,7 @@ public final class LiveRunner: @unchecked Sendable {
         } catch {
             input.close()
             output.close()
+            security.stop()
             context.terminate()
             throw error
         }
@@ -337,6 +343,7 @@ public final class LiveRunner: @unchecked Sendable {
         publishSnapshot(received: received, subscriptions: subscriptions, running: false)
         input.close()
         output.close()
+        security.stop()
         context.terminate()
         let c = pipeline.counters
         logger.info("stackd stopped", metadata: [
@@ -400,6 +407,7 @@ public final class LiveRunner: @unchecked Sendable {
         s.refreshedAtNanoseconds = MonotonicClock.nanoseconds()
         s.drift = (0..<pipeline.horizonList.count).map { pipeline.driftSnapshot(horizonIndex: $0) }
         s.activeModelVersions = (0..<pipeline.horizonList.count).map { pipeline.combiner(forHorizonIndex: $0).version }
+        s.authentication = security.snapshot()
         lock.lock()
         s.trainingResults = snapshotValue.trainingResults
         snapshotValue = s

@@ -58,6 +58,25 @@ public final class SocketSecurity: @unchecked Sendable {
         }
     }
 
+    /// The daemon's security from `[security]`: plaintext, or CURVE servers with the allow-list.
+    public static func make(_ configuration: SecurityConfiguration, context: ZMQContext, logger: Logger) throws -> SocketSecurity {
+        guard configuration.curve else { return .plaintext() }
+        guard let secretKeyFile = configuration.secretKeyFile, let directory = configuration.clientKeysDirectory else {
+            throw SecurityError("security.curve = true needs security.secret_key_file and security.client_keys_directory")
+        }
+        return try SocketSecurity(context: context, secretKeyFile: secretKeyFile, clientKeysDirectory: directory, logger: logger)
+    }
+
+    /// Prepares one of the daemon's sockets before it binds: with CURVE, a server on every
+    /// bound endpoint; connecting is refused (it would need each peer's server key).
+    public func applyToDaemonSocket(_ socket: ZMQSocket, connects: [String], label: String) throws {
+        guard isCurve else { return }
+        if let endpoint = connects.first {
+            throw SecurityError("\(label).connect \(endpoint): with security.curve on, stackd binds its sockets and peers connect")
+        }
+        try apply(to: socket, role: .server, label: label)
+    }
+
     /// Prepares `socket` for `role`; call before it binds or connects. Plaintext: nothing.
     /// `label` names the socket in refusal logs (e.g. "input").
     public func apply(to socket: ZMQSocket, role: Role, label: String) throws {
