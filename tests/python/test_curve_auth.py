@@ -1,0 +1,272 @@
+"""CURVE authentication of `stackd run`, with real pyzmq CURVE clients against the built binary.
+
+The daemon's key pair comes from `stackd keygen`, the clients' from pyzmq's
+`zmq.auth.create_certificates` (the two write the same certificate format), and the clients use
+`clients/python/stackd_client.configure_curve_client`. Checked: a known key's predictions produce
+an ensemble output received by a CURVE consumer; an unknown key and a plaintext client are
+refused, get nothing through, and are counted in /metrics and logged with the peer address; a
+key copied into the allow-list directory is admitted after SIGHUP.
+
+Needs `swift build` first (.build/debug/stackd).
+"""
+
+import os
+import pathlib
+import queue
+import re
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+import pytest
+import zmq
+import zmq.auth
+from prometheus_client.parser import text_string_to_metric_families
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BINARY = ROOT / ".build" / "debug" / "stackd"
+sys.path.insert(0, str(ROOT / "clients" / "python"))
+from stackd_client import configure_curve_client, decode_ensemble, encode_prediction, load_curve_key  # noqa: E402
+
+DEADLINE = 20  # seconds: the bound of every wait below (never a sleep-and-hope)
+
+
+def wait_until(what, condition, timeout=DEADLINE, poke=None):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = condition()
+        if value:
+            return value
+        if poke:
+            poke()
+        time.sleep(0.02)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def keys(tmp_path):
+    """Server keys from `stackd keygen`; client keys from pyzmq; `clients/` is the allow-list."""
+    if not BINARY.exists():
+        pytest.fail(f"{BINARY} is missing: run `swift build` first")
+    out = subprocess.run([str(BINARY), "keygen", "--out", str(tmp_path / "server"), "--name", "stackd"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert re.match(r"public key \S{40}\n", out.stdout)
+    pending = tmp_path / "pending"
+    pending.mkdir()
+    for name in ("lgbm", "consumer", "stranger"):
+        zmq.auth.create_certificates(str(pending), name)
+        os.chmod(pending / f"{name}.key_secret", 0o600)
+    clients = tmp_path / "clients"
+    clients.mkdir()
+    for name in ("lgbm", "consumer"):
+        shutil.copy(pending / f"{name}.key", clients / f"{name}.key")
+    return tmp_path
+
+
+def test_keygen_writes_a_pyzmq_readable_pair_owner_only_and_refuses_to_overwrite(keys):
+    secret = keys / "server" / "stackd.key_secret"
+    public = keys / "server" / "stackd.key"
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+    # pyzmq reads stackd's files, and the halves belong together.
+    pub, sec = zmq.auth.load_certificate(str(secret))
+    assert zmq.curve_public(sec) == pub
+    assert zmq.auth.load_certificate(str(public)) == (pub, None)
+    assert load_curve_key(str(public)) == (pub, None)
+    before = secret.read_bytes()
+    again = subprocess.run([str(BINARY), "keygen", "--out", str(keys / "server"), "--name", "stackd"],
+                           capture_output=True, text=True, timeout=60)
+    assert again.returncode != 0
+    assert "refusing to overwrite" in again.stderr
+    assert secret.read_bytes() == before
+
+
+class Daemon:
+    def __init__(self, tmp_path):
+        config = tmp_path / "stackd.toml"
+        config.write_text(f"""
+[models]
+names = ["a", "b"]
+[stream]
+horizons = [5]
+symbols = ["SPX"]
+[input]
+bind = ["tcp://127.0.0.1:*"]
+[output]
+bind = ["tcp://127.0.0.1:*"]
+encoding = "json"
+[assembly]
+deadline_ms = 600000
+[metrics]
+address = "127.0.0.1:0"
+[security]
+curve = true
+secret_key_file = "{tmp_path}/server/stackd.key_secret"
+client_keys_directory = "{tmp_path}/clients"
+""")
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("STACKD_") and k not in ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID")}
+        self.proc = subprocess.Popen([str(BINARY), "run", "--config", str(config)], stderr=subprocess.PIPE,
+                                     stdout=subprocess.DEVNULL, env=env, text=True)
+        self.lines = []
+        self.lock = threading.Lock()
+        self.queue = queue.Queue()
+
+        def read():
+            for line in self.proc.stderr:
+                with self.lock:
+                    self.lines.append(line)
+                self.queue.put(line)
+
+        threading.Thread(target=read, daemon=True).start()
+        self.metrics_port = int(self.wait_for_line(r"address=127\.0\.0\.1:(\d+) .*metrics endpoint listening").group(1))
+        running = self.wait_for_line(r"stackd is running")
+        self.input = re.search(r"input=(\S+)", running.string).group(1)
+        self.output = re.search(r"output=(\S+)", running.string).group(1)
+        self.server_key = str(tmp_path / "server" / "stackd.key")
+
+    def wait_for_line(self, pattern, timeout=DEADLINE):
+        end = time.monotonic() + timeout
+        with self.lock:
+            for line in self.lines:
+                m = re.search(pattern, line)
+                if m:
+                    return m
+        while time.monotonic() < end:
+            try:
+                line = self.queue.get(timeout=max(0.01, end - time.monotonic()))
+            except queue.Empty:
+                break
+            m = re.search(pattern, line)
+            if m:
+                return m
+        pytest.fail(f"the daemon never logged /{pattern}/; stderr so far:\n{''.join(self.lines)}")
+
+    def log(self):
+        with self.lock:
+            return "".join(self.lines)
+
+    def metric(self, name, **labels):
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=10) as r:
+            text = r.read().decode()
+        for family in text_string_to_metric_families(text):
+            for s in family.samples:
+                if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
+                    return s.value
+        raise AssertionError(f"no sample {name}{labels}")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                return self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+
+@pytest.fixture
+def daemon(keys):
+    d = Daemon(keys)
+    try:
+        yield d
+    finally:
+        d.stop()
+
+
+@pytest.fixture
+def ctx():
+    c = zmq.Context()
+    yield c
+    c.destroy(linger=0)
+
+
+def publisher(ctx, daemon, keys, name):
+    """An XPUB connected to the daemon's input: CURVE with NAME's key, or plaintext for None."""
+    pub = ctx.socket(zmq.XPUB)
+    pub.linger = 0
+    if name is not None:
+        configure_curve_client(pub, daemon.server_key, str(keys / "pending" / f"{name}.key_secret"))
+    pub.connect(daemon.input)
+    return pub
+
+
+def test_known_key_is_accepted_unknown_and_plaintext_are_refused_and_counted(daemon, keys, ctx):
+    wait_until("the allow-list gauge", lambda: daemon.metric("stackd_auth_clients_allowed") == 2)
+
+    consumer = ctx.socket(zmq.SUB)
+    consumer.linger = 0
+    consumer.subscribe(b"ens.")
+    configure_curve_client(consumer, daemon.server_key, str(keys / "pending" / "consumer.key_secret"))
+    consumer.connect(daemon.output)
+    wait_until("the CURVE consumer's subscription", lambda: daemon.metric("stackd_output_subscriptions") == 1)
+
+    stranger = publisher(ctx, daemon, keys, "stranger")
+    plain = publisher(ctx, daemon, keys, None)
+    wait_until("the unknown key counted", lambda: daemon.metric("stackd_auth_failures_total", reason="unknown_key") >= 1)
+    # Whichever side sees the mechanism mismatch first: the daemon (no_curve), or the client,
+    # which then hangs up mid-handshake (incomplete).
+    wait_until("the plaintext client counted",
+               lambda: daemon.metric("stackd_auth_failures_total", reason="no_curve")
+               + daemon.metric("stackd_auth_failures_total", reason="incomplete") >= 1)
+    assert not stranger.poll(300), "a refused publisher never receives the daemon's subscription"
+    assert not plain.poll(300)
+    # Refused sockets queue nothing (no completed connection): these never reach the daemon.
+    for pub, model in ((stranger, "a"), (plain, "b")):
+        try:
+            pub.send_multipart(encode_prediction(model, "SPX", 5, 1_000, 1, [0.9, 0.05, 0.05]), zmq.NOBLOCK)
+        except zmq.Again:
+            pass
+
+    known = publisher(ctx, daemon, keys, "lgbm")
+    assert known.poll(DEADLINE * 1000), "the known key's connection receives the daemon's subscription"
+    known.recv()
+    known.send_multipart(encode_prediction("a", "SPX", 5, 2_000, 1, [0.2, 0.3, 0.5]))
+    known.send_multipart(encode_prediction("b", "SPX", 5, 2_000, 1, [0.4, 0.4, 0.2]))
+    assert consumer.poll(DEADLINE * 1000), "the row of the known publisher produces an output"
+    topic, payload = consumer.recv_multipart()
+    out = decode_ensemble(payload)
+    assert topic == b"ens.SPX.5"
+    assert out["ts"] == 2_000
+    assert out["probs"] == pytest.approx([0.3, 0.35, 0.35], abs=1e-12)
+    assert out["models"] == ["a", "b"]
+
+    wait_until("the two messages counted", lambda: daemon.metric("stackd_messages_received_total") >= 2)
+    # The refused peers' predictions (sent first) would have been counted and left a pending row.
+    assert daemon.metric("stackd_messages_received_total") == 2, "nothing from the refused peers got in"
+    assert daemon.metric("stackd_predictions_accepted_total") == 2
+    assert daemon.metric("stackd_pending_rows") == 0
+    assert daemon.metric("stackd_auth_failures_total", reason="handshake") == 0
+    m = daemon.wait_for_line(r"address=(\S+) .*reason=unknown_key .*refused a peer")
+    assert m.group(1) == "127.0.0.1"
+    assert stranger_key(keys) in daemon.log(), "the refused key is named in the log"
+    assert re.search(r"client=lgbm .*authenticated a CURVE client", daemon.log())
+    assert daemon.stop() == 0
+
+
+def stranger_key(keys):
+    return load_curve_key(str(keys / "pending" / "stranger.key"))[0].decode()
+
+
+def test_sighup_reload_admits_a_key_added_to_the_directory(daemon, keys, ctx):
+    first = publisher(ctx, daemon, keys, "stranger")
+    wait_until("the unknown key refused", lambda: daemon.metric("stackd_auth_failures_total", reason="unknown_key") >= 1)
+    first.close()
+
+    shutil.copy(keys / "pending" / "stranger.key", keys / "clients" / "stranger.key")
+    daemon.proc.send_signal(signal.SIGHUP)
+    daemon.wait_for_line(r"clients=3 .*client allow-list reloaded")
+    wait_until("the allow-list gauge at 3", lambda: daemon.metric("stackd_auth_clients_allowed") == 3)
+
+    admitted = publisher(ctx, daemon, keys, "stranger")
+    assert admitted.poll(DEADLINE * 1000), "after the reload the key's connection completes"
+    admitted.recv()
+    admitted.send_multipart(encode_prediction("a", "SPX", 5, 3_000, 1, [0.2, 0.3, 0.5]))
+    wait_until("the admitted publisher's message", lambda: daemon.metric("stackd_messages_received_total") == 1)
+    assert re.search(r"client=stranger .*authenticated a CURVE client", daemon.log())
