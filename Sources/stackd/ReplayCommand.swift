@@ -9,7 +9,7 @@ import StackdZMQ
 struct Replay: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replay a recorded stream through the pipeline and report whether stacking beat averaging.",
-        discussion: "SOURCE is a journal folder recorded by `stackd run` ([record] directory) or `stackd record`, replayed message by message at the recorded receive times, or a folder in the oos-daily format (labels delivered at their exit time). Without --config the embedded demo configuration is used, with the models and horizons of the data. Prints the output digest, counts, rates and a per-horizon comparison; with --report DIR also writes DIR/backtest.json and DIR/report.html. With --publish ENDPOINT every ensemble output is also published there exactly as `stackd run` publishes it (topic ens.<symbol>.<horizon>, the configuration's encoding or --encoding, latency_ns 0), paced by --speed in driver time so consumers can be tested against a recording; outputs and digest are unchanged.")
+        discussion: "SOURCE is a journal folder recorded by `stackd run` ([record] directory) or `stackd record`, replayed message by message at the recorded receive times, or a folder in the oos-daily format (labels delivered at their exit time). Without --config the embedded demo configuration is used, with the models and horizons of the data. Prints the output digest, counts, rates and a per-horizon comparison; with --report DIR also writes DIR/backtest.json and DIR/report.html. With --publish ENDPOINT every ensemble output is also published there exactly as `stackd run` publishes it (topic ens.<symbol>.<horizon>, the configuration's encoding or --encoding, latency_ns 0), paced by --speed in driver time so consumers can be tested against a recording; outputs and digest are unchanged. With --curve-secret-key and --client-keys the publishing socket is a CURVE server admitting only those consumers; binding a non-loopback tcp endpoint without CURVE needs --allow-plaintext-remote.")
 
     @Argument(help: "A journal folder (recorded by `stackd run` or `stackd record`) or a folder in the oos-daily format.")
     var source: String
@@ -35,6 +35,15 @@ struct Replay: ParsableCommand {
     @Option(help: ArgumentHelp("With --publish: before replaying, wait until N subscriptions have reached the socket (a consumer subscribing to two prefixes counts twice), so no consumer misses the beginning.", valueName: "n"))
     var waitForSubscribers: Int = 0
 
+    @Option(help: ArgumentHelp("With --publish: CURVE, with this secret key file (`stackd keygen`); consumers must be in --client-keys.", valueName: "file"))
+    var curveSecretKey: String?
+
+    @Option(help: ArgumentHelp("With --curve-secret-key: directory of the public key files (*.key) of the consumers allowed to connect.", valueName: "dir"))
+    var clientKeys: String?
+
+    @Flag(help: "With --publish: bind a non-loopback tcp endpoint without CURVE.")
+    var allowPlaintextRemote = false
+
     func validate() throws {
         if publish == nil {
             if speed != nil { throw ValidationError("--speed paces publishing: it needs --publish") }
@@ -42,6 +51,14 @@ struct Replay: ParsableCommand {
             if waitForSubscribers != 0 { throw ValidationError("--wait-for-subscribers needs --publish") }
         }
         if waitForSubscribers < 0 { throw ValidationError("--wait-for-subscribers: must be 0 or more") }
+        if publish == nil, curveSecretKey != nil || allowPlaintextRemote { throw ValidationError("--curve-secret-key and --allow-plaintext-remote need --publish") }
+        if (curveSecretKey == nil) != (clientKeys == nil) { throw ValidationError("--curve-secret-key and --client-keys go together") }
+        if let publish {
+            do {
+                try PlaintextExposure.check(bound: [publish], curve: curveSecretKey != nil, allowed: allowPlaintextRemote,
+                                            hint: "give --curve-secret-key and --client-keys")
+            } catch { throw ValidationError("--publish: \(error)") }
+        }
         if let speed { _ = try ReplaySpeed.parse(speed) }
     }
 
@@ -95,8 +112,13 @@ struct Replay: ParsableCommand {
         let pace = try speed.map(ReplaySpeed.parse) ?? .unpaced
         let context = try ZMQContext()
         defer { context.terminate() }
+        let security = try curveSecretKey.map {
+            try SocketSecurity(context: context, secretKeyFile: $0, clientKeysDirectory: clientKeys, logger: Logger(label: "stackd"))
+        } ?? .plaintext()
+        defer { security.stop() }
         let socket = try PacedPublisher.makeSocket(context: context, endpoint: publish,
-                                                   sendHighWaterMark: Int32(clamping: configuration.output.sendHighWaterMark))
+                                                   sendHighWaterMark: Int32(clamping: configuration.output.sendHighWaterMark),
+                                                   security: security)
         defer { socket.close() }
         let publisher = PacedPublisher(socket: socket, encoding: encoding ?? configuration.output.encoding,
                                        pacer: pace.isPaced ? ReplayPacer(speed: pace) : nil)

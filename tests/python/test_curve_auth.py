@@ -270,3 +270,87 @@ def test_sighup_reload_admits_a_key_added_to_the_directory(daemon, keys, ctx):
     admitted.send_multipart(encode_prediction("a", "SPX", 5, 3_000, 1, [0.2, 0.3, 0.5]))
     wait_until("the admitted publisher's message", lambda: daemon.metric("stackd_messages_received_total") == 1)
     assert re.search(r"client=stranger .*authenticated a CURVE client", daemon.log())
+
+
+def test_record_connects_as_a_curve_client_and_replay_publishes_to_curve_consumers_only(keys, ctx, tmp_path):
+    # A model publisher binding as a CURVE server (pyzmq without an authenticator: any client
+    # knowing its key may connect); stackd record connects to it with the publisher's key.
+    zmq.auth.create_certificates(str(tmp_path / "pending"), "model")
+    model_public, model_secret = zmq.auth.load_certificate(str(tmp_path / "pending" / "model.key_secret"))
+    pub = ctx.socket(zmq.XPUB)
+    pub.linger = 1000
+    pub.curve_server = True
+    pub.curve_secretkey = model_secret
+    pub.bind("tcp://127.0.0.1:*")
+    endpoint = pub.last_endpoint.decode()
+    journal = tmp_path / "journal"
+    record = subprocess.Popen([str(BINARY), "record", "--endpoint", endpoint, "--out", str(journal), "--max-messages", "2",
+                               "--curve-server-key", str(tmp_path / "pending" / "model.key"),
+                               "--curve-secret-key", str(tmp_path / "server" / "stackd.key_secret")],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert pub.poll(DEADLINE * 1000), "the recorder's CURVE connection completes and subscribes"
+        pub.recv()
+        pub.send_multipart(encode_prediction("a", "SPX", 5, 5_000, 1, [0.1, 0.2, 0.7]))
+        pub.send_multipart(encode_prediction("b", "SPX", 5, 5_000, 1, [0.3, 0.4, 0.3]))
+        out, err = record.communicate(timeout=DEADLINE)
+    finally:
+        if record.poll() is None:
+            record.kill()
+            record.wait()
+    assert record.returncode == 0, err
+    assert "recorded 2 messages" in out
+
+    config = tmp_path / "replay.toml"
+    config.write_text("""
+[models]
+names = ["a", "b"]
+[stream]
+horizons = [5]
+[input]
+bind = ["ipc:///tmp/stackd-unused-replay.sock"]
+[output]
+bind = ["ipc:///tmp/stackd-unused-replay-out.sock"]
+encoding = "json"
+""")
+    bound = f"ipc://{tmp_path}/replay.sock"   # known in advance: the replay's stdout is block-buffered
+    replay = subprocess.Popen([str(BINARY), "replay", str(journal), "--config", str(config),
+                               "--publish", bound, "--wait-for-subscribers", "1",
+                               "--curve-secret-key", str(tmp_path / "server" / "stackd.key_secret"),
+                               "--client-keys", str(tmp_path / "clients")],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        plain = ctx.socket(zmq.SUB)
+        plain.linger = 0
+        plain.subscribe(b"ens.")
+        plain.connect(bound)
+        consumer = ctx.socket(zmq.SUB)
+        consumer.linger = 0
+        consumer.subscribe(b"ens.")
+        configure_curve_client(consumer, str(tmp_path / "server" / "stackd.key"),
+                               str(tmp_path / "pending" / "consumer.key_secret"))
+        consumer.connect(bound)
+        assert consumer.poll(DEADLINE * 1000), "the CURVE consumer receives the replayed output"
+        topic, payload = consumer.recv_multipart()
+        assert topic == b"ens.SPX.5"
+        assert decode_ensemble(payload)["probs"] == pytest.approx([0.2, 0.3, 0.5], abs=1e-12)
+        out, err = replay.communicate(timeout=DEADLINE)
+        assert replay.returncode == 0, err
+        assert "published 1 outputs" in out
+        assert not plain.poll(0), "the plaintext consumer got nothing"
+    finally:
+        if replay.poll() is None:
+            replay.kill()
+            replay.wait()
+
+
+def test_binding_beyond_loopback_in_plaintext_is_refused(tmp_path):
+    r = subprocess.run([str(BINARY), "record", "--bind", "--endpoint", "tcp://0.0.0.0:*", "--out", str(tmp_path / "j"),
+                        "--max-messages", "1"], capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0
+    assert "plaintext" in r.stderr and "--allow-plaintext-remote" in r.stderr
+    assert not (tmp_path / "j").exists()
+    r = subprocess.run([str(BINARY), "replay", str(tmp_path), "--publish", "tcp://*:5999"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0
+    assert "--allow-plaintext-remote" in r.stderr

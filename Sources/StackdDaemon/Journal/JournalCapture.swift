@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import StackdSystemd
 import StackdZMQ
 
@@ -23,6 +24,14 @@ public struct JournalCaptureOptions: Sendable {
     public var receiveHighWaterMark: Int32
     /// Rotation and flushing.
     public var configuration: JournalConfiguration
+    /// CURVE: this recorder's secret key file; nil records in plaintext.
+    public var curveSecretKeyFile: String?
+    /// CURVE when connecting: the publisher's public key file.
+    public var curveServerKeyFile: String?
+    /// CURVE when binding: the directory of allowed publishers' public keys.
+    public var clientKeysDirectory: String?
+    /// Bind a non-loopback tcp endpoint without CURVE (refused otherwise).
+    public var allowPlaintextRemote = false
 
     /// Creates options; only the endpoints and the directory are required.
     public init(endpoints: [String], directory: String, bind: Bool = false, topics: [String] = [""], note: String = "",
@@ -81,15 +90,26 @@ public enum JournalCapture {
     /// `maxSeconds`; the journal is closed (flushed and fsynced) before returning.
     ///
     /// Run it on a dedicated thread: it blocks in `zmq_poll`.
-    public static func run(_ options: JournalCaptureOptions, stopRequested: () -> Bool) throws -> JournalCaptureSummary {
+    public static func run(_ options: JournalCaptureOptions, logger: Logger = Logger(label: "stackd.record"),
+                           stopRequested: () -> Bool) throws -> JournalCaptureSummary {
+        try PlaintextExposure.check(bound: options.bind ? options.endpoints : [], curve: options.curveSecretKeyFile != nil,
+                                    allowed: options.allowPlaintextRemote, hint: "give --curve-secret-key and --client-keys")
         let context = try ZMQContext()
         defer { context.terminate() }
+        let security = try makeSecurity(options, context: context, logger: logger)
+        defer { security.stop() }
         let socket = try ZMQSocket(context: context, type: .sub)
         defer { socket.close() }
         try socket.setOption(.receiveHighWaterMark, options.receiveHighWaterMark)
         try socket.setOption(.lingerMilliseconds, 0)
         // Subscriptions first, so they travel with the connection handshake.
         for topic in options.topics { try socket.subscribe(prefix: topic) }
+        if options.bind {
+            try security.apply(to: socket, role: .server, label: "record")
+        } else if let serverKeyFile = options.curveServerKeyFile {
+            try security.apply(to: socket, role: .client(serverPublicKey: try CurveKeyFile.readPublicKey(path: serverKeyFile)),
+                               label: "record")
+        }
         for endpoint in options.endpoints {
             if options.bind { try socket.bind(endpoint) } else { try socket.connect(endpoint) }
         }
@@ -143,5 +163,26 @@ public enum JournalCapture {
             messages: writer.messageCount, frameBytes: writer.frameBytes, storedBytes: stored,
             segments: writer.segmentCount, droppedFrames: writer.droppedFrames,
             seconds: Double(end - start) / 1e9, stopReason: reason)
+    }
+
+    /// Plaintext, or CURVE in the role the endpoints imply: a client of the publisher when
+    /// connecting (its public key needed), a server with an allow-list when binding.
+    static func makeSecurity(_ options: JournalCaptureOptions, context: ZMQContext, logger: Logger) throws -> SocketSecurity {
+        guard let secret = options.curveSecretKeyFile else {
+            if options.curveServerKeyFile != nil || options.clientKeysDirectory != nil {
+                throw SecurityError("--curve-server-key and --client-keys need --curve-secret-key (this recorder's key)")
+            }
+            return .plaintext()
+        }
+        if options.bind {
+            guard let directory = options.clientKeysDirectory else {
+                throw SecurityError("--bind with --curve-secret-key needs --client-keys DIR (the publishers allowed to connect)")
+            }
+            return try SocketSecurity(context: context, secretKeyFile: secret, clientKeysDirectory: directory, logger: logger)
+        }
+        guard options.curveServerKeyFile != nil else {
+            throw SecurityError("connecting with --curve-secret-key needs --curve-server-key FILE (the publisher's public key)")
+        }
+        return try SocketSecurity(context: context, secretKeyFile: secret, clientKeysDirectory: nil, logger: logger)
     }
 }

@@ -52,10 +52,12 @@ public final class PacedPublisher: ReplayObserver {
     /// Creates an XPUB socket for a replay's outputs in `context`, bound to `endpoint`:
     /// verbose (so every subscription is seen by `waitForSubscriptions`), with the given send
     /// high-water mark (0 = unlimited) and a linger long enough to flush the tail on close.
+    /// With CURVE `security`, the socket is a CURVE server admitting its allow-list.
     public static func makeSocket(context: ZMQContext, endpoint: String, sendHighWaterMark: Int32,
-                                  lingerMilliseconds: Int32 = 10_000) throws -> ZMQSocket {
+                                  lingerMilliseconds: Int32 = 10_000, security: SocketSecurity = .plaintext()) throws -> ZMQSocket {
         let socket = try ZMQSocket(context: context, type: .xpub)
         do {
+            try security.apply(to: socket, role: .server, label: "publish")
             try socket.setOption(.sendHighWaterMark, sendHighWaterMark)
             try socket.setOption(.lingerMilliseconds, lingerMilliseconds)
             try socket.setOption(.xpubVerbose, true)
