@@ -57,6 +57,8 @@ EXPECTED_TYPES = {
     "stackd_late_model_installs": "counter",
     "stackd_active_model_version": "gauge",
     "stackd_sequence_gaps": "counter",
+    "stackd_auth_failures": "counter",
+    "stackd_auth_clients_allowed": "gauge",
 }
 
 
