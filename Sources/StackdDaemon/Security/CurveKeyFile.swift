@@ -12,9 +12,9 @@ import StackdZMQ
 ///     public-key = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"
 /// ```
 ///
-/// A secret key file adds `secret-key = "…"` and must be readable by its owner only. For
-/// allow-lists, a file holding just the 40 Z85 characters of a public key on one line is
-/// accepted too. Names follow pyzmq: `NAME.key` (public), `NAME.key_secret` (secret).
+/// A secret key file adds `secret-key = "…"` and must be readable by its owner only. A file
+/// holding just one bare 40-character Z85 key is accepted too, as whichever half the reader
+/// expects. Names follow pyzmq: `NAME.key` (public), `NAME.key_secret` (secret).
 public enum CurveKeyFile {
     /// The suffix of a public key file (what an allow-list directory holds).
     public static let publicSuffix = ".key"

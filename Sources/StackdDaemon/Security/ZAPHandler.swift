@@ -199,7 +199,7 @@ public final class ZAPHandler: @unchecked Sendable {
     private func answer(_ frames: [[UInt8]]) throws {
         let requestID = frames.count > 1 ? frames[1] : []
         func text(_ i: Int) -> String { i < frames.count ? String(decoding: frames[i], as: UTF8.self) : "" }
-        let address = text(3).isEmpty ? "ipc" : text(3)
+        let address = text(3).isEmpty ? "unknown" : text(3)
         let label = "domain \(text(2))"
         let verdict: (status: String, text: String, user: String)
         if frames.count < 6 || text(0) != "1.0" {
