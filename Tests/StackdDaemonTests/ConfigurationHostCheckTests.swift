@@ -87,6 +87,8 @@ final class ConfigurationHostCheckTests: XCTestCase {
             "\(path):12: security.client_keys_directory: \(directory.path)/clients does not exist",
         ])
         _ = try write("0123456789012345678901234567890123456789", "server.secret")
+        // A secret key file others may read is refused too (schemas/curve-keys.md): owner only.
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: "\(directory.path)/server.secret")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("clients"), withIntermediateDirectories: true)
         XCTAssertEqual(loadProblems(path), [])
     }

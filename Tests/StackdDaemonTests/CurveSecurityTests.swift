@@ -238,3 +238,33 @@ extension CurveSecurityTests {
         }
     }
 }
+
+extension CurveSecurityTests {
+    /// `stackd check-config` (and `run` before any socket) refuses a secret key file others can
+    /// read, at the key's line, and accepts it once it is 0600.
+    func testHostCheckRefusesASecretKeyFileOthersCanRead() throws {
+        try CurveKeyFile.write(try ZMQCurveKeyPair.generate(), directory: path("keys"), name: "stackd", comment: "")
+        try FileManager.default.createDirectory(atPath: path("clients"), withIntermediateDirectories: true)
+        XCTAssertEqual(chmod(path("keys/stackd.key_secret"), 0o644), 0)
+        try write("""
+            [models]
+            names = ["a", "b"]
+            [stream]
+            horizons = [5]
+            [input]
+            bind = ["ipc://\(path("in.sock"))"]
+            [output]
+            bind = ["ipc://\(path("out.sock"))"]
+            [security]
+            curve = true
+            secret_key_file = "\(path("keys/stackd.key_secret"))"
+            client_keys_directory = "\(path("clients"))"
+            """, to: "stackd.toml")
+        XCTAssertThrowsError(try ConfigurationLoader.load(path: path("stackd.toml"))) { error in
+            let problems = (error as? ConfigurationFileError)?.problems ?? []
+            XCTAssertTrue(problems.contains { $0.contains("security.secret_key_file") && $0.contains("has mode 644") }, "\(problems)")
+        }
+        XCTAssertEqual(chmod(path("keys/stackd.key_secret"), 0o600), 0)
+        XCTAssertNoThrow(try ConfigurationLoader.load(path: path("stackd.toml")))
+    }
+}

@@ -29,6 +29,9 @@ public enum ConfigurationHostCheck {
         if config.security.curve {
             if let file = config.security.secretKeyFile, let why = readableFileProblem(file) {
                 out.append(locate("security", "secret_key_file") + "\(file) \(why)")
+            } else if let file = config.security.secretKeyFile {
+                // Its content and mode too (schemas/curve-keys.md), not just that it can be opened.
+                do { _ = try CurveKeyFile.readKeyPair(path: file) } catch { out.append(locate("security", "secret_key_file") + "\(error)") }
             }
             if let dir = config.security.clientKeysDirectory {
                 var isDirectory: ObjCBool = false
