@@ -354,3 +354,42 @@ def test_binding_beyond_loopback_in_plaintext_is_refused(tmp_path):
                        capture_output=True, text=True, timeout=60)
     assert r.returncode != 0
     assert "--allow-plaintext-remote" in r.stderr
+
+
+def test_record_binding_with_curve_admits_only_its_client_keys(keys, ctx, tmp_path):
+    journal = tmp_path / "bound-journal"
+    endpoint = f"ipc://{tmp_path}/record.sock"
+    record = subprocess.Popen([str(BINARY), "record", "--bind", "--endpoint", endpoint, "--out", str(journal),
+                               "--max-messages", "1", "--no-compress", "--curve-secret-key", str(tmp_path / "server" / "stackd.key_secret"),
+                               "--client-keys", str(tmp_path / "clients")],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        def connect(name):
+            pub = ctx.socket(zmq.XPUB)
+            pub.linger = 1000
+            configure_curve_client(pub, str(tmp_path / "server" / "stackd.key"),
+                                   str(tmp_path / "pending" / f"{name}.key_secret"))
+            pub.connect(endpoint)
+            return pub
+
+        stranger = connect("stranger")
+        known = connect("lgbm")
+        assert known.poll(DEADLINE * 1000), "the allowed publisher's handshake completes"
+        known.recv()
+        assert not stranger.poll(0), "the unknown key never gets the recorder's subscription"
+        try:
+            stranger.send_multipart([b"pred.SPX.5.x", b"forged"], zmq.NOBLOCK)
+        except zmq.Again:
+            pass
+        known.send_multipart(encode_prediction("a", "SPX", 5, 7_000, 1, [0.2, 0.3, 0.5]))
+        out, err = record.communicate(timeout=DEADLINE)
+    finally:
+        if record.poll() is None:
+            record.kill()
+            record.wait()
+    assert record.returncode == 0, err
+    assert "recorded 1 messages" in out
+    stored = b"".join(f.read_bytes() for f in journal.iterdir() if f.is_file())
+    assert b"pred.SPX.5.a" in stored and b"forged" not in stored, "the one message recorded is the allowed publisher's"
+    assert re.search(r"reason=unknown_key .*refused a peer", err)
+    assert re.search(r"client=lgbm .*authenticated a CURVE client", err)
