@@ -389,7 +389,7 @@ def test_record_binding_with_curve_admits_only_its_client_keys(keys, ctx, tmp_pa
             record.wait()
     assert record.returncode == 0, err
     assert "recorded 1 messages" in out
-    stored = b"".join(f.read_bytes() for f in journal.iterdir() if f.is_file())
+    stored = b"".join(f.read_bytes() for f in journal.rglob("*") if f.is_file())
     assert b"pred.SPX.5.a" in stored and b"forged" not in stored, "the one message recorded is the allowed publisher's"
     assert re.search(r"reason=unknown_key .*refused a peer", err)
     assert re.search(r"client=lgbm .*authenticated a CURVE client", err)
