@@ -103,6 +103,26 @@ final class ConfigurationHostCheckTests: XCTestCase {
         }
     }
 
+    /// 192.0.2.1 (TEST-NET-1, RFC 5737) is never assigned to a machine; loopback and the
+    /// wildcards always bind.
+    func testBindingAnAddressThisMachineDoesNotHaveIsRefused() throws {
+        let extra = "[security]\nallow_plaintext_remote = true\n"
+        for (host, refused) in [("192.0.2.1", true), ("[2001:db8::1]", true), ("127.0.0.7", false), ("0.0.0.0", false),
+                                ("[::]", false), ("[::1]", false), ("*", false), ("localhost", false)] {
+            let path = try write(config(bind: "tcp://\(host):5", extra: extra))
+            let p = loadProblems(path)
+            if refused {
+                let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+                XCTAssertEqual(p, ["\(path):6: input.bind: endpoint \"tcp://\(host):5\": \(bare) is not an address of this machine, so it cannot be bound"])
+            } else {
+                XCTAssertEqual(p, [], host)
+            }
+        }
+        // Connecting to a remote address is fine (it is the peer's).
+        let path = try write(config(extra: extra).replacingOccurrences(of: "[output]\n", with: "[output]\nconnect = [\"tcp://192.0.2.1:5\"]\n"))
+        XCTAssertEqual(loadProblems(path), [])
+    }
+
     func testNonUTF8FileNamesTheLineAndOffsetOfTheFirstBadByte() throws {
         var bytes = Array(config().utf8)
         let offset = try XCTUnwrap(bytes.firstIndex(of: UInt8(ascii: "h")))   // "horizons", line 4
