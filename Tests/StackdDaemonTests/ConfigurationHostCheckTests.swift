@@ -59,6 +59,19 @@ final class ConfigurationHostCheckTests: XCTestCase {
         XCTAssertEqual(loadProblems(path, checkHost: false), [], "the file alone is valid")
     }
 
+    /// `stackd run` refuses the same way before opening any socket: exit 78, the located line.
+    func testRunRefusesAStateDirectoryThatIsAFileWithExit78() throws {
+        let binary = ConfigurationReferenceTests.repository.appendingPathComponent(".build/debug/stackd")
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: binary.path), "build first: swift build --build-tests")
+        let file = try write("x", "plain-file")
+        let path = try write(config(bind: "ipc://\(directory.path)/in.sock", extra: "[state]\ndirectory = \"\(file)\"\n"))
+        let run = try CapturedProcess.run(binary, ["run", "--config", path], timeout: 60)
+        XCTAssertFalse(run.timedOut)
+        XCTAssertEqual(run.status, 78, run.stderr)
+        XCTAssertTrue(run.stderr.contains("\(path):10: state.directory: \(file) is not a directory\n"), run.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(directory.path)/in.sock"), "refused before binding")
+    }
+
     func testMissingDirectoriesUnderAWritableParentAreAcceptedAndNotCreated() throws {
         let state = directory.appendingPathComponent("a/b/state").path
         let path = try write(config(bind: "ipc://\(directory.path)/in.sock", extra: "[state]\ndirectory = \"\(state)\"\n"))
