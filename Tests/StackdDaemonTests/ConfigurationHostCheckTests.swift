@@ -107,6 +107,7 @@ final class ConfigurationHostCheckTests: XCTestCase {
     func testEndpointSyntaxIsRefusedWithItsKey() throws {
         let long = "ipc:///" + String(repeating: "x", count: 120)
         for (endpoint, why) in [("tcp://127.0.0.1", "must be tcp://HOST:PORT"), ("tcp://127.0.0.1:70000", "must end with a port 0...65535 or *"),
+                                ("tcp://127.0.0.1:+5", "must end with a port 0...65535 or *"), ("tcp://127.0.0.1:", "must end with a port"),
                                 ("tcp://:5", "has no host"), (long, "has a path of 121 bytes; a Unix socket path holds at most 107"), ("inproc://", "has no name"),
                                 ("zmq://x", "must start with tcp://, ipc:// or inproc://")] {
             let path = try write(config(bind: endpoint))
