@@ -72,7 +72,8 @@ struct Replay: ParsableCommand {
         var configuration: DaemonConfiguration
         let fromFile = config != nil
         do {
-            configuration = try config.map { try ConfigurationLoader.load(path: $0) }
+            // Replay binds none of the configured endpoints and keeps no state: no host checks.
+            configuration = try config.map { try ConfigurationLoader.load(path: $0, checkHost: false) }
                 ?? ConfigurationLoader.parse(EmbeddedConfiguration.demo, source: "<embedded demo configuration>")
         } catch let error as ConfigurationFileError {
             FileHandle.standardError.write(Data("stackd: the configuration has errors:\n\(error.description)\n".utf8))

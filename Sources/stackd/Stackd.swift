@@ -138,6 +138,11 @@ struct Run: ParsableCommand {
             return current
         }
         let plan = ConfigurationReload.plan(current: current, new: new)
+        if plan.isRefused {
+            logger.error("reload refused: these keys cannot change under a running daemon; keeping the running configuration",
+                         metadata: ["file": "\(config)", "keys": "\(plan.refused.joined(separator: ", "))"])
+            return current
+        }
         let newLevel = plan.effective.logLevel
         // Logged under the more verbose of the two levels, so the change itself is visible.
         levels.level = min(levels.level, newLevel)

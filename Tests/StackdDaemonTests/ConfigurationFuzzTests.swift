@@ -36,11 +36,11 @@ final class ConfigurationFuzzTests: XCTestCase {
                                "\"tcp://*:1\"", "[\"tcp://0.0.0.0:1\"]", "[\"ipc://\"]", "100000000", "1e-300", "0x7fffffff"]
 
     /// The mutated files: each mutation of each source, then random combinations.
-    static func mutations(of text: String) -> [[UInt8]] {
+    static func mutations(of text: String, seed: UInt64? = nil) -> [[UInt8]] {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let bytes = Array(text.utf8)
         var out: [[UInt8]] = []
-        var rng = SplitMix(state: UInt64(bytes.count))
+        var rng = SplitMix(state: seed ?? UInt64(bytes.count))
         func join(_ l: [String]) -> [UInt8] { Array(l.joined(separator: "\n").utf8) }
         for i in lines.indices {
             var deleted = lines; deleted.remove(at: i); out.append(join(deleted))
@@ -100,8 +100,11 @@ final class ConfigurationFuzzTests: XCTestCase {
         let sources = Self.sources
         XCTAssertEqual(sources.count, 2)
         var files = 0, refused = 0
+        // STACKD_CONFIG_FUZZ_ROUNDS=N adds N more seeds (a longer search, by hand).
+        let rounds = Int(ProcessInfo.processInfo.environment["STACKD_CONFIG_FUZZ_ROUNDS"] ?? "") ?? 0
+        let seeds: [UInt64?] = [nil] + (0..<max(0, rounds)).map { UInt64($0) }
         for (name, text) in sources {
-            for (i, bytes) in Self.mutations(of: text).enumerated() {
+            for (i, bytes) in seeds.flatMap({ Self.mutations(of: text, seed: $0) }).enumerated() {
                 let path = directory.appendingPathComponent("\(name.replacingOccurrences(of: "/", with: "-"))-\(i).toml").path
                 try Data(bytes).write(to: URL(fileURLWithPath: path))
                 files += 1
@@ -119,6 +122,26 @@ final class ConfigurationFuzzTests: XCTestCase {
         }
         XCTAssertGreaterThanOrEqual(files, 200)
         XCTAssertGreaterThan(refused, files / 2, "most mutations must be refused")
+    }
+
+    /// Inputs that made toml++ 3.4.0 abort (a precondition assertion) before the precheck; each
+    /// now gets a located refusal. Valid look-alikes still parse.
+    func testInputsThatAbortTheTOMLParserAreRefusedWithTheirLine() {
+        let header = "a table header must start with a key name (letters, digits, _ or -, or a quoted name)"
+        let brace = "'}' where an array value or ']' belongs"
+        for (text, line, message) in [("[}etrics]\n", 1, header), ("x = 1\n[ }]\n", 2, header), ("[[}]]\n", 1, header),
+                                      ("[[ .a]]\n", 1, header), ("[.a]\n", 1, header), ("[[[1]]]\n", 1, header), ("[{]\n", 1, header),
+                                      ("a = [ }\n", 1, brace), ("a = [1, }\n", 1, brace), ("a = [\n\n}\n", 3, brace),
+                                      ("a = [[}]]\n", 1, brace), ("a = {b=[}]}\n", 1, brace), ("a = [[1], }\n", 1, brace),
+                                      ("a = [ # c ]\n }\n", 2, brace)] {
+            XCTAssertThrowsError(try ConfigurationLoader.parse(text, source: "t.toml"), text) { error in
+                XCTAssertEqual((error as? ConfigurationFileError)?.problems, ["t.toml:\(line): \(message)"], text)
+            }
+        }
+        for text in ["a = \"[}\"\n", "a = '[ }'\n", "# [}\n", "a = \"\"\"\n[}\n\"\"\"\n", "a = [\n  \"x\", # }\n]\n",
+                     "a = { b = [1] }\n", "[ \"quoted\" ]\n", "[[ 'q' ]]\n"] {
+            XCTAssertNil(TOMLPrecheck.firstProblem(text), text)
+        }
     }
 
     /// A few through the real binary: exit 78, every stderr line located, nothing on stdout.

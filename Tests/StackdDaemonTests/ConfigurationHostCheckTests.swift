@@ -59,6 +59,19 @@ final class ConfigurationHostCheckTests: XCTestCase {
         XCTAssertEqual(loadProblems(path, checkHost: false), [], "the file alone is valid")
     }
 
+    /// `stackd run` refuses the same way before opening any socket: exit 78, the located line.
+    func testRunRefusesAStateDirectoryThatIsAFileWithExit78() throws {
+        let binary = ConfigurationReferenceTests.repository.appendingPathComponent(".build/debug/stackd")
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: binary.path), "build first: swift build --build-tests")
+        let file = try write("x", "plain-file")
+        let path = try write(config(bind: "ipc://\(directory.path)/in.sock", extra: "[state]\ndirectory = \"\(file)\"\n"))
+        let run = try CapturedProcess.run(binary, ["run", "--config", path], timeout: 60)
+        XCTAssertFalse(run.timedOut)
+        XCTAssertEqual(run.status, 78, run.stderr)
+        XCTAssertTrue(run.stderr.contains("\(path):10: state.directory: \(file) is not a directory\n"), run.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(directory.path)/in.sock"), "refused before binding")
+    }
+
     func testMissingDirectoriesUnderAWritableParentAreAcceptedAndNotCreated() throws {
         let state = directory.appendingPathComponent("a/b/state").path
         let path = try write(config(bind: "ipc://\(directory.path)/in.sock", extra: "[state]\ndirectory = \"\(state)\"\n"))
@@ -96,6 +109,7 @@ final class ConfigurationHostCheckTests: XCTestCase {
     func testEndpointSyntaxIsRefusedWithItsKey() throws {
         let long = "ipc:///" + String(repeating: "x", count: 120)
         for (endpoint, why) in [("tcp://127.0.0.1", "must be tcp://HOST:PORT"), ("tcp://127.0.0.1:70000", "must end with a port 0...65535 or *"),
+                                ("tcp://127.0.0.1:+5", "must end with a port 0...65535 or *"), ("tcp://127.0.0.1:", "must end with a port"),
                                 ("tcp://:5", "has no host"), (long, "has a path of 121 bytes; a Unix socket path holds at most 107"), ("inproc://", "has no name"),
                                 ("zmq://x", "must start with tcp://, ipc:// or inproc://")] {
             let path = try write(config(bind: endpoint))
@@ -103,6 +117,26 @@ final class ConfigurationHostCheckTests: XCTestCase {
             XCTAssertEqual(p.count, 1, "\(endpoint): \(p)")
             XCTAssertTrue(p.first?.hasPrefix("\(path):6: input.bind: endpoint \"\(endpoint)\" \(why)") ?? false, "\(p)")
         }
+    }
+
+    /// 192.0.2.1 (TEST-NET-1, RFC 5737) is never assigned to a machine; loopback and the
+    /// wildcards always bind.
+    func testBindingAnAddressThisMachineDoesNotHaveIsRefused() throws {
+        let extra = "[security]\nallow_plaintext_remote = true\n"
+        for (host, refused) in [("192.0.2.1", true), ("[2001:db8::1]", true), ("127.0.0.7", false), ("0.0.0.0", false),
+                                ("[::]", false), ("[::1]", false), ("*", false), ("localhost", false)] {
+            let path = try write(config(bind: "tcp://\(host):5", extra: extra))
+            let p = loadProblems(path)
+            if refused {
+                let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+                XCTAssertEqual(p, ["\(path):6: input.bind: endpoint \"tcp://\(host):5\": \(bare) is not an address of this machine, so it cannot be bound"])
+            } else {
+                XCTAssertEqual(p, [], host)
+            }
+        }
+        // Connecting to a remote address is fine (it is the peer's).
+        let path = try write(config(extra: extra).replacingOccurrences(of: "[output]\n", with: "[output]\nconnect = [\"tcp://192.0.2.1:5\"]\n"))
+        XCTAssertEqual(loadProblems(path), [])
     }
 
     func testNonUTF8FileNamesTheLineAndOffsetOfTheFirstBadByte() throws {

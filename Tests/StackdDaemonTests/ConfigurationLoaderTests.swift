@@ -44,7 +44,7 @@ final class ConfigurationLoaderTests: XCTestCase {
                 "bad.toml:10: input.topcs: unknown key",
                 "bad.toml:3: models.classes: must be in 2...16, not 40",
                 "bad.toml:17: assembly.deadline_ms: must be a number",
-                "bad.toml:14: output.encoding: must be \"binary\" or \"json\", not \"xml\"",
+                "bad.toml:14: output.encoding: must be one of \"binary\", \"json\", not \"xml\"",
                 "bad.toml:13: output.bind: endpoint \"udp://x\" must start with tcp://, ipc:// or inproc://",
                 "bad.toml:6: stream.horizons: horizons must be unique",
             ]
@@ -52,6 +52,18 @@ final class ConfigurationLoaderTests: XCTestCase {
                 XCTAssertTrue(problems.contains { $0.hasPrefix(e) }, "missing \(e) in \(problems)")
             }
             XCTAssertEqual(problems.count, expected.count, "\(problems)")
+        }
+    }
+
+    func testDottedQuotedAndArrayHeadersAreLocated() {
+        for (text, expected) in [("x = 1\n[mo.els]\nnames = [\"a\"]\n", "h.toml:2: mo: unknown section [mo]"),
+                                 ("x = 1\n[\"lear\"]\n", "h.toml:2: lear: unknown section [lear]"),
+                                 ("x = 1\n[[models]]\n", "h.toml:2: models: [models] must be a table"),
+                                 ("\nstray = 1\n", "h.toml:2: stray: a key outside any [section]")] {
+            XCTAssertThrowsError(try ConfigurationLoader.parse(text, source: "h.toml")) { error in
+                let problems = (error as? ConfigurationFileError)?.problems ?? []
+                XCTAssertTrue(problems.contains { $0.hasPrefix(expected) }, "\(expected) not in \(problems)")
+            }
         }
     }
 

@@ -118,3 +118,49 @@ final class ConfigurationReloadTests: XCTestCase {
         XCTAssertEqual(plan.effective.pipeline.deadlineNanoseconds, 50_000_000)
     }
 }
+
+/// The real binary: a SIGHUP that changes the horizons is refused and logged, the running
+/// configuration kept (a later live change still applies).
+final class ConfigurationReloadProcessTests: XCTestCase {
+    var directory: URL!
+    var child: ChildProcess?
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("stackd-reload-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        child?.stop(signal: SIGKILL, timeout: 10)
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func testARefusedReloadIsLoggedAndKeepsTheRunningConfiguration() throws {
+        let binary = ConfigurationReferenceTests.repository.appendingPathComponent(".build/debug/stackd")
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: binary.path), "build first: swift build --build-tests")
+        let path = directory.appendingPathComponent("c.toml").path
+        func write(_ extra: [(String, String, String)]) throws {
+            try ConfigurationReloadTests.text(extra + [
+                ("input", "bind", "[\"ipc://\(directory.path)/in.sock\"]"), ("output", "bind", "[\"ipc://\(directory.path)/out.sock\"]"),
+                ("metrics", "address", "\"127.0.0.1:0\""),
+            ]).write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        try write([])
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("STACKD_") && $0.key != "NOTIFY_SOCKET" }
+        environment["OPENBLAS_NUM_THREADS"] = "1"
+        let child = try ChildProcess(executable: binary, arguments: ["run", "--config", path], environment: environment)
+        self.child = child
+        XCTAssertNotNil(child.stderr.waitFor("metrics endpoint listening"), child.stderr.text)
+
+        try write([("stream", "horizons", "[5, 10]"), ("log", "level", "\"debug\"")])
+        kill(child.processIdentifier, SIGHUP)
+        let refused = try XCTUnwrap(child.stderr.waitFor("reload refused"), child.stderr.text)
+        XCTAssertTrue(refused.contains("stream.horizons"), refused)
+
+        try write([("log", "rejects_per_second", "7")])
+        kill(child.processIdentifier, SIGHUP)
+        XCTAssertNotNil(child.stderr.waitFor("log.rejects_per_second: 5 -> 7"), child.stderr.text)
+        XCTAssertFalse(child.stderr.text.contains("log.level: info -> debug"), "nothing of a refused reload applies")
+        XCTAssertTrue(child.stop(signal: SIGTERM, timeout: 20))
+    }
+}

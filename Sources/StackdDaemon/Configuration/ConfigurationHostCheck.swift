@@ -1,8 +1,8 @@
 import Foundation
 
 /// What the daemon will need from this machine, checked without touching it (no socket, no
-/// directory created): an ipc endpoint's directory, the state and record directories, the
-/// CURVE key files. `stackd check-config` and `stackd run` (before binding) refuse on these,
+/// directory created): a bound address literal is one of this machine's, an ipc endpoint's
+/// directory exists, the state and record directories, the CURVE key files. `stackd check-config` and `stackd run` (before binding) refuse on these,
 /// so a configuration check-config accepts does not fail later with bare errno text.
 ///
 /// Directories (`state.directory`, `record.directory`): an existing one must be a writable
@@ -12,11 +12,19 @@ public enum ConfigurationHostCheck {
     /// One line per problem, each prefixed by `locate(section, key)` (`FILE:LINE: key: `).
     public static func problems(_ config: DaemonConfiguration, locate: (String, String) -> String) -> [String] {
         var out: [String] = []
+        var localAddresses: Set<[UInt8]>?
         for (section, key, endpoints) in ConfigurationLoader.endpointKeys(config) where key == "bind" {
             for text in endpoints {
-                guard case .success(let endpoint) = ZMQEndpoint.parse(text), let dir = endpoint.ipcDirectory else { continue }
-                if let why = directoryProblem(dir, mayCreate: false) {
+                guard case .success(let endpoint) = ZMQEndpoint.parse(text) else { continue }
+                if let dir = endpoint.ipcDirectory, let why = directoryProblem(dir, mayCreate: false) {
                     out.append(locate(section, key) + "endpoint \"\(text)\": directory \(dir) \(why)")
+                }
+                if case .tcp(let host, _) = endpoint, let address = InterfaceAddresses.literal(host),
+                   !InterfaceAddresses.isWildcardOrLoopback(address) {
+                    if localAddresses == nil { localAddresses = InterfaceAddresses.assigned() }
+                    if localAddresses?.contains(address) == false {
+                        out.append(locate(section, key) + "endpoint \"\(text)\": \(host) is not an address of this machine, so it cannot be bound")
+                    }
                 }
             }
         }

@@ -257,13 +257,3 @@ public enum ConfigurationKeys {
                          read: { .integers(get($0)) }, validate: never)
     }
 }
-
-/// Seconds, days or milliseconds to Int64 nanoseconds without trapping.
-public enum DurationConversion {
-    /// nil when `value` is not finite or its nanoseconds do not fit an Int64.
-    public static func nanoseconds(_ value: Double, _ unit: DurationUnit) -> Int64? {
-        let ns = (value * unit.nanoseconds).rounded()
-        guard ns.isFinite else { return nil }
-        return Int64(exactly: ns)
-    }
-}

@@ -59,6 +59,9 @@ public enum ConfigurationLoader {
 
     /// Parses and checks `text` without looking at the machine (no filesystem, no network).
     public static func parse(_ text: String, source: String) throws -> DaemonConfiguration {
+        if let (line, message) = TOMLPrecheck.firstProblem(text) {
+            throw ConfigurationFileError(problems: ["\(source):\(line): \(message)"])
+        }
         let root: TOMLTable
         do {
             root = try TOMLTable(string: text)
@@ -76,7 +79,9 @@ public enum ConfigurationLoader {
                 continue
             }
             guard root[section]?.table != nil else {
-                reader.problem(section, nil, "a key outside any [section] (known sections: \(known.keys.sorted().joined(separator: ", ")))")
+                reader.problem(section, nil, root[section]?.array?.first?.table != nil
+                    ? "[[\(section)]] (an array of tables) is not used: write [\(section)]"
+                    : "a key outside any [section] (known sections: \(known.keys.sorted().joined(separator: ", ")))")
                 continue
             }
             guard let keys = known[section] else {
@@ -164,11 +169,9 @@ public enum ConfigurationLoader {
         return (String(path[..<dot]), String(path[path.index(after: dot)...]))
     }
 
-    /// `"a", "b" or "c"`.
+    /// `one of "a", "b", "c"`.
     static func alternatives(_ words: [String]) -> String {
-        let quoted = words.map { "\"\($0)\"" }
-        guard quoted.count > 1 else { return quoted.first ?? "" }
-        return quoted.dropLast().joined(separator: ", ") + " or " + (quoted.last ?? "")
+        "one of " + words.map { "\"\($0)\"" }.joined(separator: ", ")
     }
 
     /// `FILE:LINE: section.key: ` for a problem found after parsing.
@@ -269,10 +272,16 @@ struct LineIndex {
         var section = ""
         for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
-            if line.hasPrefix("[") && !line.hasPrefix("[[") {
-                if let close = line.firstIndex(of: "]") {
-                    section = line[line.index(after: line.startIndex)..<close].trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("[") {
+                let name = line.drop { $0 == "[" }
+                if let close = name.firstIndex(of: "]") {
+                    section = name[..<close].trimmingCharacters(in: .whitespaces)
                     if sectionLines[section] == nil { sectionLines[section] = i + 1 }
+                    // `[a.b]` (or `["a"]`) defines the table `a` too: problems name `a`.
+                    let first = section.split(separator: ".", maxSplits: 1).first.map {
+                        $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"' \t"))
+                    } ?? section
+                    if sectionLines[first] == nil { sectionLines[first] = i + 1 }
                 }
             } else if let eq = line.firstIndex(of: "="), !line.hasPrefix("#") {
                 let key = line[..<eq].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))

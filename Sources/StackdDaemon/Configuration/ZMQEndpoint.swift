@@ -30,7 +30,8 @@ public enum ZMQEndpoint: Equatable, Sendable {
             guard host.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && $0 != "/" }) else {
                 return fail("has a host with spaces, slashes or non-ASCII characters")
             }
-            guard port == "*" || (UInt16(port).map { _ in port.allSatisfy(\.isASCII) } ?? false) else {
+            let digits = !port.isEmpty && port.allSatisfy { ("0"..."9").contains($0) }
+            guard port == "*" || (digits && UInt16(port) != nil) else {
                 return fail("must end with a port 0...65535 or *, not \"\(port)\"")
             }
             return .success(.tcp(host: host, port: port))
