@@ -33,6 +33,10 @@ public final class SocketSecurity: @unchecked Sendable {
         self.handler = handler
     }
 
+    /// A set-up abandoned half-way (an owner whose initializer threw after creating this) still
+    /// stops its ZAP thread, which would otherwise keep the context, and itself, alive.
+    deinit { handler?.stop() }
+
     /// No authentication: `apply` leaves sockets as they are.
     public static func plaintext() -> SocketSecurity { SocketSecurity(keys: nil, handler: nil) }
 
