@@ -58,105 +58,31 @@ struct Run: ParsableCommand {
     var stopTimeout: Double = 12
 
     func run() throws {
-        var current: DaemonConfiguration
+        let configuration: DaemonConfiguration
         do {
-            current = try ConfigurationLoader.load(path: config)
+            configuration = try ConfigurationLoader.load(path: config)
         } catch let error as ConfigurationFileError {
             FileHandle.standardError.write(Data("stackd: refusing to start: the configuration has errors:\n\(error.description)\n".utf8))
             throw ExitCode(78)   // EX_CONFIG: systemd does not restart on a bad configuration in a loop
         }
-        let levels = LogLevelControl(Logger.Level(rawValue: current.logLevel) ?? .info)
+        let levels = LogLevelControl(Logger.Level(rawValue: configuration.logLevel) ?? .info)
         let logger = bootstrapLogging(control: levels)
-        let notifier = SystemdNotifier()
-        let signals = SignalEvents()
-        let runner = try LiveRunner(configuration: current, logger: logger, notifier: notifier)
-        let readiness = ReadinessFlag()
-        var metrics: MetricsServer?
-        if !current.metricsAddress.isEmpty {
-            let server = try MetricsServer(address: current.metricsAddress, version: StackdVersion.string, logger: logger,
-                                           snapshot: { runner.snapshot() }, ready: { readiness.isReady })
-            server.start()
-            metrics = server
-        }
-        runner.start()
-        // READY=1 once sockets are bound/connected and models loaded (LiveRunner.init) and the
-        // ingest loop has turned once.
-        guard runner.wait(timeout: 30, until: { $0.refreshedAtNanoseconds != 0 }) else {
-            logger.critical("the ingest loop did not start")
-            throw ExitCode.failure
-        }
-        readiness.isReady = true
-        notifier.ready()
-        notifier.status("running: in 0 out 0 rejected 0 pending 0")
-        var loopEnded = false
-        while !signals.stopRequested {
-            if signals.consumeReloadRequest() {
-                readiness.isReady = false
-                notifier.reloading()
-                current = reload(current: current, runner: runner, levels: levels, logger: logger)
-                readiness.isReady = true
-                notifier.ready()
-            }
-            if signals.consumeRetrainRequest() {
-                logger.notice("retrain requested (SIGUSR1): every horizon with labelled rows")
-                runner.requestRetrainAll()
-            }
-            if runner.waitUntilFinished(timeout: 0.1) { loopEnded = true; break }
-        }
-        readiness.isReady = false
-        notifier.stopping()
-        if loopEnded {
-            logger.critical("the ingest loop stopped on its own; exiting with failure")
-            metrics?.stop()
-            throw ExitCode.failure
-        }
-        logger.info("stopping: draining pending rows", metadata: ["signal": "\(signals.stopSignal)"])
-        runner.requestStop()
-        guard runner.waitUntilFinished(timeout: stopTimeout) else {
-            logger.critical("the drain did not finish in time", metadata: ["seconds": "\(stopTimeout)"])
-            throw ExitCode.failure
-        }
-        metrics?.stop()
-        let s = runner.snapshot()
-        logger.info("stopped cleanly", metadata: [
-            "published": "\(s.published)", "drained": "\(s.counters.rowsEmitted[Int(RowCompletion.drained.rawValue)])"])
-    }
-
-    /// Re-reads the file; applies what can change live, names what needs a restart, and keeps
-    /// the running configuration when the new one has errors.
-    func reload(current: DaemonConfiguration, runner: LiveRunner, levels: LogLevelControl, logger: Logger) -> DaemonConfiguration {
-        let new: DaemonConfiguration
+        let service = DaemonService(configurationPath: config, configuration: configuration, stopTimeout: stopTimeout,
+                                    version: StackdVersion.string, logger: logger, levels: levels, signals: SignalEvents())
+        let outcome: DaemonService.Outcome
         do {
-            new = try ConfigurationLoader.load(path: config)
-        } catch {
-            let problems = (error as? ConfigurationFileError)?.problems ?? ["\(error)"]
-            logger.error("reload refused: the configuration has errors; keeping the running one", metadata: [
-                "file": "\(config)", "errors": "\(problems.joined(separator: " | "))"])
-            for p in problems { logger.error("configuration error: \(p)") }
-            return current
+            outcome = try service.run()
+        } catch let error as StartupError {
+            FileHandle.standardError.write(Data("stackd: refusing to start: \(error.message)\n".utf8))
+            throw ExitCode(error.exitCode)
         }
-        let plan = ConfigurationReload.plan(current: current, new: new)
-        let newLevel = Logger.Level(rawValue: plan.effective.logLevel) ?? .info
-        // Logged under the more verbose of the two levels, so the change itself is visible.
-        levels.level = min(levels.level, newLevel)
-        if plan.applied.isEmpty && plan.needRestart.isEmpty {
-            logger.notice("configuration reloaded: no changes", metadata: ["file": "\(config)"])
-        } else {
-            logger.notice("configuration reloaded", metadata: [
-                "file": "\(config)",
-                "applied": "\(plan.applied.isEmpty ? "none" : plan.applied.joined(separator: ", "))",
-                "restart_needed": "\(plan.needRestart.isEmpty ? "none" : plan.needRestart.joined(separator: ", "))",
-            ])
+        if outcome.needsImmediateExit {
+            // A thread may still be inside OpenBLAS/libxgboost or the drain: exit-time
+            // destructors could crash under it, so none run.
+            // (Logs are written unbuffered to stderr, so nothing is lost here.)
+            _exit(outcome.exitCode)
         }
-        if !plan.needRestart.isEmpty {
-            logger.warning("changed keys need a restart to apply; they keep their running values",
-                           metadata: ["keys": "\(plan.needRestart.joined(separator: ", "))"])
-        }
-        levels.level = newLevel
-        if plan.effective.rejectLogPerSecond != current.rejectLogPerSecond {
-            runner.setRejectLogPerSecond(plan.effective.rejectLogPerSecond)
-        }
-        return plan.effective
+        if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
     }
 }
 

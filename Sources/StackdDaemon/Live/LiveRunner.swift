@@ -188,6 +188,18 @@ public final class LiveRunner: @unchecked Sendable {
         }
     }
 
+    /// Releases the sockets, journal and window of a runner that was never started (a start-up
+    /// step after it failed); a started runner releases them when its ingest loop ends.
+    public func close() {
+        guard thread == nil else { return }
+        try? recorder?.close()
+        window?.close()
+        inputMonitor.close()
+        input.close()
+        output.close()
+        context.terminate()
+    }
+
     /// Starts the ingest thread.
     public func start() {
         trainingWorker?.start()

@@ -76,9 +76,11 @@ public struct StartupError: Error, CustomStringConvertible, Sendable, Equatable 
     /// The cause in words: strerror when there is an errno, else the error's own description.
     static func cause(of error: any Error) -> String {
         if let code = errno(of: error) { return String(cString: strerror(code)) }
-        if let e = error as? CustomStringConvertible, !(error is NSError) || error is StorageError || error is JournalError {
-            return e.description
-        }
-        return (error as NSError).localizedDescription
+        if let e = error as? StorageError { return e.description }
+        if let e = error as? JournalError { return e.description }
+        if let e = error as? ZMQError { return e.message }
+        // Foundation's errors describe themselves in words; others by their own description.
+        let ns = error as NSError
+        return ns.domain == NSCocoaErrorDomain ? ns.localizedDescription : String(describing: error)
     }
 }
