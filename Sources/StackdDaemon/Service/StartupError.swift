@@ -47,10 +47,32 @@ public struct StartupError: Error, CustomStringConvertible, Sendable, Equatable 
 
     /// A failure opening the state or journal directory `path` named by `key`.
     static func directory(_ key: String, _ path: String, what: String, _ error: any Error) -> StartupError {
-        let code = Self.errno(of: error)
+        // Foundation on Linux often reports a failed mkdir as "error 512" with no errno: the
+        // path itself tells the cause.
+        let code = Self.errno(of: error) ?? Self.diagnose(path)
         let cannotCreate: Set<Int32> = [EACCES, EPERM, EROFS, ENOTDIR, EEXIST, EISDIR, ENOSPC, EDQUOT]
         let kind: Kind = code.map { cannotCreate.contains($0) } ?? true ? .cannotCreate : .ioError
-        return StartupError(kind, "\(key): cannot open \(what) at \(path): \(cause(of: error))")
+        let cause = code.map { String(cString: strerror($0)) } ?? Self.cause(of: error)
+        return StartupError(kind, "\(key): cannot open \(what) at \(path): \(cause)")
+    }
+
+    /// Why a directory cannot be used, from the file system: a file in its place, or a
+    /// non-writable or read-only nearest existing ancestor.
+    static func diagnose(_ path: String) -> Int32? {
+        var isDirectory: ObjCBool = false
+        var probe = path
+        if FileManager.default.fileExists(atPath: probe, isDirectory: &isDirectory) {
+            if !isDirectory.boolValue { return ENOTDIR }
+        } else {
+            while !FileManager.default.fileExists(atPath: probe, isDirectory: &isDirectory), probe != "/", !probe.isEmpty {
+                probe = (probe as NSString).deletingLastPathComponent
+            }
+            if !isDirectory.boolValue { return ENOTDIR }
+        }
+        var fs = statvfs()
+        if statvfs(probe, &fs) == 0, fs.f_flag & UInt(ST_RDONLY) != 0 { return EROFS }
+        if access(probe, W_OK) != 0 { return Glibc.errno }
+        return nil
     }
 
     /// The errno behind an error, when it carries one.
