@@ -48,7 +48,10 @@ struct Run: ParsableCommand {
             Environment overrides, applied after the file: STACKD_STATE_DIRECTORY (state.directory), \
             STACKD_METRICS_ADDRESS (metrics.address; empty disables), STACKD_LOG_LEVEL (log.level). \
             SIGHUP re-reads the file (log level and reject log rate apply live; other changes are \
-            logged as needing a restart); SIGTERM/SIGINT drain pending rows and exit.
+            logged as needing a restart); SIGUSR1 retrains now; SIGTERM/SIGINT drain pending rows, \
+            stop training and exit 0; SIGUSR2, SIGALRM and SIGPIPE are ignored. Exit codes: 73 a \
+            state or record directory cannot be created, 74 I/O error on state, 78 configuration \
+            or endpoint error, 1 failure or stop timeout.
             """)
 
     @Option(name: .shortAndLong, help: "Path of the TOML configuration file.")
