@@ -55,6 +55,19 @@ public struct JournalManifest: Codable, Equatable, Sendable {
         public var bind: Bool
         public var topics: [String]
         public var note: String
+
+        /// A session; `firstSequence` and the shift are set by the writer that appends it.
+        public init(firstSequence: UInt64, createdAt: String, timeShiftNanoseconds: Int64, monotonicToUnixOffsetNanoseconds: Int64,
+                    endpoints: [String], bind: Bool, topics: [String], note: String) {
+            self.firstSequence = firstSequence
+            self.createdAt = createdAt
+            self.timeShiftNanoseconds = timeShiftNanoseconds
+            self.monotonicToUnixOffsetNanoseconds = monotonicToUnixOffsetNanoseconds
+            self.endpoints = endpoints
+            self.bind = bind
+            self.topics = topics
+            self.note = note
+        }
     }
 
     /// The sessions of this journal: `runs`, or the single session the top-level fields describe.
