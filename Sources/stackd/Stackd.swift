@@ -78,6 +78,10 @@ struct Run: ParsableCommand {
         } catch let error as StartupError {
             FileHandle.standardError.write(Data("stackd: refusing to start: \(error.message)\n".utf8))
             throw ExitCode(error.exitCode)
+        } catch {
+            // Not a known start-up failure (e.g. libzmq could not create its context): still one line.
+            FileHandle.standardError.write(Data("stackd: refusing to start: \(error)\n".utf8))
+            throw ExitCode(70)   // EX_SOFTWARE
         }
         if outcome.needsImmediateExit {
             // A thread may still be inside OpenBLAS/libxgboost or the drain: exit-time
