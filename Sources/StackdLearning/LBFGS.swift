@@ -40,6 +40,8 @@ public struct LBFGS: Sendable {
     /// Why the run stopped.
     public enum Termination: String, Sendable, Codable {
         case gradientTolerance, relativeDecrease, maxIterations, lineSearchFailed
+        /// The thread's ``TrainingCancellation`` was cancelled (the daemon is stopping).
+        case cancelled
     }
 
     /// Outcome of a run; the minimiser itself is written back into the caller's `x`.
@@ -117,6 +119,7 @@ public struct LBFGS: Sendable {
         if gmax <= options.gradientTolerance { termination = .gradientTolerance }
 
         while termination == .maxIterations && iter < options.maxIterations {
+            if TrainingCancellation.isCurrentCancelled { termination = .cancelled; break }
             // Two-loop recursion: d = −H g.
             for i in 0..<n { d[i] = -g[i] }
             var gamma = 1.0

@@ -7,7 +7,9 @@ import Glibc
 import Musl
 #endif
 
-/// Turns SIGHUP into "reload requested" and SIGTERM/SIGINT into "stop requested".
+/// Turns SIGHUP into "reload requested", SIGTERM/SIGINT into "stop requested" and SIGUSR1 into
+/// "retrain requested"; ignores (and notes) the signals that would otherwise kill the daemon
+/// without a drain (``ignoredSignals``, SIGPIPE).
 ///
 /// The ZeroMQ ingest loop blocks in receives on its own thread and cannot run a signal handler's
 /// work safely, so signals are only recorded here: the loop polls ``stopRequested`` and
@@ -30,7 +32,16 @@ public final class SignalEvents: @unchecked Sendable {
         case stop
         /// SIGUSR1 (`systemctl kill -s USR1 stackd`): retrain every horizon now.
         case retrain
+        /// A signal whose default action would end the process without a drain and that means
+        /// nothing to stackd (SIGUSR2, SIGALRM, …): noted (``consumeIgnoredSignals()``) and ignored.
+        case ignored
     }
+
+    /// Signals caught only to be ignored: each would otherwise terminate the daemon on the spot
+    /// (no drain, no journal close). SIGPIPE is ignored outright (``init``): a write to a closed
+    /// socket then fails with EPIPE where it happens, which the writer already handles.
+    /// SIGQUIT keeps its default (a core dump an operator asks for on purpose).
+    public static let ignoredSignals: [Int32] = [SIGUSR2, SIGALRM, SIGVTALRM, SIGIO, SIGPWR, SIGXFSZ, SIGSTKFLT]
 
     /// Upper bound on how long `init` waits for the sources to be registered.
     public static let registrationTimeout: DispatchTimeInterval = .seconds(5)
@@ -42,11 +53,13 @@ public final class SignalEvents: @unchecked Sendable {
     private let retrainFlag = Atomic<Bool>(false)
     private let stopFlag = Atomic<Bool>(false)
     private let lastStop = Atomic<Int32>(0)
+    /// Bit n set: signal n was received and ignored since the last ``consumeIgnoredSignals()``.
+    private let ignoredMask = Atomic<UInt64>(0)
     // Immutable after init; DispatchSource is internally synchronised. This is why the class can
     // be @unchecked Sendable.
     private let sources: [any DispatchSourceSignal]
 
-    /// Starts watching SIGHUP, SIGTERM, SIGINT and SIGUSR1.
+    /// Starts watching SIGHUP, SIGTERM, SIGINT, SIGUSR1 and ``ignoredSignals``; ignores SIGPIPE.
     ///
     /// - Parameters:
     ///   - queue: where `handler` runs; `nil` runs it on the internal serial signal queue, so it
@@ -57,7 +70,9 @@ public final class SignalEvents: @unchecked Sendable {
         // on a caller's queue, and flags are set even if the caller's queue is busy.
         let sourceQueue = DispatchQueue(label: "stackd.signal-events")
         let registered = DispatchGroup()
+        Self.ignoreIfDefault(SIGPIPE)
         let watched: [(Int32, Request)] = [(SIGHUP, .reload), (SIGTERM, .stop), (SIGINT, .stop), (SIGUSR1, .retrain)]
+            + Self.ignoredSignals.map { ($0, .ignored) }
         var made: [any DispatchSourceSignal] = []
         for (signo, _) in watched {
             Self.ignoreIfDefault(signo)
@@ -96,6 +111,13 @@ public final class SignalEvents: @unchecked Sendable {
         retrainFlag.exchange(false, ordering: .acquiringAndReleasing)
     }
 
+    /// The ignored signals received since the last call (each once, in signal-number order), so
+    /// the daemon can log that it saw and ignored them.
+    public func consumeIgnoredSignals() -> [Int32] {
+        let mask = ignoredMask.exchange(0, ordering: .acquiringAndReleasing)
+        return (1..<64).filter { mask & (1 << UInt64($0)) != 0 }.map { Int32($0) }
+    }
+
     /// Requests a stop from inside the process (a fatal error, the end of a demo run), so shutdown
     /// takes the same path as SIGTERM.
     public func requestStop() { stopFlag.store(true, ordering: .releasing) }
@@ -118,6 +140,8 @@ public final class SignalEvents: @unchecked Sendable {
         case .stop:
             lastStop.store(signo, ordering: .releasing)
             stopFlag.store(true, ordering: .releasing)
+        case .ignored:
+            if signo > 0 && signo < 64 { ignoredMask.bitwiseOr(1 << UInt64(signo), ordering: .acquiringAndReleasing) }
         }
         guard let handler else { return }
         if let queue { queue.async { handler(request, signo) } } else { handler(request, signo) }

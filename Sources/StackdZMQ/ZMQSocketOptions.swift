@@ -115,3 +115,37 @@ extension ZMQSocket {
         return Array(buffer.prefix(size))
     }
 }
+
+extension ZMQSocketOption where Value == Bool {
+    /// XPUB only: at a subscriber's high-water mark a send fails with EAGAIN (a `dontWait` send
+    /// returns false) instead of dropping the message silently, so the publisher can count it.
+    public static var xpubNoDrop: Self { .init(ZMQ_XPUB_NODROP, "xpub no-drop") }
+}
+
+/// An option whose value is a 64-bit integer.
+extension ZMQSocketOption where Value == Int64 {
+    /// Largest inbound message (each frame, in bytes) a peer may send; a peer that sends a larger
+    /// one is disconnected as soon as its length prefix is read, before the frame is buffered.
+    /// -1 (the default) is no limit.
+    public static var maxMessageSize: Self { .init(ZMQ_MAXMSGSIZE, "max message size") }
+}
+
+extension ZMQSocket {
+    /// Sets a 64-bit integer option.
+    public func setOption(_ option: ZMQSocketOption<Int64>, _ value: Int64) throws {
+        let handle = try liveHandle("set \(option.label)")
+        var value = value
+        if zmq_setsockopt(handle, option.name, &value, MemoryLayout<Int64>.size) != 0 {
+            throw ZMQError.last("set \(option.label) \(value)")
+        }
+    }
+
+    /// Reads a 64-bit integer option.
+    public func option(_ option: ZMQSocketOption<Int64>) throws -> Int64 {
+        let handle = try liveHandle("get \(option.label)")
+        var value: Int64 = 0
+        var size = MemoryLayout<Int64>.size
+        if zmq_getsockopt(handle, option.name, &value, &size) != 0 { throw ZMQError.last("get \(option.label)") }
+        return value
+    }
+}

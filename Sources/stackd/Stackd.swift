@@ -47,8 +47,12 @@ struct Run: ParsableCommand {
         discussion: """
             Environment overrides, applied after the file: STACKD_STATE_DIRECTORY (state.directory), \
             STACKD_METRICS_ADDRESS (metrics.address; empty disables), STACKD_LOG_LEVEL (log.level). \
-            SIGHUP re-reads the file (log level and reject log rate apply live; other changes are \
-            logged as needing a restart); SIGTERM/SIGINT drain pending rows and exit.
+            SIGHUP re-reads the file and the CURVE allow-list (log level and reject log rate apply live; \
+            other changes are logged as needing a restart; a change to models, classes, horizons or \
+            state.directory refuses the whole reload); SIGUSR1 retrains now; SIGTERM/SIGINT drain pending rows, \
+            stop training and exit 0; SIGUSR2, SIGALRM and SIGPIPE are ignored. Exit codes: 73 a \
+            state or record directory cannot be created, 74 I/O error on state, 78 configuration \
+            or endpoint error, 1 failure or stop timeout.
             """)
 
     @Option(name: .shortAndLong, help: "Path of the TOML configuration file.")
@@ -58,112 +62,35 @@ struct Run: ParsableCommand {
     var stopTimeout: Double = 12
 
     func run() throws {
-        var current: DaemonConfiguration
+        let configuration: DaemonConfiguration
         do {
-            current = try ConfigurationLoader.load(path: config)
+            configuration = try ConfigurationLoader.load(path: config)
         } catch let error as ConfigurationFileError {
             FileHandle.standardError.write(Data("stackd: refusing to start: the configuration has errors:\n\(error.description)\n".utf8))
             throw ExitCode(78)   // EX_CONFIG: systemd does not restart on a bad configuration in a loop
         }
-        let levels = LogLevelControl(current.logLevel)
+        let levels = LogLevelControl(configuration.logLevel)
         let logger = bootstrapLogging(control: levels)
-        let notifier = SystemdNotifier()
-        let signals = SignalEvents()
-        let runner = try LiveRunner(configuration: current, logger: logger, notifier: notifier)
-        let readiness = ReadinessFlag()
-        var metrics: MetricsServer?
-        if !current.metricsAddress.isEmpty {
-            let server = try MetricsServer(address: current.metricsAddress, version: StackdVersion.string, logger: logger,
-                                           snapshot: { runner.snapshot() }, ready: { readiness.isReady })
-            server.start()
-            metrics = server
-        }
-        runner.start()
-        // READY=1 once sockets are bound/connected and models loaded (LiveRunner.init) and the
-        // ingest loop has turned once.
-        guard runner.wait(timeout: 30, until: { $0.refreshedAtNanoseconds != 0 }) else {
-            logger.critical("the ingest loop did not start")
-            throw ExitCode.failure
-        }
-        readiness.isReady = true
-        notifier.ready()
-        notifier.status("running: in 0 out 0 rejected 0 pending 0")
-        var loopEnded = false
-        while !signals.stopRequested {
-            if signals.consumeReloadRequest() {
-                readiness.isReady = false
-                notifier.reloading()
-                current = reload(current: current, runner: runner, levels: levels, logger: logger)
-                readiness.isReady = true
-                notifier.ready()
-            }
-            if signals.consumeRetrainRequest() {
-                logger.notice("retrain requested (SIGUSR1): every horizon with labelled rows")
-                runner.requestRetrainAll()
-            }
-            if runner.waitUntilFinished(timeout: 0.1) { loopEnded = true; break }
-        }
-        readiness.isReady = false
-        notifier.stopping()
-        if loopEnded {
-            logger.critical("the ingest loop stopped on its own; exiting with failure")
-            metrics?.stop()
-            throw ExitCode.failure
-        }
-        logger.info("stopping: draining pending rows", metadata: ["signal": "\(signals.stopSignal)"])
-        runner.requestStop()
-        guard runner.waitUntilFinished(timeout: stopTimeout) else {
-            logger.critical("the drain did not finish in time", metadata: ["seconds": "\(stopTimeout)"])
-            throw ExitCode.failure
-        }
-        metrics?.stop()
-        let s = runner.snapshot()
-        logger.info("stopped cleanly", metadata: [
-            "published": "\(s.published)", "drained": "\(s.counters.rowsEmitted[Int(RowCompletion.drained.rawValue)])"])
-    }
-
-    /// Re-reads the file; applies what can change live, names what needs a restart, and keeps
-    /// the running configuration when the new one has errors.
-    func reload(current: DaemonConfiguration, runner: LiveRunner, levels: LogLevelControl, logger: Logger) -> DaemonConfiguration {
-        // The CURVE allow-list is re-read whatever the file says: revoking a key must not wait on a fixed file.
-        runner.security.reloadAllowList()
-        let new: DaemonConfiguration
+        let service = DaemonService(configurationPath: config, configuration: configuration, stopTimeout: stopTimeout,
+                                    version: StackdVersion.string, logger: logger, levels: levels, signals: SignalEvents())
+        let outcome: DaemonService.Outcome
         do {
-            new = try ConfigurationLoader.load(path: config)
+            outcome = try service.run()
+        } catch let error as StartupError {
+            FileHandle.standardError.write(Data("stackd: refusing to start: \(error.message)\n".utf8))
+            throw ExitCode(error.exitCode)
         } catch {
-            let problems = (error as? ConfigurationFileError)?.problems ?? ["\(error)"]
-            logger.error("reload refused: the configuration has errors; keeping the running one", metadata: [
-                "file": "\(config)", "errors": "\(problems.joined(separator: " | "))"])
-            for p in problems { logger.error("configuration error: \(p)") }
-            return current
+            // Not a known start-up failure (e.g. libzmq could not create its context): still one line.
+            FileHandle.standardError.write(Data("stackd: refusing to start: \(error)\n".utf8))
+            throw ExitCode(70)   // EX_SOFTWARE
         }
-        let plan = ConfigurationReload.plan(current: current, new: new)
-        if plan.isRefused {
-            logger.error("reload refused: these keys cannot change under a running daemon; keeping the running configuration",
-                         metadata: ["file": "\(config)", "keys": "\(plan.refused.joined(separator: ", "))"])
-            return current
+        if outcome.needsImmediateExit {
+            // A thread may still be inside OpenBLAS/libxgboost or the drain: exit-time
+            // destructors could crash under it, so none run.
+            // (Logs are written unbuffered to stderr, so nothing is lost here.)
+            _exit(outcome.exitCode)
         }
-        let newLevel = plan.effective.logLevel
-        // Logged under the more verbose of the two levels, so the change itself is visible.
-        levels.level = min(levels.level, newLevel)
-        if plan.applied.isEmpty && plan.needRestart.isEmpty {
-            logger.notice("configuration reloaded: no changes", metadata: ["file": "\(config)"])
-        } else {
-            logger.notice("configuration reloaded", metadata: [
-                "file": "\(config)",
-                "applied": "\(plan.applied.isEmpty ? "none" : plan.applied.joined(separator: ", "))",
-                "restart_needed": "\(plan.needRestart.isEmpty ? "none" : plan.needRestart.joined(separator: ", "))",
-            ])
-        }
-        if !plan.needRestart.isEmpty {
-            logger.warning("changed keys need a restart to apply; they keep their running values",
-                           metadata: ["keys": "\(plan.needRestart.joined(separator: ", "))"])
-        }
-        levels.level = newLevel
-        if plan.effective.rejectLogPerSecond != current.rejectLogPerSecond {
-            runner.setRejectLogPerSecond(plan.effective.rejectLogPerSecond)
-        }
-        return plan.effective
+        if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
     }
 }
 
@@ -201,24 +128,14 @@ struct Demo: ParsableCommand {
 
 struct CheckConfig: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "check-config",
-        abstract: "Validate a configuration file and report every error with its line.",
-        discussion: """
-            Checks the file (syntax, keys, types, ranges, cross-key rules, the memory budget) and, \
-            without side effects, what it needs from this machine (ipc directories, state and record \
-            directories, key files), as `stackd run` does before opening sockets. Exits 78 with one \
-            line per problem (FILE:LINE: section.key: what is wrong).
-            """)
+        commandName: "check-config", abstract: "Validate a configuration file and report every error with its line.")
 
     @Argument(help: "Path of the TOML configuration file.")
     var path: String
 
-    @Flag(help: "Check the file only, not this machine (a file prepared for another machine).")
-    var syntaxOnly = false
-
     func run() throws {
         do {
-            let c = try ConfigurationLoader.load(path: path, checkHost: !syntaxOnly)
+            let c = try ConfigurationLoader.load(path: path)
             print("\(path): OK (\(c.pipeline.models.count) models, horizons \(c.pipeline.horizons.map(String.init).joined(separator: ",")))")
         } catch let error as ConfigurationFileError {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))

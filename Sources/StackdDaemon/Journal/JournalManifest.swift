@@ -36,6 +36,46 @@ public struct JournalManifest: Codable, Equatable, Sendable {
     public var topics: [String]
     /// Free-form text from whoever recorded it.
     public var note: String
+    /// Every recording session appended to this journal, oldest first; absent in a journal
+    /// written by one session only (its session is the top-level fields).
+    public var runs: [Run]?
+
+    /// One recording session (`stackd run` start to stop) of a journal that restarts continued.
+    public struct Run: Codable, Equatable, Sendable {
+        /// Sequence number of the session's first record.
+        public var firstSequence: UInt64
+        /// Wall time when the session started, ISO 8601 UTC; for humans only.
+        public var createdAt: String
+        /// Added to the session's `CLOCK_MONOTONIC` receive times before they were stored, so the
+        /// journal's times never go backwards when a reboot restarted the clock (0 otherwise).
+        public var timeShiftNanoseconds: Int64
+        /// `unix = stored receive time + offset` for this session's records.
+        public var monotonicToUnixOffsetNanoseconds: Int64
+        public var endpoints: [String]
+        public var bind: Bool
+        public var topics: [String]
+        public var note: String
+
+        /// A session; `firstSequence` and the shift are set by the writer that appends it.
+        public init(firstSequence: UInt64, createdAt: String, timeShiftNanoseconds: Int64, monotonicToUnixOffsetNanoseconds: Int64,
+                    endpoints: [String], bind: Bool, topics: [String], note: String) {
+            self.firstSequence = firstSequence
+            self.createdAt = createdAt
+            self.timeShiftNanoseconds = timeShiftNanoseconds
+            self.monotonicToUnixOffsetNanoseconds = monotonicToUnixOffsetNanoseconds
+            self.endpoints = endpoints
+            self.bind = bind
+            self.topics = topics
+            self.note = note
+        }
+    }
+
+    /// The sessions of this journal: `runs`, or the single session the top-level fields describe.
+    public var sessions: [Run] {
+        runs ?? [Run(firstSequence: 1, createdAt: createdAt, timeShiftNanoseconds: 0,
+                     monotonicToUnixOffsetNanoseconds: monotonicToUnixOffsetNanoseconds,
+                     endpoints: endpoints, bind: bind, topics: topics, note: note)]
+    }
 
     /// Creates a manifest for a recording starting now.
     public init(endpoints: [String], bind: Bool = false, topics: [String] = [""], note: String = "",

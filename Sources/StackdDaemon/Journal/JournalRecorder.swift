@@ -46,11 +46,23 @@ public final class JournalRecorder: @unchecked Sendable {
     ///
     /// - Parameter queueBytes: room for messages received but not yet written (default 32 MiB:
     ///   about 0.3 s of a million 100-byte messages per second).
+    /// - Parameter continuing: when `directory` already holds a journal, append this session to
+    ///   it (a restarted daemon) instead of refusing the directory.
     public init(directory: String, endpoints: [String], bind: Bool, topics: [String], note: String = "",
-                configuration: JournalConfiguration = JournalConfiguration(), queueBytes: Int = 32 << 20) throws {
+                configuration: JournalConfiguration = JournalConfiguration(), queueBytes: Int = 32 << 20,
+                continuing: Bool = false) throws {
         let manifest = JournalManifest(endpoints: endpoints, bind: bind, topics: topics, note: note,
                                        monotonicToUnixOffsetNanoseconds: JournalManifest.currentClockOffset())
-        writer = try JournalWriter(directory: directory, manifest: manifest, configuration: configuration)
+        if continuing, FileManager.default.fileExists(atPath: directory + "/" + JournalManifest.fileName) {
+            let session = JournalManifest.Run(
+                firstSequence: 1, createdAt: manifest.createdAt, timeShiftNanoseconds: 0,
+                monotonicToUnixOffsetNanoseconds: manifest.monotonicToUnixOffsetNanoseconds,
+                endpoints: endpoints, bind: bind, topics: topics, note: note)
+            writer = try JournalWriter(continuing: directory, session: session,
+                                       now: Int64(MonotonicClock.nanoseconds()), configuration: configuration)
+        } else {
+            writer = try JournalWriter(directory: directory, manifest: manifest, configuration: configuration)
+        }
         queue = RecordingQueue(capacity: queueBytes)
         if case .interval(let ns) = configuration.flush {
             napNanoseconds = max(1_000_000, min(ns / 4, 5_000_000))

@@ -29,6 +29,9 @@ public final class JournalWriter {
     @exclusivity(unchecked) public private(set) var frameBytes = 0
     /// Frames not stored because a message had more than `JournalRecordEncoding.maxFrames`.
     @exclusivity(unchecked) public private(set) var droppedFrames = 0
+    /// Added to every receive time before it is stored (non-zero only in a session continuing a
+    /// journal recorded before a reboot; see `JournalManifest.Run`).
+    private var timeShift: Int64 = 0
 
     /// Creates a journal in `directory` (created if needed; refused if it already holds one)
     /// and writes its manifest.
@@ -50,6 +53,34 @@ public final class JournalWriter {
             throw JournalError.storage(error)
         }
         try manifest.write(directory: directory)
+        self.directory = directory
+        self.manifest = manifest
+    }
+
+    /// Continues the journal in `directory` with a new session (a restarted `stackd run` with
+    /// the same `[record] directory`): the segment log is reopened (a torn tail left by a crash
+    /// is cut off), sequences go on from the last record, and the session is added to the
+    /// manifest's `runs`. Receive times stay non-decreasing: if the clock restarted (a reboot),
+    /// this session's times are shifted past the last stored one and the shift is recorded.
+    public init(continuing directory: String, session: JournalManifest.Run, now: Int64,
+                configuration: JournalConfiguration = JournalConfiguration()) throws {
+        var manifest = try JournalManifest.read(directory: directory)
+        do {
+            log = try LogWriter(directory: directory + "/" + JournalManifest.segmentsDirectory, configuration: configuration.log)
+        } catch {
+            throw JournalError.storage(error)
+        }
+        let last = log.segments.compactMap(\.maxTimestamp).max()
+        var session = session
+        session.firstSequence = (log.lastSequence ?? 0) + 1
+        if let last, last >= now {
+            session.timeShiftNanoseconds = last - now + 1
+            session.monotonicToUnixOffsetNanoseconds -= session.timeShiftNanoseconds
+        }
+        manifest.runs = manifest.sessions + [session]
+        try manifest.write(directory: directory)
+        timeShift = session.timeShiftNanoseconds
+        nextSequence = session.firstSequence
         self.directory = directory
         self.manifest = manifest
     }
@@ -122,7 +153,7 @@ public final class JournalWriter {
         let sequence = nextSequence
         let result = builder.bytes.withUnsafeBytes { payload in
             Result { () throws(StorageError) in
-                try log.append(sequence: sequence, timestamp: receivedAt, payload: payload, now: receivedAt)
+                try log.append(sequence: sequence, timestamp: receivedAt &+ timeShift, payload: payload, now: receivedAt)
             }
         }
         do { _ = try result.get() } catch {

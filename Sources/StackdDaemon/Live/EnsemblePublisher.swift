@@ -4,7 +4,9 @@ import StackdSystemd
 import StackdZMQ
 
 /// Encodes each ensemble output into preallocated buffers and publishes it without waiting:
-/// a slow subscriber loses messages at its high-water mark instead of slowing ingest.
+/// a slow subscriber loses messages at its high-water mark instead of slowing ingest. The output
+/// socket is an XPUB with `ZMQ_XPUB_NODROP`, so such a loss is an EAGAIN counted here
+/// (`sendFailuresHighWaterMark`), never a silent drop; any other send error is counted apart.
 ///
 /// A class, not a struct, so that handing it to the pipeline copies a reference: a struct
 /// holding the latency histogram would copy its counts on every hand-over.
@@ -19,7 +21,11 @@ final class EnsemblePublisher: EnsembleOutputHandler {
     private(set) var published = 0
     /// Running digest of the outputs, comparable with `stackd replay`'s.
     private(set) var digest = OutputDigest()
-    private(set) var sendFailures = 0
+    /// Messages (outputs and alerts) the socket refused because a subscriber was at its
+    /// high-water mark, and those refused for any other error.
+    private(set) var sendFailuresHighWaterMark = 0
+    private(set) var sendFailuresError = 0
+    var sendFailures: Int { sendFailuresHighWaterMark + sendFailuresError }
     /// Where retrain requests go (the training worker); nil when training is off.
     var trainingSink: ((TrainingRequest) -> Void)?
     /// Where labelled rows go (the durable window); nil when state is in memory only.
@@ -42,22 +48,36 @@ final class EnsemblePublisher: EnsembleOutputHandler {
         let now = MonotonicClock.nanoseconds()
         let latencyNs = now > UInt64(e.lastArrival) ? now - UInt64(e.lastArrival) : 0
         let topicLength = Topic.writeEnsemble(symbol: e.symbol, horizon: e.horizon, into: topic)
-        let ok: Bool
+        let outcome: SendOutcome
         switch encoding {
         case .binary:
             let n = WireEncoder.writeBinaryEnsemble(e, latencyNanoseconds: latencyNs, into: payload)
-            ok = (try? socket.send(topic: UnsafeRawBufferPointer(rebasing: topic[0..<topicLength]),
-                                   payload: UnsafeRawBufferPointer(rebasing: payload[0..<n]), dontWait: true)) ?? false
+            outcome = send(topic: UnsafeRawBufferPointer(rebasing: topic[0..<topicLength]),
+                           payload: UnsafeRawBufferPointer(rebasing: payload[0..<n]))
         case .json:
             var json = WireEncoder.jsonEnsemble(e, modelNames: modelNames, latencyNanoseconds: latencyNs)
-            ok = json.withUTF8 { bytes in
-                (try? socket.send(topic: UnsafeRawBufferPointer(rebasing: topic[0..<topicLength]),
-                                  payload: UnsafeRawBufferPointer(bytes), dontWait: true)) ?? false
+            outcome = json.withUTF8 { bytes in
+                send(topic: UnsafeRawBufferPointer(rebasing: topic[0..<topicLength]), payload: UnsafeRawBufferPointer(bytes))
             }
         }
-        if ok { published += 1 } else { sendFailures += 1 }
+        if outcome == .sent { published += 1 }
         latency.record(latencyNs)
         digest.add(e, scratch: payload)
+    }
+
+    enum SendOutcome { case sent, highWaterMark, error }
+
+    /// One non-blocking send, counted by outcome (false from the socket is EAGAIN: the
+    /// high-water mark under `ZMQ_XPUB_NODROP`).
+    private func send(topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) -> SendOutcome {
+        do {
+            if try socket.send(topic: topic, payload: payload, dontWait: true) { return .sent }
+            sendFailuresHighWaterMark += 1
+            return .highWaterMark
+        } catch {
+            sendFailuresError += 1
+            return .error
+        }
     }
 
     func rowLabeled(_ row: LabeledRow) { labeledRowSink?(row) }
@@ -67,11 +87,11 @@ final class EnsemblePublisher: EnsembleOutputHandler {
     var alertLog: ((Alert) -> Void)?
     func alert(_ alert: Alert) {
         var json = alert.json
-        let topic = alert.kind.topic
-        _ = json.withUTF8 { payload in
-            (try? socket.send(topic: topic, payload: UnsafeRawBufferPointer(payload), dontWait: true)) ?? false
+        var topic = alert.kind.topic
+        let outcome = topic.withUTF8 { t in
+            json.withUTF8 { payload in send(topic: UnsafeRawBufferPointer(t), payload: UnsafeRawBufferPointer(payload)) }
         }
-        alertsPublished += 1
+        if outcome == .sent { alertsPublished += 1 }
         alertLog?(alert)
     }
 

@@ -18,6 +18,17 @@ public final class LiveRunner: @unchecked Sendable {
     let output: ZMQSocket
     /// CURVE on both sockets with its ZAP handler (`[security]`), or plaintext.
     public let security: SocketSecurity
+    /// Reads the input socket's monitor: disconnects (a peer left, or sent an oversize frame).
+    let inputMonitor: ZMQSocket
+    let inputMonitorEndpoint: String
+    /// Bytes allowed above `input.max_payload_bytes` before libzmq drops the connection instead
+    /// of handing the frame over (it applies to every frame, topics included).
+    static let oversizeMargin: Int64 = 4096
+    /// How long the end of the ingest loop waits for the training thread (see
+    /// `TrainingWorker.join`); the service sets it from its stop timeout.
+    public var trainingStopTimeout: TimeInterval = 10
+    /// True when the training thread was still running after `trainingStopTimeout`.
+    public private(set) var trainingStillRunning = false
     let publisher: EnsemblePublisher
     let notifier: SystemdNotifier
     let trainingWorker: TrainingWorker?
@@ -27,6 +38,8 @@ public final class LiveRunner: @unchecked Sendable {
     /// Rows restored from the durable window at start, per horizon.
     public private(set) var restoredRows: [Int] = []
     private var rejectLog: RejectLog
+    /// Input disconnects seen by the monitor (ingest thread).
+    private var inputDisconnects = 0
 
     private let lock = NSCondition()
     private var snapshotValue: RunnerSnapshot
@@ -69,9 +82,17 @@ public final class LiveRunner: @unchecked Sendable {
                     "reason": "\(selection.reason)"])
             }
         }
-        context = try ZMQContext()
-        input = try ZMQSocket(context: context, type: .sub)
-        output = try ZMQSocket(context: context, type: .xpub)
+        // Locals first: the sockets are bound below, before every stored property is set.
+        let context = try ZMQContext()
+        let input = try ZMQSocket(context: context, type: .sub)
+        let output = try ZMQSocket(context: context, type: .xpub)
+        let inputMonitor = try ZMQSocket(context: context, type: .pair)
+        let inputMonitorEndpoint = "inproc://stackd-input-monitor-\(ObjectIdentifier(inputMonitor).hashValue)"
+        self.context = context
+        self.input = input
+        self.output = output
+        self.inputMonitor = inputMonitor
+        self.inputMonitorEndpoint = inputMonitorEndpoint
         security = try SocketSecurity.make(configuration.security, context: context, logger: logger)
         publisher = EnsemblePublisher(socket: output, encoding: configuration.output.encoding, modelNames: pipeline.modelNames)
         if let worker = trainingWorker { publisher.trainingSink = { worker.submit($0) } }
@@ -87,11 +108,16 @@ public final class LiveRunner: @unchecked Sendable {
             case .everyRow: settings.flush = .everyRecord
             }
             settings.sync = configuration.stateSync == .everyFlush ? .everyFlush : .none
-            let window = try DurableWindow(
-                directory: state, horizons: configuration.pipeline.horizons, modelCount: configuration.pipeline.models.count,
-                classCount: configuration.pipeline.classCount, featureCount: pipeline.layout.count,
-                retrain: configuration.retrain, settings: settings, logger: logger)
-            restoredRows = try window.restore(into: pipeline)
+            let window: DurableWindow
+            do {
+                window = try DurableWindow(
+                    directory: state, horizons: configuration.pipeline.horizons, modelCount: configuration.pipeline.models.count,
+                    classCount: configuration.pipeline.classCount, featureCount: pipeline.layout.count,
+                    retrain: configuration.retrain, settings: settings, logger: logger)
+                restoredRows = try window.restore(into: pipeline)
+            } catch {
+                throw StartupError.directory("state.directory", state, what: "the durable window", error)
+            }
             let awaiting = window.restoreAwaiting(into: pipeline)
             if awaiting > 0 { logger.notice("restored rows awaiting their labels", metadata: ["rows": "\(awaiting)"]) }
             logger.notice("restored the out-of-sample window", metadata: [
@@ -102,38 +128,82 @@ public final class LiveRunner: @unchecked Sendable {
         } else {
             window = nil
         }
-        if let directory = configuration.recordDirectory {
-            recorder = try JournalRecorder(directory: directory, endpoints: inputEndpoints,
-                                           bind: !configuration.input.bind.isEmpty, topics: configuration.input.topics,
-                                           note: "recorded by stackd run",
-                                           configuration: JournalConfiguration(compress: configuration.recordCompress))
-            logger.notice("recording inbound messages", metadata: [
-                "directory": "\(directory)", "compress": "\(configuration.recordCompress)"])
-        } else {
-            recorder = nil
-        }
         rejectLog = RejectLog(logger: logger, perSecond: configuration.rejectLogPerSecond)
         snapshotValue = RunnerSnapshot(horizonCount: configuration.pipeline.horizons.count)
+        var inputEndpoints: [String] = [], outputEndpoints: [String] = []
         do {
             try input.setOption(.receiveHighWaterMark, Int32(configuration.input.receiveHighWaterMark))
             try input.setOption(.lingerMilliseconds, 0)
             for prefix in configuration.input.topics { try input.subscribe(prefix: prefix) }
             try security.applyToDaemonSocket(input, connects: configuration.input.connect, label: "input")
             try security.applyToDaemonSocket(output, connects: configuration.output.connect, label: "output")
-            for e in configuration.input.bind { try input.bind(e); inputEndpoints.append(try input.lastEndpoint) }
-            for e in configuration.input.connect { try input.connect(e); inputEndpoints.append(e) }
+            // Frames above this are refused by libzmq before they are buffered: the peer is
+            // disconnected (counted by the monitor below). Payloads between the configured limit
+            // and this are still received and rejected as `oversize`, with their topic logged.
+            try input.setOption(.maxMessageSize, Int64(configuration.pipeline.maxPayloadBytes) + Self.oversizeMargin)
+            try input.monitor(endpoint: inputMonitorEndpoint, events: .disconnected)
+            try inputMonitor.connect(inputMonitorEndpoint)
+            for e in configuration.input.bind {
+                do { try input.bind(e) } catch { throw StartupError.endpoint("input.bind", e, error) }
+                inputEndpoints.append(try input.lastEndpoint)
+            }
+            for e in configuration.input.connect {
+                do { try input.connect(e) } catch { throw StartupError.endpoint("input.connect", e, error) }
+                inputEndpoints.append(e)
+            }
             try output.setOption(.sendHighWaterMark, Int32(configuration.output.sendHighWaterMark))
             try output.setOption(.lingerMilliseconds, 1000)
             try output.setOption(.xpubVerbose, true)
-            for e in configuration.output.bind { try output.bind(e); outputEndpoints.append(try output.lastEndpoint) }
-            for e in configuration.output.connect { try output.connect(e); outputEndpoints.append(e) }
+            // At a subscriber's high-water mark a send returns EAGAIN (counted as `hwm`) instead of
+            // the message vanishing inside libzmq.
+            try output.setOption(.xpubNoDrop, true)
+            for e in configuration.output.bind {
+                do { try output.bind(e) } catch { throw StartupError.endpoint("output.bind", e, error) }
+                outputEndpoints.append(try output.lastEndpoint)
+            }
+            for e in configuration.output.connect {
+                do { try output.connect(e) } catch { throw StartupError.endpoint("output.connect", e, error) }
+                outputEndpoints.append(e)
+            }
+            // After the sockets, so the manifest lists the endpoints actually bound or connected.
+            if let directory = configuration.recordDirectory {
+                do {
+                    recorder = try JournalRecorder(directory: directory, endpoints: inputEndpoints,
+                                                   bind: !configuration.input.bind.isEmpty, topics: configuration.input.topics,
+                                                   note: "recorded by stackd run",
+                                                   configuration: JournalConfiguration(compress: configuration.recordCompress),
+                                                   continuing: true)
+                } catch {
+                    throw StartupError.directory("record.directory", directory, what: "the input journal", error)
+                }
+                logger.notice("recording inbound messages", metadata: [
+                    "directory": "\(directory)", "compress": "\(configuration.recordCompress)",
+                    "session": "\(recorder?.writer.manifest.sessions.count ?? 1)"])
+            } else {
+                recorder = nil
+            }
+            self.inputEndpoints = inputEndpoints
+            self.outputEndpoints = outputEndpoints
         } catch {
+            inputMonitor.close()
             input.close()
             output.close()
             security.stop()
             context.terminate()
             throw error
         }
+    }
+
+    /// Releases the sockets, journal and window of a runner that was never started (a start-up
+    /// step after it failed); a started runner releases them when its ingest loop ends.
+    public func close() {
+        guard thread == nil else { return }
+        try? recorder?.close()
+        window?.close()
+        inputMonitor.close()
+        input.close()
+        output.close()
+        context.terminate()
     }
 
     /// Starts the ingest thread.
@@ -224,7 +294,8 @@ public final class LiveRunner: @unchecked Sendable {
 
     private func ingestLoop() {
         let topic = ZMQMessage(), payload = ZMQMessage(), extra = ZMQMessage(), subscription = ZMQMessage()
-        var items = [ZMQPollItem(socket: input), ZMQPollItem(socket: output)]
+        var items = [ZMQPollItem(socket: input), ZMQPollItem(socket: output), ZMQPollItem(socket: inputMonitor)]
+        let monitorEvent = ZMQMessage()
         var handler = publisher
         var received = 0
         var subscriptions = 0
@@ -306,6 +377,11 @@ public final class LiveRunner: @unchecked Sendable {
                     }
                 }
             }
+            if items[2].isReadable {
+                while let event = try? inputMonitor.receiveMonitorEvent(into: monitorEvent) {
+                    if event == ZMQMonitorEvents.disconnected.rawValue { inputDisconnects += 1 }
+                }
+            }
             if let worker = trainingWorker {
                 for result in worker.takeResults() { install(result) }
             }
@@ -338,9 +414,13 @@ public final class LiveRunner: @unchecked Sendable {
             logger.info("saved rows awaiting their labels", metadata: ["rows": "\(saved)"])
         }
         do { try recorder?.close() } catch { logger.error("closing the input journal failed", metadata: ["error": "\(error)"]) }
-        trainingWorker?.stop()
+        if let worker = trainingWorker, !worker.join(timeout: trainingStopTimeout) {
+            trainingStillRunning = true
+            logger.critical("the training thread did not stop in time", metadata: ["seconds": "\(trainingStopTimeout)"])
+        }
         window?.close()
         publishSnapshot(received: received, subscriptions: subscriptions, running: false)
+        inputMonitor.close()
         input.close()
         output.close()
         security.stop()
@@ -386,6 +466,10 @@ public final class LiveRunner: @unchecked Sendable {
         s.published = publisher.published
         s.outputDigest = publisher.digest.description
         s.sendFailures = publisher.sendFailures
+        s.sendFailuresHighWaterMark = publisher.sendFailuresHighWaterMark
+        s.sendFailuresError = publisher.sendFailuresError
+        s.alertsPublished = publisher.alertsPublished
+        s.inputDisconnects = inputDisconnects
         s.latencyP50Nanoseconds = publisher.latency.valueAtPercentile(50)
         s.latencyP99Nanoseconds = publisher.latency.valueAtPercentile(99)
         s.latencyMaxNanoseconds = publisher.latency.max

@@ -11,7 +11,16 @@ public struct RunnerSnapshot: Sendable {
     /// Digest of every output so far (binary encoding, latency zeroed): equals the digest of a
     /// replay of this run's recording.
     public var outputDigest = ""
+    /// Outputs and alerts the output socket refused: total, and split by cause (a subscriber at
+    /// its high-water mark; any other send error).
     public var sendFailures = 0
+    public var sendFailuresHighWaterMark = 0
+    public var sendFailuresError = 0
+    /// Alerts handed to the output socket.
+    public var alertsPublished = 0
+    /// Input connections libzmq closed (a peer went away, or sent a frame above the input's
+    /// maximum message size), from the input socket's monitor.
+    public var inputDisconnects = 0
     public var latencyP50Nanoseconds: UInt64 = 0
     public var latencyP99Nanoseconds: UInt64 = 0
     public var latencyMaxNanoseconds: UInt64 = 0

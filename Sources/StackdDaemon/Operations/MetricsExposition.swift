@@ -50,7 +50,13 @@ public enum MetricsExposition {
         w.gauge("stackd_pending_rows", "Rows under assembly.", Double(s.pendingRows))
         w.gauge("stackd_awaiting_labels", "Emitted rows kept until their label arrives.", Double(s.awaitingLabels))
         w.counter("stackd_published_total", "Ensemble outputs handed to the output socket.", s.published)
-        w.counter("stackd_send_failures_total", "Ensemble outputs the output socket refused (high-water mark).", s.sendFailures)
+        w.family("stackd_send_failures_total", .counter,
+                 "Outputs and alerts the output socket refused, by reason (hwm: a subscriber at its high-water mark; error: any other send error).")
+        w.sample("stackd_send_failures_total", ["reason": "hwm"], Double(s.sendFailuresHighWaterMark))
+        w.sample("stackd_send_failures_total", ["reason": "error"], Double(s.sendFailuresError))
+        w.counter("stackd_alerts_published_total", "Alerts handed to the output socket.", s.alertsPublished)
+        w.counter("stackd_input_disconnects_total",
+                  "Input connections closed by libzmq: a peer went away or sent a frame above the input's size limit.", s.inputDisconnects)
         w.family("stackd_emission_latency_seconds", .summary,
                  "Receive of a row's completing message to its output handed to ZeroMQ (HDR histogram, since start).")
         for (q, ns) in [("0.5", s.latencyP50Nanoseconds), ("0.99", s.latencyP99Nanoseconds), ("0.999", s.latencyP999Nanoseconds)] {

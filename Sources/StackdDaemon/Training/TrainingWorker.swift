@@ -4,6 +4,7 @@ import Glibc
 #endif
 import Logging
 import StackdCore
+import StackdLearning
 import StackdSystemd
 
 /// Runs retrains on their own thread so that ingest never waits for training.
@@ -23,6 +24,9 @@ public final class TrainingWorker: @unchecked Sendable {
     private var stopping = false
     private var busy = false
     private var thread: Thread?
+    /// Set once the training thread has returned from its loop: nothing of this worker runs
+    /// inside OpenBLAS or libxgboost any more.
+    private var exited = false
     /// Results so far, for metrics and tests.
     public private(set) var completed: [TrainingResult] = []
 
@@ -33,6 +37,9 @@ public final class TrainingWorker: @unchecked Sendable {
     }
 
     public func start() {
+        condition.lock()
+        exited = false
+        condition.unlock()
         let t = Thread { [self] in self.loop() }
         t.name = "stackd-training"
         thread = t
@@ -76,13 +83,37 @@ public final class TrainingWorker: @unchecked Sendable {
         return true
     }
 
+    /// Asks the training thread to finish: queued requests are dropped and the fit in progress
+    /// ends at its next cancellation point (an L-BFGS iteration or a boosting round) without a
+    /// result. Does not wait; see ``join(timeout:)``.
     public func stop() {
         condition.lock()
         stopping = true
         queue.removeAll()
         condition.broadcast()
         condition.unlock()
+        cancellation.cancel()
     }
+
+    /// Stops the worker and waits until its thread has left its loop. Why: a process that exits
+    /// while a thread is still inside OpenBLAS or libxgboost can crash in their global
+    /// destructors, after everything else stopped cleanly. False if the thread was still
+    /// training after `timeout` seconds (then the caller must not run exit-time destructors).
+    @discardableResult
+    public func join(timeout: TimeInterval) -> Bool {
+        stop()
+        let deadline = Date(timeIntervalSinceNow: max(0, min(timeout, 1e9)))
+        condition.lock()
+        defer { condition.unlock() }
+        guard thread != nil else { return true }
+        while !exited {
+            if !condition.wait(until: deadline) { return exited }
+        }
+        return true
+    }
+
+    /// What the fit in progress checks between iterations to end early at ``stop()``.
+    public let cancellation = TrainingCancellation()
 
     private func loop() {
         // Training yields to ingest: on a 2-core machine a fit competes with the ingest thread and
@@ -91,13 +122,28 @@ public final class TrainingWorker: @unchecked Sendable {
         while true {
             condition.lock()
             while queue.isEmpty && !stopping { condition.wait() }
-            if stopping { condition.unlock(); return }
+            if stopping {
+                exited = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
             let request = queue.removeFirst()
             busy = true
             condition.unlock()
 
+            logger.info("retrain started", metadata: ["horizon": "\(request.horizon)", "rows": "\(request.rows.count)"])
             let start = MonotonicClock.nanoseconds()
-            var result = train(request)
+            var result = cancellation.withCurrent { train(request) }
+            if cancellation.isCancelled {
+                // Stopping: a fit cut short is not a result; nothing is persisted or installed.
+                logger.notice("retrain abandoned: stopping", metadata: ["horizon": "\(request.horizon)"])
+                condition.lock()
+                busy = false
+                condition.broadcast()
+                condition.unlock()
+                continue
+            }
             result.durationNanoseconds = MonotonicClock.nanoseconds() - start
             if let store = modelStore, let combiner = result.combiner, result.decision == .promote || result.decision == .fallback {
                 do {

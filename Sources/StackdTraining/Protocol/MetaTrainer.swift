@@ -89,7 +89,8 @@ public enum MetaTrainer {
                                                learningRate: 0.1, subsample: 0.8, colsampleByTree: 0.8,
                                                seed: configuration.seed, treeMethod: "hist", nthread: 1)
                 let clf = try XGBoostClassifier.train(features: Xtr.storage, rows: Xtr.rows, cols: f,
-                                                      labels: train.labels.map(Double.init), parameters: params)
+                                                      labels: train.labels.map(Double.init), parameters: params,
+                                                      shouldStop: { TrainingCancellation.isCurrentCancelled })
                 let x = try XGBoostCombiner(classifier: clf, featureSet: fs, layout: layout, version: configuration.modelVersion)
                 importance = normalised(try x.gainImportance())
                 combiner = x
