@@ -40,20 +40,33 @@ final class DaemonServiceTests: XCTestCase {
         XCTAssertTrue(service.waitUntilReady(timeout: 30), "ready")
         XCTAssertTrue(service.readiness.isReady)
 
+        let original = try String(contentsOfFile: config, encoding: .utf8)
         // A changed log level applies at once.
         try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "level = \"info\"", with: "level = \"debug\"")
             .write(toFile: config, atomically: true, encoding: .utf8)
         signals.requestReload()
         XCTAssertTrue(service.waitForReloads(1, timeout: 20))
-        XCTAssertEqual(service.current.logLevel, "debug")
+        XCTAssertEqual(service.current.logLevel, .debug)
         XCTAssertEqual(levels.level, .debug)
 
         // A broken file is refused: the running configuration stays.
         try "[models]\nnames = 3\n".write(toFile: config, atomically: true, encoding: .utf8)
         signals.requestReload()
         XCTAssertTrue(service.waitForReloads(2, timeout: 20))
-        XCTAssertEqual(service.current.logLevel, "debug")
+        XCTAssertEqual(service.current.logLevel, .debug)
         XCTAssertTrue(service.waitUntilReady(timeout: 20), "ready again after a refused reload")
+
+        // A valid file whose models differ cannot apply to a running daemon (its window and models
+        // are laid out for the old ones): the whole reload is refused, even its log-level change.
+        let running = service.current
+        let renamed = original.replacingOccurrences(of: "level = \"info\"", with: "level = \"error\"")
+            .replacingOccurrences(of: running.pipeline.models[0], with: running.pipeline.models[0] + "x")
+        XCTAssertNotEqual(renamed, original)
+        try renamed.write(toFile: config, atomically: true, encoding: .utf8)
+        signals.requestReload()
+        XCTAssertTrue(service.waitForReloads(3, timeout: 20))
+        XCTAssertEqual(service.current, running, "a refused reload keeps the running configuration whole")
+        XCTAssertEqual(levels.level, .debug)
 
         signals.requestStop()
         XCTAssertEqual(finished.wait(timeout: .now() + 20), .success, "the run ends on a stop request")

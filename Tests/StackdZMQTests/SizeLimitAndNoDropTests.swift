@@ -13,7 +13,7 @@ final class SizeLimitAndNoDropTests: ZMQTestCase {
         try sub.setOption(.maxMessageSize, 1024)
         XCTAssertEqual(try sub.option(.maxMessageSize), 1024)
         let monitor = try socket(.pair)
-        try sub.monitor(endpoint: "inproc://size-limit-monitor", events: .disconnected)
+        try sub.startMonitor(endpoint: "inproc://size-limit-monitor", events: .disconnected)
         try monitor.connect("inproc://size-limit-monitor")
         try sub.subscribe(prefix: "")
         try sub.connect("ipc://\(directory.path)/s.sock")
@@ -26,7 +26,7 @@ final class SizeLimitAndNoDropTests: ZMQTestCase {
         try pub.send([UInt8](repeating: 2, count: 1025))   // above: the connection is dropped
         var items = [ZMQPollItem(socket: monitor)]
         try ZMQSocket.poll(&items, timeoutMilliseconds: 5000)
-        XCTAssertEqual(try monitor.receiveMonitorEvent(into: message), ZMQMonitorEvents.disconnected.rawValue)
+        XCTAssertEqual(try monitor.receiveMonitorEvent(into: message)?.event, ZMQMonitorEvents.disconnected)
         try sub.setOption(.receiveTimeoutMilliseconds, 200)
         XCTAssertFalse(try sub.receive(into: message), "the oversize frame was never delivered")
     }

@@ -141,8 +141,12 @@ public final class LiveRunner: @unchecked Sendable {
             // disconnected (counted by the monitor below). Payloads between the configured limit
             // and this are still received and rejected as `oversize`, with their topic logged.
             try input.setOption(.maxMessageSize, Int64(configuration.pipeline.maxPayloadBytes) + Self.oversizeMargin)
-            try input.monitor(endpoint: inputMonitorEndpoint, events: .disconnected)
-            try inputMonitor.connect(inputMonitorEndpoint)
+            // One monitor per socket: with CURVE the ZAP handler owns the input's monitor (it needs
+            // the handshake events), and disconnects are not counted here.
+            if !configuration.security.curve {
+                try input.startMonitor(endpoint: inputMonitorEndpoint, events: .disconnected)
+                try inputMonitor.connect(inputMonitorEndpoint)
+            }
             for e in configuration.input.bind {
                 do { try input.bind(e) } catch { throw StartupError.endpoint("input.bind", e, error) }
                 inputEndpoints.append(try input.lastEndpoint)
@@ -379,7 +383,7 @@ public final class LiveRunner: @unchecked Sendable {
             }
             if items[2].isReadable {
                 while let event = try? inputMonitor.receiveMonitorEvent(into: monitorEvent) {
-                    if event == ZMQMonitorEvents.disconnected.rawValue { inputDisconnects += 1 }
+                    if event.event == .disconnected { inputDisconnects += 1 }
                 }
             }
             if let worker = trainingWorker {
