@@ -276,21 +276,25 @@ final class DurableWindow {
     /// Encoded into the preallocated buffer and appended under the window's flush policy; no
     /// allocation unless the policy flushes a block. Failures are logged and counted, never thrown.
     func appendAwaiting(_ e: EnsembleEmission, now: Int64) {
+        appendAwaiting(LabeledRow(horizon: e.horizon, horizonIndex: e.horizonIndex, symbol: e.symbol, eventTime: e.eventTime,
+                                  exitTime: 0, label: -1, forwardReturn: 0, basePredictions: e.basePredictions,
+                                  features: e.features, ensemble: e.probabilities, modelVersion: e.modelVersion), now: now)
+    }
+
+    /// `appendAwaiting(_:now:)` for a row already in the labelled-row view (label −1).
+    func appendAwaiting(_ row: LabeledRow, now: Int64) {
         guard let writer = awaitingWriter else { return }
-        let row = LabeledRow(horizon: e.horizon, horizonIndex: e.horizonIndex, symbol: e.symbol, eventTime: e.eventTime,
-                             exitTime: 0, label: -1, forwardReturn: 0, basePredictions: e.basePredictions,
-                             features: e.features, ensemble: e.probabilities, modelVersion: e.modelVersion)
         let n = LabeledRowCodec.encode(row, modelCount: modelCount, classCount: classCount, into: buffer)
         awaitingSequence += 1
         do {
-            try writer.append(sequence: awaitingSequence, timestamp: e.eventTime,
+            try writer.append(sequence: awaitingSequence, timestamp: row.eventTime,
                               payload: UnsafeRawBufferPointer(rebasing: buffer[0..<n]), now: now)
             awaitingAppended += 1
             awaitingSinceRetention += 1
         } catch {
             awaitingFailures += 1
             if awaitingFailures <= 5 || awaitingFailures % 10_000 == 0 {
-                logger.error("awaiting row not persisted", metadata: ["horizon": "\(e.horizon)", "error": "\(error)",
+                logger.error("awaiting row not persisted", metadata: ["horizon": "\(row.horizon)", "error": "\(error)",
                                                                      "failures": "\(awaitingFailures)"])
             }
         }
