@@ -80,6 +80,11 @@ final class DurableWindow {
         }
         self.writers = writers
         sequences = writers.map { $0.lastSequence ?? 0 }
+        // Temporaries of an `awaiting.bin` write interrupted by a crash (unlink never follows a link).
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        where name.hasPrefix("awaiting.bin.") && name.hasSuffix(".tmp") {
+            _ = unlink("\(directory)/\(name)")
+        }
         if awaitingCapacity > 0 {
             var configuration = LogConfiguration()
             configuration.flush = settings.flush
