@@ -155,6 +155,121 @@ final class DurableStateTests: XCTestCase {
         XCTAssertEqual(runner.snapshot().activeModelVersions, [1], "the previous valid version is served")
     }
 
+    // MARK: awaiting-rows log
+
+    /// Calls `body` with a row of h5 for SPX at `eventTime` (label −1 unless given).
+    func withRow(eventTime: Int64, label: Int = -1, featureCount: Int, _ body: (LabeledRow) -> Void) {
+        let base = [0.2, 0.3, 0.5, 0.1, 0.6, 0.3], features = [Double](repeating: 0.25, count: featureCount), e = [0.2, 0.4, 0.4]
+        let symbol = Array("SPX".utf8)
+        base.withUnsafeBufferPointer { b in
+            features.withUnsafeBufferPointer { f in
+                e.withUnsafeBufferPointer { en in
+                    symbol.withUnsafeBytes { s in
+                        body(LabeledRow(horizon: 5, horizonIndex: 0, symbol: s, eventTime: eventTime, exitTime: label < 0 ? 0 : eventTime + 5,
+                                        label: label, forwardReturn: 0, basePredictions: b, features: f, ensemble: en, modelVersion: 0))
+                    }
+                }
+            }
+        }
+    }
+
+    func awaitingLogRecords() throws -> [UInt64] {
+        try LogReader(directory: state + "/awaiting").readAll().map(\.sequence)
+    }
+
+    func testAwaitingLogFollowsTheWindowFlushPolicy() throws {
+        let p = try pipeline()
+        var settings = DurableWindow.Settings()
+        settings.flush = .everyRecords(3)
+        let window = try DurableWindow(directory: state, horizons: [5], modelCount: 2, classCount: 3, featureCount: p.layout.count,
+                                       retrain: RetrainPolicy(), settings: settings, logger: quiet)
+        for t in 1...2 { withRow(eventTime: Int64(t), featureCount: p.layout.count) { window.appendAwaiting($0, now: 0) } }
+        XCTAssertEqual(try awaitingLogRecords(), [], "two rows buffered: what kill -9 may lose under every_rows = 3")
+        withRow(eventTime: 3, featureCount: p.layout.count) { window.appendAwaiting($0, now: 0) }
+        XCTAssertEqual(try awaitingLogRecords(), [1, 2, 3], "the third row writes the block")
+        window.close()
+
+        var interval = DurableWindow.Settings()
+        interval.flush = .interval(nanoseconds: 1_000)
+        let timed = try DurableWindow(directory: state, horizons: [5], modelCount: 2, classCount: 3, featureCount: p.layout.count,
+                                      retrain: RetrainPolicy(), settings: interval, logger: quiet)
+        withRow(eventTime: 4, featureCount: p.layout.count) { timed.appendAwaiting($0, now: 10_000) }
+        XCTAssertEqual(try awaitingLogRecords(), [1, 2, 3], "younger than the interval: buffered")
+        timed.tick(now: 11_000)
+        XCTAssertEqual(try awaitingLogRecords(), [1, 2, 3, 4], "the loop's tick flushes it once the interval passed")
+        timed.close()
+    }
+
+    func testAfterACrashAwaitingRowsComeBackFromTheLogMinusThoseLabelled() throws {
+        let p0 = try pipeline()
+        let f = p0.layout.count
+        do {
+            let window = try DurableWindow(directory: state, horizons: [5], modelCount: 2, classCount: 3, featureCount: f,
+                                           retrain: RetrainPolicy(), settings: .init(), logger: quiet)
+            for t in [10, 20, 30, 20] { withRow(eventTime: Int64(t), featureCount: f) { window.appendAwaiting($0, now: 0) } }
+            // The row at 20 was labelled before the crash: it is in the window.
+            withRow(eventTime: 20, label: 1, featureCount: f) { window.append($0, now: 0) }
+            window.close()   // no saveAwaiting: the crash case
+        }
+        let p = try pipeline()
+        let window = try DurableWindow(directory: state, horizons: [5], modelCount: 2, classCount: 3, featureCount: f,
+                                       retrain: RetrainPolicy(), settings: .init(), logger: quiet)
+        XCTAssertEqual(try window.restore(into: p), [1])
+        XCTAssertEqual(window.restoreAwaiting(into: p), 2, "10 and 30; 20 was labelled")
+        XCTAssertEqual(p.scoreboard.awaitingCount, 2)
+        var times: [Int64] = []
+        p.forEachAwaitingRow { times.append($0.eventTime) }
+        XCTAssertEqual(times.sorted(), [10, 30])
+
+        // A graceful stop's awaiting.bin is the exact set, preferred over the log.
+        XCTAssertEqual(window.saveAwaiting(from: p), 2)
+        window.close()
+        try FileManager.default.removeItem(atPath: state + "/awaiting.bin")
+        var bytes = Array("SKAW".utf8) + [1]
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
+        defer { buffer.deallocate() }
+        withRow(eventTime: 30, featureCount: f) { row in
+            let n = LabeledRowCodec.encode(row, modelCount: 2, classCount: 3, into: buffer)
+            withUnsafeBytes(of: UInt32(n).littleEndian) { bytes += $0 }
+            bytes += UnsafeRawBufferPointer(rebasing: buffer[0..<n])
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: state + "/awaiting.bin"))
+        let p2 = try pipeline()
+        let again = try DurableWindow(directory: state, horizons: [5], modelCount: 2, classCount: 3, featureCount: f,
+                                      retrain: RetrainPolicy(), settings: .init(), logger: quiet)
+        defer { again.close() }
+        _ = try again.restore(into: p2)
+        XCTAssertEqual(again.restoreAwaiting(into: p2), 1)
+        XCTAssertEqual(p2.scoreboard.awaitingCount, 1)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: state + "/awaiting.bin"), "consumed")
+    }
+
+    // MARK: damage never crashes
+
+    func testRandomDamageToAnOlderWindowSegmentIsNeverACrash() throws {
+        let featureCount = try pipeline().layout.count
+        var rng: UInt64 = 0x5EED_0010
+        func next() -> Int { rng = rng &* 6364136223846793005 &+ 1442695040888963407; return Int(rng >> 33) }
+        for round in 0..<40 {
+            try? FileManager.default.removeItem(atPath: state + "/window")
+            let directory = try writeWindowLog(rows: 30, featureCount: featureCount)
+            let oldest = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".sklog") }.min())
+            let path = "\(directory)/\(oldest)"
+            var bytes = [UInt8](try XCTUnwrap(FileManager.default.contents(atPath: path)))
+            for _ in 0..<(1 + next() % 4) { bytes[next() % bytes.count] ^= UInt8(1 + next() % 255) }
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let p = try pipeline()
+            let window = try DurableWindow(directory: state, horizons: [5], modelCount: 2, classCount: 3, featureCount: featureCount,
+                                           retrain: RetrainPolicy(), settings: .init(), awaitingCapacity: 0, logger: quiet)
+            let restored = try window.restore(into: p)[0]
+            window.close()
+            XCTAssertLessThanOrEqual(restored, 30, "round \(round)")
+            XCTAssertGreaterThanOrEqual(restored, 20, "round \(round): only the oldest segment (10 rows) was damaged")
+            if window.blocksSkipped == 0 { XCTAssertEqual(restored, 30, "round \(round): nothing skipped, nothing lost") }
+            XCTAssertEqual(restored + window.rowsLost, 30, "round \(round): every row is restored or counted lost")
+        }
+    }
+
     // MARK: file modes and temporary files
 
     /// Runs `body` under `mask`, restoring the process umask afterwards.

@@ -303,6 +303,26 @@ final class ModelStoreTests: XCTestCase {
         XCTAssertTrue(refused.reason.contains("unknown store schema version 3"), refused.reason)
     }
 
+    func testRandomByteDamageToAStoredVersionIsNeverACrash() throws {
+        let store = makeStore()
+        let saved = try saveThree(store)
+        var rng: UInt64 = 0x5EED_0011
+        func next() -> Int { rng = rng &* 6364136223846793005 &+ 1442695040888963407; return Int(rng >> 33) }
+        let files = ["model.json", "meta_config.json", "version.json"]
+        let originals = try files.map { try XCTUnwrap(FileManager.default.contents(atPath: "\(horizonDir)/v000003/\($0)")) }
+        for round in 0..<60 {
+            let i = next() % files.count
+            var bytes = [UInt8](originals[i])
+            bytes[next() % bytes.count] ^= UInt8(1 + next() % 255)
+            try Data(bytes).write(to: URL(fileURLWithPath: "\(horizonDir)/v000003/\(files[i])"))
+            let selection = try XCTUnwrap(store.loadCurrent(horizon: horizon), "round \(round)")
+            XCTAssertEqual(selection.version, "v000002", "round \(round): \(files[i]) damaged: \(selection.reason)")
+            XCTAssertEqual(predictions(selection.combiner), predictions(saved[1]))
+            try originals[i].write(to: URL(fileURLWithPath: "\(horizonDir)/v000003/\(files[i])"))
+        }
+        XCTAssertEqual(store.loadCurrent(horizon: horizon)?.version, "v000003", "restored files load again")
+    }
+
     func testMismatchedLayoutIsRefusedDownToAveraging() throws {
         _ = try saveThree(makeStore())
         // Same shape, different model names: every version is refused, averaging is served.

@@ -127,8 +127,13 @@ final class DurableWindow {
             let cursor = reader.records()
             var n = 0
             // Sequences are contiguous per horizon (`append` numbers them), so a gap between two
-            // rows read back is exactly the rows of the blocks skipped between them.
-            var previous: UInt64? = reader.segments.first.map { $0.firstSequence &- 1 }
+            // rows read back is exactly the rows of the blocks skipped between them. The count
+            // starts at the oldest segment's name (its first sequence), which survives a damaged
+            // segment header.
+            let oldestNamed = ((try? FileManager.default.contentsOfDirectory(atPath: writer.directory)) ?? []).compactMap { name in
+                name.hasPrefix("seg-") && name.hasSuffix(".sklog") ? UInt64(name.dropFirst(4).dropLast(6)) : nil
+            }.min()
+            var previous: UInt64? = (oldestNamed ?? reader.segments.first?.firstSequence).map { $0 &- 1 }
             var lost = 0
             var reported = 0
             while let record = try cursor.next() {
