@@ -335,6 +335,30 @@ final class DurableStateTests: XCTestCase {
         }
     }
 
+    func testJournalsArePrivate() throws {
+        try withUmask(0o022) {
+            let journal = state + "/journal"
+            let manifest = JournalManifest(endpoints: ["ipc:///nowhere"], topics: [""], note: "test",
+                                           createdAt: Date(timeIntervalSince1970: 1_700_000_000),
+                                           monotonicToUnixOffsetNanoseconds: 0)
+            let writer = try JournalWriter(directory: journal, manifest: manifest)
+            let topic = Array("pred.SPX.5.a".utf8), payload: [UInt8] = [1, 2, 3]
+            try topic.withUnsafeBytes { t in try payload.withUnsafeBytes { p in try writer.append(topic: t, payload: p, receivedAt: 1) } }
+            try writer.close()
+            XCTAssertEqual(try mode(journal), 0o700)
+            var files = 0
+            let enumerator = try XCTUnwrap(FileManager.default.enumerator(atPath: journal))
+            while let relative = enumerator.nextObject() as? String {
+                let path = journal + "/" + relative
+                var isDirectory: ObjCBool = false
+                _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+                XCTAssertEqual(try mode(path), isDirectory.boolValue ? 0o700 : 0o600, relative)
+                if !isDirectory.boolValue { files += 1 }
+            }
+            XCTAssertGreaterThanOrEqual(files, 2, "the manifest and a segment")
+        }
+    }
+
     func testAStricterUmaskWins() throws {
         try withUmask(0o277) {
             try PrivateFiles.atomicallyWrite([1, 2, 3], to: state + "/strict")
