@@ -155,6 +155,34 @@ final class DurableStateTests: XCTestCase {
         XCTAssertEqual(runner.snapshot().activeModelVersions, [1], "the previous valid version is served")
     }
 
+    /// The manifest's checksums recomputed from the documented rules alone (schemas/model-store.md):
+    /// the JSON as parsed by JSONSerialization, the canonical text built here, CRC-32C bytewise.
+    func testManifestChecksumsFollowTheDocumentedCanonicalText() throws {
+        let layout = StackingFeatureLayout(models: models, classCount: 3)
+        let store = ModelStore(directory: state, horizons: [5], layout: layout, logger: quiet)
+        try store.save(combiner: try combiner(version: 7, layout: layout), horizon: 5, version: 7, reason: "line one\nline \"two\" é")
+        let dir = state + "/models/h5/v000001"
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/version.json"))) as? [String: Any])
+        func crc(_ bytes: [UInt8]) -> String {
+            let hex = String(bytes.withUnsafeBytes { CRC32C.checksumBytewise($0) }, radix: 16)
+            return "crc32c:" + String(repeating: "0", count: 8 - hex.count) + hex
+        }
+        var text = ""
+        func field(_ k: String, _ v: Any) { let s = "\(v)"; text += "\(k):\(s.utf8.count):\(s)\n" }
+        for k in ["store_schema_version", "horizon", "version", "sequence", "combiner_version", "method", "created_at", "reason"] {
+            field(k, try XCTUnwrap(json[k], k))
+        }
+        for f in try XCTUnwrap(json["files"] as? [String]) { field("file", f) }
+        let checksums = try XCTUnwrap(json["checksums"] as? [[String: String]])
+        for c in checksums { field("checksum_file", c["file"]!); field("checksum_crc32c", c["crc32c"]!) }
+        XCTAssertEqual(json["manifest_checksum"] as? String, crc(Array(text.utf8)))
+        XCTAssertEqual(json["reason"] as? String, "line one\nline \"two\" é")
+        XCTAssertEqual(Set(checksums.map { $0["file"]! }), ["model.json", "meta_config.json"])
+        for c in checksums {
+            XCTAssertEqual(c["crc32c"], crc([UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/" + c["file"]!)))), c["file"]!)
+        }
+    }
+
     // MARK: awaiting-rows log
 
     /// Calls `body` with a row of h5 for SPX at `eventTime` (label −1 unless given).

@@ -409,13 +409,35 @@ public struct ModelStore: Sendable {
         return "crc32c:" + String(repeating: "0", count: 8 - hex.count) + hex
     }
 
-    /// The manifest's own checksum: over its canonical encoding (sorted keys, as `encode` writes
-    /// it) without the `manifest_checksum` field, so any edit of a value is seen whatever the
-    /// whitespace.
+    /// The manifest's own checksum, over `canonicalBytes`: every value counts, the JSON's
+    /// whitespace and key order do not.
     static func manifestChecksum(_ m: VersionManifest) throws -> String {
-        var unsigned = m
-        unsigned.manifestChecksum = nil
-        return checksum(try encode(unsigned))
+        checksum(canonicalBytes(m))
+    }
+
+    /// Every field but `manifest_checksum`, in a fixed order, one `name:<UTF-8 byte count>:value`
+    /// line each (`schemas/model-store.md`). Built here rather than by re-encoding JSON, so that a
+    /// Foundation whose encoder formats differently cannot turn every stored version into a
+    /// checksum mismatch; the byte count makes any value (newlines included) unambiguous.
+    static func canonicalBytes(_ m: VersionManifest) -> [UInt8] {
+        var out: [UInt8] = []
+        func field(_ name: String, _ value: String) {
+            out += Array("\(name):\(value.utf8.count):".utf8) + Array(value.utf8) + [UInt8(ascii: "\n")]
+        }
+        field("store_schema_version", String(m.storeSchemaVersion))
+        field("horizon", String(m.horizon))
+        field("version", m.version)
+        field("sequence", String(m.sequence))
+        field("combiner_version", String(m.combinerVersion))
+        field("method", m.method)
+        field("created_at", m.createdAt)
+        field("reason", m.reason)
+        for f in m.files { field("file", f) }
+        for c in m.checksums ?? [] {
+            field("checksum_file", c.file)
+            field("checksum_crc32c", c.crc32c)
+        }
+        return out
     }
 
     /// Schema 2: the manifest's checksum, then every recorded file's. Schema 1 has none.

@@ -70,6 +70,11 @@ public enum ArtifactLoader {
                                         featureSet: fs, layout: layout, version: config.combinerVersion)
         case .xgboostJSON:
             guard let fs = config.featureSet else { throw refuse(configPath, "XGBoost model without a feature set") }
+            // libxgboost would read 1e999 as infinity; tree thresholds have no plausible bound to
+            // check beyond that, so only non-finite numbers are refused here.
+            if let literal = ArtifactCoding.firstOverflowingNumber(modelBytes) {
+                throw refuse(modelPath, "number \(literal) is not finite (beyond ±\(Double.greatestFiniteMagnitude)); refused", .values)
+            }
             do {
                 combiner = try XGBoostCombiner(modelJSON: modelBytes, featureSet: fs, layout: layout, version: config.combinerVersion)
             } catch {
