@@ -137,8 +137,10 @@ final class DurableWindow {
             var lost = 0
             var reported = 0
             while let record = try cursor.next() {
-                if let p = previous, record.sequence > p &+ 1 { lost += Int(record.sequence - p - 1) }
+                // Overflow-safe: file names and sequences come from disk.
+                if let p = previous, record.sequence > p, record.sequence - p > 1 { lost += Int(clamping: record.sequence - p - 1) }
                 previous = record.sequence
+                reported = reader.corruptions.count
                 let decoded: LabeledRowCodec.Decoded
                 do {
                     decoded = try record.payload.withUnsafeBytes { try LabeledRowCodec.decode($0, modelCount: modelCount, classCount: classCount) }
@@ -161,7 +163,6 @@ final class DurableWindow {
                 }
                 labelledKeys.insert(AwaitingKey(horizonIndex: h, symbol: decoded.symbol, eventTime: decoded.eventTime))
                 n += 1
-                reported = reader.corruptions.count
             }
             // Damaged blocks after the last row read: their headers said how many rows they held.
             lost += reader.corruptions[reported...].reduce(0) { $0 + $1.records }
