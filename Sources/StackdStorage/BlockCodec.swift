@@ -35,6 +35,44 @@ enum BlockCodec {
         return (header, header.encode() + stored)
     }
 
+    /// `encode(_:compress:)` into `scratch` (grown when too small, then reused), header first:
+    /// no allocation once the scratch has grown, which keeps a flush per record (the window's and
+    /// the awaiting log's `every_row`) off the allocator. Returns the header and the block's length.
+    static func encode(_ pending: PendingBlock, compress: Bool,
+                       into scratch: inout UnsafeMutableRawBufferPointer) throws(StorageError) -> (header: BlockHeader, count: Int) {
+        let rawCount = pending.bytes.count
+        guard rawCount <= BlockHeader.maxPayloadBytes else { throw .recordTooLarge(bytes: rawCount) }
+        let room = max(rawCount, compress ? LZ4.compressBound(rawCount) : 0)
+        if scratch.count < BlockHeader.size + room {
+            scratch.deallocate()
+            scratch = .allocate(byteCount: max(BlockHeader.size + room, 64 << 10), alignment: 16)
+        }
+        let payload = UnsafeMutableRawBufferPointer(rebasing: scratch[BlockHeader.size..<(BlockHeader.size + room)])
+        var codec = BlockHeader.Codec.raw
+        var storedCount = rawCount
+        pending.bytes.withUnsafeBytes { raw in
+            if compress && rawCount > 0, let written = try? LZ4.compress(raw, into: payload), written < rawCount {
+                codec = .lz4
+                storedCount = written
+            } else if rawCount > 0 {
+                payload.baseAddress!.copyMemory(from: raw.baseAddress!, byteCount: rawCount)
+            }
+        }
+        let header = BlockHeader(
+            codec: codec,
+            uncompressedLength: UInt32(rawCount),
+            storedLength: UInt32(storedCount),
+            recordCount: UInt32(pending.count),
+            firstSequence: pending.firstSequence,
+            lastSequence: pending.lastSequence,
+            minTimestamp: pending.minTimestamp,
+            maxTimestamp: pending.maxTimestamp,
+            payloadCRC: CRC32C.checksum(UnsafeRawBufferPointer(rebasing: payload[0..<storedCount]))
+        )
+        header.encode(into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<BlockHeader.size]))
+        return (header, BlockHeader.size + storedCount)
+    }
+
     /// Where one record's payload lies in a decoded block (see `decode(header:stored:into:spans:)`).
     struct RecordSpan {
         var sequence: UInt64

@@ -48,6 +48,26 @@ struct BlockHeader: Equatable, Sendable {
         return bytes
     }
 
+    /// Writes the same 64 bytes as `encode()` into `out` (at least 64 bytes) without allocating:
+    /// the writer's per-flush path.
+    func encode(into out: UnsafeMutableRawBufferPointer) {
+        out.storeBytes(of: Self.magic.littleEndian, toByteOffset: 0, as: UInt32.self)
+        out[4] = codec.rawValue
+        out[5] = 0
+        out.storeBytes(of: UInt16(0), toByteOffset: 6, as: UInt16.self)
+        out.storeBytes(of: uncompressedLength.littleEndian, toByteOffset: 8, as: UInt32.self)
+        out.storeBytes(of: storedLength.littleEndian, toByteOffset: 12, as: UInt32.self)
+        out.storeBytes(of: recordCount.littleEndian, toByteOffset: 16, as: UInt32.self)
+        out.storeBytes(of: UInt32(0), toByteOffset: 20, as: UInt32.self)
+        out.storeBytes(of: firstSequence.littleEndian, toByteOffset: 24, as: UInt64.self)
+        out.storeBytes(of: lastSequence.littleEndian, toByteOffset: 32, as: UInt64.self)
+        out.storeBytes(of: minTimestamp.littleEndian, toByteOffset: 40, as: Int64.self)
+        out.storeBytes(of: maxTimestamp.littleEndian, toByteOffset: 48, as: Int64.self)
+        out.storeBytes(of: payloadCRC.littleEndian, toByteOffset: 56, as: UInt32.self)
+        let crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: out[0..<60]))
+        out.storeBytes(of: crc.littleEndian, toByteOffset: 60, as: UInt32.self)
+    }
+
     /// Returns nil unless the bytes are a well-formed, checksum-valid header.
     static func decode(_ raw: UnsafeRawBufferPointer) -> BlockHeader? {
         guard raw.count >= size, raw.loadLE(UInt32.self, at: 0) == magic else { return nil }

@@ -8,7 +8,7 @@ import CStackdCRC32C
 /// replay with the tables, bench/RESULTS.md); elsewhere table-driven slicing-by-8 (eight bytes
 /// per step through eight 256-entry tables). All three paths give the same CRC; the tests
 /// compare them with the byte-at-a-time loop.
-enum CRC32C {
+public enum CRC32C {
     /// Whether the SSE4.2 instruction is used (checked once per process).
     static let usesHardware: Bool = stackd_crc32c_hardware_available() != 0
 
@@ -66,7 +66,8 @@ enum CRC32C {
         return ~crc
     }
 
-    static func checksum(_ bytes: [UInt8]) -> UInt32 {
+    /// Also what the model store records per file (`schemas/model-store.md`).
+    public static func checksum(_ bytes: [UInt8]) -> UInt32 {
         bytes.withUnsafeBytes { checksum($0) }
     }
 

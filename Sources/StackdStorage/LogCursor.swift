@@ -105,7 +105,7 @@ public final class LogCursor {
                 if let problem = try BlockCodec.read(block, from: file!, into: &self.block, spans: &spans, stored: &stored) {
                     spans.removeAll(keepingCapacity: true)
                     reader.record(.corruptBlock, entry.info.fileName, block.offset,
-                                  BlockHeader.size + Int(header.storedLength), problem.reason)
+                                  BlockHeader.size + Int(header.storedLength), problem.reason, records: Int(header.recordCount))
                 } else {
                     return true
                 }

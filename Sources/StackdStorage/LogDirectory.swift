@@ -30,9 +30,7 @@ enum LogDirectory {
     static func path(_ directory: String, _ name: String) -> String { directory + "/" + name }
 
     static func ensureExists(_ directory: String) throws(StorageError) {
-        if mkdir(directory, 0o755) != 0 && errno != EEXIST {
-            throw .io(operation: "mkdir", path: directory, code: errno)
-        }
+        try PrivateFiles.createDirectories(directory)
     }
 
     static func entries(_ directory: String) throws(StorageError) -> [String] {
@@ -76,17 +74,13 @@ enum LogDirectory {
         guard result == 0 else { throw .io(operation: "rename", path: from, code: errno) }
     }
 
-    /// Creates `name` with `contents` so that it either exists complete or not at all: temp
-    /// file, fsync, rename (replacing any file of that name), fsync the directory.
+    /// Creates `name` with `contents` so that it either exists complete or not at all: unique
+    /// temp file (`O_EXCL | O_NOFOLLOW`, 0600), fsync, rename (replacing any file of that name),
+    /// fsync the directory.
     static func atomicallyWrite(_ contents: [UInt8], named name: String, in directory: String) throws(StorageError) {
-        let final = path(directory, name)
-        let temporary = final + temporarySuffix
-        do {
-            let file = try RawFile(path: temporary, flags: O_WRONLY | O_CREAT | O_TRUNC)
-            try file.write(contents, at: 0)
-            try file.sync()
+        let result = contents.withUnsafeBytes { bytes in
+            Result { () throws(StorageError) in try PrivateFiles.atomicallyWrite(bytes, to: path(directory, name)) }
         }
-        try rename(temporary, to: final)
-        try syncDirectory(directory)
+        try result.get()
     }
 }

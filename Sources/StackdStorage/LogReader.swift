@@ -71,7 +71,8 @@ public final class LogReader {
         return all
     }
 
-    func record(_ kind: CorruptionReport.Kind, _ segment: String, _ offset: Int, _ length: Int, _ reason: String) {
-        corruptions.append(CorruptionReport(kind: kind, segment: segment, byteOffset: offset, length: length, reason: reason))
+    func record(_ kind: CorruptionReport.Kind, _ segment: String, _ offset: Int, _ length: Int, _ reason: String, records: Int = 0) {
+        corruptions.append(CorruptionReport(kind: kind, segment: segment, byteOffset: offset, length: length, reason: reason,
+                                            records: records))
     }
 }

@@ -37,6 +37,8 @@ public final class LogWriter {
     var entries: [SegmentEntry]
     var activeFile: RawFile?
     @exclusivity(unchecked) private var pending = PendingBlock()
+    /// The block being written (header + stored payload), reused across flushes.
+    @exclusivity(unchecked) private var scratch = UnsafeMutableRawBufferPointer(start: nil, count: 0)
     @exclusivity(unchecked) private var pendingSince: Int64?
     private var flushesSinceSync = 0
     /// Sealed segments with flushed but not yet fsynced blocks; `sync()` covers them too.
@@ -61,6 +63,7 @@ public final class LogWriter {
     /// Best effort only: an error here cannot be reported, so owners should call `close()`.
     deinit {
         if !failed && !closed { try? flush() }
+        scratch.deallocate()
     }
 
     /// The highest acknowledged sequence under the configured `SyncPolicy`.
@@ -134,13 +137,13 @@ public final class LogWriter {
     public func flush() throws(StorageError) {
         try checkUsable()
         guard !pending.isEmpty else { return }
-        let (header, block) = try BlockCodec.encode(pending, compress: configuration.compress)
+        let (header, length) = try BlockCodec.encode(pending, compress: configuration.compress, into: &scratch)
         try prepareActiveSegment()
         guard let file = activeFile else { throw .writerFailed }
         let index = entries.count - 1
         let offset = entries[index].info.byteSize
         do {
-            try file.write(block, at: offset)
+            try file.write(UnsafeRawBufferPointer(rebasing: scratch[0..<length]), at: offset)
         } catch {
             // A partial block would be truncated by recovery anyway; cutting it now keeps the
             // file valid for readers, but the writer's view is no longer trustworthy.

@@ -12,7 +12,8 @@ final class RawFile {
     let path: String
     private let descriptor: Int32
 
-    init(path: String, flags: Int32, mode: mode_t = 0o644) throws(StorageError) {
+    /// - Parameter mode: for a created file; state files are private (`PrivateFiles.fileMode`).
+    init(path: String, flags: Int32, mode: mode_t = PrivateFiles.fileMode) throws(StorageError) {
         let fd = open(path, flags | O_CLOEXEC, mode)
         guard fd >= 0 else { throw .io(operation: "open", path: path, code: errno) }
         self.path = path

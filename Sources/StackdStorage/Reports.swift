@@ -45,6 +45,9 @@ public struct CorruptionReport: Equatable, Sendable {
     public var length: Int
     /// Human-readable detail.
     public var reason: String
+    /// Records lost with the damage when its block header said how many (`corruptBlock`); 0
+    /// when unknown (a reader can still count the gap in sequence numbers).
+    public var records: Int = 0
 }
 
 /// Everything opening a log for writing found and did.

@@ -206,6 +206,123 @@ final class ModelStoreTests: XCTestCase {
         XCTAssertEqual(store.current(horizon: horizon), "v000001")
     }
 
+    /// Replaces the first number after `"coefficients"` in a model file with `replacement`: the
+    /// file stays valid JSON of the right shape.
+    func editFirstCoefficient(_ path: String, to replacement: String) throws {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let start = try XCTUnwrap(text.range(of: "\"coefficients\""))
+        let number = try XCTUnwrap(text.range(of: #"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?"#, options: .regularExpression,
+                                              range: start.upperBound..<text.endIndex))
+        XCTAssertNotEqual(String(text[number]), replacement)
+        try text.replacingCharacters(in: number, with: replacement).write(toFile: path, atomically: false, encoding: .utf8)
+        // Valid JSON by the grammar (Foundation's parser refuses 1e999 as beyond Double's range).
+        if Double(replacement)?.isFinite ?? false {
+            XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))), "still valid JSON")
+        }
+    }
+
+    func testEditedCoefficientThatStillParsesIsRefusedByItsChecksum() throws {
+        let store = makeStore()
+        let saved = try saveThree(store)
+        let modelPath = "\(horizonDir)/v000003/model.json"
+        try editFirstCoefficient(modelPath, to: "0.123456")
+
+        let selection = try XCTUnwrap(store.loadCurrent(horizon: horizon))
+        XCTAssertEqual(selection.version, "v000002", selection.reason)
+        XCTAssertTrue(selection.fellBack)
+        XCTAssertEqual(selection.refusals.map(\.version), ["v000003"])
+        XCTAssertEqual(selection.refusals.map(\.reason), [.checksum])
+        XCTAssertTrue(selection.reason.contains("\(modelPath): checksum mismatch"), selection.reason)
+        XCTAssertEqual(predictions(selection.combiner), predictions(saved[1]))
+        XCTAssertTrue(try store.versions(horizon: horizon)[2].problem?.contains("checksum mismatch") ?? false)
+    }
+
+    func testEditedManifestIsRefusedByItsOwnChecksum() throws {
+        let store = makeStore()
+        let saved = try saveThree(store)
+        let manifest = "\(horizonDir)/v000003/version.json"
+        let text = try String(contentsOfFile: manifest, encoding: .utf8)
+        // The combiner version the daemon would report, changed; the JSON stays valid.
+        let edited = text.replacingOccurrences(of: "\"combiner_version\" : 30", with: "\"combiner_version\" : 31")
+        XCTAssertNotEqual(edited, text)
+        try edited.write(toFile: manifest, atomically: false, encoding: .utf8)
+
+        let selection = try XCTUnwrap(store.loadCurrent(horizon: horizon))
+        XCTAssertEqual(selection.version, "v000002", selection.reason)
+        XCTAssertEqual(selection.refusals.map(\.reason), [.checksum])
+        XCTAssertTrue(selection.reason.contains("manifest checksum mismatch"), selection.reason)
+        XCTAssertEqual(predictions(selection.combiner), predictions(saved[1]))
+
+        // Whitespace alone is not an edit of the manifest's content.
+        try (text.replacingOccurrences(of: "\n", with: "\n  ")).write(toFile: manifest, atomically: false, encoding: .utf8)
+        XCTAssertEqual(store.loadCurrent(horizon: horizon)?.version, "v000003")
+    }
+
+    func testNonFiniteAndAbsurdValuesAreRefusedOnLoad() throws {
+        _ = try saveThree(makeStore())
+        // A copy loaded as `stackd train` output (no store checksums): only the value checks stand.
+        let copy = "\(state!)/copy"
+        for (replacement, shown) in [("-1e308", "value #0 is -1e+308"), ("1e999", "number 1e999 is not finite"),
+                                     ("2e6", "value #0 is 2000000.0")] {
+            try? FileManager.default.removeItem(atPath: copy)
+            try FileManager.default.copyItem(atPath: "\(horizonDir)/v000003", toPath: copy)
+            try editFirstCoefficient("\(copy)/model.json", to: replacement)
+            XCTAssertThrowsError(try ArtifactLoader.load(directory: copy, horizon: horizon, layout: layout), replacement) { error in
+                let e = error as? ArtifactError
+                XCTAssertEqual(e?.reason, .values, "\(error)")
+                XCTAssertTrue(e?.message.contains(shown) ?? false, "\(error)")
+            }
+        }
+        // The unedited copy loads: the bound does not catch real models.
+        try? FileManager.default.removeItem(atPath: copy)
+        try FileManager.default.copyItem(atPath: "\(horizonDir)/v000003", toPath: copy)
+        XCTAssertNoThrow(try ArtifactLoader.load(directory: copy, horizon: horizon, layout: layout))
+    }
+
+    func testStoreSchema1WithoutChecksumsIsReadAndUnknownSchemasAreRefusedClearly() throws {
+        let store = makeStore()
+        let saved = try saveThree(store)
+        let manifest = "\(horizonDir)/v000003/version.json"
+        var object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: manifest))) as? [String: Any])
+        XCTAssertEqual(object["store_schema_version"] as? Int, 2)
+        XCTAssertNotNil(object["checksums"])
+        XCTAssertNotNil(object["manifest_checksum"])
+        object["store_schema_version"] = 1
+        object["checksums"] = nil
+        object["manifest_checksum"] = nil
+        try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: manifest))
+        let selection = try XCTUnwrap(store.loadCurrent(horizon: horizon))
+        XCTAssertEqual(selection.version, "v000003", selection.reason)
+        XCTAssertEqual(predictions(selection.combiner), predictions(saved[2]))
+
+        object["store_schema_version"] = 3
+        try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: manifest))
+        let refused = try XCTUnwrap(store.loadCurrent(horizon: horizon))
+        XCTAssertEqual(refused.version, "v000002")
+        XCTAssertEqual(refused.refusals.map(\.reason), [.manifest])
+        XCTAssertTrue(refused.reason.contains("unknown store schema version 3"), refused.reason)
+    }
+
+    func testRandomByteDamageToAStoredVersionIsNeverACrash() throws {
+        let store = makeStore()
+        let saved = try saveThree(store)
+        var rng: UInt64 = 0x5EED_0011
+        func next() -> Int { rng = rng &* 6364136223846793005 &+ 1442695040888963407; return Int(rng >> 33) }
+        let files = ["model.json", "meta_config.json", "version.json"]
+        let originals = try files.map { try XCTUnwrap(FileManager.default.contents(atPath: "\(horizonDir)/v000003/\($0)")) }
+        for round in 0..<60 {
+            let i = next() % files.count
+            var bytes = [UInt8](originals[i])
+            bytes[next() % bytes.count] ^= UInt8(1 + next() % 255)
+            try Data(bytes).write(to: URL(fileURLWithPath: "\(horizonDir)/v000003/\(files[i])"))
+            let selection = try XCTUnwrap(store.loadCurrent(horizon: horizon), "round \(round)")
+            XCTAssertEqual(selection.version, "v000002", "round \(round): \(files[i]) damaged: \(selection.reason)")
+            XCTAssertEqual(predictions(selection.combiner), predictions(saved[1]))
+            try originals[i].write(to: URL(fileURLWithPath: "\(horizonDir)/v000003/\(files[i])"))
+        }
+        XCTAssertEqual(store.loadCurrent(horizon: horizon)?.version, "v000003", "restored files load again")
+    }
+
     func testMismatchedLayoutIsRefusedDownToAveraging() throws {
         _ = try saveThree(makeStore())
         // Same shape, different model names: every version is refused, averaging is served.

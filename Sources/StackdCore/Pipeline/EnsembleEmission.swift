@@ -36,6 +36,23 @@ public struct LabeledRow {
     public var features: UnsafeBufferPointer<Double>
     public var ensemble: UnsafeBufferPointer<Double>
     public var modelVersion: UInt32
+
+    /// Public so that drivers can persist an emitted row (label −1) in the window-row layout.
+    public init(horizon: Int, horizonIndex: Int, symbol: UnsafeRawBufferPointer, eventTime: Int64, exitTime: Int64,
+                label: Int, forwardReturn: Double, basePredictions: UnsafeBufferPointer<Double>,
+                features: UnsafeBufferPointer<Double>, ensemble: UnsafeBufferPointer<Double>, modelVersion: UInt32) {
+        self.horizon = horizon
+        self.horizonIndex = horizonIndex
+        self.symbol = symbol
+        self.eventTime = eventTime
+        self.exitTime = exitTime
+        self.label = label
+        self.forwardReturn = forwardReturn
+        self.basePredictions = basePredictions
+        self.features = features
+        self.ensemble = ensemble
+        self.modelVersion = modelVersion
+    }
 }
 
 /// Receives what the pipeline produces: ensemble outputs, labelled rows, retrain requests.

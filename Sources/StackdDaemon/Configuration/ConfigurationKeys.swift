@@ -108,7 +108,7 @@ public enum ConfigurationKeys {
                            "durable window and model store; created if absent when its parent exists; absent keeps state in memory",
                            get: { $0.stateDirectory }, set: { $0.stateDirectory = $1 }),
             choice("state", "flush", default: StateFlushMode.everyRow, .restart,
-                   "`every_row`, `every_rows` (`state.flush_rows`), `interval` (`state.flush_interval_ms`): what `kill -9` may lose",
+                   "`every_row`, `every_rows` (`state.flush_rows`), `interval` (`state.flush_interval_ms`): what `kill -9` may lose, of the window and of the emitted rows awaiting their label ([`schemas/awaiting-log.md`](schemas/awaiting-log.md)); state files are 0600, directories 0700",
                    get: { $0.stateFlush }, set: { $0.stateFlush = $1 }),
             int("state", "flush_rows", 1...1_000_000, default: 100, .restart, "rows per flush with `flush = \"every_rows\"`",
                 get: { $0.stateFlushRows }, set: { $0.stateFlushRows = $1 }),

@@ -1,4 +1,5 @@
 import Foundation
+import StackdStorage
 import StackdSystemd
 
 /// `journal.json`: what a journal recorded and how to turn its receive times into dates.
@@ -126,8 +127,8 @@ public struct JournalManifest: Codable, Equatable, Sendable {
     func write(directory: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let url = URL(fileURLWithPath: directory).appendingPathComponent(Self.fileName)
-        try encoder.encode(self).write(to: url, options: .atomic)
+        // 0600 through a unique O_EXCL | O_NOFOLLOW temporary (PrivateFiles), like the segments.
+        try PrivateFiles.atomicallyWrite([UInt8](try encoder.encode(self)), to: directory + "/" + Self.fileName)
     }
 
     /// Samples both clocks back to back; the monotonic reading is the midpoint of two, so the

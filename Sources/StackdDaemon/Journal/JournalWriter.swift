@@ -46,7 +46,8 @@ public final class JournalWriter {
         if let existing = try? fm.contentsOfDirectory(atPath: segments), !existing.isEmpty {
             throw JournalError.alreadyExists(directory: directory)
         }
-        try fm.createDirectory(atPath: segments, withIntermediateDirectories: true)
+        // 0700 directories, 0600 files (the log's own mode): a journal is the input stream, private.
+        try PrivateFiles.createDirectories(segments)
         do {
             log = try LogWriter(directory: segments, configuration: configuration.log)
         } catch {

@@ -30,6 +30,9 @@ final class EnsemblePublisher: EnsembleOutputHandler {
     var trainingSink: ((TrainingRequest) -> Void)?
     /// Where labelled rows go (the durable window); nil when state is in memory only.
     var labeledRowSink: ((LabeledRow) -> Void)?
+    /// Where emitted rows go to await their label durably (the awaiting-rows log), with the
+    /// emission's monotonic time; nil when state is in memory only.
+    var emittedRowSink: ((EnsembleEmission, Int64) -> Void)?
 
     init(socket: ZMQSocket, encoding: PayloadEncoding, modelNames: [String]) {
         self.socket = socket
@@ -63,6 +66,7 @@ final class EnsemblePublisher: EnsembleOutputHandler {
         if outcome == .sent { published += 1 }
         latency.record(latencyNs)
         digest.add(e, scratch: payload)
+        emittedRowSink?(e, Int64(now))
     }
 
     enum SendOutcome { case sent, highWaterMark, error }

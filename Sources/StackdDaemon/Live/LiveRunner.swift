@@ -37,6 +37,8 @@ public final class LiveRunner: @unchecked Sendable {
     let recorder: JournalRecorder?
     /// Rows restored from the durable window at start, per horizon.
     public private(set) var restoredRows: [Int] = []
+    /// Stored model versions refused at start, by reason (`stackd_model_files_refused_total`).
+    private var modelFilesRefused: [String: Int] = [:]
     private var rejectLog: RejectLog
     /// Input disconnects seen by the monitor (ingest thread).
     private var inputDisconnects = 0
@@ -73,15 +75,18 @@ public final class LiveRunner: @unchecked Sendable {
         }
         // The models served before the restart come back first (a version that fails validation
         // is refused and the previous valid one is used, with the reason logged).
+        var refusedAtStart: [String: Int] = [:]
         if let modelStore {
             for (i, h) in configuration.pipeline.horizons.enumerated() {
                 guard let selection = modelStore.loadCurrent(horizon: h) else { continue }
+                for refusal in selection.refusals { refusedAtStart[refusal.label, default: 0] += 1 }
                 pipeline.install(selection.combiner, forHorizonIndex: i)
                 logger.notice("restored the served model", metadata: [
                     "horizon": "\(h)", "version": "\(selection.version)", "fell_back": "\(selection.fellBack)",
                     "reason": "\(selection.reason)"])
             }
         }
+        modelFilesRefused = refusedAtStart
         // Locals first: the sockets are bound below, before every stored property is set.
         let context = try ZMQContext()
         let input = try ZMQSocket(context: context, type: .sub)
@@ -113,7 +118,8 @@ public final class LiveRunner: @unchecked Sendable {
                 window = try DurableWindow(
                     directory: state, horizons: configuration.pipeline.horizons, modelCount: configuration.pipeline.models.count,
                     classCount: configuration.pipeline.classCount, featureCount: pipeline.layout.count,
-                    retrain: configuration.retrain, settings: settings, logger: logger)
+                    retrain: configuration.retrain, settings: settings,
+                    awaitingCapacity: configuration.pipeline.maxAwaitingLabels, logger: logger)
                 restoredRows = try window.restore(into: pipeline)
             } catch {
                 throw StartupError.directory("state.directory", state, what: "the durable window", error)
@@ -124,6 +130,7 @@ public final class LiveRunner: @unchecked Sendable {
                 "directory": "\(state)",
                 "rows": "\(zip(configuration.pipeline.horizons, restoredRows).map { "h\($0)=\($1)" }.joined(separator: ","))"])
             publisher.labeledRowSink = { [unowned window] row in window.append(row, now: Int64(MonotonicClock.nanoseconds())) }
+            publisher.emittedRowSink = { [unowned window] emission, now in window.appendAwaiting(emission, now: now) }
             self.window = window
         } else {
             window = nil
@@ -492,6 +499,9 @@ public final class LiveRunner: @unchecked Sendable {
         s.running = running
         s.windowRowsPersisted = window?.appended ?? 0
         s.windowPersistFailures = window?.failures ?? 0
+        s.modelFilesRefused = modelFilesRefused
+        s.windowBlocksSkipped = window?.blocksSkipped ?? 0
+        s.windowRowsLost = window?.rowsLost ?? 0
         s.refreshedAtNanoseconds = MonotonicClock.nanoseconds()
         s.drift = (0..<pipeline.horizonList.count).map { pipeline.driftSnapshot(horizonIndex: $0) }
         s.activeModelVersions = (0..<pipeline.horizonList.count).map { pipeline.combiner(forHorizonIndex: $0).version }

@@ -45,6 +45,11 @@ public struct RunnerSnapshot: Sendable {
     /// Labelled rows appended to the durable window since start, and appends that failed.
     public var windowRowsPersisted = 0
     public var windowPersistFailures = 0
+    /// Durable state refused at start: stored model versions by reason (`ModelStore.refusalReasons`),
+    /// window blocks skipped on restore (damaged) and the labelled rows they held.
+    public var modelFilesRefused: [String: Int] = [:]
+    public var windowBlocksSkipped = 0
+    public var windowRowsLost = 0
     /// `MonotonicClock.nanoseconds()` when the ingest loop took this snapshot; 0 before its first
     /// (health checks compare it with the clock to tell a turning loop from a stalled one).
     public var refreshedAtNanoseconds: UInt64 = 0

@@ -116,6 +116,12 @@ public enum MetricsExposition {
             w.sample("stackd_active_model_version", ["horizon": String(horizon)], Double(s.activeModelVersions[h]))
         }
         w.counter("stackd_sequence_gaps_total", "Sequence numbers skipped by publishers.", c.sequenceGaps)
+        w.family("stackd_model_files_refused_total", .counter, "Stored model versions refused at load, by reason (a previous valid one is served).")
+        for reason in ModelStore.refusalReasons {
+            w.sample("stackd_model_files_refused_total", ["reason": reason], Double(s.modelFilesRefused[reason] ?? 0))
+        }
+        w.counter("stackd_window_blocks_skipped_total", "Damaged durable-window blocks skipped on restore.", s.windowBlocksSkipped)
+        w.counter("stackd_window_rows_lost_total", "Labelled rows in the skipped window blocks.", s.windowRowsLost)
         w.gauge("stackd_labels_held", "Labels waiting for their row to be emitted.", Double(c.labelsHeld))
         w.counter("stackd_labels_joined_late_total", "Labels that arrived before their row and were joined when it was emitted.", c.labelsJoinedLate)
         w.counter("stackd_alerts_total", "Drift and calibration alerts raised.", c.alerts)

@@ -7,7 +7,16 @@ import StackdStorage
 /// `<state>/window/h<H>/`, written by the ingest thread as labels arrive and read back on start.
 ///
 /// What `kill -9` may lose is exactly what the flush policy allows (`[state] flush`); a torn
-/// tail is truncated and reported by the log on open.
+/// tail is truncated and reported by the log on open. Damaged blocks in older segments are
+/// skipped on restore, each logged (segment, offset, rows lost) and counted (`blocksSkipped`,
+/// `rowsLost`).
+///
+/// Emitted rows still waiting for their label follow the same policy: each emission is appended
+/// to the awaiting-rows log `<state>/awaiting/` (`schemas/awaiting-log.md`), so after `kill -9`
+/// the labels that arrive later still find their rows. A graceful stop also writes the exact set
+/// to `awaiting.bin`, preferred at the next start.
+///
+/// Files are created 0600 and directories 0700 (narrowed by the umask): this is private state.
 final class DurableWindow {
     struct Settings: Sendable, Equatable {
         var flush: FlushPolicy = .everyRecord
@@ -23,17 +32,36 @@ final class DurableWindow {
     private let logger: Logger
     private(set) var appended = 0
     private(set) var failures = 0
+    /// Damaged blocks (or regions, or segments) skipped by the last `restore`, and the labelled
+    /// rows they held.
+    private(set) var blocksSkipped = 0
+    private(set) var rowsLost = 0
+    /// The awaiting-rows log; nil when `labels.max_awaiting` is 0 (no row ever awaits).
+    private let awaitingWriter: LogWriter?
+    private var awaitingSequence: UInt64
+    /// Appends since retention last ran on the awaiting log (it runs from `tick`, off the row path).
+    private var awaitingSinceRetention = 0
+    private(set) var awaitingAppended = 0
+    private(set) var awaitingFailures = 0
+    /// Rows the window restored, by key: an awaiting row found here was labelled before the stop.
+    private var labelledKeys: Set<AwaitingKey> = []
+
+    /// - Parameter awaitingCapacity: `labels.max_awaiting`; the awaiting-rows log keeps at least
+    ///   this many newest rows (whole segments beyond it are deleted).
+    /// The horizons, in pipeline order.
+    let horizons: [Int]
 
     init(directory: String, horizons: [Int], modelCount: Int, classCount: Int, featureCount: Int,
-         retrain: RetrainPolicy, settings: Settings, logger: Logger) throws {
+         retrain: RetrainPolicy, settings: Settings, awaitingCapacity: Int = 262_144, logger: Logger) throws {
         self.directory = directory
+        self.horizons = horizons
         self.modelCount = modelCount
         self.classCount = classCount
         self.logger = logger
         var writers: [LogWriter] = []
         for h in horizons {
             let path = "\(directory)/window/h\(h)"
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            try PrivateFiles.createDirectories(path)
             var configuration = LogConfiguration()
             configuration.flush = settings.flush
             configuration.sync = settings.sync
@@ -52,6 +80,34 @@ final class DurableWindow {
         }
         self.writers = writers
         sequences = writers.map { $0.lastSequence ?? 0 }
+        // Temporaries of an `awaiting.bin` write interrupted by a crash (unlink never follows a link).
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        where name.hasPrefix("awaiting.bin.") && name.hasSuffix(".tmp") {
+            _ = unlink("\(directory)/\(name)")
+        }
+        if awaitingCapacity > 0 {
+            var configuration = LogConfiguration()
+            configuration.flush = settings.flush
+            configuration.sync = settings.sync
+            // Segments of a quarter of the capacity make retention fine-grained enough that the
+            // log holds at most about 1.25 × max_awaiting rows.
+            configuration.maxSegmentRecords = max(1024, awaitingCapacity / 4)
+            configuration.retention = RetentionPolicy(maxRecords: awaitingCapacity)
+            let writer = try LogWriter(directory: "\(directory)/\(DurableWindow.awaitingLogDirectory)", configuration: configuration)
+            if let r = writer.openReport.recovery {
+                logger.warning("awaiting-rows log had a torn tail: truncated", metadata: [
+                    "segment": "\(r.segment)", "offset": "\(r.byteOffset)", "bytes_dropped": "\(r.bytesDropped)"])
+            }
+            for c in writer.openReport.corruptions {
+                logger.error("awaiting-rows log corruption", metadata: ["segment": "\(c.segment)", "offset": "\(c.byteOffset)",
+                                                                       "reason": "\(c.reason)"])
+            }
+            awaitingWriter = writer
+            awaitingSequence = writer.lastSequence ?? 0
+        } else {
+            awaitingWriter = nil
+            awaitingSequence = 0
+        }
         buffer = .allocate(byteCount: LabeledRowCodec.size(modelCount: modelCount, classCount: classCount,
                                                            featureCount: featureCount + 8, symbolLength: 255), alignment: 8)
     }
@@ -70,7 +126,21 @@ final class DurableWindow {
             let reader = try LogReader(directory: writer.directory)
             let cursor = reader.records()
             var n = 0
+            // Sequences are contiguous per horizon (`append` numbers them), so a gap between two
+            // rows read back is exactly the rows of the blocks skipped between them. The count
+            // starts at the oldest segment's name (its first sequence), which survives a damaged
+            // segment header.
+            let oldestNamed = ((try? FileManager.default.contentsOfDirectory(atPath: writer.directory)) ?? []).compactMap { name in
+                name.hasPrefix("seg-") && name.hasSuffix(".sklog") ? UInt64(name.dropFirst(4).dropLast(6)) : nil
+            }.min()
+            var previous: UInt64? = (oldestNamed ?? reader.segments.first?.firstSequence).map { $0 &- 1 }
+            var lost = 0
+            var reported = 0
             while let record = try cursor.next() {
+                // Overflow-safe: file names and sequences come from disk.
+                if let p = previous, record.sequence > p, record.sequence - p > 1 { lost += Int(clamping: record.sequence - p - 1) }
+                previous = record.sequence
+                reported = reader.corruptions.count
                 let decoded: LabeledRowCodec.Decoded
                 do {
                     decoded = try record.payload.withUnsafeBytes { try LabeledRowCodec.decode($0, modelCount: modelCount, classCount: classCount) }
@@ -91,8 +161,23 @@ final class DurableWindow {
                         }
                     }
                 }
+                labelledKeys.insert(AwaitingKey(horizonIndex: h, symbol: decoded.symbol, eventTime: decoded.eventTime))
                 n += 1
             }
+            // Damaged blocks after the last row read: their headers said how many rows they held.
+            lost += reader.corruptions[reported...].reduce(0) { $0 + $1.records }
+            let skipped = reader.corruptions.filter { $0.kind != .segmentVanished && $0.kind != .tornTail }
+            for c in skipped {
+                logger.error("window block skipped on restore: damaged", metadata: [
+                    "horizon": "\(horizons[h])", "segment": "\(c.segment)", "offset": "\(c.byteOffset)", "bytes": "\(c.length)",
+                    "rows_lost": "\(c.records > 0 ? String(c.records) : "unknown")", "reason": "\(c.reason)"])
+            }
+            if !skipped.isEmpty {
+                logger.error("window restored with damaged blocks skipped", metadata: [
+                    "horizon": "\(horizons[h])", "blocks_skipped": "\(skipped.count)", "rows_lost": "\(lost)", "rows_restored": "\(n)"])
+            }
+            blocksSkipped += skipped.count
+            rowsLost += lost
             restored.append(n)
         }
         return restored
@@ -131,11 +216,9 @@ final class DurableWindow {
             rows += 1
         }
         do {
-            let temporary = awaitingPath + ".tmp"
-            try Data(bytes).write(to: URL(fileURLWithPath: temporary))
-            let fd = open(temporary, O_RDONLY)
-            if fd >= 0 { fsync(fd); Glibc.close(fd) }
-            guard rename(temporary, awaitingPath) == 0 else { throw CocoaError(.fileWriteUnknown) }
+            // A unique temporary name opened O_EXCL | O_NOFOLLOW, 0600: a planted file or symlink
+            // is refused, never written through.
+            try PrivateFiles.atomicallyWrite(bytes, to: awaitingPath)
         } catch {
             logger.error("rows awaiting labels not persisted", metadata: ["error": "\(error)"])
             return 0
@@ -146,7 +229,8 @@ final class DurableWindow {
     /// Puts back the rows saved by `saveAwaiting` and removes the file (a later crash must not
     /// bring back rows whose labels were since consumed). Returns how many were restored.
     func restoreAwaiting(into pipeline: StackingPipeline) -> Int {
-        guard let data = FileManager.default.contents(atPath: awaitingPath) else { return 0 }
+        defer { labelledKeys = [] }
+        guard let data = FileManager.default.contents(atPath: awaitingPath) else { return restoreAwaitingFromLog(into: pipeline) }
         defer { unlink(awaitingPath) }
         let bytes = [UInt8](data)
         guard bytes.count >= 5, Array(bytes[0..<4]) == Array("SKAW".utf8), bytes[4] == 1 else {
@@ -179,16 +263,108 @@ final class DurableWindow {
         return rows
     }
 
-    /// Lets interval flush policies flush (ingest thread, every loop turn).
+    /// Lets interval flush policies flush (ingest thread, every loop turn), and applies the
+    /// awaiting log's retention once a segment's worth of rows was appended.
     func tick(now: Int64) {
         for w in writers { _ = try? w.tick(now: now) }
+        if let w = awaitingWriter {
+            _ = try? w.tick(now: now)
+            if awaitingSinceRetention >= w.configuration.maxSegmentRecords {
+                awaitingSinceRetention = 0
+                do { try w.applyRetention() } catch {
+                    logger.warning("awaiting-rows log retention not applied", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    // MARK: Awaiting-rows log
+
+    /// `<state>/awaiting/`: the log of emitted rows (`schemas/awaiting-log.md`).
+    static let awaitingLogDirectory = "awaiting"
+
+    /// Persists one emitted row, which now awaits its label (ingest thread, once per emission).
+    /// Encoded into the preallocated buffer and appended under the window's flush policy; no
+    /// allocation unless the policy flushes a block. Failures are logged and counted, never thrown.
+    func appendAwaiting(_ e: EnsembleEmission, now: Int64) {
+        appendAwaiting(LabeledRow(horizon: e.horizon, horizonIndex: e.horizonIndex, symbol: e.symbol, eventTime: e.eventTime,
+                                  exitTime: 0, label: -1, forwardReturn: 0, basePredictions: e.basePredictions,
+                                  features: e.features, ensemble: e.probabilities, modelVersion: e.modelVersion), now: now)
+    }
+
+    /// `appendAwaiting(_:now:)` for a row already in the labelled-row view (label −1).
+    func appendAwaiting(_ row: LabeledRow, now: Int64) {
+        guard let writer = awaitingWriter else { return }
+        let n = LabeledRowCodec.encode(row, modelCount: modelCount, classCount: classCount, into: buffer)
+        awaitingSequence += 1
+        do {
+            try writer.append(sequence: awaitingSequence, timestamp: row.eventTime,
+                              payload: UnsafeRawBufferPointer(rebasing: buffer[0..<n]), now: now)
+            awaitingAppended += 1
+            awaitingSinceRetention += 1
+        } catch {
+            awaitingFailures += 1
+            if awaitingFailures <= 5 || awaitingFailures % 10_000 == 0 {
+                logger.error("awaiting row not persisted", metadata: ["horizon": "\(row.horizon)", "error": "\(error)",
+                                                                     "failures": "\(awaitingFailures)"])
+            }
+        }
+    }
+
+    /// After a crash (no `awaiting.bin`): every row of the awaiting log, oldest first, except
+    /// those the window holds (labelled before the crash) and repeats. A row labelled and since
+    /// trimmed from the window comes back as awaiting; no label will match it again, and the
+    /// `max_awaiting` bound drops it in time.
+    private func restoreAwaitingFromLog(into pipeline: StackingPipeline) -> Int {
+        guard let writer = awaitingWriter else { return 0 }
+        do { try writer.applyRetention() } catch {
+            logger.warning("awaiting-rows log retention not applied", metadata: ["error": "\(error)"])
+        }
+        var rows = 0, labelled = 0, refused = 0
+        do {
+            // The writer holds rows not yet flushed only once appends start; none at start.
+            let reader = try LogReader(directory: writer.directory)
+            let cursor = reader.records()
+            var seen = labelledKeys
+            while let record = try cursor.next() {
+                guard let row = try? record.payload.withUnsafeBytes({
+                    try LabeledRowCodec.decode($0, modelCount: modelCount, classCount: classCount)
+                }), let h = pipeline.horizonIndex(of: row.horizon), row.features.count == pipeline.layout.count else {
+                    refused += 1
+                    continue
+                }
+                let key = AwaitingKey(horizonIndex: h, symbol: row.symbol, eventTime: row.eventTime)
+                guard seen.insert(key).inserted else { labelled += 1; continue }
+                row.basePredictions.withUnsafeBufferPointer { b in
+                    row.features.withUnsafeBufferPointer { f in
+                        row.ensemble.withUnsafeBufferPointer { e in
+                            pipeline.restoreAwaitingRow(horizonIndex: h, symbol: row.symbol, eventTime: row.eventTime,
+                                                        basePredictions: b, features: f, ensemble: e, modelVersion: row.modelVersion)
+                        }
+                    }
+                }
+                rows += 1
+            }
+            for c in reader.corruptions where c.kind != .segmentVanished {
+                logger.error("awaiting-rows log block skipped: damaged", metadata: [
+                    "segment": "\(c.segment)", "offset": "\(c.byteOffset)",
+                    "rows_lost": "\(c.records > 0 ? String(c.records) : "unknown")", "reason": "\(c.reason)"])
+            }
+        } catch {
+            logger.error("awaiting-rows log not restored", metadata: ["error": "\(error)"])
+        }
+        if rows + labelled + refused > 0 {
+            logger.notice("restored rows awaiting their labels from the awaiting-rows log (no graceful stop)", metadata: [
+                "rows": "\(rows)", "already_labelled": "\(labelled)", "refused": "\(refused)"])
+        }
+        return rows
     }
 
     /// Rows acknowledged (durable per policy), summed over horizons.
     var durableRows: Int { writers.reduce(0) { $0 + Int($1.durableSequence ?? 0) } }
 
     func close() {
-        for w in writers {
+        for w in writers + (awaitingWriter.map { [$0] } ?? []) {
             do {
                 try w.flush()
                 try w.sync()
@@ -199,4 +375,12 @@ final class DurableWindow {
             }
         }
     }
+}
+
+/// Identifies an emitted row across restarts: horizon, symbol and event time (`RowKey` uses the
+/// symbol's run-specific id, which a restart may renumber).
+struct AwaitingKey: Hashable {
+    var horizonIndex: Int
+    var symbol: String
+    var eventTime: Int64
 }

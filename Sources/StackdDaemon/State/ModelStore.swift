@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import StackdCore
+import StackdStorage
 import StackdTraining
 #if canImport(Glibc)
 import Glibc
@@ -18,18 +19,28 @@ import Darwin
 ///
 /// Every load is validated against the layout the daemon will feed the model; a version that
 /// fails is refused with a message naming the file, and the previous valid version is served.
+/// The manifest records a CRC-32C of every file and of itself (store schema 2), so an edit that
+/// still parses (one coefficient changed) is refused as well: JSON validity says nothing about
+/// whether the numbers are the ones the retrain validated.
+///
+/// Files are created 0600 and directories 0700 (narrowed further by the umask): the store is
+/// daemon state, not for other local users.
 ///
 /// Single writer: `save`, `rollback` and `prune` of one horizon must not run concurrently (the
 /// daemon calls `save` from its training thread only; the CLI while the daemon runs only moves
 /// `CURRENT`, which is atomic). Holds no state in memory: every call reads the disk.
 public struct ModelStore: Sendable {
-    /// Version of this layout (`store_schema_version` in `version.json`).
-    public static let schemaVersion = 1
+    /// Version of this layout (`store_schema_version` in `version.json`): 2 adds checksums.
+    public static let schemaVersion = 2
+    /// Versions read: 1 (written before checksums; served unchecked, with a warning) and 2.
+    public static let readableSchemaVersions = 1...2
     /// `CURRENT`'s value when averaging is served.
     public static let averaging = "averaging"
     public static let currentFile = "CURRENT"
     public static let manifestFile = "version.json"
     public static let defaultKeep = 5
+    /// The `reason` labels of `stackd_model_files_refused_total`.
+    public static let refusalReasons = ArtifactRefusalReason.allCases.map(\.rawValue)
 
     /// `<state>/models`.
     public let root: String
@@ -112,16 +123,23 @@ public struct ModelStore: Sendable {
         do {
             var files: [String]
             if let outcome, outcome.horizon == horizon, outcome.chosen === combiner {
-                files = try ArtifactWriter.write(outcome, directory: tmp)
+                files = try ArtifactWriter.write(outcome, directory: tmp, mode: AtomicFile.privateMode)
             } else {
-                files = try ArtifactWriter.writeModel(combiner, horizon: horizon, layout: layout, reason: reason, directory: tmp)
+                files = try ArtifactWriter.writeModel(combiner, horizon: horizon, layout: layout, reason: reason, directory: tmp,
+                                                      mode: AtomicFile.privateMode)
             }
             files = files.map { ($0 as NSString).lastPathComponent }
-            let manifest = VersionManifest(
+            // Checksums of the bytes as they landed on disk, which is what a later load reads.
+            let checksums = try files.map { file in
+                FileChecksum(file: file, crc32c: ModelStore.checksum(try AtomicFile.read((tmp as NSString).appendingPathComponent(file))))
+            }
+            var manifest = VersionManifest(
                 storeSchemaVersion: ModelStore.schemaVersion, horizon: horizon, version: name, sequence: sequence,
                 combinerVersion: version, method: combiner.method.name, createdAt: ModelStore.timestamp(Date()),
-                reason: reason, files: files + [ModelStore.manifestFile])
-            try AtomicFile.write(try ModelStore.encode(manifest), to: (tmp as NSString).appendingPathComponent(ModelStore.manifestFile))
+                reason: reason, files: files + [ModelStore.manifestFile], checksums: checksums)
+            manifest.manifestChecksum = try ModelStore.manifestChecksum(manifest)
+            try AtomicFile.write(try ModelStore.encode(manifest), to: (tmp as NSString).appendingPathComponent(ModelStore.manifestFile),
+                                 mode: AtomicFile.privateMode)
             // Refuse to publish what would not load back.
             _ = try validate(horizon: horizon, directory: tmp, name: name)
             guard rename(tmp, final) == 0 else {
@@ -170,6 +188,7 @@ public struct ModelStore: Sendable {
         let current = readCurrent(horizon)
         if current == nil && versions.isEmpty { return nil }
         var refused: [String] = []
+        var refusals: [ModelRefusal] = []
         var older: [Int]
         switch current {
         case ModelStore.averaging?:
@@ -178,10 +197,12 @@ public struct ModelStore: Sendable {
         case let name? where ModelStore.sequence(of: name) != nil:
             do {
                 let loaded = try validate(horizon: horizon, name: name)
+                warnIfUnchecked(horizon: horizon, name: name)
                 return ModelSelection(combiner: loaded.combiner, version: name, current: name, fellBack: false,
                                       reason: "CURRENT is \(name)")
             } catch {
                 let message = ModelStore.describe(error)
+                refusals.append(ModelRefusal(version: name, reason: ModelStore.refusalReason(error), message: message))
                 logger.error("model store: refusing the current model; falling back to the previous valid version", metadata: [
                     "horizon": "\(horizon)", "version": "\(name)", "error": "\(message)"])
                 refused.append("\(name) refused: \(message)")
@@ -200,12 +221,15 @@ public struct ModelStore: Sendable {
             let name = ModelStore.versionName(s)
             do {
                 let loaded = try validate(horizon: horizon, name: name)
+                warnIfUnchecked(horizon: horizon, name: name)
                 let reason = (refused + ["using previous valid version \(name)"]).joined(separator: "; ")
                 logger.warning("model store: serving a previous version", metadata: [
                     "horizon": "\(horizon)", "version": "\(name)", "reason": "\(reason)"])
-                return ModelSelection(combiner: loaded.combiner, version: name, current: current, fellBack: true, reason: reason)
+                return ModelSelection(combiner: loaded.combiner, version: name, current: current, fellBack: true, reason: reason,
+                                      refusals: refusals)
             } catch {
                 let message = ModelStore.describe(error)
+                refusals.append(ModelRefusal(version: name, reason: ModelStore.refusalReason(error), message: message))
                 logger.error("model store: refusing a previous version too", metadata: [
                     "horizon": "\(horizon)", "version": "\(name)", "error": "\(message)"])
                 refused.append("\(name) refused: \(message)")
@@ -214,7 +238,7 @@ public struct ModelStore: Sendable {
         let reason = (refused + ["no valid version left: using averaging"]).joined(separator: "; ")
         logger.error("model store: serving averaging", metadata: ["horizon": "\(horizon)", "reason": "\(reason)"])
         return ModelSelection(combiner: averagingCombiner(), version: ModelStore.averaging, current: current, fellBack: true,
-                              reason: reason)
+                              reason: reason, refusals: refusals)
     }
 
     /// Every stored version of a horizon, oldest first, each checked against the layout.
@@ -300,10 +324,27 @@ public struct ModelStore: Sendable {
             throw ArtifactError(file: directory, message: "no such version directory")
         }
         let manifestPath = (directory as NSString).appendingPathComponent(ModelStore.manifestFile)
-        let m = try ModelStore.decodeManifest(AtomicFile.read(manifestPath), file: manifestPath)
-        guard m.horizon == horizon else { throw ArtifactError(file: manifestPath, message: "horizon \(m.horizon), expected \(horizon)") }
-        guard m.version == name else { throw ArtifactError(file: manifestPath, message: "names version \(m.version), expected \(name)") }
+        let manifestBytes: [UInt8]
+        do { manifestBytes = try AtomicFile.read(manifestPath) } catch {
+            throw ArtifactError(file: manifestPath, message: "missing or unreadable", reason: .manifest)
+        }
+        let m = try ModelStore.decodeManifest(manifestBytes, file: manifestPath)
+        try ModelStore.verifyChecksums(m, directory: directory, file: manifestPath)
+        guard m.horizon == horizon else {
+            throw ArtifactError(file: manifestPath, message: "horizon \(m.horizon), expected \(horizon)", reason: .manifest)
+        }
+        guard m.version == name else {
+            throw ArtifactError(file: manifestPath, message: "names version \(m.version), expected \(name)", reason: .manifest)
+        }
         return try ArtifactLoader.load(directory: directory, horizon: horizon, layout: layout)
+    }
+
+    /// A version written before checksums existed is served, but the operator is told it was not
+    /// verified (the next retrain writes a checked version).
+    private func warnIfUnchecked(horizon: Int, name: String) {
+        guard let m = try? readManifest(horizon: horizon, name: name), m.storeSchemaVersion < 2 else { return }
+        logger.warning("model store: serving a version without checksums (store schema 1): not verified", metadata: [
+            "horizon": "\(horizon)", "version": "\(name)"])
     }
 
     private func readManifest(horizon: Int, name: String) throws -> VersionManifest {
@@ -336,7 +377,8 @@ public struct ModelStore: Sendable {
     private func setCurrent(_ horizon: Int, _ name: String) throws {
         let dir = horizonDirectory(horizon)
         try createDirectory(dir)
-        try AtomicFile.write(Array("\(name)\n".utf8), to: (dir as NSString).appendingPathComponent(ModelStore.currentFile))
+        try AtomicFile.write(Array("\(name)\n".utf8), to: (dir as NSString).appendingPathComponent(ModelStore.currentFile),
+                             mode: AtomicFile.privateMode)
     }
 
     /// Removes temporary and trash directories a crash left behind.
@@ -349,13 +391,81 @@ public struct ModelStore: Sendable {
     }
 
     private func createDirectory(_ dir: String) throws {
-        do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
-            throw ArtifactError(file: dir, message: "cannot create directory: \(error)")
-        }
+        try AtomicFile.createDirectories(dir, mode: 0o700)
     }
 
     static func describe(_ error: any Error) -> String {
         "\(error)"
+    }
+
+    /// The refusal counter's label for a load error.
+    static func refusalReason(_ error: any Error) -> ArtifactRefusalReason {
+        (error as? ArtifactError)?.reason ?? .invalid
+    }
+
+    /// `crc32c:` and the CRC-32C of `bytes` as eight lowercase hex digits.
+    static func checksum(_ bytes: [UInt8]) -> String {
+        let hex = String(CRC32C.checksum(bytes), radix: 16)
+        return "crc32c:" + String(repeating: "0", count: 8 - hex.count) + hex
+    }
+
+    /// The manifest's own checksum, over `canonicalBytes`: every value counts, the JSON's
+    /// whitespace and key order do not.
+    static func manifestChecksum(_ m: VersionManifest) throws -> String {
+        checksum(canonicalBytes(m))
+    }
+
+    /// Every field but `manifest_checksum`, in a fixed order, one `name:<UTF-8 byte count>:value`
+    /// line each (`schemas/model-store.md`). Built here rather than by re-encoding JSON, so that a
+    /// Foundation whose encoder formats differently cannot turn every stored version into a
+    /// checksum mismatch; the byte count makes any value (newlines included) unambiguous.
+    static func canonicalBytes(_ m: VersionManifest) -> [UInt8] {
+        var out: [UInt8] = []
+        func field(_ name: String, _ value: String) {
+            out += Array("\(name):\(value.utf8.count):".utf8) + Array(value.utf8) + [UInt8(ascii: "\n")]
+        }
+        field("store_schema_version", String(m.storeSchemaVersion))
+        field("horizon", String(m.horizon))
+        field("version", m.version)
+        field("sequence", String(m.sequence))
+        field("combiner_version", String(m.combinerVersion))
+        field("method", m.method)
+        field("created_at", m.createdAt)
+        field("reason", m.reason)
+        for f in m.files { field("file", f) }
+        for c in m.checksums ?? [] {
+            field("checksum_file", c.file)
+            field("checksum_crc32c", c.crc32c)
+        }
+        return out
+    }
+
+    /// Schema 2: the manifest's checksum, then every recorded file's. Schema 1 has none.
+    static func verifyChecksums(_ m: VersionManifest, directory: String, file: String) throws {
+        guard m.storeSchemaVersion >= 2 else { return }
+        guard let recorded = m.manifestChecksum, let files = m.checksums else {
+            throw ArtifactError(file: file, message: "store schema 2 manifest without checksums", reason: .manifest)
+        }
+        let actual = try manifestChecksum(m)
+        guard actual == recorded else {
+            throw ArtifactError(file: file, message: "manifest checksum mismatch (recorded \(recorded), computed \(actual)): edited or damaged",
+                                reason: .checksum)
+        }
+        for name in m.files where name != manifestFile {
+            let path = (directory as NSString).appendingPathComponent(name)
+            guard let expected = files.first(where: { $0.file == name })?.crc32c else {
+                throw ArtifactError(file: file, message: "no checksum recorded for \(name)", reason: .manifest)
+            }
+            let bytes: [UInt8]
+            do { bytes = try AtomicFile.read(path) } catch {
+                throw ArtifactError(file: path, message: "listed in the manifest but missing or unreadable")
+            }
+            let got = checksum(bytes)
+            guard got == expected else {
+                throw ArtifactError(file: path, message: "checksum mismatch (recorded \(expected), computed \(got)): edited or damaged",
+                                    reason: .checksum)
+            }
+        }
     }
 
     static func timestamp(_ date: Date) -> String {
@@ -377,13 +487,14 @@ public struct ModelStore: Sendable {
         d.keyDecodingStrategy = .convertFromSnakeCase
         struct Versioned: Decodable { var storeSchemaVersion: Int }
         guard let v = try? d.decode(Versioned.self, from: Data(bytes)) else {
-            throw ArtifactError(file: file, message: "corrupt or not a model store manifest")
+            throw ArtifactError(file: file, message: "corrupt or not a model store manifest", reason: .manifest)
         }
-        guard v.storeSchemaVersion == schemaVersion else {
-            throw ArtifactError(file: file, message: "unknown store schema version \(v.storeSchemaVersion) (this stackd reads version \(schemaVersion))")
+        guard readableSchemaVersions.contains(v.storeSchemaVersion) else {
+            throw ArtifactError(file: file, message: "unknown store schema version \(v.storeSchemaVersion) (this stackd reads versions \(readableSchemaVersions.lowerBound)–\(readableSchemaVersions.upperBound))",
+                                reason: .manifest)
         }
         do { return try d.decode(VersionManifest.self, from: Data(bytes)) } catch {
-            throw ArtifactError(file: file, message: "corrupt model store manifest: \(error)")
+            throw ArtifactError(file: file, message: "corrupt model store manifest: \(error)", reason: .manifest)
         }
     }
 }
@@ -399,6 +510,27 @@ struct VersionManifest: Codable, Equatable {
     var createdAt: String
     var reason: String
     var files: [String]
+    /// Schema 2: `crc32c:<8 hex>` of every file but the manifest (a list, not an object: the
+    /// snake-case key strategy would rewrite file names used as keys).
+    var checksums: [FileChecksum]? = nil
+    /// Schema 2: `crc32c:<8 hex>` of this manifest encoded without this field.
+    var manifestChecksum: String? = nil
+}
+
+/// One entry of `checksums` in `version.json`.
+struct FileChecksum: Codable, Equatable {
+    var file: String
+    /// `crc32c:` and eight lowercase hex digits.
+    var crc32c: String
+}
+
+/// A stored version refused at load: what the refusal counters and the log say.
+public struct ModelRefusal: Sendable, Equatable {
+    public var version: String
+    public var reason: ArtifactRefusalReason
+    public var message: String
+    /// `reason` as the metric's label.
+    public var label: String { reason.rawValue }
 }
 
 /// What `loadCurrent` chose and why.
@@ -412,6 +544,8 @@ public struct ModelSelection: Sendable {
     public var fellBack: Bool
     /// One line: which version and why, naming every refused file.
     public var reason: String
+    /// Every version refused on the way (empty when `CURRENT` loaded).
+    public var refusals: [ModelRefusal] = []
 }
 
 /// One line of `stackd models list`.

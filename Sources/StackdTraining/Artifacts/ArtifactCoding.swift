@@ -17,8 +17,42 @@ enum ArtifactCoding {
         do {
             return try d.decode(type, from: Data(bytes))
         } catch let error as DecodingError {
+            // Foundation refuses a number beyond Double's range as invalid JSON; say which number,
+            // since "1e999" is a value problem (it means infinity), not a syntax one.
+            if case .dataCorrupted = error, let literal = firstOverflowingNumber(bytes) {
+                throw ArtifactError(file: file, message: "number \(literal) is not finite (beyond ±\(Double.greatestFiniteMagnitude)); refused",
+                                    reason: .values)
+            }
             throw ArtifactError(file: file, message: "corrupt or not a stackd artifact: \(describe(error))")
         }
+    }
+
+    /// The first number literal outside strings whose value overflows a Double, if any.
+    static func firstOverflowingNumber(_ bytes: [UInt8]) -> String? {
+        var i = 0
+        var inString = false
+        while i < bytes.count {
+            let b = bytes[i]
+            if inString {
+                if b == UInt8(ascii: "\\") { i += 2; continue }
+                if b == UInt8(ascii: "\"") { inString = false }
+                i += 1
+                continue
+            }
+            if b == UInt8(ascii: "\"") { inString = true; i += 1; continue }
+            if b == UInt8(ascii: "-") || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) {
+                var j = i + 1
+                while j < bytes.count, let c = Optional(bytes[j]),
+                      (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || c == UInt8(ascii: ".") || c == UInt8(ascii: "e")
+                        || c == UInt8(ascii: "E") || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") { j += 1 }
+                let literal = String(decoding: bytes[i..<j], as: UTF8.self)
+                if let v = Double(literal), !v.isFinite { return literal }
+                i = j
+                continue
+            }
+            i += 1
+        }
+        return nil
     }
 
     /// Reads only `schema_version`, so that a newer format is reported as such rather than as a

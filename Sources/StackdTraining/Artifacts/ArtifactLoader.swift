@@ -30,7 +30,9 @@ public enum ArtifactLoader {
         let configBytes = try AtomicFile.read(configPath)
         try ArtifactCoding.checkSchemaVersion(configBytes, file: configPath)
         let config = try ArtifactCoding.decode(MetaConfigDocument.self, from: configBytes, file: configPath)
-        func refuse(_ file: String, _ message: String) -> ArtifactError { ArtifactError(file: file, message: message) }
+        func refuse(_ file: String, _ message: String, _ reason: ArtifactRefusalReason = .invalid) -> ArtifactError {
+            ArtifactError(file: file, message: message, reason: reason)
+        }
         guard config.horizon == horizon else { throw refuse(configPath, "horizon \(config.horizon), expected \(horizon)") }
         guard config.models == layout.models else {
             throw refuse(configPath, "models \(config.models), expected \(layout.models)")
@@ -59,14 +61,20 @@ public enum ArtifactLoader {
                 throw refuse(modelPath, "does not match \(ArtifactSchema.metaConfig) (kind, horizon, models, classes or features)")
             }
             guard m.coefficients.count == m.classCount, m.intercepts.count == m.classCount,
-                  m.coefficients.allSatisfy({ $0.count == m.featureCount }), m.c > 0,
-                  (m.coefficients.joined() + m.intercepts).allSatisfy(\.isFinite) else {
-                throw refuse(modelPath, "coefficient shape is not \(m.classCount)×\(m.featureCount) or has non-finite values")
+                  m.coefficients.allSatisfy({ $0.count == m.featureCount }) else {
+                throw refuse(modelPath, "coefficient shape is not \(m.classCount)×\(m.featureCount)")
             }
+            try checkMagnitudes(m.coefficients.joined() + m.intercepts + [m.c], file: modelPath, what: "coefficients, intercepts and c")
+            guard m.c > 0 else { throw refuse(modelPath, "c is \(m.c), must be positive", .values) }
             combiner = LogisticCombiner(model: MultinomialLogisticRegression(coefficients: m.coefficients, intercepts: m.intercepts, C: m.c),
                                         featureSet: fs, layout: layout, version: config.combinerVersion)
         case .xgboostJSON:
             guard let fs = config.featureSet else { throw refuse(configPath, "XGBoost model without a feature set") }
+            // libxgboost would read 1e999 as infinity; tree thresholds have no plausible bound to
+            // check beyond that, so only non-finite numbers are refused here.
+            if let literal = ArtifactCoding.firstOverflowingNumber(modelBytes) {
+                throw refuse(modelPath, "number \(literal) is not finite (beyond ±\(Double.greatestFiniteMagnitude)); refused", .values)
+            }
             do {
                 combiner = try XGBoostCombiner(modelJSON: modelBytes, featureSet: fs, layout: layout, version: config.combinerVersion)
             } catch {
@@ -76,14 +84,34 @@ public enum ArtifactLoader {
             try ArtifactCoding.checkSchemaVersion(modelBytes, file: modelPath)
             let m = try ArtifactCoding.decode(AverageModelDocument.self, from: modelBytes, file: modelPath)
             guard m.kind == .average, m.horizon == horizon, m.models == layout.models, m.classCount == layout.classCount,
-                  m.weights.count == m.models.count, m.weights.allSatisfy({ $0 >= 0 && $0.isFinite }), m.weights.reduce(0, +) > 0 else {
-                throw refuse(modelPath, "does not match \(ArtifactSchema.metaConfig) or has invalid weights")
+                  m.weights.count == m.models.count else {
+                throw refuse(modelPath, "does not match \(ArtifactSchema.metaConfig)")
+            }
+            try checkMagnitudes(m.weights, file: modelPath, what: "weights")
+            guard m.weights.allSatisfy({ $0 >= 0 }), m.weights.reduce(0, +) > 0 else {
+                throw refuse(modelPath, "weights must be non-negative with a positive sum", .values)
             }
             combiner = Set(m.weights).count == 1
                 ? AveragingCombiner(modelCount: m.models.count, classCount: m.classCount)
                 : WeightedAverageCombiner(weights: m.weights, classCount: m.classCount, version: config.combinerVersion)
         }
         return LoadedArtifact(config: config, combiner: combiner)
+    }
+
+    /// Largest magnitude accepted for a coefficient, intercept, regularisation constant or weight.
+    ///
+    /// Stacking features are probabilities, entropies and log-losses (order 1 to 40), so a learnt
+    /// coefficient anywhere near this is not a model but damage (an edit, `-1e308`, a bit flip in
+    /// an exponent): such values overflow the softmax into NaN or make one class certain. Huge
+    /// but finite values are refused like non-finite ones (`1e999` parses as infinity).
+    public static let maxMagnitude = 1e6
+
+    /// Refuses a non-finite value or one beyond `maxMagnitude`, naming the first and its position.
+    static func checkMagnitudes<C: Collection<Double>>(_ values: C, file: String, what: String) throws {
+        for (i, v) in values.enumerated() where !v.isFinite || abs(v) > maxMagnitude {
+            throw ArtifactError(file: file, message: "\(what): value #\(i) is \(v), \(v.isFinite ? "beyond ±\(maxMagnitude)" : "not finite"); refused",
+                                reason: .values)
+        }
     }
 
     /// Reads and checks `ensemble_summary.json`.

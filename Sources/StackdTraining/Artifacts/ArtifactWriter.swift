@@ -17,12 +17,11 @@ public enum ArtifactWriter {
     /// Writes one horizon's files directly into `dir` (not `dir/hN/`); used by the model store,
     /// whose version directories hold the same files. Returns the paths written.
     @discardableResult
-    public static func write(_ o: TrainingOutcome, directory dir: String) throws -> [String] {
-        do {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        } catch {
-            throw ArtifactError(file: dir, message: "cannot create directory: \(error)")
-        }
+    ///
+    /// - Parameter mode: of the files (`AtomicFile.publicMode` for `stackd train` outputs,
+    ///   `privateMode` for the daemon's model store, whose directories are then 0700).
+    public static func write(_ o: TrainingOutcome, directory dir: String, mode: mode_t = AtomicFile.publicMode) throws -> [String] {
+        try AtomicFile.createDirectories(dir, mode: mode == AtomicFile.privateMode ? 0o700 : 0o755)
         func path(_ f: String) -> String { (dir as NSString).appendingPathComponent(f) }
         let v = ArtifactSchema.version
         let k = o.layout.classCount
@@ -73,7 +72,7 @@ public enum ArtifactWriter {
             (ArtifactSchema.modelWeights, try ArtifactCoding.encode(weights)),
             (ArtifactSchema.trainingMetrics, try ArtifactCoding.encode(metrics)),
         ]
-        for (name, bytes) in files { try AtomicFile.write(bytes, to: path(name)) }
+        for (name, bytes) in files { try AtomicFile.write(bytes, to: path(name), mode: mode) }
         return files.map { path($0.0) }
     }
 
@@ -120,12 +119,8 @@ public enum ArtifactWriter {
     /// decision's reason. Returns the paths written.
     @discardableResult
     public static func writeModel(_ combiner: any MetaCombiner, horizon: Int, layout: StackingFeatureLayout,
-                                  reason: String, directory dir: String) throws -> [String] {
-        do {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        } catch {
-            throw ArtifactError(file: dir, message: "cannot create directory: \(error)")
-        }
+                                  reason: String, directory dir: String, mode: mode_t = AtomicFile.publicMode) throws -> [String] {
+        try AtomicFile.createDirectories(dir, mode: mode == AtomicFile.privateMode ? 0o700 : 0o755)
         func path(_ f: String) -> String { (dir as NSString).appendingPathComponent(f) }
         let (format, featureSet, modelBytes) = try modelDocument(combiner, horizon: horizon, models: layout.models,
                                                                  layout: layout, file: path(ArtifactSchema.model))
@@ -147,7 +142,7 @@ public enum ArtifactWriter {
             (ArtifactSchema.model, modelBytes),
             (ArtifactSchema.metaConfig, try ArtifactCoding.encode(config)),
         ]
-        for (name, bytes) in files { try AtomicFile.write(bytes, to: path(name)) }
+        for (name, bytes) in files { try AtomicFile.write(bytes, to: path(name), mode: mode) }
         return files.map { path($0.0) }
     }
 
