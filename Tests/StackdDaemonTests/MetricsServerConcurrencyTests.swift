@@ -22,13 +22,13 @@ final class MetricsServerConcurrencyTests: XCTestCase {
         server = nil
     }
 
-    func startServer(maxConnections: Int = 64) throws {
+    func startServer(maxConnections: Int = 64, requestDeadlineNanoseconds: UInt64 = 2_000_000_000) throws {
         server = try MetricsServer(address: "127.0.0.1:0", version: "test", logger: Logger(label: "test"), snapshot: {
             var s = RunnerSnapshot(horizonCount: 0)
             s.running = true
             s.refreshedAtNanoseconds = MonotonicClock.nanoseconds()   // a loop that is turning
             return s
-        }, ready: { true }, maxConnections: maxConnections)
+        }, ready: { true }, maxConnections: maxConnections, requestDeadlineNanoseconds: requestDeadlineNanoseconds)
         server.start()
     }
 
@@ -68,8 +68,7 @@ final class MetricsServerConcurrencyTests: XCTestCase {
     /// A client that sends one byte at a time never finishes its request: it is closed at the
     /// whole-request deadline, however often it sends.
     func testTricklingClientIsClosedAtTheRequestDeadline() throws {
-        try startServer()
-        server.requestDeadlineNanoseconds = 500_000_000
+        try startServer(requestDeadlineNanoseconds: 500_000_000)
         let fd = try connectIdle()
         var closedByServer = false
         for byte in Array("GET /metrics HTTP/1.1\r\nX-Padding: ".utf8) + Array(repeating: UInt8(ascii: "x"), count: 200) {

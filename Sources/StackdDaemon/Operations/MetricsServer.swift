@@ -34,9 +34,9 @@ public final class MetricsServer: @unchecked Sendable {
     /// Connections served at once; more are answered `503` and closed.
     public let maxConnections: Int
     /// Time a client has, from its connection, to send its whole request.
-    public var requestDeadlineNanoseconds: UInt64 = 2_000_000_000
+    public let requestDeadlineNanoseconds: UInt64
     /// Time a client has, once its request is read, to take the whole answer.
-    public var responseDeadlineNanoseconds: UInt64 = 5_000_000_000
+    public let responseDeadlineNanoseconds: UInt64
 
     private let listener: Int32
     private let lock = NSLock()
@@ -59,9 +59,12 @@ public final class MetricsServer: @unchecked Sendable {
     /// Binds and listens at once, so a port in use fails at start, before READY=1.
     public init(address text: String, version: String, logger: Logger,
                 snapshot: @escaping @Sendable () -> RunnerSnapshot, ready: @escaping @Sendable () -> Bool,
-                maxConnections: Int = 64) throws {
+                maxConnections: Int = 64, requestDeadlineNanoseconds: UInt64 = 2_000_000_000,
+                responseDeadlineNanoseconds: UInt64 = 5_000_000_000) throws {
         guard maxConnections >= 1 else { throw MetricsServerError("maxConnections must be at least 1") }
         self.maxConnections = maxConnections
+        self.requestDeadlineNanoseconds = requestDeadlineNanoseconds
+        self.responseDeadlineNanoseconds = responseDeadlineNanoseconds
         guard let parsed = MetricsAddress(text) else { throw MetricsServerError("invalid metrics address \"\(text)\"") }
         self.snapshot = snapshot
         self.ready = ready
