@@ -70,10 +70,15 @@ fi
 for list in "$@"; do sed -E 's/#.*//; s/[[:space:]]+//g; /^$/d' "$list" >> "$work/needed"; done
 sort -u -o "$work/needed" "$work/needed"
 
-denied="$(comm -23 "$work/needed" <(sort -u "$work/allowed"))"
+# Denied on purpose, and tolerated by their callers (stackd.service comments say why):
+# mbind: OpenBLAS asks for NUMA placement of each buffer it maps and ignores EPERM.
+tolerated="mbind"
+tr ' ' '\n' <<<"$tolerated" | sort -u > "$work/tolerated"
+comm -23 "$work/needed" "$work/tolerated" > "$work/must-pass"
+denied="$(comm -23 "$work/must-pass" <(sort -u "$work/allowed"))"
 if [[ -n "$denied" ]]; then
     echo "FAIL: $(basename "$unit") denies (EPERM) calls stackd makes:" >&2
     echo "$denied" | sed 's/^/  /' >&2
     exit 1
 fi
-echo "syscall filter: $(wc -l < "$work/needed") calls checked, all allowed"
+echo "syscall filter: $(wc -l < "$work/must-pass") calls checked, all allowed (denied on purpose: $tolerated)"
