@@ -59,6 +59,14 @@ EXPECTED_TYPES = {
     "stackd_sequence_gaps": "counter",
     "stackd_auth_failures": "counter",
     "stackd_auth_clients_allowed": "gauge",
+    "stackd_input_messages_missed": "counter",
+    "stackd_input_labels_missed": "counter",
+    "stackd_metrics_connections_refused": "counter",
+    "stackd_model_files_refused": "counter",
+    "stackd_window_blocks_skipped": "counter",
+    "stackd_window_rows_lost": "counter",
+    "stackd_input_disconnects": "counter",
+    "stackd_alerts_published": "counter",
 }
 
 
@@ -141,8 +149,16 @@ def test_metrics_text_parses_with_expected_families_and_types(daemon):
     good = {"v": 1, "type": "prediction", "model": "a", "symbol": "SPX", "horizon": 5, "ts": 1000, "seq": 1,
             "probs": [0.2, 0.3, 0.5]}
     bad = dict(good, model="b", probs=[0.3, 0.3, 0.3])
+    # a: seq 1 then 5 (2, 3, 4 never sent: missed 3); b: one refused message (seq 1, no gap);
+    # labels: seq 1 then 3 (one missed).
+    after_gap = dict(good, ts=2000, seq=5)
+    label = {"v": 1, "type": "label", "symbol": "SPX", "horizon": 5, "ts": 500, "seq": 1, "class": 2,
+             "fwd_return": 0.01, "exit_ts": 0}
     pub.send_multipart([b"pred.SPX.5.a", json.dumps(good).encode()])
     pub.send_multipart([b"pred.SPX.5.b", json.dumps(bad).encode()])
+    pub.send_multipart([b"pred.SPX.5.a", json.dumps(after_gap).encode()])
+    pub.send_multipart([b"label.SPX.5", json.dumps(label).encode()])
+    pub.send_multipart([b"label.SPX.5", json.dumps(dict(label, ts=600, seq=3)).encode()])
 
     families = {}
     for _ in range(500):
@@ -151,7 +167,7 @@ def test_metrics_text_parses_with_expected_families_and_types(daemon):
         assert content_type.startswith("text/plain; version=0.0.4")
         families = {f.name: f for f in text_string_to_metric_families(text)}
         received = families["stackd_messages_received"].samples[0].value
-        if received == 2:
+        if received == 5:
             break
         threading.Event().wait(0.02)
     pub.close()
@@ -169,10 +185,15 @@ def test_metrics_text_parses_with_expected_families_and_types(daemon):
                 return s.value
         raise AssertionError(f"no sample {sample_name}{labels}")
 
-    assert value("stackd_messages_received", "stackd_messages_received_total") == 2
+    assert value("stackd_messages_received", "stackd_messages_received_total") == 5
     assert value("stackd_rejected_messages", "stackd_rejected_messages_total", reason="bad_sum") == 1
-    assert value("stackd_predictions_accepted", "stackd_predictions_accepted_total") == 1
-    assert value("stackd_pending_rows", "stackd_pending_rows") == 1
+    assert value("stackd_predictions_accepted", "stackd_predictions_accepted_total") == 2
+    assert value("stackd_pending_rows", "stackd_pending_rows") == 2
+    assert value("stackd_input_messages_missed", "stackd_input_messages_missed_total", model="a") == 3
+    assert value("stackd_input_messages_missed", "stackd_input_messages_missed_total", model="b") == 0
+    assert value("stackd_sequence_gaps", "stackd_sequence_gaps_total") == 1
+    assert value("stackd_input_labels_missed", "stackd_input_labels_missed_total") == 1
+    assert value("stackd_metrics_connections_refused", "stackd_metrics_connections_refused_total") == 0
     assert families["stackd_build_info"].samples[0].labels["version"]
     assert {s.labels["horizon"] for s in families["stackd_outputs"].samples} == {"5", "10"}
     quantiles = {s.labels["quantile"] for s in families["stackd_emission_latency_seconds"].samples if "quantile" in s.labels}

@@ -18,8 +18,7 @@ public enum AlertKind: String, Sendable, CaseIterable, Hashable {
 /// One alarm, as published to operators (`schemas/alert.schema.json`).
 ///
 /// Carries the statistic and the threshold it crossed rather than a severity, so a consumer can
-/// judge how far over the line it is; `triggersRetrain` tells the driver whether configuration
-/// asks for a retrain on this kind.
+/// judge how far over the line it is.
 public struct Alert: Sendable, Equatable {
     public var kind: AlertKind
     public var horizon: Int
@@ -32,6 +31,9 @@ public struct Alert: Sendable, Equatable {
     /// Event time (ns since the Unix epoch) of the row that raised the alarm.
     public var eventTime: Int64
     public var message: String
+    /// Raised by a monitor: whether this kind may ask for a retrain. Delivered by the pipeline:
+    /// whether this alert did ask for one (the pipeline rewrites it once configuration, schedule
+    /// and rate limit have decided), which is what operators read in `triggers_retrain`.
     public var triggersRetrain: Bool
 
     public init(kind: AlertKind, horizon: Int, model: String? = nil, classIndex: Int? = nil, statistic: Double,

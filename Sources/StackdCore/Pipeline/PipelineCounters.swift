@@ -15,8 +15,14 @@ public struct PipelineCounters: Sendable, Equatable {
     public var rowsDropped = Array(repeating: 0, count: RowCompletion.allCases.count)
     /// Per horizon index.
     public var outputsPerHorizon: [Int]
-    /// Sequence numbers skipped by publishers (per-model sequence went up by more than one).
+    /// Prediction sequence gaps: how many times a model's sequence went up by more than one
+    /// (events, not messages; `inputMessagesMissed` counts the messages).
     public var sequenceGaps = 0
+    /// Per model (alphabetical order, as `StackingPipeline.modelNames`): predictions its publisher
+    /// sent that never arrived, the sum of its sequence jumps minus one (`SequenceTracker`).
+    public var inputMessagesMissed: [UInt64]
+    /// The same for labels, which share one sequence across all symbols and horizons.
+    public var labelMessagesMissed: UInt64 = 0
     /// Retrains requested by the schedule or on demand.
     public var retrainsTriggered = 0
     /// New combiners installed at their apply time.
@@ -27,8 +33,9 @@ public struct PipelineCounters: Sendable, Equatable {
     public var alerts = 0
     public var driftRetrains = 0
 
-    public init(horizonCount: Int) {
+    public init(horizonCount: Int, modelCount: Int = 0) {
         outputsPerHorizon = Array(repeating: 0, count: horizonCount)
+        inputMessagesMissed = Array(repeating: 0, count: modelCount)
     }
 
     public func rejected(_ reason: RejectReason) -> Int {

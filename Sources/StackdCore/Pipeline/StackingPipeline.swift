@@ -20,7 +20,9 @@ public final class StackingPipeline {
     private var combiners: [any MetaCombiner]
     private let averaging: AveragingCombiner
     private var outputSequence: [UInt64]
-    private var lastSequence: [UInt64]
+    /// Publisher sequence numbers: one stream per model, one for labels.
+    private var predictionSequences: SequenceTracker
+    private var labelSequences = SequenceTracker(streamCount: 1)
     private let vector: UnsafeMutableBufferPointer<Double>
     private let features: UnsafeMutableBufferPointer<Double>
     private let ensembleOut: UnsafeMutableBufferPointer<Double>
@@ -64,7 +66,7 @@ public final class StackingPipeline {
         let m = configuration.models.count, k = configuration.classCount
         layout = StackingFeatureLayout(models: configuration.models, classCount: k, skillWindow: configuration.skillWindow)
         horizons = configuration.horizons
-        counters = PipelineCounters(horizonCount: horizons.count)
+        counters = PipelineCounters(horizonCount: horizons.count, modelCount: m)
         scoreboard = PrequentialScoreboard(modelCount: m, classCount: k, featureCount: layout.count,
                                            capacity: configuration.maxAwaitingLabels, horizonCount: horizons.count)
         self.retrainPolicy = retrainPolicy
@@ -97,7 +99,7 @@ public final class StackingPipeline {
         averaging = AveragingCombiner(modelCount: m, classCount: k)
         combiners = Array(repeating: averaging, count: horizons.count)
         outputSequence = Array(repeating: 0, count: horizons.count)
-        lastSequence = Array(repeating: 0, count: m)
+        predictionSequences = SequenceTracker(streamCount: m)
         vector = .allocate(capacity: WireFormat.maxClassCount)
         features = .allocate(capacity: layout.count + 2)
         ensembleOut = .allocate(capacity: k)
@@ -154,14 +156,19 @@ public final class StackingPipeline {
     /// an alarm calls for one (rate-limited per horizon by `driftRetrainMinLabels`).
     private func deliverAlerts<H: EnsembleOutputHandler>(_ handler: inout H) {
         guard !alerts.alerts.isEmpty else { return }
-        for alert in alerts.alerts {
+        for var alert in alerts.alerts {
             counters.alerts += 1
-            handler.alert(alert)
+            // The monitor marks the kinds that may ask for a retrain; what is published says
+            // whether this alert did (configuration, schedule, rate limit and window allowing).
+            var request: TrainingRequest? = nil
             if alert.triggersRetrain, schedulesRetrains, let h = horizonIndex(of: alert.horizon),
                labelsSinceRetrain[h] >= driftRetrainMinLabels, windows[h].count >= retrainPolicy.minRows {
                 counters.driftRetrains += 1
-                handler.trainingDue(makeRequest(h))
+                request = makeRequest(h)
             }
+            alert.triggersRetrain = request != nil
+            handler.alert(alert)
+            if let request { handler.trainingDue(request) }
         }
         alerts.alerts.removeAll(keepingCapacity: true)
     }
@@ -274,11 +281,15 @@ public final class StackingPipeline {
         let message = try WireDecoder.decode(payload, probabilities: vector)
         switch message {
         case .prediction(let f):
+            // Any decoded prediction of a configured model advances its sequence tracker, refused
+            // or not: it reached stackd, so it is counted under its reason, never as missed.
+            let knownModel = modelTable.id(of: f.model)
+            if let knownModel { trackSequence(of: knownModel, f.sequence) }
             if let topic, !Topic.matches(topic, prediction: f) {
                 throw WireRejection(.topicMismatch, "topic is not pred.<symbol>.<horizon>.<model> of the payload")
             }
             try validate(f)
-            guard let model = modelTable.id(of: f.model) else {
+            guard let model = knownModel else {
                 throw WireRejection(.unknownModel, "model is not a configured base model")
             }
             guard let h = horizonIndex(of: f.horizon) else {
@@ -288,8 +299,6 @@ public final class StackingPipeline {
                 throw WireRejection(.unknownSymbol, "symbol is not configured or the symbol table is full")
             }
             if f.eventTime > eventClock { advanceEventClock(to: f.eventTime, handler: &handler) }
-            if f.sequence > lastSequence[model] &+ 1, lastSequence[model] != 0 { counters.sequenceGaps += 1 }
-            if f.sequence > lastSequence[model] { lastSequence[model] = f.sequence }
             let key = RowKey(symbol: symbol, horizonIndex: h, eventTime: f.eventTime)
             var result = assembler.add(key: key, model: model, vector: UnsafeBufferPointer(vector), receivedAt: receivedAt)
             if case .full = result {
@@ -310,6 +319,7 @@ public final class StackingPipeline {
             case .full: preconditionFailure("assembly has no free slot right after an eviction")
             }
         case .label(let f):
+            trackLabelSequence(f.sequence)
             if let topic, !Topic.matches(topic, label: f) {
                 throw WireRejection(.topicMismatch, "topic is not label.<symbol>.<horizon> of the payload")
             }
@@ -381,6 +391,23 @@ public final class StackingPipeline {
             handler.trainingDue(makeRequest(h))
         }
         return true
+    }
+
+    /// Counts the messages a model's publisher sent that never arrived (`schemas/wire.md` §6.3).
+    @inline(__always)
+    private func trackSequence(of model: Int, _ sequence: UInt64) {
+        let missed = predictionSequences.observe(stream: model, sequence: sequence)
+        if missed > 0 {
+            counters.sequenceGaps += 1
+            counters.inputMessagesMissed[model] = counters.inputMessagesMissed[model].addingSaturating(missed)
+        }
+    }
+
+    /// Labels carry one sequence across all labels (one label publisher per deployment).
+    @inline(__always)
+    private func trackLabelSequence(_ sequence: UInt64) {
+        let missed = labelSequences.observe(stream: 0, sequence: sequence)
+        if missed > 0 { counters.labelMessagesMissed = counters.labelMessagesMissed.addingSaturating(missed) }
     }
 
     private func validate(_ f: PredictionFields) throws(WireRejection) {

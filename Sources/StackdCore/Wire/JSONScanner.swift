@@ -87,7 +87,11 @@ struct JSONScanner {
         return UnsafeRawBufferPointer(rebasing: bytes[start..<index])
     }
 
-    /// Reads an exact integer (no fraction, no exponent).
+    /// Reads an exact integer (no fraction, no exponent) over the whole signed 64-bit range.
+    ///
+    /// A negative number is accumulated downwards, so −2⁶³ (whose magnitude has no positive
+    /// Int64) parses like every other value: the JSON and binary encodings then accept the same
+    /// integers, as `schemas/wire.md` §5 promises.
     mutating func int64() throws(WireRejection) -> Int64 {
         let token = try numberToken()
         var i = 0
@@ -100,13 +104,14 @@ struct JSONScanner {
             guard d >= UInt8(ascii: "0"), d <= UInt8(ascii: "9") else {
                 throw WireRejection(.malformed, "JSON field must be an integer")
             }
+            let digit = Int64(d - UInt8(ascii: "0"))
             let (m, o1) = value.multipliedReportingOverflow(by: 10)
-            let (a, o2) = m.addingReportingOverflow(Int64(d - UInt8(ascii: "0")))
+            let (a, o2) = negative ? m.subtractingReportingOverflow(digit) : m.addingReportingOverflow(digit)
             guard !o1, !o2 else { throw WireRejection(.malformed, "JSON integer overflows 64 bits") }
             value = a
             i += 1
         }
-        return negative ? -value : value
+        return value
     }
 
     /// Reads a floating-point number with the C library's correctly rounded `strtod`.

@@ -57,6 +57,9 @@ public struct RunnerSnapshot: Sendable {
     public var activeModelVersions: [UInt32] = []
     /// Per horizon: the drift and calibration monitors' state (nil when monitoring is off).
     public var drift: [DriftSnapshot?] = []
+    /// Metrics connections refused because the server's connection cap was reached (filled in by
+    /// `MetricsServer`, not the ingest loop).
+    public var metricsConnectionsRefused = 0
     /// Every retrain outcome so far, oldest first.
     public var trainingResults: [TrainingSummary] = []
     /// CURVE handshakes refused and accepted, and the allow-list size (`[security]`).

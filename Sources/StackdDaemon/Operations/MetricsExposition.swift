@@ -115,13 +115,22 @@ public enum MetricsExposition {
         for (h, horizon) in s.horizons.enumerated() where h < s.activeModelVersions.count {
             w.sample("stackd_active_model_version", ["horizon": String(horizon)], Double(s.activeModelVersions[h]))
         }
-        w.counter("stackd_sequence_gaps_total", "Sequence numbers skipped by publishers.", c.sequenceGaps)
+        w.counter("stackd_sequence_gaps_total", "Jumps in a model's prediction sequence (events; messages are in stackd_input_messages_missed_total).", c.sequenceGaps)
         w.family("stackd_model_files_refused_total", .counter, "Stored model versions refused at load, by reason (a previous valid one is served).")
         for reason in ModelStore.refusalReasons {
             w.sample("stackd_model_files_refused_total", ["reason": reason], Double(s.modelFilesRefused[reason] ?? 0))
         }
         w.counter("stackd_window_blocks_skipped_total", "Damaged durable-window blocks skipped on restore.", s.windowBlocksSkipped)
         w.counter("stackd_window_rows_lost_total", "Labelled rows in the skipped window blocks.", s.windowRowsLost)
+        w.family("stackd_input_messages_missed_total", .counter,
+                 "Predictions a model's publisher sent that never arrived (sum of its sequence jumps), by model.")
+        for (m, model) in s.modelNames.enumerated() where m < c.inputMessagesMissed.count {
+            w.sample("stackd_input_messages_missed_total", ["model": model], Double(c.inputMessagesMissed[m]))
+        }
+        w.family("stackd_input_labels_missed_total", .counter, "Labels their publisher sent that never arrived (sum of label sequence jumps).")
+        w.sample("stackd_input_labels_missed_total", [:], Double(c.labelMessagesMissed))
+        w.counter("stackd_metrics_connections_refused_total",
+                  "Metrics/health connections answered 503 because the server's connection cap was reached.", s.metricsConnectionsRefused)
         w.gauge("stackd_labels_held", "Labels waiting for their row to be emitted.", Double(c.labelsHeld))
         w.counter("stackd_labels_joined_late_total", "Labels that arrived before their row and were joined when it was emitted.", c.labelsJoinedLate)
         w.counter("stackd_alerts_total", "Drift and calibration alerts raised.", c.alerts)
