@@ -21,17 +21,26 @@ final class ReportRenderingTests: XCTestCase {
         XCTAssertEqual(sections.count, 2)
         for s in sections {
             XCTAssertEqual(s.components(separatedBy: "<svg").count - 1, HTMLReport.chartsPerHorizon)
-            for title in ["cumulative P&amp;L", "rolling log-loss", "model version", "reliability, short",
+            for title in ["cumulative P&amp;L without overlapping holding periods", "cumulative log-loss difference",
+                          "ensemble − class prior", "ensemble − averaging", "rolling log-loss", "model version, numbered per horizon",
+                          "Evaluation window", "Warm-up (shown, not scored)", "reliability, short",
                           "reliability, neutral", "reliability, long"] {
                 XCTAssertTrue(s.contains(title), "missing chart \(title)")
             }
             XCTAssertTrue(s.contains("always long"))
         }
-        // The summary comes first and names the three contenders.
+        // The summary comes first, on the held-out window, with a verdict against every baseline.
         let summary = try XCTUnwrap(html.range(of: "who wins"))
+        for column in ["vs averaging", "vs best single", "vs class prior", "vs always majority", "vs always long"] {
+            XCTAssertTrue(html.contains(column), "summary lacks \(column)")
+        }
         XCTAssertLessThan(summary.lowerBound, try XCTUnwrap(html.range(of: "<section")).lowerBound)
-        // Retrains are marked on the time axis (two per horizon, on three time charts).
-        XCTAssertEqual(html.components(separatedBy: "stroke-dasharray=\"4 3\"").count - 1, 2 * 3 * 2)
+        // Retrains and the window start are marked on the time axis (two retrains per horizon, on
+        // four time charts).
+        XCTAssertEqual(html.components(separatedBy: "stroke-dasharray=\"4 3\"").count - 1, 2 * 4 * 2)
+        XCTAssertEqual(html.components(separatedBy: "stroke-dasharray=\"8 2\"").count - 1, 4 * 2)
+        // Alerts (two per horizon) on the log-loss charts (cumulative difference and rolling).
+        XCTAssertEqual(html.components(separatedBy: "stroke-dasharray=\"1 3\"").count - 1, 2 * 2 * 2)
         // Dates label the time axis.
         XCTAssertTrue(html.contains(">2020-01-01<"))
     }
@@ -78,13 +87,19 @@ extension ReportFixtures {
         let models = ["m1", hostile, "m3"]
         var labelled: [ReplayRunner.LabelledRows] = []
         var trainings: [TrainingSummary] = []
+        var alerts: [Alert] = []
         for h in horizons {
+            alerts.append(Alert(kind: .psiDrift, horizon: h, model: "m1", classIndex: 0, statistic: 0.4, threshold: 0.2,
+                                eventTime: day(Int64(n / 4)), message: "PSI drift \(hostile)"))
+            alerts.append(Alert(kind: .calibration, horizon: h, classIndex: 2, statistic: 0.2, threshold: 0.1,
+                                eventTime: day(Int64(n / 2)), message: "calibration"))
             var rows = ReplayRunner.LabelledRows()
             for i in 0..<n {
                 let y = Int(next() * 3)
                 let r = (Double(y) - 1) * 0.01 + (next() - 0.45) * 0.02
                 let base = models.map { _ in vector(next() < 0.45 ? y : Int(next() * 3)) }
                 rows.eventTimes.append(day(Int64(i)))
+                rows.exitTimes.append(day(Int64(i + h)))
                 rows.labels.append(y)
                 rows.forwardReturns.append(r)
                 rows.base.append(contentsOf: base.flatMap { $0 })
@@ -102,7 +117,7 @@ extension ReportFixtures {
                                                             rows: 2 * n / 3, decision: .fallback, reason: "fallback: \(hostile)", combiner: nil)))
         }
         return ReplayRunner.Result(digest: OutputDigest(), counters: PipelineCounters(horizonCount: horizons.count), horizons: horizons,
-                                   modelNames: models, labelled: labelled, trainings: trainings, events: n * 8,
+                                   modelNames: models, labelled: labelled, trainings: trainings, alerts: alerts, events: n * 8,
                                    ingestNanoseconds: 2_000_000_000, trainingNanoseconds: 100_000_000)
     }
 }

@@ -29,6 +29,8 @@ public struct ReplayRunner {
         /// Every labelled row per horizon index, in label order: the backtest's raw material.
         public var labelled: [LabelledRows]
         public var trainings: [TrainingSummary]
+        /// Every drift and calibration alert the monitors raised, in the order raised.
+        public var alerts: [Alert] = []
         public var events: Int
         public var ingestNanoseconds: UInt64
         public var trainingNanoseconds: UInt64
@@ -37,6 +39,9 @@ public struct ReplayRunner {
     /// Rows with their label, the ensemble's output and every base model's.
     public struct LabelledRows: Sendable {
         public var eventTimes: [Int64] = []
+        /// When each label became known (its exit time): the class prior may use a label only
+        /// for rows predicted after it.
+        public var exitTimes: [Int64] = []
         public var labels: [Int] = []
         public var forwardReturns: [Double] = []
         public var ensemble: [Double] = []        // N × K
@@ -71,6 +76,7 @@ public struct ReplayRunner {
                 for h in 0..<min(horizons, labelCapacity.count) {
                     let n = labelCapacity[h], box = labelledBoxes[h]
                     box.rows.eventTimes.reserveCapacity(n)
+                    box.rows.exitTimes.reserveCapacity(n)
                     box.rows.labels.reserveCapacity(n)
                     box.rows.forwardReturns.reserveCapacity(n)
                     box.rows.ensemble.reserveCapacity(n * classCount)
@@ -92,6 +98,7 @@ public struct ReplayRunner {
         func rowLabeled(_ r: LabeledRow) {
             let box = labelledBoxes[r.horizonIndex]
             box.rows.eventTimes.append(r.eventTime)
+            box.rows.exitTimes.append(r.exitTime)
             box.rows.labels.append(r.label)
             box.rows.forwardReturns.append(r.forwardReturn)
             box.rows.ensemble.append(contentsOf: r.ensemble)
@@ -194,7 +201,7 @@ public struct ReplayRunner {
         let total = DispatchTime.now().uptimeNanoseconds - start
         return Result(digest: handler.digest, counters: pipeline.counters, horizons: configuration.pipeline.horizons,
                       modelNames: pipeline.modelNames, labelled: handler.labelled, trainings: handler.trainings,
-                      events: events, ingestNanoseconds: total - handler.trainingNanoseconds,
+                      alerts: handler.alerts, events: events, ingestNanoseconds: total - handler.trainingNanoseconds,
                       trainingNanoseconds: handler.trainingNanoseconds)
     }
 }
