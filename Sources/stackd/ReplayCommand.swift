@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import StackdCore
 import StackdDaemon
+import StackdLearning
 import StackdZMQ
 
 /// `stackd replay`: the live pipeline, fed in event time from a recording, then the backtest.
@@ -19,6 +20,18 @@ struct Replay: ParsableCommand {
 
     @Option(help: "Folder to write backtest.json and report.html into (created if needed).")
     var report: String?
+
+    @Option(help: ArgumentHelp("Also write every labelled row with the ensemble's and each base model's probabilities to FILE (format: schemas/replay-outputs.md), from which scripts/verify_backtest.py recomputes the verdict.", valueName: "file"))
+    var outputs: String?
+
+    @Option(help: ArgumentHelp("Evaluation window: the last FRACTION of labelled event time (default 0.2); the rows before it are the warm-up, shown but not scored.", valueName: "fraction"))
+    var evaluationFraction: Double?
+
+    @Option(help: ArgumentHelp("Evaluation window: rows with event time on or after this UTC date (YYYY-MM-DD).", valueName: "date"))
+    var evaluationFrom: String?
+
+    @Flag(help: "No progress line on a terminal.")
+    var quiet = false
 
     @Option(parsing: .upToNextOption, help: "Horizons to replay, e.g. --horizons 5 10 or --horizons 5,10 (default: the configuration's, or all in the data).")
     var horizons: [String] = []
@@ -43,6 +56,21 @@ struct Replay: ParsableCommand {
         }
         if waitForSubscribers < 0 { throw ValidationError("--wait-for-subscribers: must be 0 or more") }
         if let speed { _ = try ReplaySpeed.parse(speed) }
+        _ = try evaluationWindow()
+    }
+
+    /// The held-out window of the verdict, from --evaluation-fraction or --evaluation-from.
+    func evaluationWindow() throws -> EvaluationWindow {
+        switch (evaluationFraction, evaluationFrom) {
+        case (.some, .some): throw ValidationError("give --evaluation-fraction or --evaluation-from, not both")
+        case (.some(let f), nil):
+            guard f.isFinite, f > 0, f <= 1 else { throw ValidationError("--evaluation-fraction: must be in (0, 1], got \(f)") }
+            return .lastShare(f)
+        case (nil, .some(let d)):
+            guard let t = CivilDate.epochNanoseconds(d) else { throw ValidationError("--evaluation-from: \"\(d)\" is not a date YYYY-MM-DD") }
+            return .from(t)
+        case (nil, nil): return .standard
+        }
     }
 
     func run() throws {
@@ -120,7 +148,7 @@ struct Replay: ParsableCommand {
     }
 
     private func finish(result: ReplayRunner.Result, sourceName: String) throws {
-        let artifacts = BacktestArtifacts(result: result, source: sourceName)
+        let artifacts = BacktestArtifacts(result: result, source: sourceName, window: try evaluationWindow())
         let r = artifacts.report
         print("digest \(r.digest) over \(r.outputs) outputs")
         if let t = r.timing {
@@ -133,6 +161,10 @@ struct Replay: ParsableCommand {
         if let report {
             let paths = try artifacts.write(to: report)
             print("wrote \(paths.json) and \(paths.html)")
+        }
+        if let outputs {
+            try ReplayOutputsFile.write(result, to: outputs)
+            print("wrote \(outputs)")
         }
     }
 }

@@ -325,7 +325,10 @@ enum ReportFixtures {
 
     /// The `../shared/data/oos-daily` folder beside the repository, or a skip.
     static func oosDaily() throws -> String {
-        let folder = repository.deletingLastPathComponent().appendingPathComponent("shared/data/oos-daily").path
+        // STACKD_SHARED points at another copy of shared/ (a worktree elsewhere than beside it).
+        let shared = ProcessInfo.processInfo.environment["STACKD_SHARED"].map { URL(fileURLWithPath: $0) }
+            ?? repository.deletingLastPathComponent().appendingPathComponent("shared")
+        let folder = shared.appendingPathComponent("data/oos-daily").path
         guard FileManager.default.fileExists(atPath: "\(folder)/preds_h5.csv") else {
             throw XCTSkip("\(folder) is absent: the reference replay tests need ../shared beside the repository")
         }
