@@ -97,7 +97,9 @@ struct Replay: ParsableCommand {
             print("stackd replay: journal \(directory) (\(reader.segments.count) segments, recorded \(reader.manifest.createdAt))")
             var runner = ReplayRunner(configuration: configuration, trainer: DaemonTrainer.make(configuration: configuration),
                                       logger: logger)
+            let line = attachProgress(&runner, plannedRetrains: nil)
             let result = try publishing(configuration: configuration, runner: &runner) { try $0.run(journal: reader) }
+            line.finish()
             for c in reader.corruptions { print("damaged: \(c.segment) at byte \(c.byteOffset): \(c.reason) (skipped)") }
             try finish(result: result, sourceName: kind.name)
             return
@@ -111,8 +113,32 @@ struct Replay: ParsableCommand {
 
         var runner = ReplayRunner(configuration: configuration, trainer: DaemonTrainer.make(configuration: configuration),
                                   logger: logger)
+        let line = attachProgress(&runner, plannedRetrains: Self.plannedRetrains(loaded.events, configuration: configuration))
         let result = try publishing(configuration: configuration, runner: &runner) { try $0.run(events: loaded.events) }
+        line.finish()
         try finish(result: result, sourceName: kind.name)
+    }
+
+    /// A progress line on a terminal (events done of total with an ETA, retrains done of planned),
+    /// silent with --quiet or when stderr is not a terminal.
+    private func attachProgress(_ runner: inout ReplayRunner, plannedRetrains: Int?) -> ProgressLine {
+        let line = ProgressLine(label: "replay", enabled: !quiet)
+        runner.progress = { p in
+            let retrains = plannedRetrains.map { "retrains \(p.retrainsDone) of ~\($0)" } ?? "retrains \(p.retrainsDone)"
+            line.update(done: p.eventsDone, of: p.eventsTotal, unit: "events", detail: retrains)
+        }
+        return line
+    }
+
+    /// Retrains the schedule will ask for, roughly: one per horizon every `every_event_times`
+    /// distinct prediction times (the first ones wait for `min_rows`, so this is an upper bound);
+    /// nil when the schedule is not on the event clock.
+    static func plannedRetrains(_ events: [StreamEvent], configuration: DaemonConfiguration) -> Int? {
+        let every = configuration.retrain.everyEventTimes
+        guard every > 0 else { return nil }
+        var times = Set<Int64>()
+        for e in events { if case .prediction = e.kind { times.insert(e.eventTime) } }
+        return times.count / every * configuration.pipeline.horizons.count
     }
 
     /// Runs `replay`, with a `PacedPublisher` attached when --publish is given: socket bound and

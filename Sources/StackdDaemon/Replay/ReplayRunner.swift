@@ -13,6 +13,10 @@ public struct ReplayRunner {
     /// Sees every message's driver time before delivery and every output after the digest
     /// (`stackd replay --publish`); cannot change what the replay computes.
     public var observer: (any ReplayObserver)?
+    /// Called every `progressEvery` events and after each retrain, on the replaying thread
+    /// (`stackd replay`'s progress line); cannot change what the replay computes.
+    public var progress: ((ReplayProgress) -> Void)?
+    public static let progressEvery = 4096
 
     public init(configuration: DaemonConfiguration, trainer: TrainingFunction?, logger: Logger) {
         self.configuration = configuration
@@ -34,6 +38,14 @@ public struct ReplayRunner {
         public var events: Int
         public var ingestNanoseconds: UInt64
         public var trainingNanoseconds: UInt64
+    }
+
+    /// How far a replay has come.
+    public struct ReplayProgress: Sendable {
+        public var eventsDone: Int
+        /// Events (or journal records) in the source.
+        public var eventsTotal: Int
+        public var retrainsDone: Int
     }
 
     /// Rows with their label, the ensemble's output and every base model's.
@@ -67,6 +79,9 @@ public struct ReplayRunner {
         weak var pipeline: StackingPipeline?
         let logger: Logger
         @exclusivity(unchecked) var observer: (any ReplayObserver)?
+        var progress: ((ReplayProgress) -> Void)?
+        var eventsDone = 0, eventsTotal = 0
+        func reportProgress() { progress?(ReplayProgress(eventsDone: eventsDone, eventsTotal: eventsTotal, retrainsDone: trainings.count)) }
 
         init(horizons: Int, trainer: TrainingFunction?, logger: Logger, labelCapacity: [Int]? = nil, modelCount: Int = 0, classCount: Int = 0) {
             labelledBoxes = (0..<horizons).map { _ in LabelledBox() }
@@ -115,6 +130,7 @@ public struct ReplayRunner {
             let result = trainer(request)
             trainingNanoseconds += DispatchTime.now().uptimeNanoseconds - start
             trainings.append(TrainingSummary(result))
+            reportProgress()
             logger.info("retrain", metadata: [
                 "horizon": "\(result.horizon)", "rows": "\(result.rows)", "decision": "\(result.decision.rawValue)",
                 "reason": "\(result.reason)"])
@@ -128,7 +144,8 @@ public struct ReplayRunner {
     /// Replays `events` (an oos-daily folder, the demo generator) as fast as possible; each is
     /// encoded as the binary message a publisher would send and delivered at its delivery time.
     public func run(events: [StreamEvent]) throws -> Result {
-        try execute(labelCapacity: StreamEncoding.labelCounts(events, horizons: configuration.pipeline.horizons)) { pipeline, handler in
+        try execute(labelCapacity: StreamEncoding.labelCounts(events, horizons: configuration.pipeline.horizons),
+                    eventsTotal: events.count) { pipeline, handler in
             // Encoded in place into two buffers reused for every event (no per-event allocation).
             let topic = UnsafeMutableRawBufferPointer.allocate(byteCount: 256, alignment: 8)
             let payload = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
@@ -137,6 +154,7 @@ public struct ReplayRunner {
             for i in events.indices {
                 let (t, p, time) = StreamEncoding.write(events[i], topic: topic, payload: payload)
                 handler.observer?.willDeliver(at: time)
+                if i % Self.progressEvery == 0 { handler.eventsDone = i; handler.reportProgress() }
                 deliver(pipeline, &handler, topic: UnsafeRawBufferPointer(rebasing: topic[0..<t]),
                         payload: UnsafeRawBufferPointer(rebasing: payload[0..<p]), at: time)
             }
@@ -152,12 +170,13 @@ public struct ReplayRunner {
         let messages = journal.segments.reduce(0) { $0 + $1.recordCount }
         let horizons = configuration.pipeline.horizons.count
         let perHorizon = messages / max(1, (configuration.pipeline.models.count + 1) * horizons)
-        return try execute(labelCapacity: Array(repeating: perHorizon, count: horizons)) { pipeline, handler in
+        return try execute(labelCapacity: Array(repeating: perHorizon, count: horizons), eventsTotal: messages) { pipeline, handler in
             let cursor = journal.entries()
             var count = 0
             // In place: no per-message allocation (the frames borrow the cursor's block buffer).
             while let entry = try cursor.nextView() {
                 count += 1
+                if count % Self.progressEvery == 0 { handler.eventsDone = count; handler.reportProgress() }
                 handler.observer?.willDeliver(at: entry.receivedAt)
                 guard entry.frameCount == 2 else {
                     if let next = pipeline.nextDeadline, next <= entry.receivedAt { pipeline.advance(to: entry.receivedAt, handler: &handler) }
@@ -184,7 +203,7 @@ public struct ReplayRunner {
         }
     }
 
-    private func execute(labelCapacity: [Int]? = nil, _ feed: (StackingPipeline, inout Handler) throws -> Int) throws -> Result {
+    private func execute(labelCapacity: [Int]? = nil, eventsTotal: Int = 0, _ feed: (StackingPipeline, inout Handler) throws -> Int) throws -> Result {
         let pipeline = try StackingPipeline(configuration: configuration.pipeline, retrainPolicy: configuration.retrain,
                                             monitoring: configuration.monitoring.enabled,
                                             driftRetrainMinLabels: configuration.monitoring.retrainOnAlert ? configuration.monitoring.retrainMinLabels : .max,
@@ -194,9 +213,13 @@ public struct ReplayRunner {
                               classCount: configuration.pipeline.classCount)
         handler.pipeline = pipeline
         handler.observer = observer
+        handler.progress = progress
+        handler.eventsTotal = eventsTotal
         observer?.replayWillStart(modelNames: pipeline.modelNames)
         let start = DispatchTime.now().uptimeNanoseconds
         let events = try feed(pipeline, &handler)
+        handler.eventsDone = events
+        handler.reportProgress()
         pipeline.drain(handler: &handler)
         let total = DispatchTime.now().uptimeNanoseconds - start
         return Result(digest: handler.digest, counters: pipeline.counters, horizons: configuration.pipeline.horizons,
