@@ -41,6 +41,7 @@ final class BacktestVerificationTests: XCTestCase {
                                              timeout: 900)
         XCTAssertFalse(replay.timedOut)
         XCTAssertEqual(replay.status, 0, replay.stdout + replay.stderr)
+        XCTAssertFalse(replay.stderr.contains("ETA"), "no progress line when stderr is not a terminal")
         let json = report.appendingPathComponent("backtest.json")
         let script = ReportFixtures.repository.appendingPathComponent("scripts/verify_backtest.py")
         let check = try CapturedProcess.run(python.0, python.1 + [script.path, outputs.path, json.path, "--tolerance", "1e-9"], timeout: 600)
@@ -68,6 +69,9 @@ final class BacktestVerificationTests: XCTestCase {
             let verdict = try XCTUnwrap(BacktestVerdict(h))
             let logLoss = try XCTUnwrap(verdict.lines.first { $0.metric == .logLoss })
             let prior = try XCTUnwrap(logLoss.comparisons.first { $0.baseline == "class_prior" })
+            // What stackd served (learned models and fallbacks) is never worse than knowing nothing
+            // by more than 2 SE: the fallback is the prior (or a blend) whenever averaging is worse.
+            XCTAssertNotEqual(prior.verdict, "loses", "h=\(h.horizon): \(prior)")
             let values = [logLoss.ensembleValue] + logLoss.comparisons.map(\.baselineValue)
             if prior.baselineValue == values.min() {
                 XCTAssertTrue(logLoss.best.contains("class prior"), "h=\(h.horizon)")
