@@ -47,6 +47,16 @@ final class BacktestVerificationTests: XCTestCase {
         let check = try CapturedProcess.run(python.0, python.1 + [script.path, outputs.path, json.path, "--tolerance", "1e-9"], timeout: 600)
         XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
         XCTAssertTrue(check.stdout.contains(", 0 disagreements"), check.stdout)
+        // The file follows its schema (jsonschema from the project's .venv, when present).
+        let venv = ReportFixtures.repository.appendingPathComponent(".venv/bin/python")
+        if FileManager.default.isExecutableFile(atPath: venv.path) {
+            let schema = ReportFixtures.repository.appendingPathComponent("schemas/backtest.schema.json")
+            let code = "import json,sys; from jsonschema import Draft202012Validator as V; "
+                + "e=list(V(json.load(open(sys.argv[1]))).iter_errors(json.load(open(sys.argv[2])))); "
+                + "[print(x.message[:300], list(x.path)) for x in e[:5]]; sys.exit(1 if e else 0)"
+            let valid = try CapturedProcess.run(venv, ["-c", code, schema.path, json.path], timeout: 120)
+            XCTAssertEqual(valid.status, 0, "backtest.json does not follow schemas/backtest.schema.json:\n" + valid.stdout + valid.stderr)
+        }
         // The check can fail: one standard error off by 1e-6 is caught.
         let text = try String(contentsOf: json, encoding: .utf8)
         let tampered = scratch.appendingPathComponent("tampered.json")
