@@ -137,6 +137,20 @@ final class BacktestReportTests: XCTestCase {
         XCTAssertEqual(PairedComparison.verdict(metric: "sharpe", difference: -0.03, standardError: 0.01), "loses")
     }
 
+    func testModelWeightsOfInstalledCombiners() {
+        let prior = TrainingResult(horizon: 5, horizonIndex: 0, requestSequence: 3, applyFrom: 10, rows: 100, decision: .fallback,
+                                   reason: "prior", combiner: PriorShrinkageCombiner(modelCount: 2, classCount: 3, averagingWeight: 0.5,
+                                                                                    prior: [0.2, 0.3, 0.5], version: 3))
+        XCTAssertEqual(ReplayRunner.Handler.weights(of: prior),
+                       ReplayRunner.ModelWeights(horizon: 5, applyFrom: 10, version: 3, models: [0.25, 0.25], prior: 0.5))
+        let average = TrainingResult(horizon: 5, horizonIndex: 0, requestSequence: 4, applyFrom: 20, rows: 100, decision: .fallback,
+                                     reason: "avg", combiner: AveragingCombiner(modelCount: 4, classCount: 3))
+        XCTAssertEqual(ReplayRunner.Handler.weights(of: average)?.models, [0.25, 0.25, 0.25, 0.25])
+        let none = TrainingResult(horizon: 5, horizonIndex: 0, requestSequence: 5, applyFrom: 30, rows: 100, decision: .keep,
+                                  reason: "keep", combiner: nil)
+        XCTAssertNil(ReplayRunner.Handler.weights(of: none))
+    }
+
     func testBlockBootstrapStandardErrorOnTwoBlocks() throws {
         // 1 horizon, 2 rows at 2 event times, h = 1 → blocks of max(1, ⌈√2⌉) = 2 → one block again;
         // with 9 event times, ⌈√9⌉ = 3 → 3 blocks of 3. Per-row log-loss difference d_i = ensemble −

@@ -23,6 +23,7 @@ final class ReportRenderingTests: XCTestCase {
             XCTAssertEqual(s.components(separatedBy: "<svg").count - 1, HTMLReport.chartsPerHorizon)
             for title in ["cumulative P&amp;L without overlapping holding periods", "cumulative log-loss difference",
                           "ensemble − class prior", "ensemble − averaging", "rolling log-loss", "model version, numbered per horizon",
+                          "model weights of the combiner in use",
                           "Evaluation window", "Warm-up (shown, not scored)", "reliability, short",
                           "reliability, neutral", "reliability, long"] {
                 XCTAssertTrue(s.contains(title), "missing chart \(title)")
@@ -36,9 +37,11 @@ final class ReportRenderingTests: XCTestCase {
         }
         XCTAssertLessThan(summary.lowerBound, try XCTUnwrap(html.range(of: "<section")).lowerBound)
         // Retrains and the window start are marked on the time axis (two retrains per horizon, on
-        // four time charts).
-        XCTAssertEqual(html.components(separatedBy: "stroke-dasharray=\"4 3\"").count - 1, 2 * 4 * 2)
-        XCTAssertEqual(html.components(separatedBy: "stroke-dasharray=\"8 2\"").count - 1, 4 * 2)
+        // five time charts).
+        XCTAssertEqual(html.components(separatedBy: "stroke-dasharray=\"4 3\"").count - 1, 2 * 5 * 2)
+        XCTAssertEqual(html.components(separatedBy: "stroke-dasharray=\"8 2\"").count - 1, 5 * 2)
+        // Model weights: one line per model plus the class prior (a prior fallback was installed).
+        XCTAssertTrue(html.contains("<title>class prior</title>"))
         // Alerts (two per horizon) on the log-loss charts (cumulative difference and rolling).
         XCTAssertEqual(html.components(separatedBy: "stroke-dasharray=\"1 3\"").count - 1, 2 * 2 * 2)
         // Dates label the time axis.
@@ -88,7 +91,10 @@ extension ReportFixtures {
         var labelled: [ReplayRunner.LabelledRows] = []
         var trainings: [TrainingSummary] = []
         var alerts: [Alert] = []
+        var weights: [ReplayRunner.ModelWeights] = []
         for h in horizons {
+            weights.append(.init(horizon: h, applyFrom: day(Int64(n / 3)), version: 1, models: [0.5, 0.3, 0.2], prior: 0))
+            weights.append(.init(horizon: h, applyFrom: day(Int64(2 * n / 3)), version: 2, models: [0.1, 0.1, 0.1], prior: 0.7))
             alerts.append(Alert(kind: .psiDrift, horizon: h, model: "m1", classIndex: 0, statistic: 0.4, threshold: 0.2,
                                 eventTime: day(Int64(n / 4)), message: "PSI drift \(hostile)"))
             alerts.append(Alert(kind: .calibration, horizon: h, classIndex: 2, statistic: 0.2, threshold: 0.1,
@@ -117,7 +123,7 @@ extension ReportFixtures {
                                                             rows: 2 * n / 3, decision: .fallback, reason: "fallback: \(hostile)", combiner: nil)))
         }
         return ReplayRunner.Result(digest: OutputDigest(), counters: PipelineCounters(horizonCount: horizons.count), horizons: horizons,
-                                   modelNames: models, labelled: labelled, trainings: trainings, alerts: alerts, events: n * 8,
+                                   modelNames: models, labelled: labelled, trainings: trainings, alerts: alerts, modelWeights: weights, events: n * 8,
                                    ingestNanoseconds: 2_000_000_000, trainingNanoseconds: 100_000_000)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import StackdCore
+import StackdTraining
 
 /// The replay driver: the very same `StackingPipeline` as `stackd run`, fed in event time from a
 /// recorded stream, with retrains run inline at their trigger so that every model applies at
@@ -35,9 +36,23 @@ public struct ReplayRunner {
         public var trainings: [TrainingSummary]
         /// Every drift and calibration alert the monitors raised, in the order raised.
         public var alerts: [Alert] = []
+        /// The weight of each base model (and of the class prior) in every combiner a retrain
+        /// installed, from the event time it applies: the report's model-weights chart.
+        public var modelWeights: [ModelWeights] = []
         public var events: Int
         public var ingestNanoseconds: UInt64
         public var trainingNanoseconds: UInt64
+    }
+
+    /// Per installed combiner: the share of each base model (model order) and of the class prior.
+    /// Learned models: the per-model share of feature importance; averaging: 1/M each; a prior
+    /// fallback: w/M each and 1 − w for the prior.
+    public struct ModelWeights: Sendable, Equatable {
+        public var horizon: Int
+        public var applyFrom: Int64
+        public var version: UInt32
+        public var models: [Double]
+        public var prior: Double
     }
 
     /// How far a replay has come.
@@ -123,6 +138,25 @@ public struct ReplayRunner {
 
         var alerts: [Alert] = []
         func alert(_ alert: Alert) { alerts.append(alert) }
+        var modelWeights: [ModelWeights] = []
+
+        /// The weights of the combiner a retrain installs; nil when it installs none.
+        static func weights(of result: TrainingResult) -> ModelWeights? {
+            guard let combiner = result.combiner else { return nil }
+            var models: [Double], prior = 0.0
+            if let p = combiner as? PriorShrinkageCombiner {
+                models = [Double](repeating: p.averagingWeight / Double(p.modelCount), count: p.modelCount)
+                prior = 1 - p.averagingWeight
+            } else if let a = combiner as? AveragingCombiner {
+                models = [Double](repeating: 1 / Double(a.modelCount), count: a.modelCount)
+            } else if let chosen = result.outcome?.chosenCandidate, chosen.combiner === combiner {
+                models = chosen.modelWeights.map(\.weight)
+            } else {
+                return nil
+            }
+            return ModelWeights(horizon: result.horizon, applyFrom: result.applyFrom, version: combiner.version,
+                                models: models, prior: prior)
+        }
 
         func trainingDue(_ request: TrainingRequest) {
             guard let trainer, let pipeline else { return }
@@ -130,6 +164,7 @@ public struct ReplayRunner {
             let result = trainer(request)
             trainingNanoseconds += DispatchTime.now().uptimeNanoseconds - start
             trainings.append(TrainingSummary(result))
+            if let weights = Self.weights(of: result) { modelWeights.append(weights) }
             reportProgress()
             logger.info("retrain", metadata: [
                 "horizon": "\(result.horizon)", "rows": "\(result.rows)", "decision": "\(result.decision.rawValue)",
@@ -224,7 +259,7 @@ public struct ReplayRunner {
         let total = DispatchTime.now().uptimeNanoseconds - start
         return Result(digest: handler.digest, counters: pipeline.counters, horizons: configuration.pipeline.horizons,
                       modelNames: pipeline.modelNames, labelled: handler.labelled, trainings: handler.trainings,
-                      alerts: handler.alerts, events: events, ingestNanoseconds: total - handler.trainingNanoseconds,
+                      alerts: handler.alerts, modelWeights: handler.modelWeights, events: events, ingestNanoseconds: total - handler.trainingNanoseconds,
                       trainingNanoseconds: handler.trainingNanoseconds)
     }
 }

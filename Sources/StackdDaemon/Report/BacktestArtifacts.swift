@@ -13,7 +13,7 @@ public struct BacktestArtifacts: Sendable {
         let report = BacktestReport(result: result, source: source, matrices: matrices, window: window)
         self.report = report
         charts = zip(matrices, report.horizons).map {
-            HorizonCharts($0, report: $1, predictors: HeldOutPredictors($0, window: window), alerts: result.alerts)
+            HorizonCharts($0, report: $1, predictors: HeldOutPredictors($0, window: window), alerts: result.alerts, weights: result.modelWeights)
         }
     }
 

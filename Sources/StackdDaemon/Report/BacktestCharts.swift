@@ -41,6 +41,9 @@ public struct HorizonCharts: Sendable {
     /// Model version of each output (a step chart), numbered per horizon: 0 averaging, then 1, 2, …
     /// in the order this horizon's models were first used.
     public var versions: ChartSeries
+    /// Weight of each base model (and of the class prior) in the combiner in use, over event time
+    /// (step lines): averaging (1/M each) until the first installed model.
+    public var modelWeights: [ChartSeries]
     /// Retrains and the window start.
     public var markers: [ChartMarker]
     /// Drift and calibration alerts of this horizon (at most `maxAlertMarkers`, the first ones).
@@ -57,7 +60,7 @@ public struct HorizonCharts: Sendable {
     ///   - window: rows per rolling log-loss point (fewer when the horizon has fewer rows).
     ///   - maxPoints: most points per line; every k-th row is kept, and the last.
     public init(_ m: LabelledMatrices, report: BacktestReport.HorizonReport, predictors: HeldOutPredictors,
-                alerts: [Alert] = [], window: Int = 250, maxPoints: Int = 1000) {
+                alerts: [Alert] = [], weights: [ReplayRunner.ModelWeights] = [], window: Int = 250, maxPoints: Int = 1000) {
         horizon = m.horizon
         let order = predictors.order
         let times = order.map { m.eventTimes[$0] }
@@ -139,6 +142,24 @@ public struct HorizonCharts: Sendable {
         if let ev = report.evaluation {
             markers.append(ChartMarker(time: ev.windowStart, label: "evaluation window starts \(ev.windowStartDate)",
                                        color: "#000000", dash: "8 2"))
+        }
+        // Model weights: 1/M each (averaging) from the first row, then each installed combiner's.
+        let installs = weights.filter { $0.horizon == m.horizon }.sorted { $0.applyFrom < $1.applyFrom }
+        let palette = ["#1f77b4", "#2ca02c", "#ff7f0e", "#17becf", "#bcbd22", "#8c564b", "#e377c2", "#7f7f7f"]
+        if let first = times.first, !m.models.isEmpty {
+            let last = max(times.last!, installs.last?.applyFrom ?? first)
+            var points: [(Int64, [Double], Double)] = [(first, [Double](repeating: 1 / Double(m.models.count), count: m.models.count), 0)]
+            for w in installs where w.models.count == m.models.count { points.append((max(w.applyFrom, first), w.models, w.prior)) }
+            points.append((last, points.last!.1, points.last!.2))
+            var lines = m.models.indices.map { j in
+                ChartSeries(name: m.models[j], color: palette[j % palette.count], times: points.map(\.0), values: points.map { $0.1[j] })
+            }
+            if points.contains(where: { $0.2 > 0 }) {
+                lines.append(ChartSeries(name: "class prior", color: Self.colors.classPrior, times: points.map(\.0), values: points.map(\.2)))
+            }
+            modelWeights = lines
+        } else {
+            modelWeights = []
         }
         let mine = alerts.filter { $0.horizon == m.horizon }
         alertCount = mine.count

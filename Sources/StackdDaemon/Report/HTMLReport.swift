@@ -6,8 +6,9 @@ import StackdLearning
 /// ensemble, averaging and the best single model — then the detail per horizon.
 public enum HTMLReport {
     /// Charts drawn per horizon: cumulative P&L, cumulative log-loss difference, rolling
-    /// log-loss, model versions, and one reliability diagram per class. Tests count `<svg` against this.
-    public static let chartsPerHorizon = 7
+    /// log-loss, model versions, model weights, and one reliability diagram per class. Tests count
+    /// `<svg` against this.
+    public static let chartsPerHorizon = 8
 
     public static func render(_ report: BacktestReport, charts: [HorizonCharts]) -> String {
         var h = """
@@ -103,6 +104,8 @@ public enum HTMLReport {
                                series: c.rollingLogLoss, markers: all, timeRange: c.timeRange, valueMax: c.rollingLogLossAxisMax)
             h += SVGChart.time(title: "h=\(hr.horizon): ensemble model version, numbered per horizon (0 = averaging)", yLabel: "version",
                                series: [c.versions], markers: c.markers, timeRange: c.timeRange, step: true)
+            h += SVGChart.time(title: "h=\(hr.horizon): model weights of the combiner in use (share of importance per base model; class prior in fallbacks)",
+                               yLabel: "weight", series: c.modelWeights, markers: c.markers, timeRange: c.timeRange, step: true)
             h += "<p class=\"note\">Vertical lines: retrains at the event time their model applies from (dashed; green promote, orange fallback, grey keep, red failed), the evaluation window start (black), drift alerts (pink dotted) and calibration alerts (brown dotted): \(c.alertCount) alerts\(c.alertCount > c.alertMarkers.count ? ", the first \(c.alertMarkers.count) drawn" : ""). Hover for details.</p>\n"
         }
         if let ens = hr.method(.ensemble), let avg = hr.method(.averaging) {
