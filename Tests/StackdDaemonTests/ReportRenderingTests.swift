@@ -48,6 +48,61 @@ final class ReportRenderingTests: XCTestCase {
         XCTAssertTrue(html.contains(">2020-01-01<"))
     }
 
+    /// Every chart of a horizon, one per 340-pixel band, rendered by Chromium: each band must hold
+    /// coloured lines or points (`check-report.sh` counts them per band). The same page with the
+    /// data drawings removed must fail, so the check can tell a drawn chart from an empty frame.
+    func testEveryChartDrawsInHeadlessChromium() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("report-charts-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let html = BacktestArtifacts(result: ReportFixtures.synthetic(rows: 800, horizons: [5], hostile: "m2"), source: "charts").html
+        var charts: [String] = []
+        var rest = html[...]
+        while let start = rest.range(of: "<svg"), let end = rest.range(of: "</svg>", range: start.upperBound..<rest.endIndex) {
+            charts.append(String(rest[start.lowerBound..<end.upperBound]))
+            rest = rest[end.upperBound...]
+        }
+        XCTAssertEqual(charts.count, HTMLReport.chartsPerHorizon)
+        func page(_ charts: [String]) -> String {
+            "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><style>body{margin:0} div{height:340px;overflow:hidden}</style></head><body>"
+                + charts.map { "<div>\($0)</div>" }.joined() + "</body></html>"
+        }
+        let script = ReportFixtures.repository.appendingPathComponent("scripts/check-report.sh").path
+        func check(_ name: String, _ charts: [String]) throws -> CapturedProcess.Finished {
+            let file = dir.appendingPathComponent("\(name).html")
+            try page(charts).write(to: file, atomically: true, encoding: .utf8)
+            let run = try CapturedProcess.run(URL(fileURLWithPath: "/bin/bash"),
+                                              [script, file.path, dir.appendingPathComponent("\(name).png").path, "340", "\(charts.count)"],
+                                              timeout: 300)
+            XCTAssertFalse(run.timedOut)
+            if run.status == 3 { XCTFail("Chromium is not installed (scripts/install-deps.sh --for-tests installs it)") }
+            return run
+        }
+        func counts(_ run: CapturedProcess.Finished) -> [Int] {
+            let line = run.stdout.split(separator: "\n").first { $0.contains("coloured pixels per chart:") } ?? ""
+            return line.split(separator: ":").last.map { $0.split(separator: " ").compactMap { Int($0) } } ?? []
+        }
+        let drawn = try check("drawn", charts)
+        XCTAssertEqual(drawn.status, 0, drawn.stdout + drawn.stderr)
+        // Without the data (polylines, reliability curves and points) each chart is a frame with
+        // axes, legend and markers: every drawn chart must have more coloured pixels than that.
+        let stripped = charts.map { svg in
+            svg.split(separator: "\n", omittingEmptySubsequences: false)
+                .filter { !$0.hasPrefix("<polyline") && !$0.hasPrefix("<circle") }
+                .joined(separator: "\n")
+        }
+        let frames = try check("stripped", stripped)
+        let (withData, withoutData) = (counts(drawn), counts(frames))
+        XCTAssertEqual(withData.count, charts.count, drawn.stdout)
+        XCTAssertEqual(withoutData.count, charts.count, frames.stdout + frames.stderr)
+        for (i, (a, b)) in zip(withData, withoutData).enumerated() {
+            XCTAssertGreaterThan(a, b, "chart \(i) (\(charts[i].prefix(160))) drew no data in Chromium")
+        }
+        // The time charts' lines span the whole axis.
+        XCTAssertTrue(withData.prefix(5).allSatisfy { $0 >= 1000 }, "\(withData)")
+        print("[charts] coloured pixels with data \(withData), frames only \(withoutData)")
+    }
+
     func testReportRendersInHeadlessChromium() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("report-render-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
