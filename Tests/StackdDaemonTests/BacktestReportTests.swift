@@ -243,7 +243,8 @@ final class BacktestReportTests: XCTestCase {
     func testReferenceDataReplayJoinsLabelsToTheirRows() throws {
         let folder = try ReportFixtures.oosDaily()
         let result = try ReportFixtures.replay(folder, horizons: [5, 20])
-        let report = BacktestReport(result: result, source: folder)
+        // The whole replay as the window, so that every labelled row is scored.
+        let report = BacktestReport(result: result, source: folder, window: .lastShare(1))
         for hr in report.horizons {
             let truth = try ReferenceTruth(folder: folder, horizon: hr.horizon)
             XCTAssertEqual(report.models, truth.models)
