@@ -10,7 +10,7 @@ import StackdTraining
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train and select the meta-learner per horizon from an oos-daily folder and write the artifacts.",
-        discussion: "Reads preds_h{H}.csv, labels_h{H}.csv and (if present) regimes.csv. A learned model is only chosen when it beats simple averaging and the best single model on the validation rows.")
+        discussion: "Reads preds_h{H}.csv, labels_h{H}.csv and (if present) regimes.csv for every horizon in the folder (or --horizons). A model missing from an event is imputed as live (the mean of the present models' vectors). A learned model is only chosen when it beats simple averaging, the best single model and the class prior on the validation rows; otherwise the best of averaging, the class prior and their blend is served.")
 
     @Argument(help: "Folder in the oos-daily format (or --data).")
     var folder: String?
