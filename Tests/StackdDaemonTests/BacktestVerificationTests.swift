@@ -90,6 +90,23 @@ final class BacktestVerificationTests: XCTestCase {
         }
     }
 
+    func testAMalformedRowIsRefusedWithItsPathAndLine() throws {
+        let dir = scratch.appendingPathComponent("bad")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try "timestamp,symbol,horizon,model,p_short,p_neutral,p_long\n2020-01-02,SPX,5,a,0.2,0.3,0.5\n2020-01-03,SPX,5,a,0.2,x,0.5\n"
+            .write(to: dir.appendingPathComponent("preds_h5.csv"), atomically: true, encoding: .utf8)
+        try "timestamp,symbol,horizon,label,fwd_return,exit_timestamp\n2020-01-02,SPX,5,1,0.01,2020-01-09\n"
+            .write(to: dir.appendingPathComponent("labels_h5.csv"), atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try OOSDailyStream.load(directory: dir.path)) { error in
+            XCTAssertTrue("\(error)".hasPrefix(dir.appendingPathComponent("preds_h5.csv").path + ":3: "), "\(error)")
+        }
+        for command in [["replay", dir.path], ["train", dir.path, "--out", scratch.appendingPathComponent("out").path]] {
+            let run = try CapturedProcess.run(Self.binary, command, timeout: 120)
+            XCTAssertNotEqual(run.status, 0)
+            XCTAssertTrue(run.stderr.contains(dir.appendingPathComponent("preds_h5.csv").path + ":3: "), "\(command[0]): \(run.stderr)")
+        }
+    }
+
     func testAModelMissingFivePercentOfItsPredictionsTrainsAndReplays() throws {
         let source = try ReportFixtures.oosDaily()
         // h = 5 only; model "mlp" drops every 20th of its rows (5 %).

@@ -25,7 +25,13 @@ public enum OOSDailyStream {
         for h in horizons {
             let preds = try String(contentsOfFile: "\(directory)/preds_h\(h).csv", encoding: .utf8)
             let labs = try String(contentsOfFile: "\(directory)/labels_h\(h).csv", encoding: .utf8)
-            let dataset = try OOSDailyDataset(horizon: h, predictions: preds, labels: labs)
+            let dataset: OOSDailyDataset
+            do {
+                dataset = try OOSDailyDataset(horizon: h, predictions: preds, labels: labs)
+            } catch let e as OOSDailyParseError {
+                // The full path, so the message is `FILE:LINE: what` for any terminal or editor.
+                throw StreamLoadError("\((directory as NSString).appendingPathComponent(e.file)):\(e.line): \(e.message)")
+            }
             models = dataset.models
             for e in dataset.events {
                 symbols.insert(e.symbol)
