@@ -5,15 +5,16 @@
 #
 #   scripts/install-deps.sh              what building and running stackd needs
 #   scripts/install-deps.sh --for-tests  also what the tests use: Chromium (renders the backtest
-#                                        report), systemd's offline unit checker, and promtool
-#                                        (Debian's prometheus package) for the alerting rules, and
-#                                        strace (the system calls the unit must allow)
+#                                        report), systemd's offline unit checker, promtool (Debian's
+#                                        prometheus package) for the alerting rules, strace (the
+#                                        system calls the unit must allow) and numpy for
+#                                        scripts/verify_backtest.py
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 apt_packages=(pkg-config libzmq3-dev libopenblas-dev liblz4-dev libxgboost-dev libsystemd-dev python3-venv)
 if [ "${1:-}" = "--for-tests" ]; then
-  apt_packages+=(chromium systemd prometheus strace)
+  apt_packages+=(chromium systemd prometheus strace python3-numpy)
 elif [ $# -gt 0 ]; then
   echo "usage: $0 [--for-tests]" >&2
   exit 2

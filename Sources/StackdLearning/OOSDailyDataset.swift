@@ -18,7 +18,11 @@ public struct OOSEvent: Sendable, Equatable {
     /// Instrument symbol.
     public var symbol: String
     /// `[p_short, p_neutral, p_long]` of each model, concatenated in `OOSDailyDataset.models` order.
+    /// A model that did not predict this event holds the mean vector of the models that did (the
+    /// live assembler's imputation), so averaging is unchanged by the gap.
     public var probabilities: [Double]
+    /// Bit `m` set when model `m` predicted this event (the wire's `present_mask`).
+    public var presentMask: UInt64
     /// Realised label in {−1, 0, +1}.
     public var label: Int
     /// Realised forward return over the horizon.
@@ -49,8 +53,10 @@ public struct OOSDailyDataset: Sendable, Equatable {
     private struct Key: Hashable { var ts: Int64; var symbol: String }
 
     /// Parses `preds_h{H}.csv`, `labels_h{H}.csv` and optionally `regimes.csv` texts.
-    /// Every prediction event needs a label row (and a regime row when regimes are given), and every
-    /// model must predict every event exactly once; otherwise the error names the file and line.
+    /// Every prediction event needs a label row (and a regime row when regimes are given), and no
+    /// model may predict an event twice; otherwise the error names the file and line. A model may
+    /// miss events: its vector is then imputed exactly as the live assembler does (the mean of the
+    /// present models' vectors) and the event's `presentMask` says who was present.
     public init(horizon: Int, predictions: String, labels: String, regimes: String? = nil) throws {
         let predsFile = "preds_h\(horizon).csv", labelsFile = "labels_h\(horizon).csv"
         self.horizon = horizon
@@ -93,6 +99,7 @@ public struct OOSDailyDataset: Sendable, Equatable {
         self.models = models
         let modelIndex = Dictionary(uniqueKeysWithValues: models.enumerated().map { ($1, $0) })
         let M = models.count
+        guard M <= 64 else { throw ps.error(1, "\(M) models; at most 64 are supported (present_mask is 64 bits)") }
 
         var eventIndex: [Key: Int] = [:]
         var keys: [Key] = []
@@ -114,9 +121,18 @@ public struct OOSDailyDataset: Sendable, Equatable {
             filled[e][m] = true
             probs[e][3 * m] = r.p.0; probs[e][3 * m + 1] = r.p.1; probs[e][3 * m + 2] = r.p.2
         }
-        for e in keys.indices where filled[e].contains(false) {
-            let missing = models.enumerated().filter { !filled[e][$0.offset] }.map(\.element)
-            throw ps.error(firstLine[e], "event has no prediction from model(s) \(missing.joined(separator: ", "))")
+        var masks = [UInt64](repeating: 0, count: keys.count)
+        for e in keys.indices {
+            var mask: UInt64 = 0, present = 0
+            for m in 0..<M where filled[e][m] { mask |= UInt64(1) << UInt64(m); present += 1 }
+            masks[e] = mask
+            guard present < M else { continue }
+            for c in 0..<3 {
+                var sum = 0.0
+                for m in 0..<M where filled[e][m] { sum += probs[e][3 * m + c] }
+                let mean = sum / Double(present)
+                for m in 0..<M where !filled[e][m] { probs[e][3 * m + c] = mean }
+            }
         }
 
         // Labels.
@@ -181,7 +197,8 @@ public struct OOSDailyDataset: Sendable, Equatable {
                 throw OOSDailyParseError(file: "regimes.csv", line: 0,
                                          message: "no regime for \(CivilDate.dateString(epochNanoseconds: k.ts)) \(k.symbol) (\(predsFile):\(firstLine[e]))")
             }
-            events.append(OOSEvent(timestamp: k.ts, symbol: k.symbol, probabilities: probs[e], label: label,
+            events.append(OOSEvent(timestamp: k.ts, symbol: k.symbol, probabilities: probs[e],
+                                   presentMask: masks[e], label: label,
                                    forwardReturn: fwd, exitTimestamp: exit, volRegime: reg?.0, trendRegime: reg?.1))
         }
         events.sort { $0.timestamp != $1.timestamp ? $0.timestamp < $1.timestamp : $0.symbol.utf8.lexicographicallyPrecedes($1.symbol.utf8) }
@@ -219,6 +236,16 @@ public struct OOSDailyDataset: Sendable, Equatable {
 
     /// Column groups of `basicFeatures()` per model, for `modelWeights(featureGroups:)`.
     public var basicFeatureGroups: [[Int]] { (0..<models.count).map { [3 * $0, 3 * $0 + 1, 3 * $0 + 2] } }
+
+    /// Whether model `m` predicted event `i` (false: its vector there is imputed).
+    public func isPresent(event i: Int, model m: Int) -> Bool {
+        events[i].presentMask & (UInt64(1) << UInt64(m)) != 0
+    }
+
+    /// Events with at least one model missing.
+    public var incompleteEvents: Int {
+        events.reduce(0) { $0 + ($1.presentMask.nonzeroBitCount == models.count ? 0 : 1) }
+    }
 
     /// Class indices (0, 1, 2) of the labels.
     public var classIndices: [Int] { events.map(\.classIndex) }

@@ -3,13 +3,14 @@ import Foundation
 import Logging
 import StackdCore
 import StackdDaemon
+import StackdLearning
 import StackdZMQ
 
 /// `stackd replay`: the live pipeline, fed in event time from a recording, then the backtest.
 struct Replay: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replay a recorded stream through the pipeline and report whether stacking beat averaging.",
-        discussion: "SOURCE is a journal folder recorded by `stackd run` ([record] directory) or `stackd record`, replayed message by message at the recorded receive times, or a folder in the oos-daily format (labels delivered at their exit time). Without --config the embedded demo configuration is used, with the models and horizons of the data. Prints the output digest, counts, rates and a per-horizon comparison; with --report DIR also writes DIR/backtest.json and DIR/report.html. With --publish ENDPOINT every ensemble output is also published there exactly as `stackd run` publishes it (topic ens.<symbol>.<horizon>, the configuration's encoding or --encoding, latency_ns 0), paced by --speed in driver time so consumers can be tested against a recording; outputs and digest are unchanged. With --curve-secret-key and --client-keys the publishing socket is a CURVE server admitting only those consumers; binding a non-loopback tcp endpoint without CURVE needs --allow-plaintext-remote.")
+        discussion: "SOURCE is a journal folder recorded by `stackd run` ([record] directory) or `stackd record`, replayed message by message at the recorded receive times, or a folder in the oos-daily format (labels delivered at their exit time). Without --config the embedded demo configuration is used, with the models and horizons of the data. Prints the output digest, counts, rates and a per-horizon verdict on the held-out evaluation window (the ensemble against averaging, the best single model, the class prior, always majority and always long, with block-bootstrap standard errors); with --report DIR also writes DIR/backtest.json and DIR/report.html, with --outputs FILE every labelled row (scripts/verify_backtest.py recomputes the verdict from it). With --publish ENDPOINT every ensemble output is also published there exactly as `stackd run` publishes it (topic ens.<symbol>.<horizon>, the configuration's encoding or --encoding, latency_ns 0), paced by --speed in driver time so consumers can be tested against a recording; outputs and digest are unchanged. With --curve-secret-key and --client-keys the publishing socket is a CURVE server admitting only those consumers; binding a non-loopback tcp endpoint without CURVE needs --allow-plaintext-remote.")
 
     @Argument(help: "A journal folder (recorded by `stackd run` or `stackd record`) or a folder in the oos-daily format.")
     var source: String
@@ -19,6 +20,18 @@ struct Replay: ParsableCommand {
 
     @Option(help: "Folder to write backtest.json and report.html into (created if needed).")
     var report: String?
+
+    @Option(help: ArgumentHelp("Also write every labelled row with the ensemble's and each base model's probabilities to FILE (format: schemas/replay-outputs.md), from which scripts/verify_backtest.py recomputes the verdict.", valueName: "file"))
+    var outputs: String?
+
+    @Option(help: ArgumentHelp("Evaluation window: the last FRACTION of labelled event time (default 0.2); the rows before it are the warm-up, shown but not scored.", valueName: "fraction"))
+    var evaluationFraction: Double?
+
+    @Option(help: ArgumentHelp("Evaluation window: rows with event time on or after this UTC date (YYYY-MM-DD).", valueName: "date"))
+    var evaluationFrom: String?
+
+    @Flag(help: "No progress line on a terminal.")
+    var quiet = false
 
     @Option(parsing: .upToNextOption, help: "Horizons to replay, e.g. --horizons 5 10 or --horizons 5,10 (default: the configuration's, or all in the data).")
     var horizons: [String] = []
@@ -60,6 +73,21 @@ struct Replay: ParsableCommand {
             } catch { throw ValidationError("--publish: \(error)") }
         }
         if let speed { _ = try ReplaySpeed.parse(speed) }
+        _ = try evaluationWindow()
+    }
+
+    /// The held-out window of the verdict, from --evaluation-fraction or --evaluation-from.
+    func evaluationWindow() throws -> EvaluationWindow {
+        switch (evaluationFraction, evaluationFrom) {
+        case (.some, .some): throw ValidationError("give --evaluation-fraction or --evaluation-from, not both")
+        case (.some(let f), nil):
+            guard f.isFinite, f > 0, f <= 1 else { throw ValidationError("--evaluation-fraction: must be in (0, 1], got \(f)") }
+            return .lastShare(f)
+        case (nil, .some(let d)):
+            guard let t = CivilDate.epochNanoseconds(d) else { throw ValidationError("--evaluation-from: \"\(d)\" is not a date YYYY-MM-DD") }
+            return .from(t)
+        case (nil, nil): return .standard
+        }
     }
 
     func run() throws {
@@ -87,7 +115,9 @@ struct Replay: ParsableCommand {
             print("stackd replay: journal \(directory) (\(reader.segments.count) segments, recorded \(reader.manifest.createdAt))")
             var runner = ReplayRunner(configuration: configuration, trainer: DaemonTrainer.make(configuration: configuration),
                                       logger: logger)
+            let line = attachProgress(&runner, plannedRetrains: nil)
             let result = try publishing(configuration: configuration, runner: &runner) { try $0.run(journal: reader) }
+            line.finish()
             for c in reader.corruptions { print("damaged: \(c.segment) at byte \(c.byteOffset): \(c.reason) (skipped)") }
             try finish(result: result, sourceName: kind.name)
             return
@@ -101,8 +131,32 @@ struct Replay: ParsableCommand {
 
         var runner = ReplayRunner(configuration: configuration, trainer: DaemonTrainer.make(configuration: configuration),
                                   logger: logger)
+        let line = attachProgress(&runner, plannedRetrains: Self.plannedRetrains(loaded.events, configuration: configuration))
         let result = try publishing(configuration: configuration, runner: &runner) { try $0.run(events: loaded.events) }
+        line.finish()
         try finish(result: result, sourceName: kind.name)
+    }
+
+    /// A progress line on a terminal (events done of total with an ETA, retrains done of planned),
+    /// silent with --quiet or when stderr is not a terminal.
+    private func attachProgress(_ runner: inout ReplayRunner, plannedRetrains: Int?) -> ProgressLine {
+        let line = ProgressLine(label: "replay", enabled: !quiet)
+        runner.progress = { p in
+            let retrains = plannedRetrains.map { "retrains \(p.retrainsDone) of ~\($0)" } ?? "retrains \(p.retrainsDone)"
+            line.update(done: p.eventsDone, of: p.eventsTotal, unit: "events", detail: retrains)
+        }
+        return line
+    }
+
+    /// Retrains the schedule will ask for, roughly: one per horizon every `every_event_times`
+    /// distinct prediction times (the first ones wait for `min_rows`, so this is an upper bound);
+    /// nil when the schedule is not on the event clock.
+    static func plannedRetrains(_ events: [StreamEvent], configuration: DaemonConfiguration) -> Int? {
+        let every = configuration.retrain.everyEventTimes
+        guard every > 0 else { return nil }
+        var times = Set<Int64>()
+        for e in events { if case .prediction = e.kind { times.insert(e.eventTime) } }
+        return times.count / every * configuration.pipeline.horizons.count
     }
 
     /// Runs `replay`, with a `PacedPublisher` attached when --publish is given: socket bound and
@@ -143,7 +197,7 @@ struct Replay: ParsableCommand {
     }
 
     private func finish(result: ReplayRunner.Result, sourceName: String) throws {
-        let artifacts = BacktestArtifacts(result: result, source: sourceName)
+        let artifacts = BacktestArtifacts(result: result, source: sourceName, window: try evaluationWindow())
         let r = artifacts.report
         print("digest \(r.digest) over \(r.outputs) outputs")
         if let t = r.timing {
@@ -156,6 +210,10 @@ struct Replay: ParsableCommand {
         if let report {
             let paths = try artifacts.write(to: report)
             print("wrote \(paths.json) and \(paths.html)")
+        }
+        if let outputs {
+            try ReplayOutputsFile.write(result, to: outputs)
+            print("wrote \(outputs)")
         }
     }
 }

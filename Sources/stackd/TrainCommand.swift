@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StackdDaemon
 import StackdLearning
 import StackdTraining
 
@@ -9,16 +10,30 @@ import StackdTraining
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train and select the meta-learner per horizon from an oos-daily folder and write the artifacts.",
-        discussion: "Reads preds_h{H}.csv, labels_h{H}.csv and (if present) regimes.csv. A learned model is only chosen when it beats simple averaging and the best single model on the validation rows.")
+        discussion: "Reads preds_h{H}.csv, labels_h{H}.csv and (if present) regimes.csv for every horizon in the folder (or --horizons). A model missing from an event is imputed as live (the mean of the present models' vectors). A learned model is only chosen when it beats simple averaging, the best single model and the class prior on the validation rows; otherwise the best of averaging, the class prior and their blend is served.")
 
-    @Option(help: "Folder in the oos-daily format.")
-    var data: String
+    @Argument(help: "Folder in the oos-daily format (or --data).")
+    var folder: String?
+
+    @Option(name: .customLong("data"), help: "Folder in the oos-daily format (same as the positional folder).")
+    var dataOption: String?
 
     @Option(help: "Output folder for the artifacts (hN/ per horizon, ensemble_summary.json).")
-    var out: String
+    var out: String = "stackd-artifacts"
 
-    @Option(help: "Comma-separated horizons.")
-    var horizons: String = "5,10,15,20"
+    @Option(help: "Comma-separated horizons (default: every preds_h{H}.csv in the folder).")
+    var horizons: String?
+
+    @Flag(help: "No progress line on a terminal.")
+    var quiet = false
+
+    /// `--data DIR` and the positional folder are the same thing.
+    private var data: String { folder ?? dataOption ?? "" }
+
+    func validate() throws {
+        if folder != nil && dataOption != nil { throw ValidationError("give the folder once: positional or --data") }
+        if folder == nil && dataOption == nil { throw ValidationError("missing the oos-daily folder (stackd train DIR)") }
+    }
 
     @Option(help: "Promotion metric: log_loss, f1_macro, sharpe or brier.")
     var metric: String = "log_loss"
@@ -27,12 +42,19 @@ struct Train: ParsableCommand {
         guard let metric = PromotionMetric(rawValue: metric) else {
             throw ValidationError("unknown metric '\(self.metric)' (use \(PromotionMetric.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        let hs = try horizons.split(separator: ",").map { part -> Int in
-            guard let h = Int(part.trimmingCharacters(in: .whitespaces)), h > 0 else {
-                throw ValidationError("bad horizon '\(part)' in --horizons")
+        let hs: [Int]
+        if let horizons {
+            hs = try horizons.split(separator: ",").map { part -> Int in
+                guard let h = Int(part.trimmingCharacters(in: .whitespaces)), h > 0 else {
+                    throw ValidationError("bad horizon '\(part)' in --horizons")
+                }
+                return h
             }
-            return h
+        } else {
+            hs = OOSDailyStream.horizons(in: data)
+            guard !hs.isEmpty else { throw ValidationError("\(data): no preds_h{H}.csv files") }
         }
+        let progress = ProgressLine(label: "train", enabled: !quiet)
         func read(_ name: String) throws -> String {
             let path = (data as NSString).appendingPathComponent(name)
             do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
@@ -43,7 +65,8 @@ struct Train: ParsableCommand {
         let regimes = FileManager.default.fileExists(atPath: regimesPath) ? try read("regimes.csv") : nil
         let configuration = TrainingConfiguration(metric: metric)
         var outcomes: [TrainingOutcome] = []
-        for h in hs {
+        for (done, h) in hs.enumerated() {
+            progress.update(done: done, of: hs.count, unit: "horizons", detail: "h\(h)")
             let dataset: OOSDailyDataset
             do {
                 dataset = try OOSDailyDataset(horizon: h, predictions: read("preds_h\(h).csv"), labels: read("labels_h\(h).csv"),
@@ -51,11 +74,17 @@ struct Train: ParsableCommand {
             } catch let e as OOSDailyParseError {
                 throw ValidationError("\((data as NSString).appendingPathComponent(e.file)):\(e.line): \(e.message)")
             }
+            if dataset.incompleteEvents > 0 {
+                progress.clear()
+                print("h\(h): \(dataset.incompleteEvents) of \(dataset.events.count) events miss a model (imputed with the mean of the present models, as live)")
+            }
             let outcome = try MetaTrainer.train(rows: TrainingRows(dataset: dataset), horizon: h, configuration: configuration)
             try ArtifactWriter.write(outcome, to: out)
+            progress.clear()
             print(ComparisonTable.render(outcome))
             outcomes.append(outcome)
         }
+        progress.finish()
         let summary = try ArtifactWriter.writeSummary(outcomes, to: out)
         print("wrote \(summary) and \(hs.map { "h\($0)/" }.joined(separator: ", ")) in \(out)")
     }

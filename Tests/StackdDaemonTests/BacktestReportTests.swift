@@ -10,10 +10,16 @@ import XCTest
 /// to its own row).
 final class BacktestReportTests: XCTestCase {
     func testHandBuiltMetrics() throws {
-        let report = BacktestReport(result: ReportFixtures.tiny(), source: "tiny")
+        // The whole replay as the window (share 1), so every metric is over the four rows.
+        let report = BacktestReport(result: ReportFixtures.tiny(), source: "tiny", window: .lastShare(1))
         let h = try XCTUnwrap(report.horizons.first)
         XCTAssertEqual(h.rows, 4)
-        XCTAssertEqual(h.methods.map(\.name), ["ensemble", "averaging", "best single (a)", "a", "b",
+        XCTAssertEqual(h.evaluation?.rows, 4)
+        XCTAssertEqual(h.evaluation?.warmupRows, 0)
+        XCTAssertEqual(h.warmup, [])
+        // No warm-up: no row to choose a best single model on, so none is offered.
+        XCTAssertNil(h.bestSingle)
+        XCTAssertEqual(h.methods.map(\.name), ["ensemble", "averaging", "a", "b",
                                                "class prior", "always majority", "always long"])
 
         // Averaging rows: (a + b) / 2 =
@@ -41,20 +47,11 @@ final class BacktestReportTests: XCTestCase {
         XCTAssertEqual(ens.accuracy, 1)
         XCTAssertEqual(ens.logLoss, -(log(0.6) + log(0.5) + log(0.6) + log(0.5)) / 4, accuracy: 1e-12)
 
-        // Best single on the first 2 rows: a predicts [2, 0] (both right: F1 1, 0, 1 → 2/3),
-        // b predicts [0, 2] (both wrong: 0).
-        let best = try XCTUnwrap(h.bestSingle)
-        XCTAssertEqual(best.model, "a")
-        XCTAssertEqual(best.selectionRows, 2)
-        XCTAssertEqual(best.selectionF1[0], 2.0 / 3, accuracy: 1e-12)
-        XCTAssertEqual(best.selectionF1[1], 0)
-        XCTAssertTrue(best.rule.contains("first half"))
-        XCTAssertEqual(h.method(.bestSingle)?.metrics, h.method(named: "a")?.metrics)
-
-        // Class prior (labels 2, 0, 2, 1): r0 uniform → p_true 1/3; r1 from {2} → p(0) = 0 →
-        // clipped to 1e-15; r2 from {2, 0} → p(2) = 1/2; r3 from {2, 0, 2} → p(1) = 0 → clipped.
+        // Class prior (labels 2, 0, 2, 1, each known from its row's event time on, so for the
+        // later rows only), (n_c + 1)/(n + 3): r0 nothing known → 1/3; r1 {2} → p(0) = 1/4;
+        // r2 {2, 0} → p(2) = 2/5; r3 {2, 0, 2} → p(1) = 1/6.
         let prior = try XCTUnwrap(h.method(.classPrior)).metrics
-        XCTAssertEqual(prior.logLoss, (log(3) - 2 * log(1e-15) + log(2)) / 4, accuracy: 1e-9)
+        XCTAssertEqual(prior.logLoss, -(log(1.0 / 3) + log(1.0 / 4) + log(2.0 / 5) + log(1.0 / 6)) / 4, accuracy: 1e-12)
         // Always majority: r0 none seen → class 0; r1 {2} → 2; r2 {2,0} tie → 0; r3 {2,0,2} → 2.
         // Labels 2, 0, 2, 1: all misses, each costing −ln(1e-15).
         let majority = try XCTUnwrap(h.method(.alwaysMajority)).metrics
@@ -76,6 +73,131 @@ final class BacktestReportTests: XCTestCase {
         XCTAssertEqual(report.counters.rejected.count, RejectReason.allCases.count)
         XCTAssertEqual(report.events, 12)
         XCTAssertEqual(report.timing?.trainingSeconds, 0.5)
+    }
+
+    func testWindowFromADateKeepsTheWarmUpOutAndChoosesBestSingleOnIt() throws {
+        // Window from day 2: rows r2, r3 scored; r0, r1 are the warm-up (their labels known before day 2).
+        let report = BacktestReport(result: ReportFixtures.tiny(), source: "tiny", window: .from(ReportFixtures.day(2)))
+        let h = try XCTUnwrap(report.horizons.first)
+        let ev = try XCTUnwrap(h.evaluation)
+        XCTAssertEqual(ev.rows, 2)
+        XCTAssertEqual(ev.warmupRows, 2)
+        XCTAssertEqual(ev.windowStartDate, "2020-01-03")
+        // Best single by log-loss on r0, r1: a has p_true 0.6, 0.5; b 0.2, 0.2.
+        let best = try XCTUnwrap(h.bestSingle)
+        XCTAssertEqual(best.model, "a")
+        XCTAssertEqual(best.selectionRows, 2)
+        XCTAssertEqual(best.selectionLogLoss[0], -(log(0.6) + log(0.5)) / 2, accuracy: 1e-12)
+        XCTAssertEqual(best.selectionLogLoss[1], -log(0.2), accuracy: 1e-12)
+        // Window metrics are over r2, r3 only: averaging p_true 0.6 (r2), 0.4 (r3).
+        XCTAssertEqual(try XCTUnwrap(h.method(.averaging)).metrics.logLoss, -(log(0.6) + log(0.4)) / 2, accuracy: 1e-12)
+        // Warm-up shown separately: averaging p_true 0.4 (r0), 0.35 (r1).
+        XCTAssertEqual(try XCTUnwrap(h.warmup.first { $0.kind == .averaging }).metrics.logLoss,
+                       -(log(0.4) + log(0.35)) / 2, accuracy: 1e-12)
+        XCTAssertEqual(h.methods.map(\.name), ["ensemble", "averaging", "best single (a)", "a", "b",
+                                               "class prior", "always majority", "always long"])
+    }
+
+    func testPairedComparisonsAndVerdicts() throws {
+        // h = 5 and 2 distinct event times in the window → blocks of max(5, ⌈√2⌉) = 5 event
+        // times: one block, every resample is the window itself, so SE = 0 and any nonzero
+        // difference is decisive.
+        let report = BacktestReport(result: ReportFixtures.tiny(), source: "tiny", window: .from(ReportFixtures.day(2)))
+        let ev = try XCTUnwrap(report.horizons.first?.evaluation)
+        XCTAssertEqual(ev.blockLength, 5)
+        XCTAssertEqual(ev.blocks, 1)
+        XCTAssertEqual(ev.resamples, 1000)
+        XCTAssertEqual(Set(ev.comparisons.map(\.metric)), ["log_loss", "f1_macro", "sharpe"])
+        XCTAssertEqual(ev.comparisons.filter { $0.metric == "log_loss" }.map(\.baseline),
+                       ["averaging", "best_single", "class_prior", "always_majority", "always_long"])
+        func c(_ metric: String, _ baseline: String) throws -> PairedComparison {
+            try XCTUnwrap(ev.comparisons.first { $0.metric == metric && $0.baseline == baseline })
+        }
+        // Ensemble (a's vectors) on r2, r3: p_true 0.6, 0.5; averaging 0.6, 0.4.
+        let avg = try c("log_loss", "averaging")
+        XCTAssertEqual(avg.ensembleValue, -(log(0.6) + log(0.5)) / 2, accuracy: 1e-12)
+        XCTAssertEqual(avg.difference, -(log(0.5) - log(0.4)) / 2, accuracy: 1e-12)
+        XCTAssertEqual(avg.standardError, 0, accuracy: 1e-12)
+        XCTAssertEqual(avg.verdict, "wins")
+        // The best single model is a: the very vectors the ensemble published.
+        let best = try c("log_loss", "best_single")
+        XCTAssertEqual(best.difference, 0)
+        XCTAssertEqual(best.verdict, "ties")
+        // Class prior on r2 ({2, 0} known → p(2) = 2/5), r3 ({2, 0, 2} → p(1) = 1/6).
+        let prior = try c("log_loss", "class_prior")
+        XCTAssertEqual(prior.baselineValue, -(log(2.0 / 5) + log(1.0 / 6)) / 2, accuracy: 1e-12)
+        XCTAssertEqual(prior.verdict, "wins")
+        // Accuracy-like: ensemble right on both rows (F1 of classes 1 and 2 = 1, class 0 absent → 0).
+        XCTAssertEqual(try c("f1_macro", "averaging").ensembleValue, 2.0 / 3, accuracy: 1e-12)
+        // The verdict rule itself: improvement beyond 2 SE wins, within ties, beyond −2 SE loses.
+        XCTAssertEqual(PairedComparison.verdict(metric: "log_loss", difference: -0.03, standardError: 0.01), "wins")
+        XCTAssertEqual(PairedComparison.verdict(metric: "log_loss", difference: -0.019, standardError: 0.01), "ties")
+        XCTAssertEqual(PairedComparison.verdict(metric: "log_loss", difference: 0.021, standardError: 0.01), "loses")
+        XCTAssertEqual(PairedComparison.verdict(metric: "sharpe", difference: 0.03, standardError: 0.01), "wins")
+        XCTAssertEqual(PairedComparison.verdict(metric: "sharpe", difference: -0.03, standardError: 0.01), "loses")
+    }
+
+    func testModelWeightsOfInstalledCombiners() {
+        let prior = TrainingResult(horizon: 5, horizonIndex: 0, requestSequence: 3, applyFrom: 10, rows: 100, decision: .fallback,
+                                   reason: "prior", combiner: PriorShrinkageCombiner(modelCount: 2, classCount: 3, averagingWeight: 0.5,
+                                                                                    prior: [0.2, 0.3, 0.5], version: 3))
+        XCTAssertEqual(ReplayRunner.Handler.weights(of: prior),
+                       ReplayRunner.ModelWeights(horizon: 5, applyFrom: 10, version: 3, models: [0.25, 0.25], prior: 0.5))
+        let average = TrainingResult(horizon: 5, horizonIndex: 0, requestSequence: 4, applyFrom: 20, rows: 100, decision: .fallback,
+                                     reason: "avg", combiner: AveragingCombiner(modelCount: 4, classCount: 3))
+        XCTAssertEqual(ReplayRunner.Handler.weights(of: average)?.models, [0.25, 0.25, 0.25, 0.25])
+        let none = TrainingResult(horizon: 5, horizonIndex: 0, requestSequence: 5, applyFrom: 30, rows: 100, decision: .keep,
+                                  reason: "keep", combiner: nil)
+        XCTAssertNil(ReplayRunner.Handler.weights(of: none))
+    }
+
+    func testBlockBootstrapStandardErrorOnTwoBlocks() throws {
+        // 1 horizon, 2 rows at 2 event times, h = 1 → blocks of max(1, ⌈√2⌉) = 2 → one block again;
+        // with 9 event times, ⌈√9⌉ = 3 → 3 blocks of 3. Per-row log-loss difference d_i = ensemble −
+        // averaging; per-block sums S_b. Each resample's mean difference is Σ S_draw / n_draw.
+        // Independent truth here: the SE must be the standard deviation over resamples of that
+        // statistic, with the draws of SplitMix64 seeded with the horizon.
+        var rows = ReplayRunner.LabelledRows()
+        let n = 9
+        rows.eventTimes = (0..<n).map { ReportFixtures.day(Int64($0)) }
+        rows.exitTimes = rows.eventTimes
+        rows.labels = [0, 1, 2, 0, 1, 2, 2, 2, 0]
+        rows.forwardReturns = (0..<n).map { 0.01 * Double($0 - 4) }
+        var ens: [Double] = [], base: [Double] = []
+        for i in 0..<n {
+            let e = [0.2, 0.3, 0.5].map { $0 + (i % 2 == 0 ? 0.0 : 0.0) }
+            let q = i % 3 == 0 ? [0.6, 0.2, 0.2] : [0.1, 0.2, 0.7]
+            ens += q
+            base += e
+        }
+        rows.ensemble = ens
+        rows.base = base
+        rows.modelVersions = [UInt32](repeating: 1, count: n)
+        let result = ReplayRunner.Result(digest: OutputDigest(), counters: PipelineCounters(horizonCount: 1), horizons: [1],
+                                         modelNames: ["m"], labelled: [rows], trainings: [], events: 0,
+                                         ingestNanoseconds: 0, trainingNanoseconds: 0)
+        let ev = try XCTUnwrap(BacktestReport(result: result, source: "t", window: .lastShare(1)).horizons.first?.evaluation)
+        XCTAssertEqual(ev.blockLength, 3)
+        XCTAssertEqual(ev.blocks, 3)
+        let c = try XCTUnwrap(ev.comparisons.first { $0.metric == "log_loss" && $0.baseline == "averaging" })
+        // Per-row differences, block sums.
+        let d = (0..<n).map { i -> Double in
+            let y = rows.labels[i]
+            return -log(ens[3 * i + y]) + log(base[3 * i + y])
+        }
+        let sums = [0, 1, 2].map { b in d[(3 * b)..<(3 * b + 3)].reduce(0, +) }
+        var rng = SplitMix64(seed: 1)
+        var stats: [Double] = []
+        for _ in 0..<1000 {
+            var s = 0.0
+            for _ in 0..<3 { s += sums[Int(rng.next() % 3)] }
+            stats.append(s / 9)
+        }
+        let mean = stats.reduce(0, +) / 1000
+        let se = (stats.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 999).squareRoot()
+        XCTAssertEqual(c.difference, d.reduce(0, +) / 9, accuracy: 1e-12)
+        XCTAssertEqual(c.standardError, se, accuracy: 1e-12)
+        XCTAssertGreaterThan(c.standardError, 0)
     }
 
     func testPrequentialBaselinesOnAHandBuiltCase() {
@@ -121,7 +243,8 @@ final class BacktestReportTests: XCTestCase {
     func testReferenceDataReplayJoinsLabelsToTheirRows() throws {
         let folder = try ReportFixtures.oosDaily()
         let result = try ReportFixtures.replay(folder, horizons: [5, 20])
-        let report = BacktestReport(result: result, source: folder)
+        // The whole replay as the window, so that every labelled row is scored.
+        let report = BacktestReport(result: result, source: folder, window: .lastShare(1))
         for hr in report.horizons {
             let truth = try ReferenceTruth(folder: folder, horizon: hr.horizon)
             XCTAssertEqual(report.models, truth.models)
@@ -217,7 +340,10 @@ enum ReportFixtures {
 
     /// The `../shared/data/oos-daily` folder beside the repository, or a skip.
     static func oosDaily() throws -> String {
-        let folder = repository.deletingLastPathComponent().appendingPathComponent("shared/data/oos-daily").path
+        // STACKD_SHARED points at another copy of shared/ (a worktree elsewhere than beside it).
+        let shared = ProcessInfo.processInfo.environment["STACKD_SHARED"].map { URL(fileURLWithPath: $0) }
+            ?? repository.deletingLastPathComponent().appendingPathComponent("shared")
+        let folder = shared.appendingPathComponent("data/oos-daily").path
         guard FileManager.default.fileExists(atPath: "\(folder)/preds_h5.csv") else {
             throw XCTSkip("\(folder) is absent: the reference replay tests need ../shared beside the repository")
         }

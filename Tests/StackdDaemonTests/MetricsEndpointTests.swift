@@ -123,6 +123,9 @@ final class MetricsEndpointTests: XCTestCase {
         XCTAssertTrue(scored.contains("stackd_prequential_scored_rows_total{horizon=\"5\",predictor=\"ensemble\"} 1\n"))
         XCTAssertTrue(scored.contains("stackd_prequential_accuracy_ratio{horizon=\"5\",predictor=\"b\"} 1\n"))
         XCTAssertTrue(scored.contains("stackd_prequential_log_loss{horizon=\"5\",predictor=\"averaging\"} "))
+        // The label-only baselines: the first row was emitted before any label, so the prior was uniform.
+        XCTAssertTrue(scored.contains("stackd_prequential_log_loss{horizon=\"5\",predictor=\"class_prior\"} \(-log(1.0 / 3))\n"), scored)
+        XCTAssertTrue(scored.contains("stackd_prequential_accuracy_ratio{horizon=\"5\",predictor=\"always_majority\"} 0\n"), scored)
         XCTAssertFalse(scored.contains("stackd_prequential_log_loss{horizon=\"10\""), "no score before a label")
 
         // For the Python format test (tests/python/test_metrics_format.py), when asked.

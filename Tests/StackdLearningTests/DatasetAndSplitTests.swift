@@ -72,9 +72,12 @@ final class DatasetAndSplitTests: XCTestCase {
         XCTAssertEqual(error(preds, badDate).map { "\($0.file):\($0.line)" }, "labels_h5.csv:3")
         let shortLine = preds + "\n2020-01-04,AAA,5,alpha,0.1"
         XCTAssertEqual(error(shortLine, labels)?.line, 8)
+        // A model missing from an event is a gap (imputed, see MissingModelTests), not an error;
+        // the event still needs its label.
         let missingModel = preds + "\n2020-01-06,AAA,5,alpha,0.1,0.1,0.8"
-        XCTAssertEqual(error(missingModel, labels)?.line, 8)
-        XCTAssertTrue(error(missingModel, labels)?.message.contains("xgb") ?? false)
+        XCTAssertEqual(error(missingModel, labels)?.file, "labels_h5.csv")
+        let duplicate = preds + "\n2020-01-03,AAA,5,xgb,0.1,0.1,0.8"
+        XCTAssertEqual(error(duplicate, labels).map { "\($0.file):\($0.line)" }, "preds_h5.csv:8")
         let noLabel = labels.replacingOccurrences(of: "2020-01-03,AAA,5,0,0.001,2020-01-10\n", with: "")
         XCTAssertEqual(error(preds, noLabel)?.file, "labels_h5.csv")
         let badRegime = regimes.replacingOccurrences(of: "1,-1,0.01", with: "7,-1,0.01")

@@ -180,5 +180,9 @@ final class ArtifactTests: XCTestCase {
         var a = lr; a.chosen = AveragingCombiner(modelCount: 3, classCount: 3)
         try ArtifactWriter.write(a, to: dir + "/average")
         try ArtifactWriter.writeSummary([a], to: dir + "/average")
+        var p = lr
+        p.chosen = PriorShrinkageCombiner(modelCount: 3, classCount: 3, averagingWeight: 0.25, prior: [0.25, 0.25, 0.5], version: 2)
+        try ArtifactWriter.write(p, to: dir + "/prior")
+        try ArtifactWriter.writeSummary([p], to: dir + "/prior")
     }
 }

@@ -7,7 +7,9 @@ import XCTest
 enum SharedData {
     static let packageRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let root: URL = packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
+    /// `../shared` beside the repository, or `STACKD_SHARED` (a worktree kept elsewhere).
+    static let root: URL = ProcessInfo.processInfo.environment["STACKD_SHARED"].map { URL(fileURLWithPath: $0) }
+        ?? packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
     static var dataDirectory: URL { root.appendingPathComponent("data/oos-daily") }
 
     static func requireRoot() throws -> URL {

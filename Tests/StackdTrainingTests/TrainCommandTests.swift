@@ -22,7 +22,7 @@ final class TrainCommandTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: out) }
         let p = Process()
         p.executableURL = bin
-        p.arguments = ["train", "--data", SharedData.dataDirectory.path, "--out", out, "--horizons", "15", "--metric", "log_loss"]
+        p.arguments = ["train", "--data", SharedData.dataDirectory.path, "--out", out, "--horizons", "15", "--metric", "log_loss", "--quiet"]
         let pipe = Pipe()
         p.standardOutput = pipe
         p.standardError = pipe
@@ -37,7 +37,7 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: "\(out)/\(ArtifactSchema.ensembleSummary)"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(out)/\(ArtifactSchema.diversityAnalysis)"), "training does not write the diversity report")
         for header in ["f1_macro", "accuracy", "log_loss", "brier", "sharpe", "ic", "win_rate", "ece_short", "ece_neutral", "ece_long",
-                       "LR meta (ext, F=33)", "XGB meta (ext, F=33)", "simple average", "best single (lgbm)", "class prior", "always long",
+                       "LR meta (ext, F=33)", "XGB meta (ext, F=33)", "simple average", "best single (logreg)", "class prior", "always long",
                        "decision (log_loss):"] {
             XCTAssertTrue(output.contains(header), "output lacks '\(header)'")
         }

@@ -1,5 +1,11 @@
 /// Joins realized labels to the rows already emitted and scores the ensemble, the averaging
-/// baseline and every base model on the same rows.
+/// baseline, every base model and the two label-only baselines on the same rows.
+///
+/// The label-only baselines know nothing but the labels matched so far on the horizon (those known
+/// when the row was emitted): the class prior predicts (n_c + 1) / (n + K) — add-one smoothing,
+/// uniform before the first label and never 0 — and always-majority the one-hot arg-max of the
+/// same counts (ties to the lowest class). The prior is snapshotted into the row's slot at
+/// emission, so a label arriving later never leaks into the forecast of an earlier row.
 ///
 /// Emitted rows wait in at most `capacity` slots; when every slot holds a row still waiting for
 /// its label, the oldest one is dropped (counted), so memory is bounded whatever the label delay.
@@ -24,7 +30,7 @@ public final class PrequentialScoreboard {
     private let slotWidth: Int
     @exclusivity(unchecked) private var index: RowIndex
     @exclusivity(unchecked) private var keys: [RowKey]
-    /// Per slot: M×K base, K ensemble, K average, F features; slot s is in chunk s / chunkSlots.
+    /// Per slot: M×K base, K ensemble, K average, F features, K class prior; slot s is in chunk s / chunkSlots.
     @exclusivity(unchecked) private var chunks: [UnsafeMutablePointer<Double>] = []
     static let chunkShift = 12
     static let chunkSlots = 1 << chunkShift
@@ -39,6 +45,13 @@ public final class PrequentialScoreboard {
     /// Per horizon index: ensemble, averaging, then each base model.
     @exclusivity(unchecked) public private(set) var ensemble: [ScoreAccumulator]
     @exclusivity(unchecked) public private(set) var average: [ScoreAccumulator]
+    /// Per horizon index: the class prior and always-majority (see the type's comment).
+    @exclusivity(unchecked) public private(set) var classPrior: [ScoreAccumulator]
+    @exclusivity(unchecked) public private(set) var alwaysMajority: [ScoreAccumulator]
+    /// Per horizon index × class: labels matched so far.
+    @exclusivity(unchecked) private var labelCounts: [Int]
+    /// One-hot scratch for always-majority (no allocation per row).
+    private let oneHot: UnsafeMutableBufferPointer<Double>
     /// Per horizon index, each base model (index h·M + m): one flat array, so scoring a row's
     /// models is one buffer access.
     @exclusivity(unchecked) private var modelScores: [ScoreAccumulator]
@@ -56,7 +69,7 @@ public final class PrequentialScoreboard {
         self.classCount = classCount
         self.featureCount = featureCount
         self.capacity = capacity
-        slotWidth = (modelCount + 2) * classCount + featureCount
+        slotWidth = (modelCount + 3) * classCount + featureCount
         index = RowIndex(capacity: max(capacity, 1))
         keys = Array(repeating: RowKey(symbol: -1, horizonIndex: -1, eventTime: 0), count: capacity)
         chunks.reserveCapacity((capacity + Self.chunkSlots - 1) / Self.chunkSlots)
@@ -65,6 +78,11 @@ public final class PrequentialScoreboard {
         order = SlotList(capacity: capacity)
         ensemble = Array(repeating: ScoreAccumulator(), count: horizonCount)
         average = Array(repeating: ScoreAccumulator(), count: horizonCount)
+        classPrior = Array(repeating: ScoreAccumulator(), count: horizonCount)
+        alwaysMajority = Array(repeating: ScoreAccumulator(), count: horizonCount)
+        labelCounts = Array(repeating: 0, count: horizonCount * classCount)
+        oneHot = .allocate(capacity: max(classCount, 1))
+        oneHot.initialize(repeating: 0)
         modelScores = Array(repeating: ScoreAccumulator(), count: modelCount * horizonCount)
         rowLogLosses = .allocate(capacity: max(modelCount, 1))
         rowLogLosses.initialize(repeating: 0)
@@ -76,6 +94,7 @@ public final class PrequentialScoreboard {
         for chunk in chunks { chunk.deallocate() }
         rowLogLosses.deallocate()
         rowHits.deallocate()
+        oneHot.deallocate()
     }
 
     /// Values `from ..< to` of a chunk.
@@ -129,6 +148,12 @@ public final class PrequentialScoreboard {
                 v[o + mk + k + c] = a[c]
             }
             if let features { for i in 0..<f { v[o + mk + 2 * k + i] = features[i] } }
+            // The class prior as of now: the labels matched on this horizon so far.
+            let h = Int(key.horizonIndex), p = o + mk + 2 * k + f
+            var known = 0
+            for c in 0..<k { known += labelCounts[h * k + c] }
+            let inv = 1.0 / Double(known + k)
+            for c in 0..<k { v[p + c] = Double(labelCounts[h * k + c] + 1) * inv }
         }
     }
 
@@ -188,6 +213,13 @@ public final class PrequentialScoreboard {
             let e = span(v, o + mk, o + mk + k)
             ensemble[h].add(e, label: label)
             average[h].add(span(v, o + mk + k, o + mk + 2 * k), label: label)
+            let prior = span(v, o + mk + 2 * k + f, o + mk + 3 * k + f)
+            classPrior[h].add(prior, label: label)
+            var majority = 0
+            for c in 1..<k where prior[c] > prior[majority] { majority = c }
+            for c in 0..<k { oneHot[c] = c == majority ? 1 : 0 }
+            alwaysMajority[h].add(UnsafeBufferPointer(oneHot), label: label)
+            if label >= 0 && label < k { labelCounts[h * k + label] += 1 }
             let losses = rowLogLosses, hits = rowHits
             modelScores.withUnsafeMutableBufferPointer { scores in
                 for m in 0..<modelCount {

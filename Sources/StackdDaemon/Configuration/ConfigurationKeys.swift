@@ -94,7 +94,7 @@ public enum ConfigurationKeys {
                    "newest share of the window held out (purged) to judge candidates",
                    get: { $0.learner.validationFraction }, set: { $0.learner.validationFraction = $1 }),
             choice("learner", "promotion", default: PromotionRule.gated, .restart,
-                   "`gated` (beat averaging, best single and champion) or `always` (walk-forward research)",
+                   "`gated` (beat averaging, best single, class prior and champion; else the best fallback of averaging, prior and their blend) or `always` (walk-forward research)",
                    get: { $0.learner.promotion }, set: { $0.learner.promotion = $1 }),
             number("learner", "c", 0...1e6, default: 0, .restart, "logistic inverse regularisation; 0 chooses 0.1/0.5/1.0 by sample size",
                    get: { $0.learner.c }, set: { $0.learner.c = $1 }),

@@ -495,6 +495,8 @@ public final class LiveRunner: @unchecked Sendable {
         s.horizons = pipeline.horizonList
         s.ensembleScores = pipeline.scoreboard.ensemble
         s.averageScores = pipeline.scoreboard.average
+        s.classPriorScores = pipeline.scoreboard.classPrior
+        s.alwaysMajorityScores = pipeline.scoreboard.alwaysMajority
         s.modelScores = pipeline.scoreboard.models
         s.running = running
         s.windowRowsPersisted = window?.appended ?? 0

@@ -40,6 +40,9 @@ public struct RunnerSnapshot: Sendable {
     /// Per horizon: prequential scores of the ensemble, averaging and each base model.
     public var ensembleScores: [ScoreAccumulator] = []
     public var averageScores: [ScoreAccumulator] = []
+    /// Per horizon: the label-only baselines (class prior, always majority), scored on the same rows.
+    public var classPriorScores: [ScoreAccumulator] = []
+    public var alwaysMajorityScores: [ScoreAccumulator] = []
     public var modelScores: [[ScoreAccumulator]] = []
     public var running = false
     /// Labelled rows appended to the durable window since start, and appends that failed.

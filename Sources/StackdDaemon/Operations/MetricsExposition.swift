@@ -82,7 +82,9 @@ public enum MetricsExposition {
         // Prequential scores: each row scored when its label arrives, with the model it was emitted by.
         let predictors: [(String, (Int) -> ScoreAccumulator?)] =
             [("ensemble", { $0 < s.ensembleScores.count ? s.ensembleScores[$0] : nil }),
-             ("averaging", { $0 < s.averageScores.count ? s.averageScores[$0] : nil })]
+             ("averaging", { $0 < s.averageScores.count ? s.averageScores[$0] : nil }),
+             ("class_prior", { $0 < s.classPriorScores.count ? s.classPriorScores[$0] : nil }),
+             ("always_majority", { $0 < s.alwaysMajorityScores.count ? s.alwaysMajorityScores[$0] : nil })]
             + s.modelNames.enumerated().map { m, name in
                 (name, { h in h < s.modelScores.count && m < s.modelScores[h].count ? s.modelScores[h][m] : nil })
             }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import StackdCore
+import StackdTraining
 
 /// The replay driver: the very same `StackingPipeline` as `stackd run`, fed in event time from a
 /// recorded stream, with retrains run inline at their trigger so that every model applies at
@@ -13,6 +14,10 @@ public struct ReplayRunner {
     /// Sees every message's driver time before delivery and every output after the digest
     /// (`stackd replay --publish`); cannot change what the replay computes.
     public var observer: (any ReplayObserver)?
+    /// Called every `progressEvery` events and after each retrain, on the replaying thread
+    /// (`stackd replay`'s progress line); cannot change what the replay computes.
+    public var progress: ((ReplayProgress) -> Void)?
+    public static let progressEvery = 4096
 
     public init(configuration: DaemonConfiguration, trainer: TrainingFunction?, logger: Logger) {
         self.configuration = configuration
@@ -29,14 +34,41 @@ public struct ReplayRunner {
         /// Every labelled row per horizon index, in label order: the backtest's raw material.
         public var labelled: [LabelledRows]
         public var trainings: [TrainingSummary]
+        /// Every drift and calibration alert the monitors raised, in the order raised.
+        public var alerts: [Alert] = []
+        /// The weight of each base model (and of the class prior) in every combiner a retrain
+        /// installed, from the event time it applies: the report's model-weights chart.
+        public var modelWeights: [ModelWeights] = []
         public var events: Int
         public var ingestNanoseconds: UInt64
         public var trainingNanoseconds: UInt64
     }
 
+    /// Per installed combiner: the share of each base model (model order) and of the class prior.
+    /// Learned models: the per-model share of feature importance; averaging: 1/M each; a prior
+    /// fallback: w/M each and 1 − w for the prior.
+    public struct ModelWeights: Sendable, Equatable {
+        public var horizon: Int
+        public var applyFrom: Int64
+        public var version: UInt32
+        public var models: [Double]
+        public var prior: Double
+    }
+
+    /// How far a replay has come.
+    public struct ReplayProgress: Sendable {
+        public var eventsDone: Int
+        /// Events (or journal records) in the source.
+        public var eventsTotal: Int
+        public var retrainsDone: Int
+    }
+
     /// Rows with their label, the ensemble's output and every base model's.
     public struct LabelledRows: Sendable {
         public var eventTimes: [Int64] = []
+        /// When each label became known (its exit time): the class prior may use a label only
+        /// for rows predicted after it.
+        public var exitTimes: [Int64] = []
         public var labels: [Int] = []
         public var forwardReturns: [Double] = []
         public var ensemble: [Double] = []        // N × K
@@ -62,6 +94,9 @@ public struct ReplayRunner {
         weak var pipeline: StackingPipeline?
         let logger: Logger
         @exclusivity(unchecked) var observer: (any ReplayObserver)?
+        var progress: ((ReplayProgress) -> Void)?
+        var eventsDone = 0, eventsTotal = 0
+        func reportProgress() { progress?(ReplayProgress(eventsDone: eventsDone, eventsTotal: eventsTotal, retrainsDone: trainings.count)) }
 
         init(horizons: Int, trainer: TrainingFunction?, logger: Logger, labelCapacity: [Int]? = nil, modelCount: Int = 0, classCount: Int = 0) {
             labelledBoxes = (0..<horizons).map { _ in LabelledBox() }
@@ -71,6 +106,7 @@ public struct ReplayRunner {
                 for h in 0..<min(horizons, labelCapacity.count) {
                     let n = labelCapacity[h], box = labelledBoxes[h]
                     box.rows.eventTimes.reserveCapacity(n)
+                    box.rows.exitTimes.reserveCapacity(n)
                     box.rows.labels.reserveCapacity(n)
                     box.rows.forwardReturns.reserveCapacity(n)
                     box.rows.ensemble.reserveCapacity(n * classCount)
@@ -92,6 +128,7 @@ public struct ReplayRunner {
         func rowLabeled(_ r: LabeledRow) {
             let box = labelledBoxes[r.horizonIndex]
             box.rows.eventTimes.append(r.eventTime)
+            box.rows.exitTimes.append(r.exitTime)
             box.rows.labels.append(r.label)
             box.rows.forwardReturns.append(r.forwardReturn)
             box.rows.ensemble.append(contentsOf: r.ensemble)
@@ -101,6 +138,25 @@ public struct ReplayRunner {
 
         var alerts: [Alert] = []
         func alert(_ alert: Alert) { alerts.append(alert) }
+        var modelWeights: [ModelWeights] = []
+
+        /// The weights of the combiner a retrain installs; nil when it installs none.
+        static func weights(of result: TrainingResult) -> ModelWeights? {
+            guard let combiner = result.combiner else { return nil }
+            var models: [Double], prior = 0.0
+            if let p = combiner as? PriorShrinkageCombiner {
+                models = [Double](repeating: p.averagingWeight / Double(p.modelCount), count: p.modelCount)
+                prior = 1 - p.averagingWeight
+            } else if let a = combiner as? AveragingCombiner {
+                models = [Double](repeating: 1 / Double(a.modelCount), count: a.modelCount)
+            } else if let chosen = result.outcome?.chosenCandidate, chosen.combiner === combiner {
+                models = chosen.modelWeights.map(\.weight)
+            } else {
+                return nil
+            }
+            return ModelWeights(horizon: result.horizon, applyFrom: result.applyFrom, version: combiner.version,
+                                models: models, prior: prior)
+        }
 
         func trainingDue(_ request: TrainingRequest) {
             guard let trainer, let pipeline else { return }
@@ -108,6 +164,8 @@ public struct ReplayRunner {
             let result = trainer(request)
             trainingNanoseconds += DispatchTime.now().uptimeNanoseconds - start
             trainings.append(TrainingSummary(result))
+            if let weights = Self.weights(of: result) { modelWeights.append(weights) }
+            reportProgress()
             logger.info("retrain", metadata: [
                 "horizon": "\(result.horizon)", "rows": "\(result.rows)", "decision": "\(result.decision.rawValue)",
                 "reason": "\(result.reason)"])
@@ -121,7 +179,8 @@ public struct ReplayRunner {
     /// Replays `events` (an oos-daily folder, the demo generator) as fast as possible; each is
     /// encoded as the binary message a publisher would send and delivered at its delivery time.
     public func run(events: [StreamEvent]) throws -> Result {
-        try execute(labelCapacity: StreamEncoding.labelCounts(events, horizons: configuration.pipeline.horizons)) { pipeline, handler in
+        try execute(labelCapacity: StreamEncoding.labelCounts(events, horizons: configuration.pipeline.horizons),
+                    eventsTotal: events.count) { pipeline, handler in
             // Encoded in place into two buffers reused for every event (no per-event allocation).
             let topic = UnsafeMutableRawBufferPointer.allocate(byteCount: 256, alignment: 8)
             let payload = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
@@ -130,6 +189,7 @@ public struct ReplayRunner {
             for i in events.indices {
                 let (t, p, time) = StreamEncoding.write(events[i], topic: topic, payload: payload)
                 handler.observer?.willDeliver(at: time)
+                if i % Self.progressEvery == 0 { handler.eventsDone = i; handler.reportProgress() }
                 deliver(pipeline, &handler, topic: UnsafeRawBufferPointer(rebasing: topic[0..<t]),
                         payload: UnsafeRawBufferPointer(rebasing: payload[0..<p]), at: time)
             }
@@ -145,12 +205,13 @@ public struct ReplayRunner {
         let messages = journal.segments.reduce(0) { $0 + $1.recordCount }
         let horizons = configuration.pipeline.horizons.count
         let perHorizon = messages / max(1, (configuration.pipeline.models.count + 1) * horizons)
-        return try execute(labelCapacity: Array(repeating: perHorizon, count: horizons)) { pipeline, handler in
+        return try execute(labelCapacity: Array(repeating: perHorizon, count: horizons), eventsTotal: messages) { pipeline, handler in
             let cursor = journal.entries()
             var count = 0
             // In place: no per-message allocation (the frames borrow the cursor's block buffer).
             while let entry = try cursor.nextView() {
                 count += 1
+                if count % Self.progressEvery == 0 { handler.eventsDone = count; handler.reportProgress() }
                 handler.observer?.willDeliver(at: entry.receivedAt)
                 guard entry.frameCount == 2 else {
                     if let next = pipeline.nextDeadline, next <= entry.receivedAt { pipeline.advance(to: entry.receivedAt, handler: &handler) }
@@ -177,7 +238,7 @@ public struct ReplayRunner {
         }
     }
 
-    private func execute(labelCapacity: [Int]? = nil, _ feed: (StackingPipeline, inout Handler) throws -> Int) throws -> Result {
+    private func execute(labelCapacity: [Int]? = nil, eventsTotal: Int = 0, _ feed: (StackingPipeline, inout Handler) throws -> Int) throws -> Result {
         let pipeline = try StackingPipeline(configuration: configuration.pipeline, retrainPolicy: configuration.retrain,
                                             monitoring: configuration.monitoring.enabled,
                                             driftRetrainMinLabels: configuration.monitoring.retrainOnAlert ? configuration.monitoring.retrainMinLabels : .max,
@@ -187,14 +248,18 @@ public struct ReplayRunner {
                               classCount: configuration.pipeline.classCount)
         handler.pipeline = pipeline
         handler.observer = observer
+        handler.progress = progress
+        handler.eventsTotal = eventsTotal
         observer?.replayWillStart(modelNames: pipeline.modelNames)
         let start = DispatchTime.now().uptimeNanoseconds
         let events = try feed(pipeline, &handler)
+        handler.eventsDone = events
+        handler.reportProgress()
         pipeline.drain(handler: &handler)
         let total = DispatchTime.now().uptimeNanoseconds - start
         return Result(digest: handler.digest, counters: pipeline.counters, horizons: configuration.pipeline.horizons,
                       modelNames: pipeline.modelNames, labelled: handler.labelled, trainings: handler.trainings,
-                      events: events, ingestNanoseconds: total - handler.trainingNanoseconds,
+                      alerts: handler.alerts, modelWeights: handler.modelWeights, events: events, ingestNanoseconds: total - handler.trainingNanoseconds,
                       trainingNanoseconds: handler.trainingNanoseconds)
     }
 }

@@ -8,11 +8,13 @@ public struct BacktestArtifacts: Sendable {
     public var report: BacktestReport
     public var charts: [HorizonCharts]
 
-    public init(result: ReplayRunner.Result, source: String) {
+    public init(result: ReplayRunner.Result, source: String, window: EvaluationWindow = .standard) {
         let matrices = LabelledMatrices.all(result)
-        let report = BacktestReport(result: result, source: source, matrices: matrices)
+        let report = BacktestReport(result: result, source: source, matrices: matrices, window: window)
         self.report = report
-        charts = zip(matrices, report.horizons).map { HorizonCharts($0, report: $1) }
+        charts = zip(matrices, report.horizons).map {
+            HorizonCharts($0, report: $1, predictors: HeldOutPredictors($0, window: window), alerts: result.alerts, weights: result.modelWeights)
+        }
     }
 
     public var html: String { HTMLReport.render(report, charts: charts) }

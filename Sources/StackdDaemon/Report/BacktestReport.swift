@@ -27,7 +27,7 @@ public struct BacktestReport: Codable, Sendable, Equatable {
     /// One section per configured horizon, in configuration order.
     public var horizons: [HorizonReport]
 
-    public static let currentFormatVersion = 2
+    public static let currentFormatVersion = 3
 
     /// The pipeline's counters, with rejects keyed by their stable reason name.
     public struct Counters: Codable, Sendable, Equatable {
@@ -60,8 +60,12 @@ public struct BacktestReport: Codable, Sendable, Equatable {
     /// Everything about one horizon.
     public struct HorizonReport: Codable, Sendable, Equatable {
         public var horizon: Int
-        /// Labelled rows evaluated (every method is evaluated on all of them).
+        /// Labelled rows of the replay (warm-up and evaluation window).
         public var rows: Int
+        /// The held-out window the verdict is computed on, and the paired comparisons.
+        public var evaluation: Evaluation?
+        /// Every method on the warm-up rows (before the window): shown, never in a verdict.
+        public var warmup: [MethodReport]
         /// Event-time range of the rows, nanoseconds since the epoch, and the same as dates.
         public var firstEventTime: Int64?
         public var lastEventTime: Int64?
@@ -69,7 +73,8 @@ public struct BacktestReport: Codable, Sendable, Equatable {
         public var lastDate: String?
         /// How the best single model was chosen, and which it was.
         public var bestSingle: BestSingleChoice?
-        /// Ensemble, averaging, best single, every base model, then the naive baselines.
+        /// Ensemble, averaging, best single, every base model, then the naive baselines, on the
+        /// evaluation window's rows.
         public var methods: [MethodReport]
         /// The ensemble's model version over event time, one entry per change.
         public var modelVersions: [VersionChange]
@@ -86,15 +91,35 @@ public struct BacktestReport: Codable, Sendable, Equatable {
         public func method(named name: String) -> MethodReport? { methods.first { $0.name == name } }
     }
 
-    /// The best single model is picked on the first half only so that its score on the whole
-    /// period is not the in-hindsight maximum: picking on all rows would flatter the baseline
-    /// stacking must beat.
+    /// The held-out evaluation of one horizon.
+    public struct Evaluation: Codable, Sendable, Equatable {
+        /// How the window was defined, in words.
+        public var window: String
+        /// First event time of the window (UTC ns) and its date.
+        public var windowStart: Int64
+        public var windowStartDate: String
+        /// Rows in the window and before it.
+        public var rows: Int
+        public var warmupRows: Int
+        /// Bootstrap blocks: consecutive distinct event times per block, number of blocks,
+        /// resamples, seed of the SplitMix64 generator (see `PairedComparison`).
+        public var blockLength: Int
+        public var blocks: Int
+        public var resamples: Int
+        public var seed: UInt64
+        /// Per metric (log_loss, f1_macro, sharpe) and baseline, ensemble − baseline with its SE and verdict.
+        public var comparisons: [PairedComparison]
+    }
+
+    /// The best single model is picked on the warm-up rows whose label was known before the
+    /// window, by the promotion metric (log-loss): a choice a quant could have made at the time,
+    /// and a baseline that is not trivially bad on the metric the verdict is about.
     public struct BestSingleChoice: Codable, Sendable, Equatable {
         public var model: String
-        /// Rows the choice was made on: the first ⌊N/2⌋ labelled rows, in label order.
+        /// Rows the choice was made on.
         public var selectionRows: Int
-        /// Macro-F1 of every base model on the selection rows, in model order.
-        public var selectionF1: [Double]
+        /// Log-loss of every base model on the selection rows, in model order.
+        public var selectionLogLoss: [Double]
         /// The rule, in words, so that a reader of the JSON alone knows it.
         public var rule: String
     }
@@ -105,13 +130,13 @@ public struct BacktestReport: Codable, Sendable, Equatable {
         case ensemble
         /// The mean of the base models' vectors.
         case averaging
-        /// The base model with the best macro-F1 on the first half.
+        /// The base model with the lowest log-loss on the warm-up rows.
         case bestSingle = "best_single"
         /// One base model.
         case base
-        /// Prequential label frequencies (uniform before the first label).
+        /// Frequencies of the labels known at prediction time, add-one smoothed.
         case classPrior = "class_prior"
-        /// Prequential majority class, one-hot.
+        /// Majority class of the labels known at prediction time, one-hot.
         case alwaysMajority = "always_majority"
         /// Always long, one-hot: the naive baseline on rising markets.
         case alwaysLong = "always_long"

@@ -7,11 +7,12 @@ extension BacktestReport {
     /// - Parameters:
     ///   - result: what `ReplayRunner.run` returned.
     ///   - source: how the replayed stream is named in the report.
-    public init(result: ReplayRunner.Result, source: String) {
-        self.init(result: result, source: source, matrices: LabelledMatrices.all(result))
+    ///   - window: the held-out rows the verdict is computed on.
+    public init(result: ReplayRunner.Result, source: String, window: EvaluationWindow = .standard) {
+        self.init(result: result, source: source, matrices: LabelledMatrices.all(result), window: window)
     }
 
-    init(result: ReplayRunner.Result, source: String, matrices: [LabelledMatrices]) {
+    init(result: ReplayRunner.Result, source: String, matrices: [LabelledMatrices], window: EvaluationWindow = .standard) {
         formatVersion = Self.currentFormatVersion
         self.source = source
         digest = result.digest.description
@@ -22,12 +23,15 @@ extension BacktestReport {
         let ingest = Double(result.ingestNanoseconds) / 1e9
         timing = Timing(ingestSeconds: ingest, trainingSeconds: Double(result.trainingNanoseconds) / 1e9,
                         eventsPerSecond: ingest > 0 ? Double(result.events) / ingest : 0)
-        horizons = matrices.map { m in HorizonReport(m, trainings: result.trainings.filter { $0.horizon == m.horizon }) }
+        horizons = matrices.map { m in
+            HorizonReport(m, predictors: HeldOutPredictors(m, window: window), window: window,
+                          trainings: result.trainings.filter { $0.horizon == m.horizon })
+        }
     }
 
     /// Wording of the best-single rule, shared by the JSON and the HTML.
     public static let bestSingleRule =
-        "highest macro-F1 on the first half of the labelled rows (in label order); evaluated on all rows"
+        "lowest log-loss on the warm-up rows whose label was known before the evaluation window; evaluated on the window"
 }
 
 extension BacktestReport.Counters {
@@ -55,7 +59,7 @@ extension BacktestReport.Counters {
 }
 
 extension BacktestReport.HorizonReport {
-    init(_ m: LabelledMatrices, trainings: [TrainingSummary]) {
+    init(_ m: LabelledMatrices, predictors: HeldOutPredictors, window: EvaluationWindow, trainings: [TrainingSummary]) {
         horizon = m.horizon
         rows = m.rows
         firstEventTime = m.eventTimes.min()
@@ -63,33 +67,57 @@ extension BacktestReport.HorizonReport {
         firstDate = firstEventTime.map { CivilDate.dateString(epochNanoseconds: $0) }
         lastDate = lastEventTime.map { CivilDate.dateString(epochNanoseconds: $0) }
 
-        func evaluate(_ p: Matrix) -> EvaluationReport {
-            EvaluationReport(probabilities: p, labels: m.labels, forwardReturns: m.forwardReturns, horizon: m.horizon)
-        }
-        typealias Method = BacktestReport.MethodReport
-        var methods = [Method(name: "ensemble", kind: .ensemble, metrics: evaluate(m.ensemble)),
-                       Method(name: "averaging", kind: .averaging, metrics: evaluate(m.averaging))]
-        let perModel = m.models.indices.map { m.model($0) }
-        let baseMethods = zip(m.models, perModel).map { Method(name: $0, kind: .base, metrics: evaluate($1)) }
-        if let choice = BestSingleSelection.choose(models: m.models, perModel: perModel, labels: m.labels) {
-            bestSingle = choice
-            let j = m.models.firstIndex(of: choice.model)!
-            methods.append(Method(name: "best single (\(choice.model))", kind: .bestSingle, metrics: baseMethods[j].metrics))
+        let held = predictors.windowRows(m), warm = predictors.warmupRows(m)
+        if let best = predictors.bestSingle {
+            bestSingle = .init(model: m.models[best], selectionRows: predictors.bestSingleSelectionRows,
+                               selectionLogLoss: predictors.bestSingleSelectionLogLoss, rule: BacktestReport.bestSingleRule)
         } else {
             bestSingle = nil
         }
-        methods += baseMethods
-        methods.append(Method(name: "class prior", kind: .classPrior,
-                              metrics: evaluate(PrequentialBaselines.classPrior(labels: m.labels))))
-        methods.append(Method(name: "always majority", kind: .alwaysMajority,
-                              metrics: evaluate(PrequentialBaselines.alwaysMajority(labels: m.labels))))
-        methods.append(Method(name: "always long", kind: .alwaysLong,
-                              metrics: evaluate(PrequentialBaselines.constant(classIndex: 2, rows: m.rows))))
-        self.methods = methods
+        let perModel = m.models.indices.map { m.model($0) }
+        typealias Method = BacktestReport.MethodReport
+        /// Every method on `rows` (indices in event-time order).
+        func methods(on rows: [Int]) -> [Method] {
+            let y = rows.map { m.labels[$0] }, r = rows.map { m.forwardReturns[$0] }
+            func evaluate(_ p: Matrix) -> EvaluationReport {
+                EvaluationReport(probabilities: p.selectingRows(rows), labels: y, forwardReturns: r, horizon: m.horizon)
+            }
+            var out = [Method(name: "ensemble", kind: .ensemble, metrics: evaluate(m.ensemble)),
+                       Method(name: "averaging", kind: .averaging, metrics: evaluate(m.averaging))]
+            let base = zip(m.models, perModel).map { Method(name: $0, kind: .base, metrics: evaluate($1)) }
+            if let best = predictors.bestSingle {
+                out.append(Method(name: "best single (\(m.models[best]))", kind: .bestSingle, metrics: base[best].metrics))
+            }
+            out += base
+            out.append(Method(name: "class prior", kind: .classPrior, metrics: evaluate(predictors.classPrior)))
+            out.append(Method(name: "always majority", kind: .alwaysMajority, metrics: evaluate(predictors.alwaysMajority)))
+            out.append(Method(name: "always long", kind: .alwaysLong, metrics: evaluate(predictors.alwaysLong)))
+            return out
+        }
+        self.methods = methods(on: held)
+        warmup = warm.isEmpty ? [] : methods(on: warm)
+
+        if held.isEmpty {
+            evaluation = nil
+        } else {
+            var baselines: [(String, String, Matrix)] = [("averaging", "averaging", m.averaging)]
+            if let best = predictors.bestSingle { baselines.append(("best_single", "best single (\(m.models[best]))", perModel[best])) }
+            baselines += [("class_prior", "class prior", predictors.classPrior),
+                          ("always_majority", "always majority", predictors.alwaysMajority),
+                          ("always_long", "always long", predictors.alwaysLong)]
+            let c = WindowComparisons(horizon: m.horizon, rows: held, eventTimes: m.eventTimes, labels: m.labels,
+                                      forwardReturns: m.forwardReturns, ensemble: m.ensemble, baselines: baselines)
+            evaluation = .init(window: window.description, windowStart: predictors.windowStart,
+                               windowStartDate: CivilDate.dateString(epochNanoseconds: predictors.windowStart),
+                               rows: held.count, warmupRows: warm.count, blockLength: c.blockLength, blocks: c.blocks,
+                               resamples: PairedComparison.resamples, seed: UInt64(max(m.horizon, 0)),
+                               comparisons: c.comparisons)
+        }
 
         var changes: [BacktestReport.VersionChange] = []
-        for (t, v) in zip(m.eventTimes, m.modelVersions) where changes.last?.version != v {
-            changes.append(.init(eventTime: t, date: CivilDate.dateString(epochNanoseconds: t), version: v))
+        for i in predictors.order where changes.last?.version != m.modelVersions[i] {
+            let t = m.eventTimes[i]
+            changes.append(.init(eventTime: t, date: CivilDate.dateString(epochNanoseconds: t), version: m.modelVersions[i]))
         }
         modelVersions = changes
         retrains = trainings.map {
@@ -97,23 +125,7 @@ extension BacktestReport.HorizonReport {
                   decision: $0.decision.rawValue, reason: $0.reason, version: $0.version, rows: $0.rows)
         }
         fallbacks = retrains.filter { $0.decision == TrainingResult.Decision.fallback.rawValue }
-        diversity = m.models.count >= 2 && m.rows > 0 ? DiversityAnalysis(m.base, labels: m.labels, models: m.models) : nil
-    }
-}
-
-/// Picks the best single model on the first half so that the baseline is one a quant could have
-/// chosen at the time, not the one that looks best in hindsight.
-public enum BestSingleSelection {
-    /// Nil when there are no models or fewer than two labelled rows.
-    public static func choose(models: [String], perModel: [Matrix], labels: [Int]) -> BacktestReport.BestSingleChoice? {
-        let half = labels.count / 2
-        guard !models.isEmpty, half > 0 else { return nil }
-        let y = Array(labels[0..<half])
-        let f1 = perModel.map { p in
-            Metrics.macroF1(predicted: Array(Metrics.predictedClasses(p)[0..<half]), actual: y)
-        }
-        var best = 0
-        for j in f1.indices where f1[j] > f1[best] { best = j }   // ties: the first model
-        return .init(model: models[best], selectionRows: half, selectionF1: f1, rule: BacktestReport.bestSingleRule)
+        diversity = m.models.count >= 2 && !held.isEmpty
+            ? DiversityAnalysis(m.base.selectingRows(held), labels: held.map { m.labels[$0] }, models: m.models) : nil
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 
-/// "Who wins" per horizon among the three methods a quant actually chooses between: what stackd
-/// published, plain averaging, and the best single model. Shared by the console table and the
-/// HTML summary so they can never disagree.
+/// "Does the ensemble beat each baseline on the held-out window, beyond luck?" per horizon and
+/// metric, read from the report's paired comparisons (`PairedComparison`). Shared by the console
+/// table and the HTML summary so they can never disagree.
 public struct BacktestVerdict: Sendable, Equatable {
     /// A metric the verdict compares, with the direction that counts as better.
     public enum Metric: String, Sendable, CaseIterable {
@@ -11,6 +11,15 @@ public struct BacktestVerdict: Sendable, Equatable {
         case sharpe = "Sharpe"
 
         public var lowerIsBetter: Bool { self == .logLoss }
+
+        /// The key of the metric in `backtest.json`'s comparisons.
+        public var key: String {
+            switch self {
+            case .logLoss: return "log_loss"
+            case .f1: return "f1_macro"
+            case .sharpe: return "sharpe"
+            }
+        }
 
         public func value(_ m: BacktestReport.MethodReport) -> Double {
             switch self {
@@ -21,51 +30,55 @@ public struct BacktestVerdict: Sendable, Equatable {
         }
     }
 
-    /// One metric's comparison.
+    /// One metric's comparisons.
     public struct Line: Sendable, Equatable {
         public var metric: Metric
-        /// (method name, value) for ensemble, averaging, best single, in that order.
-        public var values: [(String, Double)]
-        /// Names of the methods with the best value (several on an exact tie).
-        public var winners: [String]
-
-        public static func == (a: Line, b: Line) -> Bool {
-            a.metric == b.metric && a.winners == b.winners && a.values.map(\.0) == b.values.map(\.0)
-                && a.values.map(\.1) == b.values.map(\.1)
-        }
+        public var ensembleValue: Double
+        /// The ensemble against each baseline, in report order.
+        public var comparisons: [PairedComparison]
+        /// The predictor (ensemble or a baseline) with the best value on the window; several on an exact tie.
+        public var best: [String]
     }
 
     public var horizon: Int
     public var lines: [Line]
-    /// True when the ensemble published exactly the averaging vectors' metrics (no model was
-    /// ever installed): "stacking" did not happen, so there is nothing to compare.
+    /// Rows of the window and its first date.
+    public var windowRows: Int
+    public var windowStartDate: String
+    /// True when the ensemble published exactly the averaging vectors on the window: stacking
+    /// did not happen there, so "ensemble vs averaging" compares a predictor with itself.
     public var ensembleIsAveraging: Bool
 
-    /// Nil when the horizon has no labelled rows.
+    /// Nil when the horizon has no rows in its evaluation window.
     public init?(_ h: BacktestReport.HorizonReport) {
-        guard h.rows > 0, let ens = h.method(.ensemble), let avg = h.method(.averaging) else { return nil }
-        let candidates = [ens, avg] + (h.method(.bestSingle).map { [$0] } ?? [])
+        guard let ev = h.evaluation, ev.rows > 0, let ens = h.method(.ensemble), let avg = h.method(.averaging) else { return nil }
         horizon = h.horizon
+        windowRows = ev.rows
+        windowStartDate = ev.windowStartDate
         ensembleIsAveraging = ens.metrics == avg.metrics
         lines = Metric.allCases.map { metric in
-            let values = candidates.map { ($0.name, metric.value($0)) }
-            let best = metric.lowerIsBetter ? values.map(\.1).min()! : values.map(\.1).max()!
-            return Line(metric: metric, values: values, winners: values.filter { $0.1 == best }.map(\.0))
+            let cs = ev.comparisons.filter { $0.metric == metric.key }
+            let ensValue = cs.first?.ensembleValue ?? metric.value(ens)
+            let all = [("ensemble", ensValue)] + cs.map { ($0.baselineName, $0.baselineValue) }
+            let target = metric.lowerIsBetter ? all.map(\.1).min()! : all.map(\.1).max()!
+            return Line(metric: metric, ensembleValue: ensValue, comparisons: cs, best: all.filter { $0.1 == target }.map(\.0))
         }
     }
 
-    /// One plain sentence per metric, e.g. "log-loss: averaging wins (1.0912 vs ensemble 1.0950, …)".
+    /// One plain sentence per metric, e.g. "log-loss (lower is better): best class prior 1.0826;
+    /// ensemble 1.1393 loses to class prior (+0.0567 ± 0.0041 SE), ties averaging (…)".
     public var sentences: [String] {
         lines.map { line in
             let direction = line.metric.lowerIsBetter ? "lower is better" : "higher is better"
-            let others = line.values.filter { !line.winners.contains($0.0) }
-                .map { "\($0.0) \(Self.format($0.1))" }.joined(separator: ", ")
-            let best = line.values.first { line.winners.contains($0.0) }!.1
-            let who = line.winners.count == 1 ? "\(line.winners[0]) wins" : "tie between \(line.winners.joined(separator: " and "))"
-            return "\(line.metric.rawValue) (\(direction)): \(who) with \(Self.format(best))"
-                + (others.isEmpty ? "" : " vs \(others)")
+            let parts = line.comparisons.map { c -> String in
+                let verb = c.verdict == "wins" ? "beats" : c.verdict == "loses" ? "loses to" : "ties"
+                return "\(verb) \(c.baselineName) \(Self.format(c.baselineValue)) (\(Self.signed(c.difference)) ± \(Self.format(c.standardError)) SE)"
+            }
+            return "\(line.metric.rawValue) (\(direction)): best \(line.best.joined(separator: " = ")); ensemble \(Self.format(line.ensembleValue)) "
+                + parts.joined(separator: ", ")
         }
     }
 
     static func format(_ v: Double) -> String { String(format: "%.4f", v) }
+    static func signed(_ v: Double) -> String { String(format: "%+.4f", v) }
 }

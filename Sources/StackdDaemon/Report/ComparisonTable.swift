@@ -8,8 +8,11 @@ public enum ComparisonTable {
         for hr in report.horizons {
             out += "h=\(hr.horizon): \(hr.rows) labelled rows"
             if let a = hr.firstDate, let b = hr.lastDate { out += " (\(a) to \(b))" }
-            if let best = hr.bestSingle { out += "; best single = \(best.model) (by macro-F1 on the first \(best.selectionRows) rows)" }
+            if let best = hr.bestSingle { out += "; best single = \(best.model) (lowest log-loss on \(best.selectionRows) warm-up rows)" }
             out += "\n"
+            if let ev = hr.evaluation {
+                out += "  held-out window: \(ev.rows) rows from \(ev.windowStartDate) (\(ev.window)); \(ev.warmupRows) warm-up rows not scored; SE: block bootstrap, \(ev.blocks) blocks of \(ev.blockLength) event times, \(ev.resamples) resamples; verdict: beats / ties (within 2 SE) / loses to\n"
+            }
             let width = max(24, (hr.methods.map(\.name.count).max() ?? 0) + 2)
             out += pad("method", width) + ["log-loss", "Brier", "accuracy", "macro-F1", "Sharpe", "IC", "win"].map { lpad($0, 10) }.joined() + "\n"
             for m in hr.methods {

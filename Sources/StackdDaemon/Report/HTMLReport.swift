@@ -5,9 +5,10 @@ import StackdLearning
 /// external styles or fonts, charts as inline SVG). Summary first — who wins between the
 /// ensemble, averaging and the best single model — then the detail per horizon.
 public enum HTMLReport {
-    /// Charts drawn per horizon: cumulative P&L, rolling log-loss, model versions, and one
-    /// reliability diagram per class. Tests count `<svg` against this.
-    public static let chartsPerHorizon = 6
+    /// Charts drawn per horizon: cumulative P&L, cumulative log-loss difference, rolling
+    /// log-loss, model versions, model weights, and one reliability diagram per class. Tests count
+    /// `<svg` against this.
+    public static let chartsPerHorizon = 8
 
     public static func render(_ report: BacktestReport, charts: [HorizonCharts]) -> String {
         var h = """
@@ -21,6 +22,7 @@ public enum HTMLReport {
         th:first-child, td:first-child, td.text { text-align: left; }
         th { background: #f2f2f2; }
         td.win { font-weight: bold; background: #e6f4e6; }
+        td.lose { background: #fbe3e3; }
         .note { color: #555; font-size: 13px; }
         .reliability-row { display: flex; gap: 12px; flex-wrap: wrap; }
         svg.chart { display: block; margin: 8px 0; font-family: sans-serif; }
@@ -45,29 +47,31 @@ public enum HTMLReport {
     // MARK: - Summary
 
     static func summary(_ report: BacktestReport) -> String {
-        var h = "<h2>Ensemble vs averaging vs best single: who wins</h2>\n"
-        h += "<p class=\"note\">Log-loss: lower is better. Macro-F1 and Sharpe: higher is better. The best single model is chosen by \(e(BacktestReport.bestSingleRule)). Sharpe is of trading the arg-max class (position −1/0/+1 × forward return), pooled over symbols, overlapping holding periods, no costs; on rising indices “always long” has a Sharpe as high as any ensemble’s, so it is shown beside them.</p>\n"
-        h += "<table><tr><th>horizon</th><th>metric</th><th>ensemble</th><th>averaging</th><th>best single</th><th>winner</th><th>always long</th><th>class prior</th></tr>\n"
+        var h = "<h2>Verdict on the held-out window: who wins</h2>\n"
+        h += "<p class=\"note\">Each horizon is judged on its evaluation window only (\(e(report.horizons.first?.evaluation?.window ?? EvaluationWindow.standard.description))); the warm-up before it is shown per horizon but never scored. Per metric, the ensemble is compared with every baseline on the same rows: difference (ensemble − baseline) ± its block-bootstrap standard error (blocks of consecutive event times, at least one holding period long; 1000 resamples, reproducible), and a verdict: <b>beats</b> (better by more than 2 SE), <b>ties</b> (within 2 SE) or <b>loses to</b>. Log-loss: lower is better; macro-F1 and Sharpe: higher is better. The best single model is chosen by \(e(BacktestReport.bestSingleRule)). The class prior predicts the frequencies of the labels known when the row was predicted (add-one smoothed). Sharpe is of trading the arg-max class (position −1/0/+1 × forward return), pooled over symbols, overlapping holding periods, no costs.</p>\n"
+        h += "<table><tr><th>horizon</th><th>metric</th><th>ensemble</th><th>best</th>"
+        let baselineOrder = ["averaging", "best_single", "class_prior", "always_majority", "always_long"]
+        h += ["averaging", "best single", "class prior", "always majority", "always long"].map { "<th>vs \($0)</th>" }.joined() + "</tr>\n"
         var sentences: [String] = []
         for hr in report.horizons {
             guard let verdict = BacktestVerdict(hr) else {
-                h += "<tr><td>h=\(hr.horizon)</td><td class=\"text\" colspan=\"7\">no labelled rows</td></tr>\n"
+                h += "<tr><td>h=\(hr.horizon)</td><td class=\"text\" colspan=\"8\">no labelled rows in the evaluation window</td></tr>\n"
                 continue
             }
             for line in verdict.lines {
-                let naive = [BacktestReport.MethodKind.alwaysLong, .classPrior].map { kind in
-                    hr.method(kind).map { fmt(line.metric.value($0), 4) } ?? "–"
+                h += "<tr><td>h=\(hr.horizon)</td><td class=\"text\">\(e(line.metric.rawValue))</td><td>\(fmt(line.ensembleValue, 4))</td>"
+                h += "<td class=\"text\">\(e(line.best.joined(separator: " = ")))</td>"
+                for key in baselineOrder {
+                    guard let c = line.comparisons.first(where: { $0.baseline == key }) else { h += "<td>–</td>"; continue }
+                    let css = c.verdict == "wins" ? " class=\"win\"" : c.verdict == "loses" ? " class=\"lose\"" : ""
+                    let verb = c.verdict == "wins" ? "beats" : c.verdict == "loses" ? "loses to" : "ties"
+                    h += "<td\(css) title=\"\(e(c.baselineName))\">\(fmt(c.baselineValue, 4))<br>\(String(format: "%+.4f", c.difference)) ± \(fmt(c.standardError, 4))<br><b>\(verb)</b></td>"
                 }
-                h += "<tr><td>h=\(hr.horizon)</td><td class=\"text\">\(e(line.metric.rawValue))</td>"
-                for (name, value) in line.values {
-                    h += "<td\(line.winners.contains(name) ? " class=\"win\"" : "")>\(fmt(value, 4))</td>"
-                }
-                if line.values.count < 3 { h += "<td>–</td>" }
-                h += "<td class=\"text\">\(e(line.winners.joined(separator: " = ")))</td><td>\(naive[0])</td><td>\(naive[1])</td></tr>\n"
+                h += "</tr>\n"
             }
-            var s = "h=\(hr.horizon): " + verdict.sentences.joined(separator: "; ") + "."
+            var s = "h=\(hr.horizon), \(verdict.windowRows) rows from \(verdict.windowStartDate): " + verdict.sentences.joined(separator: "; ") + "."
             if verdict.ensembleIsAveraging {
-                s += " The ensemble published averaging throughout (no stacked model was installed), so ensemble and averaging are the same numbers."
+                s += " The ensemble published averaging throughout the window (no stacked model was in use), so ensemble and averaging are the same numbers."
             }
             sentences.append(s)
         }
@@ -81,21 +85,28 @@ public enum HTMLReport {
         var h = "<section class=\"horizon\" id=\"h\(hr.horizon)\">\n<h2>Horizon \(hr.horizon)</h2>\n"
         h += "<p>\(hr.rows) labelled rows"
         if let a = hr.firstDate, let b = hr.lastDate { h += ", event times \(e(a)) to \(e(b))" }
+        if let ev = hr.evaluation {
+            h += "; evaluation window from \(e(ev.windowStartDate)) (\(ev.rows) rows, \(e(ev.window))), warm-up \(ev.warmupRows) rows (not scored); bootstrap: \(ev.blocks) blocks of \(ev.blockLength) consecutive event times"
+        }
         h += ".</p>\n"
         if let b = hr.bestSingle {
-            h += "<p class=\"note\">Best single model: <b>\(e(b.model))</b> — \(e(b.rule)) (macro-F1 on the first \(b.selectionRows) rows: \(e(zip(hr.methods.filter { $0.kind == .base }.map(\.name), b.selectionF1).map { "\($0) \(fmt($1, 4))" }.joined(separator: ", ")))).</p>\n"
+            h += "<p class=\"note\">Best single model: <b>\(e(b.model))</b> — \(e(b.rule)) (log-loss on \(b.selectionRows) rows: \(e(zip(hr.methods.filter { $0.kind == .base }.map(\.name), b.selectionLogLoss).map { "\($0) \(fmt($1, 4))" }.joined(separator: ", ")))).</p>\n"
         }
-        h += methodsTable(hr)
+        h += "<h3>Evaluation window</h3>\n" + methodsTable(hr.methods)
+        if !hr.warmup.isEmpty { h += "<h3>Warm-up (shown, not scored)</h3>\n" + methodsTable(hr.warmup) }
         if let c = charts {
-            h += SVGChart.time(title: "h=\(hr.horizon): cumulative P&L (Σ position × forward return)", yLabel: "cumulative return",
-                               series: c.cumulativePnL, markers: c.markers, timeRange: c.timeRange)
-            h += SVGChart.time(title: "h=\(hr.horizon): rolling log-loss (\(c.window) rows)", yLabel: "log-loss",
-                               series: c.rollingLogLoss, markers: c.markers, timeRange: c.timeRange)
-            h += SVGChart.time(title: "h=\(hr.horizon): ensemble model version (0 = averaging)", yLabel: "version",
+            let all = c.markers + c.alertMarkers
+            h += SVGChart.time(title: "h=\(hr.horizon): cumulative P&L without overlapping holding periods (a position every \(hr.horizon) event times)",
+                               yLabel: "cumulative return", series: c.cumulativePnL, markers: c.markers, timeRange: c.timeRange)
+            h += SVGChart.time(title: "h=\(hr.horizon): cumulative log-loss difference (ensemble − baseline; down = ensemble better)",
+                               yLabel: "Σ Δ log-loss", series: c.cumulativeLogLossDifference, markers: all, timeRange: c.timeRange)
+            h += SVGChart.time(title: "h=\(hr.horizon): rolling log-loss (\(c.window) rows; axis up to the 99th percentile)", yLabel: "log-loss",
+                               series: c.rollingLogLoss, markers: all, timeRange: c.timeRange, valueMax: c.rollingLogLossAxisMax)
+            h += SVGChart.time(title: "h=\(hr.horizon): ensemble model version, numbered per horizon (0 = averaging)", yLabel: "version",
                                series: [c.versions], markers: c.markers, timeRange: c.timeRange, step: true)
-            if !c.markers.isEmpty {
-                h += "<p class=\"note\">Dashed vertical lines: retrains at the event time their model applies from (green promote, orange fallback, grey keep, red failed); hover for the reason.</p>\n"
-            }
+            h += SVGChart.time(title: "h=\(hr.horizon): model weights of the combiner in use (share of importance per base model; class prior in fallbacks)",
+                               yLabel: "weight", series: c.modelWeights, markers: c.markers, timeRange: c.timeRange, step: true)
+            h += "<p class=\"note\">Vertical lines: retrains at the event time their model applies from (dashed; green promote, orange fallback, grey keep, red failed), the evaluation window start (black), drift alerts (pink dotted) and calibration alerts (brown dotted): \(c.alertCount) alerts\(c.alertCount > c.alertMarkers.count ? ", the first \(c.alertMarkers.count) drawn" : ""). Hover for details.</p>\n"
         }
         if let ens = hr.method(.ensemble), let avg = hr.method(.averaging) {
             h += "<div class=\"reliability-row\">\n"
@@ -111,15 +122,15 @@ public enum HTMLReport {
         return h + "</section>\n"
     }
 
-    static func methodsTable(_ hr: BacktestReport.HorizonReport) -> String {
+    static func methodsTable(_ methods: [BacktestReport.MethodReport]) -> String {
         var h = "<table><tr><th>method</th><th>log-loss</th><th>Brier</th><th>accuracy</th><th>macro-F1</th><th>Sharpe</th><th>IC</th><th>win rate</th><th>ECE short</th><th>ECE neutral</th><th>ECE long</th><th>% short</th><th>% long</th></tr>\n"
-        for m in hr.methods {
+        for m in methods {
             let r = m.metrics
             let cells = [r.logLoss, r.brier, r.accuracy, r.f1Macro, r.sharpe, r.informationCoefficient, r.winRate] + r.ece
             h += "<tr><td>\(e(m.name))</td>" + cells.map { "<td>\(fmt($0, 4))</td>" }.joined()
                 + "<td>\(fmt(100 * r.fracShort, 1))</td><td>\(fmt(100 * r.fracLong, 1))</td></tr>\n"
         }
-        return h + "</table>\n<p class=\"note\">Class prior: label frequencies of the rows labelled earlier (uniform at first). Always majority: one-hot on the earlier rows’ most frequent class; a miss costs −ln(1e-15) ≈ 34.5 in log-loss. Always long: one-hot long.</p>\n"
+        return h + "</table>\n<p class=\"note\">Class prior: (n_c + 1)/(n + 3) over the labels known when the row was predicted (exit time before its event time). Always majority: one-hot on the most frequent known label; a miss costs −ln(1e-15) ≈ 34.5 in log-loss. Always long: one-hot long.</p>\n"
     }
 
     static func retrainsTable(_ hr: BacktestReport.HorizonReport) -> String {
@@ -127,7 +138,7 @@ public enum HTMLReport {
         guard !hr.retrains.isEmpty else {
             return h + "<p class=\"note\">No retrains: the ensemble is averaging for the whole replay.</p>\n"
         }
-        h += "<p>\(hr.retrains.count) retrains, \(hr.fallbacks.count) fallbacks to averaging.</p>\n"
+        h += "<p>\(hr.retrains.count) retrains, \(hr.fallbacks.count) fallbacks.</p>\n"
         h += "<table><tr><th>applies from</th><th>decision</th><th>version</th><th>rows</th><th>reason</th></tr>\n"
         for r in hr.retrains {
             h += "<tr><td>\(e(r.date))</td><td class=\"text\">\(e(r.decision))</td><td>\(r.version)</td><td>\(r.rows)</td><td class=\"text\">\(e(r.reason))</td></tr>\n"

@@ -6,6 +6,8 @@ public struct LabelledMatrices: Sendable {
     public var horizon: Int
     public var models: [String]
     public var eventTimes: [Int64]
+    /// When each label became known.
+    public var exitTimes: [Int64]
     public var labels: [Int]
     public var forwardReturns: [Double]
     public var modelVersions: [UInt32]
@@ -22,6 +24,8 @@ public struct LabelledMatrices: Sendable {
         self.horizon = horizon
         self.models = models
         eventTimes = rows.eventTimes
+        // Rows built without exit times (hand-made results) count each label as known at its event time.
+        exitTimes = rows.exitTimes.count == rows.labels.count ? rows.exitTimes : rows.eventTimes
         labels = rows.labels
         forwardReturns = rows.forwardReturns
         modelVersions = rows.modelVersions

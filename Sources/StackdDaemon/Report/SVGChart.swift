@@ -11,18 +11,20 @@ public enum SVGChart {
     /// labels on the x axis.
     /// `timeRange` fixes the x axis, so that the charts of one horizon line up one above the other.
     public static func time(title: String, yLabel: String, series: [ChartSeries], markers: [ChartMarker],
-                            timeRange: ClosedRange<Int64>? = nil, step: Bool = false) -> String {
+                            timeRange: ClosedRange<Int64>? = nil, step: Bool = false, valueMax: Double? = nil) -> String {
         let seriesCount = series.count
         let allT = series.flatMap(\.times), allV = series.flatMap(\.values).filter(\.isFinite)
         var t0 = timeRange?.lowerBound ?? allT.min() ?? 0, t1 = timeRange?.upperBound ?? allT.max() ?? 1
         if t1 <= t0 { t0 -= CivilDate.nanosecondsPerDay; t1 += CivilDate.nanosecondsPerDay }
         var v0 = allV.min() ?? 0, v1 = allV.max() ?? 1
+        if let valueMax, valueMax > v0 { v1 = min(v1, valueMax) }
         if v1 <= v0 { v0 -= 1; v1 += 1 }
         let pad = (v1 - v0) * 0.05
         v0 -= pad; v1 += pad
         let pw = width - left - right, ph = height - top - bottom
         func x(_ t: Int64) -> Double { left + Double(t - t0) / Double(t1 - t0) * pw }
-        func y(_ v: Double) -> Double { top + (1 - (v - v0) / (v1 - v0)) * ph }
+        // Values beyond a robust axis are drawn on its edge.
+        func y(_ v: Double) -> Double { top + (1 - (min(max(v, v0), v1) - v0) / (v1 - v0)) * ph }
 
         var s = open(title: title)
         s += legend(series.map { ($0.name, $0.color) })
@@ -38,7 +40,7 @@ public enum SVGChart {
         s += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(pw))\" height=\"\(f(ph))\" fill=\"none\" stroke=\"#444\"/>\n"
         s += text(14, top + ph / 2, yLabel, anchor: "middle", rotate: true)
         for m in markers where m.time >= t0 && m.time <= t1 {
-            s += "<line x1=\"\(f(x(m.time)))\" y1=\"\(f(top))\" x2=\"\(f(x(m.time)))\" y2=\"\(f(top + ph))\" stroke=\"\(m.color)\" stroke-dasharray=\"4 3\"><title>\(HTMLEscaping.escape(m.label))</title></line>\n"
+            s += "<line x1=\"\(f(x(m.time)))\" y1=\"\(f(top))\" x2=\"\(f(x(m.time)))\" y2=\"\(f(top + ph))\" stroke=\"\(m.color)\" stroke-dasharray=\"\(m.dash)\"><title>\(HTMLEscaping.escape(m.label))</title></line>\n"
         }
         // The first series (the ensemble) is drawn last and dashed, so it stays visible when it
         // coincides with averaging — which it does exactly until a stacked model is installed.

@@ -13,14 +13,10 @@ public enum OOSDailyStream {
         public var symbols: [String]
     }
 
-    /// Reads `preds_h{H}.csv` and `labels_h{H}.csv` for every horizon present in `directory`.
+    /// Reads `preds_h{H}.csv` and `labels_h{H}.csv` for every horizon present in `directory` (or
+    /// the `requested` ones). A model missing from an event simply publishes nothing for it.
     public static func load(directory: String, horizons requested: [Int]? = nil) throws -> Loaded {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        let available = files.compactMap { name -> Int? in
-            guard name.hasPrefix("preds_h"), name.hasSuffix(".csv") else { return nil }
-            return Int(name.dropFirst(7).dropLast(4))
-        }.sorted()
-        let horizons = requested ?? available
+        let horizons = requested ?? Self.horizons(in: directory)
         guard !horizons.isEmpty else { throw StreamLoadError("\(directory): no preds_h{H}.csv files") }
         var predictions: [(Int64, Int, StreamEvent)] = []
         var labels: [(Int64, Int, StreamEvent)] = []
@@ -29,11 +25,19 @@ public enum OOSDailyStream {
         for h in horizons {
             let preds = try String(contentsOfFile: "\(directory)/preds_h\(h).csv", encoding: .utf8)
             let labs = try String(contentsOfFile: "\(directory)/labels_h\(h).csv", encoding: .utf8)
-            let dataset = try OOSDailyDataset(horizon: h, predictions: preds, labels: labs)
+            let dataset: OOSDailyDataset
+            do {
+                dataset = try OOSDailyDataset(horizon: h, predictions: preds, labels: labs)
+            } catch let e as OOSDailyParseError {
+                // The full path, so the message is `FILE:LINE: what` for any terminal or editor.
+                throw StreamLoadError("\((directory as NSString).appendingPathComponent(e.file)):\(e.line): \(e.message)")
+            }
             models = dataset.models
             for e in dataset.events {
                 symbols.insert(e.symbol)
-                for (j, m) in dataset.models.enumerated() {
+                // Only the models that predicted the event publish (a gap stays a gap: the pipeline's
+                // assembler imputes it at the deadline, as live).
+                for (j, m) in dataset.models.enumerated() where e.presentMask & (UInt64(1) << UInt64(j)) != 0 {
                     predictions.append((e.timestamp, 0, StreamEvent(
                         symbol: e.symbol, horizon: h, eventTime: e.timestamp,
                         kind: .prediction(model: m, probabilities: Array(e.probabilities[3 * j ..< 3 * j + 3])))))
@@ -48,6 +52,19 @@ public enum OOSDailyStream {
             ($0.element.0, $0.element.1, $0.offset) < ($1.element.0, $1.element.1, $1.offset)
         }
         return Loaded(events: all.map { $0.element.2 }, models: models, horizons: horizons, symbols: symbols.sorted())
+    }
+}
+
+extension OOSDailyStream {
+    /// The horizons of the `preds_h{H}.csv` files in `directory`, ascending (empty when none or
+    /// unreadable): what `stackd train` and `stackd replay` use when no horizons are given.
+    public static func horizons(in directory: String) -> [Int] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return files.compactMap { name -> Int? in
+            guard name.hasPrefix("preds_h"), name.hasSuffix(".csv"), let h = Int(name.dropFirst(7).dropLast(4)), h > 0
+            else { return nil }
+            return h
+        }.sorted()
     }
 }
 

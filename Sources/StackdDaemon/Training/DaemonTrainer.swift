@@ -59,8 +59,10 @@ public enum DaemonTrainer {
                 case .candidate: r = result(.promote, outcome.decision.reason, outcome.chosen)
                 case .champion: r = result(.keep, outcome.decision.reason, nil)
                 case .averaging:
-                    r = result(.fallback, outcome.decision.reason,
-                               request.champion.version > 0 ? AveragingCombiner(modelCount: models.count, classCount: classCount) : nil)
+                    // The fallback may be the prior or a blend (never averaging when it scored worse).
+                    let fallback: (any MetaCombiner)? = outcome.chosen is PriorShrinkageCombiner ? outcome.chosen
+                        : request.champion.version > 0 ? AveragingCombiner(modelCount: models.count, classCount: classCount) : nil
+                    r = result(.fallback, outcome.decision.reason, fallback)
                 }
                 r.outcome = outcome
                 return r

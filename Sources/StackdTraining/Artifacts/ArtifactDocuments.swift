@@ -30,6 +30,8 @@ public enum ModelFormat: String, Sendable, Codable {
     case xgboostJSON = "xgboost-json"
     /// `AverageModelDocument`.
     case average = "stackd-average"
+    /// `PriorShrinkageModelDocument`: the fallback blend of averaging and a class prior.
+    case priorShrinkage = "stackd-prior-shrinkage"
 }
 
 /// `meta_config.json`: what the model is, what it reads, and why it was chosen.
@@ -84,6 +86,20 @@ public struct AverageModelDocument: Sendable, Codable, Equatable {
     public var classCount: Int
     /// One weight per model (equal for simple averaging).
     public var weights: [Double]
+}
+
+/// `model.json` when the fallback is averaging shrunk towards the class prior (or the prior
+/// alone): out = averaging_weight · mean(base vectors) + (1 − averaging_weight) · prior.
+public struct PriorShrinkageModelDocument: Sendable, Codable, Equatable {
+    public var schemaVersion: Int
+    public var kind: ModelFormat
+    public var horizon: Int
+    public var models: [String]
+    public var classCount: Int
+    /// In [0, 1]; 0 serves the prior alone.
+    public var averagingWeight: Double
+    /// K probabilities (add-one smoothed meta-train label frequencies), summing to 1.
+    public var prior: [Double]
 }
 
 /// `feature_importance.json`: per fitted candidate, the normalised importance of every feature.

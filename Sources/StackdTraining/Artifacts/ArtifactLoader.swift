@@ -94,6 +94,16 @@ public enum ArtifactLoader {
             combiner = Set(m.weights).count == 1
                 ? AveragingCombiner(modelCount: m.models.count, classCount: m.classCount)
                 : WeightedAverageCombiner(weights: m.weights, classCount: m.classCount, version: config.combinerVersion)
+        case .priorShrinkage:
+            try ArtifactCoding.checkSchemaVersion(modelBytes, file: modelPath)
+            let m = try ArtifactCoding.decode(PriorShrinkageModelDocument.self, from: modelBytes, file: modelPath)
+            guard m.kind == .priorShrinkage, m.horizon == horizon, m.models == layout.models, m.classCount == layout.classCount,
+                  m.averagingWeight.isFinite, m.averagingWeight >= 0, m.averagingWeight <= 1, m.prior.count == m.classCount,
+                  m.prior.allSatisfy({ $0.isFinite && $0 >= 0 }), abs(m.prior.reduce(0, +) - 1) < 1e-9 else {
+                throw refuse(modelPath, "does not match \(ArtifactSchema.metaConfig), or its weight is outside [0, 1] or its prior is not a probability vector")
+            }
+            combiner = PriorShrinkageCombiner(modelCount: m.models.count, classCount: m.classCount, averagingWeight: m.averagingWeight,
+                                              prior: m.prior, version: config.combinerVersion)
         }
         return LoadedArtifact(config: config, combiner: combiner)
     }

@@ -101,6 +101,12 @@ public enum ArtifactWriter {
             featureSet = nil
             modelBytes = try ArtifactCoding.encode(AverageModelDocument(schemaVersion: v, kind: .average, horizon: horizon,
                                                                         models: models, classCount: k, weights: w.weights))
+        case let p as PriorShrinkageCombiner:
+            format = .priorShrinkage
+            featureSet = nil
+            modelBytes = try ArtifactCoding.encode(PriorShrinkageModelDocument(
+                schemaVersion: v, kind: .priorShrinkage, horizon: horizon, models: models, classCount: k,
+                averagingWeight: p.averagingWeight, prior: p.prior))
         case is AveragingCombiner:
             format = .average
             featureSet = nil

@@ -36,14 +36,17 @@ public enum Baselines {
         return rows.basePredictions.selectingColumns(Array((m * k)..<((m + 1) * k)))
     }
 
-    /// The base model with the highest macro-F1 on `trainRows` (ties → first in model order),
-    /// as the reference chooses it: on meta-train, never on the rows it is then evaluated on.
-    public static func bestSingleModel(trainRows: TrainingRows) -> Int {
-        var best = 0, bestF1 = -Double.infinity
+    /// The base model with the best `metric` on `trainRows` (ties → first in model order): on
+    /// meta-train, never on the rows it is then evaluated on, and by the promotion metric, so that
+    /// "beats the best single model" is judged against the strongest single model on that metric
+    /// (the reference picks by macro-F1, which on log-loss can pick a model far worse than the others).
+    public static func bestSingleModel(trainRows: TrainingRows, metric: PromotionMetric = .macroF1) -> Int {
+        var best = 0, bestValue = 0.0
         for m in trainRows.models.indices {
-            let f1 = Metrics.macroF1(predicted: Metrics.predictedClasses(single(trainRows, model: m)), actual: trainRows.labels,
-                                     classes: trainRows.classCount)
-            if f1 > bestF1 { best = m; bestF1 = f1 }
+            let p = single(trainRows, model: m)
+            let v = metric.value(EvaluationReport(probabilities: p, labels: trainRows.labels,
+                                                  forwardReturns: trainRows.forwardReturns, horizon: trainRows.horizon))
+            if m == 0 || metric.isBetter(v, than: bestValue) { best = m; bestValue = v }
         }
         return best
     }

@@ -6,7 +6,8 @@ public enum PromotedMethod: String, Sendable, Codable {
     case candidate
     /// The model already serving (kept).
     case champion
-    /// Simple averaging (no learned model).
+    /// The fallback: averaging, the class prior, or a shrinkage blend of the two
+    /// (`PriorShrinkageCombiner`), whichever scored best on the validation rows.
     case averaging
 }
 
@@ -30,9 +31,13 @@ public struct MetricScore: Sendable, Codable, Equatable {
     }
 }
 
-/// Promote the candidate only if it beats averaging AND the best single model (AND the current
-/// champion, when one is given) on the configured metric on the same validation rows, and is not
-/// flagged as overfitting; otherwise fall back to the champion if any, else to averaging.
+/// Promote the candidate only if it beats averaging AND the best single model AND the class prior
+/// (when given) AND the current champion (when given) on the configured metric on the same
+/// validation rows, and is not flagged as overfitting; otherwise fall back to the champion if any,
+/// else to the fallback baseline (averaging, or its blend with the prior: see `MetaTrainer`).
+///
+/// Beating the class prior is required because a model that loses to label frequencies carries no
+/// usable signal, however it compares with the other learned methods.
 ///
 /// Beating averaging is required because averaging is free, robust and hard to beat out of sample;
 /// beating the best single model because otherwise the ensemble adds nothing; beating the champion
@@ -40,7 +45,7 @@ public struct MetricScore: Sendable, Codable, Equatable {
 public enum PromotionRule {
     public static func decide(candidate: MetricScore?, averaging: MetricScore, bestSingle: MetricScore,
                               champion: MetricScore?, metric: PromotionMetric,
-                              candidateOverfitting: Bool = false) -> PromotionDecision {
+                              candidateOverfitting: Bool = false, classPrior: MetricScore? = nil) -> PromotionDecision {
         func fallback(_ why: String) -> PromotionDecision {
             // The champion stays only while it still beats averaging on these rows: a champion
             // that has gone stale must not be kept just because the new candidate also failed.
@@ -65,6 +70,9 @@ public enum PromotionRule {
         if !metric.isBetter(c.value, than: bestSingle.value) {
             return fallback("\(c.name) does not beat \(bestSingle.name): \(cmp(bestSingle))")
         }
+        if let classPrior, !metric.isBetter(c.value, than: classPrior.value) {
+            return fallback("\(c.name) does not beat \(classPrior.name): \(cmp(classPrior))")
+        }
         if let champion, !metric.isBetter(c.value, than: champion.value) {
             return fallback("\(c.name) does not beat \(champion.name): \(cmp(champion))")
         }
@@ -72,6 +80,7 @@ public enum PromotionRule {
             return fallback("\(c.name) wins on \(name) but is flagged as overfitting (train–validation log-loss gap)")
         }
         var beaten = ["\(averaging.name) (\(fmt(averaging.value)))", "\(bestSingle.name) (\(fmt(bestSingle.value)))"]
+        if let classPrior { beaten.append("\(classPrior.name) (\(fmt(classPrior.value)))") }
         if let champion { beaten.append("\(champion.name) (\(fmt(champion.value)))") }
         return PromotionDecision(chosen: .candidate, chosenName: c.name,
                                  reason: "\(c.name) has \(name) \(fmt(c.value)), better (\(dir)) than " + beaten.joined(separator: ", "))

@@ -112,7 +112,7 @@ public enum MetaTrainer {
         }
 
         // Baselines, on the same validation rows.
-        let best = Baselines.bestSingleModel(trainRows: train)
+        let best = Baselines.bestSingleModel(trainRows: train, metric: configuration.metric)
         let bestName = "best single (\(rows.models[best]))"
         for m in rows.models.indices {
             comparison.append(MethodScore(name: "single:\(rows.models[m])", role: .baseline, validation: report(Baselines.single(valid, model: m))))
@@ -122,8 +122,16 @@ public enum MetaTrainer {
         if let w = configuration.blendWeights {
             comparison.append(MethodScore(name: "fixed-weight blend", role: .baseline, validation: report(Baselines.blend(valid, weights: w))))
         }
-        comparison.append(MethodScore(name: "class prior", role: .baseline,
-                                      validation: report(Baselines.classPrior(trainLabels: train.labels, classCount: k, rows: valid.count))))
+        // The class prior: add-one smoothed meta-train label frequencies (labels known before the cut).
+        let prior = PriorShrinkageCombiner.smoothedPrior(labels: train.labels, classCount: k)
+        let validAverage = Baselines.averaging(valid)
+        func shrunk(_ w: Double) -> Matrix {
+            var p = Matrix(rows: valid.count, cols: k)
+            for i in 0..<valid.count { for c in 0..<k { p[i, c] = w * validAverage[i, c] + (1 - w) * prior[c] } }
+            return p
+        }
+        let priorScore = MethodScore(name: classPriorName, role: .baseline, validation: report(shrunk(0)))
+        comparison.append(priorScore)
         let maj = Baselines.alwaysMajority(trainLabels: train.labels, classCount: k, rows: valid.count)
         let classNames = k == 3 ? ["short", "neutral", "long"] : (0..<k).map { "class \($0)" }
         comparison.append(MethodScore(name: "always \(classNames[maj.classIndex])", role: .baseline, validation: report(maj.matrix)))
@@ -150,7 +158,8 @@ public enum MetaTrainer {
             averaging: MetricScore(name: avgScore.name, value: metric.value(avgScore.validation)),
             bestSingle: MetricScore(name: bestScore.name, value: metric.value(bestScore.validation)),
             champion: championScore.map { MetricScore(name: $0.name, value: metric.value($0.validation)) },
-            metric: metric, candidateOverfitting: candidateOverfit)
+            metric: metric, candidateOverfitting: candidateOverfit,
+            classPrior: MetricScore(name: priorScore.name, value: metric.value(priorScore.validation)))
         if decision.chosen == .candidate, metric == .logLoss, configuration.minImprovementZ > 0,
            let p = validationProbabilities[decision.chosenName] {
             let z = PromotionRule.improvementZ(candidateLosses: Self.rowLosses(p, valid.labels),
@@ -165,13 +174,39 @@ public enum MetaTrainer {
                 }
             }
         }
+        // The fallback is the best of averaging, the prior and their blends on the validation rows
+        // (ties keep the larger averaging weight): never a baseline known to be worse.
+        var fallbackWeight = 1.0
+        if decision.chosen == .averaging {
+            var bestValue = metric.value(avgScore.validation)
+            var scores: [String] = ["\(averagingName) \(String(format: "%.4f", bestValue))"]
+            for w in PriorShrinkageCombiner.weightGrid.reversed() where w < 1 {
+                let v = metric.value(w == 0 ? priorScore.validation : report(shrunk(w)))
+                scores.append("\(Self.fallbackName(w)) \(String(format: "%.4f", v))")
+                if metric.isBetter(v, than: bestValue) { bestValue = v; fallbackWeight = w }
+            }
+            if fallbackWeight < 1 {
+                let name = Self.fallbackName(fallbackWeight)
+                if fallbackWeight > 0 {
+                    comparison.append(MethodScore(name: name, role: .baseline, validation: report(shrunk(fallbackWeight))))
+                }
+                decision.chosenName = name
+                decision.reason = decision.reason.replacingOccurrences(of: "falling back to \(averagingName)", with: "falling back")
+                decision.reason += "; serving \(name), the best fallback on \(metric.rawValue) over the validation rows ("
+                    + scores.joined(separator: ", ") + ")"
+            }
+        }
         if kinds.isEmpty { decision.reason = "ensemble-method rule: \(methodReason); " + decision.reason }
         let chosenCandidate = decision.chosen == .candidate ? candidates.first { $0.name == decision.chosenName } : nil
         let chosen: any MetaCombiner
         switch decision.chosen {
         case .candidate: chosen = chosenCandidate!.combiner
         case .champion: chosen = champion!.combiner
-        case .averaging: chosen = AveragingCombiner(modelCount: rows.models.count, classCount: k)
+        case .averaging:
+            chosen = fallbackWeight < 1
+                ? PriorShrinkageCombiner(modelCount: rows.models.count, classCount: k, averagingWeight: fallbackWeight, prior: prior,
+                                         version: max(configuration.modelVersion, 1))
+                : AveragingCombiner(modelCount: rows.models.count, classCount: k)
         }
         let diagnosis = FailureDiagnosis.diagnose(DiagnosisInput(
             trainRows: train.count, modelCount: rows.models.count, diversity: configuration.baseModelDiversity,
@@ -194,6 +229,13 @@ public enum MetaTrainer {
 
     /// Display name of the averaging baseline.
     public static let averagingName = "simple average"
+    /// Display name of the class-prior baseline.
+    public static let classPriorName = "class prior"
+
+    /// Display name of the fallback with averaging weight `w`.
+    public static func fallbackName(_ w: Double) -> String {
+        w == 0 ? classPriorName : w == 1 ? averagingName : "prior shrinkage (averaging weight \(w))"
+    }
 
     /// Any combiner's probabilities over `rows`, through its per-row `combine` (every model present).
     public static func evaluate(_ combiner: any MetaCombiner, on rows: TrainingRows) -> Matrix {

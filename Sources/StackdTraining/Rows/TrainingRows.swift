@@ -63,8 +63,9 @@ public struct TrainingRows: Sendable, Equatable {
         self.layout = layout
     }
 
-    /// The rows of a parsed `oos-daily` stream. Every model is present in every event of that
-    /// format, so the cross-model features count all models; regimes are included when the
+    /// The rows of a parsed `oos-daily` stream. A model missing from an event arrives imputed
+    /// (the mean of the present vectors) and the features are computed with the event's
+    /// `presentMask`, exactly as the live pipeline computes them; regimes are included when the
     /// dataset carries them for every event.
     public init(dataset: OOSDailyDataset) {
         let m = dataset.models.count, k = 3
@@ -72,7 +73,6 @@ public struct TrainingRows: Sendable, Equatable {
         let layout = StackingFeatureLayout(models: dataset.models, classCount: k, includesRegimes: withRegimes)
         let n = dataset.events.count
         var features = Matrix(rows: n, cols: layout.count)
-        let allPresent: UInt64 = m >= 64 ? ~0 : (UInt64(1) << UInt64(m)) - 1
         var symbolIndex: [String: Int] = [:]
         var symbols: [String] = []
         var ids: [Int] = []
@@ -82,7 +82,7 @@ public struct TrainingRows: Sendable, Equatable {
                 let row = UnsafeMutableBufferPointer(rebasing: out[(i * layout.count)..<((i + 1) * layout.count)])
                 let regimes = withRegimes ? (Double(e.volRegime!), Double(e.trendRegime!)) : nil
                 e.probabilities.withUnsafeBufferPointer { p in
-                    StackingFeatures.compute(probabilities: p, modelCount: m, classCount: k, presentMask: allPresent,
+                    StackingFeatures.compute(probabilities: p, modelCount: m, classCount: k, presentMask: e.presentMask,
                                              regimes: regimes, into: row)
                 }
             }
