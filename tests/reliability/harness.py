@@ -282,13 +282,16 @@ class Peers:
             return self.consumer.recv_multipart()
         return None
 
-    def await_output(self, ts, timeout=15):
-        """Reads outputs until the one for event time `ts` arrives; False after timeout."""
+    def await_output(self, ts, timeout=15, daemon=None):
+        """Reads outputs until the one for event time `ts` arrives; False after timeout, or as soon
+        as `daemon` (when given) has exited."""
         deadline = Deadline(timeout)
         while not deadline.passed:
-            got = self.receive_output(deadline.left)
+            got = self.receive_output(min(deadline.left, 0.5))
             if got and len(got) == 2 and output_event_time(got[1]) == ts:
                 return True
+            if daemon is not None and daemon.process.poll() is not None:
+                return False
         return False
 
     def close(self):

@@ -96,6 +96,8 @@ def _names_file_and_place(line, path, names):
 
 def test_config_fuzz_never_crashes_and_names_the_place(workdir, figures):
     names = _known_names()
+    kept = ROOT / ".build" / "reliability" / "config-fuzz-failures"
+    shutil.rmtree(kept, ignore_errors=True)
     inputs = []
     for b, base in enumerate(BASES):
         data = base.read_bytes()
@@ -122,7 +124,6 @@ def test_config_fuzz_never_crashes_and_names_the_place(workdir, figures):
 
     figures.update(files=len(inputs), accepted=accepted, refused=refused, crashes=len(crashes),
                    refusals_without_place=len(unnamed))
-    kept = ROOT / ".build" / "reliability" / "config-fuzz-failures"
     if crashes or unnamed:
         kept.mkdir(parents=True, exist_ok=True)
         for item in crashes + unnamed:

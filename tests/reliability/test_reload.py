@@ -55,10 +55,13 @@ def test_reload_classes_keep_serving(workdir, daemons, peers, figures):
     ts = 1_000
     reloads = 0
 
+    figures.update(reloads=0)
+
     # 1. Applied live: info -> error. The change is logged as applied; a reject (a warning) is then
     #    no longer logged, although it is still counted.
     mark = _reload(daemon, config, base(level="error"))
     reloads += 1
+    figures.update(reloads=reloads)
     assert daemon.wait_line(lambda l: "log.level" in l and any(w in l for w in M.RELOAD_APPLIED_WORDS), 10, start=mark), \
         "\n".join(_lines_after(daemon, mark))
     ts += 1
@@ -70,6 +73,7 @@ def test_reload_classes_keep_serving(workdir, daemons, peers, figures):
     # ...and back to info: rejects are logged again.
     _reload(daemon, config, base(level="info"))
     reloads += 1
+    figures.update(reloads=reloads)
     ts += 1
     mark = daemon.mark()
     assert _rejected_line_after(daemon, p, ts, mark), "log.level = info does not log warnings"
@@ -77,6 +81,7 @@ def test_reload_classes_keep_serving(workdir, daemons, peers, figures):
     # 2. Needs a restart: input.receive_hwm. Logged naming the key; the daemon keeps serving.
     mark = _reload(daemon, config, base(level="info").replace("[input]\n", "[input]\nreceive_hwm = 5000\n"))
     reloads += 1
+    figures.update(reloads=reloads)
     assert daemon.wait_line(lambda l: "input.receive_hwm" in l and any(w in l for w in M.RELOAD_RESTART_WORDS), 10,
                             start=mark), "\n".join(_lines_after(daemon, mark))
     ts += 1
@@ -87,6 +92,7 @@ def test_reload_classes_keep_serving(workdir, daemons, peers, figures):
     #    still logged (the file's log.level did not apply).
     mark = _reload(daemon, config, base(level="error", models=["a", "b", "c"]))
     reloads += 1
+    figures.update(reloads=reloads)
     assert daemon.wait_line(lambda l: any(w in l for w in M.RELOAD_REFUSED_WORDS), 10, start=mark), \
         "\n".join(_lines_after(daemon, mark))
     assert daemon.wait_line("models.names", 10, start=mark), "\n".join(_lines_after(daemon, mark))
@@ -104,6 +110,7 @@ def test_reload_classes_keep_serving(workdir, daemons, peers, figures):
     # 4. Refused: a file with an error (and a log.level change that must not apply either).
     mark = _reload(daemon, config, base(level="error") + "\n[assembly2]\nx = 1\n")
     reloads += 1
+    figures.update(reloads=reloads)
     assert daemon.wait_line(lambda l: any(w in l for w in M.RELOAD_REFUSED_WORDS), 10, start=mark), \
         "\n".join(_lines_after(daemon, mark))
     assert daemon.wait_line("assembly2", 10, start=mark), "the error is named\n" + "\n".join(_lines_after(daemon, mark))
@@ -114,6 +121,7 @@ def test_reload_classes_keep_serving(workdir, daemons, peers, figures):
     # 5. The original file again: accepted, still serving; SIGTERM exits 0.
     _reload(daemon, config, base(level="info"))
     reloads += 1
+    figures.update(reloads=reloads)
     ts += 1
     _serves(daemon, p, ts)
     assert daemon.process.poll() is None

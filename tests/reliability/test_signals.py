@@ -8,7 +8,7 @@ from harness import config_text, run_binary, send_row
 
 def _serving(daemon, peers, ts):
     send_row(peers, ["a", "b"], ts)
-    return peers.await_output(ts)
+    return peers.await_output(ts, daemon=daemon)
 
 
 def test_stray_signals_neither_kill_nor_stop(workdir, daemons, peers, figures):
@@ -26,6 +26,7 @@ def test_stray_signals_neither_kill_nor_stop(workdir, daemons, peers, figures):
     for sig in (signal.SIGPIPE, signal.SIGUSR2, signal.SIGALRM, signal.SIGPIPE, signal.SIGUSR2, signal.SIGALRM):
         daemon.send_signal(sig)
         ts += 1
+        figures.update(last_signal=sig.name)
         assert _serving(daemon, p, ts), f"no output after {sig.name}; exit={daemon.process.poll()}\n{daemon.log[-3000:]}"
         assert daemon.process.poll() is None, f"{sig.name} ended the daemon"
         assert daemon.http("/readyz")[0] == 200
@@ -49,6 +50,7 @@ def test_restart_with_record_directory(workdir, daemons, peers, figures):
     starts = 0
     for round_ in range(3):
         daemon = daemons(config)
+        figures.update(starts=starts)
         daemon.wait_ready()
         p = peers(f"ipc://{workdir}/in.sock", f"ipc://{workdir}/out.sock")
         p.wait_subscribed()
