@@ -15,7 +15,8 @@ def test_stray_signals_neither_kill_nor_stop(workdir, daemons, peers, figures):
     """SIGPIPE, SIGUSR2 and SIGALRM (default action: terminate) are ignored or handled: the daemon
     keeps serving after each, and SIGTERM still ends it with a drain, exit 0."""
     config = workdir / "stackd.toml"
-    config.write_text(config_text(workdir))
+    # A long assembly deadline: the half row at the end is still pending when SIGTERM arrives.
+    config.write_text(config_text(workdir, deadline_ms=600_000))
     daemon = daemons(config)
     daemon.wait_ready()
     p = peers(f"ipc://{workdir}/in.sock", f"ipc://{workdir}/out.sock")
