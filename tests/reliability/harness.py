@@ -3,10 +3,10 @@
 Every wait is bounded and ends on a condition (a log line, a metric, a subscription, an output),
 never on a sleep; every child is killed by the fixture that made it, whatever the test's outcome.
 """
+import json
 import os
 import pathlib
 import re
-import select
 import signal
 import struct
 import subprocess
@@ -46,7 +46,6 @@ def label(symbol, horizon, ts, seq, class_index, fwd_return=0.001, exit_ts=0, cl
 def output_event_time(payload):
     """Event time of an ensemble output, binary or JSON."""
     if payload[:1] == b"{":
-        import json
         return json.loads(payload)["ts"]
     return struct.unpack_from("<q", payload, 16)[0]
 

@@ -14,6 +14,7 @@ OUTPUTS = "stackd_outputs_total"                            # label horizon
 PUBLISHED = "stackd_published_total"
 SEND_FAILURES = "stackd_send_failures_total"                # label reason = hwm | error
 OUTPUT_SUBSCRIPTIONS = "stackd_output_subscriptions"
+PENDING_ROWS = "stackd_pending_rows"
 RETRAINS_TRIGGERED = "stackd_retrains_triggered_total"
 RETRAINS_FINISHED = "stackd_retrains_total"                 # label decision
 WINDOW_BLOCKS_SKIPPED = "stackd_window_blocks_skipped_total"
@@ -32,6 +33,8 @@ LOG_RELOADED = "configuration reloaded"
 LOG_RETRAIN_FINISHED = "retrain finished"
 LOG_MODEL_PERSISTED = "model persisted"
 LOG_JOURNAL_DAMAGE = "journal damage skipped"
+LOG_REJECTED_MESSAGE = "rejected message"                  # one reject, a warning
+LOG_RELOAD = "reload"                                       # any line of a reload's outcome
 # A reload outcome names its class: applied live, needs a restart, refused.
 RELOAD_APPLIED_WORDS = ("applied",)
 RELOAD_RESTART_WORDS = ("restart",)
@@ -39,7 +42,7 @@ RELOAD_REFUSED_WORDS = ("refused",)
 # A start-up line about a damaged window (torn tail, corruption, skipped block).
 WINDOW_DAMAGE_WORDS = ("corruption", "torn", "skipped")
 # A start-up line about a refused model file.
-MODEL_REFUSED_WORDS = ("refus",)
+MODEL_REFUSED_WORDS = ("refus", "falling back")
 
 # Exit codes.
 EXIT_OK = 0

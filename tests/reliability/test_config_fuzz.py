@@ -7,7 +7,6 @@ Failing inputs are kept under `.build/reliability/config-fuzz-failures/` to repr
 """
 import concurrent.futures
 import json
-import pathlib
 import random
 import re
 import shutil

@@ -19,7 +19,7 @@ def _reload(daemon, config, text):
     mark = daemon.mark()
     config.write_text(text)
     daemon.send_signal(signal.SIGHUP)
-    line = daemon.wait_line(lambda l: "reload" in l, 30, start=mark)
+    line = daemon.wait_line(lambda l: M.LOG_RELOAD in l, 30, start=mark)
     assert line is not None, f"no reload line\n{daemon.log[-3000:]}"
     # The reload is over once /readyz answers 200 again.
     daemon.wait_ready(timeout=30)
@@ -43,7 +43,7 @@ def _rejected_line_after(daemon, p, ts, mark, expected):
     one is given a second for the pipe's reader to catch up."""
     p.send(BAD)
     _serves(daemon, p, ts)
-    return daemon.wait_line("rejected message", 10 if expected else 1, start=mark) is not None
+    return daemon.wait_line(M.LOG_REJECTED_MESSAGE, 10 if expected else 1, start=mark) is not None
 
 
 def test_reload_classes_keep_serving(workdir, daemons, peers, figures):

@@ -34,7 +34,7 @@ def test_stray_signals_neither_kill_nor_stop(workdir, daemons, peers, figures):
         survived.append(sig.name)
     # A row half assembled at the stop is drained, so the stop is the graceful one.
     send_row(p, ["a"], ts + 1)
-    daemon.wait_metrics(lambda m: m.value("stackd_pending_rows") == 1, what="one pending row")
+    daemon.wait_metrics(lambda m: m.value(M.PENDING_ROWS) == 1, what="one pending row")
     rc = daemon.stop(signal.SIGTERM)
     figures.update(signals_sent=len(survived), killed=0 if rc == 0 else 1)
     assert rc == M.EXIT_OK, daemon.log[-3000:]

@@ -11,7 +11,6 @@ at the publisher and must not be counted at all.
 import json
 import random
 import signal
-import struct
 
 import metric_names as M
 from harness import config_text, label, prediction, send_row
