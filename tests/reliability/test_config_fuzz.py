@@ -3,6 +3,8 @@ systemd/stackd.toml (deterministic seeds) go through `stackd check-config`.
 
 Never a crash: the exit status is 0 (accepted) or 78 (EX_CONFIG, refused). A refusal prints one
 line per problem, each naming the file and either its line (`FILE:LINE:`) or a key/section.
+The first refused files also go to `stackd run --config`, which must refuse them with exit 78 and
+the same lines.
 Failing inputs are kept under `.build/reliability/config-fuzz-failures/` to reproduce them.
 """
 import concurrent.futures
@@ -12,9 +14,11 @@ import re
 import shutil
 
 import metric_names as M
-from harness import ROOT, run_check_config
+from harness import ROOT, run_binary, run_check_config
 
 FILES_PER_BASE = 120
+# Refused files also given to `stackd run`, which must refuse them identically.
+RUN_CHECKS = 10
 SEED = 0x5EED_C0F1
 BASES = [ROOT / "examples" / "stackd.toml", ROOT / "systemd" / "stackd.toml"]
 VALUES = ['"text"', "1e308", "-1e308", "-1", "0", "nan", "inf", "-inf", "+inf", "99999999999999999999999",
@@ -117,8 +121,17 @@ def test_config_fuzz_never_crashes_and_names_the_place(workdir, figures):
         else:
             crashes.append((path, rc, err))
 
+    # `stackd run` refuses the same files the same way before it opens anything (exit 78).
+    run_refused = 0
+    for path, rc, out, err in [r for r in results if r[1] == M.EXIT_CONFIG][:RUN_CHECKS]:
+        run_rc, _, run_err = run_binary(["run", "--config", str(path)], timeout=30)
+        if run_rc == M.EXIT_CONFIG and all(l in run_err for l in err.splitlines() if l.strip()):
+            run_refused += 1
+        else:
+            crashes.append((path, run_rc, f"stackd run: {run_err[-300:]}"))
+
     figures.update(files=len(inputs), accepted=accepted, refused=refused, crashes=len(crashes),
-                   refusals_without_place=len(unnamed))
+                   refusals_without_place=len(unnamed), run_refused=run_refused)
     if crashes or unnamed:
         kept.mkdir(parents=True, exist_ok=True)
         for item in crashes + unnamed:
