@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of stackd on a fresh Debian machine: installs what is missing (idempotent),
-# builds, runs the Swift tests (XCTest) and the Python client/schema tests (pytest).
+# builds, runs the Swift tests (XCTest), the Python client/schema tests (pytest) and the
+# reliability suite (pytest against the built daemon: tests/reliability, figures written to
+# .build/reliability/summary.{json,md}).
 #
 # Each test command is bounded in time: a hung test fails the run within the bound and names the
 # test that was running, instead of silently consuming a CI budget. Output is line-buffered so
@@ -33,3 +35,6 @@ run_bounded() {
 swift build --build-tests
 run_bounded 2400 .build/test-logs/swift-test.log swift test
 run_bounded 600 .build/test-logs/pytest.log .venv/bin/python -m pytest -q tests/python
+# pytest exits 5 when it collects no test: not a failure of the suite.
+run_bounded 900 .build/test-logs/reliability.log \
+  bash -c '.venv/bin/python -m pytest -q -p no:cacheprovider tests/reliability; rc=$?; [ "$rc" -eq 5 ] && rc=0; exit "$rc"'
