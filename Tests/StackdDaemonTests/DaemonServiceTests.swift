@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import StackdDaemon
 import StackdSystemd
+import StackdZMQ
 import XCTest
 
 /// `DaemonService` in-process with requests made by hand instead of signals: ready, a reload
@@ -77,14 +78,21 @@ final class DaemonServiceTests: XCTestCase {
         XCTAssertEqual(service.runner?.snapshot().running, false)
     }
 
+    /// What the configuration check cannot see without binding (a port another process holds)
+    /// surfaces at start as a typed error naming the key, the endpoint and the cause.
     func testUnbindableEndpointIsAStartupErrorNamingTheKey() throws {
-        let config = try harness.writeConfiguration(input: "ipc://\(harness.directory)/missing/in.sock")
+        let context = try ZMQContext()
+        let holder = try ZMQSocket(context: context, type: .pull)
+        defer { holder.close(); context.terminate() }
+        try holder.bind("tcp://127.0.0.1:*")
+        let taken = try holder.lastEndpoint
+        let config = try harness.writeConfiguration(input: taken)
         let service = try makeService(config: config, signals: ManualSignalSource(), levels: LogLevelControl(.info))
         XCTAssertThrowsError(try service.run()) { error in
             let startup = error as? StartupError
             XCTAssertEqual(startup?.exitCode, 78)
-            XCTAssertEqual(startup?.message.hasPrefix("input.bind: cannot bind ipc://\(harness.directory)/missing/in.sock: "), true,
-                           "\(error)")
+            XCTAssertEqual(startup?.message.hasPrefix("input.bind: cannot bind \(taken): "), true, "\(error)")
+            XCTAssertEqual(startup?.message.contains("Address already in use"), true, "\(error)")
         }
     }
 }

@@ -114,27 +114,60 @@ final class OperatorPathTests: XCTestCase {
         XCTAssertTrue(replay.stdout.contains("over 20 outputs"), replay.stdout)
     }
 
-    /// Start-up failures exit with a documented code and one line naming the key, the path or
-    /// endpoint and the cause in words.
+    /// Start-up failures exit with a documented code and name the key, the path or endpoint and
+    /// the cause in words. What the configuration check sees without side effects (a missing ipc
+    /// directory, a state or record directory that is a file) is refused before any socket opens,
+    /// exit 78, one located line each; what only binding shows (a port another process holds) is
+    /// refused by `run` with exit 78 and one sentence.
     func testStartupFailuresExitWithCodeAndOneSentence() throws {
         try harness.requireBinary()
         let file = harness.directory + "/plain-file"
         try Data("x".utf8).write(to: URL(fileURLWithPath: file))
-        let cases: [(String, String?, Int32, [String])] = [
-            ("missing-ipc.toml", "ipc://\(harness.directory)/no/such/dir/in.sock", 78,
-             ["input.bind", "no/such/dir/in.sock", "No such file or directory"]),
-            ("state-file.toml", nil, 73, ["state.directory", file, "Not a directory"]),
-            ("record-file.toml", nil, 73, ["record.directory", file, "Not a directory"]),
+        let cases: [(String, String?, [String])] = [
+            ("missing-ipc.toml", "ipc://\(harness.directory)/no/such/dir/in.sock",
+             ["missing-ipc.toml:7: input.bind:", "\(harness.directory)/no/such/dir", "does not exist"]),
+            ("state-file.toml", nil, ["state-file.toml:15: state.directory:", file, "is not a directory"]),
+            ("record-file.toml", nil, ["record-file.toml:15: record.directory:", file, "is not a directory"]),
         ]
-        for (name, input, code, words) in cases {
+        for (name, input, words) in cases {
             let extra = name.hasPrefix("state") ? "[state]\ndirectory = \"\(file)\"" : name.hasPrefix("record") ? "[record]\ndirectory = \"\(file)\"" : ""
             let config = try harness.writeConfiguration(extra, name: name, input: input)
             let run = try CapturedProcess.run(OperatorHarness.binary, ["run", "--config", config], timeout: 60)
-            XCTAssertEqual(run.status, code, "\(name):\n\(run.stderr)")
-            let refusal = run.stderr.split(separator: "\n").filter { $0.hasPrefix("stackd: refusing to start") }
-            XCTAssertEqual(refusal.count, 1, "\(name): one line:\n\(run.stderr)")
-            for word in words { XCTAssertTrue(refusal.first?.contains(word) ?? false, "\(name): \(word) in \(refusal)") }
+            XCTAssertEqual(run.status, 78, "\(name):\n\(run.stderr)")
+            let located = run.stderr.split(separator: "\n").filter { $0.hasPrefix(config + ":") }
+            XCTAssertEqual(located.count, 1, "\(name): one located line:\n\(run.stderr)")
+            for word in words { XCTAssertTrue(located.first?.contains(word) ?? false, "\(name): \(word) in \(located)") }
             XCTAssertFalse(run.stderr.contains("Domain"), "\(name): no raw Foundation error:\n\(run.stderr)")
+            XCTAssertFalse(run.stderr.contains("restored the out-of-sample window"), "\(name): refused before opening state")
         }
+
+        // Only binding shows that a port is taken.
+        let holder = try Socket.listeningOnLoopback()
+        defer { close(holder.descriptor) }
+        let config = try harness.writeConfiguration(name: "port-taken.toml", input: "tcp://127.0.0.1:\(holder.port)")
+        let run = try CapturedProcess.run(OperatorHarness.binary, ["run", "--config", config], timeout: 60)
+        XCTAssertEqual(run.status, 78, run.stderr)
+        let refusal = run.stderr.split(separator: "\n").filter { $0.hasPrefix("stackd: refusing to start") }
+        XCTAssertEqual(refusal, ["stackd: refusing to start: input.bind: cannot bind tcp://127.0.0.1:\(holder.port): Address already in use (another process holds it)"], run.stderr)
+    }
+}
+
+/// A TCP port held by this test process (bound and listening on 127.0.0.1, port chosen by the kernel).
+enum Socket {
+    static func listeningOnLoopback() throws -> (descriptor: Int32, port: UInt16) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EMFILE) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Bool in
+                bind(fd, pointer, length) == 0 && listen(fd, 1) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound else { close(fd); throw POSIXError(.EADDRINUSE) }
+        return (fd, UInt16(bigEndian: address.sin_port))
     }
 }
