@@ -504,6 +504,7 @@ public final class LiveRunner: @unchecked Sendable {
         s.modelFilesRefused = modelFilesRefused
         s.windowBlocksSkipped = window?.blocksSkipped ?? 0
         s.windowRowsLost = window?.rowsLost ?? 0
+        s.windowSegmentsQuarantined = window?.segmentsQuarantined ?? 0
         s.refreshedAtNanoseconds = MonotonicClock.nanoseconds()
         s.drift = (0..<pipeline.horizonList.count).map { pipeline.driftSnapshot(horizonIndex: $0) }
         s.activeModelVersions = (0..<pipeline.horizonList.count).map { pipeline.combiner(forHorizonIndex: $0).version }
