@@ -77,8 +77,8 @@ public struct QuarantineReport: Equatable, Sendable {
 public struct OpenReport: Equatable, Sendable {
     /// Set when the newest segment had a torn tail and was truncated.
     public var recovery: RecoveryReport?
-    /// Damage found in segment headers and block headers (payload checksums of sealed segments
-    /// are checked when they are read, not at open).
+    /// Damage found in block headers (payload checksums of sealed segments are checked when they
+    /// are read, not at open); a damaged segment header is in `quarantined` instead.
     public var corruptions: [CorruptionReport] = []
     /// Files removed: leftover temporaries, an empty newest segment, or the original of an
     /// interrupted compaction.

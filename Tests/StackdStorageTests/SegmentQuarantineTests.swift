@@ -43,28 +43,34 @@ final class SegmentQuarantineTests: StorageTestCase {
             segment: name, quarantinedAs: name + ".damaged", firstSequence: 1, byteSize: damaged.count,
             reason: "bad magic", recordsLost: 8)])
         XCTAssertEqual(writer.openReport.corruptions, [])
-        XCTAssertNil(writer.lastSequence, "nothing readable is left")
+        XCTAssertEqual(writer.lastSequence, 8, "sequences go on after the records set aside")
         // Set aside byte for byte, never deleted; the log no longer lists it.
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: directory + "/" + name + ".damaged")), damaged)
         XCTAssertEqual(try segmentPaths(), [])
         // A new segment is written as usual and the set-aside file is ignored from now on.
-        XCTAssertTrue(try writer.append(sequence: 1, timestamp: 1, payload: [1, 2, 3]))
+        XCTAssertThrowsError(try writer.append(sequence: 8, timestamp: 8, payload: [1]))
+        XCTAssertTrue(try writer.append(sequence: 9, timestamp: 9, payload: [1, 2, 3]))
         try writer.close()
         let reopened = try LogWriter(directory: directory)
         XCTAssertEqual(reopened.openReport, OpenReport())
         try reopened.close()
         let (records, corruptions) = try readAll()
-        XCTAssertEqual(records, [LogRecord(sequence: 1, timestamp: 1, payload: [1, 2, 3])])
+        XCTAssertEqual(records, [LogRecord(sequence: 9, timestamp: 9, payload: [1, 2, 3])])
         XCTAssertEqual(corruptions, [])
     }
 
     func testSecondDamagedSegmentOfTheSameNameDoesNotReplaceTheFirst() throws {
         try writeLog(records: 3)
         let path = try segmentPaths()[0]
+        let intact = try Data(contentsOf: URL(fileURLWithPath: path))
         let first = try damageHeader(path)
         try LogWriter(directory: directory).close()
-        try writeLog(records: 4)
-        let second = try damageHeader(try segmentPaths()[0])
+        // A segment of the same name appears again (copied back by hand) and is damaged too.
+        try intact.write(to: URL(fileURLWithPath: path))
+        var bytes = [UInt8](intact)
+        bytes[3] ^= 0x01
+        let second = Data(bytes)
+        try second.write(to: URL(fileURLWithPath: path))
         let writer = try LogWriter(directory: directory)
         defer { try? writer.close() }
         let name = (path as NSString).lastPathComponent
@@ -106,8 +112,9 @@ final class SegmentQuarantineTests: StorageTestCase {
         let writer = try LogWriter(directory: directory)
         XCTAssertEqual(writer.openReport.quarantined.map(\.reason), ["header checksum mismatch"])
         XCTAssertEqual(writer.openReport.quarantined.map(\.recordsLost), [5], "records 21…25 in its intact blocks")
-        XCTAssertEqual(writer.lastSequence, 20)
+        XCTAssertEqual(writer.lastSequence, 25)
+        XCTAssertTrue(try writer.append(sequence: 26, timestamp: 26, payload: Self.payload(26, length: 24)))
         try writer.close()
-        XCTAssertEqual(try readAll().records, expected(1...20))
+        XCTAssertEqual(try readAll().records, expected(1...20) + expected(26...26))
     }
 }
