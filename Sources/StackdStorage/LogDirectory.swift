@@ -13,6 +13,9 @@ enum LogDirectory {
     static let segmentPrefix = "seg-"
     static let segmentSuffix = ".sklog"
     static let temporarySuffix = ".tmp"
+    /// Appended to a segment set aside because its header is damaged: the name no longer ends in
+    /// `segmentSuffix`, so the log ignores the file, which stays for an operator to inspect.
+    public static let quarantineSuffix = ".damaged"
 
     /// Zero-padded to 20 digits (the width of `UInt64.max`) so lexical order is numeric order.
     static func segmentName(firstSequence: UInt64) -> String {
@@ -72,6 +75,22 @@ enum LogDirectory {
         let result = Darwin.rename(from, to)
         #endif
         guard result == 0 else { throw .io(operation: "rename", path: from, code: errno) }
+    }
+
+    /// Renames segment `name` to `<name>.damaged` (or `<name>.damaged.1`, `.2`, … when an earlier
+    /// segment of that name was already set aside: one is never replaced) and returns the new
+    /// name. The caller fsyncs the directory.
+    static func quarantine(_ name: String, in directory: String) throws(StorageError) -> String {
+        var candidate = name + quarantineSuffix
+        var attempt = 0
+        var info = stat()
+        while lstat(path(directory, candidate), &info) == 0 {
+            attempt += 1
+            candidate = name + quarantineSuffix + "." + String(attempt)
+        }
+        guard errno == ENOENT else { throw .io(operation: "lstat", path: path(directory, candidate), code: errno) }
+        try rename(path(directory, name), to: path(directory, candidate))
+        return candidate
     }
 
     /// Creates `name` with `contents` so that it either exists complete or not at all: unique

@@ -8,8 +8,9 @@ import Darwin
 ///
 /// Only damage a crash can cause is repaired: a torn tail of the newest segment (truncated),
 /// an empty newest segment (removed), leftover temporaries, and the original segment of an
-/// interrupted compaction (removed; its replacement was complete before the rename). Anything
-/// else is reported and left on disk for an operator.
+/// interrupted compaction (removed; its replacement was complete before the rename). A segment
+/// whose file header is damaged, whichever it is, is set aside (renamed `<name>.damaged`, never
+/// deleted) so the log still opens. Anything else is reported and left in place for an operator.
 enum LogRecovery {
     struct Recovered {
         var entries: [SegmentEntry]
@@ -41,13 +42,23 @@ enum LogRecovery {
                     try LogDirectory.remove(path)
                     report.removedFiles.append(name)
                     changed = true
-                } else if isNewest {
-                    // The writer would have to append after records whose sequences it cannot
-                    // know: refuse rather than risk breaking sequence order.
-                    throw .badSegmentHeader(path: path, reason: reason)
                 } else {
-                    report.corruptions.append(CorruptionReport(
-                        kind: .badSegmentHeader, segment: name, byteOffset: 0, length: fileSize, reason: reason))
+                    // Nothing in it can be trusted, and as the newest segment the writer would
+                    // have to append after sequences it cannot know. Set aside, the log opens
+                    // with the rest (a new segment follows the last readable one); refusing
+                    // would keep the owner down for one flipped byte.
+                    let first = LogDirectory.firstSequence(ofSegmentNamed: name) ?? 0
+                    var lost: Int?
+                    if !isNewest, let next = LogDirectory.firstSequence(ofSegmentNamed: names[position + 1]), next > first {
+                        lost = Int(clamping: next - first)
+                    } else if isNewest {
+                        lost = try SegmentScanner.recordsBehindDamagedHeader(file)
+                    }
+                    let renamed = try LogDirectory.quarantine(name, in: directory)
+                    report.quarantined.append(QuarantineReport(
+                        segment: name, quarantinedAs: renamed, firstSequence: first, byteSize: fileSize,
+                        reason: reason, recordsLost: lost))
+                    changed = true
                 }
             case let .scanned(scan):
                 for region in scan.corruptRegions {

@@ -56,8 +56,20 @@ public final class LogWriter {
         self.activeFile = recovered.activeFile
         self.openReport = recovered.report
         lastSequence = entries.last { $0.info.lastSequence != nil }?.info.lastSequence
+        // Sequences never go back over a segment set aside (damaged header): they keep naming
+        // what was lost, and a journal's sessions keep distinct first sequences.
+        if let setAside = recovered.report.quarantined.map(Self.lastSequence(of:)).max() {
+            lastSequence = max(lastSequence ?? 0, setAside)
+        }
         writtenSequence = lastSequence
         syncedSequence = lastSequence
+    }
+
+    /// The last sequence a set-aside segment is known to have held: its first (the record it was
+    /// created for) plus the records inferred lost, saturating.
+    private static func lastSequence(of segment: QuarantineReport) -> UInt64 {
+        let (sum, overflow) = segment.firstSequence.addingReportingOverflow(UInt64(max(segment.recordsLost ?? 1, 1) - 1))
+        return overflow ? UInt64.max : sum
     }
 
     /// Best effort only: an error here cannot be reported, so owners should call `close()`.

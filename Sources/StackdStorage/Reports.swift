@@ -50,14 +50,39 @@ public struct CorruptionReport: Equatable, Sendable {
     public var records: Int = 0
 }
 
+/// A segment set aside by a writer opening the log because its file header is damaged.
+///
+/// Without a valid header none of the segment's offsets can be trusted, and the writer could not
+/// know which sequences to follow; refusing to open would instead keep the owner down for one
+/// flipped byte. So the file is renamed (never deleted) to a name the log ignores
+/// (`<name>.damaged`, see `schemas/segment-log.md`) and the log opens with the rest.
+public struct QuarantineReport: Equatable, Sendable {
+    /// The segment's file name before it was set aside.
+    public var segment: String
+    /// Its file name now, in the same directory.
+    public var quarantinedAs: String
+    /// The first sequence its file name gave (the name survives a damaged header).
+    public var firstSequence: UInt64
+    /// The file's size in bytes.
+    public var byteSize: Int
+    /// Why the header is invalid.
+    public var reason: String
+    /// Records the log lost with it, when they can be inferred: the next segment's first
+    /// sequence minus this one's (both from file names), or, for the newest segment, the records
+    /// its intact block headers count. Nil when unknown.
+    public var recordsLost: Int?
+}
+
 /// Everything opening a log for writing found and did.
 public struct OpenReport: Equatable, Sendable {
     /// Set when the newest segment had a torn tail and was truncated.
     public var recovery: RecoveryReport?
-    /// Damage found in segment headers and block headers (payload checksums of sealed segments
-    /// are checked when they are read, not at open).
+    /// Damage found in block headers (payload checksums of sealed segments are checked when they
+    /// are read, not at open); a damaged segment header is in `quarantined` instead.
     public var corruptions: [CorruptionReport] = []
     /// Files removed: leftover temporaries, an empty newest segment, or the original of an
     /// interrupted compaction.
     public var removedFiles: [String] = []
+    /// Segments set aside (renamed, not deleted) because their file header is damaged.
+    public var quarantined: [QuarantineReport] = []
 }

@@ -55,6 +55,26 @@ enum SegmentScanner {
         return .scanned(scan)
     }
 
+    /// Records in the valid blocks of a segment whose file header is damaged, walking its blocks
+    /// as `scan` would (resynchronising over damage): all a writer can still learn of a newest
+    /// segment it sets aside. A lower bound when blocks are damaged too; nil when none is valid.
+    static func recordsBehindDamagedHeader(_ file: RawFile) throws(StorageError) -> Int? {
+        let fileSize = try file.size()
+        var offset = SegmentHeader.size
+        var records: Int?
+        while offset < fileSize {
+            switch try block(in: file, at: offset, fileSize: fileSize, verifyPayload: true) {
+            case let .success(block):
+                records = (records ?? 0) + Int(block.header.recordCount)
+                offset = block.end
+            case .failure:
+                guard let next = try resynchronise(file, after: offset, fileSize: fileSize) else { return records }
+                offset = next
+            }
+        }
+        return records
+    }
+
     struct BlockProblem: Error { let reason: String }
 
     static func block(

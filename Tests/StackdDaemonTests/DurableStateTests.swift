@@ -101,6 +101,49 @@ final class DurableStateTests: XCTestCase {
         XCTAssertEqual(times, Set((1...30).filter { !(6...15).contains($0) }.map { Int64(1000 + $0) }))
     }
 
+    /// XORs the 40-byte segment header of the `index`-th window segment (name order) with 0x5A.
+    func damageSegmentHeader(_ directory: String, index: Int) throws -> String {
+        let segments = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".sklog") }.sorted()
+        let path = "\(directory)/\(segments[index])"
+        var bytes = [UInt8](try XCTUnwrap(FileManager.default.contents(atPath: path)))
+        for i in 0..<SegmentHeader.size { bytes[i] ^= 0x5A }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    func testDamagedHeaderOfTheOnlyWindowSegmentIsSetAsideAndTheWindowStarts() throws {
+        let p = try pipeline()
+        let directory = try writeWindowLog(rows: 8, featureCount: p.layout.count)
+        let path = try damageSegmentHeader(directory, index: 0)
+        let window = try DurableWindow(directory: state, horizons: [5], modelCount: 2, classCount: 3, featureCount: p.layout.count,
+                                       retrain: RetrainPolicy(), settings: .init(), logger: quiet)
+        defer { window.close() }
+        XCTAssertEqual(try window.restore(into: p), [0])
+        XCTAssertEqual(window.segmentsQuarantined, 1)
+        XCTAssertEqual(window.rowsLost, 8, "rows 1…8, from the set-aside segment's intact block headers")
+        XCTAssertEqual(window.blocksSkipped, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path + ".damaged"), "set aside, never deleted")
+    }
+
+    func testDamagedHeaderOfAnOlderWindowSegmentIsSetAsideAndItsRowsCounted() throws {
+        let p = try pipeline()
+        let directory = try writeWindowLog(rows: 30, featureCount: p.layout.count)
+        let path = try damageSegmentHeader(directory, index: 0)
+        let window = try DurableWindow(directory: state, horizons: [5], modelCount: 2, classCount: 3, featureCount: p.layout.count,
+                                       retrain: RetrainPolicy(), settings: .init(), logger: quiet)
+        defer { window.close() }
+        XCTAssertEqual(try window.restore(into: p), [20])
+        XCTAssertEqual(window.segmentsQuarantined, 1)
+        XCTAssertEqual(window.rowsLost, 10, "rows 1…10: the next segment starts at 11")
+        XCTAssertEqual(window.blocksSkipped, 0)
+        XCTAssertEqual(Set(p.windowSnapshot(horizonIndex: 0).eventTimes), Set((11...30).map { Int64(1000 + $0) }))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path + ".damaged"))
+        var snapshot = RunnerSnapshot(horizonCount: 1)
+        snapshot.windowSegmentsQuarantined = window.segmentsQuarantined
+        XCTAssertTrue(MetricsExposition.render(snapshot, version: "test").contains("stackd_window_segments_quarantined_total 1\n"))
+    }
+
     /// A logistic combiner over the basic feature set of models a, b.
     func combiner(version: UInt32, layout: StackingFeatureLayout) throws -> LogisticCombiner {
         var x: [Double] = [], y: [Int] = []
@@ -293,7 +336,11 @@ final class DurableStateTests: XCTestCase {
             window.close()
             XCTAssertLessThanOrEqual(restored, 30, "round \(round)")
             XCTAssertGreaterThanOrEqual(restored, 20, "round \(round): only the oldest segment (10 rows) was damaged")
-            if window.blocksSkipped == 0 { XCTAssertEqual(restored, 30, "round \(round): nothing skipped, nothing lost") }
+            // A damaged segment header sets the segment aside instead of skipping blocks in it.
+            if window.blocksSkipped == 0 && window.segmentsQuarantined == 0 {
+                XCTAssertEqual(restored, 30, "round \(round): nothing skipped, nothing lost")
+            }
+            XCTAssertLessThanOrEqual(window.segmentsQuarantined, 1, "round \(round)")
             XCTAssertEqual(restored + window.rowsLost, 30, "round \(round): every row is restored or counted lost")
         }
     }

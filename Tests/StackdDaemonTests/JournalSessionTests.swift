@@ -62,6 +62,35 @@ final class JournalSessionTests: XCTestCase {
         XCTAssertEqual(again.manifest.runs?.map(\.firstSequence), [1, 3, 4])
     }
 
+    /// A restarted daemon continuing a journal whose segment header is damaged starts anyway: the
+    /// segment is set aside (renamed, not deleted) and sequences go on after the records it held.
+    func testContinuingAJournalWithADamagedSegmentHeaderSetsTheSegmentAside() throws {
+        let first = try JournalWriter(directory: directory, manifest: JournalManifest(
+            endpoints: ["ipc:///run/a"], bind: true, topics: ["pred."], monotonicToUnixOffsetNanoseconds: 0))
+        try append(first, "one", at: 1_000)
+        try append(first, "two", at: 2_000)
+        try first.close()
+        let segments = directory + "/" + JournalManifest.segmentsDirectory
+        let name = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: segments).first { $0.hasSuffix(".sklog") })
+        var bytes = [UInt8](try XCTUnwrap(FileManager.default.contents(atPath: segments + "/" + name)))
+        bytes[0] ^= 0x5A
+        try Data(bytes).write(to: URL(fileURLWithPath: segments + "/" + name))
+
+        let second = try JournalWriter(continuing: directory, session: session(offset: 0, endpoint: "ipc:///run/b"), now: 3_000)
+        XCTAssertEqual(second.openReport.quarantined.map(\.quarantinedAs), [name + ".damaged"])
+        XCTAssertEqual(second.openReport.quarantined.map(\.recordsLost), [2])
+        try append(second, "three", at: 3_000)
+        try second.close()
+
+        XCTAssertEqual(FileManager.default.contents(atPath: segments + "/" + name + ".damaged"), Data(bytes))
+        let reader = try JournalReader(directory: directory)
+        let entries = try reader.readAll()
+        XCTAssertEqual(entries.map(\.sequence), [3], "the two set-aside messages are a gap, not reused numbers")
+        XCTAssertEqual(entries.first?.frames, frames("three"))
+        XCTAssertEqual(reader.manifest.runs?.map(\.firstSequence), [1, 3])
+        XCTAssertEqual(reader.corruptions, [])
+    }
+
     func testContinuingADirectoryWithoutAJournalIsRefused() throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         XCTAssertThrowsError(try JournalWriter(continuing: directory, session: session(offset: 0, endpoint: "x"), now: 1)) { error in

@@ -65,6 +65,7 @@ EXPECTED_TYPES = {
     "stackd_model_files_refused": "counter",
     "stackd_window_blocks_skipped": "counter",
     "stackd_window_rows_lost": "counter",
+    "stackd_window_segments_quarantined": "counter",
     "stackd_input_disconnects": "counter",
     "stackd_alerts_published": "counter",
 }

@@ -86,6 +86,10 @@ public final class JournalWriter {
         self.manifest = manifest
     }
 
+    /// What the segment log found and repaired when it opened (a continued journal): a torn
+    /// tail cut off, segments set aside because their header is damaged.
+    public var openReport: OpenReport { log.openReport }
+
     /// Segments written so far.
     public var segmentCount: Int { log.segments.count }
 

@@ -187,6 +187,12 @@ public final class LiveRunner: @unchecked Sendable {
                 } catch {
                     throw StartupError.directory("record.directory", directory, what: "the input journal", error)
                 }
+                for q in recorder?.writer.openReport.quarantined ?? [] {
+                    logger.error("journal corruption: segment header damaged, segment set aside and skipped", metadata: [
+                        "path": "\(directory)/\(JournalManifest.segmentsDirectory)/\(q.segment)",
+                        "renamed_to": "\(q.quarantinedAs)", "reason": "\(q.reason)",
+                        "messages_lost": "\(q.recordsLost.map(String.init) ?? "unknown")"])
+                }
                 logger.notice("recording inbound messages", metadata: [
                     "directory": "\(directory)", "compress": "\(configuration.recordCompress)",
                     "session": "\(recorder?.writer.manifest.sessions.count ?? 1)"])
@@ -504,6 +510,7 @@ public final class LiveRunner: @unchecked Sendable {
         s.modelFilesRefused = modelFilesRefused
         s.windowBlocksSkipped = window?.blocksSkipped ?? 0
         s.windowRowsLost = window?.rowsLost ?? 0
+        s.windowSegmentsQuarantined = window?.segmentsQuarantined ?? 0
         s.refreshedAtNanoseconds = MonotonicClock.nanoseconds()
         s.drift = (0..<pipeline.horizonList.count).map { pipeline.driftSnapshot(horizonIndex: $0) }
         s.activeModelVersions = (0..<pipeline.horizonList.count).map { pipeline.combiner(forHorizonIndex: $0).version }

@@ -53,6 +53,8 @@ public struct RunnerSnapshot: Sendable {
     public var modelFilesRefused: [String: Int] = [:]
     public var windowBlocksSkipped = 0
     public var windowRowsLost = 0
+    /// Window and awaiting-rows log segments set aside at start because their header is damaged.
+    public var windowSegmentsQuarantined = 0
     /// `MonotonicClock.nanoseconds()` when the ingest loop took this snapshot; 0 before its first
     /// (health checks compare it with the clock to tell a turning loop from a stalled one).
     public var refreshedAtNanoseconds: UInt64 = 0

@@ -124,6 +124,8 @@ public enum MetricsExposition {
         }
         w.counter("stackd_window_blocks_skipped_total", "Damaged durable-window blocks skipped on restore.", s.windowBlocksSkipped)
         w.counter("stackd_window_rows_lost_total", "Labelled rows in the skipped window blocks.", s.windowRowsLost)
+        w.counter("stackd_window_segments_quarantined_total",
+                  "Window and awaiting-rows log segments set aside at start (damaged header).", s.windowSegmentsQuarantined)
         w.family("stackd_input_messages_missed_total", .counter,
                  "Predictions a model's publisher sent that never arrived (sum of its sequence jumps), by model.")
         for (m, model) in s.modelNames.enumerated() where m < c.inputMessagesMissed.count {

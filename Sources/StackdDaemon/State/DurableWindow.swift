@@ -9,7 +9,10 @@ import StackdStorage
 /// What `kill -9` may lose is exactly what the flush policy allows (`[state] flush`); a torn
 /// tail is truncated and reported by the log on open. Damaged blocks in older segments are
 /// skipped on restore, each logged (segment, offset, rows lost) and counted (`blocksSkipped`,
-/// `rowsLost`).
+/// `rowsLost`). A segment whose file header is damaged (any of them, the newest included) is set
+/// aside by the log when it opens, renamed `<name>.damaged`, logged and counted
+/// (`segmentsQuarantined`, its rows in `rowsLost` when they can be inferred): the daemon starts
+/// with the rest instead of staying down for one flipped byte.
 ///
 /// Emitted rows still waiting for their label follow the same policy: each emission is appended
 /// to the awaiting-rows log `<state>/awaiting/` (`schemas/awaiting-log.md`), so after `kill -9`
@@ -36,6 +39,9 @@ final class DurableWindow {
     /// rows they held.
     private(set) var blocksSkipped = 0
     private(set) var rowsLost = 0
+    /// Segments of the window and awaiting-rows logs set aside at open because their file
+    /// header is damaged (renamed `<name>.damaged`, never deleted).
+    private(set) var segmentsQuarantined = 0
     /// The awaiting-rows log; nil when `labels.max_awaiting` is 0 (no row ever awaits).
     private let awaitingWriter: LogWriter?
     private var awaitingSequence: UInt64
@@ -76,6 +82,7 @@ final class DurableWindow {
                 logger.error("window log corruption", metadata: ["horizon": "\(h)", "segment": "\(c.segment)",
                                                                   "offset": "\(c.byteOffset)", "reason": "\(c.reason)"])
             }
+            segmentsQuarantined += Self.logQuarantined(writer, what: "window log", horizon: h, logger: logger)
             writers.append(writer)
         }
         self.writers = writers
@@ -102,6 +109,7 @@ final class DurableWindow {
                 logger.error("awaiting-rows log corruption", metadata: ["segment": "\(c.segment)", "offset": "\(c.byteOffset)",
                                                                        "reason": "\(c.reason)"])
             }
+            segmentsQuarantined += Self.logQuarantined(writer, what: "awaiting-rows log", horizon: nil, logger: logger)
             awaitingWriter = writer
             awaitingSequence = writer.lastSequence ?? 0
         } else {
@@ -113,6 +121,20 @@ final class DurableWindow {
     }
 
     deinit { buffer.deallocate() }
+
+    /// Logs each segment the log set aside when it opened (once: the renamed file is ignored
+    /// from then on) and returns how many there were.
+    private static func logQuarantined(_ writer: LogWriter, what: String, horizon: Int?, logger: Logger) -> Int {
+        for q in writer.openReport.quarantined {
+            var metadata: Logger.Metadata = [
+                "path": "\(writer.directory)/\(q.segment)", "renamed_to": "\(writer.directory)/\(q.quarantinedAs)",
+                "bytes": "\(q.byteSize)", "reason": "\(q.reason)",
+                "rows_lost": "\(q.recordsLost.map(String.init) ?? "unknown")"]
+            if let horizon { metadata["horizon"] = "\(horizon)" }
+            logger.error("\(what) corruption: segment header damaged, segment set aside and skipped", metadata: metadata)
+        }
+        return writer.openReport.quarantined.count
+    }
 
     /// Reads every persisted row back into the pipeline's window; returns rows restored per horizon.
     func restore(into pipeline: StackingPipeline) throws -> [Int] {
@@ -133,7 +155,11 @@ final class DurableWindow {
             let oldestNamed = ((try? FileManager.default.contentsOfDirectory(atPath: writer.directory)) ?? []).compactMap { name in
                 name.hasPrefix("seg-") && name.hasSuffix(".sklog") ? UInt64(name.dropFirst(4).dropLast(6)) : nil
             }.min()
-            var previous: UInt64? = (oldestNamed ?? reader.segments.first?.firstSequence).map { $0 &- 1 }
+            // A segment set aside at open (damaged header) still counts from its name: one older
+            // than every readable segment, or between two, shows up as a sequence gap.
+            let quarantined = writer.openReport.quarantined
+            let oldestKnown = (quarantined.map(\.firstSequence) + (oldestNamed.map { [$0] } ?? [])).min()
+            var previous: UInt64? = (oldestKnown ?? reader.segments.first?.firstSequence).map { $0 &- 1 }
             var lost = 0
             var reported = 0
             while let record = try cursor.next() {
@@ -166,6 +192,11 @@ final class DurableWindow {
             }
             // Damaged blocks after the last row read: their headers said how many rows they held.
             lost += reader.corruptions[reported...].reduce(0) { $0 + $1.records }
+            // Segments set aside after every readable one: no row follows them to show the gap;
+            // the log inferred their rows (next segment's name, or their intact block headers).
+            let lastReadable = reader.segments.last?.firstSequence
+            lost += quarantined.filter { q in lastReadable.map { q.firstSequence > $0 } ?? true }
+                .reduce(0) { $0 + ($1.recordsLost ?? 0) }
             let skipped = reader.corruptions.filter { $0.kind != .segmentVanished && $0.kind != .tornTail }
             for c in skipped {
                 logger.error("window block skipped on restore: damaged", metadata: [
