@@ -114,35 +114,6 @@ final class OperatorPathTests: XCTestCase {
         XCTAssertTrue(replay.stdout.contains("over 20 outputs"), replay.stdout)
     }
 
-    /// A row still under assembly when the daemon stops is drained then (completion `drained`); in
-    /// a journal continued across a restart, replay drains at the stop marker too, so a prediction
-    /// for the same row in the next session starts a new row, as it did live, instead of
-    /// completing the old one.
-    func testReplayDrainsAtEachSessionsStopMarker() throws {
-        try harness.requireBinary()
-        let record = harness.directory + "/journal"
-        let config = try harness.writeConfiguration("""
-            [assembly]
-            deadline_ms = 600000
-            [record]
-            directory = "\(record)"
-            """)
-        for model in ["a", "b"] {
-            let daemon = try harness.start(config: config)
-            let port = try harness.metricsPort(daemon)
-            let publisher = try BinaryPublisher(endpoint: harness.input, models: [model])
-            try publisher.row(7_000, probabilities: [0.2, 0.3, 0.5])
-            XCTAssertNotNil(try OperatorHarness.waitForMetric(port: port, "stackd_journal_messages_total") { $0 >= 1 }, model)
-            publisher.close()
-            XCTAssertTrue(daemon.stop(signal: SIGTERM, timeout: 20))
-            XCTAssertEqual(daemon.process.terminationStatus, 0, daemon.stderr.text)
-            XCTAssertTrue(daemon.stderr.text.contains("drained=1"), "the pending row is drained at stop:\n\(daemon.stderr.text)")
-        }
-        let replay = try CapturedProcess.run(OperatorHarness.binary, ["replay", record, "--config", config])
-        XCTAssertEqual(replay.status, 0, replay.stderr)
-        XCTAssertTrue(replay.stdout.contains("over 2 outputs"), "two drained rows, as live:\n\(replay.stdout)")
-    }
-
     /// Start-up failures exit with a documented code and name the key, the path or endpoint and
     /// the cause in words. What the configuration check sees without side effects (a missing ipc
     /// directory, a state or record directory that is a file) is refused before any socket opens,

@@ -214,17 +214,9 @@ public struct ReplayRunner {
                 if count % Self.progressEvery == 0 { handler.eventsDone = count; handler.reportProgress() }
                 handler.observer?.willDeliver(at: entry.receivedAt)
                 guard entry.frameCount == 2 else {
-                    if entry.frameCount == 0 {
-                        // A frameless entry is the recorder's stop marker: the live loop fired the
-                        // deadlines due at its stop time, then drained what was left (completion
-                        // `drained`). In a journal continued across restarts the marker sits between
-                        // sessions, so replay drains there too, as the daemon did.
-                        pipeline.advance(to: entry.receivedAt, handler: &handler)
-                        pipeline.drain(handler: &handler)
-                        continue
-                    }
                     if let next = pipeline.nextDeadline, next <= entry.receivedAt { pipeline.advance(to: entry.receivedAt, handler: &handler) }
-                    pipeline.countRejection(.framing)   // bad framing, recorded as received
+                    // A frameless entry is the recorder's stop marker (time only); others were bad framing.
+                    if entry.frameCount != 0 { pipeline.countRejection(.framing) }
                     continue
                 }
                 deliver(pipeline, &handler, topic: entry.topic, payload: entry.payload, at: entry.receivedAt)
