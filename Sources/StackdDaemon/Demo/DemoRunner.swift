@@ -189,14 +189,16 @@ public struct DemoRunner {
         let rejects = zip(RejectReason.allCases, s.counters.rejected).filter { $0.1 > 0 }
         lines.append("rejected: " + (rejects.isEmpty ? "none" : rejects.map { "\($0.0.rawValue) \($0.1)" }.joined(separator: ", ")))
         lines.append("prequential log-loss on \(s.counters.labelsMatched) labelled rows (lower is better; the ensemble is averaging until a retrain promotes a model):")
-        var header = "  horizon   ensemble  averaging"
+        // The class prior (from labels known when each row was emitted) is the no-skill baseline
+        // every figure stands beside.
+        var header = "  horizon   ensemble  averaging  prior"
         for m in s.modelNames { header += String(m.prefix(9)).leftPaddedSpaces(10) }
-        lines.append(header + "   best single")
+        lines.append(header + "   ensemble vs prior")
         for (h, horizon) in s.horizons.enumerated() where h < s.averageScores.count {
-            var line = String(format: "  %7d  %9.4f  %9.4f", horizon, s.ensembleScores[h].logLoss, s.averageScores[h].logLoss)
+            let prior = h < s.classPriorScores.count ? s.classPriorScores[h].logLoss : .nan
+            var line = String(format: "  %7d  %9.4f  %9.4f %6.4f", horizon, s.ensembleScores[h].logLoss, s.averageScores[h].logLoss, prior)
             for m in s.modelScores[h] { line += String(format: "%10.4f", m.logLoss) }
-            let best = s.modelScores[h].map(\.logLoss).min() ?? .nan
-            line += String(format: "   %+.4f vs averaging", best - s.averageScores[h].logLoss)
+            line += String(format: "   %+.4f", s.ensembleScores[h].logLoss - prior)
             lines.append(line)
         }
         if !s.trainingResults.isEmpty {
