@@ -52,26 +52,26 @@ public final class ZMQSocket {
     /// ephemeral port, `ipc:///path`, `inproc://name`).
     public func bind(_ endpoint: String) throws {
         let handle = try liveHandle("bind \(endpoint)")
-        if zmq_bind(handle, endpoint) != 0 { throw ZMQError.last("bind \(endpoint)") }
+        if retryingOnInterrupt({ zmq_bind(handle, endpoint) }) != 0 { throw ZMQError.last("bind \(endpoint)") }
     }
 
     /// Connects to `endpoint`; libzmq reconnects in the background, so success does not mean the
     /// peer exists yet.
     public func connect(_ endpoint: String) throws {
         let handle = try liveHandle("connect \(endpoint)")
-        if zmq_connect(handle, endpoint) != 0 { throw ZMQError.last("connect \(endpoint)") }
+        if retryingOnInterrupt({ zmq_connect(handle, endpoint) }) != 0 { throw ZMQError.last("connect \(endpoint)") }
     }
 
     /// Stops accepting on an endpoint given to `bind`; for wildcard binds pass `lastEndpoint`.
     public func unbind(_ endpoint: String) throws {
         let handle = try liveHandle("unbind \(endpoint)")
-        if zmq_unbind(handle, endpoint) != 0 { throw ZMQError.last("unbind \(endpoint)") }
+        if retryingOnInterrupt({ zmq_unbind(handle, endpoint) }) != 0 { throw ZMQError.last("unbind \(endpoint)") }
     }
 
     /// Drops a connection made with `connect`.
     public func disconnect(_ endpoint: String) throws {
         let handle = try liveHandle("disconnect \(endpoint)")
-        if zmq_disconnect(handle, endpoint) != 0 { throw ZMQError.last("disconnect \(endpoint)") }
+        if retryingOnInterrupt({ zmq_disconnect(handle, endpoint) }) != 0 { throw ZMQError.last("disconnect \(endpoint)") }
     }
 
     /// The endpoint most recently bound or connected, with wildcards resolved — how a test that

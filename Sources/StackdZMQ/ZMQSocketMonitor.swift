@@ -57,7 +57,7 @@ extension ZMQSocket {
     /// `receiveMonitorEvent`. Call it on the thread owning this socket, before `bind`.
     public func startMonitor(endpoint: String, events: ZMQMonitorEvents) throws {
         let handle = try liveHandle("monitor \(endpoint)")
-        if zmq_socket_monitor(handle, endpoint, events.rawValue) != 0 { throw ZMQError.last("monitor on \(endpoint)") }
+        if retryingOnInterrupt({ zmq_socket_monitor(handle, endpoint, events.rawValue) }) != 0 { throw ZMQError.last("monitor on \(endpoint)") }
     }
 
     /// Reads one monitor event from a PAIR socket connected to a monitor endpoint; nil if none

@@ -86,7 +86,7 @@ extension ZMQSocket {
     func setIntOption(_ option: Int32, _ value: Int32, name: String) throws {
         let handle = try liveHandle("set \(name)")
         var value = value
-        if zmq_setsockopt(handle, option, &value, MemoryLayout<Int32>.size) != 0 {
+        if retryingOnInterrupt({ zmq_setsockopt(handle, option, &value, MemoryLayout<Int32>.size) }) != 0 {
             throw ZMQError.last("set \(name) \(value)")
         }
     }
@@ -95,13 +95,13 @@ extension ZMQSocket {
         let handle = try liveHandle("get \(name)")
         var value: Int32 = 0
         var size = MemoryLayout<Int32>.size
-        if zmq_getsockopt(handle, option, &value, &size) != 0 { throw ZMQError.last("get \(name)") }
+        if retryingOnInterrupt({ zmq_getsockopt(handle, option, &value, &size) }) != 0 { throw ZMQError.last("get \(name)") }
         return value
     }
 
     func setBytesOption(_ option: Int32, _ bytes: UnsafeRawBufferPointer, name: String) throws {
         let handle = try liveHandle(name)
-        if zmq_setsockopt(handle, option, bytes.baseAddress, bytes.count) != 0 {
+        if retryingOnInterrupt({ zmq_setsockopt(handle, option, bytes.baseAddress, bytes.count) }) != 0 {
             throw ZMQError.last(name)
         }
     }
@@ -110,7 +110,7 @@ extension ZMQSocket {
         let handle = try liveHandle("get \(name)")
         var buffer = [UInt8](repeating: 0, count: capacity)
         var size = capacity
-        let rc = buffer.withUnsafeMutableBytes { zmq_getsockopt(handle, option, $0.baseAddress, &size) }
+        let rc = buffer.withUnsafeMutableBytes { bytes in retryingOnInterrupt { zmq_getsockopt(handle, option, bytes.baseAddress, &size) } }
         if rc != 0 { throw ZMQError.last("get \(name)") }
         return Array(buffer.prefix(size))
     }
@@ -135,7 +135,7 @@ extension ZMQSocket {
     public func setOption(_ option: ZMQSocketOption<Int64>, _ value: Int64) throws {
         let handle = try liveHandle("set \(option.label)")
         var value = value
-        if zmq_setsockopt(handle, option.name, &value, MemoryLayout<Int64>.size) != 0 {
+        if retryingOnInterrupt({ zmq_setsockopt(handle, option.name, &value, MemoryLayout<Int64>.size) }) != 0 {
             throw ZMQError.last("set \(option.label) \(value)")
         }
     }
@@ -145,7 +145,7 @@ extension ZMQSocket {
         let handle = try liveHandle("get \(option.label)")
         var value: Int64 = 0
         var size = MemoryLayout<Int64>.size
-        if zmq_getsockopt(handle, option.name, &value, &size) != 0 { throw ZMQError.last("get \(option.label)") }
+        if retryingOnInterrupt({ zmq_getsockopt(handle, option.name, &value, &size) }) != 0 { throw ZMQError.last("get \(option.label)") }
         return value
     }
 }
