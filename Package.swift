@@ -48,7 +48,7 @@ let package = Package(
         ),
         .target(name: "StackdLearning", dependencies: ["StackdCore", "COpenBLAS"]),
         .target(name: "StackdXGBoost", dependencies: ["CXGBoost"]),
-        .target(name: "StackdTraining", dependencies: ["StackdCore", "StackdLearning", "StackdXGBoost"]),
+        .target(name: "StackdTraining", dependencies: ["StackdCore", "StackdLearning", "StackdXGBoost", "StackdStorage"]),
         .target(name: "StackdZMQ", dependencies: ["CZeroMQ"]),
         .target(name: "StackdSystemd", dependencies: ["CSystemd"]),
         // The SSE4.2 CRC32 instruction for the journal's checksums (a portable fallback stays in Swift).

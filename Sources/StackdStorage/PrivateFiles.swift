@@ -20,14 +20,14 @@ public enum PrivateFiles {
     /// Flags of a temporary file: created here and now, never an existing file or a symlink.
     public static let temporaryFlags: Int32 = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
 
-    /// `mkdir -p` with `directoryMode` for every component it creates (existing ones are left
-    /// as they are: an operator may have chosen their modes).
-    public static func createDirectories(_ path: String) throws(StorageError) {
+    /// `mkdir -p` with `mode` (default `directoryMode`) for every component it creates (existing
+    /// ones are left as they are: an operator may have chosen their modes).
+    public static func createDirectories(_ path: String, mode: mode_t = directoryMode) throws(StorageError) {
         guard !path.isEmpty else { return }
         var prefix = path.hasPrefix("/") ? "/" : ""
         for component in path.split(separator: "/", omittingEmptySubsequences: true) {
             prefix += component
-            if mkdir(prefix, directoryMode) != 0 && errno != EEXIST {
+            if mkdir(prefix, mode) != 0 && errno != EEXIST {
                 throw .io(operation: "mkdir", path: prefix, code: errno)
             }
             prefix += "/"
@@ -41,18 +41,19 @@ public enum PrivateFiles {
     }
 
     /// Writes `bytes` to `path` so that it exists complete or not at all: a unique temporary
-    /// file (`O_EXCL | O_NOFOLLOW`, `fileMode`), fsync, rename over `path`, fsync of the
-    /// directory.
-    public static func atomicallyWrite(_ bytes: [UInt8], to path: String) throws(StorageError) {
-        let result = bytes.withUnsafeBytes { raw in Result { () throws(StorageError) in try atomicallyWrite(raw, to: path) } }
+    /// file (`O_EXCL | O_NOFOLLOW`, `mode`, default `fileMode`), fsync, rename over `path`, fsync
+    /// of the directory. The one atomic writer of the project: state files use the default,
+    /// `stackd train` outputs pass their public mode.
+    public static func atomicallyWrite(_ bytes: [UInt8], to path: String, mode: mode_t = fileMode) throws(StorageError) {
+        let result = bytes.withUnsafeBytes { raw in Result { () throws(StorageError) in try atomicallyWrite(raw, to: path, mode: mode) } }
         try result.get()
     }
 
     /// `atomicallyWrite(_:to:)` from borrowed bytes.
-    public static func atomicallyWrite(_ bytes: UnsafeRawBufferPointer, to path: String) throws(StorageError) {
+    public static func atomicallyWrite(_ bytes: UnsafeRawBufferPointer, to path: String, mode: mode_t = fileMode) throws(StorageError) {
         let temporary = temporaryPath(for: path)
         do {
-            let file = try RawFile(path: temporary, flags: temporaryFlags, mode: fileMode)
+            let file = try RawFile(path: temporary, flags: temporaryFlags, mode: mode)
             try file.write(bytes, at: 0)
             try file.sync()
         } catch {
