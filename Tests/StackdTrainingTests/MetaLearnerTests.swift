@@ -158,13 +158,17 @@ final class MetaLearnerTests: XCTestCase {
     }
 
     func testRegistryResolvesEveryLearnerByNameAndFormat() throws {
-        XCTAssertEqual(MetaLearnerRegistry.names, ["logistic", "xgboost", "blend"])
+        // Other learners may be registered after these three; names are unique.
+        XCTAssertEqual(Array(MetaLearnerRegistry.names.prefix(3)), ["logistic", "xgboost", "blend"])
+        XCTAssertEqual(Set(MetaLearnerRegistry.names).count, MetaLearnerRegistry.names.count)
         for l in MetaLearnerRegistry.learners {
             XCTAssertEqual(MetaLearnerRegistry.learner(named: l.name)?.name, l.name)
             XCTAssertEqual(MetaLearnerRegistry.learner(format: l.modelFormat)?.name, l.name)
         }
         XCTAssertNil(MetaLearnerRegistry.learner(named: "forest"))
-        XCTAssertEqual(CandidateKind.auto(.extended), [.logistic(.extended), .xgboost(.extended), .blend])
+        let auto = CandidateKind.auto(.extended)
+        XCTAssertEqual(auto.map(\.learner), MetaLearnerRegistry.names)
+        XCTAssertEqual(Array(auto.prefix(3)), [.logistic(.extended), .xgboost(.extended), .blend])
         var config = TrainingConfiguration(candidates: [CandidateKind(learner: "forest", featureSet: .basic)])
         config.applyEnsembleMethodRule = false
         XCTAssertThrowsError(try MetaTrainer.train(rows: ArtifactTests.syntheticRows(n: 300), horizon: 5, configuration: config)) { e in
@@ -178,7 +182,7 @@ final class MetaLearnerTests: XCTestCase {
     func testTheEnsembleMethodRuleNarrowsFeaturesButNeverSwapsTheLearner() {
         let layout = StackingFeatureLayout(models: ["a", "b", "c"], classCount: 3, includesRegimes: false)
         XCTAssertEqual(MetaTrainer.candidateKinds(method: .blending, configured: [.xgboost(.extended)], layout: layout), [.xgboost(.basic)])
-        XCTAssertEqual(MetaTrainer.candidateKinds(method: .blending, configured: CandidateKind.auto(.extended), layout: layout),
+        XCTAssertEqual(MetaTrainer.candidateKinds(method: .blending, configured: [.logistic(.extended), .xgboost(.extended), .blend], layout: layout),
                        [.logistic(.basic), .xgboost(.basic), .blend])
         XCTAssertEqual(MetaTrainer.candidateKinds(method: .weightedAverage, configured: [.xgboost(.extended)], layout: layout), [.blend])
         XCTAssertEqual(MetaTrainer.candidateKinds(method: .weightedAverage, configured: [], layout: layout), [])
