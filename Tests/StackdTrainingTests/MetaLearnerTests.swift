@@ -25,6 +25,14 @@ final class MetaLearnerTests: XCTestCase {
         XCTAssertEqual(three.weights[1], 1.0 / 6, accuracy: 1e-6)
         XCTAssertEqual(three.weights[2], 0)
         XCTAssertEqual(three.weights.reduce(0, +), 1, accuracy: 1e-12)
+        XCTAssertTrue(two.converged && three.converged)
+        XCTAssertLessThan(three.iterations, 50)
+        // Two identical copies of a component (collinear columns): the pair shares the weight 5/6.
+        var q4: [Double] = []
+        for i in 0..<n { q4 += i % 2 == 0 ? [0.8, 0.8, 0.2] : [0.3, 0.3, 0.6] }
+        let copies = BlendLearner.fitWeights(labelProbabilities: q4, rows: n, components: 3)
+        XCTAssertEqual(copies.weights[0] + copies.weights[1], 5.0 / 6, accuracy: 1e-6)
+        XCTAssertEqual(copies.weights[2], 1.0 / 6, accuracy: 1e-6)
     }
 
     /// One model always certain of the truth: the blend puts all weight on it.
@@ -32,7 +40,9 @@ final class MetaLearnerTests: XCTestCase {
         let n = 200
         var q: [Double] = []
         for i in 0..<n { q += [1.0, i % 3 == 0 ? 0.9 : 0.05, 1.0 / 3] }
-        let w = BlendLearner.fitWeights(labelProbabilities: q, rows: n, components: 3).weights
+        let fit = BlendLearner.fitWeights(labelProbabilities: q, rows: n, components: 3)
+        let w = fit.weights
+        XCTAssertTrue(fit.converged)
         XCTAssertEqual(w[0], 1, accuracy: 1e-6)
         XCTAssertEqual(w[1] + w[2], 0, accuracy: 1e-6)
     }

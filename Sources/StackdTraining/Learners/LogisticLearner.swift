@@ -4,8 +4,9 @@ import StackdLearning
 
 /// Multinomial logistic regression on the stacking features (`learner.kind = "logistic"`).
 ///
-/// C (inverse L2 strength) is chosen from `cGrid` by log-loss on the validation rows, each value
-/// fitted on meta-train only; ties keep the smaller C (the stronger penalty). With fixed
+/// C (inverse L2 strength) is chosen from `cGrid` by log-loss on the selection rows (the newest
+/// part of meta-train, see `MetaLearnerFitInput`), then refitted; ties keep the smaller C (the
+/// stronger penalty). With fixed
 /// hyper-parameters (`learner.c` > 0) the given C is fitted and nothing is searched.
 public struct LogisticLearner: MetaLearner {
     public static let name = "logistic"
@@ -18,30 +19,33 @@ public struct LogisticLearner: MetaLearner {
     public var modelFormat: ModelFormat { .logistic }
 
     public func fit(_ input: MetaLearnerFitInput) throws -> any FittedMetaLearner {
-        let X = input.trainFeatures, k = input.classCount
-        func fitted(_ c: Double) throws -> MultinomialLogisticRegression {
-            try MultinomialLogisticRegression.fit(X: X, y: input.train.labels, classes: k, C: c)
+        let k = input.classCount
+        func fitted(_ c: Double, _ rows: TrainingRows, _ X: Matrix) throws -> MultinomialLogisticRegression {
+            try MultinomialLogisticRegression.fit(X: X, y: rows.labels, classes: k, C: c)
         }
-        if input.hyperparametersFixed || input.validation.count == 0 {
+        func served(_ c: Double, _ summary: LearnerFitSummary) throws -> LogisticCombiner {
+            LogisticCombiner(model: try fitted(c, input.finalRows, input.finalFeatures), featureSet: input.featureSet,
+                             layout: input.layout, version: input.version, fitSummary: summary)
+        }
+        if input.hyperparametersFixed || input.validation.count == 0 || input.train.count == 0 {
             let c = input.hyperparameters.logisticC
-            return LogisticCombiner(model: try fitted(c), featureSet: input.featureSet, layout: input.layout, version: input.version,
-                                    fitSummary: LearnerFitSummary(hyperparameters: ["c": c], selection: "fixed C"))
+            return try served(c, LearnerFitSummary(hyperparameters: ["c": c],
+                                                   selection: input.hyperparametersFixed ? "fixed C" : "C by sample size (no rows to choose on)"))
         }
-        let Xv = input.validationFeatures
-        var best: (model: MultinomialLogisticRegression, loss: Double)?
+        let X = input.trainFeatures, Xv = input.validationFeatures
+        var best: (c: Double, loss: Double)?
         var tried: [String] = []
         for c in Self.cGrid {
-            if TrainingCancellation.isCurrentCancelled { throw CancellationError() }
-            let m = try fitted(c)
+            if TrainingCancellation.isCurrentCancelled { throw TrainingError.cancelled }
+            let m = try fitted(c, input.train, X)
             let loss = Metrics.logLoss(probabilities: m.predictProbabilities(Xv), labels: input.validation.labels)
             tried.append("\(c): \(String(format: "%.4f", loss))")
-            if best == nil || loss < best!.loss { best = (m, loss) }
+            if best == nil || loss < best!.loss { best = (c, loss) }
         }
-        let m = best!.model
-        return LogisticCombiner(model: m, featureSet: input.featureSet, layout: input.layout, version: input.version,
-                                fitSummary: LearnerFitSummary(
-                                    hyperparameters: ["c": m.C],
-                                    selection: "C by validation log-loss over \(input.validation.count) rows (\(tried.joined(separator: ", ")))"))
+        return try served(best!.c, LearnerFitSummary(
+            hyperparameters: ["c": best!.c],
+            selection: "C by log-loss on the newest \(input.validation.count) meta-train rows (\(tried.joined(separator: ", ")))"
+                + (input.refitRows.map { ", refitted on \($0.count) rows" } ?? "")))
     }
 
     public func load(_ input: MetaLearnerLoadInput) throws -> any FittedMetaLearner {

@@ -30,7 +30,8 @@ public protocol MetaLearner: Sendable {
     /// blend always reads `.basic`: the base probabilities).
     func featureSet(requested: MetaFeatureSet) -> MetaFeatureSet
     /// Fits on `input.train`; may use `input.validation` only to choose hyper-parameters (never
-    /// to fit parameters), and must report how in `FittedMetaLearner.fitSummary`.
+    /// to fit parameters), refits the choice on `input.refitRows` when given, and reports how in
+    /// `FittedMetaLearner.fitSummary`.
     func fit(_ input: MetaLearnerFitInput) throws -> any FittedMetaLearner
     /// Rebuilds a fitted learner from its `model.json` bytes, refusing anything that does not fit
     /// `input.layout` with an `ArtifactError` naming `input.file`.
@@ -42,11 +43,22 @@ public extension MetaLearner {
 }
 
 /// Everything a learner may read when fitting one horizon.
+///
+/// Hyper-parameters are chosen on rows the promotion gate never sees: the trainer splits
+/// meta-train again by time (`MetaTrainer.selectionFraction`, purged), so `train` is the older
+/// part and `validation` the newer. Choosing on the gate's own validation rows would make the
+/// winner's score there optimistic (the best of a grid), and the gate would promote models that
+/// then lose out of sample. A learner fits on `train`, chooses on `validation` and, when
+/// `refitRows` is given, refits its choice on those rows (all of meta-train) for serving.
 public struct MetaLearnerFitInput: Sendable {
-    /// Meta-train rows (before the cut, purged).
+    /// Rows to fit on while choosing (the older part of meta-train).
     public var train: TrainingRows
-    /// Validation rows (from the cut): for choosing hyper-parameters only.
+    /// Rows to choose hyper-parameters (or stop early) on: the newer part of meta-train, purged
+    /// of `train` rows whose label was known only after its cut. Never the gate's rows.
     public var validation: TrainingRows
+    /// All meta-train rows (`train` ∪ `validation` and the purged rows), for the final fit of
+    /// the chosen hyper-parameters; nil: serve the model fitted on `train`.
+    public var refitRows: TrainingRows? = nil
     /// The feature set to read (a prefix of the layout).
     public var featureSet: MetaFeatureSet
     /// The run's settings (seed, model version, fixed hyper-parameters).
@@ -58,9 +70,11 @@ public struct MetaLearnerFitInput: Sendable {
     public var hyperparametersFixed: Bool
 
     public init(train: TrainingRows, validation: TrainingRows, featureSet: MetaFeatureSet,
-                configuration: TrainingConfiguration, hyperparameters: LearnerHyperparameters, hyperparametersFixed: Bool) {
+                configuration: TrainingConfiguration, hyperparameters: LearnerHyperparameters, hyperparametersFixed: Bool,
+                refitRows: TrainingRows? = nil) {
         self.train = train
         self.validation = validation
+        self.refitRows = refitRows
         self.featureSet = featureSet
         self.configuration = configuration
         self.hyperparameters = hyperparameters
@@ -71,8 +85,12 @@ public struct MetaLearnerFitInput: Sendable {
     public var classCount: Int { train.classCount }
     public var featureCount: Int { featureSet.columnCount(layout) }
     public var version: UInt32 { configuration.modelVersion }
-    /// The meta-train feature matrix restricted to the feature set.
+    /// The `train` feature matrix restricted to the feature set.
     public var trainFeatures: Matrix { train.features.selectingColumns(Array(0..<featureCount)) }
+    /// The rows the served model is fitted on: `refitRows`, else `train`.
+    public var finalRows: TrainingRows { refitRows ?? train }
+    /// `finalRows`' feature matrix restricted to the feature set.
+    public var finalFeatures: Matrix { finalRows.features.selectingColumns(Array(0..<featureCount)) }
     /// The validation feature matrix restricted to the feature set.
     public var validationFeatures: Matrix { validation.features.selectingColumns(Array(0..<featureCount)) }
 }

@@ -6,16 +6,17 @@ import StackdXGBoost
 /// Boosted trees (multi:softprob, hist, one thread) on the stacking features
 /// (`learner.kind = "xgboost"`).
 ///
-/// Depth, learning rate and number of trees are chosen by log-loss on the validation rows: one
+/// Depth, learning rate and number of trees are chosen by log-loss on the selection rows (the
+/// newest part of meta-train, see `MetaLearnerFitInput`): one
 /// fit of `maxRounds` trees per (depth, learning rate) of the grid, scored after each count in
 /// `roundGrid` (the first n trees of a fit are the n-tree model), then the winner refitted with
-/// its count. Ties keep the smaller model (grid order: shallow, slow, few trees first). With
+/// its count on all meta-train rows. Ties keep the smaller model (grid order: shallow, slow, few trees first). With
 /// fixed hyper-parameters the given depth and tree count are fitted at learning rate 0.1.
 public struct XGBoostLearner: MetaLearner {
     public static let name = "xgboost"
-    public static let depthGrid = [1, 2, 3, 4]
-    public static let learningRateGrid = [0.03, 0.1]
-    public static let roundGrid = [25, 50, 100, 200, 300]
+    public static let depthGrid = [1, 2, 3]
+    public static let learningRateGrid = [0.05, 0.15]
+    public static let roundGrid = [25, 50, 100, 150, 200]
 
     public init() {}
     public var name: String { Self.name }
@@ -27,8 +28,8 @@ public struct XGBoostLearner: MetaLearner {
                           subsample: 0.8, colsampleByTree: 0.8, seed: input.configuration.seed, treeMethod: "hist", nthread: 1)
     }
 
-    func train(_ input: MetaLearnerFitInput, _ X: Matrix, _ p: XGBoostParameters) throws -> XGBoostClassifier {
-        try XGBoostClassifier.train(features: X.storage, rows: X.rows, cols: X.cols, labels: input.train.labels.map(Double.init),
+    func train(_ rows: TrainingRows, _ X: Matrix, _ p: XGBoostParameters) throws -> XGBoostClassifier {
+        try XGBoostClassifier.train(features: X.storage, rows: X.rows, cols: X.cols, labels: rows.labels.map(Double.init),
                                     parameters: p, shouldStop: { TrainingCancellation.isCurrentCancelled })
     }
 
@@ -36,12 +37,12 @@ public struct XGBoostLearner: MetaLearner {
         let X = input.trainFeatures
         var depth = input.hyperparameters.treeDepth, rounds = input.hyperparameters.treeEstimators, rate = 0.1
         var selection = "fixed depth and trees"
-        if !input.hyperparametersFixed && input.validation.count > 0 {
+        if !input.hyperparametersFixed && input.validation.count > 0 && input.train.count > 0 {
             let Xv = input.validationFeatures
             var best: (loss: Double, depth: Int, rounds: Int, rate: Double)?
             for d in Self.depthGrid {
                 for r in Self.learningRateGrid {
-                    let clf = try train(input, X, parameters(input, depth: d, rounds: Self.roundGrid.last!, rate: r))
+                    let clf = try train(input.train, X, parameters(input, depth: d, rounds: Self.roundGrid.last!, rate: r))
                     for n in Self.roundGrid {
                         let p = try clf.predictProbabilities(features: Xv.storage, rows: Xv.rows, rounds: n)
                         let loss = Metrics.logLoss(probabilities: Matrix(rows: Xv.rows, cols: input.classCount, storage: p),
@@ -51,9 +52,10 @@ public struct XGBoostLearner: MetaLearner {
                 }
             }
             (depth, rounds, rate) = (best!.depth, best!.rounds, best!.rate)
-            selection = "depth × learning rate × trees (\(Self.depthGrid) × \(Self.learningRateGrid) × \(Self.roundGrid)) by validation log-loss over \(input.validation.count) rows (best \(String(format: "%.4f", best!.loss)))"
+            selection = "depth × learning rate × trees (\(Self.depthGrid) × \(Self.learningRateGrid) × \(Self.roundGrid)) by log-loss on the newest \(input.validation.count) meta-train rows (best \(String(format: "%.4f", best!.loss)))"
+                + (input.refitRows.map { ", refitted on \($0.count) rows" } ?? "")
         }
-        let clf = try train(input, X, parameters(input, depth: depth, rounds: rounds, rate: rate))
+        let clf = try train(input.finalRows, input.finalFeatures, parameters(input, depth: depth, rounds: rounds, rate: rate))
         return try XGBoostCombiner(classifier: clf, featureSet: input.featureSet, layout: input.layout, version: input.version,
                                    fitSummary: LearnerFitSummary(hyperparameters: ["depth": Double(depth), "trees": Double(rounds),
                                                                                    "learning_rate": rate],

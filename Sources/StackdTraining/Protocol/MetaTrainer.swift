@@ -68,6 +68,10 @@ public enum MetaTrainer {
 
         // Candidates: each learner fitted on meta-train, then (unless disabled) its
         // temperature-calibrated variant, judged on cross-fitted validation probabilities.
+        // Hyper-parameters are chosen inside meta-train (older part fits, newer part chooses),
+        // never on the gate's validation rows: see `MetaLearnerFitInput`.
+        let inner = ChronologicalSplit(timestamps: train.eventTimes, exitTimestamps: train.exitTimes, trainFraction: Self.selectionFraction)
+        let selectionTrain = train.subset(inner.train), selectionValid = train.subset(inner.test)
         var candidates: [TrainedCandidate] = []
         var validationProbabilities: [String: Matrix] = [:]
         var comparison: [MethodScore] = []
@@ -78,10 +82,10 @@ public enum MetaTrainer {
             }
             if TrainingCancellation.isCurrentCancelled { throw TrainingError.cancelled }
             let fs = kind.featureSet, f = fs.columnCount(layout)
-            let input = MetaLearnerFitInput(train: train, validation: valid, featureSet: fs, configuration: configuration,
-                                            hyperparameters: hyper, hyperparametersFixed: hyperFixed)
+            let input = MetaLearnerFitInput(train: selectionTrain, validation: selectionValid, featureSet: fs, configuration: configuration,
+                                            hyperparameters: hyper, hyperparametersFixed: hyperFixed, refitRows: train)
             let fitted = try learner.fit(input)
-            let Xtr = input.trainFeatures
+            let Xtr = input.finalFeatures
             let importance = try fitted.featureImportance(trainFeatures: Xtr)
             let names = fs.names(layout)
             let perModel = normalised(fs.modelColumnGroups(layout).map { g in g.reduce(0.0) { $0 + importance.values[$1] } })
@@ -270,6 +274,10 @@ public enum MetaTrainer {
         kinds = kinds.filter { seen.insert($0).inserted }
         return kinds
     }
+
+    /// Share of meta-train (by time, the older part) learners fit on while choosing their
+    /// hyper-parameters; the newer rest, purged, is what they choose on.
+    public static let selectionFraction = 0.8
 
     /// Minimum validation rows per half for the cross-fitted temperature.
     public static let minimumCalibrationRows = 50
