@@ -212,3 +212,32 @@ final class MetaLearnerTests: XCTestCase {
         XCTAssertTrue(o.candidates[0].combiner is XGBoostCombiner)
     }
 }
+
+/// The gate's validation rows never influence what is fitted: hyper-parameters are chosen inside
+/// meta-train, so the served learners are identical whatever the validation labels are.
+final class SelectionIsolationTests: XCTestCase {
+    func testValidationLabelsDoNotChangeTheFittedLearners() throws {
+        let rows = ArtifactTests.syntheticRows(n: 6_500)
+        let split = ChronologicalSplit(timestamps: rows.eventTimes, exitTimestamps: rows.exitTimes, trainFraction: 0.8)
+        // Every validation row relabelled "short": a grid searched on these rows would pick another C.
+        var labels = rows.labels
+        for i in split.test { labels[i] = 0 }
+        let relabelled = TrainingRows(horizon: rows.horizon, models: rows.models, classCount: 3, eventTimes: rows.eventTimes,
+                                      exitTimes: rows.exitTimes, symbolIDs: rows.symbolIDs, symbols: rows.symbols, labels: labels,
+                                      forwardReturns: rows.forwardReturns, basePredictions: rows.basePredictions,
+                                      features: rows.features, layout: rows.layout)
+        var config = TrainingConfiguration(candidates: [.logistic(.extended), .blend])
+        config.calibrate = false
+        let a = try MetaTrainer.train(rows: rows, horizon: 5, configuration: config)
+        let b = try MetaTrainer.train(rows: relabelled, horizon: 5, configuration: config)
+        XCTAssertEqual(a.candidates.count, 2)
+        for (x, y) in zip(a.candidates, b.candidates) {
+            XCTAssertEqual(x.combiner.fitSummary, y.combiner.fitSummary, x.name)
+            XCTAssertTrue(MetaTrainer.evaluate(x.combiner, on: rows) == MetaTrainer.evaluate(y.combiner, on: rows),
+                          "\(x.name): predictions differ")
+        }
+        // …while their scores on the (different) validation rows differ.
+        XCTAssertNotEqual(a.candidates.first.flatMap { a.score($0.name) }?.validation.logLoss,
+                          b.candidates.first.flatMap { b.score($0.name) }?.validation.logLoss)
+    }
+}
