@@ -44,8 +44,8 @@ struct Train: ParsableCommand {
     @Option(help: "Feature set the learners read: basic, extended, extended_regime or all.")
     var features: String = "extended"
 
-    @Flag(help: "Do not try temperature-calibrated variants of the learners.")
-    var noCalibration = false
+    @Flag(inversion: .prefixedNo, help: "Also try each learner temperature-calibrated (T fitted on the validation rows, judged cross-fitted).")
+    var calibration = false
 
     func run() throws {
         guard let metric = PromotionMetric(rawValue: metric) else {
@@ -84,7 +84,7 @@ struct Train: ParsableCommand {
             throw ValidationError("unknown learner '\(learner)' (use \(MetaLearnerRegistry.names.joined(separator: ", ")) or auto)")
         }
         var configuration = TrainingConfiguration(metric: metric, candidates: candidates)
-        configuration.calibrate = !noCalibration
+        configuration.calibrate = calibration
         var outcomes: [TrainingOutcome] = []
         for (done, h) in hs.enumerated() {
             progress.update(done: done, of: hs.count, unit: "horizons", detail: "h\(h)")

@@ -47,9 +47,12 @@ final class ArtifactTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: tmp)
     }
 
+    /// Trained with the temperature-calibrated variants (so their format is exercised too).
     func outcome(_ candidates: [CandidateKind], metric: PromotionMetric = .logLoss) throws -> (TrainingRows, TrainingOutcome) {
         let rows = Self.syntheticRows()
-        let o = try MetaTrainer.train(rows: rows, horizon: 5, configuration: TrainingConfiguration(metric: metric, candidates: candidates))
+        var configuration = TrainingConfiguration(metric: metric, candidates: candidates)
+        configuration.calibrate = true
+        let o = try MetaTrainer.train(rows: rows, horizon: 5, configuration: configuration)
         return (rows, o)
     }
 

@@ -18,6 +18,13 @@ public struct LearnerKind: RawRepresentable, Hashable, Sendable, CaseIterable {
     public static let auto = LearnerKind(rawValue: "auto")!
 }
 
+/// `learner.calibration`: whether each learner is also tried with a temperature fitted on the
+/// validation rows (judged cross-fitted).
+public enum LearnerCalibration: String, Sendable, CaseIterable {
+    case temperature
+    case none
+}
+
 /// `learner.metric`: the metric a candidate must win on.
 public enum LearnerMetric: String, Sendable, CaseIterable {
     case logLoss = "log_loss"

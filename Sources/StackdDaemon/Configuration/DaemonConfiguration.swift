@@ -41,6 +41,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         /// A promoted candidate must beat averaging by this many standard errors of the per-row
         /// log-loss gain (log-loss metric only); 0 accepts any margin.
         public var minImprovementZ: Double = 2
+        public var calibration: LearnerCalibration = .none
     }
 
     /// Drift and calibration monitoring.

@@ -49,6 +49,7 @@ public enum DaemonTrainer {
             }
             training.modelVersion = version
             training.minImprovementZ = learner.minImprovementZ
+            training.calibrate = learner.calibration == .temperature
             let champion = request.champion.version > 0 ? Champion(name: "champion v\(request.champion.version)", combiner: request.champion) : nil
             do {
                 let outcome = try MetaTrainer.train(rows: rows, horizon: request.horizon, configuration: training, champion: champion)

@@ -50,8 +50,9 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     /// the reference protocol does). Guards against promoting a model that won by noise.
     public var minImprovementZ: Double = 0
     /// Also try each learner with a temperature fitted on the validation rows (judged
-    /// cross-fitted: see `MetaTrainer.crossFittedTemperature`).
-    public var calibrate: Bool = true
+    /// cross-fitted: see `MetaTrainer.crossFittedTemperature`). Off by default: on oos-daily the
+    /// calibrated variants won inside the training window and then lost out of sample (replay).
+    public var calibrate: Bool = false
 
     public init(trainFraction: Double = 0.8, metric: PromotionMetric = .logLoss,
                 candidates: [CandidateKind] = CandidateKind.auto(.extended),
