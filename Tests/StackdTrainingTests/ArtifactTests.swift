@@ -76,6 +76,12 @@ final class ArtifactTests: XCTestCase {
                 XCTAssertEqual(loaded.combiner.version, 1)
                 XCTAssertEqual(loaded.config.calibration?.temperature, (candidate.combiner as? CalibratedCombiner)?.calibration.temperature,
                                candidate.name)
+                let learner = (candidate.combiner as? CalibratedCombiner)?.inner ?? candidate.combiner
+                XCTAssertEqual(loaded.config.learnerHyperparameters, learner.fitSummary.hyperparameters, candidate.name)
+                if let l = learner as? LogisticCombiner { XCTAssertEqual(loaded.config.hyperparameters.logisticC, l.model.C) }
+                if let depth = learner.fitSummary.hyperparameters["depth"] {
+                    XCTAssertEqual(Double(loaded.config.hyperparameters.treeDepth), depth)
+                }
                 assertSamePredictions(served.chosen, loaded.combiner, rows.subset(Array(0..<500)))
             }
         }

@@ -33,7 +33,7 @@ public enum ArtifactWriter {
             schemaVersion: v, horizon: o.horizon, method: o.chosen.method.name, combinerVersion: o.chosen.version,
             modelFormat: format, featureSet: featureSet, featureNames: names, featureCount: names.count, classCount: k,
             models: o.models, layoutIncludesRegimes: o.layout.includesRegimes, layoutSkillWindow: o.layout.skillWindow,
-            hyperparameters: o.hyperparameters,
+            hyperparameters: servedHyperparameters(o),
             ensembleMethod: o.ensembleMethod, ensembleMethodReason: o.ensembleMethodReason, promotionMetric: o.metric,
             decision: o.decision, trainRows: o.trainRows, validationRows: o.validationRows, purgedRows: o.purgedRows,
             cutTimestampNs: o.cutTimestamp,
@@ -75,6 +75,18 @@ public enum ArtifactWriter {
         ]
         for (name, bytes) in files { try AtomicFile.write(bytes, to: path(name), mode: mode) }
         return files.map { path($0.0) }
+    }
+
+    /// The run's hyper-parameters with the served learner's own choices in place (its C, or its
+    /// tree depth and count), so `hyperparameters` never contradicts `learner_hyperparameters`.
+    static func servedHyperparameters(_ o: TrainingOutcome) -> LearnerHyperparameters {
+        var h = o.hyperparameters
+        guard let chosen = o.chosen as? any FittedMetaLearner else { return h }
+        let p = chosen.fitSummary.hyperparameters
+        if let c = p["c"], c > 0 { h.logisticC = c }
+        if let d = p["depth"], d >= 1, d <= 64 { h.treeDepth = Int(d) }
+        if let t = p["trees"], t >= 1, t <= 1e6 { h.treeEstimators = Int(t) }
+        return h
     }
 
     /// The `model.json` bytes of a combiner, with its format and feature set.

@@ -3,11 +3,11 @@ import Foundation
 /// How much learning the data supports: a fixed weighted average, a simple learned blend, or full
 /// stacking.
 public enum EnsembleMethod: String, Sendable, Codable, CaseIterable {
-    /// No meta-learner: averaging with fixed weights.
+    /// Only the fitted blend: simplex weights over the base models and the class prior.
     case weightedAverage = "weighted_average"
-    /// One low-capacity learner on the raw probabilities only (logistic on the basic features).
+    /// The configured learners on the raw probabilities only (the basic features).
     case blending
-    /// The configured meta-learners on the extended features.
+    /// The configured learners on their configured feature sets.
     case stacking
 }
 
@@ -15,9 +15,10 @@ public enum EnsembleMethod: String, Sendable, Codable, CaseIterable {
 ///
 /// Why these thresholds: with fewer than 3 models there is almost nothing for a meta-learner to
 /// weigh, and below 1 000 rows a 3-class learner over tens of features cannot be told apart from
-/// noise on a 20 % validation slice (≈ 200 rows), so averaging is the honest choice. Below 5 000
-/// rows (or when the models mostly agree, so extra features add little) a 3·M-feature linear
-/// blend is the most that can be fitted stably. Stacking only from there on.
+/// noise on a 20 % validation slice (≈ 200 rows), so only a few simplex weights are fitted (the
+/// fitted blend). Below 5 000 rows (or when the models mostly agree, so extra features add little)
+/// the learners read the M·K probabilities only. Stacking only from there on. The rule narrows
+/// what a learner reads, never which learner is fitted (`MetaTrainer.candidateKinds`).
 public enum EnsembleMethodRule {
     /// Fewer base models than this → weighted average.
     public static let minimumModels = 3
