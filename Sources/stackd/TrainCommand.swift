@@ -38,6 +38,15 @@ struct Train: ParsableCommand {
     @Option(help: "Promotion metric: log_loss, f1_macro, sharpe or brier.")
     var metric: String = "log_loss"
 
+    @Option(help: "Meta-learner: \(MetaLearnerRegistry.names.joined(separator: ", ")) or auto (every registered learner; the best on validation is the candidate).")
+    var learner: String = "auto"
+
+    @Option(help: "Feature set the learners read: basic, extended, extended_regime or all.")
+    var features: String = "extended"
+
+    @Flag(help: "Do not try temperature-calibrated variants of the learners.")
+    var noCalibration = false
+
     func run() throws {
         guard let metric = PromotionMetric(rawValue: metric) else {
             throw ValidationError("unknown metric '\(self.metric)' (use \(PromotionMetric.allCases.map(\.rawValue).joined(separator: ", ")))")
@@ -63,7 +72,19 @@ struct Train: ParsableCommand {
         }
         let regimesPath = (data as NSString).appendingPathComponent("regimes.csv")
         let regimes = FileManager.default.fileExists(atPath: regimesPath) ? try read("regimes.csv") : nil
-        let configuration = TrainingConfiguration(metric: metric)
+        guard let featureSet = MetaFeatureSet(rawValue: features) else {
+            throw ValidationError("unknown feature set '\(features)' (use \(MetaFeatureSet.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        let candidates: [CandidateKind]
+        if learner == "auto" {
+            candidates = CandidateKind.auto(featureSet)
+        } else if let l = MetaLearnerRegistry.learner(named: learner) {
+            candidates = [CandidateKind(learner: l.name, featureSet: l.featureSet(requested: featureSet))]
+        } else {
+            throw ValidationError("unknown learner '\(learner)' (use \(MetaLearnerRegistry.names.joined(separator: ", ")) or auto)")
+        }
+        var configuration = TrainingConfiguration(metric: metric, candidates: candidates)
+        configuration.calibrate = !noCalibration
         var outcomes: [TrainingOutcome] = []
         for (done, h) in hs.enumerated() {
             progress.update(done: done, of: hs.count, unit: "horizons", detail: "h\(h)")

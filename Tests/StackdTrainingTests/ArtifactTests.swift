@@ -98,8 +98,10 @@ final class ArtifactTests: XCTestCase {
         served.chosen = first.candidates[0].combiner
         try ArtifactWriter.write(served, to: tmp)
         let champion = Champion(name: "champion v1", combiner: try ArtifactLoader.load(root: tmp, horizon: 5, layout: rows.layout).combiner)
-        let second = try MetaTrainer.train(rows: rows, horizon: 5, configuration: TrainingConfiguration(candidates: [.logistic(.extended)]),
-                                           champion: champion)
+        // Without the calibrated variant: retraining must reproduce exactly the served candidate.
+        var configuration = TrainingConfiguration(candidates: [.logistic(.extended)])
+        configuration.calibrate = false
+        let second = try MetaTrainer.train(rows: rows, horizon: 5, configuration: configuration, champion: champion)
         XCTAssertEqual(second.score("champion v1")?.role, .champion)
         if first.decision.chosen == .candidate {
             XCTAssertEqual(second.decision.chosen, .champion, second.decision.reason)

@@ -1,11 +1,21 @@
+import StackdTraining
+
 /// The closed sets of words some keys accept. The loader turns the file's string into one of
 /// these, so past it a misspelt comparison is a compile error rather than a silent default.
 
-/// `learner.kind`: which meta-learners a retrain fits.
-public enum LearnerKind: String, Sendable, CaseIterable {
-    case logistic, xgboost
-    /// Both; the better on validation is the candidate.
-    case auto
+/// `learner.kind`: which meta-learners a retrain fits: the name of a learner registered in
+/// `MetaLearnerRegistry`, or `auto` (every registered learner; the best on validation is the
+/// candidate). Open, so that registering a learner is enough to make it configurable.
+public struct LearnerKind: RawRepresentable, Hashable, Sendable, CaseIterable {
+    public let rawValue: String
+    public init?(rawValue: String) {
+        guard rawValue == "auto" || MetaLearnerRegistry.learner(named: rawValue) != nil else { return nil }
+        self.rawValue = rawValue
+    }
+    public static var allCases: [LearnerKind] { (MetaLearnerRegistry.names + ["auto"]).compactMap(LearnerKind.init) }
+    public static let logistic = LearnerKind(rawValue: LogisticLearner.name)!
+    public static let xgboost = LearnerKind(rawValue: XGBoostLearner.name)!
+    public static let auto = LearnerKind(rawValue: "auto")!
 }
 
 /// `learner.metric`: the metric a candidate must win on.

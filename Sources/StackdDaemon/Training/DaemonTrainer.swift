@@ -39,11 +39,9 @@ public enum DaemonTrainer {
             var training = TrainingConfiguration()
             training.trainFraction = 1 - learner.validationFraction
             training.metric = PromotionMetric(rawValue: learner.metric == .f1 ? "f1_macro" : learner.metric.rawValue) ?? .logLoss
-            switch learner.kind {
-            case .xgboost: training.candidates = [.xgboost(featureSet)]
-            case .auto: training.candidates = [.logistic(featureSet), .xgboost(featureSet)]
-            case .logistic: training.candidates = [.logistic(featureSet)]
-            }
+            training.candidates = learner.kind == .auto ? CandidateKind.auto(featureSet)
+                : [CandidateKind(learner: learner.kind.rawValue,
+                                 featureSet: MetaLearnerRegistry.learner(named: learner.kind.rawValue)?.featureSet(requested: featureSet) ?? featureSet)]
             if learner.c > 0 {
                 var fixed = LearnerHyperparameters.forSampleSize(n)
                 fixed.logisticC = learner.c

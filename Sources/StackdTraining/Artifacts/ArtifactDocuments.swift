@@ -22,16 +22,30 @@ public enum ArtifactSchema {
     public static func horizonDirectory(_ h: Int) -> String { "h\(h)" }
 }
 
-/// How `model.json` is encoded.
-public enum ModelFormat: String, Sendable, Codable {
+/// How `model.json` is encoded: a string in `meta_config.json` (`model_format`).
+///
+/// Open rather than an enum: each `MetaLearner` names its own format, and the loader finds the
+/// learner by it. The baseline formats (averaging, prior shrinkage) are the loader's own.
+public struct ModelFormat: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(from decoder: Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(rawValue)
+    }
+    public var description: String { rawValue }
+
     /// `LogisticModelDocument`.
-    case logistic = "stackd-logistic"
+    public static let logistic = ModelFormat(rawValue: "stackd-logistic")
     /// XGBoost's own JSON model format.
-    case xgboostJSON = "xgboost-json"
+    public static let xgboostJSON = ModelFormat(rawValue: "xgboost-json")
+    /// `BlendModelDocument`: fitted simplex weights over the base models (and the class prior).
+    public static let blend = ModelFormat(rawValue: "stackd-blend")
     /// `AverageModelDocument`.
-    case average = "stackd-average"
+    public static let average = ModelFormat(rawValue: "stackd-average")
     /// `PriorShrinkageModelDocument`: the fallback blend of averaging and a class prior.
-    case priorShrinkage = "stackd-prior-shrinkage"
+    public static let priorShrinkage = ModelFormat(rawValue: "stackd-prior-shrinkage")
 }
 
 /// `meta_config.json`: what the model is, what it reads, and why it was chosen.
@@ -60,6 +74,27 @@ public struct MetaConfigDocument: Sendable, Codable, Equatable {
     public var validationRows: Int
     public var purgedRows: Int
     public var cutTimestampNs: Int64
+    /// The served learner's own hyper-parameters (`LearnerFitSummary`); absent for baselines
+    /// and in older artifacts.
+    public var learnerHyperparameters: [String: Double]? = nil
+    /// How they were chosen, in one sentence.
+    public var hyperparameterSelection: String? = nil
+    /// The calibration applied to the learner's output; absent: none.
+    public var calibration: CalibrationDocument? = nil
+}
+
+/// `meta_config.json` → `calibration`: temperature scaling of the served learner's output.
+public struct CalibrationDocument: Sendable, Codable, Equatable {
+    /// `temperature`: q = softmax(ln p / T).
+    public var method: String
+    public var temperature: Double
+    /// Validation rows T was fitted on (all of them; the gate judged it cross-fitted over two time halves).
+    public var fittedRows: Int
+    public init(method: String = "temperature", temperature: Double, fittedRows: Int) {
+        self.method = method
+        self.temperature = temperature
+        self.fittedRows = fittedRows
+    }
 }
 
 /// `model.json` of a logistic meta-learner (raw feature units).

@@ -52,34 +52,6 @@ public enum ArtifactLoader {
         let modelBytes = try AtomicFile.read(modelPath)
         let combiner: any MetaCombiner
         switch config.modelFormat {
-        case .logistic:
-            try ArtifactCoding.checkSchemaVersion(modelBytes, file: modelPath)
-            let m = try ArtifactCoding.decode(LogisticModelDocument.self, from: modelBytes, file: modelPath)
-            guard let fs = config.featureSet else { throw refuse(configPath, "logistic model without a feature set") }
-            guard m.kind == .logistic, m.horizon == horizon, m.models == layout.models, m.classCount == layout.classCount,
-                  m.featureCount == config.featureCount, m.featureNames == config.featureNames else {
-                throw refuse(modelPath, "does not match \(ArtifactSchema.metaConfig) (kind, horizon, models, classes or features)")
-            }
-            guard m.coefficients.count == m.classCount, m.intercepts.count == m.classCount,
-                  m.coefficients.allSatisfy({ $0.count == m.featureCount }) else {
-                throw refuse(modelPath, "coefficient shape is not \(m.classCount)×\(m.featureCount)")
-            }
-            try checkMagnitudes(m.coefficients.joined() + m.intercepts + [m.c], file: modelPath, what: "coefficients, intercepts and c")
-            guard m.c > 0 else { throw refuse(modelPath, "c is \(m.c), must be positive", .values) }
-            combiner = LogisticCombiner(model: MultinomialLogisticRegression(coefficients: m.coefficients, intercepts: m.intercepts, C: m.c),
-                                        featureSet: fs, layout: layout, version: config.combinerVersion)
-        case .xgboostJSON:
-            guard let fs = config.featureSet else { throw refuse(configPath, "XGBoost model without a feature set") }
-            // libxgboost would read 1e999 as infinity; tree thresholds have no plausible bound to
-            // check beyond that, so only non-finite numbers are refused here.
-            if let literal = ArtifactCoding.firstOverflowingNumber(modelBytes) {
-                throw refuse(modelPath, "number \(literal) is not finite (beyond ±\(Double.greatestFiniteMagnitude)); refused", .values)
-            }
-            do {
-                combiner = try XGBoostCombiner(modelJSON: modelBytes, featureSet: fs, layout: layout, version: config.combinerVersion)
-            } catch {
-                throw refuse(modelPath, "refused by XGBoost: \(error)")
-            }
         case .average:
             try ArtifactCoding.checkSchemaVersion(modelBytes, file: modelPath)
             let m = try ArtifactCoding.decode(AverageModelDocument.self, from: modelBytes, file: modelPath)
@@ -104,6 +76,23 @@ public enum ArtifactLoader {
             }
             combiner = PriorShrinkageCombiner(modelCount: m.models.count, classCount: m.classCount, averagingWeight: m.averagingWeight,
                                               prior: m.prior, version: config.combinerVersion)
+        default:
+            guard let learner = MetaLearnerRegistry.learner(format: config.modelFormat) else {
+                throw refuse(configPath, "unknown model_format '\(config.modelFormat)' (this stackd reads \((MetaLearnerRegistry.learners.map(\.modelFormat.rawValue) + [ModelFormat.average.rawValue, ModelFormat.priorShrinkage.rawValue]).joined(separator: ", ")))")
+            }
+            guard let fs = config.featureSet else { throw refuse(configPath, "\(learner.name) model without a feature set") }
+            let fitted = try learner.load(MetaLearnerLoadInput(modelBytes: modelBytes, file: modelPath, horizon: horizon, featureSet: fs,
+                                                               featureNames: config.featureNames, layout: layout,
+                                                               version: config.combinerVersion))
+            if let cal = config.calibration {
+                guard cal.method == "temperature", cal.temperature.isFinite,
+                      cal.temperature >= TemperatureScaling.minimumTemperature, cal.temperature <= TemperatureScaling.maximumTemperature else {
+                    throw refuse(configPath, "calibration \(cal.method) with temperature \(cal.temperature): only temperature in [\(TemperatureScaling.minimumTemperature), \(TemperatureScaling.maximumTemperature)] is served", .values)
+                }
+                combiner = CalibratedCombiner(inner: fitted, calibration: TemperatureScaling(temperature: cal.temperature, classCount: layout.classCount))
+            } else {
+                combiner = fitted
+            }
         }
         return LoadedArtifact(config: config, combiner: combiner)
     }

@@ -36,13 +36,14 @@ public enum ArtifactWriter {
             hyperparameters: o.hyperparameters,
             ensembleMethod: o.ensembleMethod, ensembleMethodReason: o.ensembleMethodReason, promotionMetric: o.metric,
             decision: o.decision, trainRows: o.trainRows, validationRows: o.validationRows, purgedRows: o.purgedRows,
-            cutTimestampNs: o.cutTimestamp)
+            cutTimestampNs: o.cutTimestamp,
+            learnerHyperparameters: (o.chosen as? any FittedMetaLearner).map { ($0 as? CalibratedCombiner)?.inner.fitSummary ?? $0.fitSummary }?.hyperparameters,
+            hyperparameterSelection: (o.chosen as? any FittedMetaLearner)?.fitSummary.selection,
+            calibration: (o.chosen as? CalibratedCombiner).map { CalibrationDocument(temperature: $0.calibration.temperature, fittedRows: o.validationRows) })
         let importance = FeatureImportanceDocument(
             schemaVersion: v, horizon: o.horizon, chosen: o.decision.chosenName,
             candidates: o.candidates.map {
-                .init(method: $0.name, featureSet: $0.kind.featureSet,
-                      importanceType: { if case .xgboost = $0.kind { return "gain" } else { return "mean_abs_coefficient_times_sd" } }($0),
-                      features: $0.featureImportance)
+                .init(method: $0.name, featureSet: $0.kind.featureSet, importanceType: $0.importanceType, features: $0.featureImportance)
             })
         let equal = o.models.map { NamedWeight(name: $0, weight: 1 / Double(o.models.count)) }
         let weights = ModelWeightsDocument(
@@ -85,17 +86,15 @@ public enum ArtifactWriter {
         let featureSet: MetaFeatureSet?
         let modelBytes: [UInt8]
         switch combiner {
-        case let l as LogisticCombiner:
-            format = .logistic
+        case let c as CalibratedCombiner:
+            return try modelDocument(c.inner, horizon: horizon, models: models, layout: layout, file: file)
+        case let l as any FittedMetaLearner:
+            guard let learner = MetaLearnerRegistry.learner(named: l.learnerName) else {
+                throw ArtifactError(file: file, message: "learner '\(l.learnerName)' is not registered")
+            }
+            format = learner.modelFormat
             featureSet = l.featureSet
-            modelBytes = try ArtifactCoding.encode(LogisticModelDocument(
-                schemaVersion: v, kind: .logistic, horizon: horizon, models: models,
-                featureNames: l.featureSet.names(layout), featureCount: l.featureCount, classCount: k, c: l.model.C,
-                coefficients: l.model.coefficients, intercepts: l.model.intercepts))
-        case let x as XGBoostCombiner:
-            format = .xgboostJSON
-            featureSet = x.featureSet
-            modelBytes = x.modelJSON
+            modelBytes = try l.encodeModel(horizon: horizon, models: models)
         case let w as WeightedAverageCombiner:
             format = .average
             featureSet = nil
@@ -132,7 +131,8 @@ public enum ArtifactWriter {
                                                                  layout: layout, file: path(ArtifactSchema.model))
         let names = featureSet?.names(layout) ?? []
         let learned = featureSet != nil
-        let c = (combiner as? LogisticCombiner)?.model.C ?? LearnerHyperparameters.logisticC(rows: 0)
+        let c = ((combiner as? CalibratedCombiner)?.inner ?? combiner as? LogisticCombiner).flatMap { ($0 as? LogisticCombiner)?.model.C }
+            ?? LearnerHyperparameters.logisticC(rows: 0)
         let shape = LearnerHyperparameters.treeShape(rows: 0)
         let config = MetaConfigDocument(
             schemaVersion: ArtifactSchema.version, horizon: horizon, method: combiner.method.name,
@@ -143,7 +143,10 @@ public enum ArtifactWriter {
             ensembleMethod: learned ? .stacking : .weightedAverage, ensembleMethodReason: "saved without a training outcome",
             promotionMetric: .logLoss,
             decision: PromotionDecision(chosen: learned ? .candidate : .averaging, chosenName: combiner.method.name, reason: reason),
-            trainRows: 0, validationRows: 0, purgedRows: 0, cutTimestampNs: 0)
+            trainRows: 0, validationRows: 0, purgedRows: 0, cutTimestampNs: 0,
+            learnerHyperparameters: (combiner as? any FittedMetaLearner)?.fitSummary.hyperparameters,
+            hyperparameterSelection: (combiner as? any FittedMetaLearner)?.fitSummary.selection,
+            calibration: (combiner as? CalibratedCombiner).map { CalibrationDocument(temperature: $0.calibration.temperature, fittedRows: 0) })
         let files: [(String, [UInt8])] = [
             (ArtifactSchema.model, modelBytes),
             (ArtifactSchema.metaConfig, try ArtifactCoding.encode(config)),

@@ -13,7 +13,7 @@ import Synchronization
 /// config) and walk M·K trees, and copies the K outputs into a fresh `[Double]` — a few small heap
 /// allocations and on the order of tens of microseconds per row. Fine at thousands of rows per
 /// second per horizon; use the logistic combiner where the hot path must not allocate.
-public final class XGBoostCombiner: MetaCombiner {
+public final class XGBoostCombiner: FittedMetaLearner {
     public let method = CombinationMethod.xgboost
     public let version: UInt32
     /// Which features it reads (a prefix of the layout).
@@ -26,10 +26,12 @@ public final class XGBoostCombiner: MetaCombiner {
     /// Number of feature columns read.
     public let featureCount: Int
     private let booster: Mutex<XGBoostClassifier>
+    public let fitSummary: LearnerFitSummary
+    public var learnerName: String { XGBoostLearner.name }
 
     /// Wraps a trained classifier; the classifier must not be used elsewhere afterwards.
     public init(classifier: sending XGBoostClassifier, featureSet: MetaFeatureSet, layout: StackingFeatureLayout,
-                version: UInt32) throws {
+                version: UInt32, fitSummary: LearnerFitSummary? = nil) throws {
         let count = featureSet.columnCount(layout)
         guard classifier.numFeatures == count, classifier.numClass == layout.classCount else {
             throw XGBoostError.modelMismatch("XGBoostCombiner: model has \(classifier.numFeatures) features / \(classifier.numClass) classes, expected \(count) / \(layout.classCount)")
@@ -39,6 +41,7 @@ public final class XGBoostCombiner: MetaCombiner {
         self.featureSet = featureSet
         self.layout = layout
         self.version = version
+        self.fitSummary = fitSummary ?? LearnerFitSummary(hyperparameters: [:], selection: "loaded")
         self.booster = Mutex(classifier)
     }
 
@@ -71,5 +74,21 @@ public final class XGBoostCombiner: MetaCombiner {
     public func gainImportance() throws -> [Double] {
         let raw = try booster.withLock { try $0.featureImportance(type: .gain) }
         return (0..<featureCount).map { raw["f\($0)"] ?? 0 }
+    }
+
+    public func encodeModel(horizon: Int, models: [String]) throws -> [UInt8] { modelJSON }
+
+    public func featureImportance(trainFeatures: Matrix) throws -> LearnerImportance {
+        LearnerImportance(type: "gain", values: try gainImportance())
+    }
+
+    public var contributionSpace: ContributionSpace { .logit }
+
+    /// XGBoost's `pred_contribs` (exact TreeSHAP on the margins). Allocates, like `combine`.
+    public func contributions(features: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>) throws {
+        let row = Array(features[0..<featureCount])
+        let c = try booster.withLock { try $0.predictContributions(row: row) }
+        precondition(out.count >= c.count, "contributions: buffer too small")
+        for i in c.indices { out[i] = c[i] }
     }
 }

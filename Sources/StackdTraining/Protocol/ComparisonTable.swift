@@ -5,7 +5,10 @@ import Foundation
 public enum ComparisonTable {
     public static func render(_ o: TrainingOutcome) -> String {
         var s = "horizon \(o.horizon): meta-train \(o.trainRows) rows (\(o.purgedRows) purged), validation \(o.validationRows) rows; "
-        s += "\(o.ensembleMethod.rawValue) (\(o.ensembleMethodReason)); C=\(o.hyperparameters.logisticC), trees \(o.hyperparameters.treeDepth)/\(o.hyperparameters.treeEstimators)\n"
+        s += "\(o.ensembleMethod.rawValue) (\(o.ensembleMethodReason))\n"
+        for c in o.candidates where !(c.combiner is CalibratedCombiner) {
+            s += "  \(c.name): \(c.combiner.fitSummary.compact) — \(c.combiner.fitSummary.selection)\n"
+        }
         let head = ["method", "f1_macro", "accuracy", "log_loss", "brier", "sharpe", "ic", "win_rate", "ece_short", "ece_neutral", "ece_long", "train_ll"]
         var rows: [[String]] = [head]
         for m in o.comparison {

@@ -19,12 +19,15 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case horizonMismatch(rows: Int, requested: Int)
     case tooFewRows(train: Int, validation: Int)
     case invalidConfiguration(String)
+    /// The thread's `TrainingCancellation` was cancelled (the daemon is stopping).
+    case cancelled
 
     public var description: String {
         switch self {
         case .horizonMismatch(let r, let q): return "rows are for horizon \(r), training was asked for horizon \(q)"
         case .tooFewRows(let t, let v): return "not enough rows to train and validate (\(t) meta-train, \(v) validation)"
         case .invalidConfiguration(let s): return "invalid training configuration: \(s)"
+        case .cancelled: return "training cancelled"
         }
     }
 }
@@ -58,57 +61,50 @@ public enum MetaTrainer {
         let rule = EnsembleMethodRule.choose(models: rows.models.count, rows: train.count, diversity: configuration.baseModelDiversity)
         let method: EnsembleMethod = configuration.applyEnsembleMethodRule ? rule.method : .stacking
         let methodReason = configuration.applyEnsembleMethodRule ? rule.reason : "ensemble-method rule disabled: stacking"
-        let kinds: [CandidateKind]
-        switch method {
-        case .weightedAverage: kinds = []
-        case .blending: kinds = [.logistic(.basic)]
-        case .stacking: kinds = configuration.candidates.filter { $0.featureSet.isAvailable(in: layout) }
-        }
+        let kinds = Self.candidateKinds(method: method, configured: configuration.candidates, layout: layout)
         let hyper = configuration.regularisation.resolve(rows: train.count)
+        let hyperFixed: Bool
+        if case .fixed = configuration.regularisation { hyperFixed = true } else { hyperFixed = false }
 
-        // Candidates.
+        // Candidates: each learner fitted on meta-train, then (unless disabled) its
+        // temperature-calibrated variant, judged on cross-fitted validation probabilities.
         var candidates: [TrainedCandidate] = []
         var validationProbabilities: [String: Matrix] = [:]
         var comparison: [MethodScore] = []
         var overfitting: [OverfittingCheck] = []
         for kind in kinds {
-            let fs = kind.featureSet, f = fs.columnCount(layout)
-            let Xtr = train.features.selectingColumns(Array(0..<f))
-            let combiner: any MetaCombinerWithFeatures
-            let importance: [Double]
-            let name: String
-            switch kind {
-            case .logistic:
-                name = "LR meta (\(fs.tag), F=\(f))"
-                let model = try MultinomialLogisticRegression.fit(X: Xtr, y: train.labels, classes: k, C: hyper.logisticC)
-                combiner = LogisticCombiner(model: model, featureSet: fs, layout: layout, version: configuration.modelVersion)
-                importance = logisticImportance(model, Xtr)
-            case .xgboost:
-                name = "XGB meta (\(fs.tag), F=\(f))"
-                let params = XGBoostParameters(numClass: k, maxDepth: hyper.treeDepth, nEstimators: hyper.treeEstimators,
-                                               learningRate: 0.1, subsample: 0.8, colsampleByTree: 0.8,
-                                               seed: configuration.seed, treeMethod: "hist", nthread: 1)
-                let clf = try XGBoostClassifier.train(features: Xtr.storage, rows: Xtr.rows, cols: f,
-                                                      labels: train.labels.map(Double.init), parameters: params,
-                                                      shouldStop: { TrainingCancellation.isCurrentCancelled })
-                let x = try XGBoostCombiner(classifier: clf, featureSet: fs, layout: layout, version: configuration.modelVersion)
-                importance = normalised(try x.gainImportance())
-                combiner = x
+            guard let learner = MetaLearnerRegistry.learner(named: kind.learner) else {
+                throw TrainingError.invalidConfiguration("unknown learner '\(kind.learner)' (registered: \(MetaLearnerRegistry.names.joined(separator: ", ")))")
             }
-            let trainLL = Metrics.logLoss(probabilities: try combiner.predictProbabilities(features: Xtr), labels: train.labels)
-            let validP = try combiner.predictProbabilities(features: valid.features)
-            validationProbabilities[name] = validP
-            let score = MethodScore(name: name, role: .candidate, validation: report(validP), trainLogLoss: trainLL)
-            comparison.append(score)
-            overfitting.append(OverfittingCheck(method: name, trainLogLoss: trainLL, validationLogLoss: score.validation.logLoss,
-                                                threshold: configuration.overfittingThreshold))
+            if TrainingCancellation.isCurrentCancelled { throw TrainingError.cancelled }
+            let fs = kind.featureSet, f = fs.columnCount(layout)
+            let input = MetaLearnerFitInput(train: train, validation: valid, featureSet: fs, configuration: configuration,
+                                            hyperparameters: hyper, hyperparametersFixed: hyperFixed)
+            let fitted = try learner.fit(input)
+            let Xtr = input.trainFeatures
+            let importance = try fitted.featureImportance(trainFeatures: Xtr)
             let names = fs.names(layout)
-            let groups = fs.modelColumnGroups(layout)
-            let perModel = normalised(groups.map { g in g.reduce(0.0) { $0 + importance[$1] } })
-            candidates.append(TrainedCandidate(
-                name: name, kind: kind, combiner: combiner,
-                featureImportance: zip(names, importance).map { NamedWeight(name: $0, weight: $1) },
-                modelWeights: zip(rows.models, perModel).map { NamedWeight(name: $0, weight: $1) }))
+            let perModel = normalised(fs.modelColumnGroups(layout).map { g in g.reduce(0.0) { $0 + importance.values[$1] } })
+            let base = "\(learner.displayName) (\(fs.tag), F=\(f))"
+            let trainP = try fitted.predictProbabilities(features: Xtr)
+            let validP = try fitted.predictProbabilities(features: valid.features)
+            var variants: [(name: String, combiner: any FittedMetaLearner, trainP: Matrix, validP: Matrix)] = [(base, fitted, trainP, validP)]
+            if configuration.calibrate, let cal = Self.crossFittedTemperature(validP, labels: valid.labels) {
+                variants.append(("\(base) + temperature", CalibratedCombiner(inner: fitted, calibration: cal.served),
+                                 cal.served.apply(trainP), cal.crossFitted))
+            }
+            for v in variants {
+                let trainLL = Metrics.logLoss(probabilities: v.trainP, labels: train.labels)
+                validationProbabilities[v.name] = v.validP
+                let score = MethodScore(name: v.name, role: .candidate, validation: report(v.validP), trainLogLoss: trainLL)
+                comparison.append(score)
+                overfitting.append(OverfittingCheck(method: v.name, trainLogLoss: trainLL, validationLogLoss: score.validation.logLoss,
+                                                    threshold: configuration.overfittingThreshold))
+                candidates.append(TrainedCandidate(
+                    name: v.name, kind: kind, combiner: v.combiner, importanceType: importance.type,
+                    featureImportance: zip(names, normalised(importance.values)).map { NamedWeight(name: $0, weight: $1) },
+                    modelWeights: zip(rows.models, perModel).map { NamedWeight(name: $0, weight: $1) }))
+            }
         }
 
         // Baselines, on the same validation rows.
@@ -256,13 +252,49 @@ public enum MetaTrainer {
         return out
     }
 
-    /// Mean over classes of |w|·sd(feature) on the training rows: a coefficient's effect on the
-    /// logit for a typical move of its feature, so columns of different scales compare fairly.
-    static func logisticImportance(_ model: MultinomialLogisticRegression, _ X: Matrix) -> [Double] {
-        let sd = FeatureStandardization(fitting: X).scales
-        return normalised((0..<model.features).map { j in
-            (0..<model.classes).reduce(0.0) { $0 + abs(model.weights[$1 * model.features + j]) } / Double(model.classes) * sd[j]
-        })
+    /// The candidates to fit under the ensemble-method rule's choice.
+    ///
+    /// `weighted_average` (too few models or rows to learn a combination) fits only the fitted
+    /// blend, a few simplex weights (nothing when no candidate is configured). `blending` fits the configured learners on the base
+    /// probabilities only (the basic set): lower capacity, but the learner asked for is the one
+    /// fitted, never silently another. `stacking` fits the configured candidates whose feature
+    /// set the layout provides.
+    public static func candidateKinds(method: EnsembleMethod, configured: [CandidateKind], layout: StackingFeatureLayout) -> [CandidateKind] {
+        var kinds: [CandidateKind]
+        switch method {
+        case .weightedAverage: kinds = configured.isEmpty ? [] : [.blend]
+        case .blending: kinds = configured.map { CandidateKind(learner: $0.learner, featureSet: .basic) }
+        case .stacking: kinds = configured.filter { $0.featureSet.isAvailable(in: layout) }
+        }
+        var seen = Set<CandidateKind>()
+        kinds = kinds.filter { seen.insert($0).inserted }
+        return kinds
+    }
+
+    /// Minimum validation rows per half for the cross-fitted temperature.
+    public static let minimumCalibrationRows = 50
+
+    /// The temperature of a candidate, fitted on its validation probabilities `P`.
+    ///
+    /// `served` is fitted on all validation rows (what is served). `crossFitted` are the
+    /// validation probabilities the gate judges: the rows are split by time into two halves and
+    /// each half is scaled with the temperature fitted on the other, so no row is judged with a
+    /// temperature fitted on itself (fitting and judging on the same rows would be optimistic).
+    /// nil with fewer than 2 × `minimumCalibrationRows` rows or when a fit fails.
+    static func crossFittedTemperature(_ P: Matrix, labels: [Int]) -> (served: TemperatureScaling, crossFitted: Matrix)? {
+        let n = P.rows, half = n / 2
+        guard half >= minimumCalibrationRows else { return nil }
+        let first = Array(0..<half), second = Array(half..<n)
+        func labelsOf(_ idx: [Int]) -> [Int] { idx.map { labels[$0] } }
+        guard let all = try? TemperatureScaling(fitting: P, labels: labels),
+              let a = try? TemperatureScaling(fitting: P.selectingRows(first), labels: labelsOf(first)),
+              let b = try? TemperatureScaling(fitting: P.selectingRows(second), labels: labelsOf(second)) else { return nil }
+        var out = Matrix(rows: n, cols: P.cols)
+        let scaledFirst = b.apply(P.selectingRows(first)), scaledSecond = a.apply(P.selectingRows(second))
+        for i in 0..<n {
+            for c in 0..<P.cols { out[i, c] = i < half ? scaledFirst[i, c] : scaledSecond[i - half, c] }
+        }
+        return (all, out)
     }
 
     static func normalised(_ v: [Double]) -> [Double] {

@@ -36,8 +36,11 @@ public struct NamedWeight: Sendable, Codable, Equatable {
 public struct TrainedCandidate: Sendable {
     public var name: String
     public var kind: CandidateKind
-    /// The combiner (a `LogisticCombiner` or `XGBoostCombiner`).
-    public var combiner: any MetaCombinerWithFeatures
+    /// The served combiner: the fitted learner, wrapped in a `CalibratedCombiner` when the
+    /// candidate is the temperature-calibrated variant.
+    public var combiner: any FittedMetaLearner
+    /// How the importance was measured (`LearnerImportance.type`).
+    public var importanceType: String
     /// Per feature column, normalised to sum 1 (logistic: mean |w|·sd over classes; XGBoost: gain).
     public var featureImportance: [NamedWeight]
     /// Per base model: the share of the feature importance on that model's own columns.

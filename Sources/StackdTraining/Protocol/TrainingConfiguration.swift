@@ -1,13 +1,24 @@
-/// A meta-learner to try.
-public enum CandidateKind: Sendable, Codable, Equatable, Hashable {
-    /// Multinomial logistic regression on a feature set.
-    case logistic(MetaFeatureSet)
-    /// Boosted trees (multi:softprob, hist) on a feature set.
-    case xgboost(MetaFeatureSet)
-
+/// A meta-learner to try: a registered learner (`MetaLearnerRegistry`) on a feature set.
+public struct CandidateKind: Sendable, Codable, Equatable, Hashable {
+    /// `MetaLearner.name` of the learner.
+    public var learner: String
     /// The feature set it reads.
-    public var featureSet: MetaFeatureSet {
-        switch self { case .logistic(let f), .xgboost(let f): return f }
+    public var featureSet: MetaFeatureSet
+
+    public init(learner: String, featureSet: MetaFeatureSet) {
+        self.learner = learner
+        self.featureSet = featureSet
+    }
+
+    /// Multinomial logistic regression on a feature set.
+    public static func logistic(_ f: MetaFeatureSet) -> CandidateKind { .init(learner: LogisticLearner.name, featureSet: f) }
+    /// Boosted trees (multi:softprob, hist) on a feature set.
+    public static func xgboost(_ f: MetaFeatureSet) -> CandidateKind { .init(learner: XGBoostLearner.name, featureSet: f) }
+    /// The fitted blend (always on the base probabilities).
+    public static let blend = CandidateKind(learner: BlendLearner.name, featureSet: .basic)
+    /// `auto`: every registered learner on `f` (each learner may narrow it, e.g. the blend).
+    public static func auto(_ f: MetaFeatureSet) -> [CandidateKind] {
+        MetaLearnerRegistry.learners.map { .init(learner: $0.name, featureSet: $0.featureSet(requested: f)) }
     }
 }
 
@@ -19,7 +30,7 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     public var metric: PromotionMetric
     /// Meta-learners to fit when the ensemble-method rule selects stacking.
     public var candidates: [CandidateKind]
-    /// Hyperparameters: by sample size (default) or fixed.
+    /// Hyperparameters: chosen on the validation rows (default) or fixed.
     public var regularisation: RegularisationChoice
     /// Weights of the fixed-weight blend baseline (one per base model); nil: no blend baseline.
     public var blendWeights: [Double]?
@@ -38,9 +49,12 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     /// errors of the paired per-row log-loss difference on the validation rows (0: any margin, as
     /// the reference protocol does). Guards against promoting a model that won by noise.
     public var minImprovementZ: Double = 0
+    /// Also try each learner with a temperature fitted on the validation rows (judged
+    /// cross-fitted: see `MetaTrainer.crossFittedTemperature`).
+    public var calibrate: Bool = true
 
     public init(trainFraction: Double = 0.8, metric: PromotionMetric = .logLoss,
-                candidates: [CandidateKind] = [.logistic(.extended), .xgboost(.extended)],
+                candidates: [CandidateKind] = CandidateKind.auto(.extended),
                 regularisation: RegularisationChoice = .bySampleSize, blendWeights: [Double]? = nil,
                 overfittingThreshold: Double = OverfittingCheck.defaultThreshold, baseModelDiversity: Double? = nil,
                 applyEnsembleMethodRule: Bool = true, modelVersion: UInt32 = 1, seed: Int = 0) {

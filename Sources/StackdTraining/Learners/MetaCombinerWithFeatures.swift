@@ -13,6 +13,3 @@ public protocol MetaCombinerWithFeatures: MetaCombiner {
     /// Probabilities for every row of a feature matrix with `layout` columns (or exactly `featureCount`).
     func predictProbabilities(features: Matrix) throws -> Matrix
 }
-
-extension LogisticCombiner: MetaCombinerWithFeatures {}
-extension XGBoostCombiner: MetaCombinerWithFeatures {}
