@@ -109,3 +109,17 @@ final class MLPLearnerTests: XCTestCase {
         }
     }
 }
+
+extension MLPLearnerTests {
+    /// Sample artifacts with the MLP served, for tests/python/test_artifact_schemas.py (which runs
+    /// every `testWriteSamplesForSchemaValidation`).
+    func testWriteSamplesForSchemaValidation() throws {
+        guard let dir = ProcessInfo.processInfo.environment["STACKD_ARTIFACT_SAMPLES"] else {
+            throw XCTSkip("set STACKD_ARTIFACT_SAMPLES to write sample artifacts")
+        }
+        var o = try train()
+        o.chosen = o.candidates[0].combiner
+        try ArtifactWriter.write(o, to: dir + "/mlp")
+        try ArtifactWriter.writeSummary([o], to: dir + "/mlp")
+    }
+}
