@@ -284,6 +284,17 @@ final class MLPClassifierTests: XCTestCase {
         XCTAssertThrowsError(try JSONDecoder().decode(MLPClassifier.self, from: JSONSerialization.data(withJSONObject: object)))
     }
 
+    /// A fit under a cancelled token (the daemon is stopping) ends before its first step.
+    func testCancelledTokenEndsTheFit() throws {
+        let token = TrainingCancellation()
+        token.cancel()
+        let m = try token.withCurrent {
+            try MLPClassifier.fit(X: Xtr, y: fx.train.y, classes: 3, validation: (Xte, fx.test.y))
+        }
+        XCTAssertEqual(m.report?.termination, .cancelled)
+        XCTAssertEqual(m.report?.iterations, 0)
+    }
+
     func testBadInputIsAnError() {
         var X = Xtr
         X[3, 2] = .nan

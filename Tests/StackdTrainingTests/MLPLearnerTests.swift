@@ -49,6 +49,17 @@ final class MLPLearnerTests: XCTestCase {
         XCTAssertLessThan(served, prior.validation.logLoss)
     }
 
+    /// A retrain the daemon's stop interrupted yields no candidate rather than a half-fitted one.
+    func testCancelledFitThrows() {
+        let token = TrainingCancellation()
+        token.cancel()
+        let split = ChronologicalSplit(timestamps: Self.rows.eventTimes, exitTimestamps: Self.rows.exitTimes, trainFraction: 0.8)
+        let input = MetaLearnerFitInput(train: Self.rows.subset(split.train), validation: Self.rows.subset(split.test), featureSet: .extended,
+                                        configuration: TrainingConfiguration(), hyperparameters: .forSampleSize(split.train.count),
+                                        hyperparametersFixed: false)
+        XCTAssertThrowsError(try token.withCurrent { try MLPLearner().fit(input) }) { XCTAssertTrue($0 is CancellationError, "\($0)") }
+    }
+
     func testFitIsDeterministic() throws {
         let a = try train(), b = try train()
         let ma = try XCTUnwrap(a.candidates.first?.combiner as? MLPCombiner), mb = try XCTUnwrap(b.candidates.first?.combiner as? MLPCombiner)
