@@ -20,7 +20,8 @@ public enum MLPActivation: String, Sendable, Codable, Equatable, CaseIterable {
     func apply(_ v: UnsafeMutablePointer<Double>, count: Int) {
         var i = 0
         switch self {
-        case .relu: while i < count { if !(v[i] > 0) { v[i] = 0 }; i += 1 }
+        // A select, not a branch: the compiler vectorises it (the branchy form was a third of an evaluation).
+        case .relu: while i < count { let x = v[i]; v[i] = x > 0 ? x : 0; i += 1 }
         case .tanh: while i < count { v[i] = hyperbolicTangent(v[i]); i += 1 }
         }
     }
@@ -29,7 +30,7 @@ public enum MLPActivation: String, Sendable, Codable, Equatable, CaseIterable {
     func multiplyByDerivative(_ delta: UnsafeMutablePointer<Double>, activated a: UnsafePointer<Double>, count: Int) {
         var i = 0
         switch self {
-        case .relu: while i < count { if !(a[i] > 0) { delta[i] = 0 }; i += 1 }
+        case .relu: while i < count { let d = delta[i]; delta[i] = a[i] > 0 ? d : 0; i += 1 }
         case .tanh: while i < count { delta[i] *= 1 - a[i] * a[i]; i += 1 }
         }
     }
