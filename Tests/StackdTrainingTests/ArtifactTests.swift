@@ -59,17 +59,22 @@ final class ArtifactTests: XCTestCase {
     }
 
     func testRoundTripGivesIdenticalPredictions() throws {
-        for kind in [CandidateKind.logistic(.extended), .xgboost(.extendedRegime)] {
+        for kind in [CandidateKind.logistic(.extended), .xgboost(.extendedRegime), .blend] {
             let (rows, o) = try outcome([kind])
-            // Force the candidate to be served, whatever the decision, to exercise its format.
-            var served = o
-            served.chosen = o.candidates[0].combiner
-            let files = try ArtifactWriter.write(served, to: tmp)
-            XCTAssertEqual(files.count, 5)
-            let loaded = try ArtifactLoader.load(root: tmp, horizon: 5, layout: rows.layout)
-            XCTAssertEqual(loaded.combiner.method, served.chosen.method)
-            XCTAssertEqual(loaded.combiner.version, 1)
-            assertSamePredictions(served.chosen, loaded.combiner, rows.subset(Array(0..<500)))
+            XCTAssertEqual(o.candidates.count, 2, "\(kind): the learner and its temperature-calibrated variant")
+            for candidate in o.candidates {
+                // Force the candidate to be served, whatever the decision, to exercise its format.
+                var served = o
+                served.chosen = candidate.combiner
+                let files = try ArtifactWriter.write(served, to: tmp)
+                XCTAssertEqual(files.count, 5)
+                let loaded = try ArtifactLoader.load(root: tmp, horizon: 5, layout: rows.layout)
+                XCTAssertEqual(loaded.combiner.method, served.chosen.method)
+                XCTAssertEqual(loaded.combiner.version, 1)
+                XCTAssertEqual(loaded.config.calibration?.temperature, (candidate.combiner as? CalibratedCombiner)?.calibration.temperature,
+                               candidate.name)
+                assertSamePredictions(served.chosen, loaded.combiner, rows.subset(Array(0..<500)))
+            }
         }
         let (rows, o) = try outcome([.logistic(.basic)])
         var avg = o
@@ -172,13 +177,22 @@ final class ArtifactTests: XCTestCase {
         guard let dir = ProcessInfo.processInfo.environment["STACKD_ARTIFACT_SAMPLES"] else {
             throw XCTSkip("set STACKD_ARTIFACT_SAMPLES to write sample artifacts")
         }
-        let (_, lr) = try outcome([.logistic(.extended), .xgboost(.basic)])
-        var l = lr; l.chosen = lr.candidates[0].combiner
+        let (_, lr) = try outcome([.logistic(.extended), .xgboost(.basic), .blend])
+        func fitted(_ learner: String, calibrated: Bool = false) throws -> any FittedMetaLearner {
+            try XCTUnwrap(lr.candidates.first { $0.kind.learner == learner && ($0.combiner is CalibratedCombiner) == calibrated }).combiner
+        }
+        var l = lr; l.chosen = try fitted("logistic")
         try ArtifactWriter.write(l, to: dir + "/logistic")
         try ArtifactWriter.writeSummary([l], to: dir + "/logistic", diversity: DiversityReference(meanDisagreement: 0.3))
-        var x = lr; x.chosen = lr.candidates[1].combiner
+        var x = lr; x.chosen = try fitted("xgboost")
         try ArtifactWriter.write(x, to: dir + "/xgboost")
         try ArtifactWriter.writeSummary([x], to: dir + "/xgboost")
+        var b = lr; b.chosen = try fitted("blend")
+        try ArtifactWriter.write(b, to: dir + "/blend")
+        try ArtifactWriter.writeSummary([b], to: dir + "/blend")
+        var t = lr; t.chosen = try fitted("logistic", calibrated: true)
+        try ArtifactWriter.write(t, to: dir + "/calibrated")
+        try ArtifactWriter.writeSummary([t], to: dir + "/calibrated")
         var a = lr; a.chosen = AveragingCombiner(modelCount: 3, classCount: 3)
         try ArtifactWriter.write(a, to: dir + "/average")
         try ArtifactWriter.writeSummary([a], to: dir + "/average")
