@@ -67,7 +67,8 @@ public struct MLPClassifier: Sendable, Equatable, Codable {
         public var termination: LBFGS.Termination
         /// True when a tolerance stopped the optimiser.
         public var converged: Bool
-        /// The mean penalised objective at the returned weights (scikit-learn's `loss_`).
+        /// The mean penalised objective at the returned weights (scikit-learn's `loss_`), in the fit's
+        /// coordinates: with `standardize` the penalty measures W₁ in standard units.
         public var objective: Double
         /// Training rows.
         public var rows: Int
