@@ -12,7 +12,7 @@ KIND_PREDICTION, KIND_LABEL, KIND_ENSEMBLE = 1, 2, 3
 PREDICTION_HEADER = "<2sBBBBBBIIqQ"      # 32 bytes, then K float64, model, symbol
 LABEL_FIXED = "<2sBBBBBBIIqQdq"          # 48 bytes, then symbol
 ENSEMBLE_HEADER = "<2sBBBBBBIIqQQQBBBBI"  # 56 bytes, then K float64, symbol
-METHODS = {0: "average", 1: "weighted_average", 2: "logistic", 3: "xgboost"}
+METHODS = {0: "average", 1: "weighted_average", 2: "logistic", 3: "xgboost", 4: "mlp"}
 COMPLETIONS = {0: "complete", 1: "deadline", 2: "evicted", 3: "drained"}
 
 

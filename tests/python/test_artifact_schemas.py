@@ -1,7 +1,7 @@
 """Training artifacts (hN/*.json, ensemble_summary.json) validate against schemas/artifacts/.
 
-Samples come from the Swift test `ArtifactTests.testWriteSamplesForSchemaValidation` (logistic,
-XGBoost and averaging served; needs a prior `swift build --build-tests`) and, when the binary and
+Samples come from the Swift tests `testWriteSamplesForSchemaValidation` (logistic, XGBoost, blend,
+calibrated, averaging and MLP served; needs a prior `swift build --build-tests`) and, when the binary and
 ../shared exist, from `stackd train` on the real stream for one horizon. Set
 STACKD_ARTIFACT_SAMPLES to an existing sample directory to skip generating them.
 
@@ -18,7 +18,7 @@ from jsonschema import Draft202012Validator
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "schemas" / "artifacts"
 SHARED = ROOT.parent / "shared" / "data" / "oos-daily"
-NAMES = ["meta_config", "model_logistic", "model_blend", "model_average", "model_prior_shrinkage", "feature_importance", "model_weights",
+NAMES = ["meta_config", "model_logistic", "model_blend", "model_mlp", "model_average", "model_prior_shrinkage", "feature_importance", "model_weights",
          "training_metrics", "ensemble_summary"]
 
 
@@ -40,13 +40,13 @@ def test_schema_is_draft_2020_12_with_version_const(name):
 def samples(tmp_path_factory):
     given = os.environ.get("STACKD_ARTIFACT_SAMPLES")
     if given:
-        return [pathlib.Path(given) / k for k in ("logistic", "xgboost", "blend", "calibrated", "average", "prior")]
+        return [pathlib.Path(given) / k for k in ("logistic", "xgboost", "blend", "calibrated", "average", "prior", "mlp")]
     out = tmp_path_factory.mktemp("artifacts")
     env = dict(os.environ, STACKD_ARTIFACT_SAMPLES=str(out))
     r = subprocess.run(["swift", "test", "--skip-build", "--filter", "testWriteSamplesForSchemaValidation"],
                        cwd=ROOT, env=env, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
-    dirs = [out / k for k in ("logistic", "xgboost", "blend", "calibrated", "average", "prior")]
+    dirs = [out / k for k in ("logistic", "xgboost", "blend", "calibrated", "average", "prior", "mlp")]
     binary = ROOT / ".build" / "debug" / "stackd"
     if binary.exists() and SHARED.exists():
         real = out / "real"
@@ -59,7 +59,7 @@ def samples(tmp_path_factory):
 
 def model_schema(hdir):
     fmt = json.loads((hdir / "meta_config.json").read_text())["model_format"]
-    return {"stackd-logistic": "model_logistic", "stackd-blend": "model_blend", "stackd-average": "model_average",
+    return {"stackd-logistic": "model_logistic", "stackd-blend": "model_blend", "stackd-mlp": "model_mlp", "stackd-average": "model_average",
             "stackd-prior-shrinkage": "model_prior_shrinkage"}.get(fmt)
 
 
@@ -78,7 +78,7 @@ def test_every_artifact_validates(samples):
             else:  # XGBoost's own JSON format
                 assert "learner" in model and "version" in model
                 seen.add("xgboost")
-    assert {"model_logistic", "model_blend", "model_average", "model_prior_shrinkage", "xgboost"} <= seen
+    assert {"model_logistic", "model_blend", "model_mlp", "model_average", "model_prior_shrinkage", "xgboost"} <= seen
 
 
 def test_invalid_variants_are_rejected(samples):

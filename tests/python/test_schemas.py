@@ -24,7 +24,7 @@ EXAMPLES = SCHEMAS / "examples"
 PREDICTION_HEADER = "<2sBBBBBBIIqQ"
 LABEL_FIXED = "<2sBBBBBBIIqQdq"
 ENSEMBLE_HEADER = "<2sBBBBBBIIqQQQBBBBI"
-METHODS = ["average", "weighted_average", "logistic", "xgboost"]
+METHODS = ["average", "weighted_average", "logistic", "xgboost", "mlp"]
 COMPLETIONS = ["complete", "deadline", "evicted", "drained"]
 KINDS = ["prediction", "label", "ensemble"]
 

@@ -5,6 +5,7 @@ public enum CombinationMethod: UInt8, Sendable, CaseIterable, Codable {
     case weightedAverage = 1
     case logistic = 2
     case xgboost = 3
+    case mlp = 4
 
     public var name: String {
         switch self {
@@ -12,6 +13,7 @@ public enum CombinationMethod: UInt8, Sendable, CaseIterable, Codable {
         case .weightedAverage: return "weighted_average"
         case .logistic: return "logistic"
         case .xgboost: return "xgboost"
+        case .mlp: return "mlp"
         }
     }
 }

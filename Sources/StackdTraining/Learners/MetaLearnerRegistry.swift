@@ -9,6 +9,7 @@ public enum MetaLearnerRegistry {
         LogisticLearner(),
         XGBoostLearner(),
         BlendLearner(),
+        MLPLearner(),
     ]
 
     /// The learner registered under `name`, if any.
