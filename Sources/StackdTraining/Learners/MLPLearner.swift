@@ -10,8 +10,8 @@ import StackdLearning
 /// (the purged rows after the cut) is the amount of fitting: the L2 strength α from `alphaGrid`,
 /// and for each α the number of L-BFGS iterations, by early stopping (validation log-loss every
 /// `validationInterval` iterations, the best weights kept, stop after `validationPatience` checks
-/// without a new best). The weights themselves are fitted on meta-train only: the validation rows
-/// pick a point on the deterministic optimisation path, they never enter the gradient. Ties keep
+/// without a new best). Those are chosen on the newest meta-train rows (never the gate's rows),
+/// then the choice is refitted on all of meta-train for the chosen number of iterations. Ties keep
 /// the stronger penalty. With fixed hyper-parameters (or no validation rows) `defaultAlpha` is
 /// fitted for the full iteration budget and nothing is searched.
 public struct MLPLearner: MetaLearner {
@@ -45,7 +45,8 @@ public struct MLPLearner: MetaLearner {
     public func fit(_ input: MetaLearnerFitInput) throws -> any FittedMetaLearner {
         let X = input.trainFeatures, y = input.train.labels, k = input.classCount
         if input.hyperparametersFixed || input.validation.count == 0 {
-            let m = try MLPClassifier.fit(X: X, y: y, classes: k, options: Self.options(alpha: Self.defaultAlpha, seed: input.configuration.seed))
+            let m = try MLPClassifier.fit(X: input.finalFeatures, y: input.finalRows.labels, classes: k,
+                                          options: Self.options(alpha: Self.defaultAlpha, seed: input.configuration.seed))
             try Self.checkNotCancelled(m)
             return MLPCombiner(model: m, featureSet: input.featureSet, layout: input.layout, version: input.version,
                                fitSummary: Self.summary(m, selection: "fixed α = \(Self.defaultAlpha), \(m.report?.iterations ?? 0) iterations"))
@@ -61,11 +62,21 @@ public struct MLPLearner: MetaLearner {
             tried.append("\(Self.format(alpha)): \(String(format: "%.4f", loss)) at \(m.report?.bestIteration ?? 0)")
             if best == nil || loss < best!.loss { best = (m, loss) }
         }
-        let m = best!.model
+        var m = best!.model
+        var refit = ""
+        if input.refitRows != nil {
+            // The chosen α and number of iterations, refitted on all of meta-train: the served
+            // network has seen the newest rows too, as the other learners' final fits have.
+            var options = Self.options(alpha: m.alpha, seed: input.configuration.seed)
+            options.optimizer.maxIterations = max(1, m.report?.bestIteration ?? Self.maxIterations)
+            m = try MLPClassifier.fit(X: input.finalFeatures, y: input.finalRows.labels, classes: k, options: options)
+            try Self.checkNotCancelled(m)
+            refit = "; refitted on all \(input.finalRows.count) meta-train rows for \(options.optimizer.maxIterations) iterations"
+        }
         return MLPCombiner(model: m, featureSet: input.featureSet, layout: input.layout, version: input.version,
                            fitSummary: Self.summary(m, selection: "α and iterations by validation log-loss over \(input.validation.count) rows, "
                                                     + "early stopping every \(Self.validationInterval) iterations (α: loss at iteration: "
-                                                    + tried.joined(separator: ", ") + ")"))
+                                                    + tried.joined(separator: ", ") + ")" + refit))
     }
 
     public func load(_ input: MetaLearnerLoadInput) throws -> any FittedMetaLearner {
