@@ -98,6 +98,25 @@ public enum WireEncoder {
             + "\"seq\":\(sequence),\"class\":\(classIndex),\"fwd_return\":\(forwardReturn),\"exit_ts\":\(exitTime)}"
     }
 
+    /// A binary regime message (kind 5): values are signed bytes, in `regimes.names` order.
+    public static func binaryRegime(symbol: String, eventTime: Int64, sequence: UInt64, values: [Int8]) -> [UInt8] {
+        var out: [UInt8] = [WireFormat.magic0, WireFormat.magic1, WireFormat.version, MessageKind.regime.rawValue,
+                            UInt8(values.count), UInt8(symbol.utf8.count), 0, 0]
+        appendLE(UInt32(0), to: &out)
+        appendLE(UInt32(0), to: &out)
+        appendLE(UInt64(bitPattern: eventTime), to: &out)
+        appendLE(sequence, to: &out)
+        out += values.map { UInt8(bitPattern: $0) }
+        out += Array(symbol.utf8)
+        return out
+    }
+
+    /// A JSON regime message.
+    public static func jsonRegime(symbol: String, eventTime: Int64, sequence: UInt64, values: [Int8]) -> String {
+        "{\"v\":1,\"type\":\"regime\",\"symbol\":\"\(symbol)\",\"ts\":\(eventTime),\"seq\":\(sequence),"
+            + "\"values\":[\(values.map { "\($0)" }.joined(separator: ","))]}"
+    }
+
     @inline(__always)
     static func appendLE<T: FixedWidthInteger>(_ v: T, to out: inout [UInt8]) {
         withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) }
