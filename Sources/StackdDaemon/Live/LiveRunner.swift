@@ -68,7 +68,7 @@ public final class LiveRunner: @unchecked Sendable {
         let modelStore = configuration.stateDirectory.map {
             ModelStore(directory: $0, horizons: configuration.pipeline.horizons, layout: StackingFeatureLayout(
                 models: configuration.pipeline.models, classCount: configuration.pipeline.classCount,
-                skillWindow: configuration.pipeline.skillWindow), logger: logger)
+                regimeNames: configuration.pipeline.regimeNames, skillWindow: configuration.pipeline.skillWindow), logger: logger)
         }
         trainingWorker = (trainer ?? DaemonTrainer.make(configuration: configuration)).map {
             TrainingWorker(logger: logger, modelStore: modelStore, train: $0)

@@ -39,6 +39,9 @@ public enum MetaFeatureSet: String, Sendable, Codable, CaseIterable {
         return Array(full.prefix(columnCount(layout)))
     }
 
+    /// The set that adds the regime columns to this one (`extended` → `extendedRegime`), or nil.
+    public var withRegimes: MetaFeatureSet? { self == .extended ? .extendedRegime : nil }
+
     /// The reference's short tag (`basic`, `ext`, `ext+regime`), used in method names.
     public var tag: String {
         switch self {
