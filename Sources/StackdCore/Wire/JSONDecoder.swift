@@ -61,18 +61,15 @@ public enum WireJSONDecoder {
                         try s.expect(UInt8(ascii: "]"))
                     }
                 } else if key.equals("values") {
-                    try s.expect(UInt8(ascii: "["))
-                    regimeCount = 0
-                    if !s.consume(UInt8(ascii: "]")) {
-                        try withUnsafeMutableBytes(of: &regimeValues) { raw throws(WireRejection) in
-                            let slots = raw.bindMemory(to: Double.self)
-                            repeat {
-                                let v = try s.double()
-                                if regimeCount < WireFormat.maxRegimeCount { slots[regimeCount] = v }
-                                regimeCount += 1
-                            } while s.consume(UInt8(ascii: ","))
-                        }
-                        try s.expect(UInt8(ascii: "]"))
+                    // Read as regime values; anything else is skipped like an unknown field (a
+                    // prediction may carry its own `values`) and refused only in a regime.
+                    let start = s.index
+                    do throws(WireRejection) {
+                        regimeCount = try readRegimeValues(&s, into: &regimeValues)
+                    } catch {
+                        s.index = start
+                        try s.skipValue()
+                        regimeCount = -2
                     }
                 } else if key.equals("class") {
                     classIndex = try s.int64()
@@ -117,6 +114,7 @@ public enum WireJSONDecoder {
                 symbol: symbol, horizon: Int(horizon), eventTime: eventTime, sequence: UInt64(sequence),
                 classIndex: Int(classIndex), forwardReturn: forwardReturn, exitTime: exitTime))
         case .regime:
+            guard regimeCount != -2 else { throw WireRejection(.malformed, "JSON field \"values\" is not a list of numbers") }
             guard regimeCount >= 1, regimeCount <= WireFormat.maxRegimeCount else {
                 throw WireRejection(.wrongArity, "JSON field \"values\" is missing, empty or longer than 16")
             }
@@ -136,6 +134,26 @@ public enum WireJSONDecoder {
             throw WireRejection(.unknownKind, "JSON type is not \"prediction\", \"label\" or \"regime\"")
         }
     }
+}
+
+/// Reads `[n, n, …]` into `slots` (the first 16; the count says how many there were).
+private func readRegimeValues(
+    _ s: inout JSONScanner,
+    into slots: inout (Double, Double, Double, Double, Double, Double, Double, Double,
+                       Double, Double, Double, Double, Double, Double, Double, Double)
+) throws(WireRejection) -> Int {
+    try s.expect(UInt8(ascii: "["))
+    if s.consume(UInt8(ascii: "]")) { return 0 }
+    var count = 0
+    repeat {
+        let v = try s.double()
+        if count < WireFormat.maxRegimeCount {
+            withUnsafeMutableBytes(of: &slots) { $0.storeBytes(of: v, toByteOffset: 8 * count, as: Double.self) }
+        }
+        count += 1
+    } while s.consume(UInt8(ascii: ","))
+    try s.expect(UInt8(ascii: "]"))
+    return count
 }
 
 /// Picks the decoder from the first byte: binary payloads start with "SK", JSON with `{`.
