@@ -1,6 +1,6 @@
 """A small pyzmq client for stackd, written from ``schemas/wire.md`` alone.
 
-Encode predictions and labels (binary or JSON) and decode ensemble outputs. Only the Python
+Encode predictions, labels and regimes (binary or JSON) and decode ensemble outputs. Only the Python
 standard library and pyzmq are needed; copy this file into your project.
 """
 import json
@@ -9,9 +9,11 @@ import struct
 MAGIC = b"SK"
 VERSION = 1
 KIND_PREDICTION, KIND_LABEL, KIND_ENSEMBLE = 1, 2, 3
+KIND_REGIME = 5
 PREDICTION_HEADER = "<2sBBBBBBIIqQ"      # 32 bytes, then K float64, model, symbol
 LABEL_FIXED = "<2sBBBBBBIIqQdq"          # 48 bytes, then symbol
 ENSEMBLE_HEADER = "<2sBBBBBBIIqQQQBBBBI"  # 56 bytes, then K float64, symbol
+REGIME_HEADER = "<2sBBBBBBIIqQ"          # 32 bytes, then R int8, symbol
 METHODS = {0: "average", 1: "weighted_average", 2: "logistic", 3: "xgboost"}
 COMPLETIONS = {0: "complete", 1: "deadline", 2: "evicted", 3: "drained"}
 
@@ -48,6 +50,27 @@ def encode_label(symbol, horizon, ts_ns, seq, class_index, fwd_return, exit_ts_n
         payload = struct.pack(LABEL_FIXED, MAGIC, VERSION, KIND_LABEL, class_index, class_count, len(s), 0,
                               horizon, 0, ts_ns, seq, fwd_return, exit_ts_ns) + s
     return [label_topic(symbol, horizon), payload]
+
+
+def regime_topic(symbol):
+    return f"regime.{symbol}".encode()
+
+
+def encode_regime(symbol, ts_ns, seq, values, encoding="binary"):
+    """Returns ``[topic, payload]`` for the regimes of (symbol, event time), one small integer
+    (-128..127) per name of the daemon's ``regimes.names``, in that order; they apply to every
+    horizon. Publish them before or with the bar's predictions: a row waits for its regime."""
+    values = [int(v) for v in values]
+    if not 1 <= len(values) <= 16 or any(not -128 <= v <= 127 for v in values):
+        raise ValueError("regime values: 1 to 16 integers in -128..127")
+    if encoding == "json":
+        payload = json.dumps({"v": VERSION, "type": "regime", "symbol": symbol, "ts": ts_ns, "seq": seq,
+                              "values": values}).encode()
+    else:
+        s = symbol.encode()
+        payload = struct.pack(REGIME_HEADER, MAGIC, VERSION, KIND_REGIME, len(values), len(s), 0, 0, 0, 0,
+                              ts_ns, seq) + struct.pack("<%db" % len(values), *values) + s
+    return [regime_topic(symbol), payload]
 
 
 def decode_ensemble(payload, model_names=None):
