@@ -39,13 +39,16 @@ final class RegimeConfigurationTests: XCTestCase {
         XCTAssertEqual(plain.pipeline.regimeNames, [])
     }
 
-    func testRegimesWithoutARegimeSubscriptionAreRefused() {
-        let p = problems(text(regimes: #"["vol_regime"]"#))
-        XCTAssertEqual(p.count, 1, "\(p)")
-        XCTAssertTrue(p.first?.contains("input.topics: regimes.names is set: subscribe to \"regime.\" too") ?? false, "\(p)")
-        // An empty prefix (everything) or `regime.SPX` covers it.
-        XCTAssertEqual(problems(text(regimes: #"["vol_regime"]"#, topics: #"[""]"#)), [])
-        XCTAssertEqual(problems(text(regimes: #"["vol_regime"]"#, topics: #"["pred.", "regime.SPX"]"#)), [])
+    func testRegimesAddTheRegimeSubscriptionUnlessATopicCoversIt() throws {
+        func subscriptions(_ regimes: String, _ topics: String?) throws -> [String] {
+            try ConfigurationLoader.parse(text(regimes: regimes, topics: topics), source: "t.toml").inputSubscriptions
+        }
+        XCTAssertEqual(try subscriptions(#"["vol_regime"]"#, nil), ["pred.", "label.", "regime."])
+        XCTAssertEqual(try subscriptions("[]", nil), ["pred.", "label."], "no regimes, no regime subscription")
+        XCTAssertEqual(try subscriptions(#"["vol_regime"]"#, #"[""]"#), [""], "the empty prefix covers everything")
+        XCTAssertEqual(try subscriptions(#"["vol_regime"]"#, #"["pred.", "regime.SPX"]"#), ["pred.", "regime.SPX"],
+                       "an operator's narrower regime prefix is kept as is")
+        XCTAssertEqual(try subscriptions(#"["vol_regime"]"#, #"["pred.", "label.", "regime."]"#), ["pred.", "label.", "regime."])
     }
 
     func testBadRegimeNamesAreRefusedWithTheirKey() {

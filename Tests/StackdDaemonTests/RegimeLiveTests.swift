@@ -48,7 +48,6 @@ final class RegimeLiveTests: XCTestCase {
             names = ["vol_regime"]
             [input]
             bind = ["\(input)"]
-            topics = ["pred.", "label.", "regime."]
             [output]
             bind = ["\(output)"]
             encoding = "json"

@@ -105,7 +105,7 @@ public enum ConfigurationKeys {
                 "recent per-model skill as stacking features: each model's log-loss over its last N labelled rows (known at emission); 0 off",
                 get: { $0.pipeline.skillWindow }, set: { $0.pipeline.skillWindow = $1 }),
             strings("regimes", "names", pattern: namePattern, default: [], required: false, .refused,
-                    "regime values each (symbol, event time) receives on `regime.<symbol>` (wire order, at most 16; add `regime.` to `input.topics`); stacking features after the cross-model ones, and a row waits for its regime like for a model; empty: no regimes",
+                    "regime values each (symbol, event time) receives on `regime.<symbol>` (wire order, at most 16; the input then also subscribes to `regime.`); stacking features after the cross-model ones, and a row waits for its regime like for a model; empty: no regimes",
                     get: { $0.pipeline.regimeNames }, set: { $0.pipeline.regimeNames = $1 }),
             optionalString("state", "directory", .refused,
                            "durable window and model store; created if absent when its parent exists; absent keeps state in memory",

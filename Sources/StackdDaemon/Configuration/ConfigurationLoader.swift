@@ -110,12 +110,6 @@ public enum ConfigurationLoader {
         if config.learner.features == .all && config.pipeline.skillWindow == 0 {
             reader.problem("learner", "features", "\"all\" adds the recent-skill features: set features.skill_window too")
         }
-        // Regime messages are published on `regime.<symbol>`: without a covering subscription
-        // every row would wait for a regime that can never arrive.
-        if !config.pipeline.regimeNames.isEmpty
-            && !config.input.topics.contains(where: { "regime.".hasPrefix($0) || $0.hasPrefix("regime.") }) {
-            reader.problem("input", "topics", "regimes.names is set: subscribe to \"regime.\" too")
-        }
         let security = config.security
         if security.curve {
             if security.secretKeyFile == nil { reader.problem("security", "secret_key_file", "is required with security.curve = true") }
