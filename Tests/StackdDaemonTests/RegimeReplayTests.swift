@@ -76,6 +76,48 @@ final class RegimeReplayTests: XCTestCase {
         print("[regimes] replayed h5 rows: \(compared), worst |Δ feature| vs golden ext+regime = \(worst)")
     }
 
+    /// `stackd replay` with a configuration naming regimes: every bar's regime joins its rows (all
+    /// complete, none rejected), and the events replayed include one regime per predicted bar.
+    func testReplayCommandJoinsRegimesCSVWhenTheConfigurationNamesRegimes() throws {
+        let data = Self.shared.appendingPathComponent("data/oos-daily")
+        guard FileManager.default.fileExists(atPath: data.appendingPathComponent("regimes.csv").path) else {
+            throw XCTSkip("\(data.path) is absent (set STACKD_SHARED)")
+        }
+        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/stackd")
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("stackd-regime-replay-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let config = scratch.appendingPathComponent("stackd.toml")
+        try """
+            [models]
+            names = ["lgbm", "logreg", "mlp", "xgb"]
+            [stream]
+            horizons = [5]
+            [regimes]
+            names = ["vol_regime", "trend_regime"]
+            [input]
+            bind = ["ipc://\(scratch.path)/in.sock"]
+            [output]
+            bind = ["ipc://\(scratch.path)/out.sock"]
+            [monitoring]
+            enabled = false
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let report = scratch.appendingPathComponent("report")
+        let run = try CapturedProcess.run(binary, ["replay", data.path, "--config", config.path, "--report", report.path, "--quiet"],
+                                          timeout: 600)
+        XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: report.appendingPathComponent("backtest.json"))) as? [String: Any])
+        let counters = try XCTUnwrap(json["counters"] as? [String: Any])
+        let emitted = try XCTUnwrap(counters["rowsEmitted"] as? [String: Int])
+        XCTAssertEqual(counters["totalRejected"] as? Int, 0)
+        // A row waits for its regime: complete means the regime was there.
+        XCTAssertEqual(emitted["complete"], counters["labelsMatched"] as? Int)
+        XCTAssertEqual(emitted["deadline"], 0)
+        let predictions = try XCTUnwrap(counters["predictionsAccepted"] as? Int), labels = try XCTUnwrap(counters["labelsAccepted"] as? Int)
+        XCTAssertEqual(json["events"] as? Int, predictions + 2 * labels, "predictions, labels and one regime per bar")
+    }
+
     func testRegimesCSVErrorsNameTheFileAndLine() {
         func message(_ text: String) -> String {
             do { _ = try RegimeCSV.parse(text, names: ["vol_regime", "trend_regime"], file: "r.csv"); return "" } catch { return "\(error)" }

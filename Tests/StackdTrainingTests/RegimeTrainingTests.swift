@@ -52,4 +52,60 @@ final class RegimeTrainingTests: XCTestCase {
             XCTAssertEqual(m[k]!, r[k]!, accuracy: 1e-3, "h=5 LR ext+regime \(k) (bin edges)")
         }
     }
+
+    /// The command: with `regimes.csv` in the folder the table has the ext+regime candidates; the
+    /// same folder without it has none (the file, not a flag, decides).
+    func testTrainCommandFitsExtRegimeCandidatesOnlyWithRegimesCSV() throws {
+        let bin = try XCTUnwrap(TrainCommandTests.binary(), "stackd executable not built (run swift build first)")
+        let source = try SharedData.requireRoot().appendingPathComponent("data/oos-daily")
+        let scratch = NSTemporaryDirectory() + "stackd-regime-train-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let data = scratch + "/data"
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        for file in ["preds_h5.csv", "labels_h5.csv", "regimes.csv"] {
+            try FileManager.default.copyItem(atPath: source.appendingPathComponent(file).path, toPath: "\(data)/\(file)")
+        }
+        func train(_ out: String) throws -> String {
+            let r = try CapturedRun.run(bin, ["train", data, "--out", out, "--quiet"])
+            XCTAssertEqual(r.status, 0, r.output)
+            return r.output
+        }
+        let with = try train(scratch + "/with")
+        for method in ["LR meta (ext, F=33)", "XGB meta (ext, F=33)", "LR meta (ext+regime, F=35)", "XGB meta (ext+regime, F=35)"] {
+            XCTAssertTrue(with.contains(method), "output lacks \(method):\n\(with)")
+        }
+        let importance = try String(contentsOfFile: scratch + "/with/h5/feature_importance.json", encoding: .utf8)
+        for word in ["\"extended_regime\"", "\"vol_regime\"", "\"trend_regime\""] {
+            XCTAssertTrue(importance.contains(word), "feature_importance.json lacks \(word)")
+        }
+        try FileManager.default.removeItem(atPath: "\(data)/regimes.csv")
+        let without = try train(scratch + "/without")
+        XCTAssertTrue(without.contains("LR meta (ext, F=33)"))
+        XCTAssertFalse(without.contains("ext+regime"), without)
+    }
+}
+
+/// Runs a child to completion with a bounded wait, output and error merged.
+enum CapturedRun {
+    static func run(_ executable: URL, _ arguments: [String], timeout: TimeInterval = 300) throws -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = arguments
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("stackd-run-\(UUID().uuidString.prefix(8)).log")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: out) }
+        let handle = try FileHandle(forWritingTo: out)
+        defer { try? handle.close() }
+        p.standardOutput = handle
+        p.standardError = handle
+        let done = DispatchSemaphore(value: 0)
+        p.terminationHandler = { _ in done.signal() }
+        try p.run()
+        if done.wait(timeout: .now() + timeout) == .timedOut {
+            p.terminate()
+            _ = done.wait(timeout: .now() + 10)
+            XCTFail("\(executable.lastPathComponent) \(arguments.joined(separator: " ")) ran past \(timeout) s")
+        }
+        return (p.terminationStatus, (try? String(contentsOf: out, encoding: .utf8)) ?? "")
+    }
 }
