@@ -146,4 +146,44 @@ final class RegimeJoinTests: XCTestCase {
         XCTAssertEqual(p.counters.labelMessagesMissed, 0)
         XCTAssertEqual(p.counters.sequenceGaps, 0)
     }
+
+    /// Encodes every emission as consumers receive it.
+    struct EncodingHandler: EnsembleOutputHandler {
+        var binary: [[UInt8]] = []
+        var json: [String] = []
+        mutating func emit(_ e: EnsembleEmission) {
+            var out = [UInt8](repeating: 0, count: WireEncoder.ensembleSize(classCount: 3, symbolLength: e.symbol.count))
+            let n = out.withUnsafeMutableBytes { WireEncoder.writeBinaryEnsemble(e, latencyNanoseconds: 0, into: $0) }
+            binary.append(Array(out[0..<n]))
+            json.append(WireEncoder.jsonEnsemble(e, modelNames: ["a", "b"], latencyNanoseconds: 0))
+        }
+    }
+
+    func testAnOutputSaysWhenItsRegimeWasImputed() throws {
+        let p = try makePipeline()
+        var h = EncodingHandler()
+        func feed(_ bytes: [UInt8], _ topic: String, at time: Int64) {
+            var t = Array(topic.utf8), b = bytes
+            _ = t.withUnsafeMutableBytes { tb in
+                b.withUnsafeMutableBytes { pb in
+                    p.ingest(topic: UnsafeRawBufferPointer(tb), payload: UnsafeRawBufferPointer(pb), receivedAt: time, handler: &h)
+                }
+            }
+        }
+        // ts 100: both models and the regime; ts 200: both models, no regime (deadline).
+        feed(WireEncoder.binaryRegime(symbol: "SPX", eventTime: 100, sequence: 1, values: [1, 1]), "regime.SPX", at: 0)
+        for ts: Int64 in [100, 200] {
+            feed(WireEncoder.binaryPrediction(model: "a", symbol: "SPX", horizon: 5, eventTime: ts, sequence: 1, probabilities: a), "pred.SPX.5.a", at: 0)
+            feed(WireEncoder.binaryPrediction(model: "b", symbol: "SPX", horizon: 5, eventTime: ts, sequence: 1, probabilities: b), "pred.SPX.5.b", at: 0)
+        }
+        p.advance(to: 1_000, handler: &h)
+        XCTAssertEqual(h.binary.count, 2, "the two h5 rows; the h10 row only the regime opened is not emitted")
+        XCTAssertEqual(p.counters.regimesUnused, 1)
+        let h5 = zip(h.binary, h.json).filter { $0.1.contains("\"horizon\":5,") }
+        XCTAssertEqual(h5.count, 2)
+        XCTAssertEqual(h5[0].0[51], 0, "regime present: flags 0")
+        XCTAssertTrue(h5[0].1.hasSuffix(",\"regime_imputed\":false}"), h5[0].1)
+        XCTAssertEqual(h5[1].0[51], WireFormat.ensembleFlagRegimeImputed, "regime missing: flags bit 0")
+        XCTAssertTrue(h5[1].1.hasSuffix(",\"regime_imputed\":true}"), h5[1].1)
+    }
 }

@@ -81,7 +81,7 @@ def decode_ensemble(payload, model_names=None):
     if payload[:1] == b"{":
         return json.loads(payload)
     (magic, version, kind, k, predicted, symbol_len, method, horizon, model_version, ts, seq, mask, latency,
-     model_count, present_count, completion, _, _) = struct.unpack_from(ENSEMBLE_HEADER, payload)
+     model_count, present_count, completion, flags, _) = struct.unpack_from(ENSEMBLE_HEADER, payload)
     if magic != MAGIC or version != VERSION or kind != KIND_ENSEMBLE:
         raise ValueError("not a version-1 stackd ensemble output")
     probs = list(struct.unpack_from(f"<{k}d", payload, 56))
@@ -90,6 +90,7 @@ def decode_ensemble(payload, model_names=None):
            "probs": probs, "class": predicted, "method": METHODS.get(method, str(method)),
            "model_version": model_version, "completion": COMPLETIONS.get(completion, str(completion)),
            "latency_ns": latency, "present_mask": mask, "model_count": model_count, "present_count": present_count}
+    out["regime_imputed"] = bool(flags & 1)  # with regimes: the row's regime never arrived, imputed as 0
     if model_names is not None:
         out["models"] = [n for i, n in enumerate(model_names) if mask >> i & 1]
         out["missing"] = [n for i, n in enumerate(model_names) if not mask >> i & 1]

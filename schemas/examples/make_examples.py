@@ -50,7 +50,7 @@ ENSEMBLE = {
     "v": 1, "type": "ensemble", "symbol": "SPX", "horizon": 5, "ts": TS, "seq": 0,
     "probs": [0.25, 0.25, 0.5], "class": 2, "method": "average", "model_version": 0,
     "models": ["lgbm", "xgb"], "missing": ["mlp"], "completion": "deadline",
-    "latency_ns": 1_234_567,
+    "latency_ns": 1_234_567, "regime_imputed": False,
 }
 ENSEMBLE_CONFIGURED_MODELS = ["lgbm", "mlp", "xgb"]  # alphabetical: bit i = i-th name
 
@@ -83,7 +83,7 @@ def encode_ensemble(m, configured_models):
     header = struct.pack(ENSEMBLE_HEADER, MAGIC, VERSION, KIND_ENSEMBLE, len(probs), m["class"], len(symbol),
                          METHODS.index(m["method"]), m["horizon"], m["model_version"], m["ts"], m["seq"],
                          mask, m["latency_ns"], len(configured_models), len(m["models"]),
-                         COMPLETIONS.index(m["completion"]), 0, 0)
+                         COMPLETIONS.index(m["completion"]), int(m["regime_imputed"]), 0)
     return header + struct.pack("<%dd" % len(probs), *probs) + symbol
 
 

@@ -502,14 +502,14 @@ public final class StackingPipeline {
         }
         if assembler.regimeCount > 0 && !row.regimePresent { counters.rowsWithoutRegime += 1 }
         emit(key: row.key, probabilities: assembler.probabilities(of: row), regimes: assembler.regimes(of: row),
-             presentMask: row.presentMask,
+             regimeImputed: assembler.regimeCount > 0 && !row.regimePresent, presentMask: row.presentMask,
              presentCount: row.presentCount, completion: row.completion, lastArrival: row.lastArrival, handler: &handler)
     }
 
     /// Features, combination, scoring and emission of one assembled row.
     private func emit<H: EnsembleOutputHandler>(
         key: RowKey, probabilities: UnsafeBufferPointer<Double>, regimes: UnsafeBufferPointer<Double>,
-        presentMask: UInt64, presentCount: Int,
+        regimeImputed: Bool, presentMask: UInt64, presentCount: Int,
         completion: RowCompletion, lastArrival: Int64, handler: inout H
     ) {
         let m = configuration.models.count, k = configuration.classCount
@@ -550,7 +550,8 @@ public final class StackingPipeline {
                 eventTime: key.eventTime, sequence: sequence, probabilities: UnsafeBufferPointer(ensembleOut),
                 predictedClass: predicted, method: combiner.method, modelVersion: combiner.version,
                 presentMask: presentMask, presentCount: presentCount, modelCount: m, completion: completion,
-                lastArrival: lastArrival, basePredictions: probabilities, features: featureView))
+                lastArrival: lastArrival, basePredictions: probabilities, features: featureView,
+                regimeImputed: regimeImputed))
         }
         deliverAlerts(&handler)
         if earlyLabels.count > 0, let label = earlyLabels.take(key) {

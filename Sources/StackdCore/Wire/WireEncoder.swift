@@ -28,7 +28,7 @@ public enum WireEncoder {
         out[48] = UInt8(e.modelCount)
         out[49] = UInt8(e.presentCount)
         out[50] = e.completion.rawValue
-        out[51] = 0
+        out[51] = e.regimeImputed ? WireFormat.ensembleFlagRegimeImputed : 0
         out.storeBytes(of: UInt32(0), toByteOffset: 52, as: UInt32.self)
         var o = WireFormat.ensembleHeaderSize
         for c in 0..<k {
@@ -51,7 +51,7 @@ public enum WireEncoder {
             + "\"seq\":\(e.sequence),\"probs\":[\(probs)],\"class\":\(e.predictedClass),\"method\":\"\(e.method.name)\","
             + "\"model_version\":\(e.modelVersion),\"models\":[\(present.joined(separator: ","))],"
             + "\"missing\":[\(missing.joined(separator: ","))],\"completion\":\"\(e.completion.name)\","
-            + "\"latency_ns\":\(latencyNanoseconds)}"
+            + "\"latency_ns\":\(latencyNanoseconds),\"regime_imputed\":\(e.regimeImputed)}"
     }
 
     /// A binary prediction (publishers, tests, benchmarks).

@@ -19,6 +19,8 @@ public enum WireFormat {
     public static let regimeHeaderSize = 32
     /// A regime message carries 1...16 values (the deployment fixes its own count, `regimes.names`).
     public static let maxRegimeCount = 16
+    /// Bit 0 of the ensemble output's `flags` byte (offset 51): the row's regime was imputed.
+    public static let ensembleFlagRegimeImputed: UInt8 = 1
     /// Names (model, symbol) are at most this many bytes, so that they fit a `u8` length.
     public static let maxNameLength = 64
     /// The format allows any number of classes up to this bound; a deployment fixes its own K.
