@@ -88,7 +88,7 @@ public enum ConfigurationKeys {
             choice("learner", "metric", default: LearnerMetric.logLoss, .restart, "promotion metric: `log_loss`, `f1`, `sharpe`, `brier`",
                    get: { $0.learner.metric }, set: { $0.learner.metric = $1 }),
             choice("learner", "features", default: LearnerFeatures.extended, .restart,
-                   "`basic` (M·K probabilities), `extended` (all stacking features) or `all` (also recent skill: needs `features.skill_window`)",
+                   "`basic` (M·K probabilities), `extended` (all stacking features, with the regimes of `regimes.names`: the reference's ext+regime) or `all` (also recent skill: needs `features.skill_window`)",
                    get: { $0.learner.features }, set: { $0.learner.features = $1 }),
             number("learner", "validation_fraction", 0.05...0.5, default: 0.2, .restart,
                    "newest share of the window held out (purged) to judge candidates",
