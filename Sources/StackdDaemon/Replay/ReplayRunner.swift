@@ -328,8 +328,8 @@ enum StreamEncoding {
                 p = le(UInt64(bitPattern: exit), payload, p)
                 p = put(sym, payload, p)
                 return (t, p, exit)
-            case .regime:
-                return nil  // rare next to predictions: encoded by `encode`
+            case .regime(let values):
+                return writeRegime(e, values: values, symbol: sym, topic: topic, payload: payload)
             }
         }
         if let ok { return ok }
