@@ -123,7 +123,7 @@ struct Replay: ParsableCommand {
             return
         }
         let wanted: [Int]? = !requested.isEmpty ? requested : fromFile ? configuration.pipeline.horizons : nil
-        let loaded = try kind.load(horizons: wanted)
+        let loaded = try kind.load(horizons: wanted, regimeNames: configuration.pipeline.regimeNames)
         if !fromFile { configuration.pipeline.models = loaded.models }
         configuration.pipeline.horizons = loaded.horizons
         let logger = bootstrapLogging(level: fromFile ? configuration.logLevel.rawValue : "warning")

@@ -99,7 +99,8 @@ struct Train: ParsableCommand {
                 progress.clear()
                 print("h\(h): \(dataset.incompleteEvents) of \(dataset.events.count) events miss a model (imputed with the mean of the present models, as live)")
             }
-            let outcome = try MetaTrainer.train(rows: TrainingRows(dataset: dataset), horizon: h, configuration: configuration)
+            let rows = TrainingRows(dataset: dataset)
+            let outcome = try MetaTrainer.train(rows: rows, horizon: h, configuration: configuration.addingRegimeCandidates(for: rows.layout))
             try ArtifactWriter.write(outcome, to: out)
             progress.clear()
             print(ComparisonTable.render(outcome))

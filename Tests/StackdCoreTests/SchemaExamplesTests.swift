@@ -49,9 +49,11 @@ final class SchemaExamplesTests: XCTestCase {
         XCTAssertEqual(WireFormat.ensembleHeaderSize, 56)
         XCTAssertEqual(WireFormat.maxNameLength, 64)
         XCTAssertEqual(WireFormat.maxClassCount, 16)
-        XCTAssertEqual(MessageKind.allCases.map(\.rawValue), [1, 2, 3, 4])
-        XCTAssertEqual(MessageKind.allCases.map(\.jsonType), ["prediction", "label", "ensemble", "alert"])
-        XCTAssertEqual(MessageKind.allCases.map(\.topicPrefix), ["pred", "label", "ens", "alert"])
+        XCTAssertEqual(MessageKind.allCases.map(\.rawValue), [1, 2, 3, 4, 5])
+        XCTAssertEqual(MessageKind.allCases.map(\.jsonType), ["prediction", "label", "ensemble", "alert", "regime"])
+        XCTAssertEqual(MessageKind.allCases.map(\.topicPrefix), ["pred", "label", "ens", "alert", "regime"])
+        XCTAssertEqual(WireFormat.regimeHeaderSize, 32)
+        XCTAssertEqual(WireFormat.maxRegimeCount, 16)
         XCTAssertEqual(CombinationMethod.allCases.map(\.rawValue), [0, 1, 2, 3, 4])
         XCTAssertEqual(CombinationMethod.allCases.map(\.name), ["average", "weighted_average", "logistic", "xgboost", "mlp"])
         XCTAssertEqual(RowCompletion.allCases.map(\.rawValue), [0, 1, 2, 3])
@@ -85,6 +87,21 @@ final class SchemaExamplesTests: XCTestCase {
                                               classIndex: 2, classCount: 3, forwardReturn: 0.00125,
                                               exitTime: Self.ts + 300_000_000_000)
         XCTAssertEqual(encoded, expected)
+    }
+
+    func testBinaryRegimeExampleIsWhatTheEncoderWritesAndMatchesTheJSONExample() throws {
+        let expected = try bytes(ofHex: "regime.bin.hex")
+        XCTAssertEqual(expected.count, 32 + 2 + 3)
+        XCTAssertEqual(WireEncoder.binaryRegime(symbol: "SPX", eventTime: Self.ts, sequence: 3, values: [-1, 1]), expected)
+        var c = PipelineConfiguration(models: ["lgbm"], horizons: [5])
+        c.regimeNames = ["vol_regime", "trend_regime"]
+        for payload in [expected, try data("regime.json")] {
+            let pipeline = try StackingPipeline(configuration: c)
+            var handler = RecordingHandler()
+            XCTAssertEqual(pipeline.feed(payload, topic: "regime.SPX", into: &handler), .regime)
+            XCTAssertEqual(pipeline.predict("lgbm", ts: Self.ts, [0.125, 0.375, 0.5], into: &handler), .prediction)
+            XCTAssertEqual(handler.outputs.first.map { Array($0.features.suffix(2)) }, [-1, 1])
+        }
     }
 
     /// Runs the scenario the ensemble example describes through the real pipeline: models

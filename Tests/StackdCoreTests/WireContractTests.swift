@@ -19,9 +19,10 @@ final class WireContractTests: XCTestCase {
     func loadVectors() throws -> (PipelineConfiguration, [Case]) {
         let root = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: Self.file)) as? [String: Any])
         let c = try XCTUnwrap(root["configuration"] as? [String: Any])
-        let configuration = PipelineConfiguration(
+        var configuration = PipelineConfiguration(
             models: try XCTUnwrap(c["models"] as? [String]), horizons: try XCTUnwrap(c["horizons"] as? [Int]),
             symbols: try XCTUnwrap(c["symbols"] as? [String]), classCount: try XCTUnwrap(c["classes"] as? Int))
+        configuration.regimeNames = c["regimes"] as? [String] ?? []
         var cases: [Case] = []
         for raw in try XCTUnwrap(root["cases"] as? [[String: Any]]) {
             let name = try XCTUnwrap(raw["name"] as? String)
@@ -45,7 +46,7 @@ final class WireContractTests: XCTestCase {
             var handler = RecordingHandler()
             let answer: String
             switch pipeline.feed(c.payload, topic: c.topic, into: &handler) {
-            case .prediction, .label: answer = "accepted"
+            case .prediction, .label, .regime: answer = "accepted"
             case .rejected(let r): answer = r.reason.rawValue
             }
             XCTAssertEqual(answer, c.outcome, c.name)

@@ -39,7 +39,7 @@ final class ConfigurationReferenceTests: XCTestCase {
         // Written out by hand: the reload classes the daemon promises.
         XCTAssertEqual(ConfigurationKeys.all.filter { $0.reload == .live }.map(\.path), ["log.level", "log.rejects_per_second"])
         XCTAssertEqual(ConfigurationKeys.all.filter { $0.reload == .refused }.map(\.path),
-                       ["models.names", "models.classes", "stream.horizons", "state.directory"])
+                       ["models.names", "models.classes", "stream.horizons", "regimes.names", "state.directory"])
     }
 
     /// The table's defaults are the ones the configuration types carry on their own.

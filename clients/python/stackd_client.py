@@ -1,6 +1,6 @@
 """A small pyzmq client for stackd, written from ``schemas/wire.md`` alone.
 
-Encode predictions and labels (binary or JSON) and decode ensemble outputs. Only the Python
+Encode predictions, labels and regimes (binary or JSON) and decode ensemble outputs. Only the Python
 standard library and pyzmq are needed; copy this file into your project.
 """
 import json
@@ -9,9 +9,11 @@ import struct
 MAGIC = b"SK"
 VERSION = 1
 KIND_PREDICTION, KIND_LABEL, KIND_ENSEMBLE = 1, 2, 3
+KIND_REGIME = 5
 PREDICTION_HEADER = "<2sBBBBBBIIqQ"      # 32 bytes, then K float64, model, symbol
 LABEL_FIXED = "<2sBBBBBBIIqQdq"          # 48 bytes, then symbol
 ENSEMBLE_HEADER = "<2sBBBBBBIIqQQQBBBBI"  # 56 bytes, then K float64, symbol
+REGIME_HEADER = "<2sBBBBBBIIqQ"          # 32 bytes, then R int8, symbol
 METHODS = {0: "average", 1: "weighted_average", 2: "logistic", 3: "xgboost", 4: "mlp"}
 COMPLETIONS = {0: "complete", 1: "deadline", 2: "evicted", 3: "drained"}
 
@@ -50,6 +52,27 @@ def encode_label(symbol, horizon, ts_ns, seq, class_index, fwd_return, exit_ts_n
     return [label_topic(symbol, horizon), payload]
 
 
+def regime_topic(symbol):
+    return f"regime.{symbol}".encode()
+
+
+def encode_regime(symbol, ts_ns, seq, values, encoding="binary"):
+    """Returns ``[topic, payload]`` for the regimes of (symbol, event time), one small integer
+    (-128..127) per name of the daemon's ``regimes.names``, in that order; they apply to every
+    horizon. Publish them before or with the bar's predictions: a row waits for its regime."""
+    values = [int(v) for v in values]
+    if not 1 <= len(values) <= 16 or any(not -128 <= v <= 127 for v in values):
+        raise ValueError("regime values: 1 to 16 integers in -128..127")
+    if encoding == "json":
+        payload = json.dumps({"v": VERSION, "type": "regime", "symbol": symbol, "ts": ts_ns, "seq": seq,
+                              "values": values}).encode()
+    else:
+        s = symbol.encode()
+        payload = struct.pack(REGIME_HEADER, MAGIC, VERSION, KIND_REGIME, len(values), len(s), 0, 0, 0, 0,
+                              ts_ns, seq) + struct.pack("<%db" % len(values), *values) + s
+    return [regime_topic(symbol), payload]
+
+
 def decode_ensemble(payload, model_names=None):
     """Decodes an ensemble output (binary or JSON) into a dict with the JSON field names.
 
@@ -58,7 +81,7 @@ def decode_ensemble(payload, model_names=None):
     if payload[:1] == b"{":
         return json.loads(payload)
     (magic, version, kind, k, predicted, symbol_len, method, horizon, model_version, ts, seq, mask, latency,
-     model_count, present_count, completion, _, _) = struct.unpack_from(ENSEMBLE_HEADER, payload)
+     model_count, present_count, completion, flags, _) = struct.unpack_from(ENSEMBLE_HEADER, payload)
     if magic != MAGIC or version != VERSION or kind != KIND_ENSEMBLE:
         raise ValueError("not a version-1 stackd ensemble output")
     probs = list(struct.unpack_from(f"<{k}d", payload, 56))
@@ -67,6 +90,7 @@ def decode_ensemble(payload, model_names=None):
            "probs": probs, "class": predicted, "method": METHODS.get(method, str(method)),
            "model_version": model_version, "completion": COMPLETIONS.get(completion, str(completion)),
            "latency_ns": latency, "present_mask": mask, "model_count": model_count, "present_count": present_count}
+    out["regime_imputed"] = bool(flags & 1)  # with regimes: the row's regime never arrived, imputed as 0
     if model_names is not None:
         out["models"] = [n for i, n in enumerate(model_names) if mask >> i & 1]
         out["missing"] = [n for i, n in enumerate(model_names) if not mask >> i & 1]

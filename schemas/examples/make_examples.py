@@ -20,8 +20,9 @@ import sys
 PREDICTION_HEADER = "<2sBBBBBBIIqQ"          # 32 bytes, then K float64, model, symbol
 LABEL_FIXED = "<2sBBBBBBIIqQdq"              # 48 bytes, then symbol
 ENSEMBLE_HEADER = "<2sBBBBBBIIqQQQBBBBI"     # 56 bytes, then K float64, symbol
+REGIME_HEADER = "<2sBBBBBBIIqQ"              # 32 bytes, then R int8, symbol
 MAGIC, VERSION = b"SK", 1
-KIND_PREDICTION, KIND_LABEL, KIND_ENSEMBLE = 1, 2, 3
+KIND_PREDICTION, KIND_LABEL, KIND_ENSEMBLE, KIND_REGIME = 1, 2, 3, 5
 METHODS = ["average", "weighted_average", "logistic", "xgboost"]
 COMPLETIONS = ["complete", "deadline", "evicted", "drained"]
 
@@ -49,9 +50,14 @@ ENSEMBLE = {
     "v": 1, "type": "ensemble", "symbol": "SPX", "horizon": 5, "ts": TS, "seq": 0,
     "probs": [0.25, 0.25, 0.5], "class": 2, "method": "average", "model_version": 0,
     "models": ["lgbm", "xgb"], "missing": ["mlp"], "completion": "deadline",
-    "latency_ns": 1_234_567,
+    "latency_ns": 1_234_567, "regime_imputed": False,
 }
 ENSEMBLE_CONFIGURED_MODELS = ["lgbm", "mlp", "xgb"]  # alphabetical: bit i = i-th name
+
+# The regimes of SPX at the same event time, for a deployment with
+# regimes.names = ["vol_regime", "trend_regime"]: low volatility (-1), up trend (+1).
+REGIME = {"v": 1, "type": "regime", "symbol": "SPX", "ts": TS, "seq": 3, "values": [-1, 1]}
+REGIME_NAMES = ["vol_regime", "trend_regime"]
 
 
 # --- Encoders -------------------------------------------------------------------------------
@@ -77,8 +83,15 @@ def encode_ensemble(m, configured_models):
     header = struct.pack(ENSEMBLE_HEADER, MAGIC, VERSION, KIND_ENSEMBLE, len(probs), m["class"], len(symbol),
                          METHODS.index(m["method"]), m["horizon"], m["model_version"], m["ts"], m["seq"],
                          mask, m["latency_ns"], len(configured_models), len(m["models"]),
-                         COMPLETIONS.index(m["completion"]), 0, 0)
+                         COMPLETIONS.index(m["completion"]), int(m["regime_imputed"]), 0)
     return header + struct.pack("<%dd" % len(probs), *probs) + symbol
+
+
+def encode_regime(m):
+    symbol, values = m["symbol"].encode("ascii"), m["values"]
+    header = struct.pack(REGIME_HEADER, MAGIC, VERSION, KIND_REGIME, len(values), len(symbol), 0, 0, 0, 0,
+                         m["ts"], m["seq"])
+    return header + struct.pack("<%db" % len(values), *values) + symbol
 
 
 def to_hex(data):
@@ -98,6 +111,8 @@ def outputs():
         "prediction.bin.hex": to_hex(encode_prediction(PREDICTION)),
         "label.bin.hex": to_hex(encode_label(LABEL, LABEL_CLASS_COUNT)),
         "ensemble.bin.hex": to_hex(encode_ensemble(ENSEMBLE, ENSEMBLE_CONFIGURED_MODELS)),
+        "regime.json": to_json(REGIME),
+        "regime.bin.hex": to_hex(encode_regime(REGIME)),
     }
 
 

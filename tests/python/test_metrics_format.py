@@ -68,6 +68,10 @@ EXPECTED_TYPES = {
     "stackd_window_segments_quarantined": "counter",
     "stackd_input_disconnects": "counter",
     "stackd_alerts_published": "counter",
+    "stackd_regimes_accepted": "counter",
+    "stackd_rows_without_regime": "counter",
+    "stackd_regimes_unused": "counter",
+    "stackd_input_regimes_missed": "counter",
 }
 
 

@@ -184,9 +184,9 @@ def test_binary_ensemble_decodes_to_the_json_example():
     size = struct.calcsize(ENSEMBLE_HEADER)
     assert size == 56
     (magic, version, kind, k, predicted, symbol_len, method, horizon, model_version, ts, seq, mask,
-     latency, model_count, present_count, completion, reserved8, reserved32) = \
+     latency, model_count, present_count, completion, flags, reserved32) = \
         struct.unpack_from(ENSEMBLE_HEADER, data, 0)
-    assert (magic, version, kind, reserved8, reserved32) == (b"SK", 1, 3, 0, 0)
+    assert (magic, version, kind, flags & ~1, reserved32) == (b"SK", 1, 3, 0, 0)
     assert len(data) == size + 8 * k + symbol_len
     probs = list(struct.unpack_from("<%dd" % k, data, size))
     symbol = data[size + 8 * k:].decode("ascii")
@@ -197,7 +197,7 @@ def test_binary_ensemble_decodes_to_the_json_example():
     missing = [name for i, name in enumerate(configured) if not mask >> i & 1]
     assert {"symbol": symbol, "horizon": horizon, "ts": ts, "seq": seq, "probs": probs, "class": predicted,
             "method": METHODS[method], "model_version": model_version, "models": present, "missing": missing,
-            "completion": COMPLETIONS[completion], "latency_ns": latency} == \
+            "completion": COMPLETIONS[completion], "latency_ns": latency, "regime_imputed": bool(flags & 1)} == \
         {key: j[key] for key in j if key not in ("v", "type")}
     assert predicted == max(range(k), key=lambda c: (probs[c], -c))
     assert math.isclose(sum(probs), 1.0)

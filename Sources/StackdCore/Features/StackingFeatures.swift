@@ -12,11 +12,14 @@ public enum StackingFeatures {
     /// - Parameters:
     ///   - probabilities: M×K values, model-major, alphabetical model order.
     ///   - presentMask: bit m set when model m's vector arrived.
-    ///   - regimes: `(vol_regime, trend_regime)` when the layout includes regimes.
+    ///   - regimes: `(vol_regime, trend_regime)` when the layout includes the reference regimes.
+    ///   - regimeValues: the row's regime values, in `layout.regimeNames` order (live rows; use
+    ///     one of `regimes` and `regimeValues`).
     ///   - out: at least `layout.count` values.
     public static func compute(
         probabilities p: UnsafeBufferPointer<Double>, modelCount m: Int, classCount k: Int,
-        presentMask: UInt64, regimes: (Double, Double)? = nil, skill: UnsafeBufferPointer<Double>? = nil,
+        presentMask: UInt64, regimes: (Double, Double)? = nil, regimeValues: UnsafeBufferPointer<Double>? = nil,
+        skill: UnsafeBufferPointer<Double>? = nil,
         into out: UnsafeMutableBufferPointer<Double>
     ) {
         let basic = m * k
@@ -74,6 +77,9 @@ public enum StackingFeatures {
                 out[extra] = regimes.0
                 out[extra + 1] = regimes.1
                 extra += 2
+            } else if let regimeValues {
+                for i in 0..<regimeValues.count { out[extra + i] = regimeValues[i] }
+                extra += regimeValues.count
             }
             if let skill { for j in 0..<m { out[extra + j] = skill[j] } }
         }

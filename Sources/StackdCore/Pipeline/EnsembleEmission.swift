@@ -20,6 +20,9 @@ public struct EnsembleEmission {
     public var lastArrival: Int64
     public var basePredictions: UnsafeBufferPointer<Double>
     public var features: UnsafeBufferPointer<Double>
+    /// Regimes are configured and this row's regime did not arrive: its regime features were
+    /// imputed as 0 (binary `flags` bit 0, JSON `regime_imputed`). Always false without regimes.
+    public var regimeImputed: Bool = false
 }
 
 /// A row whose label arrived: it joins the out-of-sample window, and drivers persist it.

@@ -2,5 +2,7 @@
 public enum IngestOutcome: Equatable {
     case prediction
     case label(matched: Bool)
+    /// A regime message taken by the row of at least one horizon.
+    case regime
     case rejected(WireRejection)
 }

@@ -25,6 +25,10 @@ public struct PipelineConfiguration: Sendable, Equatable {
     /// Recent per-model skill as stacking features: each model's log-loss over its last this many
     /// labelled rows of the horizon; 0 leaves them out.
     public var skillWindow: Int = 0
+    /// Names of the regime values each (symbol, event time) receives on `regime.<symbol>`, in wire
+    /// order; they become stacking features after the cross-model ones. Empty: no regimes, and a
+    /// regime message is refused as `unknown_kind`.
+    public var regimeNames: [String] = []
 
     public init(
         models: [String], horizons: [Int], symbols: [String] = [], maxSymbols: Int = 4096,
@@ -64,6 +68,9 @@ public struct PipelineConfiguration: Sendable, Equatable {
         if maxAwaitingLabels < 0 { out.append("max_awaiting_labels must not be negative") }
         if maxPayloadBytes < 64 { out.append("max_payload_bytes must be at least 64") }
         if maxSymbols < 1 { out.append("max_symbols must be positive") }
+        if regimeNames.count > WireFormat.maxRegimeCount { out.append("at most \(WireFormat.maxRegimeCount) regimes are supported") }
+        if Set(regimeNames).count != regimeNames.count { out.append("regime names must be unique") }
+        for r in regimeNames where !Self.isValidName(string: r) { out.append("regime name \"\(r)\" must be 1-64 printable ASCII bytes without '.', '\"', '\\' or spaces") }
         if skillWindow < 0 || skillWindow > 1_000_000 { out.append("skill window must be 0...1000000") }
         return out
     }

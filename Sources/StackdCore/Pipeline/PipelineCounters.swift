@@ -32,6 +32,15 @@ public struct PipelineCounters: Sendable, Equatable {
     /// Alerts raised by the drift and calibration monitors, and the retrains they asked for.
     public var alerts = 0
     public var driftRetrains = 0
+    /// Regime messages taken by at least one horizon's row.
+    public var regimesAccepted = 0
+    /// Rows emitted without their regime (regimes configured): the values were imputed as 0.
+    public var rowsWithoutRegime = 0
+    /// Rows opened by a regime that no prediction joined before they left assembly (not emitted,
+    /// and not counted in `rowsDropped`).
+    public var regimesUnused = 0
+    /// Regime messages their publisher sent that never arrived (one sequence, like labels).
+    public var regimeMessagesMissed: UInt64 = 0
 
     public init(horizonCount: Int, modelCount: Int = 0) {
         outputsPerHorizon = Array(repeating: 0, count: horizonCount)

@@ -23,6 +23,7 @@ public final class StackingPipeline {
     /// Publisher sequence numbers: one stream per model, one for labels.
     private var predictionSequences: SequenceTracker
     private var labelSequences = SequenceTracker(streamCount: 1)
+    private var regimeSequences = SequenceTracker(streamCount: 1)
     private let vector: UnsafeMutableBufferPointer<Double>
     private let features: UnsafeMutableBufferPointer<Double>
     private let ensembleOut: UnsafeMutableBufferPointer<Double>
@@ -64,7 +65,8 @@ public final class StackingPipeline {
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         self.configuration = configuration
         let m = configuration.models.count, k = configuration.classCount
-        layout = StackingFeatureLayout(models: configuration.models, classCount: k, skillWindow: configuration.skillWindow)
+        layout = StackingFeatureLayout(models: configuration.models, classCount: k, regimeNames: configuration.regimeNames,
+                                       skillWindow: configuration.skillWindow)
         horizons = configuration.horizons
         counters = PipelineCounters(horizonCount: horizons.count, modelCount: m)
         scoreboard = PrequentialScoreboard(modelCount: m, classCount: k, featureCount: layout.count,
@@ -95,7 +97,8 @@ public final class StackingPipeline {
         for s in configuration.symbols { symbolTable.insert(s) }
         assembler = RowAssembler(modelCount: m, classCount: k, capacity: configuration.maxPendingRows,
                                  deadline: configuration.deadlineNanoseconds, minModels: configuration.minModels,
-                                 maxSymbols: configuration.maxSymbols, horizonCount: horizons.count)
+                                 maxSymbols: configuration.maxSymbols, horizonCount: horizons.count,
+                                 regimeCount: configuration.regimeNames.count)
         averaging = AveragingCombiner(modelCount: m, classCount: k)
         combiners = Array(repeating: averaging, count: horizons.count)
         outputSequence = Array(repeating: 0, count: horizons.count)
@@ -351,7 +354,54 @@ public final class StackingPipeline {
                 }
             }
             return .label(matched: matched)
+        case .regime(let f):
+            return try ingestRegime(f, topic: topic, receivedAt: receivedAt, handler: &handler)
         }
+    }
+
+    /// A regime message fills the regime slot of its (symbol, event time) row in every horizon
+    /// (`schemas/wire.md` §7). Taken if at least one horizon's row takes it; refused as `late` or
+    /// `duplicate` only when every horizon refuses it so.
+    private func ingestRegime<H: EnsembleOutputHandler>(
+        _ f: RegimeFields, topic: UnsafeRawBufferPointer?, receivedAt: Int64, handler: inout H
+    ) throws(WireRejection) -> IngestOutcome {
+        let missed = regimeSequences.observe(stream: 0, sequence: f.sequence)
+        if missed > 0 { counters.regimeMessagesMissed = counters.regimeMessagesMissed.addingSaturating(missed) }
+        if let topic, !Topic.matches(topic, regime: f) {
+            throw WireRejection(.topicMismatch, "topic is not regime.<symbol> of the payload")
+        }
+        guard assembler.regimeCount > 0 else {
+            throw WireRejection(.unknownKind, "regime message, but no regimes are configured (regimes.names)")
+        }
+        guard f.count == assembler.regimeCount else {
+            throw WireRejection(.wrongArity, "number of regime values differs from regimes.names")
+        }
+        guard let symbol = symbolID(f.symbol) else {
+            throw WireRejection(.unknownSymbol, "symbol is not configured or the symbol table is full")
+        }
+        let values = UnsafeBufferPointer(rebasing: UnsafeBufferPointer(vector)[0..<f.count])
+        var taken = false, duplicates = 0
+        for h in 0..<horizons.count {
+            let key = RowKey(symbol: symbol, horizonIndex: h, eventTime: f.eventTime)
+            var result = assembler.addRegime(key: key, values: values, receivedAt: receivedAt)
+            if case .full = result {
+                if let oldest = assembler.finishOldest(completion: .evicted) { deliver(oldest, handler: &handler) }
+                result = assembler.addRegime(key: key, values: values, receivedAt: receivedAt)
+            }
+            switch result {
+            case .accepted: taken = true
+            case .completed(let row): taken = true; deliver(row, handler: &handler)
+            case .duplicate: duplicates += 1
+            case .late: break
+            case .full: preconditionFailure("assembly has no free slot right after an eviction")
+            }
+        }
+        guard taken else {
+            if duplicates > 0 { throw WireRejection(.duplicate, "this row's regime was already received") }
+            throw WireRejection(.late, "row is older than the assembly watermark in every horizon")
+        }
+        counters.regimesAccepted += 1
+        return .regime
     }
 
     /// Joins a label to its emitted row: scores it, adds it to the window, persists it through the
@@ -446,22 +496,27 @@ public final class StackingPipeline {
     /// while the row's vectors are still in their slot.
     private func deliver<H: EnsembleOutputHandler>(_ row: FinishedRow, handler: inout H) {
         if row.dropped {
-            counters.rowsDropped[Int(row.completion.rawValue)] += 1
+            // A row only a regime opened is a regime nobody predicted, not a dropped row.
+            if row.presentCount == 0 { counters.regimesUnused += 1 } else { counters.rowsDropped[Int(row.completion.rawValue)] += 1 }
             return
         }
-        emit(key: row.key, probabilities: assembler.probabilities(of: row), presentMask: row.presentMask,
+        if assembler.regimeCount > 0 && !row.regimePresent { counters.rowsWithoutRegime += 1 }
+        emit(key: row.key, probabilities: assembler.probabilities(of: row), regimes: assembler.regimes(of: row),
+             regimeImputed: assembler.regimeCount > 0 && !row.regimePresent, presentMask: row.presentMask,
              presentCount: row.presentCount, completion: row.completion, lastArrival: row.lastArrival, handler: &handler)
     }
 
     /// Features, combination, scoring and emission of one assembled row.
     private func emit<H: EnsembleOutputHandler>(
-        key: RowKey, probabilities: UnsafeBufferPointer<Double>, presentMask: UInt64, presentCount: Int,
+        key: RowKey, probabilities: UnsafeBufferPointer<Double>, regimes: UnsafeBufferPointer<Double>,
+        regimeImputed: Bool, presentMask: UInt64, presentCount: Int,
         completion: RowCompletion, lastArrival: Int64, handler: inout H
     ) {
         let m = configuration.models.count, k = configuration.classCount
         let h = Int(key.horizonIndex)
         if !skill.isEmpty { skill[h].write(classCount: k, into: skillOut) }
         StackingFeatures.compute(probabilities: probabilities, modelCount: m, classCount: k, presentMask: presentMask,
+                                 regimeValues: regimes.isEmpty ? nil : regimes,
                                  skill: skill.isEmpty ? nil : UnsafeBufferPointer(skillOut), into: features)
         let featureView = UnsafeBufferPointer(rebasing: features[0..<layout.count])
         if let p = pending[h], key.eventTime >= p.applyFrom {
@@ -495,7 +550,8 @@ public final class StackingPipeline {
                 eventTime: key.eventTime, sequence: sequence, probabilities: UnsafeBufferPointer(ensembleOut),
                 predictedClass: predicted, method: combiner.method, modelVersion: combiner.version,
                 presentMask: presentMask, presentCount: presentCount, modelCount: m, completion: completion,
-                lastArrival: lastArrival, basePredictions: probabilities, features: featureView))
+                lastArrival: lastArrival, basePredictions: probabilities, features: featureView,
+                regimeImputed: regimeImputed))
         }
         deliverAlerts(&handler)
         if earlyLabels.count > 0, let label = earlyLabels.take(key) {

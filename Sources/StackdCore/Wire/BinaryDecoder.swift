@@ -1,7 +1,7 @@
 /// Decodes the compact binary layout of `schemas/wire.md` without allocating.
 public enum BinaryDecoder {
-    /// Decodes a binary prediction or label. Probabilities are written to `probabilities`,
-    /// which must hold at least `WireFormat.maxClassCount` values.
+    /// Decodes a binary prediction, label or regime message. Probabilities (or regime values) are
+    /// written to `probabilities`, which must hold at least `WireFormat.maxClassCount` values.
     public static func decode(
         _ payload: UnsafeRawBufferPointer,
         probabilities: UnsafeMutableBufferPointer<Double>
@@ -16,7 +16,8 @@ public enum BinaryDecoder {
         switch MessageKind(rawValue: payload[3]) {
         case .prediction: return .prediction(try decodePrediction(payload, probabilities))
         case .label: return .label(try decodeLabel(payload))
-        default: throw WireRejection(.unknownKind, "binary kind byte is not prediction (1) or label (2)")
+        case .regime: return .regime(try decodeRegime(payload, probabilities))
+        default: throw WireRejection(.unknownKind, "binary kind byte is not prediction (1), label (2) or regime (5)")
         }
     }
 
@@ -70,5 +71,29 @@ public enum BinaryDecoder {
             exitTime: p.readLE(40, as: Int64.self))
         label.classCount = Int(p[5])
         return label
+    }
+
+    /// Kind 5: a 32-byte header, `regime_count` signed bytes, the symbol (`schemas/wire.md` §4.4).
+    static func decodeRegime(
+        _ p: UnsafeRawBufferPointer, _ values: UnsafeMutableBufferPointer<Double>
+    ) throws(WireRejection) -> RegimeFields {
+        guard p.count >= WireFormat.regimeHeaderSize else {
+            throw WireRejection(.malformed, "regime shorter than its 32-byte header")
+        }
+        let count = Int(p[4]), symbolLength = Int(p[5])
+        guard count >= 1, count <= WireFormat.maxRegimeCount else {
+            throw WireRejection(.wrongArity, "regime count must be 1...16")
+        }
+        let valuesEnd = WireFormat.regimeHeaderSize + count
+        guard p.count == valuesEnd + symbolLength else {
+            throw WireRejection(.malformed, "regime length disagrees with its header")
+        }
+        for i in 0..<count { values[i] = Double(Int8(bitPattern: p[WireFormat.regimeHeaderSize + i])) }
+        let symbol = UnsafeRawBufferPointer(rebasing: p[valuesEnd...])
+        guard isValidName(symbol) else {
+            throw WireRejection(.badName, "symbol is empty, too long or has a forbidden byte")
+        }
+        return RegimeFields(symbol: symbol, eventTime: p.readLE(16, as: Int64.self),
+                            sequence: p.readLE(24, as: UInt64.self), count: count)
     }
 }

@@ -46,8 +46,27 @@ public struct LabelFields {
     }
 }
 
+/// Decoded regime values for one (symbol, event time): they apply to the rows of every horizon
+/// of that symbol and time. Borrows like `PredictionFields`; the values are written to the
+/// caller's buffer (the one probabilities use) as doubles.
+public struct RegimeFields {
+    public var symbol: UnsafeRawBufferPointer
+    public var eventTime: Int64
+    public var sequence: UInt64
+    /// Number of regime values written to the caller's buffer.
+    public var count: Int
+
+    public init(symbol: UnsafeRawBufferPointer, eventTime: Int64, sequence: UInt64, count: Int) {
+        self.symbol = symbol
+        self.eventTime = eventTime
+        self.sequence = sequence
+        self.count = count
+    }
+}
+
 /// One inbound message after decoding.
 public enum InboundMessage {
     case prediction(PredictionFields)
     case label(LabelFields)
+    case regime(RegimeFields)
 }

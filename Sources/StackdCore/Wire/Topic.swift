@@ -5,6 +5,7 @@
 /// - label:      `label.<symbol>.<horizon>`
 /// - ensemble:   `ens.<symbol>.<horizon>`
 /// - alert:      `alert.<kind>`
+/// - regime:     `regime.<symbol>` (regimes are per symbol and event time, for every horizon)
 public enum Topic {
     public static func prediction(symbol: String, horizon: Int, model: String) -> String {
         "pred.\(symbol).\(horizon).\(model)"
@@ -15,6 +16,8 @@ public enum Topic {
     public static func ensemble(symbol: String, horizon: Int) -> String { "ens.\(symbol).\(horizon)" }
 
     public static func alert(kind: String) -> String { "alert.\(kind)" }
+
+    public static func regime(symbol: String) -> String { "regime.\(symbol)" }
 
     /// Writes `ens.<symbol>.<horizon>` into `out` and returns its length, without allocating.
     public static func writeEnsemble(symbol: UnsafeRawBufferPointer, horizon: Int,
@@ -39,6 +42,11 @@ public enum Topic {
         var i = 0
         return consume("label.", topic, &i) && consume(f.symbol, topic, &i) && consumeDot(topic, &i)
             && consumeDecimal(f.horizon, topic, &i) && i == topic.count
+    }
+
+    public static func matches(_ topic: UnsafeRawBufferPointer, regime f: RegimeFields) -> Bool {
+        var i = 0
+        return consume("regime.", topic, &i) && consume(f.symbol, topic, &i) && i == topic.count
     }
 
     @inline(__always)

@@ -28,7 +28,7 @@ public enum WireEncoder {
         out[48] = UInt8(e.modelCount)
         out[49] = UInt8(e.presentCount)
         out[50] = e.completion.rawValue
-        out[51] = 0
+        out[51] = e.regimeImputed ? WireFormat.ensembleFlagRegimeImputed : 0
         out.storeBytes(of: UInt32(0), toByteOffset: 52, as: UInt32.self)
         var o = WireFormat.ensembleHeaderSize
         for c in 0..<k {
@@ -51,7 +51,7 @@ public enum WireEncoder {
             + "\"seq\":\(e.sequence),\"probs\":[\(probs)],\"class\":\(e.predictedClass),\"method\":\"\(e.method.name)\","
             + "\"model_version\":\(e.modelVersion),\"models\":[\(present.joined(separator: ","))],"
             + "\"missing\":[\(missing.joined(separator: ","))],\"completion\":\"\(e.completion.name)\","
-            + "\"latency_ns\":\(latencyNanoseconds)}"
+            + "\"latency_ns\":\(latencyNanoseconds),\"regime_imputed\":\(e.regimeImputed)}"
     }
 
     /// A binary prediction (publishers, tests, benchmarks).
@@ -96,6 +96,25 @@ public enum WireEncoder {
                                  classIndex: Int, forwardReturn: Double, exitTime: Int64) -> String {
         "{\"v\":1,\"type\":\"label\",\"symbol\":\"\(symbol)\",\"horizon\":\(horizon),\"ts\":\(eventTime),"
             + "\"seq\":\(sequence),\"class\":\(classIndex),\"fwd_return\":\(forwardReturn),\"exit_ts\":\(exitTime)}"
+    }
+
+    /// A binary regime message (kind 5): values are signed bytes, in `regimes.names` order.
+    public static func binaryRegime(symbol: String, eventTime: Int64, sequence: UInt64, values: [Int8]) -> [UInt8] {
+        var out: [UInt8] = [WireFormat.magic0, WireFormat.magic1, WireFormat.version, MessageKind.regime.rawValue,
+                            UInt8(values.count), UInt8(symbol.utf8.count), 0, 0]
+        appendLE(UInt32(0), to: &out)
+        appendLE(UInt32(0), to: &out)
+        appendLE(UInt64(bitPattern: eventTime), to: &out)
+        appendLE(sequence, to: &out)
+        out += values.map { UInt8(bitPattern: $0) }
+        out += Array(symbol.utf8)
+        return out
+    }
+
+    /// A JSON regime message.
+    public static func jsonRegime(symbol: String, eventTime: Int64, sequence: UInt64, values: [Int8]) -> String {
+        "{\"v\":1,\"type\":\"regime\",\"symbol\":\"\(symbol)\",\"ts\":\(eventTime),\"seq\":\(sequence),"
+            + "\"values\":[\(values.map { "\($0)" }.joined(separator: ","))]}"
     }
 
     @inline(__always)

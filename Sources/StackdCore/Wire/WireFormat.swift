@@ -15,6 +15,12 @@ public enum WireFormat {
     public static let labelFixedSize = 48
     /// Fixed header of a binary ensemble output; probabilities follow at this offset.
     public static let ensembleHeaderSize = 56
+    /// Fixed header of a binary regime message; its values (one `i8` each) follow at this offset.
+    public static let regimeHeaderSize = 32
+    /// A regime message carries 1...16 values (the deployment fixes its own count, `regimes.names`).
+    public static let maxRegimeCount = 16
+    /// Bit 0 of the ensemble output's `flags` byte (offset 51): the row's regime was imputed.
+    public static let ensembleFlagRegimeImputed: UInt8 = 1
     /// Names (model, symbol) are at most this many bytes, so that they fit a `u8` length.
     public static let maxNameLength = 64
     /// The format allows any number of classes up to this bound; a deployment fixes its own K.
@@ -27,6 +33,8 @@ public enum MessageKind: UInt8, Sendable, CaseIterable {
     case label = 2
     case ensemble = 3
     case alert = 4
+    /// Regime values of one (symbol, event time), inbound like predictions and labels.
+    case regime = 5
 
     /// The first segment of a topic carrying this kind of message.
     public var topicPrefix: String {
@@ -35,6 +43,7 @@ public enum MessageKind: UInt8, Sendable, CaseIterable {
         case .label: return "label"
         case .ensemble: return "ens"
         case .alert: return "alert"
+        case .regime: return "regime"
         }
     }
 
@@ -45,6 +54,7 @@ public enum MessageKind: UInt8, Sendable, CaseIterable {
         case .label: return "label"
         case .ensemble: return "ensemble"
         case .alert: return "alert"
+        case .regime: return "regime"
         }
     }
 }

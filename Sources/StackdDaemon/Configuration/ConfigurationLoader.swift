@@ -139,7 +139,8 @@ public enum ConfigurationLoader {
         // already refused above is not blamed twice.
         for p in config.pipeline.problems() {
             let key: (String, String) =
-                p.contains("model") && !p.contains("min_models") ? ("models", "names")
+                p.contains("regime") ? ("regimes", "names")
+                : p.contains("model") && !p.contains("min_models") ? ("models", "names")
                 : p.contains("horizon") ? ("stream", "horizons")
                 : p.contains("symbol") ? ("stream", "symbols")
                 : p.contains("min_models") ? ("assembly", "min_models")

@@ -18,7 +18,7 @@ public struct PreallocationEstimate: Sendable {
     public init(_ config: DaemonConfiguration) {
         let p = config.pipeline
         let m = Double(p.models.count), k = Double(p.classCount), h = Double(max(p.horizons.count, 1))
-        let f = Double(StackingFeatureLayout(models: p.models, classCount: p.classCount, skillWindow: p.skillWindow).count)
+        let f = Double(StackingFeatureLayout(models: p.models, classCount: p.classCount, regimeNames: p.regimeNames, skillWindow: p.skillWindow).count)
         /// RowIndex entry: event time, symbol, horizon, value.
         let indexEntry = 24.0
         func index(_ keys: Double) -> Double {

@@ -155,6 +155,9 @@ public struct DemoRunner {
             try socket.send(topic: topic, payload: Array(WireEncoder.jsonLabel(
                 symbol: event.symbol, horizon: event.horizon, eventTime: event.eventTime, sequence: sequence,
                 classIndex: c, forwardReturn: r, exitTime: exit).utf8))
+        case .regime(let values):
+            try socket.send(topic: Topic.regime(symbol: event.symbol), payload: WireEncoder.binaryRegime(
+                symbol: event.symbol, eventTime: event.eventTime, sequence: sequence, values: values))
         }
     }
 

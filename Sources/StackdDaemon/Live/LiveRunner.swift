@@ -68,7 +68,7 @@ public final class LiveRunner: @unchecked Sendable {
         let modelStore = configuration.stateDirectory.map {
             ModelStore(directory: $0, horizons: configuration.pipeline.horizons, layout: StackingFeatureLayout(
                 models: configuration.pipeline.models, classCount: configuration.pipeline.classCount,
-                skillWindow: configuration.pipeline.skillWindow), logger: logger)
+                regimeNames: configuration.pipeline.regimeNames, skillWindow: configuration.pipeline.skillWindow), logger: logger)
         }
         trainingWorker = (trainer ?? DaemonTrainer.make(configuration: configuration)).map {
             TrainingWorker(logger: logger, modelStore: modelStore, train: $0)
@@ -141,7 +141,7 @@ public final class LiveRunner: @unchecked Sendable {
         do {
             try input.setOption(.receiveHighWaterMark, Int32(configuration.input.receiveHighWaterMark))
             try input.setOption(.lingerMilliseconds, 0)
-            for prefix in configuration.input.topics { try input.subscribe(prefix: prefix) }
+            for prefix in configuration.inputSubscriptions { try input.subscribe(prefix: prefix) }
             try security.applyToDaemonSocket(input, connects: configuration.input.connect, label: "input")
             try security.applyToDaemonSocket(output, connects: configuration.output.connect, label: "output")
             // Frames above this are refused by libzmq before they are buffered: the peer is
@@ -180,7 +180,7 @@ public final class LiveRunner: @unchecked Sendable {
             if let directory = configuration.recordDirectory {
                 do {
                     recorder = try JournalRecorder(directory: directory, endpoints: inputEndpoints,
-                                                   bind: !configuration.input.bind.isEmpty, topics: configuration.input.topics,
+                                                   bind: !configuration.input.bind.isEmpty, topics: configuration.inputSubscriptions,
                                                    note: "recorded by stackd run",
                                                    configuration: JournalConfiguration(compress: configuration.recordCompress),
                                                    continuing: true)

@@ -133,6 +133,11 @@ public enum MetricsExposition {
         }
         w.family("stackd_input_labels_missed_total", .counter, "Labels their publisher sent that never arrived (sum of label sequence jumps).")
         w.sample("stackd_input_labels_missed_total", [:], Double(c.labelMessagesMissed))
+        w.counter("stackd_regimes_accepted_total", "Regime messages taken by at least one horizon's row.", c.regimesAccepted)
+        w.counter("stackd_rows_without_regime_total", "Rows emitted without their regime (values imputed as 0).", c.rowsWithoutRegime)
+        w.counter("stackd_regimes_unused_total", "Rows opened by a regime that no prediction joined.", c.regimesUnused)
+        w.family("stackd_input_regimes_missed_total", .counter, "Regime messages their publisher sent that never arrived (sum of regime sequence jumps).")
+        w.sample("stackd_input_regimes_missed_total", [:], Double(c.regimeMessagesMissed))
         w.counter("stackd_metrics_connections_refused_total",
                   "Metrics/health connections answered 503 because the server's connection cap was reached.", s.metricsConnectionsRefused)
         w.gauge("stackd_labels_held", "Labels waiting for their row to be emitted.", Double(c.labelsHeld))

@@ -328,6 +328,8 @@ enum StreamEncoding {
                 p = le(UInt64(bitPattern: exit), payload, p)
                 p = put(sym, payload, p)
                 return (t, p, exit)
+            case .regime(let values):
+                return writeRegime(e, values: values, symbol: sym, topic: topic, payload: payload)
             }
         }
         if let ok { return ok }
@@ -379,6 +381,8 @@ enum StreamEncoding {
             topic.replaceSubrange(0..<t.count, with: t)
             payload.replaceSubrange(0..<p.count, with: p)
             return (t.count, p.count, exit)
+        case .regime(let values):
+            return encodeRegime(e, values: values, topic: &topic, payload: &payload)
         }
     }
 }

@@ -33,13 +33,14 @@ public enum ReplaySource: Sendable, Equatable {
         throw StreamLoadError("\(path): give a journal folder or an oos-daily folder")
     }
 
-    /// Loads the events of `horizons` (all horizons present when nil).
-    public func load(horizons: [Int]? = nil) throws -> Loaded {
+    /// Loads the events of `horizons` (all horizons present when nil), with the regime messages of
+    /// `regimeNames` (`regimes.csv`) when given.
+    public func load(horizons: [Int]? = nil, regimeNames: [String] = []) throws -> Loaded {
         switch self {
         case .journal(let directory):
             throw StreamLoadError("\(directory): a journal is replayed message by message (ReplayRunner.run(journal:)), not loaded as events")
         case .oosDaily(let directory):
-            let l = try OOSDailyStream.load(directory: directory, horizons: horizons)
+            let l = try OOSDailyStream.load(directory: directory, horizons: horizons, regimeNames: regimeNames)
             return Loaded(events: l.events, models: l.models, horizons: l.horizons,
                           description: "\(directory): oos-daily, \(l.events.count) events, \(l.symbols.count) symbols × \(l.horizons.count) horizons × \(l.models.count) models")
         }

@@ -162,6 +162,9 @@ final class DurableWindow {
             var previous: UInt64? = (oldestKnown ?? reader.segments.first?.firstSequence).map { $0 &- 1 }
             var lost = 0
             var reported = 0
+            // Rows written under another feature layout (models, regimes.names or
+            // features.skill_window changed) cannot train this one: refused together, said once.
+            var otherLayout = 0, otherWidth = 0
             while let record = try cursor.next() {
                 // Overflow-safe: file names and sequences come from disk.
                 if let p = previous, record.sequence > p, record.sequence - p > 1 { lost += Int(clamping: record.sequence - p - 1) }
@@ -175,7 +178,8 @@ final class DurableWindow {
                     continue
                 }
                 guard decoded.features.count == pipeline.layout.count else {
-                    logger.error("window row has another feature layout; skipped", metadata: ["sequence": "\(record.sequence)"])
+                    otherLayout += 1
+                    otherWidth = decoded.features.count
                     continue
                 }
                 decoded.basePredictions.withUnsafeBufferPointer { b in
@@ -189,6 +193,11 @@ final class DurableWindow {
                 }
                 labelledKeys.insert(AwaitingKey(horizonIndex: h, symbol: decoded.symbol, eventTime: decoded.eventTime))
                 n += 1
+            }
+            if otherLayout > 0 {
+                logger.error("window rows written with another feature layout were not restored (models, regimes.names or features.skill_window changed); the window refills from new labels", metadata: [
+                    "horizon": "\(horizons[h])", "rows": "\(otherLayout)", "row_features": "\(otherWidth)",
+                    "layout_features": "\(pipeline.layout.count)"])
             }
             // Damaged blocks after the last row read: their headers said how many rows they held.
             lost += reader.corruptions[reported...].reduce(0) { $0 + $1.records }

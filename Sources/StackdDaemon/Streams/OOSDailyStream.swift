@@ -4,7 +4,9 @@ import StackdLearning
 /// Turns a folder in the `oos-daily` format into the stream a live deployment would have seen:
 /// at each timestamp, every model's prediction for every (symbol, horizon), then the labels that
 /// became known at that timestamp (their `exit_timestamp`). A label is therefore usable only by
-/// retrains after its exit time — the purge rule of the reference walk-forward.
+/// retrains after its exit time — the purge rule of the reference walk-forward. With regime names,
+/// each (symbol, timestamp) that has a prediction first gets its regime message from
+/// `regimes.csv` (regimes are known at the bar, before the models publish).
 public enum OOSDailyStream {
     public struct Loaded: Sendable {
         public var events: [StreamEvent]
@@ -15,7 +17,9 @@ public enum OOSDailyStream {
 
     /// Reads `preds_h{H}.csv` and `labels_h{H}.csv` for every horizon present in `directory` (or
     /// the `requested` ones). A model missing from an event simply publishes nothing for it.
-    public static func load(directory: String, horizons requested: [Int]? = nil) throws -> Loaded {
+    /// `regimeNames` non-empty: also the regime messages of those `regimes.csv` columns (the file
+    /// must exist); a (symbol, timestamp) without a regime row publishes none (imputed live).
+    public static func load(directory: String, horizons requested: [Int]? = nil, regimeNames: [String] = []) throws -> Loaded {
         let horizons = requested ?? Self.horizons(in: directory)
         guard !horizons.isEmpty else { throw StreamLoadError("\(directory): no preds_h{H}.csv files") }
         var predictions: [(Int64, Int, StreamEvent)] = []
@@ -47,8 +51,18 @@ public enum OOSDailyStream {
                     kind: .label(classIndex: e.classIndex, forwardReturn: e.forwardReturn, exitTime: e.exitTimestamp))))
             }
         }
-        // Delivery time, then predictions before labels, then a stable order within each.
-        let all = (labels + predictions).enumerated().sorted {
+        var regimes: [(Int64, Int, StreamEvent)] = []
+        if !regimeNames.isEmpty {
+            var predicted = Set<String>()
+            for p in predictions { predicted.insert("\(p.2.symbol)\u{0}\(p.0)") }
+            let path = (directory as NSString).appendingPathComponent("regimes.csv")
+            for r in try RegimeCSV.read(path: path, names: regimeNames) where predicted.contains("\(r.symbol)\u{0}\(r.eventTime)") {
+                regimes.append((r.eventTime, -1, StreamEvent(symbol: r.symbol, horizon: 0, eventTime: r.eventTime,
+                                                             kind: .regime(values: r.values))))
+            }
+        }
+        // Delivery time, then regimes before predictions before labels, then a stable order within each.
+        let all = (labels + predictions + regimes).enumerated().sorted {
             ($0.element.0, $0.element.1, $0.offset) < ($1.element.0, $1.element.1, $1.offset)
         }
         return Loaded(events: all.map { $0.element.2 }, models: models, horizons: horizons, symbols: symbols.sorted())

@@ -1,9 +1,12 @@
 /// One inbound event of a stream source (the demo generator, an oos-daily folder, later a
-/// journal): what a base model or the label feed would publish.
+/// journal): what a base model, the label feed or the regime feed would publish.
 public struct StreamEvent: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
         case prediction(model: String, probabilities: [Double])
         case label(classIndex: Int, forwardReturn: Double, exitTime: Int64)
+        /// Regime values of (symbol, event time), in `regimes.names` order; `horizon` is 0 (a
+        /// regime applies to every horizon).
+        case regime(values: [Int8])
     }
 
     public var symbol: String

@@ -11,7 +11,8 @@ public enum DaemonTrainer {
         let learner = configuration.learner
         let models = configuration.pipeline.models
         let classCount = configuration.pipeline.classCount
-        let layout = StackingFeatureLayout(models: models, classCount: classCount, skillWindow: configuration.pipeline.skillWindow)
+        let layout = StackingFeatureLayout(models: models, classCount: classCount, regimeNames: configuration.pipeline.regimeNames,
+                                           skillWindow: configuration.pipeline.skillWindow)
         return { request in
             let n = request.rows.count
             func result(_ d: TrainingResult.Decision, _ reason: String, _ c: (any MetaCombiner)?) -> TrainingResult {
@@ -21,7 +22,9 @@ public enum DaemonTrainer {
             }
             guard n >= 20 else { return result(.failed, "only \(n) labelled rows in the window", nil) }
             let rows = trainingRows(request, models: models, classCount: classCount, layout: layout)
-            let featureSet: MetaFeatureSet = learner.features == .basic ? .basic : learner.features == .all ? .all : .extended
+            // With regimes configured, "extended" is the reference's ext+regime set.
+            let featureSet: MetaFeatureSet = learner.features == .basic ? .basic : learner.features == .all ? .all
+                : layout.includesRegimes ? .extendedRegime : .extended
             let version = UInt32(truncatingIfNeeded: request.sequence)
             if learner.promotion == .always {
                 // Walk-forward research mode: fit on every row and install, as the reference does.

@@ -10,7 +10,8 @@ public enum MetaFeatureSet: String, Sendable, Codable, CaseIterable {
     case basic
     /// Basic plus per-model confidence/entropy/margin/vote and the cross-model features.
     case extended
-    /// Extended plus `vol_regime`, `trend_regime`.
+    /// Extended plus the regime columns (`vol_regime`, `trend_regime` in the reference; the
+    /// deployment's `regimes.names` live).
     case extendedRegime = "extended_regime"
     /// Every column of the layout (extended, regimes and recent per-model skill when present).
     case all
@@ -20,7 +21,7 @@ public enum MetaFeatureSet: String, Sendable, Codable, CaseIterable {
         switch self {
         case .basic: return layout.basicCount
         case .extended: return layout.extendedCount
-        case .extendedRegime: return layout.extendedCount + 2
+        case .extendedRegime: return layout.extendedCount + (layout.includesRegimes ? layout.regimeNames.count : 2)
         case .all: return layout.count
         }
     }
@@ -33,9 +34,13 @@ public enum MetaFeatureSet: String, Sendable, Codable, CaseIterable {
     /// Column names of the set.
     public func names(_ layout: StackingFeatureLayout) -> [String] {
         if self == .all { return layout.names }
-        let full = StackingFeatureLayout(models: layout.models, classCount: layout.classCount, includesRegimes: true).names
+        let full = layout.includesRegimes ? layout.names
+            : StackingFeatureLayout(models: layout.models, classCount: layout.classCount, includesRegimes: true).names
         return Array(full.prefix(columnCount(layout)))
     }
+
+    /// The set that adds the regime columns to this one (`extended` → `extendedRegime`), or nil.
+    public var withRegimes: MetaFeatureSet? { self == .extended ? .extendedRegime : nil }
 
     /// The reference's short tag (`basic`, `ext`, `ext+regime`), used in method names.
     public var tag: String {
