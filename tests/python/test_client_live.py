@@ -21,6 +21,7 @@ import time
 import pytest
 import zmq
 import zmq.asyncio
+from jsonschema import Draft202012Validator
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BINARY = ROOT / ".build" / "debug" / "stackd"
@@ -263,6 +264,9 @@ def test_two_classes_recorded_live_replay_into_a_report(start, tmp_path):
                           env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
     assert done.returncode == 0, done.stderr
     backtest = json.loads((report / "backtest.json").read_text())
+    schema = json.loads((ROOT / "schemas" / "backtest.schema.json").read_text())
+    Draft202012Validator(schema).validate(backtest)
+    assert len(backtest["horizons"][0]["methods"][0]["metrics"]["ece"]) == 2, "one ECE per class"
     horizon = backtest["horizons"][0]
     assert horizon["rows"] == rows - 5, "every label recorded live joined its row in the replay"
     assert (report / "report.html").stat().st_size > 0
