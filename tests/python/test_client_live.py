@@ -38,9 +38,9 @@ T0 = 1_735_689_600 * 10**9
 class Daemon:
     """`stackd run` on loopback ports it picks, found in its log."""
 
-    def __init__(self, tmp_path, classes, encoding, record=None):
+    def __init__(self, tmp_path, classes, encoding, record=None, extra=""):
         config = tmp_path / "stackd.toml"
-        record_section = f'[record]\ndirectory = "{record}"\n' if record else ""
+        record_section = (f'[record]\ndirectory = "{record}"\n' if record else "") + extra
         config.write_text(f"""
 [models]
 names = {json.dumps(MODELS)}
@@ -105,8 +105,8 @@ def start(tmp_path):
         pytest.fail(f"{BINARY} is missing: run `swift build` first")
     started = []
 
-    def make(classes, encoding="binary", record=None):
-        d = Daemon(tmp_path, classes, encoding, record)
+    def make(classes, encoding="binary", record=None, extra=""):
+        d = Daemon(tmp_path, classes, encoding, record, extra)
         started.append(d)
         return d
 
@@ -229,20 +229,24 @@ def test_asyncio_wait_for_subscription_times_out_without_a_peer():
 
 
 def test_two_classes_recorded_live_replay_into_a_report(start, tmp_path):
-    """`models.classes = 2`: live outputs, a journal, then `stackd replay --report --outputs`."""
+    """`models.classes = 2`: live outputs and a live retrain, a journal, then `stackd replay
+    --report --outputs` (which retrains inline too)."""
     journal = tmp_path / "journal"
-    d = start(2, "binary", record=journal)
+    d = start(2, "binary", record=journal,
+              extra="[retrain]\nevery_event_times = 1390\nmin_rows = 1000\nwindow_rows = 2000\n[learner]\nkind = \"logistic\"\n")
     ctx = zmq.Context()
     try:
         pub = ctx.socket(zmq.XPUB)
         pub.setsockopt(zmq.LINGER, 2000)
+        pub.setsockopt(zmq.SNDHWM, 0)  # a burst of 5 600 messages: queue them all, drop none
         pub.connect(d.input)
         sc.wait_for_subscription(pub, timeout=DEADLINE)
         sub = ctx.socket(zmq.SUB)
         sub.setsockopt(zmq.LINGER, 0)
+        sub.setsockopt(zmq.RCVHWM, 0)
         sub.connect(d.output)
         sub.subscribe(b"ens.")
-        rows = 60
+        rows = 1400  # ~1395 labelled rows: enough (≥ 1000 meta-training rows) to fit a meta-learner
         for row in range(rows):
             publish_row(pub, row, 2)
             if row >= 5:  # row − 5's label, known at this row's time; class alternates
@@ -250,10 +254,21 @@ def test_two_classes_recorded_live_replay_into_a_report(start, tmp_path):
                                                    0.01 if (row - 5) % 2 else -0.01, T0 + row * DAY, class_count=2))
         # Every row's output arrived (or its subscription was late): wait for the last row's output.
         end = time.monotonic() + DEADLINE
-        last = -1
+        last, received = -1, set()
         while last < rows - 1:
             assert sub.poll(max(1, int((end - time.monotonic()) * 1000))), "the last row's output never came"
-            last = check_output(sc.decode_ensemble(sub.recv_multipart()[1], MODELS), 2, "binary")
+            out = sc.decode_ensemble(sub.recv_multipart()[1], MODELS)
+            assert len(out["probs"]) == 2
+            last = (out["ts"] - T0) // DAY
+            received.add(last)
+            if out["model_version"] == 0:
+                check_output(out, 2, "binary")
+        # From the first output this consumer saw (its subscription travels asynchronously), none is lost.
+        assert received == set(range(min(received), rows)), "every row's output arrived"
+        # The live retrain (at event time 1390) of the two-class window ends with a decision, not a crash.
+        finished = d.wait_for_line(r"decision=(\w+) .*retrain finished")
+        assert finished.group(1) in ("promote", "keep", "fallback"), finished.string
+        assert "too few" not in finished.string, "a meta-learner was fitted on the two-class window"
     finally:
         ctx.destroy(linger=0)
     assert d.stop() == 0, "".join(d.lines)
@@ -269,6 +284,7 @@ def test_two_classes_recorded_live_replay_into_a_report(start, tmp_path):
     assert len(backtest["horizons"][0]["methods"][0]["metrics"]["ece"]) == 2, "one ECE per class"
     horizon = backtest["horizons"][0]
     assert horizon["rows"] == rows - 5, "every label recorded live joined its row in the replay"
+    assert horizon["retrains"], "the replay retrained too"
     assert (report / "report.html").stat().st_size > 0
     header = outputs.read_text().splitlines()[1].split(",")
     assert [h for h in header if h.startswith("ensemble_")] == ["ensemble_0", "ensemble_1"]
