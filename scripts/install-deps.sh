@@ -40,4 +40,8 @@ if [ "${STACKD_SKIP_PYTHON:-0}" != "1" ]; then
   if ! "$venv/bin/python" -c "import zmq, jsonschema, pytest, prometheus_client" 2>/dev/null; then
     "$venv/bin/pip" install -q -r "$here/scripts/requirements-test.txt"
   fi
+  # The Python client (clients/python), editable: the environment always runs the working tree's client.
+  if ! "$venv/bin/pip" show -q stackd-client >/dev/null 2>&1; then
+    "$venv/bin/pip" install -q -e "$here/clients/python"
+  fi
 fi

@@ -8,7 +8,9 @@ import Darwin
 /// (`reference.py`) defines them so Swift reports can be compared to it to four decimals.
 ///
 /// Class indices are 0, 1, 2 = short (−1), neutral (0), long (+1); probability matrices have one
-/// row per event and one column per class. Label arrays hold class indices.
+/// row per event and one column per class. Label arrays hold class indices. With K ≠ 3 classes
+/// (`models.classes`) the lowest class is short, the highest long and any between is flat
+/// (`position(ofClass:classCount:)`); K = 3 is the case above.
 public enum Metrics {
     /// Floor on the true-class probability inside the log-loss (the reference's `EPS`).
     public static let logLossEpsilon = 1e-15
@@ -30,6 +32,11 @@ public enum Metrics {
     /// Position of a class index: −1, 0, +1 for short, neutral, long.
     @inlinable
     public static func position(ofClass c: Int) -> Int { c - 1 }
+
+    /// Position of a class index among K classes: −1 for the lowest, +1 for the highest, 0 for
+    /// any between (K = 3: the same as `position(ofClass:)`; K = 2: short or long, never flat).
+    @inlinable
+    public static func position(ofClass c: Int, classCount k: Int) -> Int { c == 0 ? -1 : (c == k - 1 ? 1 : 0) }
 
     /// Share of rows whose predicted class equals the true class.
     public static func accuracy(predicted: [Int], actual: [Int]) -> Double {
@@ -81,15 +88,15 @@ public enum Metrics {
     }
 
     /// Per-row P&L of trading the predicted class: position × forward return.
-    public static func pnl(predicted: [Int], forwardReturns: [Double]) -> [Double] {
+    public static func pnl(predicted: [Int], forwardReturns: [Double], classCount: Int = 3) -> [Double] {
         precondition(predicted.count == forwardReturns.count, "length mismatch")
-        return zip(predicted, forwardReturns).map { Double(position(ofClass: $0)) * $1 }
+        return zip(predicted, forwardReturns).map { Double(position(ofClass: $0, classCount: classCount)) * $1 }
     }
 
     /// Annualised Sharpe of the pooled per-event P&L: mean/std(ddof=1)·√(252/h); 0 when std is 0
     /// or there are fewer than two rows.
-    public static func sharpe(predicted: [Int], forwardReturns: [Double], horizon: Int) -> Double {
-        let p = pnl(predicted: predicted, forwardReturns: forwardReturns)
+    public static func sharpe(predicted: [Int], forwardReturns: [Double], horizon: Int, classCount: Int = 3) -> Double {
+        let p = pnl(predicted: predicted, forwardReturns: forwardReturns, classCount: classCount)
         guard p.count >= 2 else { return 0 }
         let mean = p.reduce(0, +) / Double(p.count)
         var ss = 0.0
@@ -100,12 +107,12 @@ public enum Metrics {
     }
 
     /// Share of rows with a nonzero position whose P&L is positive; 0 if no position was taken.
-    public static func winRate(predicted: [Int], forwardReturns: [Double]) -> Double {
+    public static func winRate(predicted: [Int], forwardReturns: [Double], classCount: Int = 3) -> Double {
         precondition(predicted.count == forwardReturns.count, "length mismatch")
         var traded = 0, won = 0
-        for (c, r) in zip(predicted, forwardReturns) where position(ofClass: c) != 0 {
+        for (c, r) in zip(predicted, forwardReturns) where position(ofClass: c, classCount: classCount) != 0 {
             traded += 1
-            if Double(position(ofClass: c)) * r > 0 { won += 1 }
+            if Double(position(ofClass: c, classCount: classCount)) * r > 0 { won += 1 }
         }
         return traded == 0 ? 0 : Double(won) / Double(traded)
     }
@@ -141,10 +148,12 @@ public enum Metrics {
     }
 
     /// Spearman rank correlation (average ranks for ties) of the directional score
-    /// P(long) − P(short) against the forward return; 0 when either side is constant.
+    /// P(long) − P(short) (highest class minus lowest) against the forward return; 0 when either
+    /// side is constant.
     public static func informationCoefficient(probabilities P: Matrix, forwardReturns: [Double]) -> Double {
-        precondition(P.rows == forwardReturns.count && P.cols == 3, "shape mismatch")
-        let score = (0..<P.rows).map { P[$0, 2] - P[$0, 0] }
+        precondition(P.rows == forwardReturns.count && P.cols >= 2, "shape mismatch")
+        let long = P.cols - 1
+        let score = (0..<P.rows).map { P[$0, long] - P[$0, 0] }
         return pearson(averageRanks(score), averageRanks(forwardReturns))
     }
 

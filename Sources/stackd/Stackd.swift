@@ -11,8 +11,9 @@ struct Stackd: ParsableCommand {
         commandName: "stackd",
         abstract: "Stacks the live predictions of several trading models into one better prediction.",
         discussion: "Base models publish class probabilities on ZeroMQ; stackd aligns them per (symbol, horizon, event time), computes stacking features and publishes an ensemble prediction per horizon.",
-        version: StackdVersion.string,
-        subcommands: [Run.self, Demo.self, CheckConfig.self, Train.self, Replay.self, Record.self, Models.self, Keygen.self]
+        version: VersionReport.text,
+        subcommands: [Run.self, Demo.self, CheckConfig.self, Train.self, Replay.self, Record.self, Models.self, Keygen.self,
+                      GenerateManual.self]
     )
 }
 
@@ -72,7 +73,7 @@ struct Run: ParsableCommand {
         let levels = LogLevelControl(configuration.logLevel)
         let logger = bootstrapLogging(control: levels)
         let service = DaemonService(configurationPath: config, configuration: configuration, stopTimeout: stopTimeout,
-                                    version: StackdVersion.string, logger: logger, levels: levels, signals: SignalEvents())
+                                    version: VersionReport.text, logger: logger, levels: levels, signals: SignalEvents())
         let outcome: DaemonService.Outcome
         do {
             outcome = try service.run()

@@ -85,7 +85,7 @@ final class OnlineLearningTests: XCTestCase {
             if t % 50 == 0 {
                 let expected = sent
                 XCTAssertTrue(runner.wait(timeout: 30) {
-                    $0.messagesReceived == expected && $0.trainingResults.count == $0.counters.retrainsTriggered
+                    $0.messagesReceived == expected && $0.trainingResultsTotal == $0.counters.retrainsTriggered
                 }, "daemon caught up at bar \(t)")
             }
             if t == steps / 2 { mid = runner.snapshot() }

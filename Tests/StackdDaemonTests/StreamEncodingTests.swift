@@ -18,11 +18,27 @@ final class StreamEncodingTests: XCTestCase {
         defer { topic.deallocate(); payload.deallocate() }
         for e in events {
             var t = [UInt8](repeating: 0, count: 256), p = [UInt8](repeating: 0, count: 4096)
-            let expected = StreamEncoding.encode(e, topic: &t, payload: &p)
-            let got = StreamEncoding.write(e, topic: topic, payload: payload)
+            let expected = StreamEncoding.encode(e, classCount: 3, topic: &t, payload: &p)
+            let got = StreamEncoding.write(e, classCount: 3, topic: topic, payload: payload)
             XCTAssertEqual(got.0, expected.0); XCTAssertEqual(got.1, expected.1); XCTAssertEqual(got.2, expected.2)
             XCTAssertEqual(Array(topic[0..<got.0]), Array(t[0..<expected.0]), "\(e)")
             XCTAssertEqual(Array(payload[0..<got.1]), Array(p[0..<expected.1]), "\(e)")
+        }
+    }
+
+    func testLabelStatesTheDeploymentsClassCount() {
+        // Binary label layout (schemas/wire.md): byte 4 the class index, byte 5 the class count.
+        let label = StreamEvent(symbol: "SPX", horizon: 5, eventTime: 1, kind: .label(classIndex: 1, forwardReturn: 0, exitTime: 2))
+        let topic = UnsafeMutableRawBufferPointer.allocate(byteCount: 256, alignment: 8)
+        let payload = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
+        defer { topic.deallocate(); payload.deallocate() }
+        for k in [2, 3, 5, 16] {
+            _ = StreamEncoding.write(label, classCount: k, topic: topic, payload: payload)
+            XCTAssertEqual(payload[4], 1)
+            XCTAssertEqual(payload[5], UInt8(k), "K = \(k)")
+            var t = [UInt8](repeating: 0, count: 256), p = [UInt8](repeating: 0, count: 4096)
+            _ = StreamEncoding.encode(label, classCount: k, topic: &t, payload: &p)
+            XCTAssertEqual(p[5], UInt8(k), "K = \(k), reference encoder")
         }
     }
 }

@@ -38,8 +38,9 @@ public struct PreallocationEstimate: Sendable {
         // Slot: key 16, version 4, mask 8, list links 8, and (M + 2)·K + F doubles.
         let labels = awaiting * (16 + 4 + 8 + 8 + 8 * ((m + 2) * k + f)) + (awaiting > 0 ? index(awaiting) : 0)
         // A window trims at 1.25 × window_rows; row: times 16, symbol 4, label 8, return 8,
-        // version 4, and M·K + F + K doubles; one window per horizon.
-        let window = h * 1.25 * Double(config.retrain.windowRows) * (40 + 8 * (m * k + f + k))
+        // version 4, and M·K + F + K doubles; one window per horizon, each double-buffered (the
+        // spare column set a retrain reads, `OutOfSampleWindow`).
+        let window = 2 * h * 1.25 * Double(config.retrain.windowRows) * (40 + 8 * (m * k + f + k))
         let skill = h * Double(p.skillWindow) * m * 8
         parts = [
             ("assembly.max_pending_rows", assembly),

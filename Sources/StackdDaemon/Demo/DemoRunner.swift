@@ -205,7 +205,7 @@ public struct DemoRunner {
             lines.append(line)
         }
         if !s.trainingResults.isEmpty {
-            lines.append("retrains: \(s.trainingResults.count); the latest per horizon:")
+            lines.append("retrains: \(s.trainingResultsTotal); the latest per horizon:")
             for h in s.horizons {
                 guard let t = s.trainingResults.last(where: { $0.horizon == h }) else { continue }
                 lines.append("  h\(h): \(t.decision.rawValue) (v\(t.version), \(t.rows) rows): \(t.reason)")

@@ -456,7 +456,7 @@ public final class LiveRunner: @unchecked Sendable {
     /// Hands a finished retrain's model to the pipeline (ingest thread, between two events).
     private func install(_ result: TrainingResult) {
         lock.lock()
-        snapshotValue.trainingResults.append(TrainingSummary(result))
+        snapshotValue.recordTraining(TrainingSummary(result))
         lock.unlock()
         guard let combiner = result.combiner else { return }
         let onTime = pipeline.offer(combiner, forHorizonIndex: result.horizonIndex, applyFrom: result.applyFrom,
@@ -517,6 +517,8 @@ public final class LiveRunner: @unchecked Sendable {
         s.authentication = security.snapshot()
         lock.lock()
         s.trainingResults = snapshotValue.trainingResults
+        s.trainingResultsTotal = snapshotValue.trainingResultsTotal
+        s.trainingResultsByDecision = snapshotValue.trainingResultsByDecision
         snapshotValue = s
         lock.broadcast()
         lock.unlock()

@@ -65,13 +65,29 @@ public struct RunnerSnapshot: Sendable {
     /// Metrics connections refused because the server's connection cap was reached (filled in by
     /// `MetricsServer`, not the ingest loop).
     public var metricsConnectionsRefused = 0
-    /// Every retrain outcome so far, oldest first.
+    /// The latest retrain outcomes, oldest first: at most ``recentTrainingCapacity`` of them, so
+    /// a daemon that retrains for months does not grow (the totals below count every one).
     public var trainingResults: [TrainingSummary] = []
+    /// Every retrain finished since start, and how many ended with each decision (raw value).
+    public var trainingResultsTotal = 0
+    public var trainingResultsByDecision: [String: Int] = [:]
+    /// How many retrain outcomes ``trainingResults`` keeps.
+    public static let recentTrainingCapacity = 64
     /// CURVE handshakes refused and accepted, and the allow-list size (`[security]`).
     public var authentication = AuthenticationSnapshot()
 
     public init(horizonCount: Int) {
         counters = PipelineCounters(horizonCount: horizonCount)
+    }
+
+    /// Counts a finished retrain and keeps it among the recent ones (the oldest goes when full).
+    public mutating func recordTraining(_ summary: TrainingSummary) {
+        trainingResultsTotal += 1
+        trainingResultsByDecision[summary.decision.rawValue, default: 0] += 1
+        if trainingResults.count >= Self.recentTrainingCapacity {
+            trainingResults.removeFirst(trainingResults.count - Self.recentTrainingCapacity + 1)
+        }
+        trainingResults.append(summary)
     }
 }
 

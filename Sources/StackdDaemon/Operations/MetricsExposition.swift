@@ -105,8 +105,7 @@ public enum MetricsExposition {
         }
 
         w.family("stackd_retrains_total", .counter, "Finished retrains, by decision.")
-        var byDecision: [String: Int] = [:]
-        for r in s.trainingResults { byDecision[r.decision.rawValue, default: 0] += 1 }
+        let byDecision = s.trainingResultsByDecision
         for d in Set(decisions).union(byDecision.keys).sorted() {
             w.sample("stackd_retrains_total", ["decision": d], Double(byDecision[d] ?? 0))
         }

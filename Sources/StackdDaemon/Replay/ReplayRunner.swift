@@ -42,6 +42,8 @@ public struct ReplayRunner {
         public var events: Int
         public var ingestNanoseconds: UInt64
         public var trainingNanoseconds: UInt64
+        /// K (`models.classes`): the width of every probability vector in `labelled`.
+        public var classCount = 3
     }
 
     /// Per installed combiner: the share of each base model (model order) and of the class prior.
@@ -185,9 +187,10 @@ public struct ReplayRunner {
             let topic = UnsafeMutableRawBufferPointer.allocate(byteCount: 256, alignment: 8)
             let payload = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
             defer { topic.deallocate(); payload.deallocate() }
+            let classCount = configuration.pipeline.classCount
             // By index: `for event in events` copies (retains) every event's strings and arrays.
             for i in events.indices {
-                let (t, p, time) = StreamEncoding.write(events[i], topic: topic, payload: payload)
+                let (t, p, time) = StreamEncoding.write(events[i], classCount: classCount, topic: topic, payload: payload)
                 handler.observer?.willDeliver(at: time)
                 if i % Self.progressEvery == 0 { handler.eventsDone = i; handler.reportProgress() }
                 deliver(pipeline, &handler, topic: UnsafeRawBufferPointer(rebasing: topic[0..<t]),
@@ -260,7 +263,7 @@ public struct ReplayRunner {
         return Result(digest: handler.digest, counters: pipeline.counters, horizons: configuration.pipeline.horizons,
                       modelNames: pipeline.modelNames, labelled: handler.labelled, trainings: handler.trainings,
                       alerts: handler.alerts, modelWeights: handler.modelWeights, events: events, ingestNanoseconds: total - handler.trainingNanoseconds,
-                      trainingNanoseconds: handler.trainingNanoseconds)
+                      trainingNanoseconds: handler.trainingNanoseconds, classCount: configuration.pipeline.classCount)
     }
 }
 
@@ -279,8 +282,8 @@ enum StreamEncoding {
 
     /// The bytes of `encode` written into caller-owned buffers without allocating; falls back to
     /// `encode` when an event does not fit (or has a negative horizon). Returns (topic length,
-    /// payload length, delivery time).
-    static func write(_ e: StreamEvent, topic: UnsafeMutableRawBufferPointer,
+    /// payload length, delivery time). A label states `classCount`, the deployment's K.
+    static func write(_ e: StreamEvent, classCount: Int, topic: UnsafeMutableRawBufferPointer,
                       payload: UnsafeMutableRawBufferPointer) -> (Int, Int, Int64) {
         var symbol = e.symbol
         let symbolCount = symbol.utf8.count
@@ -318,7 +321,7 @@ enum StreamEncoding {
                 topic[t] = UInt8(ascii: "."); t += 1
                 t += Topic.writeDecimal(UInt64(e.horizon), into: UnsafeMutableRawBufferPointer(rebasing: topic[t...]))
                 header(payload, WireFormat.magic0, WireFormat.magic1, WireFormat.version, MessageKind.label.rawValue,
-                       UInt8(c), 3, UInt8(symbolCount))
+                       UInt8(c), UInt8(truncatingIfNeeded: classCount), UInt8(symbolCount))
                 var p = 8
                 p = le(UInt32(e.horizon), payload, p)
                 p = le(UInt32(0), payload, p)
@@ -334,7 +337,7 @@ enum StreamEncoding {
         }
         if let ok { return ok }
         var t = [UInt8](repeating: 0, count: topic.count), p = [UInt8](repeating: 0, count: payload.count)
-        let r = encode(e, topic: &t, payload: &p)
+        let r = encode(e, classCount: classCount, topic: &t, payload: &p)
         precondition(r.0 <= topic.count && r.1 <= payload.count, "replay event larger than the encoding buffers")
         t.withUnsafeBytes { topic.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<r.0])) }
         p.withUnsafeBytes { payload.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<r.1])) }
@@ -364,8 +367,8 @@ enum StreamEncoding {
         text.withUTF8Buffer { put($0, out, at) }
     }
 
-    /// Returns (topic length, payload length, delivery time).
-    static func encode(_ e: StreamEvent, topic: inout [UInt8], payload: inout [UInt8]) -> (Int, Int, Int64) {
+    /// Returns (topic length, payload length, delivery time). A label states `classCount`.
+    static func encode(_ e: StreamEvent, classCount: Int, topic: inout [UInt8], payload: inout [UInt8]) -> (Int, Int, Int64) {
         switch e.kind {
         case .prediction(let model, let probabilities):
             let t = Array(Topic.prediction(symbol: e.symbol, horizon: e.horizon, model: model).utf8)
@@ -377,7 +380,7 @@ enum StreamEncoding {
         case .label(let c, let r, let exit):
             let t = Array(Topic.label(symbol: e.symbol, horizon: e.horizon).utf8)
             let p = WireEncoder.binaryLabel(symbol: e.symbol, horizon: e.horizon, eventTime: e.eventTime, sequence: 0,
-                                            classIndex: c, classCount: 3, forwardReturn: r, exitTime: exit)
+                                            classIndex: c, classCount: classCount, forwardReturn: r, exitTime: exit)
             topic.replaceSubrange(0..<t.count, with: t)
             payload.replaceSubrange(0..<p.count, with: p)
             return (t.count, p.count, exit)

@@ -94,7 +94,7 @@ public struct HorizonCharts: Sendable {
             var sum = 0.0
             let cumulative = order.enumerated().map { k, i -> Double in
                 if rank[k] % holding == 0 {
-                    sum += Double(Metrics.position(ofClass: p.withRow(i) { Metrics.argmax($0) })) * m.forwardReturns[i]
+                    sum += Double(Metrics.position(ofClass: p.withRow(i) { Metrics.argmax($0) }, classCount: m.classCount)) * m.forwardReturns[i]
                 }
                 return sum
             }

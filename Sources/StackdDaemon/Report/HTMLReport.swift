@@ -110,7 +110,7 @@ public enum HTMLReport {
         }
         if let ens = hr.method(.ensemble), let avg = hr.method(.averaging) {
             h += "<div class=\"reliability-row\">\n"
-            for (c, name) in ["short", "neutral", "long"].enumerated() {
+            for (c, name) in classNames(ens.metrics.reliability.count).enumerated() {
                 h += SVGChart.reliability(title: "h=\(hr.horizon): reliability, \(name)", curves: [
                     ("ensemble", HorizonCharts.colors.ensemble, ens.metrics.reliability[c]),
                     ("averaging", HorizonCharts.colors.averaging, avg.metrics.reliability[c])])
@@ -122,15 +122,24 @@ public enum HTMLReport {
         return h + "</section>\n"
     }
 
+    /// Class names for headings: short, neutral, long when K = 3; otherwise the index, with the
+    /// lowest class marked short and the highest long (their positions in the P&L).
+    static func classNames(_ k: Int) -> [String] {
+        if k == 3 { return ["short", "neutral", "long"] }
+        return (0..<k).map { $0 == 0 ? "class 0 (short)" : ($0 == k - 1 ? "class \($0) (long)" : "class \($0)") }
+    }
+
     static func methodsTable(_ methods: [BacktestReport.MethodReport]) -> String {
-        var h = "<table><tr><th>method</th><th>log-loss</th><th>Brier</th><th>accuracy</th><th>macro-F1</th><th>Sharpe</th><th>IC</th><th>win rate</th><th>ECE short</th><th>ECE neutral</th><th>ECE long</th><th>% short</th><th>% long</th></tr>\n"
+        let k = methods.first?.metrics.ece.count ?? 3
+        let eceHeaders = classNames(k).map { "<th>ECE \(e($0))</th>" }.joined()
+        var h = "<table><tr><th>method</th><th>log-loss</th><th>Brier</th><th>accuracy</th><th>macro-F1</th><th>Sharpe</th><th>IC</th><th>win rate</th>\(eceHeaders)<th>% short</th><th>% long</th></tr>\n"
         for m in methods {
             let r = m.metrics
             let cells = [r.logLoss, r.brier, r.accuracy, r.f1Macro, r.sharpe, r.informationCoefficient, r.winRate] + r.ece
             h += "<tr><td>\(e(m.name))</td>" + cells.map { "<td>\(fmt($0, 4))</td>" }.joined()
                 + "<td>\(fmt(100 * r.fracShort, 1))</td><td>\(fmt(100 * r.fracLong, 1))</td></tr>\n"
         }
-        return h + "</table>\n<p class=\"note\">Class prior: (n_c + 1)/(n + 3) over the labels known when the row was predicted (exit time before its event time). Always majority: one-hot on the most frequent known label; a miss costs −ln(1e-15) ≈ 34.5 in log-loss. Always long: one-hot long.</p>\n"
+        return h + "</table>\n<p class=\"note\">Class prior: (n_c + 1)/(n + \(k)) over the labels known when the row was predicted (exit time before its event time). Always majority: one-hot on the most frequent known label; a miss costs −ln(1e-15) ≈ 34.5 in log-loss. Always long: one-hot long.</p>\n"
     }
 
     static func retrainsTable(_ hr: BacktestReport.HorizonReport) -> String {

@@ -61,7 +61,8 @@ public struct HeldOutPredictors: Sendable {
     /// Log-loss of each base model on those rows.
     public var bestSingleSelectionLogLoss: [Double]
 
-    public init(_ m: LabelledMatrices, window: EvaluationWindow, classes: Int = 3) {
+    public init(_ m: LabelledMatrices, window: EvaluationWindow) {
+        let classes = m.classCount
         let n = m.rows
         order = (0..<n).sorted { (m.eventTimes[$0], $0) < (m.eventTimes[$1], $1) }
         let tMin = m.eventTimes.min() ?? 0, tMax = m.eventTimes.max() ?? 0

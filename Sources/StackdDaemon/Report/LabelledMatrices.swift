@@ -17,11 +17,14 @@ public struct LabelledMatrices: Sendable {
     public var base: Matrix
     /// N × K, the mean of the base vectors.
     public var averaging: Matrix
+    /// K, the deployment's class count (`models.classes`): every matrix has K columns per predictor.
+    public var classCount: Int
 
     public var rows: Int { labels.count }
 
-    public init(_ rows: ReplayRunner.LabelledRows, horizon: Int, models: [String], classes: Int = 3) {
+    public init(_ rows: ReplayRunner.LabelledRows, horizon: Int, models: [String], classes: Int) {
         self.horizon = horizon
+        classCount = classes
         self.models = models
         eventTimes = rows.eventTimes
         // Rows built without exit times (hand-made results) count each label as known at its event time.
@@ -46,7 +49,8 @@ public struct LabelledMatrices: Sendable {
     }
 
     /// Model `j`'s N × K block.
-    public func model(_ j: Int, classes: Int = 3) -> Matrix {
+    public func model(_ j: Int) -> Matrix {
+        let classes = classCount
         var out = Matrix(rows: rows, cols: classes)
         for i in 0..<rows { for c in 0..<classes { out[i, c] = base[i, j * classes + c] } }
         return out
@@ -56,7 +60,7 @@ public struct LabelledMatrices: Sendable {
     public static func all(_ result: ReplayRunner.Result) -> [LabelledMatrices] {
         result.horizons.enumerated().map { i, h in
             LabelledMatrices(i < result.labelled.count ? result.labelled[i] : ReplayRunner.LabelledRows(),
-                             horizon: h, models: result.modelNames)
+                             horizon: h, models: result.modelNames, classes: result.classCount)
         }
     }
 }

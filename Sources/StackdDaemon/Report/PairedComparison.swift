@@ -14,7 +14,7 @@ import StackdLearning
 /// demo's generator) seeded with the horizon
 /// (index = next() mod B), so the error is reproducible bit for bit (and by
 /// `scripts/verify_backtest.py`). Each metric is computed from per-block sufficient statistics:
-/// log-loss from the sum of −ln max(p_true, 1e-15); macro-F1 from the 3 × 3 confusion counts
+/// log-loss from the sum of −ln max(p_true, 1e-15); macro-F1 from the K × K confusion counts
 /// (scikit-learn's zero-division 0); Sharpe from Σpnl and Σpnl² as
 /// mean / √((Σpnl² − (Σpnl)²/n)/(n − 1)) · √(252/h) (0 when n < 2 or the variance is not positive).
 /// The standard error is the standard deviation (ddof 1) of the resampled differences.
@@ -58,15 +58,22 @@ struct BlockStatistics {
     var logLossSum = 0.0
     var pnlSum = 0.0
     var pnlSquares = 0.0
-    /// confusion[3 · predicted + actual]
+    /// K, the class count.
+    var classes = 3
+    /// confusion[K · predicted + actual]
     var confusion = [Int](repeating: 0, count: 9)
+
+    init(classes: Int = 3) {
+        self.classes = classes
+        confusion = [Int](repeating: 0, count: classes * classes)
+    }
 
     mutating func add(_ o: BlockStatistics) {
         rows += o.rows
         logLossSum += o.logLossSum
         pnlSum += o.pnlSum
         pnlSquares += o.pnlSquares
-        for i in 0..<9 { confusion[i] += o.confusion[i] }
+        for i in confusion.indices { confusion[i] += o.confusion[i] }
     }
 
     func value(_ metric: String, horizon: Int) -> Double {
@@ -74,14 +81,15 @@ struct BlockStatistics {
         case "log_loss": return rows > 0 ? logLossSum / Double(rows) : 0
         case "f1_macro":
             var f = 0.0
-            for c in 0..<3 {
-                let tp = confusion[3 * c + c]
+            let k = classes
+            for c in 0..<k {
+                let tp = confusion[k * c + c]
                 var fp = 0, fn = 0
-                for o in 0..<3 where o != c { fp += confusion[3 * c + o]; fn += confusion[3 * o + c] }
+                for o in 0..<k where o != c { fp += confusion[k * c + o]; fn += confusion[k * o + c] }
                 let denom = 2 * tp + fp + fn
                 f += denom == 0 ? 0 : Double(2 * tp) / Double(denom)
             }
-            return f / 3
+            return f / Double(k)
         default:
             guard rows >= 2 else { return 0 }
             let n = Double(rows), mean = pnlSum / n
@@ -117,22 +125,23 @@ public struct WindowComparisons: Sendable {
         blocks = B
 
         func statistics(_ p: Matrix) -> [BlockStatistics] {
-            var s = [BlockStatistics](repeating: BlockStatistics(), count: B)
+            let classes = p.cols
+            var s = [BlockStatistics](repeating: BlockStatistics(classes: classes), count: B)
             for (k, i) in rows.enumerated() {
                 let b = timeRank[k] / L
                 let y = labels[i]
                 let predicted = p.withRow(i) { Metrics.argmax($0) }
-                let pnl = Double(Metrics.position(ofClass: predicted)) * forwardReturns[i]
+                let pnl = Double(Metrics.position(ofClass: predicted, classCount: classes)) * forwardReturns[i]
                 s[b].rows += 1
                 s[b].logLossSum -= log(max(p[i, y], Metrics.logLossEpsilon))
                 s[b].pnlSum += pnl
                 s[b].pnlSquares += pnl * pnl
-                s[b].confusion[3 * predicted + y] += 1
+                s[b].confusion[classes * predicted + y] += 1
             }
             return s
         }
         func total(_ s: [BlockStatistics]) -> BlockStatistics {
-            var t = BlockStatistics()
+            var t = BlockStatistics(classes: ensemble.cols)
             for b in s { t.add(b) }
             return t
         }
@@ -146,10 +155,10 @@ public struct WindowComparisons: Sendable {
             var draw = [Int](repeating: 0, count: B)
             for _ in 0..<PairedComparison.resamples {
                 for j in 0..<B { draw[j] = Int(rng.next() % UInt64(B)) }
-                var e = BlockStatistics()
+                var e = BlockStatistics(classes: ensemble.cols)
                 for j in draw { e.add(ens[j]) }
                 for (bi, base) in bases.enumerated() {
-                    var s = BlockStatistics()
+                    var s = BlockStatistics(classes: ensemble.cols)
                     for j in draw { s.add(base[j]) }
                     for (mi, metric) in metrics.enumerated() {
                         differences[bi][mi].append(e.value(metric, horizon: horizon) - s.value(metric, horizon: horizon))

@@ -13,7 +13,8 @@ import Foundation
 public enum ReplayOutputsFile {
     public static let formatVersion = 1
 
-    public static func render(_ result: ReplayRunner.Result, classes: Int = 3) -> String {
+    public static func render(_ result: ReplayRunner.Result) -> String {
+        let classes = result.classCount
         let modelsJSON = (try? JSONEncoder().encode(result.modelNames)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
         var out = "#stackd-replay-outputs v\(formatVersion) models=\(modelsJSON)\n"
         var header = ["horizon", "event_time", "exit_time", "label", "forward_return", "model_version"]

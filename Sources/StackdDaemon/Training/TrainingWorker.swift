@@ -27,8 +27,9 @@ public final class TrainingWorker: @unchecked Sendable {
     /// Set once the training thread has returned from its loop: nothing of this worker runs
     /// inside OpenBLAS or libxgboost any more.
     private var exited = false
-    /// Results so far, for metrics and tests.
-    public private(set) var completed: [TrainingResult] = []
+    /// Retrains finished so far. Only a count: a finished result (with its trained model) leaves
+    /// this worker through ``takeResults()`` and is not kept here.
+    public private(set) var completedCount = 0
 
     public init(logger: Logger, modelStore: ModelStore? = nil, train: @escaping TrainingFunction) {
         self.logger = logger
@@ -128,43 +129,50 @@ public final class TrainingWorker: @unchecked Sendable {
                 condition.unlock()
                 return
             }
-            let request = queue.removeFirst()
+            var next: TrainingRequest? = queue.removeFirst()
             busy = true
             condition.unlock()
-
-            logger.info("retrain started", metadata: ["horizon": "\(request.horizon)", "rows": "\(request.rows.count)"])
-            let start = MonotonicClock.nanoseconds()
-            var result = cancellation.withCurrent { train(request) }
-            if cancellation.isCancelled {
-                // Stopping: a fit cut short is not a result; nothing is persisted or installed.
-                logger.notice("retrain abandoned: stopping", metadata: ["horizon": "\(request.horizon)"])
-                condition.lock()
-                busy = false
-                condition.broadcast()
-                condition.unlock()
-                continue
-            }
-            result.durationNanoseconds = MonotonicClock.nanoseconds() - start
-            if let store = modelStore, let combiner = result.combiner, result.decision == .promote || result.decision == .fallback {
-                do {
-                    let saved = try store.save(combiner: combiner, horizon: result.horizon, version: combiner.version,
-                                               reason: result.reason, outcome: result.outcome)
-                    logger.info("model persisted", metadata: ["horizon": "\(result.horizon)", "version": "\(saved)"])
-                } catch {
-                    logger.error("model not persisted (still served)", metadata: ["horizon": "\(result.horizon)", "error": "\(error)"])
-                }
-            }
-            logger.notice("retrain finished", metadata: [
-                "horizon": "\(result.horizon)", "rows": "\(result.rows)", "decision": "\(result.decision.rawValue)",
-                "reason": "\(result.reason)", "seconds": "\(Double(result.durationNanoseconds) / 1e9)",
-                "version": "\(result.combiner?.version ?? 0)",
-            ])
+            // The request (its window snapshot) and the result leave this thread's hands inside
+            // `process`: once idle, the worker holds neither, so the window's spare columns are
+            // free again and a finished model lives only where it was installed.
+            if let request = next.take() { process(request) }
             condition.lock()
-            outbox.append(result)
-            completed.append(result)
             busy = false
             condition.broadcast()
             condition.unlock()
         }
+    }
+
+    /// Trains one request, persists what it installs and puts the result in the outbox.
+    private func process(_ request: consuming TrainingRequest) {
+        logger.info("retrain started", metadata: ["horizon": "\(request.horizon)", "rows": "\(request.rows.count)"])
+        let start = MonotonicClock.nanoseconds()
+        let horizon = request.horizon
+        var result = cancellation.withCurrent { [request] in train(request) }
+        _ = consume request
+        if cancellation.isCancelled {
+            // Stopping: a fit cut short is not a result; nothing is persisted or installed.
+            logger.notice("retrain abandoned: stopping", metadata: ["horizon": "\(horizon)"])
+            return
+        }
+        result.durationNanoseconds = MonotonicClock.nanoseconds() - start
+        if let store = modelStore, let combiner = result.combiner, result.decision == .promote || result.decision == .fallback {
+            do {
+                let saved = try store.save(combiner: combiner, horizon: result.horizon, version: combiner.version,
+                                           reason: result.reason, outcome: result.outcome)
+                logger.info("model persisted", metadata: ["horizon": "\(result.horizon)", "version": "\(saved)"])
+            } catch {
+                logger.error("model not persisted (still served)", metadata: ["horizon": "\(result.horizon)", "error": "\(error)"])
+            }
+        }
+        logger.notice("retrain finished", metadata: [
+            "horizon": "\(result.horizon)", "rows": "\(result.rows)", "decision": "\(result.decision.rawValue)",
+            "reason": "\(result.reason)", "seconds": "\(Double(result.durationNanoseconds) / 1e9)",
+            "version": "\(result.combiner?.version ?? 0)",
+        ])
+        condition.lock()
+        outbox.append(result)
+        completedCount += 1
+        condition.unlock()
     }
 }

@@ -18,8 +18,8 @@ public struct DiversityAnalysis: Sendable, Equatable, Codable {
     public var selection: GreedyDiverseSelection?
 
     /// - Parameters:
-    ///   - X: basic stacked probabilities (`N × 3M`, model-major `[p_short, p_neutral, p_long]`).
-    ///   - labels: class indices 0…2 of the rows.
+    ///   - X: basic stacked probabilities (`N × KM`, model-major; K = 3: `[p_short, p_neutral, p_long]`).
+    ///   - labels: class indices 0…K−1 of the rows.
     ///   - models: model names.
     ///   - seedScores: per-model score for seeding greedy selection (higher is better), or nil to
     ///     skip selection.
@@ -27,12 +27,13 @@ public struct DiversityAnalysis: Sendable, Equatable, Codable {
     public init(_ X: Matrix, labels: [Int], models: [String], seedScores: [Double]? = nil,
                 maxModels: Int? = nil) {
         precondition(models.count >= 2, "diversity needs at least two models")
-        precondition(X.cols == 3 * models.count && X.rows == labels.count && X.rows > 0, "shape mismatch")
+        let k = models.isEmpty ? 0 : X.cols / models.count
+        precondition(k >= 2 && X.cols == k * models.count && X.rows == labels.count && X.rows > 0, "shape mismatch")
         self.models = models
         rows = X.rows
         errorRates = models.indices.map { m in
             var wrong = 0
-            for r in 0..<X.rows where X.withRow(r, { Metrics.argmax(UnsafeBufferPointer(rebasing: $0[(3 * m)..<(3 * m + 3)])) }) != labels[r] {
+            for r in 0..<X.rows where X.withRow(r, { Metrics.argmax(UnsafeBufferPointer(rebasing: $0[(k * m)..<(k * m + k)])) }) != labels[r] {
                 wrong += 1
             }
             return Double(wrong) / Double(X.rows)

@@ -36,20 +36,20 @@ public struct GreedyDiverseSelection: Sendable, Equatable, Codable {
     public init(_ X: Matrix, labels: [Int], models: [String], seedScores: [Double],
                 maxModels: Int? = nil, minImprovement: Double = 0) {
         let M = models.count
-        precondition(M > 0 && X.cols == 3 * M && X.rows == labels.count && seedScores.count == M, "shape mismatch")
+        precondition(M > 0 && X.cols % M == 0 && X.cols / M >= 2 && X.rows == labels.count && seedScores.count == M, "shape mismatch")
         let k = min(maxModels ?? M, M)
         precondition(k >= 1, "maxModels must be ≥ 1")
         var seed = 0
         for m in 1..<M where seedScores[m] > seedScores[seed] { seed = m }
         var chosen = [seed]
-        var current = Self.averageLogLoss(X, labels: labels, members: chosen)
+        var current = Self.averageLogLoss(X, labels: labels, members: chosen, classes: X.cols / M)
         var steps = [Step(model: models[seed], ensembleLogLoss: current)]
         var reason = "all models selected"
         while chosen.count < M {
             if chosen.count >= k { reason = "reached k"; break }
             var best: (m: Int, ll: Double)? = nil
             for m in 0..<M where !chosen.contains(m) {
-                let ll = Self.averageLogLoss(X, labels: labels, members: chosen + [m])
+                let ll = Self.averageLogLoss(X, labels: labels, members: chosen + [m], classes: X.cols / M)
                 if best == nil || ll < best!.ll { best = (m, ll) }
             }
             guard let b = best, b.ll < current - minImprovement else { reason = "no improvement"; break }
@@ -63,15 +63,15 @@ public struct GreedyDiverseSelection: Sendable, Equatable, Codable {
     }
 
     /// Log-loss (reference definition: mean −ln max(p_true, 1e-15)) of the unweighted average of
-    /// `members`' probability blocks.
-    public static func averageLogLoss(_ X: Matrix, labels: [Int], members: [Int]) -> Double {
+    /// `members`' probability blocks (`classes` columns each).
+    public static func averageLogLoss(_ X: Matrix, labels: [Int], members: [Int], classes: Int = 3) -> Double {
         precondition(!members.isEmpty, "no members")
         guard X.rows > 0 else { return 0 }
         var s = 0.0
         let inv = 1 / Double(members.count)
         for r in 0..<X.rows {
             var p = 0.0
-            for m in members { p += X[r, 3 * m + labels[r]] }
+            for m in members { p += X[r, classes * m + labels[r]] }
             s -= log(max(p * inv, Metrics.logLossEpsilon))
         }
         return s / Double(X.rows)

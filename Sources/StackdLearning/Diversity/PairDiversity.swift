@@ -32,25 +32,27 @@ public struct PairDiversity: Sendable, Equatable, Codable {
         self.scoreCorrelation = scoreCorrelation
     }
 
-    /// Statistics of models `i` and `j` of a basic stacked matrix `X` (`N × 3M`, model-major
-    /// `[p_short, p_neutral, p_long]` blocks) against class-index `labels`.
+    /// Statistics of models `i` and `j` of a basic stacked matrix `X` (`N × KM`, model-major
+    /// `[p_short, p_neutral, p_long]` blocks when K = 3) against class-index `labels`. The score
+    /// correlated is P(highest class) − P(lowest class).
     public init(_ X: Matrix, labels: [Int], models: [String], _ i: Int, _ j: Int) {
-        precondition(X.cols == 3 * models.count && X.rows == labels.count, "shape mismatch")
+        let k = models.isEmpty ? 0 : X.cols / models.count
+        precondition(k >= 2 && X.cols == k * models.count && X.rows == labels.count, "shape mismatch")
         precondition(X.rows > 0, "no rows")
         let n = X.rows
         var disagree = 0, bothWrong = 0
         var ci = [Double](repeating: 0, count: n), cj = ci, si = ci, sj = ci
         for r in 0..<n {
             let (pi, pj) = X.withRow(r) { row in
-                (Metrics.argmax(UnsafeBufferPointer(rebasing: row[(3 * i)..<(3 * i + 3)])),
-                 Metrics.argmax(UnsafeBufferPointer(rebasing: row[(3 * j)..<(3 * j + 3)])))
+                (Metrics.argmax(UnsafeBufferPointer(rebasing: row[(k * i)..<(k * i + k)])),
+                 Metrics.argmax(UnsafeBufferPointer(rebasing: row[(k * j)..<(k * j + k)])))
             }
             if pi != pj { disagree += 1 }
             if pi != labels[r] && pj != labels[r] { bothWrong += 1 }
             ci[r] = pi == labels[r] ? 1 : 0
             cj[r] = pj == labels[r] ? 1 : 0
-            si[r] = X[r, 3 * i + 2] - X[r, 3 * i]
-            sj[r] = X[r, 3 * j + 2] - X[r, 3 * j]
+            si[r] = X[r, k * i + k - 1] - X[r, k * i]
+            sj[r] = X[r, k * j + k - 1] - X[r, k * j]
         }
         self.init(pair: "\(models[i])-\(models[j])", disagreement: Double(disagree) / Double(n),
                   doubleFault: Double(bothWrong) / Double(n), rhoCorrect: Metrics.pearson(ci, cj),

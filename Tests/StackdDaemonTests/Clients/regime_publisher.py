@@ -1,5 +1,5 @@
 """Test peer for RegimeLiveTests: a pyzmq publisher and consumer written from schemas/ (via
-clients/python/stackd_client.py). Two base models publish uninformative vectors; the label of each
+clients/python/stackd_client). Two base models publish uninformative vectors; the label of each
 bar is decided by its regime alone (vol_regime +1: long, -1: short). Only a meta-model that reads
 the regime column can predict it, so once the daemon has retrained (promotion "always") its
 outputs must follow the regime. Prints one JSON object on stdout with what it saw.

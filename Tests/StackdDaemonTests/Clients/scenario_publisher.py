@@ -1,5 +1,5 @@
 """Test peer for StackdDaemonTests: a pyzmq publisher written from schemas/ (via
-clients/python/stackd_client.py) that sends good rows, one bad message per reject reason and
+clients/python/stackd_client) that sends good rows, one bad message per reject reason and
 labels, then prints on stdout, as one JSON object, what it sent and what stackd must do with it.
 
 Usage: scenario_publisher.py ENDPOINT

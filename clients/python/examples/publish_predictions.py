@@ -13,8 +13,8 @@ import sys
 
 import zmq
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from stackd_client import configure_curve_client, encode_label, encode_prediction  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))  # without `pip install`
+from stackd_client import configure_curve_client, encode_label, encode_prediction, wait_for_subscription  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--endpoint", default="tcp://127.0.0.1:5555")
@@ -30,9 +30,10 @@ pub.setsockopt(zmq.SNDHWM, 0)
 if args.curve_server_key:
     configure_curve_client(pub, args.curve_server_key, args.curve_secret_key)
 pub.connect(args.endpoint)
-if not pub.poll(5000):
+try:
+    wait_for_subscription(pub, timeout=5)  # stackd's pred. and label. subscriptions
+except TimeoutError:
     sys.exit(f"stackd is not subscribed at {args.endpoint} (is `stackd run` up?)")
-pub.recv()  # the subscription message
 
 rng = random.Random(7)
 models = ["lgbm", "logreg", "mlp", "xgb"]

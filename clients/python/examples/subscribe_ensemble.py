@@ -8,7 +8,7 @@ import sys
 
 import zmq
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))  # without `pip install`
 from stackd_client import configure_curve_client, decode_ensemble  # noqa: E402
 
 ap = argparse.ArgumentParser()

@@ -1,0 +1,93 @@
+import XCTest
+@testable import StackdCore
+
+/// The double-buffered training window against a plain list of rows kept by the test: every
+/// snapshot holds exactly the rows within bounds, is never changed by later appends, and a
+/// snapshot shares the appended columns only while the previous one is still held.
+final class OutOfSampleWindowTests: XCTestCase {
+    /// One row of a 2-model, 2-class, 1-feature window, all its values derived from `i`.
+    struct Row: Equatable {
+        var i: Int
+        var eventTime: Int64 { Int64(i) }
+        var base: [Double] { [Double(i), Double(i) + 0.25, Double(i) + 0.5, Double(i) + 0.75] }
+        var feature: [Double] { [Double(-i)] }
+        var ensemble: [Double] { [Double(i) / 2, Double(i) / 3] }
+    }
+
+    func append(_ row: Row, to window: inout OutOfSampleWindow) {
+        row.base.withUnsafeBufferPointer { b in
+            row.feature.withUnsafeBufferPointer { f in
+                row.ensemble.withUnsafeBufferPointer { e in
+                    window.append(eventTime: row.eventTime, exitTime: row.eventTime + 1, symbol: Int32(row.i % 7), label: row.i % 2,
+                                  forwardReturn: Double(row.i) * 0.001, basePredictions: b, features: f, ensemble: e,
+                                  modelVersion: UInt32(row.i % 5))
+                }
+            }
+        }
+    }
+
+    /// The rows `expected` as columns, built independently of the window.
+    func columns(_ expected: [Row]) -> OutOfSampleRows {
+        var r = OutOfSampleRows(modelCount: 2, classCount: 2, featureCount: 1)
+        r.eventTimes = expected.map(\.eventTime)
+        r.exitTimes = expected.map { $0.eventTime + 1 }
+        r.symbols = expected.map { Int32($0.i % 7) }
+        r.labels = expected.map { $0.i % 2 }
+        r.forwardReturns = expected.map { Double($0.i) * 0.001 }
+        r.basePredictions = expected.flatMap(\.base)
+        r.features = expected.flatMap(\.feature)
+        r.ensemble = expected.flatMap(\.ensemble)
+        r.modelVersions = expected.map { UInt32($0.i % 5) }
+        return r
+    }
+
+    func testSnapshotsHoldTheBoundedRowsAndLaterAppendsNeverChangeThem() {
+        // Row bound 40 (trims at 50), age bound 60 event times; rows 1, 2, 3, … so the age bound
+        // never bites before the row bound except after the jump below.
+        var window = OutOfSampleWindow(modelCount: 2, classCount: 2, featureCount: 1, maxRows: 40, maxAgeNanoseconds: 60)
+        var state: UInt64 = 3
+        func next(_ n: UInt64) -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int((state >> 33) % n) }
+        var appended: [Row] = []
+        var held: [(OutOfSampleRows, OutOfSampleRows)] = []   // (snapshot, what it held when taken)
+        var i = 0
+        for step in 0..<3000 {
+            switch next(10) {
+            case 0:
+                // A snapshot: the newest 40 rows (and none older than the newest − 60).
+                let snapshot = window.snapshot()
+                let newest = appended.last?.eventTime ?? 0
+                let expected = Array(appended.suffix(40).filter { $0.eventTime >= newest - 60 })
+                XCTAssertEqual(snapshot, columns(expected), "step \(step)")
+                held.append((snapshot, columns(expected)))
+            case 1:
+                // Training lets go of its oldest snapshot.
+                if !held.isEmpty { held.removeFirst() }
+            default:
+                i += step == 1500 ? 30 : 1   // one jump in event time: the age bound trims
+                let row = Row(i: i)
+                appended.append(row)
+                append(row, to: &window)
+            }
+            for (snapshot, expected) in held { XCTAssertEqual(snapshot, expected, "a held snapshot changed at step \(step)") }
+        }
+        XCTAssertGreaterThan(window.trimmed, 0)
+    }
+
+    func testASnapshotSharesTheAppendedColumnsOnlyWhileThePreviousOneIsHeld() {
+        var window = OutOfSampleWindow(modelCount: 2, classCount: 2, featureCount: 1, maxRows: 1000)
+        for i in 1...100 { append(Row(i: i), to: &window) }
+        var first: OutOfSampleRows? = window.snapshot()
+        XCTAssertEqual(window.sharedSnapshots, 0, "the spare columns were free")
+        for i in 101...110 { append(Row(i: i), to: &window) }
+        let second = window.snapshot()
+        XCTAssertEqual(window.sharedSnapshots, 1, "the spare is still held by the first snapshot")
+        XCTAssertEqual(first?.count, 100)
+        XCTAssertEqual(second.count, 110)
+        first = nil
+        for i in 111...120 { append(Row(i: i), to: &window) }
+        let third = window.snapshot()
+        XCTAssertEqual(window.sharedSnapshots, 1, "released: the spare caught up and was handed out")
+        XCTAssertEqual(third, columns((1...120).map { Row(i: $0) }))
+        XCTAssertEqual(second, columns((1...110).map { Row(i: $0) }), "the shared snapshot kept its rows")
+    }
+}
