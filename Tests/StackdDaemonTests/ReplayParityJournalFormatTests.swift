@@ -35,7 +35,7 @@ final class ReplayParityJournalFormatTests: XCTestCase {
         address = ""
         """
 
-    /// A version 1 journal of 1 200 event times (predictions of a, b, c, then the previous label),
+    /// A version 1 journal of 2 400 event times (predictions of a, b, c, then the previous label),
     /// one millisecond apart, written exactly as a format 1 writer did (record version 1 only).
     func writeVersion1Journal(at directory: String) throws {
         let writer = try JournalWriter(directory: directory, manifest: JournalManifest(
@@ -53,7 +53,7 @@ final class ReplayParityJournalFormatTests: XCTestCase {
                 try payload.withUnsafeBytes { p in try writer.append(topic: t, payload: p, receivedAt: time) }
             }
         }
-        for t in Int64(1)...1_200 {
+        for t in Int64(1)...2_400 {
             let truth = min(2, Int(uniform() * 3))
             for m in ["a", "b", "c"] {
                 var w = (0..<3).map { _ in uniform() * 0.3 + 0.05 }
@@ -95,13 +95,13 @@ final class ReplayParityJournalFormatTests: XCTestCase {
         XCTAssertEqual(result.controlRecords, 0)
         XCTAssertEqual(result.sessionDigests, [])
         XCTAssertEqual(result.parityMismatches, [])
-        // 1 199 labels, a retrain every 150 from the 150th: 7 retrains, each inline and on time.
-        XCTAssertEqual(result.trainings.count, 7)
+        // 2 399 labels, a retrain every 150 from the 150th: 15 retrains, each inline and on time.
+        XCTAssertEqual(result.trainings.count, 15)
         XCTAssertEqual(result.counters.lateModelInstalls, 0)
         XCTAssertGreaterThan(result.counters.modelInstalls, 0)
-        XCTAssertEqual(result.digest.count, 1_200)
+        XCTAssertEqual(result.digest.count, 2_400)
         // Pinned with the build before control records existed (commit c7adb09's `stackd replay`).
-        XCTAssertEqual(result.digest.description, "PINNED")
+        XCTAssertEqual(result.digest.description, "0e7bc74879c78ae2")
     }
 
     func testControlRecordsRoundTripThroughTheJournal() throws {
