@@ -1,5 +1,6 @@
 import Foundation
 import StackdCore
+import StackdDaemon
 import StackdZMQ
 import XCTest
 
@@ -35,10 +36,11 @@ final class ReplayParityLiveTests: XCTestCase {
     var output: String { "ipc://\(temporary.path)/out.sock" }
     var journal: String { "\(temporary.path)/journal" }
 
-    /// Retrains every 150 labels on a window of up to 20 000 rows: a debug-build fit takes far
-    /// longer than the publisher needs for the next 150 rows, so models arrive late.
-    func writeConfig() throws -> URL {
-        let config = temporary.appendingPathComponent("stackd.toml")
+    /// Retrains every 150 labels on a window of up to 20 000 rows, every model installed
+    /// (`promotion = "always"`): a fit takes far longer than the publisher needs for the next
+    /// rows, so models arrive late.
+    func writeConfig(name: String = "stackd.toml", learner: String = "") throws -> URL {
+        let config = temporary.appendingPathComponent(name)
         try """
             [models]
             names = ["a", "b", "c"]
@@ -56,6 +58,8 @@ final class ReplayParityLiveTests: XCTestCase {
             window_rows = 20000
             [learner]
             kind = "logistic"
+            promotion = "always"
+            \(learner)
             [state]
             directory = "\(temporary.path)/state"
             [record]
@@ -174,7 +178,7 @@ final class ReplayParityLiveTests: XCTestCase {
 
     /// `stackd replay JOURNAL --config FILE`: the whole replay's digest, the per-session digests and
     /// the control-record line.
-    func replay(config: URL) throws -> (digest: String, sessions: [String], control: String?) {
+    func replay(config: URL, expectParity: Bool = true) throws -> (digest: String, sessions: [String], control: String?) {
         let run = try CapturedProcess.run(Self.binary, ["replay", journal, "--config", config.path, "--quiet"], timeout: 300)
         XCTAssertFalse(run.timedOut)
         XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
@@ -182,15 +186,14 @@ final class ReplayParityLiveTests: XCTestCase {
         let sessions = lines.filter { $0.hasPrefix("session ") }.compactMap { Self.value(of: "digest ", in: $0) }
         let digest = try XCTUnwrap(lines.first { $0.hasPrefix("digest ") }.flatMap { Self.value(of: "digest ", in: $0) }, run.stdout)
         let control = lines.first { $0.hasPrefix("control records:") }
-        for line in lines where line.hasPrefix("parity mismatch") { XCTFail(line) }
+        for line in lines where expectParity && line.hasPrefix("parity mismatch") { XCTFail(line) }
         return (digest, sessions, control)
     }
 
     /// Streams `steps` event times from `t` in one burst (no waiting), with an optional on-demand
     /// retrain half-way; waits for every output and for a model installed late, then streams a
     /// second burst that the late model serves.
-    func runSession(_ daemon: ChildProcess, peer: Peer, from t: inout Int64, steps: Int, signalRetrain: Bool,
-                    expectLateModel: Bool = true) throws {
+    func runSession(_ daemon: ChildProcess, peer: Peer, from t: inout Int64, steps: Int, signalRetrain: Bool) throws {
         XCTAssertTrue(try peer.warmUp(from: &t), "outputs never reached the consumer")
         let late = "model arrived after its apply time"
         // Late-install lines so far (each names its own model version).
@@ -203,7 +206,7 @@ final class ReplayParityLiveTests: XCTestCase {
                 if signalRetrain && n == 0 && i == burst / 2 { kill(daemon.processIdentifier, SIGUSR1) }
             }
             XCTAssertTrue(try peer.awaitOutputs(before + burst), "every row was emitted (\(peer.outputs - before) of \(burst))")
-            if n == 0 && expectLateModel {
+            if n == 0 {
                 // Before the second burst, so that the late model serves its rows.
                 XCTAssertNotNil(daemon.stderr.waitFor(timeout: 120) { $0.contains(late) && !seen.contains($0) },
                                 "the publisher outran training: a model was installed late\n\(daemon.stderr.text)")
@@ -227,6 +230,20 @@ final class ReplayParityLiveTests: XCTestCase {
         XCTAssertEqual(replayed.digest, live, "the replay reproduces the live outputs byte for byte")
         XCTAssertEqual(replayed.sessions, [live])
         XCTAssertEqual(replayed.control.map { $0.hasSuffix(" 0 parity mismatches") }, true, replayed.control ?? "no control records")
+
+        // The journal says where the on-demand retrain was taken and where a model arrived late.
+        let controls = try JournalReader(directory: journal).readAll().filter(\.isControl)
+            .map { try JournalControlRecord.decode(frames: $0.frames) }
+        XCTAssertTrue(controls.contains { if case .retrainRequested(let r) = $0 { r.reason == "on_demand" } else { false } })
+        XCTAssertTrue(controls.contains {
+            if case .retrainFinished(let r) = $0 { !r.onTime && r.decision == "promote" && r.probeDigest != nil } else { false }
+        }, "a promoted model was journalled as late")
+
+        // A replay whose learner differs from the live one trains other models: reported, not silent.
+        let other = try writeConfig(name: "other.toml", learner: "c = 0.01")
+        let diverged = try replay(config: other, expectParity: false)
+        XCTAssertNotEqual(diverged.digest, live)
+        XCTAssertEqual(diverged.control.map { !$0.hasSuffix(" 0 parity mismatches") }, true, diverged.control ?? "no control records")
     }
 
     func testReplayOfARestartFromRestoredStateEqualsEachLiveSession() throws {
@@ -241,9 +258,7 @@ final class ReplayParityLiveTests: XCTestCase {
                 XCTAssertNotNil(daemon.stderr.waitFor("restored the served model", timeout: 5), "a model was restored")
             }
             let peer = try Peer(input: input, output: output, seed: UInt64(session) * 7)
-            // The second session's retrains face the restored champion: they may all keep it.
-            try runSession(daemon, peer: peer, from: &t, steps: session == 1 ? 3_000 : 1_000, signalRetrain: false,
-                           expectLateModel: session == 1)
+            try runSession(daemon, peer: peer, from: &t, steps: session == 1 ? 3_000 : 1_000, signalRetrain: false)
             peer.close()
             digests.append(try stopAndReadDigest(daemon))
         }

@@ -98,8 +98,10 @@ public enum JournalControlRecord: Equatable, Sendable {
         /// False when a row at or after `applyFrom` had already been emitted: the model applies
         /// from the next row (`StackingPipeline.offer`).
         public var onTime: Bool
+        /// `ModelProbeDigest` of the model handed over (nil when none): its parameters, checked.
+        public var probeDigest: String?
         public init(horizon: Int, horizonIndex: Int, sequence: Int, decision: String, version: UInt32, method: String,
-                    applyFrom: Int64, onTime: Bool) {
+                    applyFrom: Int64, onTime: Bool, probeDigest: String? = nil) {
             self.horizon = horizon
             self.horizonIndex = horizonIndex
             self.sequence = sequence
@@ -108,6 +110,7 @@ public enum JournalControlRecord: Equatable, Sendable {
             self.method = method
             self.applyFrom = applyFrom
             self.onTime = onTime
+            self.probeDigest = probeDigest
         }
     }
 

@@ -483,7 +483,11 @@ public final class LiveRunner: @unchecked Sendable {
         recorder?.record(control: .retrainFinished(.init(
             horizon: result.horizon, horizonIndex: result.horizonIndex, sequence: result.requestSequence,
             decision: result.decision.rawValue, version: result.combiner?.version ?? 0, method: result.combiner?.method.name ?? "",
-            applyFrom: result.applyFrom, onTime: onTime)), at: now)
+            applyFrom: result.applyFrom, onTime: onTime,
+            probeDigest: recorder == nil ? nil : result.combiner.map {
+                ModelProbeDigest.digest(of: $0, modelCount: pipeline.modelNames.count, classCount: pipeline.configuration.classCount,
+                                        featureCount: pipeline.layout.count)
+            })), at: now)
         guard let combiner = result.combiner else { return }
         if !onTime {
             logger.warning("model arrived after its apply time; it applies from the next row", metadata: [

@@ -98,6 +98,13 @@ extension ReplayRunner.Handler {
             mismatch("journal record \(record): retrain \(r.sequence) of horizon \(r.horizon) gave \(result.decision.rawValue) \(method) v\(version), live \(r.decision) \(r.method) v\(r.version)", logger: logger)
         }
         guard let combiner = result.combiner else { return }
+        if let recorded = r.probeDigest {
+            let probe = ModelProbeDigest.digest(of: combiner, modelCount: pipeline.modelNames.count,
+                                                classCount: pipeline.configuration.classCount, featureCount: pipeline.layout.count)
+            if probe != recorded {
+                mismatch("journal record \(record): model v\(version) of horizon \(r.horizon) computes otherwise than live (probe digest \(probe), live \(recorded))", logger: logger)
+            }
+        }
         let onTime = pipeline.offer(combiner, forHorizonIndex: r.horizonIndex, applyFrom: request.applyFrom, reference: result.reference)
         if onTime != r.onTime {
             mismatch("journal record \(record): model v\(version) of horizon \(r.horizon) is \(onTime ? "on time" : "late") here, \(r.onTime ? "on time" : "late") live", logger: logger)
