@@ -267,3 +267,32 @@ final class ReplayParityLiveTests: XCTestCase {
         XCTAssertEqual(replayed.control.map { $0.hasSuffix(" 0 parity mismatches") }, true, replayed.control ?? "no control records")
     }
 }
+
+extension ReplayParityLiveTests {
+    /// After `kill -9` the journal loses its torn tail and the first session has no live digest,
+    /// but the second session starts from what `[state]` kept, which its `session_started` record
+    /// holds: its replay still equals it.
+    func testReplayOfTheSessionAfterAKillNineEqualsIt() throws {
+        let config = try writeConfig()
+        var t: Int64 = 1_000
+        let first = try start(config: config)
+        let peer = try Peer(input: input, output: output, seed: 3)
+        try runSession(first, peer: peer, from: &t, steps: 3_000, signalRetrain: false)
+        peer.close()
+        kill(first.processIdentifier, SIGKILL)
+        XCTAssertTrue(first.waitForExit())
+
+        let second = try start(config: config)
+        let restored = try XCTUnwrap(second.stderr.waitFor("restored the out-of-sample window"), second.stderr.text)
+        XCTAssertFalse(restored.contains("rows=h1=0"), "the second session restored labelled rows: \(restored)")
+        let peer2 = try Peer(input: input, output: output, seed: 4)
+        try runSession(second, peer: peer2, from: &t, steps: 1_000, signalRetrain: true)
+        peer2.close()
+        let live = try stopAndReadDigest(second)
+
+        let replayed = try replay(config: config)
+        XCTAssertEqual(replayed.sessions.count, 2, "two sessions")
+        XCTAssertEqual(replayed.sessions.last, live, "the session after the crash is reproduced from its restored state")
+        XCTAssertEqual(replayed.control.map { $0.hasSuffix(" 0 parity mismatches") }, true, replayed.control ?? "no control records")
+    }
+}
