@@ -10,7 +10,7 @@ import StackdZMQ
 struct Replay: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replay a recorded stream through the pipeline and report whether stacking beat averaging.",
-        discussion: "SOURCE is a journal folder recorded by `stackd run` ([record] directory) or `stackd record`, replayed message by message at the recorded receive times, or a folder in the oos-daily format (labels delivered at their exit time). Without --config the embedded demo configuration is used, with the models and horizons of the data. Prints the output digest, counts, rates and a per-horizon verdict on the held-out evaluation window (the ensemble against averaging, the best single model, the class prior, always majority and always long, with block-bootstrap standard errors); with --report DIR also writes DIR/backtest.json and DIR/report.html, with --outputs FILE every labelled row (scripts/verify_backtest.py recomputes the verdict from it). With --publish ENDPOINT every ensemble output is also published there exactly as `stackd run` publishes it (topic ens.<symbol>.<horizon>, the configuration's encoding or --encoding, latency_ns 0), paced by --speed in driver time so consumers can be tested against a recording; outputs and digest are unchanged. With --curve-secret-key and --client-keys the publishing socket is a CURVE server admitting only those consumers; binding a non-loopback tcp endpoint without CURVE needs --allow-plaintext-remote.")
+        discussion: "SOURCE is a journal folder recorded by `stackd run` ([record] directory) or `stackd record`, replayed message by message at the recorded receive times (with the journal's control records applied where the live daemon applied them: restarts with their restored state, on-demand retrains, models installed; one digest per session is printed), or a folder in the oos-daily format (labels delivered at their exit time). Without --config the embedded demo configuration is used, with the models and horizons of the data. Prints the output digest, counts, rates and a per-horizon verdict on the held-out evaluation window (the ensemble against averaging, the best single model, the class prior, always majority and always long, with block-bootstrap standard errors); with --report DIR also writes DIR/backtest.json and DIR/report.html, with --outputs FILE every labelled row (scripts/verify_backtest.py recomputes the verdict from it). With --publish ENDPOINT every ensemble output is also published there exactly as `stackd run` publishes it (topic ens.<symbol>.<horizon>, the configuration's encoding or --encoding, latency_ns 0), paced by --speed in driver time so consumers can be tested against a recording; outputs and digest are unchanged. With --curve-secret-key and --client-keys the publishing socket is a CURVE server admitting only those consumers; binding a non-loopback tcp endpoint without CURVE needs --allow-plaintext-remote.")
 
     @Argument(help: "A journal folder (recorded by `stackd run` or `stackd record`) or a folder in the oos-daily format.")
     var source: String
@@ -119,6 +119,7 @@ struct Replay: ParsableCommand {
             let result = try publishing(configuration: configuration, runner: &runner) { try $0.run(journal: reader) }
             line.finish()
             for c in reader.corruptions { print("damaged: \(c.segment) at byte \(c.byteOffset): \(c.reason) (skipped)") }
+            Self.printControl(result)
             try finish(result: result, sourceName: kind.name)
             return
         }
@@ -194,6 +195,16 @@ struct Replay: ParsableCommand {
         }
         print(line)
         return result
+    }
+
+    /// What the journal's control records did (`schemas/journal.md` §8): one digest per live
+    /// session, comparable with the `digest=` of that session's `stackd stopped` line, and every
+    /// point where the replay could not reproduce the live run.
+    static func printControl(_ result: ReplayRunner.Result) {
+        guard result.controlRecords > 0 else { return }
+        print("control records: \(result.controlRecords) applied, \(result.parityMismatches.count) parity mismatches")
+        for (i, d) in result.sessionDigests.enumerated() { print("session \(i + 1) digest \(d) over \(d.count) outputs") }
+        for m in result.parityMismatches { print("parity mismatch: \(m)") }
     }
 
     private func finish(result: ReplayRunner.Result, sourceName: String) throws {

@@ -105,7 +105,8 @@ final class OperatorPathTests: XCTestCase {
         XCTAssertEqual(manifest?["endpoints"] as? [String], [harness.input], "the manifest lists the bound endpoint")
         let runs = try XCTUnwrap(manifest?["runs"] as? [[String: Any]])
         XCTAssertEqual(runs.count, 2)
-        XCTAssertEqual(runs.map { $0["firstSequence"] as? Int }, [1, 22], "20 messages and a stop marker per session")
+        XCTAssertEqual(runs.map { $0["firstSequence"] as? Int }, [1, 23],
+                       "per session: its session_started control record, 20 messages and a stop marker")
         XCTAssertEqual(runs.last?["endpoints"] as? [String], [harness.input])
         XCTAssertEqual(runs.last?["timeShiftNanoseconds"] as? Int, 0, "same boot: no shift")
 

@@ -179,6 +179,12 @@ public final class StackingPipeline {
     /// The labelled out-of-sample rows of one horizon, within the window bounds.
     public func windowSnapshot(horizonIndex h: Int) -> OutOfSampleRows { windows[h].snapshot() }
 
+    /// Gives `symbol` the next free id unless it has one (nil when the table is full). Why: a replay
+    /// re-enacting a restart's restored state registers the live symbol table first, so every
+    /// row keeps the id (and thus the training order) it had live.
+    @discardableResult
+    public func registerSymbol(_ symbol: String) -> Int? { symbolTable.insert(symbol) }
+
     /// Restores a labelled row persisted by an earlier run (start-up), without scoring it again.
     public func restore(horizonIndex h: Int, eventTime: Int64, exitTime: Int64, symbol: String, label: Int, forwardReturn: Double,
                         basePredictions: UnsafeBufferPointer<Double>, features: UnsafeBufferPointer<Double>,

@@ -7,12 +7,16 @@ public struct JournalEntry: Equatable, Sendable {
     /// Every frame, in order; a well-formed stackd message has two, but whatever arrived is
     /// kept so replay sees the same malformed input.
     public var frames: [[UInt8]]
+    /// True for a control record the daemon wrote itself (`JournalControlRecord`), not a message
+    /// it received: its frames are the control record's, never fed to the pipeline.
+    public var isControl: Bool
 
     /// Creates an entry value (for comparisons in tests and callers).
-    public init(sequence: UInt64, receivedAt: Int64, frames: [[UInt8]]) {
+    public init(sequence: UInt64, receivedAt: Int64, frames: [[UInt8]], isControl: Bool = false) {
         self.sequence = sequence
         self.receivedAt = receivedAt
         self.frames = frames
+        self.isControl = isControl
     }
 
     /// The first frame (the SUB-filtered topic), or nil for an empty message.
@@ -43,13 +47,21 @@ public struct JournalEntryView {
     public let payload: UnsafeRawBufferPointer
     let record: UnsafeRawBufferPointer
 
-    /// Whether the message has the `[topic][payload]` shape the pipeline accepts.
-    public var isTwoFrames: Bool { frameCount == 2 }
+    /// True for a control record (`JournalControlRecord`), not a received message.
+    public var isControl: Bool { record.first == JournalRecordEncoding.controlVersion }
+
+    /// Whether the entry is a received message of the `[topic][payload]` shape the pipeline accepts.
+    public var isTwoFrames: Bool { frameCount == 2 && !isControl }
+
+    /// Every frame, copied (for control records, which are rare).
+    public var frames: [[UInt8]] {
+        var frames: [[UInt8]] = []
+        _ = try? JournalRecordEncoding.walk(record) { _, frame in frames.append(Array(frame)) }
+        return frames
+    }
 
     /// A copy that outlives the cursor.
     public var entry: JournalEntry {
-        var frames: [[UInt8]] = []
-        _ = try? JournalRecordEncoding.walk(record) { _, frame in frames.append(Array(frame)) }
-        return JournalEntry(sequence: sequence, receivedAt: receivedAt, frames: frames)
+        JournalEntry(sequence: sequence, receivedAt: receivedAt, frames: frames, isControl: isControl)
     }
 }

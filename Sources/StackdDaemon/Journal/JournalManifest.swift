@@ -11,8 +11,11 @@ import StackdSystemd
 public struct JournalManifest: Codable, Equatable, Sendable {
     /// Identifies the file as a stackd journal manifest.
     public static let formatName = "stackd-journal"
-    /// The journal format version this code writes and reads.
-    public static let currentVersion = 1
+    /// The journal format version this code writes; it reads `supportedVersions`. Version 2
+    /// added control records (`JournalControlRecord`); a version 1 journal has none.
+    public static let currentVersion = 2
+    /// Versions this code reads.
+    public static let supportedVersions = 1...2
     /// The manifest's file name inside a journal directory.
     public static let fileName = "journal.json"
     /// The segment log's subdirectory inside a journal directory.
@@ -116,7 +119,7 @@ public struct JournalManifest: Codable, Equatable, Sendable {
         guard manifest.format == formatName else {
             throw JournalError.notAJournal(directory: directory, reason: "format is \"\(manifest.format)\"")
         }
-        guard manifest.version == currentVersion else {
+        guard supportedVersions.contains(manifest.version) else {
             throw JournalError.unsupportedVersion(manifest.version)
         }
         return manifest

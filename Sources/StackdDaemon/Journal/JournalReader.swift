@@ -88,7 +88,8 @@ public final class JournalReader {
                 guard let record else { return nil }
                 do {
                     let frames = try JournalRecordEncoding.decode(record.payload)
-                    return JournalEntry(sequence: record.sequence, receivedAt: record.timestamp, frames: frames)
+                    return JournalEntry(sequence: record.sequence, receivedAt: record.timestamp, frames: frames,
+                                        isControl: record.payload.first == JournalRecordEncoding.controlVersion)
                 } catch {
                     reader.malformedRecords.append((record.sequence, error.reason))
                 }

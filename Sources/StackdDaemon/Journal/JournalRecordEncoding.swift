@@ -4,8 +4,12 @@
 /// Frames are kept exactly as received, including a wrong count (one frame, three frames), so
 /// that a replay feeds the pipeline the same malformed input the live daemon saw.
 public enum JournalRecordEncoding {
-    /// Record payload layout version; a reader refuses others.
+    /// Record payload layout version of an inbound message; a reader refuses versions other
+    /// than this and `controlVersion`.
     public static let version: UInt8 = 1
+    /// The same frame layout, marking a control record the daemon wrote itself (a model
+    /// install, an on-demand retrain, the state restored at start): `JournalControlRecord`.
+    public static let controlVersion: UInt8 = 2
     /// The count is one byte: messages with more frames are cut to this many (see the schema).
     public static let maxFrames = 255
     /// Version and frame count.
@@ -34,7 +38,7 @@ public enum JournalRecordEncoding {
     @discardableResult
     static func walk(_ bytes: UnsafeRawBufferPointer, _ body: (Int, UnsafeRawBufferPointer) -> Void) throws(DecodeError) -> Int {
         guard bytes.count >= headerSize else { throw DecodeError(reason: "record shorter than its header") }
-        guard bytes[0] == version else { throw DecodeError(reason: "unsupported record version \(bytes[0])") }
+        guard bytes[0] == version || bytes[0] == controlVersion else { throw DecodeError(reason: "unsupported record version \(bytes[0])") }
         let count = Int(bytes[1])
         var offset = headerSize
         for index in 0..<count {
@@ -69,9 +73,9 @@ struct JournalRecordBuilder {
         bytes.reserveCapacity(capacity)
     }
 
-    mutating func begin() {
+    mutating func begin(control: Bool = false) {
         bytes.removeAll(keepingCapacity: true)
-        bytes.append(JournalRecordEncoding.version)
+        bytes.append(control ? JournalRecordEncoding.controlVersion : JournalRecordEncoding.version)
         bytes.append(0)
         frameCount = 0
         droppedFrames = 0

@@ -108,6 +108,30 @@ public final class JournalRecorder: @unchecked Sendable {
         publish()
     }
 
+    /// Records a control record (a model install, an on-demand retrain, the state restored at
+    /// start) at this point of the input stream, with the driver time it took effect at. Rare
+    /// (a few per retrain), so building its frames allocates.
+    public func record(control: JournalControlRecord, at time: Int64) {
+        guard isRecording else { return }
+        let frames = control.encodedFrames()
+        let joined = frames.flatMap { $0 }
+        joined.withUnsafeBytes { all in
+            var views: [UnsafeRawBufferPointer] = []
+            var at = 0
+            for frame in frames {
+                views.append(UnsafeRawBufferPointer(rebasing: all[at ..< at + frame.count]))
+                at += frame.count
+            }
+            let bytes = RecordingQueue.recordBytes(frameLengths: frames.lazy.map(\.count))
+            guard reserve(bytes: bytes, frameCount: views.count, receivedAt: time, control: true) else {
+                recordDirectly(views, receivedAt: time, control: true)
+                return
+            }
+            for frame in views { queue.add(frame) }
+            publish()
+        }
+    }
+
     /// Starts a message whose frames arrive one at a time into a reused `ZMQMessage`.
     public func beginMessage() {
         pendingFrames.removeAll(keepingCapacity: true)
@@ -173,14 +197,14 @@ public final class JournalRecorder: @unchecked Sendable {
 
     /// Starts a queue record, waiting (counted) while the writer frees room. False when the
     /// record can never fit the queue or recording failed meanwhile.
-    private func reserve(bytes: Int, frameCount: Int, receivedAt: Int64) -> Bool {
+    private func reserve(bytes: Int, frameCount: Int, receivedAt: Int64, control: Bool = false) -> Bool {
         guard bytes <= queue.maxRecordBytes else { return false }
-        if queue.begin(bytes: bytes, frameCount: frameCount, receivedAt: receivedAt) { return true }
+        if queue.begin(bytes: bytes, frameCount: frameCount, receivedAt: receivedAt, control: control) { return true }
         let start = DispatchTime.now().uptimeNanoseconds
         defer { stallNanoseconds += DispatchTime.now().uptimeNanoseconds - start }
         while !failed.load(ordering: .relaxed) {
             wakeWriter()
-            if queue.begin(bytes: bytes, frameCount: frameCount, receivedAt: receivedAt) { return true }
+            if queue.begin(bytes: bytes, frameCount: frameCount, receivedAt: receivedAt, control: control) { return true }
             sched_yield()
         }
         return false
@@ -201,13 +225,13 @@ public final class JournalRecorder: @unchecked Sendable {
 
     /// A message too large for the queue: written on this thread once the queue is empty, so the
     /// journal keeps receive order.
-    private func recordDirectly(_ frames: [UnsafeRawBufferPointer], receivedAt: Int64) {
+    private func recordDirectly(_ frames: [UnsafeRawBufferPointer], receivedAt: Int64, control: Bool = false) {
         while queue.backlog > 0 && !failed.load(ordering: .relaxed) { wakeWriter(); sched_yield() }
         lock.lock()
         defer { lock.unlock() }
         guard failure == nil else { return }
         do {
-            try writer.append(frames: frames, receivedAt: receivedAt)
+            try writer.append(frames: frames, receivedAt: receivedAt, control: control)
             recorded.add(1, ordering: .relaxed)
         } catch { fail(error) }
     }
@@ -229,9 +253,9 @@ public final class JournalRecorder: @unchecked Sendable {
         while true {
             if queue.backlog > 0 {
                 lock.lock()
-                let n = queue.drain(frames: &frames) { receivedAt, list in
+                let n = queue.drain(frames: &frames) { receivedAt, list, control in
                     guard failure == nil else { return }
-                    do throws(JournalError) { try writer.append(frames: list, receivedAt: receivedAt) } catch { fail(error) }
+                    do throws(JournalError) { try writer.append(frames: list, receivedAt: receivedAt, control: control) } catch { fail(error) }
                 }
                 lock.unlock()
                 recorded.add(n, ordering: .relaxed)

@@ -79,6 +79,8 @@ public final class JournalWriter {
             session.monotonicToUnixOffsetNanoseconds -= session.timeShiftNanoseconds
         }
         manifest.runs = manifest.sessions + [session]
+        // This session may write control records: a version 1 journal it continues becomes version 2.
+        manifest.version = JournalManifest.currentVersion
         try manifest.write(directory: directory)
         timeShift = session.timeShiftNanoseconds
         nextSequence = session.firstSequence
@@ -97,8 +99,12 @@ public final class JournalWriter {
     ///
     /// - Parameter receivedAt: `CLOCK_MONOTONIC` ns at receipt; values going backwards are
     ///   stored as they are (the time index tolerates it; readers get record order).
-    public func append<Frames: Sequence<UnsafeRawBufferPointer>>(frames: Frames, receivedAt: Int64) throws(JournalError) {
-        builder.begin()
+    ///
+    /// - Parameter control: the frames are a control record the daemon wrote (`JournalControlRecord`),
+    ///   stored with record version 2 so readers never take it for a received message.
+    public func append<Frames: Sequence<UnsafeRawBufferPointer>>(frames: Frames, receivedAt: Int64,
+                                                                 control: Bool = false) throws(JournalError) {
+        builder.begin(control: control)
         for frame in frames { builder.add(frame) }
         try commit(receivedAt: receivedAt)
     }

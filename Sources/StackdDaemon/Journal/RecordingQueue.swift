@@ -53,7 +53,9 @@ final class RecordingQueue: @unchecked Sendable {
 
     /// Starts a record of `bytes` (from `recordBytes`) if there is room now; false when the
     /// consumer must free space first (or the record can never fit).
-    func begin(bytes: Int, frameCount: Int, receivedAt: Int64) -> Bool {
+    /// - Parameter control: marks a control record (`JournalControlRecord`); carried in the top
+    ///   bit of the frame count word (a message has at most 255 frames).
+    func begin(bytes: Int, frameCount: Int, receivedAt: Int64, control: Bool = false) -> Bool {
         guard bytes <= maxRecordBytes else { return false }
         let w = written.load(ordering: .relaxed)
         let free = capacity - (w - consumed.load(ordering: .acquiring))
@@ -69,7 +71,7 @@ final class RecordingQueue: @unchecked Sendable {
             return false
         }
         buffer.storeBytes(of: UInt32(bytes), toByteOffset: offset, as: UInt32.self)
-        buffer.storeBytes(of: UInt32(frameCount), toByteOffset: offset + 4, as: UInt32.self)
+        buffer.storeBytes(of: UInt32(frameCount) | (control ? Self.controlFlag : 0), toByteOffset: offset + 4, as: UInt32.self)
         buffer.storeBytes(of: receivedAt, toByteOffset: offset + 8, as: Int64.self)
         buildingStart = start
         building = offset + Self.headerSize
@@ -97,11 +99,14 @@ final class RecordingQueue: @unchecked Sendable {
 
     // MARK: consumer
 
-    /// Calls `body(receivedAt, frames)` for every published record, in order, then frees them.
-    /// `frames` is only valid inside `body`. Returns the number of records consumed.
+    /// The frame count word's bit that marks a control record.
+    static let controlFlag: UInt32 = 1 << 31
+
+    /// Calls `body(receivedAt, frames, isControl)` for every published record, in order, then
+    /// frees them. `frames` is only valid inside `body`. Returns the number of records consumed.
     @discardableResult
     func drain(frames: inout [UnsafeRawBufferPointer],
-               _ body: (Int64, UnsafeBufferPointer<UnsafeRawBufferPointer>) -> Void) -> Int {
+               _ body: (Int64, UnsafeBufferPointer<UnsafeRawBufferPointer>, Bool) -> Void) -> Int {
         let end = written.load(ordering: .acquiring)
         var at = consumed.load(ordering: .relaxed)
         var count = 0
@@ -113,7 +118,8 @@ final class RecordingQueue: @unchecked Sendable {
                 offset = 0
                 bytes = buffer.loadUnaligned(fromByteOffset: 0, as: UInt32.self)
             }
-            let frameCount = Int(buffer.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self))
+            let countWord = buffer.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self)
+            let frameCount = Int(countWord & ~Self.controlFlag)
             let receivedAt = buffer.loadUnaligned(fromByteOffset: offset + 8, as: Int64.self)
             frames.removeAll(keepingCapacity: true)
             var p = offset + Self.headerSize
@@ -122,7 +128,7 @@ final class RecordingQueue: @unchecked Sendable {
                 frames.append(UnsafeRawBufferPointer(start: buffer + p + 4, count: length))
                 p += 4 + length
             }
-            frames.withUnsafeBufferPointer { body(receivedAt, $0) }
+            frames.withUnsafeBufferPointer { body(receivedAt, $0, countWord & Self.controlFlag != 0) }
             at += Int(bytes)
             count += 1
             consumed.store(at, ordering: .releasing)

@@ -76,11 +76,15 @@ public final class LiveRunner: @unchecked Sendable {
         // The models served before the restart come back first (a version that fails validation
         // is refused and the previous valid one is used, with the reason logged).
         var refusedAtStart: [String: Int] = [:]
+        // What each horizon serves from the start, for the journal's `session_started` record.
+        var servedAtStart = [RestoredStateRecord.ServedModel](repeating: .none, count: configuration.pipeline.horizons.count)
         if let modelStore {
             for (i, h) in configuration.pipeline.horizons.enumerated() {
                 guard let selection = modelStore.loadCurrent(horizon: h) else { continue }
                 for refusal in selection.refusals { refusedAtStart[refusal.label, default: 0] += 1 }
                 pipeline.install(selection.combiner, forHorizonIndex: i)
+                servedAtStart[i] = selection.version == ModelStore.averaging ? .averaging
+                    : .artifact(directory: modelStore.versionDirectory(h, selection.version))
                 logger.notice("restored the served model", metadata: [
                     "horizon": "\(h)", "version": "\(selection.version)", "fell_back": "\(selection.fellBack)",
                     "reason": "\(selection.reason)"])
@@ -193,6 +197,9 @@ public final class LiveRunner: @unchecked Sendable {
                         "renamed_to": "\(q.quarantinedAs)", "reason": "\(q.reason)",
                         "messages_lost": "\(q.recordsLost.map(String.init) ?? "unknown")"])
                 }
+                // First record of the session: the state it starts from, so a replay re-enacts the restart.
+                recorder?.record(control: .sessionStarted(RestoredStateRecord.capture(pipeline: pipeline, served: servedAtStart)),
+                                 at: Int64(MonotonicClock.nanoseconds()))
                 logger.notice("recording inbound messages", metadata: [
                     "directory": "\(directory)", "compress": "\(configuration.recordCompress)",
                     "session": "\(recorder?.writer.manifest.sessions.count ?? 1)"])
@@ -323,9 +330,17 @@ public final class LiveRunner: @unchecked Sendable {
             if isStopRequested { break }
             if let rate = takeRejectLogRate() { rejectLog.perSecond = rate }
             if takeRetrainRequest(), let worker = trainingWorker {
+                // Deadlines due now fire first, at the time journalled with the request, so a replay
+                // takes the requests' window snapshots at the same point.
+                let now = Int64(MonotonicClock.nanoseconds())
+                pipeline.advance(to: now, handler: &handler)
+                var sequences: [Int?] = []
                 for h in 0..<pipeline.horizonList.count {
-                    if let request = pipeline.requestTraining(horizonIndex: h) { worker.submit(request) }
+                    let request = pipeline.requestTraining(horizonIndex: h)
+                    sequences.append(request?.sequence)
+                    if let request { worker.submit(request) }
                 }
+                recorder?.record(control: .retrainRequested(.init(reason: "on_demand", sequences: sequences)), at: now)
             }
             var timeout = 100
             if let next = pipeline.nextDeadline {
@@ -400,7 +415,7 @@ public final class LiveRunner: @unchecked Sendable {
                 }
             }
             if let worker = trainingWorker {
-                for result in worker.takeResults() { install(result) }
+                for result in worker.takeResults() { install(result, handler: &handler) }
             }
             let now = MonotonicClock.nanoseconds()
             pipeline.advance(to: Int64(now), handler: &handler)
@@ -454,13 +469,26 @@ public final class LiveRunner: @unchecked Sendable {
     }
 
     /// Hands a finished retrain's model to the pipeline (ingest thread, between two events).
-    private func install(_ result: TrainingResult) {
+    /// Journalled (`retrain_finished`) at this point of the input, after the deadlines due now, so
+    /// that a replay takes the same result at the same point whatever the training latency was.
+    private func install(_ result: TrainingResult, handler: inout EnsemblePublisher) {
         lock.lock()
         snapshotValue.recordTraining(TrainingSummary(result))
         lock.unlock()
+        let now = Int64(MonotonicClock.nanoseconds())
+        if recorder != nil { pipeline.advance(to: now, handler: &handler) }
+        let onTime = result.combiner.map {
+            pipeline.offer($0, forHorizonIndex: result.horizonIndex, applyFrom: result.applyFrom, reference: result.reference)
+        } ?? true
+        recorder?.record(control: .retrainFinished(.init(
+            horizon: result.horizon, horizonIndex: result.horizonIndex, sequence: result.requestSequence,
+            decision: result.decision.rawValue, version: result.combiner?.version ?? 0, method: result.combiner?.method.name ?? "",
+            applyFrom: result.applyFrom, onTime: onTime,
+            probeDigest: recorder == nil ? nil : result.combiner.map {
+                ModelProbeDigest.digest(of: $0, modelCount: pipeline.modelNames.count, classCount: pipeline.configuration.classCount,
+                                        featureCount: pipeline.layout.count)
+            })), at: now)
         guard let combiner = result.combiner else { return }
-        let onTime = pipeline.offer(combiner, forHorizonIndex: result.horizonIndex, applyFrom: result.applyFrom,
-                                    reference: result.reference)
         if !onTime {
             logger.warning("model arrived after its apply time; it applies from the next row", metadata: [
                 "horizon": "\(result.horizon)", "version": "\(combiner.version)"])

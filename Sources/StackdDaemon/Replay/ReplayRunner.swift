@@ -44,6 +44,15 @@ public struct ReplayRunner {
         public var trainingNanoseconds: UInt64
         /// K (`models.classes`): the width of every probability vector in `labelled`.
         public var classCount = 3
+        /// One digest per `stackd run` session of a journal with control records (each session's
+        /// outputs alone, comparable with that session's live digest); empty otherwise.
+        public var sessionDigests: [OutputDigest] = []
+        /// Control records applied (`schemas/journal.md` §8); 0 for a folder or a version 1 journal.
+        public var controlRecords = 0
+        /// Every point where the replay could not reproduce what the live daemon journalled (a
+        /// retrain that decided otherwise, a request that is missing, an install on time here
+        /// but late live): the outputs may differ from there on. Empty when parity holds.
+        public var parityMismatches: [String] = []
     }
 
     /// Per installed combiner: the share of each base model (model order) and of the class prior.
@@ -123,9 +132,30 @@ public struct ReplayRunner {
         deinit { scratch.deallocate() }
 
         func emit(_ e: EnsembleEmission) {
-            digest.add(e, scratch: scratch)
+            if sessionDigests.isEmpty {
+                digest.add(e, scratch: scratch)
+            } else {
+                let n = WireEncoder.writeBinaryEnsemble(e, latencyNanoseconds: 0, into: scratch)
+                let bytes = UnsafeRawBufferPointer(rebasing: scratch[0..<n])
+                digest.add(bytes: bytes)
+                sessionDigests[sessionDigests.count - 1].add(bytes: bytes)
+            }
             observer?.emitted(e)
         }
+
+        // Journal control records (`ReplayControl.swift`).
+        @exclusivity(unchecked) var sessionDigests: [OutputDigest] = []
+        /// True once a control record was seen: retrains then run where the journal says, not
+        /// at the pipeline's own schedule.
+        var controlled = false
+        /// Training requests taken and not yet finished (live: queued or training).
+        var heldRequests: [TrainingRequest] = []
+        var controlRecords = 0
+        var parityMismatches: [String] = []
+        /// The pipeline of the current session when a `session_started` record replaced the first one.
+        var currentPipeline: StackingPipeline?
+        /// Counters of the sessions before the current one.
+        var finishedCounters: [PipelineCounters] = []
 
         func rowLabeled(_ r: LabeledRow) {
             let box = labelledBoxes[r.horizonIndex]
@@ -161,6 +191,11 @@ public struct ReplayRunner {
         }
 
         func trainingDue(_ request: TrainingRequest) {
+            if controlled {
+                // Trained when the journal says its result was taken (`retrain_finished`).
+                heldRequests.append(request)
+                return
+            }
             guard let trainer, let pipeline else { return }
             let start = DispatchTime.now().uptimeNanoseconds
             let result = trainer(request)
@@ -211,11 +246,19 @@ public struct ReplayRunner {
         return try execute(labelCapacity: Array(repeating: perHorizon, count: horizons), eventsTotal: messages) { pipeline, handler in
             let cursor = journal.entries()
             var count = 0
+            var pipeline = pipeline
+            var afterStopMarker = false
             // In place: no per-message allocation (the frames borrow the cursor's block buffer).
             while let entry = try cursor.nextView() {
                 count += 1
                 if count % Self.progressEvery == 0 { handler.eventsDone = count; handler.reportProgress() }
                 handler.observer?.willDeliver(at: entry.receivedAt)
+                if entry.isControl {
+                    try applyControl(entry, pipeline: &pipeline, handler: &handler, isFirstRecord: count == 1,
+                                     afterStopMarker: afterStopMarker)
+                    continue
+                }
+                afterStopMarker = entry.frameCount == 0
                 guard entry.frameCount == 2 else {
                     if let next = pipeline.nextDeadline, next <= entry.receivedAt { pipeline.advance(to: entry.receivedAt, handler: &handler) }
                     // A frameless entry is the recorder's stop marker (time only); others were bad framing.
@@ -232,7 +275,7 @@ public struct ReplayRunner {
     }
 
     /// One message, as the live loop handles it: due deadlines first, then the message.
-    private func deliver(_ pipeline: StackingPipeline, _ handler: inout Handler, topic: UnsafeRawBufferPointer,
+    func deliver(_ pipeline: StackingPipeline, _ handler: inout Handler, topic: UnsafeRawBufferPointer,
                          payload: UnsafeRawBufferPointer, at time: Int64) {
         if let next = pipeline.nextDeadline, next <= time { pipeline.advance(to: time, handler: &handler) }
         let outcome = pipeline.ingest(topic: topic, payload: payload, receivedAt: time, handler: &handler)
@@ -241,29 +284,39 @@ public struct ReplayRunner {
         }
     }
 
+    /// A fresh pipeline as the live daemon builds it at start.
+    func makePipeline() throws -> StackingPipeline {
+        try StackingPipeline(configuration: configuration.pipeline, retrainPolicy: configuration.retrain,
+                             monitoring: configuration.monitoring.enabled,
+                             driftRetrainMinLabels: configuration.monitoring.retrainOnAlert ? configuration.monitoring.retrainMinLabels : .max,
+                             keepsTrainingWindow: trainer != nil)
+    }
+
     private func execute(labelCapacity: [Int]? = nil, eventsTotal: Int = 0, _ feed: (StackingPipeline, inout Handler) throws -> Int) throws -> Result {
-        let pipeline = try StackingPipeline(configuration: configuration.pipeline, retrainPolicy: configuration.retrain,
-                                            monitoring: configuration.monitoring.enabled,
-                                            driftRetrainMinLabels: configuration.monitoring.retrainOnAlert ? configuration.monitoring.retrainMinLabels : .max,
-                                            keepsTrainingWindow: trainer != nil)
+        let first = try makePipeline()
         var handler = Handler(horizons: configuration.pipeline.horizons.count, trainer: trainer, logger: logger,
                               labelCapacity: labelCapacity, modelCount: configuration.pipeline.models.count,
                               classCount: configuration.pipeline.classCount)
-        handler.pipeline = pipeline
+        handler.pipeline = first
         handler.observer = observer
         handler.progress = progress
         handler.eventsTotal = eventsTotal
-        observer?.replayWillStart(modelNames: pipeline.modelNames)
+        observer?.replayWillStart(modelNames: first.modelNames)
         let start = DispatchTime.now().uptimeNanoseconds
-        let events = try feed(pipeline, &handler)
+        let events = try feed(first, &handler)
+        // A `session_started` record may have replaced the first pipeline (a restart re-enacted).
+        let pipeline = handler.currentPipeline ?? first
         handler.eventsDone = events
         handler.reportProgress()
         pipeline.drain(handler: &handler)
         let total = DispatchTime.now().uptimeNanoseconds - start
-        return Result(digest: handler.digest, counters: pipeline.counters, horizons: configuration.pipeline.horizons,
+        let counters = handler.finishedCounters.reduce(pipeline.counters) { $0.adding($1) }
+        return Result(digest: handler.digest, counters: counters, horizons: configuration.pipeline.horizons,
                       modelNames: pipeline.modelNames, labelled: handler.labelled, trainings: handler.trainings,
                       alerts: handler.alerts, modelWeights: handler.modelWeights, events: events, ingestNanoseconds: total - handler.trainingNanoseconds,
-                      trainingNanoseconds: handler.trainingNanoseconds, classCount: configuration.pipeline.classCount)
+                      trainingNanoseconds: handler.trainingNanoseconds, classCount: configuration.pipeline.classCount,
+                      sessionDigests: handler.sessionDigests,
+                      controlRecords: handler.controlRecords, parityMismatches: handler.parityMismatches)
     }
 }
 
