@@ -59,7 +59,10 @@ endpoints() {   # transport → sets IN and OUT (fresh ones each call: no linger
 }
 
 # The deployed defaults (monitors on, retraining off, metrics endpoint on), HWM 0 so that
-# nothing is dropped, and the benchmark's models and horizon.
+# nothing is dropped, and the benchmark's models and horizon. The assembly deadline is 5 s, not
+# 50 ms: on this shared VM the ingest thread is sometimes descheduled for more than 50 ms between
+# a row's first and last vector, and the row would then go out early (and its last vectors be
+# refused as late), a job floord does not do.
 write_config() {
   cat > "$work/stackd.toml" <<TOML
 [models]
@@ -76,6 +79,7 @@ encoding = "binary"
 send_hwm = 0
 [assembly]
 min_models = 2
+deadline_ms = 5000
 [metrics]
 address = "127.0.0.1:0"
 [log]
