@@ -10,8 +10,11 @@ import CZeroMQ
 /// side in steady state.
 ///
 /// Not `Sendable`: its contents change on every receive, like the socket that fills it.
+///
+/// The per-frame accessors are `@inlinable`: a receive loop in another module then gets them
+/// specialised and inlined instead of calling a generic function per frame.
 public final class ZMQMessage {
-    let pointer: UnsafeMutablePointer<zmq_msg_t>
+    @usableFromInline let pointer: UnsafeMutablePointer<zmq_msg_t>
 
     /// Creates an empty message, ready for `ZMQSocket.receive(into:)`.
     public init() {
@@ -26,13 +29,14 @@ public final class ZMQMessage {
     }
 
     /// The frame's size in bytes.
-    public var count: Int { zmq_msg_size(pointer) }
+    @inlinable public var count: Int { zmq_msg_size(pointer) }
 
     /// Whether more frames of the same multi-frame message follow this one.
-    public var hasMore: Bool { zmq_msg_more(pointer) != 0 }
+    @inlinable public var hasMore: Bool { zmq_msg_more(pointer) != 0 }
 
     /// Lends the frame's bytes in place. The buffer is valid only inside `body` and only until
     /// the next receive into this message; copy out anything that must outlive it.
+    @inlinable
     public func withUnsafeBytes<Result, Failure: Error>(
         _ body: (UnsafeRawBufferPointer) throws(Failure) -> Result
     ) throws(Failure) -> Result {

@@ -41,7 +41,7 @@ final class LiveIntegrationTests: XCTestCase {
         var labels_unmatched: Int
     }
 
-    struct Output { var topic: String; var symbol: String; var horizon: Int; var ts: Int64; var probs: [Double]; var cls: Int; var completion: String; var models: [String] }
+    struct Output { var topic: String; var symbol: String; var horizon: Int; var ts: Int64; var probs: [Double]; var cls: Int; var completion: String; var models: [String]; var latency: UInt64 }
 
     func runScenario(input: String, output: String, encoding: PayloadEncoding) throws {
         var config = try ConfigurationLoader.parse("""
@@ -89,6 +89,11 @@ final class LiveIntegrationTests: XCTestCase {
         }
         XCTAssertTrue(runner.wait(timeout: 10) { $0.messagesReceived == scenario.messages && $0.counters.labelsAccepted == 5 && $0.published == expectedOutputs && $0.pendingRows == 0 })
         let snapshot = runner.snapshot()
+        // The emission-latency count and mean (the metrics' _count and _sum) are those of the
+        // latency_ns the outputs carried, exactly.
+        XCTAssertEqual(snapshot.latencyCount, UInt64(outputs.count))
+        let latencyMean = Double(outputs.map(\.latency).reduce(0, +)) / Double(outputs.count)
+        XCTAssertEqual(snapshot.latencyMeanNanoseconds, latencyMean, accuracy: latencyMean * 1e-12)
 
         // Every complete row: the average of exactly what Python sent, in the right topic.
         let models = ["lgbm", "logreg", "mlp", "xgb"]
@@ -143,11 +148,12 @@ final class LiveIntegrationTests: XCTestCase {
     func decode(topic: String, payload: [UInt8], encoding: PayloadEncoding) throws -> Output {
         switch encoding {
         case .json:
-            struct J: Decodable { var symbol: String; var horizon: Int; var ts: Int64; var probs: [Double]; var `class`: Int; var completion: String; var models: [String]; var v: Int; var type: String }
+            struct J: Decodable { var symbol: String; var horizon: Int; var ts: Int64; var probs: [Double]; var `class`: Int; var completion: String; var models: [String]; var v: Int; var type: String; var latency_ns: UInt64 }
             let j = try JSONDecoder().decode(J.self, from: Data(payload))
             XCTAssertEqual(j.v, 1)
             XCTAssertEqual(j.type, "ensemble")
-            return Output(topic: topic, symbol: j.symbol, horizon: j.horizon, ts: j.ts, probs: j.probs, cls: j.class, completion: j.completion, models: j.models)
+            return Output(topic: topic, symbol: j.symbol, horizon: j.horizon, ts: j.ts, probs: j.probs, cls: j.class, completion: j.completion, models: j.models,
+                          latency: j.latency_ns)
         case .binary:
             // Layout from schemas/wire.md, read here independently of the encoder.
             XCTAssertEqual(Array(payload[0..<4]), [0x53, 0x4B, 1, 3])
@@ -163,7 +169,7 @@ final class LiveIntegrationTests: XCTestCase {
             XCTAssertEqual(Int(payload[49]), names.count, "present_count")
             XCTAssertEqual(payload[7], 0, "method: average")
             return Output(topic: topic, symbol: symbol, horizon: Int(u32(8)), ts: Int64(bitPattern: u64(16)), probs: probs,
-                          cls: Int(payload[5]), completion: completion, models: names)
+                          cls: Int(payload[5]), completion: completion, models: names, latency: u64(40))
         }
     }
 }

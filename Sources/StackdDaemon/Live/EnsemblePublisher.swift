@@ -18,6 +18,10 @@ final class EnsemblePublisher: EnsembleOutputHandler {
     private let payload: UnsafeMutableRawBufferPointer
     /// Emission latency: receive of the completing message → output handed to ZeroMQ, in ns.
     private(set) var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+    /// Exact sum of the recorded latencies, in ns: the mean for snapshots and the metrics' `_sum`.
+    /// `Histogram.mean` walks every recorded bucket through unspecialised generic code (≈ 3 M
+    /// instructions per 100 ms snapshot, more than the messages of that snapshot cost).
+    private(set) var latencySumNanoseconds: UInt64 = 0
     private(set) var published = 0
     /// Running digest of the outputs, comparable with `stackd replay`'s.
     private(set) var digest = OutputDigest()
@@ -65,6 +69,7 @@ final class EnsemblePublisher: EnsembleOutputHandler {
         }
         if outcome == .sent { published += 1 }
         latency.record(latencyNs)
+        latencySumNanoseconds &+= latencyNs
         digest.add(e, scratch: payload)
         emittedRowSink?(e, Int64(now))
     }

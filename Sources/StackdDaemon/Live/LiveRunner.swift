@@ -42,6 +42,8 @@ public final class LiveRunner: @unchecked Sendable {
     private var rejectLog: RejectLog
     /// Input disconnects seen by the monitor (ingest thread).
     private var inputDisconnects = 0
+    /// Emission latency percentiles of the last snapshot, and the count they were computed at.
+    private var latencyQuantiles: (count: UInt64, p50: UInt64, p99: UInt64, p999: UInt64, max: UInt64) = (0, 0, 0, 0, 0)
 
     private let lock = NSCondition()
     private var snapshotValue: RunnerSnapshot
@@ -515,12 +517,19 @@ public final class LiveRunner: @unchecked Sendable {
         s.sendFailuresError = publisher.sendFailuresError
         s.alertsPublished = publisher.alertsPublished
         s.inputDisconnects = inputDisconnects
-        s.latencyP50Nanoseconds = publisher.latency.valueAtPercentile(50)
-        s.latencyP99Nanoseconds = publisher.latency.valueAtPercentile(99)
-        s.latencyMaxNanoseconds = publisher.latency.max
-        s.latencyP999Nanoseconds = publisher.latency.valueAtPercentile(99.9)
+        // Percentiles scan the histogram: only when something was recorded since the last snapshot.
+        if latencyQuantiles.count != publisher.latency.totalCount {
+            latencyQuantiles = (publisher.latency.totalCount, publisher.latency.valueAtPercentile(50),
+                                publisher.latency.valueAtPercentile(99), publisher.latency.valueAtPercentile(99.9),
+                                publisher.latency.max)
+        }
+        s.latencyP50Nanoseconds = latencyQuantiles.p50
+        s.latencyP99Nanoseconds = latencyQuantiles.p99
+        s.latencyMaxNanoseconds = latencyQuantiles.max
+        s.latencyP999Nanoseconds = latencyQuantiles.p999
         s.latencyCount = publisher.latency.totalCount
-        s.latencyMeanNanoseconds = publisher.latency.totalCount > 0 ? publisher.latency.mean : 0
+        s.latencyMeanNanoseconds = publisher.latency.totalCount > 0
+            ? Double(publisher.latencySumNanoseconds) / Double(publisher.latency.totalCount) : 0
         s.outputSubscriptions = subscriptions
         s.journalRecording = recorder?.isRecording ?? false
         s.journalMessages = recorder?.messageCount ?? 0
