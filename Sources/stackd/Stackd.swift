@@ -12,7 +12,8 @@ struct Stackd: ParsableCommand {
         abstract: "Stacks the live predictions of several trading models into one better prediction.",
         discussion: "Base models publish class probabilities on ZeroMQ; stackd aligns them per (symbol, horizon, event time), computes stacking features and publishes an ensemble prediction per horizon.",
         version: StackdVersion.string,
-        subcommands: [Run.self, Demo.self, CheckConfig.self, Train.self, Replay.self, Record.self, Models.self, Keygen.self]
+        subcommands: [Run.self, Demo.self, CheckConfig.self, Train.self, Replay.self, Record.self, Models.self, Keygen.self,
+                      ShardPlanCommand.self, Proxy.self]
     )
 }
 
