@@ -108,11 +108,13 @@ class Daemon(Child):
         self.wait_for_line(r"stackd is running")
 
     def metric(self, name):
+        """The sum of every sample of `name` (over its labels, if any)."""
         with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=10) as r:
-            for line in r.read().decode().splitlines():
-                if line.startswith(name + " "):
-                    return float(line.split()[1])
-        raise AssertionError(f"no sample {name}")
+            values = [float(line.rsplit(" ", 1)[1]) for line in r.read().decode().splitlines()
+                      if line.startswith(name + " ") or line.startswith(name + "{")]
+        if not values:
+            raise AssertionError(f"no sample {name}")
+        return sum(values)
 
 
 def wait_until(what, condition, timeout=DEADLINE):
@@ -228,21 +230,25 @@ def test_three_shards_behind_the_proxy_emit_what_one_daemon_emits(deployment):
 
         rng = random.Random(13)
         sent = {}                                    # (symbol, ts) -> the models' vectors
-        seq = {m: 0 for m in MODELS}
-        label_seq = 0
+        # One sequence per model *per shard* (and one for labels per shard), as schemas/shard-plan.md
+        # advises: each shard then sees gap-free sequences and counts nothing as missed.
+        seq = {(m, i): 0 for m in MODELS for i in range(3)}
+        label_seq = {i: 0 for i in range(3)}
         for t in range(1, EVENT_TIMES + 1):
             ts = 1_700_000_000_000_000_000 + t * 60_000_000_000
             for symbol in SYMBOLS:
                 vectors = []
+                shard = shard_of(symbol, 3)
                 for model in MODELS:
                     raw = [rng.random() + 0.01 for _ in range(3)]
                     probs = [x / sum(raw) for x in raw]
                     vectors.append(probs)
-                    seq[model] += 1
-                    pub.send_multipart(encode_prediction(model, symbol, HORIZON, ts, seq[model], probs))
+                    seq[(model, shard)] += 1
+                    pub.send_multipart(encode_prediction(model, symbol, HORIZON, ts, seq[(model, shard)], probs))
                 sent[(symbol, ts)] = vectors
-                label_seq += 1
-                pub.send_multipart(encode_label(symbol, HORIZON, ts, label_seq, rng.randrange(3), rng.uniform(-0.01, 0.01)))
+                label_seq[shard] += 1
+                pub.send_multipart(encode_label(symbol, HORIZON, ts, label_seq[shard], rng.randrange(3),
+                                                rng.uniform(-0.01, 0.01)))
 
         total = len(SYMBOLS) * EVENT_TIMES
         received = {name: [] for name in consumers}
@@ -288,6 +294,9 @@ def test_three_shards_behind_the_proxy_emit_what_one_daemon_emits(deployment):
             wait_until(f"shard {i}'s counters", lambda d=daemon, n=len(owned[i]) * per_symbol_messages:
                        d.metric("stackd_messages_received_total") == n)
         assert single.metric("stackd_messages_received_total") == len(SYMBOLS) * per_symbol_messages
+        for i, daemon in enumerate(shards):
+            assert daemon.metric("stackd_input_messages_missed_total") == 0, f"shard {i}: per-shard sequences have no gap"
+            assert daemon.metric("stackd_input_labels_missed_total") == 0, f"shard {i}"
     finally:
         ctx.destroy(linger=0)
 
