@@ -12,8 +12,8 @@ struct Proxy: ParsableCommand {
             ENDPOINT or @ENDPOINT binds, >ENDPOINT connects (e.g. --frontend tcp://127.0.0.1:5555 \
             --frontend '>tcp://models-2:5555' --backend tcp://10.0.0.5:5556). Sends READY=1 to \
             systemd when bound; SIGTERM/SIGINT stop it (exit 0). No CURVE yet: a non-loopback \
-            tcp:// bind needs --allow-plaintext-remote. Exit codes: 78 bad endpoint or bind \
-            failure, 1 other failure.
+            tcp:// bind needs --allow-plaintext-remote. Exit codes: 0 stopped by a signal, 78 a \
+            malformed endpoint or one that cannot be bound or connected, 1 any other failure.
             """)
 
     @Option(name: .customLong("frontend"), help: "Where the publishers are (XSUB); repeat for several.")
@@ -48,9 +48,12 @@ struct Proxy: ParsableCommand {
         }
         do {
             try proxy.run(stopRequested: { signals.stopRequested })
+        } catch let error as TopicProxy.EndpointFailure {
+            FileHandle.standardError.write(Data("stackd proxy: refusing to start: \(error.description)\n".utf8))
+            throw ExitCode(78)
         } catch {
             FileHandle.standardError.write(Data("stackd proxy: \(error)\n".utf8))
-            throw ExitCode(78)
+            throw ExitCode.failure
         }
     }
 }

@@ -335,3 +335,14 @@ def test_proxy_refuses_a_plaintext_remote_bind(tmp_path):
                           f"ipc://{tmp_path}/b.sock"], capture_output=True, text=True, timeout=60, env=clean_env())
     assert out.returncode == 78
     assert "plaintext" in out.stderr and "--allow-plaintext-remote" in out.stderr
+
+
+def test_proxy_refuses_an_endpoint_it_cannot_bind(tmp_path):
+    if not BINARY.exists():
+        pytest.fail(f"{BINARY} is missing: run `swift build` first")
+    for frontend, message in [(f"ipc://{tmp_path}/missing/f.sock", "refusing to start"),
+                              ("udp://127.0.0.1:1", "must start with tcp://, ipc:// or inproc://")]:
+        out = subprocess.run([str(BINARY), "proxy", "--frontend", frontend, "--backend", f"ipc://{tmp_path}/b.sock"],
+                             capture_output=True, text=True, timeout=60, env=clean_env())
+        assert out.returncode == 78, out.stderr
+        assert message in out.stderr and frontend in out.stderr, out.stderr

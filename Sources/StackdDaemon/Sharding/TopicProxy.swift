@@ -114,17 +114,30 @@ public final class TopicProxy: @unchecked Sendable {
         logger.notice("stackd proxy stopped")
     }
 
-    /// Binds or connects each endpoint; returns them as bound (wildcard ports resolved).
+    /// Binds or connects each endpoint; returns them as bound (wildcard ports resolved). A
+    /// failure is an ``EndpointFailure`` naming the endpoint (what the operator must fix), unless
+    /// the context was shut down meanwhile (a stop, not a failure).
     private func attach(_ socket: ZMQSocket, _ texts: [String]) throws -> [String] {
         try texts.map { text in
-            switch Attachment(text) {
-            case .bind(let endpoint):
-                try socket.bind(endpoint)
-                return try socket.lastEndpoint
-            case .connect(let endpoint):
-                try socket.connect(endpoint)
-                return ">" + endpoint
+            let attachment = Attachment(text)
+            do {
+                switch attachment {
+                case .bind(let endpoint):
+                    try socket.bind(endpoint)
+                    return try socket.lastEndpoint
+                case .connect(let endpoint):
+                    try socket.connect(endpoint)
+                    return ">" + endpoint
+                }
+            } catch let error as ZMQError where !error.isContextTerminated {
+                throw EndpointFailure(description: error.description)
             }
         }
+    }
+
+    /// An endpoint that cannot be bound or connected (address in use, missing ipc directory, …):
+    /// `stackd proxy` exits 78, like `stackd run`, so systemd does not restart it in a loop.
+    public struct EndpointFailure: Error, CustomStringConvertible {
+        public var description: String
     }
 }
