@@ -346,3 +346,31 @@ def test_proxy_refuses_an_endpoint_it_cannot_bind(tmp_path):
                              capture_output=True, text=True, timeout=60, env=clean_env())
         assert out.returncode == 78, out.stderr
         assert message in out.stderr and frontend in out.stderr, out.stderr
+
+
+def test_proxy_tells_systemd_it_is_ready_and_stopping(tmp_path):
+    """Under systemd (`Type=notify`, systemd/stackd-proxy.service): READY=1 once bound, STOPPING=1 on SIGTERM."""
+    import socket as pysocket
+    if not BINARY.exists():
+        pytest.fail(f"{BINARY} is missing: run `swift build` first")
+    notify = pysocket.socket(pysocket.AF_UNIX, pysocket.SOCK_DGRAM)
+    notify.bind(str(tmp_path / "notify"))
+    notify.settimeout(DEADLINE)
+    env = clean_env()
+    env["NOTIFY_SOCKET"] = str(tmp_path / "notify")
+    proc = subprocess.Popen([str(BINARY), "proxy", "--frontend", f"ipc://{tmp_path}/f.sock", "--backend",
+                             f"ipc://{tmp_path}/b.sock"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        messages = []
+        while not any("READY=1" in m for m in messages):
+            messages.append(notify.recv(4096).decode())
+        assert (tmp_path / "f.sock").exists() and (tmp_path / "b.sock").exists(), "READY=1 comes after the binds"
+        proc.send_signal(signal.SIGTERM)
+        while not any("STOPPING=1" in m for m in messages):
+            messages.append(notify.recv(4096).decode())
+        assert proc.wait(timeout=DEADLINE) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        notify.close()
