@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import StackdDaemon
 import StackdSystemd
 
@@ -30,6 +31,13 @@ struct Proxy: ParsableCommand {
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
+
+    func validate() throws {
+        guard hwm >= 0 else { throw ValidationError("--hwm must be 0 (no limit) or more, not \(hwm)") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
 
     func run() throws {
         let logger = bootstrapLogging(level: logLevel)
