@@ -13,7 +13,7 @@ struct Stackd: ParsableCommand {
         discussion: "Base models publish class probabilities on ZeroMQ; stackd aligns them per (symbol, horizon, event time), computes stacking features and publishes an ensemble prediction per horizon.",
         version: VersionReport.text,
         subcommands: [Run.self, Demo.self, CheckConfig.self, Train.self, Replay.self, Record.self, Models.self, Keygen.self,
-                      GenerateManual.self]
+                      ShardPlanCommand.self, Proxy.self, GenerateManual.self]
     )
 }
 
