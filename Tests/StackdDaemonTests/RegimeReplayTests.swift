@@ -37,7 +37,7 @@ final class RegimeReplayTests: XCTestCase {
         var handler = Collector()
         var topic = [UInt8](repeating: 0, count: 256), payload = [UInt8](repeating: 0, count: 1024)
         for e in loaded.events {
-            let (t, p, at) = StreamEncoding.encode(e, topic: &topic, payload: &payload)
+            let (t, p, at) = StreamEncoding.encode(e, classCount: 3, topic: &topic, payload: &payload)
             pipeline.advance(to: at, handler: &handler)
             let outcome = topic.withUnsafeBytes { tb in
                 payload.withUnsafeBytes { pb in

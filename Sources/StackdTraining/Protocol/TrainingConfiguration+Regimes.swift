@@ -8,12 +8,9 @@ extension TrainingConfiguration {
         guard layout.includesRegimes else { return self }
         var out = self
         for kind in candidates {
-            let added: CandidateKind?
-            switch kind {
-            case .logistic(let fs): added = fs.withRegimes.map { .logistic($0) }
-            case .xgboost(let fs): added = fs.withRegimes.map { .xgboost($0) }
-            }
-            if let added, !out.candidates.contains(added) { out.candidates.append(added) }
+            guard let regimeSet = kind.featureSet.withRegimes else { continue }
+            let added = CandidateKind(learner: kind.learner, featureSet: regimeSet)
+            if !out.candidates.contains(added) { out.candidates.append(added) }
         }
         return out
     }
