@@ -135,7 +135,7 @@ public struct ReplayRunner {
             if sessionDigests.isEmpty {
                 digest.add(e, scratch: scratch)
             } else {
-                let n = WireEncoder.writeBinaryEnsemble(e, latencyNanoseconds: 0, into: scratch)
+                let n = OutputDigest.digestedBytes(e, scratch: scratch)
                 let bytes = UnsafeRawBufferPointer(rebasing: scratch[0..<n])
                 digest.add(bytes: bytes)
                 sessionDigests[sessionDigests.count - 1].add(bytes: bytes)
