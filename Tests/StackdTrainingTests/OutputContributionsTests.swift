@@ -133,6 +133,88 @@ final class OutputContributionsTests: XCTestCase {
         }
     }
 
+    /// With the counting shim preloaded (`LD_PRELOAD=alloccount.so`, bench/README.md), the ingest
+    /// of 1 800 counted rows with contributions on allocates as often as with them off, for every
+    /// allocation-free combiner (averaging, prior fallback, logistic, blend, MLP): the block is
+    /// computed into the pipeline's preallocated buffers. Skipped without the shim.
+    func testContributionsAddNoAllocationPerOutputUnderTheCountingShim() throws {
+        typealias SelfFn = @convention(c) () -> UInt64
+        guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "alloccount_self") else {
+            throw XCTSkip("run with LD_PRELOAD=alloccount.so (bench/shim) to count allocations")
+        }
+        let allocations = unsafeBitCast(symbol, to: SelfFn.self)
+        let two = StackingFeatureLayout(models: ["a", "b"], classCount: 3)
+        let f = MetaFeatureSet.extended.columnCount(two)
+        var coefficients: [[Double]] = []
+        for c in 0..<3 {
+            var row: [Double] = []
+            for j in 0..<f { row.append(Double((c * 7 + j * 3) % 5) * 0.125 - 0.25) }
+            coefficients.append(row)
+        }
+        let logistic = LogisticCombiner(model: MultinomialLogisticRegression(coefficients: coefficients, intercepts: [0.1, 0, -0.1]),
+                                        featureSet: .extended, layout: two, version: 1)
+        let blend = FittedBlendCombiner(modelWeights: [0.5, 0.25], priorWeight: 0.25, prior: [0.25, 0.25, 0.5], layout: two,
+                                        version: 2, fitSummary: LearnerFitSummary(hyperparameters: [:], selection: "given"))
+        let mlpRows = ArtifactTests.syntheticRows(n: 600)
+        let mlpInput = MetaLearnerFitInput(train: mlpRows.subset(Array(0..<400)), validation: mlpRows.subset(Array(400..<600)),
+                                           featureSet: .basic, configuration: .init(), hyperparameters: .forSampleSize(400),
+                                           hyperparametersFixed: false)
+        let mlp = try MLPLearner().fit(mlpInput)
+        let rows = 2_000
+        var messages: [([UInt8], [UInt8])] = []
+        for r in 0..<(rows + 1) {
+            for (j, name) in ["a", "b", "c"].enumerated() {
+                var w: [Double] = []
+                for c in 0..<3 { w.append(Double(1 + (r * 7 + j * 3 + c * 5) % 11)) }
+                let total = w.reduce(0, +)
+                let payload = WireEncoder.binaryPrediction(model: name, symbol: "SPX", horizon: 5, eventTime: Int64(r + 1) * 1_000,
+                                                           sequence: UInt64(r), probabilities: w.map { $0 / total })
+                messages.append((Array("pred.SPX.5.\(name)".utf8), payload))
+            }
+        }
+        func count(_ combiner: (any MetaCombiner)?, models: [String], contributions: Bool) throws -> UInt64 {
+            var configuration = PipelineConfiguration(models: models, horizons: [5])
+            configuration.contributions = contributions
+            let pipeline = try StackingPipeline(configuration: configuration)
+            if let combiner { pipeline.install(combiner, forHorizonIndex: 0) }
+            var handler = EncodingHandler()
+            defer { handler.payload.deallocate() }
+            var before: UInt64 = 0
+            for (i, (topic, payload)) in messages.enumerated() where models.contains(String(decoding: topic.suffix(1), as: UTF8.self)) {
+                if i == 3 * 200 { before = allocations() }
+                _ = payload.withUnsafeBytes { p in
+                    topic.withUnsafeBytes { t in pipeline.ingest(topic: t, payload: p, receivedAt: Int64(i), handler: &handler) }
+                }
+            }
+            let after = allocations()
+            XCTAssertEqual(handler.withContributions, contributions ? handler.emitted : 0)
+            return after - before
+        }
+        let prior = PriorShrinkageCombiner(modelCount: 3, classCount: 3, averagingWeight: 0.5, prior: [0.25, 0.25, 0.5], version: 3)
+        let cases: [(String, (any MetaCombiner)?, [String])] = [
+            ("averaging", nil, ["a", "b", "c"]), ("prior fallback", prior, ["a", "b", "c"]),
+            ("logistic", logistic, ["a", "b"]), ("blend", blend, ["a", "b"]), ("mlp", mlp, ["a", "b", "c"])]
+        for (name, combiner, models) in cases {
+            let off = try count(combiner, models: models, contributions: false)
+            let on = try count(combiner, models: models, contributions: true)
+            // A debug build's pipeline allocates a few times per row on both sides, and the
+            // counts differ by a handful between runs; one allocation per output would add 1 800.
+            XCTAssertLessThan(on, off + UInt64(rows / 100), "\(name): contributions must not allocate (off \(off), on \(on) over \(rows) rows)")
+        }
+    }
+
+    /// What `EnsemblePublisher` does per output minus the socket: the binary encoding, into a
+    /// preallocated buffer.
+    struct EncodingHandler: EnsembleOutputHandler {
+        let payload = UnsafeMutableRawBufferPointer.allocate(byteCount: 1024, alignment: 8)
+        var emitted = 0, withContributions = 0
+        mutating func emit(_ e: EnsembleEmission) {
+            _ = WireEncoder.writeBinaryEnsemble(e, latencyNanoseconds: 0, into: payload)
+            emitted += 1
+            if e.contributions != nil { withContributions += 1 }
+        }
+    }
+
     struct Output {
         var predictedClass: Int
         var probabilities: [Double]
