@@ -48,6 +48,14 @@ final class ReplayContributionsTests: XCTestCase {
         XCTAssertFalse(without.contains("mean |contribution|"))
     }
 
+    /// The publisher's preallocated payload holds the largest output the format allows.
+    func testThePublisherPayloadHoldsTheLargestOutputWithContributions() {
+        let largest = WireEncoder.ensembleSize(classCount: WireFormat.maxClassCount, symbolLength: WireFormat.maxNameLength,
+                                               contributionModels: 64)
+        XCTAssertEqual(largest, 780)
+        XCTAssertLessThanOrEqual(largest, EnsemblePublisher.payloadCapacity)
+    }
+
     /// Buckets: one per (day, scale); a day with both scales keeps two, and the series name them.
     func testTimelineKeepsDaysAndScalesApart() {
         var t = ContributionTimeline(horizon: 5, modelCount: 1)
