@@ -95,6 +95,24 @@ final class OutputContributionsTests: XCTestCase {
         XCTAssertTrue(sharedSeen, "the cross-model and regime columns feed the shared group")
     }
 
+    /// MLP: per class, the groups and bias (the exact secant decomposition) sum to the logit, so
+    /// their softmax is the MLP's own predicted probability vector.
+    func testMLPGroupsSumToTheLogitsOfItsPredictions() throws {
+        let rows = ArtifactTests.syntheticRows(n: 900)
+        let input = MetaLearnerFitInput(train: rows.subset(Array(0..<600)), validation: rows.subset(Array(600..<900)),
+                                        featureSet: .extended, configuration: .init(), hyperparameters: .forSampleSize(600),
+                                        hyperparametersFixed: false)
+        let mlp = try MLPLearner().fit(input)
+        XCTAssertEqual(mlp.contributionSpace, .logit)
+        let P = try mlp.predictProbabilities(features: rows.features)
+        for i in [0, 11, 850] {
+            let row = (0..<rows.features.cols).map { rows.features[i, $0] }
+            let z = try (0..<3).map { c in try groups(try XCTUnwrap(mlp as? MLPCombiner), row, servedClass: c, models: 3).reduce(0, +) }
+            let m = z.max()!, e = z.map { Foundation.exp($0 - m) }, total = e.reduce(0, +)
+            for c in 0..<3 { XCTAssertEqual(P[i, c], e[c] / total, accuracy: 1e-9) }
+        }
+    }
+
     /// Through the pipeline: with `contributions` on, an output of an installed logistic model
     /// carries the groups of its predicted class, in logit space; off, it carries none.
     func testThePipelineAttachesContributionsOnlyWhenConfigured() throws {
