@@ -210,6 +210,9 @@ public struct ReplayRunner {
                 pipeline.offer(combiner, forHorizonIndex: request.horizonIndex, applyFrom: request.applyFrom,
                                reference: result.reference)
             }
+            if !result.challengers.isEmpty {
+                pipeline.offerChallengers(result.challengers, forHorizonIndex: request.horizonIndex, applyFrom: request.applyFrom)
+            }
         }
     }
 
@@ -289,7 +292,8 @@ public struct ReplayRunner {
         try StackingPipeline(configuration: configuration.pipeline, retrainPolicy: configuration.retrain,
                              monitoring: configuration.monitoring.enabled,
                              driftRetrainMinLabels: configuration.monitoring.retrainOnAlert ? configuration.monitoring.retrainMinLabels : .max,
-                             keepsTrainingWindow: trainer != nil)
+                             keepsTrainingWindow: trainer != nil, challengers: configuration.learner.challengers,
+                             challengerWindow: configuration.learner.challengerMinRows)
     }
 
     private func execute(labelCapacity: [Int]? = nil, eventsTotal: Int = 0, _ feed: (StackingPipeline, inout Handler) throws -> Int) throws -> Result {
