@@ -36,7 +36,7 @@ public struct ChallengerScore: Sendable {
     /// Scores one labelled row: `p` is the challenger's K probabilities, `championLoss` the served
     /// ensemble's log-loss on the same row (as the scoreboard computed it).
     @inline(__always)
-    mutating func add(_ p: UnsafeBufferPointer<Double>, label: Int, champion e: UnsafeBufferPointer<Double>) {
+    public mutating func add(_ p: UnsafeBufferPointer<Double>, label: Int, champion e: UnsafeBufferPointer<Double>) {
         let loss = challenger.add(p, label: label).logLoss
         let championLoss = champion.add(e, label: label).logLoss
         guard window > 0 else { return }
