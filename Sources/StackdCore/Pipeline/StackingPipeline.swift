@@ -469,10 +469,12 @@ public final class StackingPipeline {
                                             eventTime: key.eventTime, presentMask: row.presentMask,
                                             baseLogLosses: row.baseLogLosses, baseHits: row.baseHits, into: &alerts)
             }
-            handler.rowLabeled(LabeledRow(
+            var labelled = LabeledRow(
                 horizon: horizons[h], horizonIndex: h, symbol: symbolBytes, eventTime: key.eventTime, exitTime: exitTime,
                 label: classIndex, forwardReturn: forwardReturn, basePredictions: row.basePredictions,
-                features: row.features, ensemble: row.ensemble, modelVersion: row.modelVersion))
+                features: row.features, ensemble: row.ensemble, modelVersion: row.modelVersion)
+            labelled.challengers = row.challengers
+            handler.rowLabeled(labelled)
         }
         deliverAlerts(&handler)
         guard matched else { return false }

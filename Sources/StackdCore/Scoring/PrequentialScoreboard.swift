@@ -190,6 +190,8 @@ public final class PrequentialScoreboard {
         public var baseLogLosses: UnsafeBufferPointer<Double>
         /// Whether each base model's arg-max (first on ties) was the label.
         public var baseHits: UnsafeBufferPointer<Bool>
+        /// C×K challenger predictions (see `remember`); empty without challengers.
+        public var challengers = UnsafeBufferPointer<Double>(start: nil, count: 0)
     }
 
     /// Shows every row still waiting for its label, oldest first (to persist them at shutdown).
@@ -256,10 +258,12 @@ public final class PrequentialScoreboard {
                     hits[m] = r.hit
                 }
             }
+            let q = o + mk + 3 * k + f
             body(MatchedRow(key: key, basePredictions: span(v, o, o + mk), ensemble: e,
                             features: span(v, o + mk + 2 * k, o + mk + 2 * k + f),
                             modelVersion: version, presentMask: mask,
-                            baseLogLosses: UnsafeBufferPointer(losses), baseHits: UnsafeBufferPointer(hits)))
+                            baseLogLosses: UnsafeBufferPointer(losses), baseHits: UnsafeBufferPointer(hits),
+                            challengers: span(v, q, q + challengerCount * k)))
         }
         return true
     }

@@ -53,6 +53,8 @@ public struct ReplayRunner {
         /// retrain that decided otherwise, a request that is missing, an install on time here
         /// but late live): the outputs may differ from there on. Empty when parity holds.
         public var parityMismatches: [String] = []
+        /// `learner.challengers`: the names of the C challengers in `LabelledRows.challengers`.
+        public var challengerNames: [String] = []
     }
 
     /// Per installed combiner: the share of each base model (model order) and of the class prior.
@@ -85,6 +87,9 @@ public struct ReplayRunner {
         public var ensemble: [Double] = []        // N × K
         public var base: [Double] = []            // N × M·K
         public var modelVersions: [UInt32] = []
+        /// N × C·K: each challenger's prediction (`Result.challengerNames`), NaN first where it
+        /// was not installed yet; empty without challengers.
+        public var challengers: [Double] = []
     }
 
     /// Touched for every output and every labelled row by the one replaying thread; its hot
@@ -166,6 +171,7 @@ public struct ReplayRunner {
             box.rows.ensemble.append(contentsOf: r.ensemble)
             box.rows.base.append(contentsOf: r.basePredictions)
             box.rows.modelVersions.append(r.modelVersion)
+            if !r.challengers.isEmpty { box.rows.challengers.append(contentsOf: r.challengers) }
         }
 
         var alerts: [Alert] = []
@@ -320,7 +326,8 @@ public struct ReplayRunner {
                       alerts: handler.alerts, modelWeights: handler.modelWeights, events: events, ingestNanoseconds: total - handler.trainingNanoseconds,
                       trainingNanoseconds: handler.trainingNanoseconds, classCount: configuration.pipeline.classCount,
                       sessionDigests: handler.sessionDigests,
-                      controlRecords: handler.controlRecords, parityMismatches: handler.parityMismatches)
+                      controlRecords: handler.controlRecords, parityMismatches: handler.parityMismatches,
+                      challengerNames: configuration.learner.challengers)
     }
 }
 
