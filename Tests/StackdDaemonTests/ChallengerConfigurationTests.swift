@@ -2,7 +2,7 @@ import StackdDaemon
 import XCTest
 
 /// `learner.challengers` and `learner.challenger_min_rows`: parsed, defaulted, and refused with
-/// a clear message when they name no registered learner or ask for evidence of nobody.
+/// a clear message when they name no registered learner (or one twice) or leave the range.
 final class ChallengerConfigurationTests: XCTestCase {
     let base = """
         [models]
@@ -29,13 +29,11 @@ final class ChallengerConfigurationTests: XCTestCase {
         XCTAssertEqual(c.learner.challengerMinRows, 500)
     }
 
-    func testUnknownDuplicateAndOrphanSettingsAreRefusedWithTheirLine() {
+    func testUnknownDuplicateAndOutOfRangeSettingsAreRefusedWithTheirLine() {
         let cases: [(String, String)] = [
             ("[learner]\nchallengers = [\"xgboost\", \"forest\"]\n",
              "c.toml:10: learner.challengers: \"forest\" is not a registered meta-learner (registered: logistic, xgboost, blend, mlp)"),
             ("[learner]\nchallengers = [\"mlp\", \"mlp\"]\n", "c.toml:10: learner.challengers: \"mlp\" is listed twice"),
-            ("[learner]\nchallenger_min_rows = 100\n",
-             "c.toml:10: learner.challenger_min_rows: needs learner.challengers: no challenger to hold to it"),
             ("[learner]\nchallengers = [\"mlp\"]\nchallenger_min_rows = -1\n", "c.toml:11: learner.challenger_min_rows: must be in 0...1000000"),
         ]
         for (tail, expected) in cases {

@@ -110,9 +110,6 @@ public enum ConfigurationLoader {
         if config.learner.features == .all && config.pipeline.skillWindow == 0 {
             reader.problem("learner", "features", "\"all\" adds the recent-skill features: set features.skill_window too")
         }
-        if config.learner.challengerMinRows > 0 && config.learner.challengers.isEmpty {
-            reader.problem("learner", "challenger_min_rows", "needs learner.challengers: no challenger to hold to it")
-        }
         let security = config.security
         if security.curve {
             if security.secretKeyFile == nil { reader.problem("security", "secret_key_file", "is required with security.curve = true") }
