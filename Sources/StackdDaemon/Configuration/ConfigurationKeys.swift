@@ -104,11 +104,10 @@ public enum ConfigurationKeys {
             choice("learner", "calibration", default: LearnerCalibration.none, .restart,
                    "`none`, or `temperature`: each learner is also tried with its output temperature-scaled (T fitted on the validation rows, judged cross-fitted over their two time halves, served only if it wins; on oos-daily it lost out of sample, hence off by default)",
                    get: { $0.learner.calibration }, set: { $0.learner.calibration = $1 }),
-            ConfigurationKey(section: "learner", name: "challengers", type: .strings(itemPattern: nil), defaultValue: .strings([]),
-                             required: false, reload: .restart,
-                             doc: "registered meta-learners (e.g. `[\"xgboost\", \"mlp\"]`) fitted at every retrain on the candidates' rows and scored prequentially on live rows from the served model's apply time, never served nor published (metrics `stackd_challenger_*`, report `challengers`); empty: none",
-                             defaultText: nil, apply: { c, v in if case .strings(let a) = v { c.learner.challengers = a } },
-                             read: { .strings($0.learner.challengers) }, validate: ChallengerNames.problem),
+            strings("learner", "challengers", pattern: nil, default: [], required: false, .restart,
+                    "registered meta-learners (e.g. `[\"xgboost\", \"mlp\"]`) fitted at every retrain on the candidates' rows and scored prequentially on live rows from the served model's apply time, never served nor published (metrics `stackd_challenger_*`, report `challengers`); empty: none",
+                    validate: ChallengerNames.problem,
+                    get: { $0.learner.challengers }, set: { $0.learner.challengers = $1 }),
             int("learner", "challenger_min_rows", 0...1_000_000, default: 0, .restart,
                 "N > 0: a challenger replaces the champion only after beating its log-loss over the challenger's last N live labelled rows (and the gate's baselines on validation), and a challenger's learner is never promoted by the gate alone; 0: challengers are only observed",
                 get: { $0.learner.challengerMinRows }, set: { $0.learner.challengerMinRows = $1 }),
@@ -254,13 +253,15 @@ public enum ConfigurationKeys {
                          read: { .string(get($0).rawValue) }, validate: never)
     }
 
+    /// `validate` checks the whole list beyond the item pattern (e.g. names a registry knows).
     static func strings(_ section: String, _ name: String, pattern: String?, default d: [String]?, required: Bool, _ reload: ReloadClass,
-                        _ doc: String, get: @escaping (DaemonConfiguration) -> [String],
+                        _ doc: String, validate: @escaping (ConfigurationValue) -> String? = { _ in nil },
+                        get: @escaping (DaemonConfiguration) -> [String],
                         set: @escaping (inout DaemonConfiguration, [String]) -> Void) -> ConfigurationKey {
         ConfigurationKey(section: section, name: name, type: .strings(itemPattern: pattern), defaultValue: d.map(ConfigurationValue.strings),
                          required: required, reload: reload, doc: doc, defaultText: required ? "required" : nil,
                          apply: { c, v in if case .strings(let a) = v { set(&c, a) } },
-                         read: { .strings(get($0)) }, validate: never)
+                         read: { .strings(get($0)) }, validate: validate)
     }
 
     static func ints(_ section: String, _ name: String, _ itemRange: ClosedRange<Int>, required: Bool, _ reload: ReloadClass, _ doc: String,
