@@ -12,6 +12,8 @@ import Glibc
 /// model. The metrics must then show each challenger scored on exactly the rows the learned
 /// models emitted, beside the served ensemble's log-loss on those rows — which the peer computes
 /// independently from the outputs it received — and nothing but ensemble outputs is published.
+/// The daemon journals its input; `stackd replay JOURNAL --report` must then find the very same
+/// challenger scores (the challengers come from the same, journalled retrains).
 final class ChallengerLiveTests: XCTestCase {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
@@ -62,6 +64,8 @@ final class ChallengerLiveTests: XCTestCase {
             challenger_min_rows = 50
             [monitoring]
             enabled = false
+            [record]
+            directory = "\(temporary.path)/journal"
             [metrics]
             address = "127.0.0.1:0"
             """.write(to: config, atomically: true, encoding: .utf8)
@@ -100,6 +104,7 @@ final class ChallengerLiveTests: XCTestCase {
             metrics.split(separator: "\n").first { $0.hasPrefix(sample + " ") }.flatMap { Double($0.split(separator: " ")[1]) }
         }
         XCTAssertEqual(value("stackd_labels_matched_total"), Double(summary.bars))
+        var live: [String: Double] = [:]
         for challenger in ["blend", "xgboost"] {
             let labels = "horizon=\"1\",challenger=\"\(challenger)\""
             XCTAssertEqual(value("stackd_challenger_scored_rows_total{\(labels)}"), Double(summary.learned_rows),
@@ -108,10 +113,30 @@ final class ChallengerLiveTests: XCTestCase {
             XCTAssertEqual(champion, championLoss, accuracy: 1e-9, "the served ensemble's log-loss on the same rows, as the peer saw it")
             let own = try XCTUnwrap(value("stackd_challenger_log_loss{\(labels),window=\"all\"}"))
             XCTAssertTrue(own.isFinite && own > 0 && own < 3, "\(challenger): \(own)")
+            live[challenger] = own
             XCTAssertNotNil(value("stackd_challenger_log_loss{\(labels),window=\"recent\"}"))
             XCTAssertNotNil(value("stackd_challenger_champion_log_loss{\(labels),window=\"recent\"}"))
         }
         XCTAssertTrue(daemon.stop(signal: SIGTERM, timeout: 30))
         XCTAssertEqual(daemon.process.terminationStatus, 0, daemon.stderr.text.suffix(2000).description)
+
+        // Replay of the journal, every row in the evaluation window: the same challengers, scored
+        // on the same rows, give the same log-loss.
+        let reportDirectory = temporary.appendingPathComponent("report")
+        let replay = try CapturedProcess.run(binary, ["replay", temporary.appendingPathComponent("journal").path, "--config", config.path,
+                                                      "--report", reportDirectory.path, "--evaluation-fraction", "1", "--quiet"],
+                                             timeout: 300)
+        XCTAssertEqual(replay.status, 0, replay.stdout + replay.stderr)
+        XCTAssertTrue(replay.stdout.contains(" applied, 0 parity mismatches"), replay.stdout)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: reportDirectory.appendingPathComponent("backtest.json")))
+        let horizon = try XCTUnwrap(((json as? [String: Any])?["horizons"] as? [[String: Any]])?.first)
+        let replayed = try XCTUnwrap(horizon["challengers"] as? [[String: Any]])
+        XCTAssertEqual(replayed.compactMap { $0["name"] as? String }, ["blend", "xgboost"])
+        for c in replayed {
+            let name = try XCTUnwrap(c["name"] as? String)
+            XCTAssertEqual(c["rows"] as? Int, summary.learned_rows, name)
+            let loss = try XCTUnwrap((c["metrics"] as? [String: Any])?["logLoss"] as? Double, name)
+            XCTAssertEqual(loss, try XCTUnwrap(live[name]), accuracy: 1e-9, "\(name): replay reproduces the live challenger")
+        }
     }
 }
