@@ -42,6 +42,9 @@ public struct LabeledRow {
     public var features: UnsafeBufferPointer<Double>
     public var ensemble: UnsafeBufferPointer<Double>
     public var modelVersion: UInt32
+    /// C×K: each challenger's prediction for the row (`learner.challengers`; NaN first when it
+    /// was not installed yet at emission); empty without challengers or for a restored row.
+    public var challengers = UnsafeBufferPointer<Double>(start: nil, count: 0)
 
     /// Public so that drivers can persist an emitted row (label −1) in the window-row layout.
     public init(horizon: Int, horizonIndex: Int, symbol: UnsafeRawBufferPointer, eventTime: Int64, exitTime: Int64,

@@ -107,6 +107,13 @@ public enum ConfigurationKeys {
             choice("learner", "calibration", default: LearnerCalibration.none, .restart,
                    "`none`, or `temperature`: each learner is also tried with its output temperature-scaled (T fitted on the validation rows, judged cross-fitted over their two time halves, served only if it wins; on oos-daily it lost out of sample, hence off by default)",
                    get: { $0.learner.calibration }, set: { $0.learner.calibration = $1 }),
+            strings("learner", "challengers", pattern: nil, default: [], required: false, .restart,
+                    "registered meta-learners (e.g. `[\"xgboost\", \"mlp\"]`) fitted at every retrain on the candidates' rows and scored prequentially on live rows from the served model's apply time, never served nor published (metrics `stackd_challenger_*`, report `challengers`); empty: none",
+                    validate: ChallengerNames.problem,
+                    get: { $0.learner.challengers }, set: { $0.learner.challengers = $1 }),
+            int("learner", "challenger_min_rows", 0...1_000_000, default: 0, .restart,
+                "N > 0: a challenger replaces the champion only after beating its log-loss over the challenger's last N live labelled rows (and the gate's baselines on validation), and a challenger's learner is never promoted by the gate alone; 0: challengers are only observed",
+                get: { $0.learner.challengerMinRows }, set: { $0.learner.challengerMinRows = $1 }),
             int("features", "skill_window", 0...1_000_000, default: 0, .restart,
                 "recent per-model skill as stacking features: each model's log-loss over its last N labelled rows (known at emission); 0 off",
                 get: { $0.pipeline.skillWindow }, set: { $0.pipeline.skillWindow = $1 }),
@@ -249,13 +256,15 @@ public enum ConfigurationKeys {
                          read: { .string(get($0).rawValue) }, validate: never)
     }
 
+    /// `validate` checks the whole list beyond the item pattern (e.g. names a registry knows).
     static func strings(_ section: String, _ name: String, pattern: String?, default d: [String]?, required: Bool, _ reload: ReloadClass,
-                        _ doc: String, get: @escaping (DaemonConfiguration) -> [String],
+                        _ doc: String, validate: @escaping (ConfigurationValue) -> String? = { _ in nil },
+                        get: @escaping (DaemonConfiguration) -> [String],
                         set: @escaping (inout DaemonConfiguration, [String]) -> Void) -> ConfigurationKey {
         ConfigurationKey(section: section, name: name, type: .strings(itemPattern: pattern), defaultValue: d.map(ConfigurationValue.strings),
                          required: required, reload: reload, doc: doc, defaultText: required ? "required" : nil,
                          apply: { c, v in if case .strings(let a) = v { set(&c, a) } },
-                         read: { .strings(get($0)) }, validate: never)
+                         read: { .strings(get($0)) }, validate: validate)
     }
 
     static func ints(_ section: String, _ name: String, _ itemRange: ClosedRange<Int>, required: Bool, _ reload: ReloadClass, _ doc: String,

@@ -65,7 +65,8 @@ public final class LiveRunner: @unchecked Sendable {
         self.notifier = notifier
         pipeline = try StackingPipeline(configuration: configuration.pipeline, retrainPolicy: configuration.retrain,
                                         monitoring: configuration.monitoring.enabled,
-                                        driftRetrainMinLabels: configuration.monitoring.retrainOnAlert ? configuration.monitoring.retrainMinLabels : .max)
+                                        driftRetrainMinLabels: configuration.monitoring.retrainOnAlert ? configuration.monitoring.retrainMinLabels : .max,
+                                        challengers: configuration.learner.challengers, challengerWindow: configuration.learner.challengerMinRows)
         // The configured learner unless the caller supplies its own (tests).
         let modelStore = configuration.stateDirectory.map {
             ModelStore(directory: $0, horizons: configuration.pipeline.horizons, layout: StackingFeatureLayout(
@@ -482,6 +483,9 @@ public final class LiveRunner: @unchecked Sendable {
         let onTime = result.combiner.map {
             pipeline.offer($0, forHorizonIndex: result.horizonIndex, applyFrom: result.applyFrom, reference: result.reference)
         } ?? true
+        if !result.challengers.isEmpty {
+            pipeline.offerChallengers(result.challengers, forHorizonIndex: result.horizonIndex, applyFrom: result.applyFrom)
+        }
         recorder?.record(control: .retrainFinished(.init(
             horizon: result.horizon, horizonIndex: result.horizonIndex, sequence: result.requestSequence,
             decision: result.decision.rawValue, version: result.combiner?.version ?? 0, method: result.combiner?.method.name ?? "",
@@ -541,6 +545,9 @@ public final class LiveRunner: @unchecked Sendable {
         s.classPriorScores = pipeline.scoreboard.classPrior
         s.alwaysMajorityScores = pipeline.scoreboard.alwaysMajority
         s.modelScores = pipeline.scoreboard.models
+        if !pipeline.challengerNames.isEmpty {
+            s.challengers = (0..<pipeline.horizonList.count).map { pipeline.challengerStandings(horizonIndex: $0) }
+        }
         s.running = running
         s.windowRowsPersisted = window?.appended ?? 0
         s.windowPersistFailures = window?.failures ?? 0

@@ -44,6 +44,8 @@ public struct RunnerSnapshot: Sendable {
     public var classPriorScores: [ScoreAccumulator] = []
     public var alwaysMajorityScores: [ScoreAccumulator] = []
     public var modelScores: [[ScoreAccumulator]] = []
+    /// Per horizon index, each challenger's live scores (`learner.challengers`; empty without).
+    public var challengers: [[ChallengerStanding]] = []
     public var running = false
     /// Labelled rows appended to the durable window since start, and appends that failed.
     public var windowRowsPersisted = 0

@@ -104,6 +104,34 @@ public enum MetricsExposition {
             }
         }
 
+        // Challengers (learner.challengers): scored like the ensemble, never served. `window`:
+        // "all" since start, "recent" over the last learner.challenger_min_rows rows (when > 0).
+        w.family("stackd_challenger_scored_rows_total", .counter,
+                 "Labelled rows a challenger was scored on (its model installed at emission), by horizon and challenger.")
+        for (h, horizon) in s.horizons.enumerated() where h < s.challengers.count {
+            for c in s.challengers[h] {
+                w.sample("stackd_challenger_scored_rows_total", ["horizon": String(horizon), "challenger": c.name], Double(c.challenger.count))
+            }
+        }
+        let challengerLosses: [(String, String, (ChallengerStanding) -> (all: Double, recent: Double))] = [
+            ("stackd_challenger_log_loss", "Mean log-loss of a challenger (prequential, never served), by horizon, challenger and window.",
+             { ($0.challenger.logLoss, $0.recentLogLoss) }),
+            ("stackd_challenger_champion_log_loss", "Mean log-loss of the served ensemble on the rows its challenger was scored on.",
+             { ($0.champion.logLoss, $0.recentChampionLogLoss) }),
+        ]
+        for (name, help, value) in challengerLosses {
+            w.family(name, .gauge, help)
+            for (h, horizon) in s.horizons.enumerated() where h < s.challengers.count {
+                for c in s.challengers[h] where c.challenger.count > 0 {
+                    let v = value(c)
+                    w.sample(name, ["horizon": String(horizon), "challenger": c.name, "window": "all"], v.all)
+                    if c.window > 0 && c.recentCount > 0 {
+                        w.sample(name, ["horizon": String(horizon), "challenger": c.name, "window": "recent"], v.recent)
+                    }
+                }
+            }
+        }
+
         w.family("stackd_retrains_total", .counter, "Finished retrains, by decision.")
         let byDecision = s.trainingResultsByDecision
         for d in Set(decisions).union(byDecision.keys).sorted() {

@@ -56,6 +56,8 @@ public struct ReplayRunner {
         /// Mean |contribution| per model per day, per horizon index; empty timelines unless
         /// `output.contributions` is on (the report's contributions chart).
         public var contributions: [ContributionTimeline] = []
+        /// `learner.challengers`: the names of the C challengers in `LabelledRows.challengers`.
+        public var challengerNames: [String] = []
     }
 
     /// Per installed combiner: the share of each base model (model order) and of the class prior.
@@ -88,6 +90,9 @@ public struct ReplayRunner {
         public var ensemble: [Double] = []        // N × K
         public var base: [Double] = []            // N × M·K
         public var modelVersions: [UInt32] = []
+        /// N × C·K: each challenger's prediction (`Result.challengerNames`), NaN first where it
+        /// was not installed yet; empty without challengers.
+        public var challengers: [Double] = []
     }
 
     /// Touched for every output and every labelled row by the one replaying thread; its hot
@@ -179,6 +184,7 @@ public struct ReplayRunner {
             box.rows.ensemble.append(contentsOf: r.ensemble)
             box.rows.base.append(contentsOf: r.basePredictions)
             box.rows.modelVersions.append(r.modelVersion)
+            if !r.challengers.isEmpty { box.rows.challengers.append(contentsOf: r.challengers) }
         }
 
         var alerts: [Alert] = []
@@ -222,6 +228,9 @@ public struct ReplayRunner {
             if let combiner = result.combiner {
                 pipeline.offer(combiner, forHorizonIndex: request.horizonIndex, applyFrom: request.applyFrom,
                                reference: result.reference)
+            }
+            if !result.challengers.isEmpty {
+                pipeline.offerChallengers(result.challengers, forHorizonIndex: request.horizonIndex, applyFrom: request.applyFrom)
             }
         }
     }
@@ -302,7 +311,8 @@ public struct ReplayRunner {
         try StackingPipeline(configuration: configuration.pipeline, retrainPolicy: configuration.retrain,
                              monitoring: configuration.monitoring.enabled,
                              driftRetrainMinLabels: configuration.monitoring.retrainOnAlert ? configuration.monitoring.retrainMinLabels : .max,
-                             keepsTrainingWindow: trainer != nil)
+                             keepsTrainingWindow: trainer != nil, challengers: configuration.learner.challengers,
+                             challengerWindow: configuration.learner.challengerMinRows)
     }
 
     private func execute(labelCapacity: [Int]? = nil, eventsTotal: Int = 0, _ feed: (StackingPipeline, inout Handler) throws -> Int) throws -> Result {
@@ -333,7 +343,8 @@ public struct ReplayRunner {
                       trainingNanoseconds: handler.trainingNanoseconds, classCount: configuration.pipeline.classCount,
                       sessionDigests: handler.sessionDigests,
                       controlRecords: handler.controlRecords, parityMismatches: handler.parityMismatches,
-                      contributions: handler.contributionBoxes.map(\.timeline))
+                      contributions: handler.contributionBoxes.map(\.timeline,
+                      challengerNames: configuration.learner.challengers)
     }
 }
 

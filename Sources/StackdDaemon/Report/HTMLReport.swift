@@ -122,6 +122,7 @@ public enum HTMLReport {
             }
             h += "</div>\n"
         }
+        h += challengersTable(hr)
         h += retrainsTable(hr)
         h += diversityTable(hr)
         return h + "</section>\n"
