@@ -343,7 +343,7 @@ public struct ReplayRunner {
                       trainingNanoseconds: handler.trainingNanoseconds, classCount: configuration.pipeline.classCount,
                       sessionDigests: handler.sessionDigests,
                       controlRecords: handler.controlRecords, parityMismatches: handler.parityMismatches,
-                      contributions: handler.contributionBoxes.map(\.timeline,
+                      contributions: handler.contributionBoxes.map(\.timeline),
                       challengerNames: configuration.learner.challengers)
     }
 }
