@@ -1,0 +1,76 @@
+/// Which pipeline of one daemon (`ingest.shards = N`) owns a symbol, and how a topic names it.
+///
+/// The rule is `(FNV-1a-64(symbol) >> 32) mod N`: the same hash as `stackd shard-plan`
+/// (``SymbolShardHash``), so it is stable across restarts, machines and languages, but its upper
+/// half. Why not `h mod N`: every symbol the plan gives machine shard i has `h ≡ i (mod K)`, so
+/// with K = N = 2 all of a daemon's symbols would land on one pipeline. The upper 32 bits are
+/// independent of the residue the plan used (for a power-of-two K they do not enter it at all),
+/// and no key has to tell the daemon the plan's K. In Python:
+///
+/// ```python
+/// def pipeline_of(symbol: str, pipelines: int) -> int:
+///     h = 0xcbf29ce484222325
+///     for b in symbol.encode():
+///         h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+///     return (h >> 32) % pipelines
+/// ```
+public enum ShardRouter {
+    /// The pipeline, in `0..<pipelines`, that owns `symbol`; `pipelines` ≥ 1.
+    public static func pipeline(ofSymbol symbol: String, pipelines: Int) -> Int {
+        Int((SymbolShardHash.fnv1a64(symbol) >> 32) % UInt64(max(1, pipelines)))
+    }
+
+    /// The pipeline that owns the message with this topic: the symbol is the bytes between the
+    /// topic's first and second `.` (`pred.<symbol>.<horizon>.<model>`, `label.<symbol>.<horizon>`,
+    /// `regime.<symbol>`). A topic without a `.` goes to pipeline 0, which rejects it exactly as a
+    /// single pipeline would. No allocation: this runs once per message on the receive thread.
+    @inline(__always)
+    static func pipeline(ofTopic topic: UnsafeRawBufferPointer, pipelines: Int) -> Int {
+        guard let firstDot = topic.firstIndex(of: UInt8(ascii: ".")) else { return 0 }
+        var hash = SymbolShardHash.offsetBasis
+        var i = firstDot + 1
+        while i < topic.count {
+            let byte = topic[i]
+            if byte == UInt8(ascii: ".") { break }
+            hash = (hash ^ UInt64(byte)) &* SymbolShardHash.prime
+            i += 1
+        }
+        return Int((hash >> 32) % UInt64(pipelines))
+    }
+
+    /// The topic prefixes a pipeline's own input socket subscribes to when the symbols are known
+    /// in advance: every configured kind (`pred.`, `label.`) followed by each owned symbol and
+    /// its closing `.`, so that "AB" never selects "ABC". Nil when the configured subscriptions
+    /// cannot be narrowed that way (a prefix other than a bare kind, or `regime.<symbol>`, whose
+    /// topic has no closing `.`): the daemon then reads one socket and routes by hash.
+    static func topicPrefixes(symbols: [String], subscriptions: [String]) -> [String]? {
+        let kinds: Set<String> = ["pred.", "label."]
+        guard !subscriptions.isEmpty, subscriptions.allSatisfy(kinds.contains) else { return nil }
+        return symbols.flatMap { symbol in subscriptions.map { "\($0)\(symbol)." } }
+    }
+}
+
+/// What `ingest.shards > 1` cannot combine with yet, as configuration problems (refused at start
+/// with the key's line). One training window and one model per horizon across pipelines
+/// (bench/SCALING.md §5) is designed, not built; until then a daemon with several pipelines would
+/// train per pipeline, and its outputs would depend on N. The durable awaiting rows and the input
+/// journal are written by one thread today.
+enum ShardedIngestRestrictions {
+    static func problems(_ c: DaemonConfiguration) -> [String] {
+        guard c.ingestShards > 1 else { return [] }
+        var problems: [String] = []
+        if c.retrain.isScheduled {
+            problems.append("more than one pipeline needs retraining off (retrain.every_event_times, retrain.every_labels and retrain.every_event_seconds = 0): one window and one model per horizon across pipelines is not built yet")
+        }
+        if c.monitoring.retrainOnAlert {
+            problems.append("more than one pipeline needs monitoring.retrain_on_alert = false (retraining is not available with several pipelines yet)")
+        }
+        if c.stateDirectory != nil {
+            problems.append("more than one pipeline needs [state] directory unset (the durable window and awaiting rows are per daemon, written by one ingest thread)")
+        }
+        if c.recordDirectory != nil {
+            problems.append("more than one pipeline needs [record] directory unset (the input journal is written by one ingest thread)")
+        }
+        return problems
+    }
+}
