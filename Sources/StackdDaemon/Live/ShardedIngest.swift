@@ -68,8 +68,7 @@ final class ShardedIngest: @unchecked Sendable {
                         source = .socket(socket)
                     }
                 } else {
-                    // As deep as the input's own queue, so the ring is not the first to overflow.
-                    let ring = SPSCRing(capacity: min(max(configuration.input.receiveHighWaterMark, 1024), 1 << 20))
+                    let ring = SPSCRing(capacity: SPSCRing.capacity(receiveHighWaterMark: configuration.input.receiveHighWaterMark))
                     rings.append(ring)
                     source = .ring(ring)
                 }
