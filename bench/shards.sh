@@ -58,8 +58,31 @@ role() {
 
 echo "## Instructions per message by thread (callgrind --separate-threads; ipc, flat out, $instructions measured messages, 4 per row)"
 echo
-echo "| N | thread | instructions | per input message |"
-echo "|---|---|---|---|"
+# mallocs FILE: calls to malloc/calloc/realloc/memalign made by the thread of FILE (callgrind's call
+# counts, name-compressed `cfn=(id) name` then `calls=N`), while instrumentation was on.
+mallocs() {
+  python3 - "$1" <<'PY'
+import re, sys
+names, total, pending = {}, 0, None
+for line in open(sys.argv[1], errors="replace"):
+    if line.startswith("cfn="):
+        m = re.match(r"cfn=\((\d+)\)(?: (.*))?", line.strip())
+        if m:
+            if m.group(2):
+                names[m.group(1)] = m.group(2)
+            pending = names.get(m.group(1), "")
+        else:
+            pending = line[4:].strip()
+    elif line.startswith("calls=") and pending is not None:
+        if re.search(r"\b(malloc|calloc|realloc|memalign|posix_memalign|aligned_alloc)\b", pending):
+            total += int(line[6:].split()[0])
+        pending = None
+print(total)
+PY
+}
+
+echo "| N | thread | instructions | per input message | allocations (malloc calls) |"
+echo "|---|---|---|---|---|"
 for n in 1 "$shards"; do
   port=$((30000 + $$ % 20000 + n))
   IN="ipc://$work/in-$n.ipc"; OUT="ipc://$work/out-$n.ipc"
@@ -100,9 +123,9 @@ TOML
     total=$(callgrind_annotate "$f" 2>/dev/null | sed -nE 's/^ *([0-9,]+) .*PROGRAM TOTALS.*/\1/p' | tr -d ,)
     [ -z "$total" ] || [ "$total" = 0 ] && continue
     sum=$((sum + total))
-    echo "| $n | $(role "$f") ($(basename "$f" | sed 's/.*-//')) | $total | $((total / instructions)) |"
+    echo "| $n | $(role "$f") ($(basename "$f" | sed 's/.*-//')) | $total | $((total / instructions)) | $(mallocs "$f") |"
   done
-  echo "| $n | **whole process** | $sum | **$((sum / instructions))** |"
+  echo "| $n | **whole process** | $sum | **$((sum / instructions))** | |"
   cp "$out"-* .build/ 2>/dev/null || true
 done
 echo

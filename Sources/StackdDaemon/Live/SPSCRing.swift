@@ -44,11 +44,11 @@ final class SPSCRing: @unchecked Sendable {
 
     deinit { receivedAt.deallocate() }
 
-    /// The slots of a pipeline's ring: as deep as the input's queue (`input.receive_hwm`), so the
-    /// ring is not the first to overflow, within 1 024…65 536 (≈ 13 MB; at 1 M messages/s, 65 ms
-    /// of a pipeline falling behind).
+    /// The slots of a pipeline's ring: as deep as the input's queue (`input.receive_hwm`; 0 is
+    /// unbounded), so the ring is not the first to overflow, within 1 024…65 536 (≈ 13 MB; at
+    /// 1 M messages/s, 65 ms of a pipeline falling behind).
     static func capacity(receiveHighWaterMark: Int) -> Int {
-        min(max(receiveHighWaterMark, 1024), 65_536)
+        receiveHighWaterMark == 0 ? 65_536 : min(max(receiveHighWaterMark, 1024), 65_536)
     }
 
     var dropped: Int { droppedCount.load(ordering: .relaxed) }
