@@ -255,3 +255,61 @@ def test_several_pipelines_with_retraining_are_refused_with_the_line(tmp_path):
     assert f"{path}:{line}: ingest.shards: more than one pipeline needs retraining off" in out.stderr, out.stderr
     assert f"{path}:{line}: ingest.shards: more than one pipeline needs [state] directory unset" in out.stderr, out.stderr
     assert not (tmp_path / "s").exists(), "nothing is created on refusal"
+
+
+def test_a_stop_drains_every_pipeline_through_the_forwarder(tmp_path):
+    """Rows still under assembly at SIGTERM leave as `drained` outputs from every pipeline (both
+    feeding modes), relayed by the forwarder before the daemon exits."""
+    if not BINARY.exists():
+        pytest.fail(f"{BINARY} is missing: run `swift build` first")
+    started = {}
+    ctx = zmq.Context()
+    try:
+        for name in ("two", "three"):
+            started[name] = Daemon(write_config(tmp_path, name), name)
+        consumers = {}
+        for name, daemon in started.items():
+            sub = ctx.socket(zmq.SUB)
+            sub.linger = 0
+            sub.subscribe(b"ens.")
+            sub.connect(f"ipc://{tmp_path}/out-{name}.sock")
+            consumers[name] = sub
+            wait_until(f"{name}'s consumer subscription", lambda d=daemon: d.metric("stackd_output_subscriptions") == 1)
+        pub = ctx.socket(zmq.XPUB)
+        pub.linger = 0
+        pub.sndhwm = 0
+        pub.setsockopt(zmq.XPUB_VERBOSE, 1)
+        pub.bind(f"ipc://{tmp_path}/publisher.sock")
+        expected = collections.Counter({b"pred.": 1, b"label.": 1})
+        expected.update(f"{kind}.{s}.".encode() for s in SYMBOLS for kind in ("pred", "label"))
+        seen = collections.Counter()
+        end = time.monotonic() + DEADLINE
+        while seen != expected and time.monotonic() < end:
+            if pub.poll(100):
+                frame = pub.recv()
+                if frame[:1] == b"\x01":
+                    seen[frame[1:]] += 1
+        assert seen == expected, f"subscriptions: missing {expected - seen}, extra {seen - expected}"
+        # Two of the three models for every symbol: no row completes before the 600 s deadline.
+        ts = 1_700_000_000_000_000_000
+        for i, symbol in enumerate(SYMBOLS):
+            for model in MODELS[:2]:
+                pub.send_multipart(encode_prediction(model, symbol, HORIZON, ts, i + 1, [0.2, 0.3, 0.5]))
+        for name, daemon in started.items():
+            wait_until(f"{name}'s pending rows", lambda d=daemon: d.metric("stackd_pending_rows") == len(SYMBOLS))
+        for name, daemon in started.items():
+            assert daemon.stop() == 0, f"{name} stops cleanly"
+        for name, sub in consumers.items():
+            outs = []
+            end = time.monotonic() + DEADLINE
+            while len(outs) < len(SYMBOLS) and time.monotonic() < end:
+                if sub.poll(100):
+                    outs.append(decode_ensemble(sub.recv_multipart()[1], MODELS))
+            assert sorted(o["symbol"] for o in outs) == sorted(SYMBOLS), f"{name}: every pipeline's rows drained"
+            for o in outs:
+                assert o["completion"] == "drained" and o["models"] == ["a", "b"], o
+                assert o["probs"] == pytest.approx([0.2, 0.3, 0.5], abs=1e-12)
+    finally:
+        ctx.destroy(linger=0)
+        for d in started.values():
+            d.stop()
