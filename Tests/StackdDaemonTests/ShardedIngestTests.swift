@@ -8,11 +8,15 @@ import XCTest
 /// configuration refusals, and the SPSC ring (order, a full ring drops and counts, frames moved
 /// without a copy, a parked consumer woken). The daemons themselves: tests/python/test_ingest_shards.py.
 final class ShardedIngestTests: XCTestCase {
-    /// `(FNV-1a-64(symbol) >> 32) mod N`; the hashes and residues come from the Python function.
+    /// `fmix64(FNV-1a-64(symbol)) mod N`; the hashes and residues come from the Python function.
     func testSymbolToPipelineMatchesTheDocumentedRule() {
-        let expected: [(String, [Int])] = [("AAPL", [1, 0, 3, 11]), ("MSFT", [1, 1, 3, 15]), ("AB", [1, 1, 3, 7]),
-                                           ("ABC", [1, 2, 1, 9]), ("", [0, 1, 0, 4])]
+        let expected: [(String, [Int])] = [("AAPL", [1, 2, 3, 7]), ("MSFT", [1, 1, 3, 3]), ("AB", [1, 0, 1, 13]),
+                                           ("ABC", [1, 2, 1, 5]), ("", [0, 2, 2, 6])]
         XCTAssertEqual(SymbolShardHash.fnv1a64("AAPL"), 0x8910_6b8b_9f08_6ccb)
+        XCTAssertEqual(ShardRouter.mix(SymbolShardHash.fnv1a64("AAPL")), 0x59ab_e90c_82fc_3687)
+        // The benchmark's names, which differ in their last characters, spread (30 and 34 over 2).
+        let spread = (0..<64).reduce(into: [0, 0]) { $0[ShardRouter.pipeline(ofSymbol: String(format: "SYM%05d", $1), pipelines: 2)] += 1 }
+        XCTAssertEqual(spread, [30, 34])
         for (symbol, pipelines) in expected {
             for (n, want) in zip([2, 3, 4, 16], pipelines) {
                 XCTAssertEqual(ShardRouter.pipeline(ofSymbol: symbol, pipelines: n), want, "\(symbol) over \(n)")
@@ -35,14 +39,14 @@ final class ShardedIngestTests: XCTestCase {
         XCTAssertNil(ShardedIngest.perPipelinePrefixes(c), "no symbols: the receive thread and rings")
         c.pipeline.symbols = ["AAPL", "MSFT", "AB", "ABC"]
         let prefixes = try XCTUnwrap(ShardedIngest.perPipelinePrefixes(c))
-        // AAPL, MSFT, AB → 1 and ABC → 1 over 2 (table above): pipeline 0 owns none of them.
+        // AAPL, MSFT, AB and ABC → 1 over 2 (table above): pipeline 0 owns none of them.
         XCTAssertEqual(prefixes[0], [])
         XCTAssertEqual(Set(prefixes[1]), ["pred.AAPL.", "label.AAPL.", "pred.MSFT.", "label.MSFT.", "pred.AB.", "label.AB.",
                                           "pred.ABC.", "label.ABC."])
         c.ingestShards = 3
         let three = try XCTUnwrap(ShardedIngest.perPipelinePrefixes(c))
-        XCTAssertEqual(three.map(Set.init), [["pred.AAPL.", "label.AAPL."], ["pred.MSFT.", "label.MSFT.", "pred.AB.", "label.AB."],
-                                             ["pred.ABC.", "label.ABC."]])
+        XCTAssertEqual(three.map(Set.init), [["pred.AB.", "label.AB."], ["pred.MSFT.", "label.MSFT."],
+                                             ["pred.AAPL.", "label.AAPL.", "pred.ABC.", "label.ABC."]])
         c.input.bind = ["ipc:///tmp/y"]
         XCTAssertNil(ShardedIngest.perPipelinePrefixes(c), "a bound input is one socket: rings")
         c.input.bind = []

@@ -10,7 +10,7 @@ daemons fed the same stream by one pyzmq publisher, retraining off:
 Checked: every daemon emits the same multiset of outputs and, per symbol, the same sequence as
 N = 1 (seq and latency aside), and the outputs are the averages of the sent vectors (independent
 truth); the pipelines received exactly the messages of the symbols the documented rule gives
-them (`(FNV-1a-64(symbol) >> 32) mod N`, written here independently); rejects (a single-frame
+them (`fmix64(FNV-1a-64(symbol)) mod N`, written here independently); rejects (a single-frame
 message, an unknown model) are counted once, by the same reason, whatever N; SIGTERM stops each
 with exit 0. A configuration with N > 1 and retraining on is refused with the key's line.
 
@@ -57,10 +57,16 @@ class Daemon(_Daemon):
 
 def pipeline_of(symbol, pipelines):
     """The documented rule (README, ShardRouter), written independently of the Swift code."""
+    m = 0xFFFFFFFFFFFFFFFF
     h = 0xcbf29ce484222325
     for b in symbol.encode():
-        h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
-    return (h >> 32) % pipelines
+        h = ((h ^ b) * 0x100000001b3) & m
+    h ^= h >> 33
+    h = (h * 0xff51afd7ed558ccd) & m
+    h ^= h >> 33
+    h = (h * 0xc4ceb9fe1a85ec53) & m
+    h ^= h >> 33
+    return h % pipelines
 
 
 CONFIG = """

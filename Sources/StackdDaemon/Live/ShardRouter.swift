@@ -1,23 +1,43 @@
 /// Which pipeline of one daemon (`ingest.shards = N`) owns a symbol, and how a topic names it.
 ///
-/// The rule is `(FNV-1a-64(symbol) >> 32) mod N`: the same hash as `stackd shard-plan`
-/// (``SymbolShardHash``), so it is stable across restarts, machines and languages, but its upper
-/// half. Why not `h mod N`: every symbol the plan gives machine shard i has `h ≡ i (mod K)`, so
-/// with K = N = 2 all of a daemon's symbols would land on one pipeline. The upper 32 bits are
-/// independent of the residue the plan used (for a power-of-two K they do not enter it at all),
-/// and no key has to tell the daemon the plan's K. In Python:
+/// The rule is `fmix64(FNV-1a-64(symbol)) mod N`: the hash of `stackd shard-plan`
+/// (``SymbolShardHash``), stable across restarts, machines and languages, passed through
+/// MurmurHash3's 64-bit finaliser. Why not `h mod N`: every symbol the plan gives machine shard i
+/// has `h ≡ i (mod K)`, so with K = N = 2 all of a daemon's symbols would land on one pipeline.
+/// Why not the upper half `h >> 32` (the first version): FNV-1a barely mixes its last bytes into
+/// the upper bits, so names that differ in their last character (`SYM00000`…`SYM00063`) all had
+/// the same bit 32 and landed on one pipeline of two (bench/SCALING.md §6). The finaliser is a
+/// bijection in which every input bit flips every output bit with probability ≈ ½, so the residue
+/// mod N is independent of the plan's residue mod K and no key has to tell the daemon the plan's
+/// K. In Python:
 ///
 /// ```python
 /// def pipeline_of(symbol: str, pipelines: int) -> int:
+///     M = 0xFFFFFFFFFFFFFFFF
 ///     h = 0xcbf29ce484222325
 ///     for b in symbol.encode():
-///         h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
-///     return (h >> 32) % pipelines
+///         h = ((h ^ b) * 0x100000001b3) & M
+///     h ^= h >> 33; h = (h * 0xff51afd7ed558ccd) & M
+///     h ^= h >> 33; h = (h * 0xc4ceb9fe1a85ec53) & M
+///     h ^= h >> 33
+///     return h % pipelines
 /// ```
 public enum ShardRouter {
     /// The pipeline, in `0..<pipelines`, that owns `symbol`; `pipelines` ≥ 1.
     public static func pipeline(ofSymbol symbol: String, pipelines: Int) -> Int {
-        Int((SymbolShardHash.fnv1a64(symbol) >> 32) % UInt64(max(1, pipelines)))
+        Int(mix(SymbolShardHash.fnv1a64(symbol)) % UInt64(max(1, pipelines)))
+    }
+
+    /// MurmurHash3's `fmix64`.
+    @inline(__always)
+    static func mix(_ value: UInt64) -> UInt64 {
+        var h = value
+        h ^= h >> 33
+        h &*= 0xff51_afd7_ed55_8ccd
+        h ^= h >> 33
+        h &*= 0xc4ce_b9fe_1a85_ec53
+        h ^= h >> 33
+        return h
     }
 
     /// The pipeline that owns the message with this topic: the symbol is the bytes between the
@@ -35,7 +55,7 @@ public enum ShardRouter {
             hash = (hash ^ UInt64(byte)) &* SymbolShardHash.prime
             i += 1
         }
-        return Int((hash >> 32) % UInt64(pipelines))
+        return Int(mix(hash) % UInt64(pipelines))
     }
 
     /// The topic prefixes a pipeline's own input socket subscribes to when the symbols are known
