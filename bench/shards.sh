@@ -58,30 +58,19 @@ role() {
 
 echo "## Instructions per message by thread (callgrind --separate-threads; ipc, flat out, $instructions measured messages, 4 per row)"
 echo
-# mallocs FILE: calls to malloc/calloc/realloc/memalign made by the thread of FILE (callgrind's call
-# counts, name-compressed `cfn=(id) name` then `calls=N`), while instrumentation was on.
+# mallocs FILE: calls to malloc made by the thread of FILE while instrumentation was on, as
+# "from libzmq / from everything else" (the callers listed above malloc in callgrind's caller tree).
 mallocs() {
-  python3 - "$1" <<'PY'
-import re, sys
-names, total, pending = {}, 0, None
-for line in open(sys.argv[1], errors="replace"):
-    if line.startswith("cfn="):
-        m = re.match(r"cfn=\((\d+)\)(?: (.*))?", line.strip())
-        if m:
-            if m.group(2):
-                names[m.group(1)] = m.group(2)
-            pending = names.get(m.group(1), "")
-        else:
-            pending = line[4:].strip()
-    elif line.startswith("calls=") and pending is not None:
-        if re.search(r"\b(malloc|calloc|realloc|memalign|posix_memalign|aligned_alloc)\b", pending):
-            total += int(line[6:].split()[0])
-        pending = None
-print(total)
-PY
+  callgrind_annotate --tree=caller "$1" 2>/dev/null | awk '
+    /^ *[0-9,]+ .*< / { callers[++n] = $0; next }
+    /\*  .*malloc\.c:malloc / { for (i = 1; i <= n; i++) { if (match(callers[i], /\(([0-9,]+)x\)/)) {
+        c = substr(callers[i], RSTART + 1, RLENGTH - 3); gsub(",", "", c)
+        if (callers[i] ~ /libzmq/) z += c; else o += c } } }
+    /^$/ { n = 0 }
+    END { printf "%d / %d", z, o }'
 }
 
-echo "| N | thread | instructions | per input message | allocations (malloc calls) |"
+echo "| N | thread | instructions | per input message | malloc calls: from libzmq / from stackd and the rest |"
 echo "|---|---|---|---|---|"
 for n in 1 "$shards"; do
   port=$((30000 + $$ % 20000 + n))
