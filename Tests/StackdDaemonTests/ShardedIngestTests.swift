@@ -91,6 +91,25 @@ final class ShardedIngestTests: XCTestCase {
                                                            source: "c.toml"))
     }
 
+    /// Every pipeline preallocates its own buffers, and with rings each has one: the memory bound
+    /// counts N of each part and the rings (65 536 slots of ≈ 200 B for an unbounded input queue).
+    func testPreallocationCountsEveryPipelineAndItsRing() {
+        var c = DaemonConfiguration(pipeline: .init(models: ["a", "b"], horizons: [5]))
+        c.input.receiveHighWaterMark = 0
+        let one = PreallocationEstimate(c)
+        c.ingestShards = 4
+        let four = PreallocationEstimate(c)
+        for (a, b) in zip(one.parts, four.parts) {
+            XCTAssertEqual(a.key, b.key)
+            XCTAssertEqual(b.bytes, 4 * a.bytes, a.key)
+        }
+        XCTAssertEqual(four.parts.last?.key, "ingest.shards")
+        XCTAssertEqual(four.parts.last?.bytes, 4 * 65_536 * 200)
+        XCTAssertEqual(SPSCRing.capacity(receiveHighWaterMark: 10), 1024)
+        XCTAssertEqual(SPSCRing.capacity(receiveHighWaterMark: 5000), 5000)
+        XCTAssertEqual(SPSCRing(capacity: 5000).capacity, 8192)
+    }
+
     // MARK: - The ring
 
     /// Frames to push: received from an inproc PAIR, as the receive thread receives them.

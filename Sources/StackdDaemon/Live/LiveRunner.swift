@@ -605,6 +605,11 @@ public final class LiveRunner: @unchecked Sendable {
                 }
             }
             let s = publishMergedSnapshot(sharded)
+            // A pipeline whose loop failed ends the daemon, as the single ingest loop's failure does.
+            if let dead = sharded.shards.first(where: \.isFinished) {
+                logger.error("a pipeline stopped; stopping", metadata: ["pipeline": "\(dead.index)"])
+                break
+            }
             let now = MonotonicClock.nanoseconds()
             if s.refreshedAtNanoseconds != 0, now &- s.refreshedAtNanoseconds < 2_000_000_000, watchdog.shouldPing(atNanoseconds: now) {
                 notifier.watchdog()

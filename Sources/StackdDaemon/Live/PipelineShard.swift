@@ -109,6 +109,13 @@ final class PipelineShard: @unchecked Sendable {
         return true
     }
 
+    /// True once the loop has ended (asked to, or its poll failed).
+    var isFinished: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return finished
+    }
+
     func snapshot() -> RunnerSnapshot {
         lock.lock()
         defer { lock.unlock() }
