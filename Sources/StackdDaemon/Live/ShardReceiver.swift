@@ -21,6 +21,8 @@ final class ShardReceiver: @unchecked Sendable {
     private let receivedCount = Atomic<Int>(0)
     private let framingCount = Atomic<Int>(0)
     private let stopFlag = Atomic<Bool>(false)
+    /// A new reject-log rate from a reload (-1: none pending), applied between two polls.
+    private let requestedRate = Atomic<Int>(-1)
     private let lock = NSCondition()
     private var finished = false
 
@@ -30,6 +32,8 @@ final class ShardReceiver: @unchecked Sendable {
         self.logger = logger
         rejectLog = RejectLog(logger: logger, perSecond: rejectsPerSecond)
     }
+
+    func setRejectLogPerSecond(_ rate: Int) { requestedRate.store(max(0, rate), ordering: .relaxed) }
 
     /// Messages read from the input socket, valid or not.
     var received: Int { receivedCount.load(ordering: .relaxed) }
@@ -61,6 +65,8 @@ final class ShardReceiver: @unchecked Sendable {
         let pipelines = rings.count
         var received = 0
         while !stopFlag.load(ordering: .acquiring) {
+            let rate = requestedRate.exchange(-1, ordering: .relaxed)
+            if rate >= 0 { rejectLog.perSecond = rate }
             do {
                 try ZMQSocket.poll(&items, timeoutMilliseconds: 100)
             } catch let e as ZMQError where e.isInterrupted {

@@ -123,6 +123,7 @@ final class ShardedIngest: @unchecked Sendable {
 
     func setRejectLogPerSecond(_ rate: Int) {
         for shard in shards { shard.setRejectLogPerSecond(rate) }
+        receiver?.setRejectLogPerSecond(rate)
     }
 
     /// The daemon's snapshot: the pipelines' parts summed (see ``RunnerSnapshot/merging``), with
