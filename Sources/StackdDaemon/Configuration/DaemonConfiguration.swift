@@ -61,6 +61,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
 
     public var monitoring = Monitoring()
     public var input = Input()
+    /// Pipelines, each on its own ingest thread with a disjoint set of symbols (`[ingest] shards`);
+    /// 1 is the single ingest thread.
+    public var ingestShards = 1
     public var output = Output()
     public var retrain = RetrainPolicy.disabled
     public var learner = Learner()

@@ -52,6 +52,14 @@ public struct PreallocationEstimate: Sendable {
             ("retrain.window_rows", window),
             ("features.skill_window", skill),
         ]
+        // Every pipeline (`ingest.shards`) preallocates all of the above for its own symbols, and
+        // with more than one, each may have a ring of received messages (two zmq_msg_t of 64 B
+        // in their own objects and a time per slot, ≈ 200 B).
+        let shards = Double(config.ingestShards)
+        if shards > 1 {
+            parts = parts.map { ($0.key, $0.bytes * shards) }
+            parts.append(("ingest.shards", shards * Double(SPSCRing.capacity(receiveHighWaterMark: config.input.receiveHighWaterMark)) * 200))
+        }
     }
 
     /// "3.6 GiB (labels.max_awaiting 3.5 GiB, retrain.window_rows 95 MiB, …)", largest first.

@@ -78,6 +78,12 @@ public struct RunnerSnapshot: Sendable {
     /// CURVE handshakes refused and accepted, and the allow-list size (`[security]`).
     public var authentication = AuthenticationSnapshot()
 
+    /// With several pipelines (`ingest.shards > 1`): messages each pipeline received, and those
+    /// the receive thread dropped because the pipeline's ring was full (empty with one pipeline,
+    /// or `ringDrops` empty when each pipeline has its own socket).
+    public var pipelineMessages: [Int] = []
+    public var ringDrops: [Int] = []
+
     public init(horizonCount: Int) {
         counters = PipelineCounters(horizonCount: horizonCount)
     }

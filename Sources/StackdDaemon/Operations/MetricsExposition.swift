@@ -66,6 +66,14 @@ public enum MetricsExposition {
         w.sample("stackd_emission_latency_seconds_count", [:], Double(s.latencyCount))
         w.gauge("stackd_emission_latency_max_seconds", "Largest emission latency since start.", Double(s.latencyMaxNanoseconds) / 1e9)
         w.gauge("stackd_output_subscriptions", "Subscriptions held by consumers of the output socket.", Double(s.outputSubscriptions))
+        if !s.pipelineMessages.isEmpty {  // ingest.shards > 1
+            w.family("stackd_pipeline_messages_total", .counter, "Messages each pipeline received (ingest.shards > 1).")
+            for (i, n) in s.pipelineMessages.enumerated() { w.sample("stackd_pipeline_messages_total", ["pipeline": String(i)], Double(n)) }
+        }
+        if !s.ringDrops.isEmpty {
+            w.family("stackd_ring_drops_total", .counter, "Messages dropped because the pipeline's ring was full (ingest.shards > 1).")
+            for (i, n) in s.ringDrops.enumerated() { w.sample("stackd_ring_drops_total", ["pipeline": String(i)], Double(n)) }
+        }
         w.gauge("stackd_journal_recording", "1 while the input journal ([record]) is being written, else 0.", s.journalRecording ? 1 : 0)
         w.counter("stackd_journal_messages_total", "Input messages written to the journal.", s.journalMessages)
         w.family("stackd_journal_stall_seconds_total", .counter,
