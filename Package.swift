@@ -72,14 +72,18 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "StackdCoreTests", dependencies: ["StackdCore"]),
-        .testTarget(name: "StackdLearningTests", dependencies: ["StackdLearning", "StackdCore"]),
-        .testTarget(name: "StackdXGBoostTests", dependencies: ["StackdXGBoost"]),
-        .testTarget(name: "StackdTrainingTests", dependencies: ["StackdTraining", "StackdLearning", "StackdCore"]),
-        .testTarget(name: "StackdZMQTests", dependencies: ["StackdZMQ"]),
-        .testTarget(name: "StackdSystemdTests", dependencies: ["StackdSystemd"]),
-        .testTarget(name: "StackdStorageTests", dependencies: ["StackdStorage"]),
-        .testTarget(name: "StackdDaemonTests", dependencies: ["StackdDaemon", "StackdCore", "StackdZMQ", "StackdLearning"]),
+        // Test-only library: the seeded generator's extras, the output recorder, the shared-data
+        // locator and the child-process helpers every test target uses (not a product).
+        .target(name: "StackdTestSupport", dependencies: ["StackdCore"], path: "Tests/StackdTestSupport"),
+
+        .testTarget(name: "StackdCoreTests", dependencies: ["StackdCore", "StackdTestSupport"]),
+        .testTarget(name: "StackdLearningTests", dependencies: ["StackdLearning", "StackdCore", "StackdTestSupport"]),
+        .testTarget(name: "StackdXGBoostTests", dependencies: ["StackdXGBoost", "StackdTestSupport"]),
+        .testTarget(name: "StackdTrainingTests", dependencies: ["StackdTraining", "StackdLearning", "StackdCore", "StackdTestSupport"]),
+        .testTarget(name: "StackdZMQTests", dependencies: ["StackdZMQ", "StackdTestSupport"]),
+        .testTarget(name: "StackdSystemdTests", dependencies: ["StackdSystemd", "StackdTestSupport"]),
+        .testTarget(name: "StackdStorageTests", dependencies: ["StackdStorage", "StackdCore", "StackdTestSupport"]),
+        .testTarget(name: "StackdDaemonTests", dependencies: ["StackdDaemon", "StackdCore", "StackdZMQ", "StackdLearning", "StackdTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import Foundation
 @testable import StackdDaemon
+import StackdTestSupport
 import XCTest
 
 /// The real `stackd` binary on real data, without flags beyond the folder: `stackd replay` (with

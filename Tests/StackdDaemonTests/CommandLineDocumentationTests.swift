@@ -1,5 +1,6 @@
 import Foundation
 import StackdLearning
+import StackdTestSupport
 import StackdZMQ
 import XCTest
 

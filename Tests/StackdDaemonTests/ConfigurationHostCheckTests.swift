@@ -1,5 +1,6 @@
 import Foundation
 @testable import StackdDaemon
+import StackdTestSupport
 import XCTest
 
 /// What `check-config` and `run` check on the machine, without side effects, and how a file

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 @testable import StackdDaemon
+import StackdTestSupport
 import XCTest
 
 /// Reload (SIGHUP) names every changed key by its class: a change to any key is reported,

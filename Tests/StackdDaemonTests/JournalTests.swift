@@ -1,8 +1,9 @@
 import Foundation
 import StackdDaemon
 import StackdStorage
-import StackdZMQ
 import StackdSystemd
+import StackdTestSupport
+import StackdZMQ
 import XCTest
 
 /// The input journal: exact round trips, damage reported and skipped, and `stackd record` over

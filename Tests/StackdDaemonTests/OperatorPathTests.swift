@@ -1,10 +1,11 @@
-import Foundation
-import StackdCore
-import StackdZMQ
-import XCTest
 
 #if canImport(Glibc)
+import Foundation
 import Glibc
+import StackdCore
+import StackdTestSupport
+import StackdZMQ
+import XCTest
 #endif
 
 /// The runtime's operator paths through the real binary: signals, a stop during a long retrain,

@@ -1,10 +1,11 @@
-import Foundation
-import StackdCore
-import StackdZMQ
-import XCTest
 
 #if canImport(Glibc)
+import Foundation
 import Glibc
+import StackdCore
+import StackdTestSupport
+import StackdZMQ
+import XCTest
 #endif
 
 /// The real `stackd` binary under test, in a temporary directory of its own: configuration,

@@ -1,8 +1,9 @@
-import Foundation
-import XCTest
 
 #if canImport(Glibc)
+import Foundation
 import Glibc
+import StackdTestSupport
+import XCTest
 #endif
 
 /// Regimes live, end to end: the real `stackd` binary with `regimes.names`, a pyzmq peer

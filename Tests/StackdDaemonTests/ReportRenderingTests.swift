@@ -1,6 +1,7 @@
 import Foundation
 import StackdCore
 @testable import StackdDaemon
+import StackdTestSupport
 import XCTest
 
 /// The HTML report: one self-contained file, every chart present, all text escaped, and it

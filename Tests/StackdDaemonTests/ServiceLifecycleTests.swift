@@ -1,9 +1,10 @@
-import Foundation
-import StackdZMQ
-import XCTest
 
 #if canImport(Glibc)
+import Foundation
 import Glibc
+import StackdTestSupport
+import StackdZMQ
+import XCTest
 #endif
 
 /// `stackd run` as systemd runs it: the built binary as a child process with `NOTIFY_SOCKET` on a
