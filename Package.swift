@@ -50,14 +50,15 @@ let package = Package(
         .target(name: "StackdXGBoost", dependencies: ["CXGBoost"]),
         .target(name: "StackdTraining", dependencies: ["StackdCore", "StackdLearning", "StackdXGBoost", "StackdStorage"]),
         .target(name: "StackdZMQ", dependencies: ["CZeroMQ"]),
-        .target(name: "StackdSystemd", dependencies: ["CSystemd"]),
+        .target(name: "StackdClock"),
+        .target(name: "StackdSystemd", dependencies: ["CSystemd", "StackdClock"]),
         // The SSE4.2 CRC32 instruction for the journal's checksums (a portable fallback stays in Swift).
         .target(name: "CStackdCRC32C"),
         .target(name: "StackdStorage", dependencies: ["CLZ4", "CStackdCRC32C"]),
         .target(
             name: "StackdDaemon",
             dependencies: [
-                "StackdCore", "StackdZMQ", "StackdSystemd", "StackdLearning", "StackdStorage", "StackdTraining",
+                "StackdCore", "StackdClock", "StackdZMQ", "StackdSystemd", "StackdLearning", "StackdStorage", "StackdTraining",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -81,9 +82,9 @@ let package = Package(
         .testTarget(name: "StackdXGBoostTests", dependencies: ["StackdXGBoost", "StackdTestSupport"]),
         .testTarget(name: "StackdTrainingTests", dependencies: ["StackdTraining", "StackdLearning", "StackdCore", "StackdTestSupport"]),
         .testTarget(name: "StackdZMQTests", dependencies: ["StackdZMQ", "StackdTestSupport"]),
-        .testTarget(name: "StackdSystemdTests", dependencies: ["StackdSystemd", "StackdTestSupport"]),
+        .testTarget(name: "StackdSystemdTests", dependencies: ["StackdSystemd", "StackdClock", "StackdTestSupport"]),
         .testTarget(name: "StackdStorageTests", dependencies: ["StackdStorage", "StackdCore", "StackdTestSupport"]),
-        .testTarget(name: "StackdDaemonTests", dependencies: ["StackdDaemon", "StackdCore", "StackdZMQ", "StackdLearning", "StackdTestSupport"]),
+        .testTarget(name: "StackdDaemonTests", dependencies: ["StackdDaemon", "StackdCore", "StackdClock", "StackdZMQ", "StackdLearning", "StackdTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

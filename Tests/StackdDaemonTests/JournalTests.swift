@@ -1,7 +1,7 @@
 import Foundation
+import StackdClock
 import StackdDaemon
 import StackdStorage
-import StackdSystemd
 import StackdTestSupport
 import StackdZMQ
 import XCTest

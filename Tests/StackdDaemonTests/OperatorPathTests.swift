@@ -1,11 +1,11 @@
-
-#if canImport(Glibc)
 import Foundation
-import Glibc
 import StackdCore
 import StackdTestSupport
 import StackdZMQ
 import XCTest
+
+#if canImport(Glibc)
+import Glibc
 #endif
 
 /// The runtime's operator paths through the real binary: signals, a stop during a long retrain,

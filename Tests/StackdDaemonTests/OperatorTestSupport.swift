@@ -1,11 +1,11 @@
-
-#if canImport(Glibc)
 import Foundation
-import Glibc
 import StackdCore
 import StackdTestSupport
 import StackdZMQ
 import XCTest
+
+#if canImport(Glibc)
+import Glibc
 #endif
 
 /// The real `stackd` binary under test, in a temporary directory of its own: configuration,

@@ -1,9 +1,9 @@
-
-#if canImport(Glibc)
 import Foundation
-import Glibc
 import StackdTestSupport
 import XCTest
+
+#if canImport(Glibc)
+import Glibc
 #endif
 
 /// Regimes live, end to end: the real `stackd` binary with `regimes.names`, a pyzmq peer

@@ -1,10 +1,10 @@
-
-#if canImport(Glibc)
 import Foundation
-import Glibc
 import StackdTestSupport
 import StackdZMQ
 import XCTest
+
+#if canImport(Glibc)
+import Glibc
 #endif
 
 /// `stackd run` as systemd runs it: the built binary as a child process with `NOTIFY_SOCKET` on a

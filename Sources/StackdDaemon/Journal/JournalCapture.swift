@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import StackdSystemd
+import StackdClock
 import StackdZMQ
 
 /// What to record and when to stop: the options of `stackd record`.

@@ -1,6 +1,6 @@
 import Histogram
+import StackdClock
 import StackdCore
-import StackdSystemd
 import StackdZMQ
 
 /// Encodes each ensemble output into preallocated buffers and publishes it without waiting:

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import StackdClock
 import StackdCore
 import StackdSystemd
 import StackdZMQ

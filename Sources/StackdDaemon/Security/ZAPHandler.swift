@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import StackdSystemd
+import StackdClock
 import StackdZMQ
 
 /// The in-process ZAP handler (ZeroMQ RFC 27): libzmq asks it, for every CURVE handshake on a
