@@ -55,12 +55,13 @@ public final class PacedPublisher: ReplayObserver {
     /// With CURVE `security`, the socket is a CURVE server admitting its allow-list.
     public static func makeSocket(context: ZMQContext, endpoint: String, sendHighWaterMark: Int32,
                                   lingerMilliseconds: Int32 = 10_000, security: SocketSecurity = .plaintext()) throws -> ZMQSocket {
-        let socket = try ZMQSocket(context: context, type: .xpub)
+        let socket = try ZMQSocket.make(
+            context: context, type: .xpub,
+            settings: ZMQSocketSettings(lingerMilliseconds: lingerMilliseconds, sendHighWaterMark: sendHighWaterMark,
+                                        xpubVerbose: true)) {
+            try security.apply(to: $0, role: .server, label: "publish")
+        }
         do {
-            try security.apply(to: socket, role: .server, label: "publish")
-            try socket.setOption(.sendHighWaterMark, sendHighWaterMark)
-            try socket.setOption(.lingerMilliseconds, lingerMilliseconds)
-            try socket.setOption(.xpubVerbose, true)
             try socket.bind(endpoint)
         } catch {
             socket.close()
