@@ -13,11 +13,8 @@ final class AlertRetrainFlagTests: XCTestCase {
                                      retrainPolicy: RetrainPolicy(everyLabels: 1_000_000, minRows: 100),
                                      monitoring: true, driftRetrainMinLabels: driftRetrainMinLabels)
         var h = OutputRecorder()
-        var state: UInt64 = 42
-        func uniform() -> Double {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Double(state >> 11) * 0x1p-53
-        }
+        var rng = SplitMix64(seed: 42)
+        func uniform() -> Double { rng.uniform() }
         for i in 0..<5000 {
             let truth = Int(uniform() * 3)
             var a = [0.1, 0.1, 0.1]

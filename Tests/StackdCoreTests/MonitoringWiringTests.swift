@@ -10,11 +10,8 @@ final class MonitoringWiringTests: XCTestCase {
                                      retrainPolicy: RetrainPolicy(everyLabels: 1_000_000, minRows: 100),
                                      monitoring: true, driftRetrainMinLabels: 200)
         var h = OutputRecorder()
-        var state: UInt64 = 42
-        func uniform() -> Double {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Double(state >> 11) * 0x1p-53
-        }
+        var rng = SplitMix64(seed: 42)
+        func uniform() -> Double { rng.uniform() }
         let breakAt = 3000
         for i in 0..<5000 {
             h.mark = i
@@ -54,11 +51,8 @@ final class MonitoringWiringTests: XCTestCase {
                                      retrainPolicy: RetrainPolicy(everyLabels: 1_000_000, minRows: 100),
                                      monitoring: true)
         var h = OutputRecorder()
-        var state: UInt64 = 7
-        func uniform() -> Double {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Double(state >> 11) * 0x1p-53
-        }
+        var rng = SplitMix64(seed: 7)
+        func uniform() -> Double { rng.uniform() }
         func feed(rows: Range<Int>, aShifted: Bool) {
             for i in rows {
                 h.mark = i

@@ -56,8 +56,8 @@ final class CrashRecoveryTests: XCTestCase {
             level = "info"
             """.write(to: config, atomically: true, encoding: .utf8)
 
-        var rng = UInt64(0x5EED_0002)
-        func next() -> UInt64 { rng = rng &* 6364136223846793005 &+ 1442695040888963407; return rng >> 33 }
+        var rng = SplitMix64(seed: 0x5EED_0002)
+        func next() -> UInt64 { rng.next() >> 33 }
         var eventTime: Int64 = 1_000
         var acknowledged = 0
         var sentLabels = 0

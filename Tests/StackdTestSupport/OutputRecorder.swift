@@ -2,22 +2,22 @@ import StackdCore
 
 /// One ensemble output as plain values: the emission's buffers are borrowed for the `emit` call
 /// only, so a test keeps copies.
-public struct RecordedOutput: Equatable, Sendable {
-    public var symbol: String
-    public var horizon: Int
-    public var eventTime: Int64
-    public var sequence: UInt64
-    public var probabilities: [Double]
-    public var predictedClass: Int
-    public var method: CombinationMethod
-    public var modelVersion: UInt32
-    public var presentMask: UInt64
-    public var completion: RowCompletion
-    public var regimeImputed: Bool
-    public var features: [Double]
-    public var base: [Double]
+package struct RecordedOutput: Equatable, Sendable {
+    package var symbol: String
+    package var horizon: Int
+    package var eventTime: Int64
+    package var sequence: UInt64
+    package var probabilities: [Double]
+    package var predictedClass: Int
+    package var method: CombinationMethod
+    package var modelVersion: UInt32
+    package var presentMask: UInt64
+    package var completion: RowCompletion
+    package var regimeImputed: Bool
+    package var features: [Double]
+    package var base: [Double]
 
-    public init(_ e: EnsembleEmission) {
+    package init(_ e: EnsembleEmission) {
         symbol = String(decoding: e.symbol, as: UTF8.self)
         horizon = e.horizon
         eventTime = e.eventTime
@@ -35,51 +35,51 @@ public struct RecordedOutput: Equatable, Sendable {
 }
 
 /// A labelled row as plain values.
-public struct RecordedLabeledRow: Equatable, Sendable {
-    public var symbol: String
-    public var horizon: Int
-    public var eventTime: Int64
-    public var label: Int
-    public var features: [Double]
+package struct RecordedLabeledRow: Equatable, Sendable {
+    package var symbol: String
+    package var horizon: Int
+    package var eventTime: Int64
+    package var label: Int
+    package var features: [Double]
 }
 
 /// An alert with where it happened: `mark` is the recorder's `mark` when it arrived (a test sets
 /// it to the row it is feeding), `followedByRequest` whether a training request came right after it.
-public struct RecordedAlert: Sendable {
-    public var alert: Alert
-    public var mark: Int
-    public var followedByRequest: Bool
+package struct RecordedAlert: Sendable {
+    package var alert: Alert
+    package var mark: Int
+    package var followedByRequest: Bool
 }
 
 /// The one output handler of the tests: records every callback of the pipeline as values, and,
 /// when given an encoding, every emission as consumers receive it (binary and JSON, through
 /// `WireEncoder`, as the publisher does).
-public struct OutputRecorder: EnsembleOutputHandler {
+package struct OutputRecorder: EnsembleOutputHandler {
     /// What a publisher encoding would need: the model names for JSON's `present`, the latency.
-    public struct Encoding: Sendable {
-        public var modelNames: [String]
-        public var latencyNanoseconds: UInt64
-        public init(modelNames: [String], latencyNanoseconds: UInt64 = 0) {
+    package struct Encoding: Sendable {
+        package var modelNames: [String]
+        package var latencyNanoseconds: UInt64
+        package init(modelNames: [String], latencyNanoseconds: UInt64 = 0) {
             self.modelNames = modelNames
             self.latencyNanoseconds = latencyNanoseconds
         }
     }
 
-    public var outputs: [RecordedOutput] = []
-    public var labeled: [RecordedLabeledRow] = []
-    public var requests: [TrainingRequest] = []
-    public var alerts: [RecordedAlert] = []
+    package var outputs: [RecordedOutput] = []
+    package var labeled: [RecordedLabeledRow] = []
+    package var requests: [TrainingRequest] = []
+    package var alerts: [RecordedAlert] = []
     /// Stamped on each alert; tests set it to the position of what they feed.
-    public var mark = 0
-    public let encoding: Encoding?
+    package var mark = 0
+    package let encoding: Encoding?
     /// Each emission's binary `ENSEMBLE` message (only with an `encoding`).
-    public var binary: [[UInt8]] = []
+    package var binary: [[UInt8]] = []
     /// Each emission's JSON `ENSEMBLE` message (only with an `encoding`).
-    public var json: [String] = []
+    package var json: [String] = []
 
-    public init(encoding: Encoding? = nil) { self.encoding = encoding }
+    package init(encoding: Encoding? = nil) { self.encoding = encoding }
 
-    public mutating func emit(_ e: EnsembleEmission) {
+    package mutating func emit(_ e: EnsembleEmission) {
         outputs.append(RecordedOutput(e))
         guard let encoding else { return }
         var bytes = [UInt8](repeating: 0xAA, count: WireEncoder.ensembleSize(classCount: e.probabilities.count,
@@ -92,17 +92,17 @@ public struct OutputRecorder: EnsembleOutputHandler {
                                              latencyNanoseconds: encoding.latencyNanoseconds))
     }
 
-    public mutating func rowLabeled(_ r: LabeledRow) {
+    package mutating func rowLabeled(_ r: LabeledRow) {
         labeled.append(RecordedLabeledRow(symbol: String(decoding: r.symbol, as: UTF8.self), horizon: r.horizon,
                                           eventTime: r.eventTime, label: r.label, features: Array(r.features)))
     }
 
-    public mutating func trainingDue(_ r: TrainingRequest) {
+    package mutating func trainingDue(_ r: TrainingRequest) {
         requests.append(r)
         if !alerts.isEmpty { alerts[alerts.count - 1].followedByRequest = true }
     }
 
-    public mutating func alert(_ a: Alert) {
+    package mutating func alert(_ a: Alert) {
         alerts.append(RecordedAlert(alert: a, mark: mark, followedByRequest: false))
     }
 }

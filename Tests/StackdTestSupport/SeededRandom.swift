@@ -5,14 +5,14 @@ import StackdCore
 /// so test data is the same on every machine and run.
 extension SplitMix64 {
     /// Uniform on [0, 1) (the name the tests' data generators read best with).
-    public mutating func uniform() -> Double { nextUnitInterval() }
+    package mutating func uniform() -> Double { nextUnitInterval() }
 
     /// Standard normal (Box–Muller on two uniform draws).
-    public mutating func normal() -> Double {
+    package mutating func normal() -> Double {
         let u = max(nextUnitInterval(), 1e-300), v = nextUnitInterval()
         return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
     }
 
     /// An integer in 0..<n (n ≤ 0 gives 0); the modulo bias is irrelevant at test sizes.
-    public mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
+    package mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
 }

@@ -5,16 +5,16 @@ import XCTest
 /// a checkout kept elsewhere): the oos-daily stream and the reference implementation's golden
 /// files. Tests may read it; the product never needs it, so a test that needs it skips with a
 /// message saying where it looked instead of failing on a machine without it.
-public enum SharedData {
+package enum SharedData {
     /// `../shared` beside the repository, or `STACKD_SHARED`.
-    public static let root: URL = ProcessInfo.processInfo.environment["STACKD_SHARED"].map { URL(fileURLWithPath: $0) }
+    package static let root: URL = ProcessInfo.processInfo.environment["STACKD_SHARED"].map { URL(fileURLWithPath: $0) }
         ?? Repository.root.deletingLastPathComponent().appendingPathComponent("shared")
 
     /// The oos-daily folder (`preds_h{H}.csv`, `labels_h{H}.csv`, `regimes.csv`).
-    public static var oosDaily: URL { root.appendingPathComponent("data/oos-daily") }
+    package static var oosDaily: URL { root.appendingPathComponent("data/oos-daily") }
 
     /// `relative` under the root; skips the calling test when it is absent.
-    public static func url(_ relative: String) throws -> URL {
+    package static func url(_ relative: String) throws -> URL {
         let u = root.appendingPathComponent(relative)
         guard FileManager.default.fileExists(atPath: u.path) else {
             throw XCTSkip("\(u.path) is absent: this test needs the reference data at ../shared beside the repository "
@@ -24,30 +24,30 @@ public enum SharedData {
     }
 
     /// The root, after checking the oos-daily stream is there (skips the calling test otherwise).
-    public static func requireRoot() throws -> URL {
+    package static func requireRoot() throws -> URL {
         _ = try url("data/oos-daily/preds_h5.csv")
         return root
     }
 
     /// The oos-daily folder, after checking it is there (skips the calling test otherwise).
-    public static func requireOOSDaily() throws -> URL {
+    package static func requireOOSDaily() throws -> URL {
         _ = try url("data/oos-daily/preds_h5.csv")
         return oosDaily
     }
 
     /// A file under the root as UTF-8 text.
-    public static func text(_ relative: String) throws -> String {
+    package static func text(_ relative: String) throws -> String {
         try String(contentsOf: url(relative), encoding: .utf8)
     }
 
     /// A JSON file under the root.
-    public static func json(_ relative: String) throws -> Any {
+    package static func json(_ relative: String) throws -> Any {
         try JSONSerialization.jsonObject(with: Data(contentsOf: url(relative)))
     }
 
     /// One method's metric row of `reference/reference_results.json` (the reference
     /// implementation's results per horizon), numbers only.
-    public static func referenceMetrics(horizon h: Int, method: String) throws -> [String: Double] {
+    package static func referenceMetrics(horizon h: Int, method: String) throws -> [String: Double] {
         let root = try json("reference/reference_results.json") as? [String: Any]
         guard let methods = (root?["\(h)"] as? [String: Any])?["methods"] as? [[String: Any]] else {
             XCTFail("reference_results.json has no methods for horizon \(h)"); return [:]
@@ -59,7 +59,7 @@ public enum SharedData {
     }
 
     /// A CSV file with a header: the header and every row as strings (no quoting in these files).
-    public static func csv(_ relative: String) throws -> (header: [String], rows: [[String]]) {
+    package static func csv(_ relative: String) throws -> (header: [String], rows: [[String]]) {
         var lines = try text(relative).split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
         guard !lines.isEmpty else { return ([], []) }
         let header = lines.removeFirst().split(separator: ",").map(String.init)
@@ -67,7 +67,7 @@ public enum SharedData {
     }
 
     /// `YYYY-MM-DD` as nanoseconds since the epoch (UTC midnight); nil for anything else.
-    public static func nanoseconds(_ date: String) -> Int64? {
+    package static func nanoseconds(_ date: String) -> Int64? {
         let parts = date.split(separator: "-").compactMap { Int($0) }
         guard parts.count == 3 else { return nil }
         var y = parts[0]

@@ -3,12 +3,12 @@
 /// and the tests' data are the same on every platform and Swift version (the system generator
 /// is neither seedable nor stable). It is the one generator of the project; the core itself
 /// never draws from it on the ingest path.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
+package struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    public init(seed: UInt64) { state = seed }
+    package init(seed: UInt64) { state = seed }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -17,5 +17,5 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     }
 
     /// A double in [0, 1) from the top 53 bits (every value a multiple of 2⁻⁵³).
-    public mutating func nextUnitInterval() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+    package mutating func nextUnitInterval() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 }
