@@ -13,8 +13,10 @@ final class EnsembleMessageEncoderTests: XCTestCase {
         mutating func emit(_ e: EnsembleEmission) { body(e) }
     }
 
-    func emitOneRow(_ body: @escaping (EnsembleEmission) -> Void) throws {
-        let pipeline = try StackingPipeline(configuration: PipelineConfiguration(models: ["a", "b"], horizons: [5]))
+    func emitOneRow(contributions: Bool = false, _ body: @escaping (EnsembleEmission) -> Void) throws {
+        var configuration = PipelineConfiguration(models: ["a", "b"], horizons: [5])
+        configuration.contributions = contributions
+        let pipeline = try StackingPipeline(configuration: configuration)
         var probe = Probe(body: body)
         for (model, p) in [("a", [0.2, 0.3, 0.5]), ("b", [0.4, 0.4, 0.2])] {
             var bytes = WireEncoder.binaryPrediction(model: model, symbol: "SPX", horizon: 5, eventTime: 100, sequence: 1,
@@ -62,5 +64,25 @@ final class EnsembleMessageEncoderTests: XCTestCase {
         XCTAssertEqual(sent, reference)
         XCTAssertTrue(sent.contains("\"latency_ns\":7"), sent)
         XCTAssertEqual(digest, replayDigest)
+    }
+
+    /// With `output.contributions` the block is sent (flags bit 1) but the digest is still the
+    /// plain encoding's, equal to a replay's without the block.
+    func testContributionsAreSentAndLeftOutOfTheDigest() throws {
+        let encoder = EnsembleMessageEncoder(encoding: .binary, modelNames: ["a", "b"])
+        var digest = OutputDigest(), plainDigest = OutputDigest()
+        var sent: [UInt8] = [], reference: [UInt8] = []
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1024, alignment: 8)
+        defer { scratch.deallocate() }
+        try emitOneRow(contributions: true) { e in
+            XCTAssertNotNil(e.contributions)
+            sent = encoder.withMessage(e, latencyNanoseconds: 9, digest: &digest) { _, p in Array(p) }
+            let n = WireEncoder.writeBinaryEnsemble(e, latencyNanoseconds: 9, into: scratch)
+            reference = Array(scratch[0..<n])
+        }
+        try emitOneRow(contributions: false) { e in plainDigest.add(e, scratch: scratch) }
+        XCTAssertEqual(sent, reference)
+        XCTAssertEqual(sent[51] & WireFormat.ensembleFlagContributions, WireFormat.ensembleFlagContributions)
+        XCTAssertEqual(digest, plainDigest)
     }
 }

@@ -1,5 +1,13 @@
 import StackdCore
 
+/// An output's contributions as plain values (`EnsembleContributions`).
+package struct RecordedContributions: Equatable, Sendable {
+    package var scale: ContributionScale
+    package var servedClass: Int
+    /// M + 2 values: models, shared, bias.
+    package var values: [Double]
+}
+
 /// One ensemble output as plain values: the emission's buffers are borrowed for the `emit` call
 /// only, so a test keeps copies.
 package struct RecordedOutput: Equatable, Sendable {
@@ -16,6 +24,8 @@ package struct RecordedOutput: Equatable, Sendable {
     package var regimeImputed: Bool
     package var features: [Double]
     package var base: [Double]
+    /// With `output.contributions`; nil otherwise.
+    package var contributions: RecordedContributions?
 
     package init(_ e: EnsembleEmission) {
         symbol = String(decoding: e.symbol, as: UTF8.self)
@@ -31,6 +41,9 @@ package struct RecordedOutput: Equatable, Sendable {
         regimeImputed = e.regimeImputed
         features = Array(e.features)
         base = Array(e.basePredictions)
+        contributions = e.contributions.map {
+            RecordedContributions(scale: $0.scale, servedClass: $0.servedClass, values: Array($0.values))
+        }
     }
 }
 
@@ -82,8 +95,9 @@ package struct OutputRecorder: EnsembleOutputHandler {
     package mutating func emit(_ e: EnsembleEmission) {
         outputs.append(RecordedOutput(e))
         guard let encoding else { return }
-        var bytes = [UInt8](repeating: 0xAA, count: WireEncoder.ensembleSize(classCount: e.probabilities.count,
-                                                                              symbolLength: e.symbol.count))
+        let size = WireEncoder.ensembleSize(classCount: e.probabilities.count, symbolLength: e.symbol.count,
+                                            contributionModels: e.contributions.map { $0.values.count - 2 })
+        var bytes = [UInt8](repeating: 0xAA, count: size)
         let n = bytes.withUnsafeMutableBytes {
             WireEncoder.writeBinaryEnsemble(e, latencyNanoseconds: encoding.latencyNanoseconds, into: $0)
         }

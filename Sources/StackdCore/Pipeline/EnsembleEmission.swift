@@ -23,6 +23,9 @@ public struct EnsembleEmission {
     /// Regimes are configured and this row's regime did not arrive: its regime features were
     /// imputed as 0 (binary `flags` bit 0, JSON `regime_imputed`). Always false without regimes.
     public var regimeImputed: Bool = false
+    /// Per-model contributions to the served class (`outputs.contributions`); nil when off or
+    /// when the combiner cannot decompose this row.
+    public var contributions: EnsembleContributions? = nil
 }
 
 /// A row whose label arrived: it joins the out-of-sample window, and drivers persist it.

@@ -28,6 +28,11 @@ public final class StackingPipeline {
     private let features: UnsafeMutableBufferPointer<Double>
     private let ensembleOut: UnsafeMutableBufferPointer<Double>
     private let averageOut: UnsafeMutableBufferPointer<Double>
+    /// Contributions of the served class (M + 2) and the learner's per-column scratch; empty
+    /// unless `configuration.contributions`.
+    private let contributionGroups: ContributionGroups
+    private let contributionOut: UnsafeMutableBufferPointer<Double>
+    private let contributionScratch: UnsafeMutableBufferPointer<Double>
     public let retrainPolicy: RetrainPolicy
     private var windows: [OutOfSampleWindow]
     private var labelsSinceRetrain: [Int]
@@ -108,6 +113,11 @@ public final class StackingPipeline {
         ensembleOut = .allocate(capacity: k)
         averageOut = .allocate(capacity: k)
         features.initialize(repeating: 0)
+        contributionGroups = ContributionGroups(layout)
+        contributionOut = .allocate(capacity: configuration.contributions ? contributionGroups.count : 0)
+        contributionOut.initialize(repeating: 0)
+        contributionScratch = .allocate(capacity: configuration.contributions ? contributionGroups.scratchCount : 0)
+        contributionScratch.initialize(repeating: 0)
     }
 
     deinit {
@@ -116,6 +126,8 @@ public final class StackingPipeline {
         features.deallocate()
         ensembleOut.deallocate()
         averageOut.deallocate()
+        contributionOut.deallocate()
+        contributionScratch.deallocate()
     }
 
     /// Model names in feature order (alphabetical).
@@ -550,6 +562,13 @@ public final class StackingPipeline {
         if !monitors.isEmpty {
             monitors[h].observePrediction(base: probabilities, presentMask: presentMask, eventTime: key.eventTime, into: &alerts)
         }
+        var contributions: EnsembleContributions? = nil
+        if configuration.contributions, let source = combiner as? any ContributingCombiner,
+           source.writeContributions(servedClass: predicted, basePredictions: probabilities, features: featureView,
+                                     presentMask: presentMask, scratch: contributionScratch, into: contributionOut) {
+            contributions = EnsembleContributions(scale: source.contributionScale, servedClass: predicted,
+                                                  values: UnsafeBufferPointer(contributionOut))
+        }
         symbolTable.withName(Int(key.symbol)) { symbol in
             handler.emit(EnsembleEmission(
                 symbol: symbol, symbolID: Int(key.symbol), horizon: horizons[h], horizonIndex: h,
@@ -557,7 +576,7 @@ public final class StackingPipeline {
                 predictedClass: predicted, method: combiner.method, modelVersion: combiner.version,
                 presentMask: presentMask, presentCount: presentCount, modelCount: m, completion: completion,
                 lastArrival: lastArrival, basePredictions: probabilities, features: featureView,
-                regimeImputed: regimeImputed))
+                regimeImputed: regimeImputed, contributions: contributions))
         }
         deliverAlerts(&handler)
         if earlyLabels.count > 0, let label = earlyLabels.take(key) {

@@ -16,12 +16,16 @@ final class EnsembleMessageEncoder {
     /// The binary encoding for the digest when the payload sent is JSON.
     private let digestScratch: UnsafeMutableRawBufferPointer
 
+    /// Bytes of the preallocated binary payload: the largest output (K = 16, a 64-byte symbol and
+    /// the contributions block of 64 models) is 56 + 128 + 64 + 4 + 8 · 66 = 780.
+    static let payloadCapacity = 1024
+
     init(encoding: PayloadEncoding, modelNames: [String] = []) {
         self.encoding = encoding
         self.modelNames = modelNames
         topic = .allocate(byteCount: 128, alignment: 8)
-        payload = .allocate(byteCount: 1024, alignment: 8)
-        digestScratch = .allocate(byteCount: 1024, alignment: 8)
+        payload = .allocate(byteCount: Self.payloadCapacity, alignment: 8)
+        digestScratch = .allocate(byteCount: Self.payloadCapacity, alignment: 8)
     }
 
     deinit {
@@ -36,11 +40,11 @@ final class EnsembleMessageEncoder {
         encode(e, latencyNanoseconds: latencyNanoseconds, digest: nil, send)
     }
 
-    /// As `withMessage`, and folds the output into `digest`. With the binary encoding the digest
-    /// takes the very bytes sent, read before the latency is written into them: the latency is
-    /// the one field a replay cannot reproduce, so digests keep it zero (`OutputDigest`). With
-    /// JSON the digest still takes the binary encoding, so digests compare outputs whatever
-    /// encoding carried them.
+    /// As `withMessage`, and folds the output into `digest`. With the binary encoding (and no
+    /// contributions block) the digest takes the very bytes sent, read before the latency is
+    /// written into them: the latency is the one field a replay cannot reproduce, so digests keep
+    /// it zero (`OutputDigest`). With JSON, or with contributions, the digest takes its own binary
+    /// encoding, so digests compare outputs whatever encoding and options carried them.
     func withMessage<R>(_ e: EnsembleEmission, latencyNanoseconds: UInt64, digest: inout OutputDigest,
                         _ send: (_ topic: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) -> R) -> R {
         withUnsafeMutablePointer(to: &digest) { encode(e, latencyNanoseconds: latencyNanoseconds, digest: $0, send) }
@@ -53,7 +57,15 @@ final class EnsembleMessageEncoder {
         switch encoding {
         case .binary:
             let n = WireEncoder.writeBinaryEnsemble(e, latencyNanoseconds: 0, into: payload)
-            digest?.pointee.add(bytes: UnsafeRawBufferPointer(rebasing: payload[0..<n]))
+            if let digest {
+                // The digest leaves out the optional contributions block (`OutputDigest`): with the
+                // block on, the bytes sent are not the bytes digested, so it encodes its own.
+                if e.contributions == nil {
+                    digest.pointee.add(bytes: UnsafeRawBufferPointer(rebasing: payload[0..<n]))
+                } else {
+                    digest.pointee.add(e, scratch: digestScratch)
+                }
+            }
             if latencyNanoseconds != 0 {
                 payload.storeBytes(of: latencyNanoseconds.littleEndian, toByteOffset: WireFormat.ensembleLatencyOffset,
                                    as: UInt64.self)

@@ -37,6 +37,9 @@ final class EnsemblePublisher: EnsembleOutputHandler {
     /// emission's monotonic time; nil when state is in memory only.
     var emittedRowSink: ((EnsembleEmission, Int64) -> Void)?
 
+    /// Bytes of the preallocated binary payload (`EnsembleMessageEncoder.payloadCapacity`).
+    static let payloadCapacity = EnsembleMessageEncoder.payloadCapacity
+
     init(socket: ZMQSocket, encoding: PayloadEncoding, modelNames: [String]) {
         self.socket = socket
         encoder = EnsembleMessageEncoder(encoding: encoding, modelNames: modelNames)

@@ -53,6 +53,9 @@ public struct ReplayRunner {
         /// retrain that decided otherwise, a request that is missing, an install on time here
         /// but late live): the outputs may differ from there on. Empty when parity holds.
         public var parityMismatches: [String] = []
+        /// Mean |contribution| per model per day, per horizon index; empty timelines unless
+        /// `output.contributions` is on (the report's contributions chart).
+        public var contributions: [ContributionTimeline] = []
     }
 
     /// Per installed combiner: the share of each base model (model order) and of the class prior.
@@ -135,13 +138,23 @@ public struct ReplayRunner {
             if sessionDigests.isEmpty {
                 digest.add(e, scratch: scratch)
             } else {
-                let n = WireEncoder.writeBinaryEnsemble(e, latencyNanoseconds: 0, into: scratch)
+                let n = OutputDigest.digestedBytes(e, scratch: scratch)
                 let bytes = UnsafeRawBufferPointer(rebasing: scratch[0..<n])
                 digest.add(bytes: bytes)
                 sessionDigests[sessionDigests.count - 1].add(bytes: bytes)
             }
+            if let c = e.contributions {
+                contributionBoxes[e.horizonIndex].timeline.add(eventTime: e.eventTime, scale: c.scale, values: c.values)
+            }
             observer?.emitted(e)
         }
+
+        /// One per horizon, like `labelledBoxes`.
+        final class ContributionBox {
+            @exclusivity(unchecked) var timeline: ContributionTimeline
+            init(_ timeline: ContributionTimeline) { self.timeline = timeline }
+        }
+        var contributionBoxes: [ContributionBox] = []
 
         // Journal control records (`ReplayControl.swift`).
         @exclusivity(unchecked) var sessionDigests: [OutputDigest] = []
@@ -301,6 +314,9 @@ public struct ReplayRunner {
         handler.observer = observer
         handler.progress = progress
         handler.eventsTotal = eventsTotal
+        handler.contributionBoxes = configuration.pipeline.horizons.map {
+            Handler.ContributionBox(ContributionTimeline(horizon: $0, modelCount: configuration.pipeline.models.count))
+        }
         observer?.replayWillStart(modelNames: first.modelNames)
         let start = DispatchTime.now().uptimeNanoseconds
         let events = try feed(first, &handler)
@@ -316,7 +332,8 @@ public struct ReplayRunner {
                       alerts: handler.alerts, modelWeights: handler.modelWeights, events: events, ingestNanoseconds: total - handler.trainingNanoseconds,
                       trainingNanoseconds: handler.trainingNanoseconds, classCount: configuration.pipeline.classCount,
                       sessionDigests: handler.sessionDigests,
-                      controlRecords: handler.controlRecords, parityMismatches: handler.parityMismatches)
+                      controlRecords: handler.controlRecords, parityMismatches: handler.parityMismatches,
+                      contributions: handler.contributionBoxes.map(\.timeline))
     }
 }
 

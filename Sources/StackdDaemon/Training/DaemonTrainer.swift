@@ -55,7 +55,8 @@ public enum DaemonTrainer {
             training.calibrate = learner.calibration == .temperature
             let champion = request.champion.version > 0 ? Champion(name: "champion v\(request.champion.version)", combiner: request.champion) : nil
             do {
-                let outcome = try MetaTrainer.train(rows: rows, horizon: request.horizon, configuration: training, champion: champion)
+                var outcome = try MetaTrainer.train(rows: rows, horizon: request.horizon, configuration: training, champion: champion)
+                outcome.diversity = DiversityAnalysisDocument.make(rows: rows, trainFraction: training.trainFraction)
                 var r: TrainingResult
                 switch outcome.decision.chosen {
                 case .candidate: r = result(.promote, outcome.decision.reason, outcome.chosen)

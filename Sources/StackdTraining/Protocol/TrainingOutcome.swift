@@ -36,6 +36,9 @@ public struct TrainingOutcome: Sendable {
     public var chosen: any MetaCombiner
     /// The chosen candidate's importance and model weights (nil unless a candidate was promoted).
     public var chosenCandidate: TrainedCandidate?
+    /// The base models' diversity on the validation rows (`diversity_analysis.json`); set by the
+    /// caller that has the rows (`DiversityAnalysisDocument.make`), nil when not computed.
+    public var diversity: DiversityAnalysisDocument? = nil
 
     /// The comparison row of a method.
     public func score(_ name: String) -> MethodScore? { comparison.first { $0.name == name } }
