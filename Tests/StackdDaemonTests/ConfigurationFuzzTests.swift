@@ -135,7 +135,7 @@ final class ConfigurationFuzzTests: XCTestCase {
 
     /// A few through the real binary: exit 78, every stderr line located, nothing on stdout.
     func testCheckConfigRefusesMutatedFilesWithExit78AndOneLinePerProblem() throws {
-        let binary = Self.repository.appendingPathComponent(".build/debug/stackd")
+        let binary = Repository.stackdBinary
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: binary.path), "build first: swift build --build-tests")
         let (_, text) = try XCTUnwrap(Self.sources.first)
         var invalidUTF8 = Array(text.utf8); invalidUTF8.insert(0xFE, at: 40)

@@ -137,7 +137,7 @@ final class ConfigurationReloadProcessTests: XCTestCase {
     }
 
     func testARefusedReloadIsLoggedAndKeepsTheRunningConfiguration() throws {
-        let binary = ConfigurationReferenceTests.repository.appendingPathComponent(".build/debug/stackd")
+        let binary = Repository.stackdBinary
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: binary.path), "build first: swift build --build-tests")
         let path = directory.appendingPathComponent("c.toml").path
         func write(_ extra: [(String, String, String)]) throws {

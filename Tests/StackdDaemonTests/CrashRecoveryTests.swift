@@ -27,7 +27,7 @@ final class CrashRecoveryTests: XCTestCase {
     var daemons: [ChildProcess] = []
 
     func start(config: URL) throws -> ChildProcess {
-        let binary = Self.repository.appendingPathComponent(".build/debug/stackd")
+        let binary = Repository.stackdBinary
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             XCTFail("\(binary.path) is missing: build with `swift build --build-tests` first (scripts/test.sh does)")
             throw CancellationError()

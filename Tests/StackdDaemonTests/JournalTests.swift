@@ -329,7 +329,7 @@ final class JournalTests: XCTestCase {
     }
 
     func testRecordCommandStopsOnMaxMessages() throws {
-        let binary = Self.repository.appendingPathComponent(".build/debug/stackd")
+        let binary = Repository.stackdBinary
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             XCTFail("\(binary.path) is missing: build with `swift build --build-tests` first")
             return

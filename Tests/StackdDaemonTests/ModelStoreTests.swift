@@ -12,7 +12,7 @@ import XCTest
 final class ModelStoreTests: XCTestCase {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
-    static let binary = repository.appendingPathComponent(".build/debug/stackd")
+    static let binary = Repository.stackdBinary
 
     let layout = StackingFeatureLayout(models: ["alpha", "beta", "gamma"], classCount: 3)
     let horizon = 5

@@ -14,7 +14,7 @@ final class ReplayParityLiveTests: XCTestCase {
         .deletingLastPathComponent().deletingLastPathComponent()
     /// `STACKD_PARITY_BINARY` runs another build (e.g. one without control records, to see these tests fail).
     static let binary = ProcessInfo.processInfo.environment["STACKD_PARITY_BINARY"].map { URL(fileURLWithPath: $0) }
-        ?? repository.appendingPathComponent(".build/debug/stackd")
+        ?? Repository.stackdBinary
     var temporary: URL!
     var daemons: [ChildProcess] = []
 
