@@ -3,19 +3,37 @@ import PackageDescription
 
 /// stackd: a ZeroMQ daemon that stacks the live predictions of several trading models.
 ///
-/// Module boundaries (small modules, C wrapped once):
-/// - `C*` system-library targets: one per native library, nothing else.
+/// Linux only: it links libsystemd (sd_notify) and handles Linux-only signals (SIGSTKFLT, SIGPWR),
+/// so no Apple platform is declared. ARCHITECTURE.md draws the module graph; every target's
+/// dependencies below are exactly the modules its sources import (tests/python/
+/// test_package_dependencies.py keeps it so).
+///
+/// Modules (→ what each depends on):
+/// - `CZeroMQ`, `CLZ4`, `COpenBLAS`, `CXGBoost`, `CSystemd`: one system-library target per native
+///   library (pkg-config), nothing else; each is imported by exactly one Swift module.
+/// - `CStackdCRC32C`: the SSE4.2 CRC32C instruction for the journal's checksums (C; no dependency).
 /// - `StackdCore`: the pure pipeline (wire model, validation, assembly, features, combiners,
-///   metrics). No I/O, no wall clock: it consumes timestamped events and returns outputs.
-/// - `StackdLearning`: meta-learners, metrics, calibration, diversity (Swift; OpenBLAS for the fit).
-/// - `StackdXGBoost`: the gradient-boosted tree meta-learner through libxgboost's C API.
-/// - `StackdZMQ`: the ZeroMQ context/socket/message wrapper.
-/// - `StackdSystemd`: the sd_notify protocol.
-/// - `StackdDaemon`: the drivers (live, demo) and configuration that feed `StackdCore`.
-/// - `stackd`: the command-line executable.
+///   scoring, monitors) and the project's seeded generator. No I/O, no clock: it consumes
+///   timestamped events and returns outputs. → nothing.
+/// - `StackdClock`: `CLOCK_MONOTONIC`, the one clock the drivers read. → nothing.
+/// - `StackdLearning`: meta-learner maths (logistic regression, MLP, L-BFGS, metrics, calibration,
+///   diversity, the oos-daily reader). → StackdCore, COpenBLAS.
+/// - `StackdXGBoost`: the gradient-boosted tree learner through libxgboost's C API. → CXGBoost.
+/// - `StackdStorage`: the checksummed, LZ4-compressed segment log (durable window, journal). →
+///   CLZ4, CStackdCRC32C.
+/// - `StackdTraining`: the training protocol (splits, learners, selection, promotion, artifacts).
+///   → StackdCore, StackdLearning, StackdXGBoost, StackdStorage.
+/// - `StackdZMQ`: the ZeroMQ context/socket/message wrapper. → CZeroMQ.
+/// - `StackdSystemd`: sd_notify, the watchdog pacer, signal delivery. → CSystemd, StackdClock.
+/// - `StackdDaemon`: the drivers (live, demo, replay, record), configuration, security, state,
+///   journal, reports, sharding, metrics. → StackdCore, StackdClock, StackdZMQ, StackdSystemd,
+///   StackdLearning, StackdStorage, StackdTraining, Logging, TOMLKit, Histogram.
+/// - `stackd`: the command-line executable. → StackdDaemon, StackdCore, StackdTraining,
+///   StackdLearning, StackdStorage, StackdSystemd, StackdXGBoost, StackdZMQ, ArgumentParser, Logging.
+/// - `StackdTestSupport` (tests only, not a product): the seeded generator's extras, the output
+///   recorder, the shared-data locator, the child-process helpers. → StackdCore.
 let package = Package(
     name: "stackd",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "stackd", targets: ["stackd"]),
         .library(name: "StackdCore", targets: ["StackdCore"]),
@@ -50,14 +68,15 @@ let package = Package(
         .target(name: "StackdXGBoost", dependencies: ["CXGBoost"]),
         .target(name: "StackdTraining", dependencies: ["StackdCore", "StackdLearning", "StackdXGBoost", "StackdStorage"]),
         .target(name: "StackdZMQ", dependencies: ["CZeroMQ"]),
-        .target(name: "StackdSystemd", dependencies: ["CSystemd"]),
+        .target(name: "StackdClock"),
+        .target(name: "StackdSystemd", dependencies: ["CSystemd", "StackdClock"]),
         // The SSE4.2 CRC32 instruction for the journal's checksums (a portable fallback stays in Swift).
         .target(name: "CStackdCRC32C"),
         .target(name: "StackdStorage", dependencies: ["CLZ4", "CStackdCRC32C"]),
         .target(
             name: "StackdDaemon",
             dependencies: [
-                "StackdCore", "StackdZMQ", "StackdSystemd", "StackdLearning", "StackdStorage", "StackdTraining",
+                "StackdCore", "StackdClock", "StackdZMQ", "StackdSystemd", "StackdLearning", "StackdStorage", "StackdTraining",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -66,20 +85,32 @@ let package = Package(
         .executableTarget(
             name: "stackd",
             dependencies: [
-                "StackdDaemon", "StackdCore", "StackdTraining",
+                "StackdDaemon", "StackdCore", "StackdTraining", "StackdLearning", "StackdStorage", "StackdSystemd",
+                "StackdXGBoost", "StackdZMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
-        .testTarget(name: "StackdCoreTests", dependencies: ["StackdCore"]),
-        .testTarget(name: "StackdLearningTests", dependencies: ["StackdLearning", "StackdCore"]),
-        .testTarget(name: "StackdXGBoostTests", dependencies: ["StackdXGBoost"]),
-        .testTarget(name: "StackdTrainingTests", dependencies: ["StackdTraining", "StackdLearning", "StackdCore"]),
+        // Test-only library: the seeded generator's extras, the output recorder, the shared-data
+        // locator and the child-process helpers every test target uses (not a product).
+        .target(name: "StackdTestSupport", dependencies: ["StackdCore"], path: "Tests/StackdTestSupport"),
+
+        .testTarget(name: "StackdCoreTests", dependencies: ["StackdCore", "StackdTestSupport"]),
+        .testTarget(name: "StackdLearningTests", dependencies: ["StackdLearning", "StackdCore", "StackdTestSupport"]),
+        .testTarget(name: "StackdXGBoostTests", dependencies: ["StackdXGBoost", "StackdTestSupport"]),
+        .testTarget(name: "StackdTrainingTests", dependencies: ["StackdTraining", "StackdLearning", "StackdCore", "StackdTestSupport"]),
         .testTarget(name: "StackdZMQTests", dependencies: ["StackdZMQ"]),
-        .testTarget(name: "StackdSystemdTests", dependencies: ["StackdSystemd"]),
-        .testTarget(name: "StackdStorageTests", dependencies: ["StackdStorage"]),
-        .testTarget(name: "StackdDaemonTests", dependencies: ["StackdDaemon", "StackdCore", "StackdZMQ", "StackdLearning"]),
+        .testTarget(name: "StackdSystemdTests", dependencies: ["StackdSystemd", "StackdClock", "StackdTestSupport"]),
+        .testTarget(name: "StackdStorageTests", dependencies: ["StackdStorage", "StackdCore"]),
+        .testTarget(
+            name: "StackdDaemonTests",
+            dependencies: [
+                "StackdDaemon", "StackdCore", "StackdClock", "StackdZMQ", "StackdLearning", "StackdStorage",
+                "StackdSystemd", "StackdTraining", "StackdTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

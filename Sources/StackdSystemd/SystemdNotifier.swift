@@ -1,4 +1,5 @@
 import CSystemd
+import StackdClock
 
 #if canImport(Glibc)
 import Glibc

@@ -1,36 +1,20 @@
 import StackdCore
+import StackdTestSupport
 import XCTest
 
 /// `triggers_retrain` on a delivered alert says whether THIS alert asked for a retrain: true
 /// exactly for the alerts a training request followed, false for alerts of an eligible kind that
 /// the rate limit (or configuration) held back.
 final class AlertRetrainFlagTests: XCTestCase {
-    struct Recorder: EnsembleOutputHandler {
-        var alerts: [Alert] = []
-        /// Per alert: whether a training request was delivered right after it.
-        var followedByRequest: [Bool] = []
-        mutating func emit(_ e: EnsembleEmission) {}
-        mutating func alert(_ a: Alert) {
-            alerts.append(a)
-            followedByRequest.append(false)
-        }
-        mutating func trainingDue(_ r: TrainingRequest) {
-            if !followedByRequest.isEmpty { followedByRequest[followedByRequest.count - 1] = true }
-        }
-    }
-
     /// Model "a" is sharp and right until row 3000, then confidently wrong: drift alarms fire
     /// repeatedly, more often than the 200-label rate limit lets them retrain.
-    func run(driftRetrainMinLabels: Int) throws -> (Recorder, PipelineCounters) {
+    func run(driftRetrainMinLabels: Int) throws -> (OutputRecorder, PipelineCounters) {
         let p = try StackingPipeline(configuration: PipelineConfiguration(models: ["a", "b"], horizons: [5]),
                                      retrainPolicy: RetrainPolicy(everyLabels: 1_000_000, minRows: 100),
                                      monitoring: true, driftRetrainMinLabels: driftRetrainMinLabels)
-        var h = Recorder()
-        var state: UInt64 = 42
-        func uniform() -> Double {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Double(state >> 11) * 0x1p-53
-        }
+        var h = OutputRecorder()
+        var rng = SplitMix64(seed: 42)
+        func uniform() -> Double { rng.uniform() }
         for i in 0..<5000 {
             let truth = Int(uniform() * 3)
             var a = [0.1, 0.1, 0.1]
@@ -51,19 +35,19 @@ final class AlertRetrainFlagTests: XCTestCase {
     func testFlagSaysWhetherThisAlertRequestedARetrain() throws {
         let (h, counters) = try run(driftRetrainMinLabels: 200)
         XCTAssertGreaterThan(counters.driftRetrains, 0)
-        XCTAssertEqual(h.alerts.map(\.triggersRetrain), h.followedByRequest)
-        XCTAssertEqual(h.alerts.filter(\.triggersRetrain).count, counters.driftRetrains)
+        XCTAssertEqual(h.alerts.map(\.alert.triggersRetrain), h.alerts.map(\.followedByRequest))
+        XCTAssertEqual(h.alerts.map(\.alert).filter(\.triggersRetrain).count, counters.driftRetrains)
         let eligible: Set<AlertKind> = [.psiDrift, .errorDriftADWIN, .errorDriftPageHinkley, .calibration]
-        XCTAssertTrue(h.alerts.contains { eligible.contains($0.kind) && !$0.triggersRetrain },
+        XCTAssertTrue(h.alerts.map(\.alert).contains { eligible.contains($0.kind) && !$0.triggersRetrain },
                       "some alert of a retrain-eligible kind was rate-limited, so the flag is not just the kind")
-        XCTAssertTrue(h.alerts.filter { $0.kind == .skillDecay }.allSatisfy { !$0.triggersRetrain })
+        XCTAssertTrue(h.alerts.map(\.alert).filter { $0.kind == .skillDecay }.allSatisfy { !$0.triggersRetrain })
     }
 
     func testNoAlertClaimsARetrainWhenRetrainOnAlertIsOff() throws {
         let (h, counters) = try run(driftRetrainMinLabels: .max)
         XCTAssertFalse(h.alerts.isEmpty)
         XCTAssertEqual(counters.driftRetrains, 0)
-        XCTAssertTrue(h.alerts.allSatisfy { !$0.triggersRetrain })
-        XCTAssertTrue(h.alerts.first!.json.hasSuffix(#""triggers_retrain":false}"#))
+        XCTAssertTrue(h.alerts.allSatisfy { !$0.alert.triggersRetrain })
+        XCTAssertTrue(h.alerts.first!.alert.json.hasSuffix(#""triggers_retrain":false}"#))
     }
 }

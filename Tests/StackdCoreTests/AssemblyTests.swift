@@ -1,10 +1,11 @@
 import StackdCore
+import StackdTestSupport
 import XCTest
 
 final class AssemblyTests: XCTestCase {
     func testCompleteRowIsEmittedOnceWithAveragedProbabilities() throws {
         let p = try makePipeline()
-        var h = RecordingHandler()
+        var h = OutputRecorder()
         XCTAssertEqual(p.predict("a", [0.2, 0.3, 0.5], into: &h), .prediction)
         XCTAssertEqual(p.predict("b", [0.6, 0.3, 0.1], into: &h), .prediction)
         XCTAssertTrue(h.outputs.isEmpty, "a row waits for every model")
@@ -23,7 +24,7 @@ final class AssemblyTests: XCTestCase {
 
     func testDuplicateAndLateMessagesAreRejectedWithoutTouchingTheRow() throws {
         let p = try makePipeline()
-        var h = RecordingHandler()
+        var h = OutputRecorder()
         p.predict("a", [0.2, 0.3, 0.5], into: &h)
         XCTAssertEqual(p.predict("a", [0.9, 0.05, 0.05], into: &h), .rejected(WireRejection(.duplicate, "this model's vector for this row was already received")))
         p.predict("b", [0.2, 0.3, 0.5], into: &h)
@@ -45,7 +46,7 @@ final class AssemblyTests: XCTestCase {
 
     func testDeadlineEmitsPartialRowWithMissingModelImputedAndVisible() throws {
         let p = try makePipeline(deadline: 1_000, minModels: 2)
-        var h = RecordingHandler()
+        var h = OutputRecorder()
         p.predict("a", [0.2, 0.3, 0.5], at: 10, into: &h)
         p.predict("c", [0.4, 0.3, 0.3], at: 20, into: &h)
         p.advance(to: 1_009, handler: &h)
@@ -72,7 +73,7 @@ final class AssemblyTests: XCTestCase {
 
     func testRowBelowMinModelsIsDroppedAtDeadlineAndCounted() throws {
         let p = try makePipeline(deadline: 100, minModels: 2)
-        var h = RecordingHandler()
+        var h = OutputRecorder()
         p.predict("a", [0.2, 0.3, 0.5], at: 0, into: &h)
         p.advance(to: 100, handler: &h)
         XCTAssertTrue(h.outputs.isEmpty)
@@ -82,7 +83,7 @@ final class AssemblyTests: XCTestCase {
 
     func testFullAssemblyEvictsTheOldestRow() throws {
         let p = try makePipeline(deadline: 1_000_000, maxPending: 2)
-        var h = RecordingHandler()
+        var h = OutputRecorder()
         p.predict("a", ts: 1, [0.2, 0.3, 0.5], into: &h)
         p.predict("a", ts: 2, [0.2, 0.3, 0.5], into: &h)
         p.predict("a", ts: 3, [0.2, 0.3, 0.5], into: &h)
@@ -99,7 +100,7 @@ final class AssemblyTests: XCTestCase {
         // Two models: a says short (0.5), b says long (0.5). Votes tie; mean probabilities
         // short (0.5+0.2)/2 = 0.35, long (0.3+0.5)/2 = 0.4 → long wins on mean probability.
         let p = try makePipeline(models: ["a", "b"])
-        var h = RecordingHandler()
+        var h = OutputRecorder()
         p.predict("a", [0.5, 0.2, 0.3], into: &h)
         p.predict("b", [0.2, 0.3, 0.5], into: &h)
         XCTAssertEqual(h.outputs[0].features[6 + 8 + 1], 1)
@@ -112,7 +113,7 @@ final class AssemblyTests: XCTestCase {
 
     func testLabelsAreJoinedAndScoredForEveryPredictor() throws {
         let p = try makePipeline(models: ["a", "b"])
-        var h = RecordingHandler()
+        var h = OutputRecorder()
         p.predict("a", [0.1, 0.1, 0.8], into: &h)
         p.predict("b", [0.5, 0.25, 0.25], into: &h)
         let label = WireEncoder.binaryLabel(symbol: "SPX", horizon: 5, eventTime: 100, sequence: 1, classIndex: 2,
@@ -135,7 +136,7 @@ final class AssemblyTests: XCTestCase {
 final class LabelJoinTests: XCTestCase {
     func testLabelBeforeItsRowIsHeldAndJoinedWhenTheRowIsEmitted() throws {
         let p = try makePipeline(models: ["a", "b"])
-        var h = RecordingHandler()
+        var h = OutputRecorder()
         func label(ts: Int64, _ c: Int) -> IngestOutcome {
             p.feed(WireEncoder.binaryLabel(symbol: "SPX", horizon: 5, eventTime: ts, sequence: 1, classIndex: c, classCount: 3,
                                            forwardReturn: 0.01, exitTime: ts + 5), into: &h)
@@ -168,7 +169,7 @@ final class TrainingWindowTests: XCTestCase {
                                                   minModels: 1, maxPendingRows: 16)
         let kept = try StackingPipeline(configuration: configuration)
         let skipped = try StackingPipeline(configuration: configuration, keepsTrainingWindow: false)
-        var h1 = RecordingHandler(), h2 = RecordingHandler()
+        var h1 = OutputRecorder(), h2 = OutputRecorder()
         for (p, h) in [(kept, 1), (skipped, 2)] {
             for t in Int64(1)...40 {
                 let pa = [0.2, 0.3, 0.5], pb = [0.6, 0.3, 0.1]

@@ -1,4 +1,5 @@
 import StackdCore
+import StackdTestSupport
 import XCTest
 
 /// Challengers are scored prequentially on the rows emitted once they are installed, beside the
@@ -6,14 +7,14 @@ import XCTest
 final class ChallengerShadowingTests: XCTestCase {
     let a = [0.2, 0.3, 0.5], b = [0.5, 0.3, 0.2]
 
-    func row(_ p: StackingPipeline, ts: Int64, _ h: inout TrainingRecorder) {
+    func row(_ p: StackingPipeline, ts: Int64, _ h: inout OutputRecorder) {
         for (m, v) in [("a", a), ("b", b)] {
             var bytes = WireEncoder.binaryPrediction(model: m, symbol: "SPX", horizon: 5, eventTime: ts, sequence: 1, probabilities: v)
             _ = bytes.withUnsafeMutableBytes { p.ingest(topic: nil, payload: UnsafeRawBufferPointer($0), receivedAt: 0, handler: &h) }
         }
     }
 
-    func label(_ p: StackingPipeline, ts: Int64, _ c: Int, _ h: inout TrainingRecorder) {
+    func label(_ p: StackingPipeline, ts: Int64, _ c: Int, _ h: inout OutputRecorder) {
         var bytes = WireEncoder.binaryLabel(symbol: "SPX", horizon: 5, eventTime: ts, sequence: 1, classIndex: c, classCount: 3,
                                             forwardReturn: 0, exitTime: 0)
         _ = bytes.withUnsafeMutableBytes { p.ingest(topic: nil, payload: UnsafeRawBufferPointer($0), receivedAt: 0, handler: &h) }
@@ -22,7 +23,7 @@ final class ChallengerShadowingTests: XCTestCase {
     func testChallengerLogLossIsPrequentialOnTheRowsEmittedAfterItsApplyTime() throws {
         let p = try StackingPipeline(configuration: PipelineConfiguration(models: ["a", "b"], horizons: [5]),
                                      challengers: ["x", "y"], challengerWindow: 2)
-        var h = TrainingRecorder()
+        var h = OutputRecorder()
         row(p, ts: 1, &h)
         // Challengers from a retrain applying at 3; the served model of another at 4.
         XCTAssertTrue(p.offerChallengers([ConstantCombiner(version: 1, answer: [0.2, 0.5, 0.3]),
@@ -32,11 +33,11 @@ final class ChallengerShadowingTests: XCTestCase {
         for ts in 2...5 { row(p, ts: Int64(ts), &h) }
         XCTAssertNotNil(p.challenger(0, forHorizonIndex: 0))
         // Published: averaging (0.35, 0.3, 0.35) up to 3, then v7; never a challenger.
-        XCTAssertEqual(h.outputs.map(\.version), [0, 0, 0, 7, 7])
+        XCTAssertEqual(h.outputs.map(\.modelVersion), [0, 0, 0, 7, 7])
         for o in h.outputs.prefix(3) {
-            for (x, y) in zip(o.p, [0.35, 0.3, 0.35]) { XCTAssertEqual(x, y, accuracy: 1e-15) }
+            for (x, y) in zip(o.probabilities, [0.35, 0.3, 0.35]) { XCTAssertEqual(x, y, accuracy: 1e-15) }
         }
-        XCTAssertEqual(h.outputs[3].p, [0.2, 0.2, 0.6])
+        XCTAssertEqual(h.outputs[3].probabilities, [0.2, 0.2, 0.6])
 
         for (ts, c) in [(1, 0), (2, 2), (3, 0), (4, 2), (5, 1)] { label(p, ts: Int64(ts), c, &h) }
         let s = p.challengerStandings(horizonIndex: 0)
@@ -86,7 +87,7 @@ final class ChallengerShadowingTests: XCTestCase {
 
     func testLateChallengersApplyFromTheNextRowAndMismatchedListsAreRefused() throws {
         let p = try StackingPipeline(configuration: PipelineConfiguration(models: ["a", "b"], horizons: [5]), challengers: ["x"])
-        var h = TrainingRecorder()
+        var h = OutputRecorder()
         row(p, ts: 1, &h)
         row(p, ts: 2, &h)
         XCTAssertFalse(p.offerChallengers([ConstantCombiner(version: 1, answer: [1, 0, 0]),

@@ -1,28 +1,21 @@
 import StackdCore
+import StackdTestSupport
 import XCTest
 
 /// Stacking features computed by the live pipeline equal the reference implementation's
 /// (`../shared/reference/golden/features_ext_h5.csv`, produced by reference.py with numpy).
 final class FeatureConformanceTests: XCTestCase {
-    struct Collector: EnsembleOutputHandler {
-        var rows: [String: [Double]] = [:]
-        var symbols: [String]
-        mutating func emit(_ e: EnsembleEmission) {
-            rows["\(e.eventTime)|\(String(decoding: e.symbol, as: UTF8.self))"] = Array(e.features)
-        }
-    }
-
     func testExtendedFeaturesMatchReferenceRowForRow() throws {
         let preds = try SharedData.csv("data/oos-daily/preds_h5.csv")
         let golden = try SharedData.csv("reference/golden/features_ext_h5.csv")
         let pipeline = try StackingPipeline(configuration: PipelineConfiguration(
             models: ["xgb", "mlp", "logreg", "lgbm"], horizons: [5], maxPendingRows: 1024))
         XCTAssertEqual(pipeline.layout.names, Array(golden.header[2 ..< 2 + 33]))
-        var collector = Collector(symbols: [])
+        var collector = OutputRecorder()
         for (i, r) in preds.rows.enumerated() {
             // timestamp,symbol,horizon,model,p_short,p_neutral,p_long; sent as JSON like a Python client would.
             let json = WireEncoder.jsonPrediction(
-                model: r[3], symbol: r[1], horizon: Int(r[2])!, eventTime: SharedData.nanoseconds(r[0]),
+                model: r[3], symbol: r[1], horizon: Int(r[2])!, eventTime: try XCTUnwrap(SharedData.nanoseconds(r[0]), r[0]),
                 sequence: UInt64(i + 1), probabilities: [Double(r[4])!, Double(r[5])!, Double(r[6])!])
             var bytes = Array(json.utf8)
             let outcome = bytes.withUnsafeMutableBytes {
@@ -31,11 +24,13 @@ final class FeatureConformanceTests: XCTestCase {
             XCTAssertEqual(outcome, .prediction, "row \(i + 2) of preds_h5.csv")
         }
         XCTAssertEqual(pipeline.pendingRows, 0)
-        XCTAssertEqual(collector.rows.count, golden.rows.count)
+        var rows: [String: [Double]] = [:]
+        for o in collector.outputs { rows["\(o.eventTime)|\(o.symbol)"] = o.features }
+        XCTAssertEqual(rows.count, golden.rows.count)
         var worst = 0.0
         for g in golden.rows {
-            let key = "\(SharedData.nanoseconds(g[0]))|\(g[1])"
-            guard let mine = collector.rows[key] else { XCTFail("no output for \(g[0]) \(g[1])"); continue }
+            let key = "\(try XCTUnwrap(SharedData.nanoseconds(g[0]), g[0]))|\(g[1])"
+            guard let mine = rows[key] else { XCTFail("no output for \(g[0]) \(g[1])"); continue }
             for j in 0..<33 {
                 let d = abs(mine[j] - Double(g[2 + j])!)
                 worst = max(worst, d)

@@ -1,10 +1,11 @@
-import XCTest
 @testable import StackdCore
+import StackdTestSupport
+import XCTest
 
 /// The rolling ECE equals `Metrics.expectedCalibrationError`'s definition recomputed from scratch.
 final class MonitoringCalibrationTests: XCTestCase {
     func testRollingECEAndReliabilityEqualFromScratchAtEveryStep() {
-        var rng = MonitoringRNG(seed: 99)
+        var rng = SplitMix64(seed: 99)
         let k = 3, n = 50, bins = 10
         var monitor = RollingCalibration(classCount: k, windowSize: n, binCount: bins)
         var rows: [([Double], Int)] = []
@@ -13,7 +14,7 @@ final class MonitoringCalibrationTests: XCTestCase {
             monitoringSoftmax((0..<k).map { _ in 1.5 * rng.normal() }, into: &p, at: 0)
             if step % 97 == 0 { p = [1, 0, 0] }                 // exact bin edge p = 1 → bin 9
             if step % 89 == 0 { p = [0.3, 0.3, 0.4] }           // p·10 lands on / near an edge
-            let y = rng.int(k)
+            let y = rng.below(k)
             rows.append((p, y)); if rows.count > n { rows.removeFirst() }
             p.withUnsafeBufferPointer { monitor.observe($0, label: y) { _, _, _ in } }
             for c in 0..<k {
@@ -37,7 +38,7 @@ final class MonitoringCalibrationTests: XCTestCase {
     }
 
     func testCalibratedStreamDoesNotAlarmAndOverconfidentOneDoes() {
-        var rng = MonitoringRNG(seed: 5)
+        var rng = SplitMix64(seed: 5)
         let k = 3
         var calibrated = RollingCalibration(classCount: k, windowSize: 1000)
         var sharpened = RollingCalibration(classCount: k, windowSize: 1000)

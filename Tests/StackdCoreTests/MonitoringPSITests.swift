@@ -1,5 +1,6 @@
-import XCTest
 @testable import StackdCore
+import StackdTestSupport
+import XCTest
 
 /// PSI thresholds derived from the null distribution, checked by seeded simulation.
 final class MonitoringPSITests: XCTestCase {
@@ -15,7 +16,7 @@ final class MonitoringPSITests: XCTestCase {
     /// PSI of one fresh window (n rows) against one fresh reference (m rows) of the same
     /// distribution, per trial; the share of trials over the threshold is the false-alarm rate.
     private func nullPSI(trials: Int, n: Int, m: Int, seed: UInt64) -> (psi: [Double], bins: [Int]) {
-        var rng = MonitoringRNG(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var out: [Double] = [], bins: [Int] = []
         var reference = [Double](repeating: 0, count: m)
         var row = [0.0]
@@ -58,7 +59,7 @@ final class MonitoringPSITests: XCTestCase {
     }
 
     func testIncrementalPSIEqualsFromScratchAndFiresOnAShift() {
-        var rng = MonitoringRNG(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let n = 200, m = 2000
         var monitor = PSIMonitor(modelCount: 1, classCount: 1, windowSize: n, binCount: 10, alpha: 0.001)
         let reference = (0..<m).map { _ in rng.uniform() }
@@ -94,7 +95,7 @@ final class MonitoringPSITests: XCTestCase {
 /// PSI's reference edges come from selected order statistics; they must be a full sort's values.
 final class OrderStatisticsTests: XCTestCase {
     func testSelectedRanksEqualAFullSort() {
-        var rng = MonitoringRNG(seed: 7)
+        var rng = SplitMix64(seed: 7)
         for trial in 0..<300 {
             let n = 1 + Int(rng.next() % 400)
             // Few distinct values in some trials (duplicates, ties at the pivot), many in others.

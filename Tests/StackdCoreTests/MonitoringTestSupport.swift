@@ -1,25 +1,6 @@
 import Foundation
 @testable import StackdCore
-
-/// SplitMix64: a seeded generator whose streams are the same on every platform.
-struct MonitoringRNG {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform on [0, 1).
-    mutating func uniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }
-    mutating func normal() -> Double {
-        let u = max(uniform(), 1e-300), v = uniform()
-        return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
-    }
-    mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-}
+import StackdTestSupport
 
 /// Softmax of `logits` into `out`.
 func monitoringSoftmax(_ logits: [Double], into out: inout [Double], at offset: Int) {
@@ -35,19 +16,19 @@ func monitoringSoftmax(_ logits: [Double], into out: inout [Double], at offset: 
 struct DriftScenario {
     static let k = 3
     static let m = 3
-    var rng: MonitoringRNG
+    var rng: SplitMix64
     var degradeAt: Int?
     var degraded = 0
     var row = 0
 
     init(seed: UInt64, degradeAt: Int?) {
-        rng = MonitoringRNG(seed: seed)
+        rng = SplitMix64(seed: seed)
         self.degradeAt = degradeAt
     }
 
     /// Next label, base vectors (M × K) and the ensemble (their average).
     mutating func next(base: inout [Double], ensemble: inout [Double]) -> Int {
-        let label = rng.int(Self.k)
+        let label = rng.below(Self.k)
         let signals = [2.0, 1.0, 0.8]
         let broken = degradeAt.map { row >= $0 } ?? false
         for model in 0..<Self.m {

@@ -1,31 +1,20 @@
 import StackdCore
+import StackdTestSupport
 import XCTest
 
 /// The drift monitors as wired into the pipeline: a base model that degrades at a known row
 /// raises an alert through the output handler, naming the model, and none fires before it.
 final class MonitoringWiringTests: XCTestCase {
-    struct AlertRecorder: EnsembleOutputHandler {
-        var alerts: [(row: Int, alert: Alert)] = []
-        var requests: [TrainingRequest] = []
-        var row = 0
-        mutating func emit(_ e: EnsembleEmission) {}
-        mutating func alert(_ a: Alert) { alerts.append((row, a)) }
-        mutating func trainingDue(_ r: TrainingRequest) { requests.append(r) }
-    }
-
     func testDegradingModelRaisesSkillAlertThroughTheHandler() throws {
         let p = try StackingPipeline(configuration: PipelineConfiguration(models: ["a", "b"], horizons: [5]),
                                      retrainPolicy: RetrainPolicy(everyLabels: 1_000_000, minRows: 100),
                                      monitoring: true, driftRetrainMinLabels: 200)
-        var h = AlertRecorder()
-        var state: UInt64 = 42
-        func uniform() -> Double {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Double(state >> 11) * 0x1p-53
-        }
+        var h = OutputRecorder()
+        var rng = SplitMix64(seed: 42)
+        func uniform() -> Double { rng.uniform() }
         let breakAt = 3000
         for i in 0..<5000 {
-            h.row = i
+            h.mark = i
             let truth = Int(uniform() * 3)
             // a: sharp and right until `breakAt`, then confidently wrong; b: weak throughout.
             var a = [0.1, 0.1, 0.1]
@@ -40,13 +29,13 @@ final class MonitoringWiringTests: XCTestCase {
                                                 classCount: 3, forwardReturn: 0, exitTime: Int64(i + 1))
             _ = label.withUnsafeMutableBytes { p.ingest(topic: nil, payload: UnsafeRawBufferPointer($0), receivedAt: 0, handler: &h) }
         }
-        XCTAssertTrue(h.alerts.filter { $0.row < breakAt && $0.alert.kind != .calibration }.isEmpty,
-                      "no drift alarm before the break: \(h.alerts.filter { $0.row < breakAt }.map { "\($0.row) \($0.alert.kind)" })")
+        XCTAssertTrue(h.alerts.filter { $0.mark < breakAt && $0.alert.kind != .calibration }.isEmpty,
+                      "no drift alarm before the break: \(h.alerts.filter { $0.mark < breakAt }.map { "\($0.mark) \($0.alert.kind)" })")
         let skill = try XCTUnwrap(h.alerts.first { $0.alert.kind == .skillDecay }, "skill decay detected")
         XCTAssertEqual(skill.alert.model, "a")
-        XCTAssertLessThan(skill.row - breakAt, 100, "detected within 100 rows of the break (measured: \(skill.row - breakAt))")
+        XCTAssertLessThan(skill.mark - breakAt, 100, "detected within 100 rows of the break (measured: \(skill.mark - breakAt))")
         let errorDrift = try XCTUnwrap(h.alerts.first { $0.alert.kind == .errorDriftADWIN || $0.alert.kind == .errorDriftPageHinkley })
-        XCTAssertGreaterThanOrEqual(errorDrift.row, breakAt)
+        XCTAssertGreaterThanOrEqual(errorDrift.mark, breakAt)
         XCTAssertEqual(p.counters.alerts, h.alerts.count)
         // Drift alarms that call for a retrain got one (rate-limited to one per 200 labels).
         XCTAssertGreaterThan(p.counters.driftRetrains, 0)
@@ -61,15 +50,12 @@ final class MonitoringWiringTests: XCTestCase {
         let p = try StackingPipeline(configuration: PipelineConfiguration(models: ["a", "b"], horizons: [5]),
                                      retrainPolicy: RetrainPolicy(everyLabels: 1_000_000, minRows: 100),
                                      monitoring: true)
-        var h = AlertRecorder()
-        var state: UInt64 = 7
-        func uniform() -> Double {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Double(state >> 11) * 0x1p-53
-        }
+        var h = OutputRecorder()
+        var rng = SplitMix64(seed: 7)
+        func uniform() -> Double { rng.uniform() }
         func feed(rows: Range<Int>, aShifted: Bool) {
             for i in rows {
-                h.row = i
+                h.mark = i
                 let truth = Int(uniform() * 3)
                 // a: P(class 0) uniform on [0.1, 0.5] before the shift, on [0.6, 0.9] after.
                 let p0 = aShifted ? 0.6 + 0.3 * uniform() : 0.1 + 0.4 * uniform()
@@ -98,7 +84,7 @@ final class MonitoringWiringTests: XCTestCase {
         feed(rows: 2600..<3200, aShifted: true)
         let drift = try XCTUnwrap(h.alerts.first { $0.alert.kind == .psiDrift }, "the shift of a is detected")
         XCTAssertEqual(drift.alert.model, "a")
-        XCTAssertGreaterThanOrEqual(drift.row, 2600)
+        XCTAssertGreaterThanOrEqual(drift.mark, 2600)
         XCTAssertFalse(h.alerts.contains { $0.alert.kind == .psiDrift && $0.alert.model == "b" })
     }
 }

@@ -1,5 +1,6 @@
-import XCTest
 @testable import StackdCore
+import StackdTestSupport
+import XCTest
 
 /// The double-buffered training window against a plain list of rows kept by the test: every
 /// snapshot holds exactly the rows within bounds, is never changed by later appends, and a
@@ -45,8 +46,8 @@ final class OutOfSampleWindowTests: XCTestCase {
         // Row bound 40 (trims at 50), age bound 60 event times; rows 1, 2, 3, … so the age bound
         // never bites before the row bound except after the jump below.
         var window = OutOfSampleWindow(modelCount: 2, classCount: 2, featureCount: 1, maxRows: 40, maxAgeNanoseconds: 60)
-        var state: UInt64 = 3
-        func next(_ n: UInt64) -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int((state >> 33) % n) }
+        var rng = SplitMix64(seed: 3)
+        func next(_ n: UInt64) -> Int { rng.below(Int(n)) }
         var appended: [Row] = []
         var held: [(OutOfSampleRows, OutOfSampleRows)] = []   // (snapshot, what it held when taken)
         var i = 0

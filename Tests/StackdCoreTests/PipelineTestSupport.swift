@@ -1,34 +1,10 @@
 import StackdCore
-
-/// Collects emissions as plain values for assertions.
-struct RecordedOutput: Equatable {
-    var symbol: String
-    var horizon: Int
-    var eventTime: Int64
-    var sequence: UInt64
-    var probabilities: [Double]
-    var predictedClass: Int
-    var presentMask: UInt64
-    var completion: RowCompletion
-    var features: [Double]
-    var base: [Double]
-}
-
-struct RecordingHandler: EnsembleOutputHandler {
-    var outputs: [RecordedOutput] = []
-    mutating func emit(_ e: EnsembleEmission) {
-        outputs.append(RecordedOutput(
-            symbol: String(decoding: e.symbol, as: UTF8.self), horizon: e.horizon, eventTime: e.eventTime,
-            sequence: e.sequence, probabilities: Array(e.probabilities), predictedClass: e.predictedClass,
-            presentMask: e.presentMask, completion: e.completion, features: Array(e.features),
-            base: Array(e.basePredictions)))
-    }
-}
+import StackdTestSupport
 
 extension StackingPipeline {
     /// Feeds raw bytes with an optional topic string.
     @discardableResult
-    func feed(_ payload: [UInt8], topic: String? = nil, at time: Int64 = 0, into h: inout RecordingHandler) -> IngestOutcome {
+    func feed(_ payload: [UInt8], topic: String? = nil, at time: Int64 = 0, into h: inout OutputRecorder) -> IngestOutcome {
         var p = payload
         return p.withUnsafeMutableBytes { pb in
             if let topic {
@@ -42,13 +18,13 @@ extension StackingPipeline {
     }
 
     @discardableResult
-    func feed(_ json: String, topic: String? = nil, at time: Int64 = 0, into h: inout RecordingHandler) -> IngestOutcome {
+    func feed(_ json: String, topic: String? = nil, at time: Int64 = 0, into h: inout OutputRecorder) -> IngestOutcome {
         feed(Array(json.utf8), topic: topic, at: time, into: &h)
     }
 
     @discardableResult
     func predict(_ model: String, symbol: String = "SPX", horizon: Int = 5, ts: Int64 = 100, seq: UInt64 = 1,
-                 _ p: [Double], at time: Int64 = 0, into h: inout RecordingHandler) -> IngestOutcome {
+                 _ p: [Double], at time: Int64 = 0, into h: inout OutputRecorder) -> IngestOutcome {
         feed(WireEncoder.binaryPrediction(model: model, symbol: symbol, horizon: horizon, eventTime: ts,
                                           sequence: seq, probabilities: p),
              topic: Topic.prediction(symbol: symbol, horizon: horizon, model: model), at: time, into: &h)

@@ -1,5 +1,6 @@
 import Foundation
 import StackdCore
+import StackdTestSupport
 import XCTest
 
 /// How a regime joins its rows (`schemas/wire.md` §7): one more slot of every horizon's row for
@@ -16,7 +17,7 @@ final class RegimeJoinTests: XCTestCase {
 
     @discardableResult
     func regime(_ p: StackingPipeline, ts: Int64 = 100, seq: UInt64 = 1, _ values: [Int8], at time: Int64 = 0,
-                into h: inout RecordingHandler) -> IngestOutcome {
+                into h: inout OutputRecorder) -> IngestOutcome {
         p.feed(WireEncoder.binaryRegime(symbol: "SPX", eventTime: ts, sequence: seq, values: values), topic: "regime.SPX",
                at: time, into: &h)
     }
@@ -34,7 +35,7 @@ final class RegimeJoinTests: XCTestCase {
 
     func testFeaturesOfAJoinedRowMatchTheHandComputedExtRegimeRow() throws {
         let p = try makePipeline()
-        var h = RecordingHandler()
+        var h = OutputRecorder()
         XCTAssertEqual(p.layout.names.suffix(2), ["vol_regime", "trend_regime"])
         XCTAssertEqual(p.layout.count, 21)
         XCTAssertEqual(regime(p, [-1, 1], into: &h), .regime)
@@ -53,7 +54,7 @@ final class RegimeJoinTests: XCTestCase {
 
     func testARowWaitsForItsRegimeAndCompletesWhenItArrives() throws {
         let p = try makePipeline()
-        var h = RecordingHandler()
+        var h = OutputRecorder()
         p.predict("a", horizon: 5, a, into: &h)
         p.predict("b", horizon: 5, b, into: &h)
         XCTAssertTrue(h.outputs.isEmpty, "every model is in, the regime is not: the row waits")
@@ -72,7 +73,7 @@ final class RegimeJoinTests: XCTestCase {
 
     func testAMissingRegimeIsImputedAsZeroAtTheDeadlineAndCounted() throws {
         let p = try makePipeline()
-        var h = RecordingHandler()
+        var h = OutputRecorder()
         p.predict("a", horizon: 5, a, at: 0, into: &h)
         p.predict("b", horizon: 5, b, at: 10, into: &h)
         p.advance(to: 999, handler: &h)
@@ -94,7 +95,7 @@ final class RegimeJoinTests: XCTestCase {
 
     func testARegimeAfterItsRowsLeftIsLateAndADuplicateIsRefused() throws {
         let p = try makePipeline()
-        var h = RecordingHandler()
+        var h = OutputRecorder()
         XCTAssertEqual(regime(p, [1, 1], into: &h), .regime)
         if case .rejected(let r) = regime(p, seq: 2, [1, 1], into: &h) { XCTAssertEqual(r.reason, .duplicate) } else { XCTFail("accepted twice") }
         for hz in [5, 10] {
@@ -111,7 +112,7 @@ final class RegimeJoinTests: XCTestCase {
 
     func testARegimeLateForOneHorizonStillJoinsTheOtherOne() throws {
         let p = try makePipeline()
-        var h = RecordingHandler()
+        var h = OutputRecorder()
         p.predict("a", horizon: 5, a, at: 0, into: &h)
         p.advance(to: 1_000, handler: &h)            // h5 row leaves without its regime
         XCTAssertEqual(h.outputs.count, 1)
@@ -127,7 +128,7 @@ final class RegimeJoinTests: XCTestCase {
 
     func testARegimeNoModelJoinsIsCountedAsUnusedNotAsADroppedRow() throws {
         let p = try makePipeline()
-        var h = RecordingHandler()
+        var h = OutputRecorder()
         XCTAssertEqual(regime(p, ts: 500, [1, 1], at: 0, into: &h), .regime)
         XCTAssertEqual(p.pendingRows, 2, "one row per horizon, waiting for models")
         p.advance(to: 1_000, handler: &h)
@@ -139,7 +140,7 @@ final class RegimeJoinTests: XCTestCase {
 
     func testRegimeSequenceGapsAreCountedOnTheirOwnStream() throws {
         let p = try makePipeline()
-        var h = RecordingHandler()
+        var h = OutputRecorder()
         regime(p, ts: 100, seq: 1, [0, 0], into: &h)
         regime(p, ts: 200, seq: 4, [0, 0], into: &h)
         XCTAssertEqual(p.counters.regimeMessagesMissed, 2)
@@ -147,21 +148,9 @@ final class RegimeJoinTests: XCTestCase {
         XCTAssertEqual(p.counters.sequenceGaps, 0)
     }
 
-    /// Encodes every emission as consumers receive it.
-    struct EncodingHandler: EnsembleOutputHandler {
-        var binary: [[UInt8]] = []
-        var json: [String] = []
-        mutating func emit(_ e: EnsembleEmission) {
-            var out = [UInt8](repeating: 0, count: WireEncoder.ensembleSize(classCount: 3, symbolLength: e.symbol.count))
-            let n = out.withUnsafeMutableBytes { WireEncoder.writeBinaryEnsemble(e, latencyNanoseconds: 0, into: $0) }
-            binary.append(Array(out[0..<n]))
-            json.append(WireEncoder.jsonEnsemble(e, modelNames: ["a", "b"], latencyNanoseconds: 0))
-        }
-    }
-
     func testAnOutputSaysWhenItsRegimeWasImputed() throws {
         let p = try makePipeline()
-        var h = EncodingHandler()
+        var h = OutputRecorder(encoding: .init(modelNames: ["a", "b"]))
         func feed(_ bytes: [UInt8], _ topic: String, at time: Int64) {
             var t = Array(topic.utf8), b = bytes
             _ = t.withUnsafeMutableBytes { tb in

@@ -1,4 +1,5 @@
 import StackdCore
+import StackdTestSupport
 import XCTest
 
 /// The regime message (kind 5, `regime.<symbol>`, JSON `type` "regime") as `schemas/wire.md` §4.4
@@ -60,7 +61,7 @@ final class RegimeWireTests: XCTestCase {
 
     func testEveryBadBinaryRegimeIsRefusedWithItsReason() throws {
         let p = try makeRegimePipeline(symbols: ["SPX"])
-        var h = RecordingHandler()
+        var h = OutputRecorder()
         let good = WireEncoder.binaryRegime(symbol: "SPX", eventTime: 100, sequence: 1, values: [-1, 1])
         func feed(_ b: [UInt8], topic: String = "regime.SPX") -> RejectReason? { reason(p.feed(b, topic: topic, into: &h)) }
 
@@ -89,7 +90,7 @@ final class RegimeWireTests: XCTestCase {
 
     func testARegimeIsRefusedAsUnknownKindWithoutConfiguredRegimes() throws {
         let p = try makeRegimePipeline(regimes: [])
-        var h = RecordingHandler()
+        var h = OutputRecorder()
         let o = p.feed(WireEncoder.binaryRegime(symbol: "SPX", eventTime: 100, sequence: 1, values: [0, 0]), topic: "regime.SPX", into: &h)
         XCTAssertEqual(reason(o), .unknownKind)
         XCTAssertEqual(p.counters.rejected(.unknownKind), 1)
@@ -98,7 +99,7 @@ final class RegimeWireTests: XCTestCase {
 
     func testEveryBadJSONRegimeIsRefusedWithItsReason() throws {
         let p = try makeRegimePipeline(symbols: ["SPX"])
-        var h = RecordingHandler()
+        var h = OutputRecorder()
         func json(_ body: String) -> RejectReason? { reason(p.feed(body, topic: "regime.SPX", into: &h)) }
         let head = #""v":1,"type":"regime","symbol":"SPX","ts":100,"seq":1"#
         XCTAssertEqual(json(#"{\#(head)}"#), .wrongArity, "values missing")
@@ -123,7 +124,7 @@ final class RegimeWireTests: XCTestCase {
 
     func testAPredictionMayCarryAnUnknownValuesField() throws {
         let p = try makeRegimePipeline(models: ["a"], regimes: [])
-        var h = RecordingHandler()
+        var h = OutputRecorder()
         let o = p.feed(#"{"v":1,"type":"prediction","model":"a","symbol":"SPX","horizon":5,"ts":1,"seq":1,"values":[0.5,"x"],"probs":[0.2,0.3,0.5]}"#, into: &h)
         XCTAssertEqual(o, .prediction, "a prediction's own values field is skipped like any unknown field")
         let o2 = p.feed(#"{"v":1,"type":"prediction","model":"a","symbol":"SPX","horizon":5,"ts":2,"seq":2,"values":[0.5,300],"probs":[0.2,0.3,0.5]}"#, into: &h)

@@ -1,4 +1,5 @@
 import StackdCore
+import StackdTestSupport
 import XCTest
 
 /// A combiner with a fixed answer, to see exactly which rows a new model applies to.
@@ -13,21 +14,12 @@ final class ConstantCombiner: MetaCombiner {
     }
 }
 
-struct TrainingRecorder: EnsembleOutputHandler {
-    var outputs: [(ts: Int64, version: UInt32, method: CombinationMethod, p: [Double])] = []
-    var labelled: [(ts: Int64, label: Int, features: [Double])] = []
-    var requests: [TrainingRequest] = []
-    mutating func emit(_ e: EnsembleEmission) { outputs.append((e.eventTime, e.modelVersion, e.method, Array(e.probabilities))) }
-    mutating func rowLabeled(_ r: LabeledRow) { labelled.append((r.eventTime, r.label, Array(r.features))) }
-    mutating func trainingDue(_ r: TrainingRequest) { requests.append(r) }
-}
-
 final class RetrainScheduleTests: XCTestCase {
     func pipeline(_ policy: RetrainPolicy) throws -> StackingPipeline {
         try StackingPipeline(configuration: PipelineConfiguration(models: ["a", "b"], horizons: [5]), retrainPolicy: policy)
     }
 
-    func row(_ p: StackingPipeline, ts: Int64, symbol: String = "SPX", _ h: inout TrainingRecorder) {
+    func row(_ p: StackingPipeline, ts: Int64, symbol: String = "SPX", _ h: inout OutputRecorder) {
         for (m, v) in [("a", [0.2, 0.3, 0.5]), ("b", [0.5, 0.3, 0.2])] {
             let bytes = WireEncoder.binaryPrediction(model: m, symbol: symbol, horizon: 5, eventTime: ts, sequence: 1, probabilities: v)
             var b = bytes
@@ -35,7 +27,7 @@ final class RetrainScheduleTests: XCTestCase {
         }
     }
 
-    func label(_ p: StackingPipeline, ts: Int64, _ c: Int, exit: Int64 = 0, _ h: inout TrainingRecorder) {
+    func label(_ p: StackingPipeline, ts: Int64, _ c: Int, exit: Int64 = 0, _ h: inout OutputRecorder) {
         var b = WireEncoder.binaryLabel(symbol: "SPX", horizon: 5, eventTime: ts, sequence: 1, classIndex: c, classCount: 3,
                                         forwardReturn: 0.01 * Double(c - 1), exitTime: exit)
         _ = b.withUnsafeMutableBytes { p.ingest(topic: nil, payload: UnsafeRawBufferPointer($0), receivedAt: 0, handler: &h) }
@@ -43,7 +35,7 @@ final class RetrainScheduleTests: XCTestCase {
 
     func testEveryNLabelsTriggersARetrainOnExactlyTheLabelledRows() throws {
         let p = try pipeline(RetrainPolicy(everyLabels: 3, minRows: 2))
-        var h = TrainingRecorder()
+        var h = OutputRecorder()
         for ts in 1...5 { row(p, ts: Int64(ts), &h) }
         label(p, ts: 1, 2, &h)
         label(p, ts: 2, 0, &h)
@@ -60,33 +52,33 @@ final class RetrainScheduleTests: XCTestCase {
         XCTAssertEqual(r.rows.features.count, 3 * p.layout.count)
         // The features kept are the ones the row was emitted with: a's conf is 0.5, b's 0.5 …
         XCTAssertEqual(Array(r.rows.features[0..<6]), [0.2, 0.3, 0.5, 0.5, 0.3, 0.2])
-        XCTAssertEqual(h.labelled.map(\.ts), [1, 2, 3])
+        XCTAssertEqual(h.labeled.map(\.eventTime), [1, 2, 3])
         XCTAssertEqual(p.counters.retrainsTriggered, 1)
         XCTAssertTrue(r.champion is AveragingCombiner)
     }
 
     func testOfferedModelAppliesFromItsEventTimeAndLateOffersAreCounted() throws {
         let p = try pipeline(.disabled)
-        var h = TrainingRecorder()
+        var h = OutputRecorder()
         row(p, ts: 1, &h)
         XCTAssertTrue(p.offer(ConstantCombiner(version: 7, answer: [0, 0, 1]), forHorizonIndex: 0, applyFrom: 3))
         row(p, ts: 2, &h)
         row(p, ts: 3, &h)
         row(p, ts: 4, &h)
-        XCTAssertEqual(h.outputs.map(\.version), [0, 0, 7, 7])
+        XCTAssertEqual(h.outputs.map(\.modelVersion), [0, 0, 7, 7])
         XCTAssertEqual(h.outputs[2].method, .logistic)
-        XCTAssertEqual(h.outputs[2].p, [0, 0, 1])
+        XCTAssertEqual(h.outputs[2].probabilities, [0, 0, 1])
         // Offered after a row at its apply time was emitted: applies from the next row, counted as late.
         XCTAssertFalse(p.offer(ConstantCombiner(version: 8, answer: [1, 0, 0]), forHorizonIndex: 0, applyFrom: 4))
         row(p, ts: 5, &h)
-        XCTAssertEqual(h.outputs.last?.version, 8)
+        XCTAssertEqual(h.outputs.last?.modelVersion, 8)
         XCTAssertEqual(p.counters.modelInstalls, 2)
         XCTAssertEqual(p.counters.lateModelInstalls, 1)
     }
 
     func testEventTimeScheduleAndWindowBounds() throws {
         let p = try pipeline(RetrainPolicy(everyEventTime: 10, minRows: 1, windowRows: 4))
-        var h = TrainingRecorder()
+        var h = OutputRecorder()
         for ts in 1...30 { row(p, ts: Int64(ts), &h) }
         for ts in 1...30 { label(p, ts: Int64(ts), 1, &h) }
         // The first label triggers (no previous trigger); the clock never moves after that (all
@@ -111,11 +103,7 @@ final class RecentSkillFeatureTests: XCTestCase {
         XCTAssertEqual(p.layout.names.suffix(2), ["a_recent_log_loss", "b_recent_log_loss"])
         XCTAssertEqual(p.layout.count, 6 + 8 + 5 + 2)
         var features: [[Double]] = []
-        struct Capture: EnsembleOutputHandler {
-            var rows: [[Double]] = []
-            mutating func emit(_ e: EnsembleEmission) { rows.append(Array(e.features.suffix(2))) }
-        }
-        var c = Capture()
+        var c = OutputRecorder()
         func row(_ ts: Int64, _ a: [Double], _ b: [Double]) {
             for (m, v) in [("a", a), ("b", b)] {
                 var bytes = WireEncoder.binaryPrediction(model: m, symbol: "SPX", horizon: 5, eventTime: ts, sequence: 0, probabilities: v)
@@ -134,7 +122,7 @@ final class RecentSkillFeatureTests: XCTestCase {
         row(3, [0.2, 0.6, 0.2], [0.25, 0.5, 0.25])
         label(3, 0)                                       // a: −ln 0.2, b: −ln 0.25 (row 1 leaves the window of 2)
         row(4, [0.2, 0.6, 0.2], [0.25, 0.5, 0.25])
-        features = c.rows
+        features = c.outputs.map { Array($0.features.suffix(2)) }
         XCTAssertEqual(features[0], [log(3), log(3)], "no label yet: ln K")
         XCTAssertEqual(features[1][0], -log(0.8), accuracy: 1e-12)
         XCTAssertEqual(features[1][1], -log(0.25), accuracy: 1e-12)

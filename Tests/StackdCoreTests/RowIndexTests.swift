@@ -1,4 +1,5 @@
 import StackdCore
+import StackdTestSupport
 import XCTest
 
 /// The hand-written row index agrees with Swift's Dictionary on long random sequences of
@@ -10,11 +11,8 @@ final class RowIndexTests: XCTestCase {
         for (capacity, initial) in [(1, 1024), (3, 1024), (8, 1024), (64, 1024), (64, 16), (3_000, 16)] {
             var index = RowIndex(capacity: capacity, initialSize: initial)
             var truth: [RowKey: Int32] = [:]
-            var state: UInt64 = UInt64(capacity) &* 0x9E37_79B9
-            func next(_ n: Int) -> Int {
-                state = state &* 6364136223846793005 &+ 1442695040888963407
-                return Int(state >> 33) % n
-            }
+            var rng = SplitMix64(seed: UInt64(capacity))
+            func next(_ n: Int) -> Int { rng.below(n) }
             for step in 0..<(capacity > 100 ? 60_000 : 20_000) {
                 // Few distinct keys so that removes and re-inserts collide constantly.
                 let key = RowKey(symbol: next(3), horizonIndex: next(2), eventTime: Int64(next(2 * capacity + 2)))

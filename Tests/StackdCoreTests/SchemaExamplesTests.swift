@@ -1,5 +1,6 @@
 import Foundation
 import StackdCore
+import StackdTestSupport
 import XCTest
 
 /// Keeps `schemas/` true against the Swift implementation: the binary examples written by
@@ -103,7 +104,7 @@ final class SchemaExamplesTests: XCTestCase {
         c.regimeNames = ["vol_regime", "trend_regime"]
         for payload in [expected, try data("regime.json")] {
             let pipeline = try StackingPipeline(configuration: c)
-            var handler = RecordingHandler()
+            var handler = OutputRecorder()
             XCTAssertEqual(pipeline.feed(payload, topic: "regime.SPX", into: &handler), .regime)
             XCTAssertEqual(pipeline.predict("lgbm", ts: Self.ts, [0.125, 0.375, 0.5], into: &handler), .prediction)
             XCTAssertEqual(handler.outputs.first.map { Array($0.features.suffix(2)) }, [-1, 1])
@@ -141,7 +142,7 @@ final class SchemaExamplesTests: XCTestCase {
         configuration.contributions = contributions
         let pipeline = try StackingPipeline(configuration: configuration)
         XCTAssertEqual(pipeline.modelNames, ["lgbm", "mlp", "xgb"])
-        var capture = CapturingHandler(modelNames: pipeline.modelNames, latency: 1_234_567)
+        var capture = OutputRecorder(encoding: .init(modelNames: pipeline.modelNames, latencyNanoseconds: 1_234_567))
         let lgbm = try data("prediction.json")
         var topic = Array("pred.SPX.5.lgbm".utf8)
         let first = lgbm.withUnsafeBytes { p in
@@ -246,22 +247,5 @@ final class SchemaExamplesTests: XCTestCase {
                 symbol: String(decoding: f.symbol, as: UTF8.self), horizon: f.horizon, eventTime: f.eventTime,
                 sequence: f.sequence, classIndex: f.classIndex, forwardReturn: f.forwardReturn, exitTime: f.exitTime)
         }
-    }
-}
-
-/// Encodes every emission both ways, as the daemon's publisher would.
-private struct CapturingHandler: EnsembleOutputHandler {
-    let modelNames: [String]
-    let latency: UInt64
-    var binary: [[UInt8]] = []
-    var json: [String] = []
-
-    mutating func emit(_ e: EnsembleEmission) {
-        var out = [UInt8](repeating: 0xAA, count: WireEncoder.ensembleSize(classCount: e.probabilities.count,
-                                                                            symbolLength: e.symbol.count,
-                                                                            contributionModels: e.contributions.map { $0.values.count - 2 }))
-        let n = out.withUnsafeMutableBytes { WireEncoder.writeBinaryEnsemble(e, latencyNanoseconds: latency, into: $0) }
-        binary.append(Array(out[0..<n]))
-        json.append(WireEncoder.jsonEnsemble(e, modelNames: modelNames, latencyNanoseconds: latency))
     }
 }

@@ -1,4 +1,5 @@
 import StackdCore
+import StackdTestSupport
 import XCTest
 
 /// Publisher sequence numbers → messages missed per model (`schemas/wire.md` §6.3), with the
@@ -8,7 +9,7 @@ final class SequenceTrackingTests: XCTestCase {
 
     func testMissedMessagesAreTheSumOfJumpsPerModel() throws {
         let p = try makePipeline(models: ["a", "b", "c"])
-        var h = RecordingHandler()
+        var h = OutputRecorder()
         // a: 1, 2, 5 (3 and 4 missed), 9 (6, 7, 8 missed) → 5 missed in 2 gaps. b: 10, 11 → none.
         for (i, seq) in [1, 2, 5, 9].enumerated() { p.predict("a", ts: Int64(100 + i), seq: UInt64(seq), probs, into: &h) }
         for (i, seq) in [10, 11].enumerated() { p.predict("b", ts: Int64(100 + i), seq: UInt64(seq), probs, into: &h) }
@@ -20,7 +21,7 @@ final class SequenceTrackingTests: XCTestCase {
     /// A refused message reached stackd: it is counted under its reason, never also as missed.
     func testRefusedPredictionsAdvanceTheirModelsSequence() throws {
         let p = try makePipeline(models: ["a"])
-        var h = RecordingHandler()
+        var h = OutputRecorder()
         p.predict("a", ts: 100, seq: 1, probs, into: &h)
         XCTAssertEqual(reason(p.predict("a", ts: 101, seq: 2, [0.3, 0.3, 0.3], into: &h)), .badSum)
         let wrongTopic = WireEncoder.binaryPrediction(model: "a", symbol: "SPX", horizon: 5, eventTime: 102, sequence: 3, probabilities: probs)
@@ -35,7 +36,7 @@ final class SequenceTrackingTests: XCTestCase {
 
     func testFirstNumberIsTheBaselineEvenWhenZero() throws {
         let p = try makePipeline(models: ["a"])
-        var h = RecordingHandler()
+        var h = OutputRecorder()
         p.predict("a", ts: 100, seq: 0, probs, into: &h)
         p.predict("a", ts: 101, seq: 3, probs, into: &h)   // 1 and 2 missed
         XCTAssertEqual(p.counters.inputMessagesMissed, [2])
@@ -47,7 +48,7 @@ final class SequenceTrackingTests: XCTestCase {
     /// A lower number is a publisher restart: tracking resumes from it at once.
     func testRestartBecomesTheNewBaseline() throws {
         let p = try makePipeline(models: ["a"])
-        var h = RecordingHandler()
+        var h = OutputRecorder()
         for (i, seq) in [100, 101, 1, 2, 4, 4].enumerated() { p.predict("a", ts: Int64(100 + i), seq: UInt64(seq), probs, into: &h) }
         XCTAssertEqual(p.counters.inputMessagesMissed, [1], "only 3 is missing; the restart and the repeat count nothing")
         XCTAssertEqual(p.counters.sequenceGaps, 1)
@@ -55,7 +56,7 @@ final class SequenceTrackingTests: XCTestCase {
 
     func testAHugeJumpSaturatesInsteadOfTrapping() throws {
         let p = try makePipeline(models: ["a"])
-        var h = RecordingHandler()
+        var h = OutputRecorder()
         p.predict("a", ts: 100, seq: 1, probs, into: &h)
         p.predict("a", ts: 101, seq: .max, probs, into: &h)
         XCTAssertEqual(p.counters.inputMessagesMissed, [UInt64.max - 2])
@@ -66,7 +67,7 @@ final class SequenceTrackingTests: XCTestCase {
 
     func testLabelsShareOneSequence() throws {
         let p = try makePipeline(models: ["a"])
-        var h = RecordingHandler()
+        var h = OutputRecorder()
         p.predict("a", ts: 100, seq: 1, probs, into: &h)
         for (i, seq) in [1, 2, 6].enumerated() {   // 3, 4, 5 missed
             let label = WireEncoder.binaryLabel(symbol: "SPX", horizon: 5, eventTime: Int64(100 + i), sequence: UInt64(seq),

@@ -1,5 +1,6 @@
 import Foundation
 import StackdCore
+import StackdTestSupport
 import XCTest
 
 /// The daemon's answer to every conformance vector of `schemas/examples/conformance.json`, whose
@@ -43,7 +44,7 @@ final class WireContractTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(cases.count, 10)
         for c in cases {
             let pipeline = try StackingPipeline(configuration: configuration)
-            var handler = RecordingHandler()
+            var handler = OutputRecorder()
             let answer: String
             switch pipeline.feed(c.payload, topic: c.topic, into: &handler) {
             case .prediction, .label, .regime: answer = "accepted"

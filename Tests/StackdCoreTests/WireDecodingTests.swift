@@ -1,4 +1,5 @@
 import StackdCore
+import StackdTestSupport
 import XCTest
 
 final class WireDecodingTests: XCTestCase {
@@ -22,7 +23,7 @@ final class WireDecodingTests: XCTestCase {
 
     func testJSONAndBinaryEncodingsProduceTheSameOutput() throws {
         let p1 = try makePipeline(models: ["a"]), p2 = try makePipeline(models: ["a"])
-        var h1 = RecordingHandler(), h2 = RecordingHandler()
+        var h1 = OutputRecorder(), h2 = OutputRecorder()
         p1.feed(#"{"v":1,"type":"prediction","model":"a","symbol":"SPX","horizon":5,"ts":100,"seq":1,"probs":[0.1,0.2,0.7],"extra":{"x":[1,"\""]}}"#, into: &h1)
         p2.predict("a", [0.1, 0.2, 0.7], into: &h2)
         XCTAssertEqual(h1.outputs, h2.outputs)
@@ -31,7 +32,7 @@ final class WireDecodingTests: XCTestCase {
 
     func testEveryBadInputIsRejectedWithItsReason() throws {
         let p = try makePipeline(symbols: ["SPX"])
-        var h = RecordingHandler()
+        var h = OutputRecorder()
         func json(_ body: String) -> IngestOutcome { p.feed(body, into: &h) }
         let ok = #""type":"prediction","model":"a","symbol":"SPX","horizon":5,"ts":1,"seq":1"#
         XCTAssertEqual(reason(json("not json")), .malformed)
@@ -76,7 +77,7 @@ final class WireDecodingTests: XCTestCase {
 final class WireEdgeCaseTests: XCTestCase {
     func testTopicHorizonMustBeCanonicalDecimal() throws {
         let p = try makePipeline(models: ["a"])
-        var h = RecordingHandler()
+        var h = OutputRecorder()
         let b = WireEncoder.binaryPrediction(model: "a", symbol: "SPX", horizon: 5, eventTime: 1, sequence: 1, probabilities: [0.2, 0.3, 0.5])
         guard case .rejected(let r) = p.feed(b, topic: "pred.SPX.05.a", into: &h) else { return XCTFail() }
         XCTAssertEqual(r.reason, .topicMismatch)
@@ -84,14 +85,14 @@ final class WireEdgeCaseTests: XCTestCase {
 
     func testNegativeInfinityIsNonFinite() throws {
         let p = try makePipeline(models: ["a"])
-        var h = RecordingHandler()
+        var h = OutputRecorder()
         guard case .rejected(let r) = p.feed(#"{"v":1,"type":"prediction","model":"a","symbol":"SPX","horizon":5,"ts":1,"probs":[-Infinity,0.5,0.5]}"#, into: &h) else { return XCTFail() }
         XCTAssertEqual(r.reason, .nonFinite)
     }
 
     func testBinaryLabelWithAnotherClassCountIsRefused() throws {
         let p = try makePipeline(models: ["a"])
-        var h = RecordingHandler()
+        var h = OutputRecorder()
         let label = WireEncoder.binaryLabel(symbol: "SPX", horizon: 5, eventTime: 1, sequence: 1, classIndex: 1, classCount: 9, forwardReturn: 0, exitTime: 0)
         guard case .rejected(let r) = p.feed(label, into: &h) else { return XCTFail() }
         XCTAssertEqual(r.reason, .wrongArity)

@@ -1,5 +1,6 @@
 import Foundation
 import StackdCore
+import StackdTestSupport
 import StackdZMQ
 import XCTest
 
@@ -24,7 +25,7 @@ final class AwaitingRowsCrashTests: XCTestCase {
     }
 
     func start(config: URL) throws -> ChildProcess {
-        let binary = Self.repository.appendingPathComponent(".build/debug/stackd")
+        let binary = Repository.stackdBinary
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             XCTFail("\(binary.path) is missing: build with `swift build --build-tests` first (scripts/test.sh does)")
             throw CancellationError()

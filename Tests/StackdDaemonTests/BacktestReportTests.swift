@@ -3,6 +3,7 @@ import Logging
 import StackdCore
 @testable import StackdDaemon
 import StackdLearning
+import StackdTestSupport
 import XCTest
 
 /// The backtest report's numbers against independent truth: hand arithmetic on a tiny replay
@@ -340,14 +341,7 @@ enum ReportFixtures {
 
     /// The `../shared/data/oos-daily` folder beside the repository, or a skip.
     static func oosDaily() throws -> String {
-        // STACKD_SHARED points at another copy of shared/ (a worktree elsewhere than beside it).
-        let shared = ProcessInfo.processInfo.environment["STACKD_SHARED"].map { URL(fileURLWithPath: $0) }
-            ?? repository.deletingLastPathComponent().appendingPathComponent("shared")
-        let folder = shared.appendingPathComponent("data/oos-daily").path
-        guard FileManager.default.fileExists(atPath: "\(folder)/preds_h5.csv") else {
-            throw XCTSkip("\(folder) is absent: the reference replay tests need ../shared beside the repository")
-        }
-        return folder
+        try SharedData.requireOOSDaily().path
     }
 
     /// `stackd replay`'s setup: the embedded demo configuration with the data's models and horizons,

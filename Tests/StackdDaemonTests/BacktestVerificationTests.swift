@@ -1,5 +1,6 @@
 import Foundation
 @testable import StackdDaemon
+import StackdTestSupport
 import XCTest
 
 /// The real `stackd` binary on real data, without flags beyond the folder: `stackd replay` (with
@@ -7,7 +8,7 @@ import XCTest
 /// `scripts/verify_backtest.py` (numpy only, no shared code) recomputes every verdict number;
 /// a stream where one model misses 5 % of its predictions trains and replays as well.
 final class BacktestVerificationTests: XCTestCase {
-    static let binary = ReportFixtures.repository.appendingPathComponent(".build/debug/stackd")
+    static let binary = Repository.stackdBinary
     var scratch: URL!
 
     override func setUpWithError() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import StackdTestSupport
 import XCTest
 
 #if canImport(Glibc)

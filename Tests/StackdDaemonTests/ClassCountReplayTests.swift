@@ -3,6 +3,7 @@ import Logging
 import StackdCore
 @testable import StackdDaemon
 import StackdLearning
+import StackdTestSupport
 import XCTest
 
 /// `models.classes` other than 3 through replay (with retrains) and the backtest report: every
@@ -88,8 +89,8 @@ final class ClassCountReplayTests: XCTestCase {
         kind = "logistic"
         """
         let config = try ConfigurationLoader.parse(toml, source: "<class-count>")
-        var state: UInt64 = 5
-        func uniform() -> Double { state = state &* 6364136223846793005 &+ 1442695040888963407; return Double(state >> 11) * 0x1p-53 }
+        var rng = SplitMix64(seed: 5)
+        func uniform() -> Double { rng.uniform() }
         let step: Int64 = 10_000_000, base: Int64 = 1_700_000_000_000_000_000
         var events: [StreamEvent] = [], rows: [Row] = []
         var byTime: [Int64: Row] = [:]

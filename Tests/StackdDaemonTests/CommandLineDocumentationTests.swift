@@ -1,12 +1,13 @@
 import Foundation
 import StackdLearning
+import StackdTestSupport
 import StackdZMQ
 import XCTest
 
 /// What the real binary tells a user about itself: `--version` names the native libraries in use,
 /// and the man page and shell completions cover every subcommand `stackd --help` lists.
 final class CommandLineDocumentationTests: XCTestCase {
-    static let binary = ReportFixtures.repository.appendingPathComponent(".build/debug/stackd")
+    static let binary = Repository.stackdBinary
 
     func run(_ arguments: [String]) throws -> String {
         guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else {

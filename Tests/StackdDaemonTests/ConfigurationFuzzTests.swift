@@ -1,5 +1,7 @@
 import Foundation
+import StackdCore
 @testable import StackdDaemon
+import StackdTestSupport
 import XCTest
 
 /// Deterministic mutations of the shipped configurations (lines deleted or duplicated, bytes
@@ -18,19 +20,6 @@ final class ConfigurationFuzzTests: XCTestCase {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    /// A small deterministic generator (SplitMix64), so every run tries the same files.
-    struct SplitMix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
-    }
-
     static let replacements = ["1e308", "-1", "nan", "inf", "-inf", "9223372036854775807", "-9223372036854775808",
                                "0", "1e10", "\"text\"", "true", "[]", "[1, \"a\"]", "{ x = 1 }", "3.5", "\"\"",
                                "\"tcp://*:1\"", "[\"tcp://0.0.0.0:1\"]", "[\"ipc://\"]", "100000000", "1e-300", "0x7fffffff"]
@@ -40,7 +29,7 @@ final class ConfigurationFuzzTests: XCTestCase {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let bytes = Array(text.utf8)
         var out: [[UInt8]] = []
-        var rng = SplitMix(state: seed ?? UInt64(bytes.count))
+        var rng = SplitMix64(seed: seed ?? UInt64(bytes.count))
         func join(_ l: [String]) -> [UInt8] { Array(l.joined(separator: "\n").utf8) }
         for i in lines.indices {
             var deleted = lines; deleted.remove(at: i); out.append(join(deleted))
@@ -146,7 +135,7 @@ final class ConfigurationFuzzTests: XCTestCase {
 
     /// A few through the real binary: exit 78, every stderr line located, nothing on stdout.
     func testCheckConfigRefusesMutatedFilesWithExit78AndOneLinePerProblem() throws {
-        let binary = Self.repository.appendingPathComponent(".build/debug/stackd")
+        let binary = Repository.stackdBinary
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: binary.path), "build first: swift build --build-tests")
         let (_, text) = try XCTUnwrap(Self.sources.first)
         var invalidUTF8 = Array(text.utf8); invalidUTF8.insert(0xFE, at: 40)

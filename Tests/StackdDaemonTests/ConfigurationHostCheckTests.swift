@@ -1,5 +1,6 @@
 import Foundation
 @testable import StackdDaemon
+import StackdTestSupport
 import XCTest
 
 /// What `check-config` and `run` check on the machine, without side effects, and how a file
@@ -61,7 +62,7 @@ final class ConfigurationHostCheckTests: XCTestCase {
 
     /// `stackd run` refuses the same way before opening any socket: exit 78, the located line.
     func testRunRefusesAStateDirectoryThatIsAFileWithExit78() throws {
-        let binary = ConfigurationReferenceTests.repository.appendingPathComponent(".build/debug/stackd")
+        let binary = Repository.stackdBinary
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: binary.path), "build first: swift build --build-tests")
         let file = try write("x", "plain-file")
         let path = try write(config(bind: "ipc://\(directory.path)/in.sock", extra: "[state]\ndirectory = \"\(file)\"\n"))

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 @testable import StackdDaemon
+import StackdTestSupport
 import XCTest
 
 /// Reload (SIGHUP) names every changed key by its class: a change to any key is reported,
@@ -136,7 +137,7 @@ final class ConfigurationReloadProcessTests: XCTestCase {
     }
 
     func testARefusedReloadIsLoggedAndKeepsTheRunningConfiguration() throws {
-        let binary = ConfigurationReferenceTests.repository.appendingPathComponent(".build/debug/stackd")
+        let binary = Repository.stackdBinary
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: binary.path), "build first: swift build --build-tests")
         let path = directory.appendingPathComponent("c.toml").path
         func write(_ extra: [(String, String, String)]) throws {

@@ -1,5 +1,6 @@
 import Foundation
 import StackdCore
+import StackdTestSupport
 import StackdZMQ
 import XCTest
 
@@ -26,7 +27,7 @@ final class CrashRecoveryTests: XCTestCase {
     var daemons: [ChildProcess] = []
 
     func start(config: URL) throws -> ChildProcess {
-        let binary = Self.repository.appendingPathComponent(".build/debug/stackd")
+        let binary = Repository.stackdBinary
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             XCTFail("\(binary.path) is missing: build with `swift build --build-tests` first (scripts/test.sh does)")
             throw CancellationError()
@@ -55,8 +56,8 @@ final class CrashRecoveryTests: XCTestCase {
             level = "info"
             """.write(to: config, atomically: true, encoding: .utf8)
 
-        var rng = UInt64(0x5EED_0002)
-        func next() -> UInt64 { rng = rng &* 6364136223846793005 &+ 1442695040888963407; return rng >> 33 }
+        var rng = SplitMix64(seed: 0x5EED_0002)
+        func next() -> UInt64 { rng.next() >> 33 }
         var eventTime: Int64 = 1_000
         var acknowledged = 0
         var sentLabels = 0

@@ -4,6 +4,7 @@ import StackdCore
 @testable import StackdDaemon
 import StackdLearning
 @testable import StackdStorage
+import StackdTestSupport
 import StackdTraining
 import XCTest
 
@@ -319,8 +320,8 @@ final class DurableStateTests: XCTestCase {
 
     func testRandomDamageToAnOlderWindowSegmentIsNeverACrash() throws {
         let featureCount = try pipeline().layout.count
-        var rng: UInt64 = 0x5EED_0010
-        func next() -> Int { rng = rng &* 6364136223846793005 &+ 1442695040888963407; return Int(rng >> 33) }
+        var rng = SplitMix64(seed: 0x5EED_0010)
+        func next() -> Int { Int(rng.next() >> 33) }
         for round in 0..<40 {
             try? FileManager.default.removeItem(atPath: state + "/window")
             let directory = try writeWindowLog(rows: 30, featureCount: featureCount)

@@ -1,8 +1,9 @@
 import Foundation
+import StackdClock
 import StackdDaemon
 import StackdStorage
+import StackdTestSupport
 import StackdZMQ
-import StackdSystemd
 import XCTest
 
 /// The input journal: exact round trips, damage reported and skipped, and `stackd record` over
@@ -328,7 +329,7 @@ final class JournalTests: XCTestCase {
     }
 
     func testRecordCommandStopsOnMaxMessages() throws {
-        let binary = Self.repository.appendingPathComponent(".build/debug/stackd")
+        let binary = Repository.stackdBinary
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             XCTFail("\(binary.path) is missing: build with `swift build --build-tests` first")
             return

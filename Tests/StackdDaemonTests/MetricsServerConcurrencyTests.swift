@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import StackdDaemon
-import StackdSystemd
+import StackdClock
 import XCTest
 
 #if canImport(Glibc)

@@ -3,6 +3,7 @@ import Logging
 import StackdCore
 import StackdDaemon
 import StackdLearning
+import StackdTestSupport
 import StackdTraining
 import XCTest
 
@@ -11,7 +12,7 @@ import XCTest
 final class ModelStoreTests: XCTestCase {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
-    static let binary = repository.appendingPathComponent(".build/debug/stackd")
+    static let binary = Repository.stackdBinary
 
     let layout = StackingFeatureLayout(models: ["alpha", "beta", "gamma"], classCount: 3)
     let horizon = 5
@@ -306,8 +307,8 @@ final class ModelStoreTests: XCTestCase {
     func testRandomByteDamageToAStoredVersionIsNeverACrash() throws {
         let store = makeStore()
         let saved = try saveThree(store)
-        var rng: UInt64 = 0x5EED_0011
-        func next() -> Int { rng = rng &* 6364136223846793005 &+ 1442695040888963407; return Int(rng >> 33) }
+        var rng = SplitMix64(seed: 0x5EED_0011)
+        func next() -> Int { Int(rng.next() >> 33) }
         let files = ["model.json", "meta_config.json", "version.json"]
         let originals = try files.map { try XCTUnwrap(FileManager.default.contents(atPath: "\(horizonDir)/v000003/\($0)")) }
         for round in 0..<60 {

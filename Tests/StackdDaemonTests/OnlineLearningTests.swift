@@ -67,7 +67,7 @@ final class OnlineLearningTests: XCTestCase {
         var truths: [Int] = []
         var mid = runner.snapshot()
         for t in 1...steps {
-            let truth = Int(rng.nextDouble() * 3)
+            let truth = Int(rng.nextUnitInterval() * 3)
             truths.append(truth)
             for (m, p) in zip(models, probabilities(t, truth, &rng)) {
                 try publisher.send(topic: "pred.SPX.1.\(m)", payload: WireEncoder.binaryPrediction(
@@ -108,7 +108,7 @@ final class OnlineLearningTests: XCTestCase {
         let state = temporary.appendingPathComponent("state").path
         let run = try stream(steps: 3000, seed: 11, models: ["a", "b", "c"], state: state) { t, truth, rng in
             (0..<3).map { m in
-                var logits = (0..<3).map { _ in (rng.nextDouble() - 0.5) * 1.0 }
+                var logits = (0..<3).map { _ in (rng.nextUnitInterval() - 0.5) * 1.0 }
                 // From halfway, a learns to tell "long" from the rest and b "short" from the rest:
                 // each alone is half blind, averaging blurs them, a stacker combines them.
                 if t > 1500 && m == 0 { logits[2] += truth == 2 ? 1.5 : -1.5 }
@@ -144,7 +144,7 @@ final class OnlineLearningTests: XCTestCase {
 
     func testWhenStackingCannotHelpTheBestFallbackServesAndSaysWhy() throws {
         let run = try stream(steps: 1500, seed: 12, models: ["a", "b", "c"]) { _, _, rng in
-            (0..<3).map { _ in Self.softmax((0..<3).map { _ in (rng.nextDouble() - 0.5) * 1.0 }) }
+            (0..<3).map { _ in Self.softmax((0..<3).map { _ in (rng.nextUnitInterval() - 0.5) * 1.0 }) }
         }
         let s = run.snapshot
         XCTAssertGreaterThan(s.trainingResults.count, 0, "retrains ran")

@@ -1,5 +1,6 @@
 import Foundation
 import StackdCore
+import StackdTestSupport
 import StackdZMQ
 import XCTest
 
@@ -51,8 +52,8 @@ final class OperatorPathTests: XCTestCase {
         // One run fills the durable window; each later run restores it and retrains on demand.
         let filler = try harness.start(config: config)
         let publisher = try BinaryPublisher(endpoint: harness.input, models: ["a", "b", "c"])
-        var rng = UInt64(7)
-        func next() -> Double { rng = rng &* 6364136223846793005 &+ 1442695040888963407; return Double(rng >> 11) / Double(1 << 53) }
+        var rng = SplitMix64(seed: 7)
+        func next() -> Double { rng.uniform() }
         let rows = 30_000
         func vector() -> [Double] { let a = 0.2 + 0.3 * next(), b = 0.2 + 0.3 * next(); return [a, b, 1 - a - b] }
         for i in 0..<rows {

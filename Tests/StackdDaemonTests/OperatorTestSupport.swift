@@ -1,5 +1,6 @@
 import Foundation
 import StackdCore
+import StackdTestSupport
 import StackdZMQ
 import XCTest
 
@@ -12,7 +13,7 @@ import Glibc
 final class OperatorHarness {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
-    static let binary = repository.appendingPathComponent(".build/debug/stackd")
+    static let binary = Repository.stackdBinary
 
     let directory: String
     /// Every daemon started; killed by `cleanUp` so a failing test leaves none behind.

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import StackdCore
 import StackdDaemon
+import StackdTestSupport
 import StackdZMQ
 import XCTest
 
@@ -105,8 +106,8 @@ final class PacedReplayTests: XCTestCase {
         var config = try ConfigurationLoader.parse(EmbeddedConfiguration.demo, source: "<demo>")
         config.pipeline.models = ["a", "b", "c"]   // sorted, as the loader leaves them
         config.pipeline.horizons = [5, 10]
-        var state: UInt64 = 11
-        func uniform() -> Double { state = state &* 6364136223846793005 &+ 1442695040888963407; return Double(state >> 11) * 0x1p-53 }
+        var rng = SplitMix64(seed: 11)
+        func uniform() -> Double { rng.uniform() }
         let step: Int64 = 10_000_000
         let base: Int64 = 1_700_000_000_000_000_000
         var events: [StreamEvent] = []

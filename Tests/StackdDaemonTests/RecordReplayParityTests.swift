@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import StackdCore
 import StackdDaemon
+import StackdTestSupport
 import StackdZMQ
 import XCTest
 
@@ -45,8 +46,8 @@ final class RecordReplayParityTests: XCTestCase {
         try publisher.connect(runner.inputEndpoints[0])
         XCTAssertNotNil(try publisher.waitForSubscriber(timeoutMilliseconds: 10_000))
 
-        var state: UInt64 = 7
-        func uniform() -> Double { state = state &* 6364136223846793005 &+ 1442695040888963407; return Double(state >> 11) * 0x1p-53 }
+        var rng = SplitMix64(seed: 7)
+        func uniform() -> Double { rng.uniform() }
         var sent = 0
         for t in 1...300 {
             for h in [5, 10] {

@@ -1,4 +1,5 @@
 import Foundation
+import StackdTestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -30,7 +31,7 @@ final class RegimeLiveTests: XCTestCase {
     }
 
     func testLearnedModelFollowsTheRegimeFedOverZeroMQ() throws {
-        let binary = Self.repository.appendingPathComponent(".build/debug/stackd")
+        let binary = Repository.stackdBinary
         let python = Self.repository.appendingPathComponent(".venv/bin/python")
         guard FileManager.default.isExecutableFile(atPath: binary.path), FileManager.default.isExecutableFile(atPath: python.path) else {
             XCTFail("needs .build/debug/stackd (swift build --build-tests) and .venv (scripts/install-deps.sh)")

@@ -1,6 +1,7 @@
 import Foundation
 import StackdCore
 @testable import StackdDaemon
+import StackdTestSupport
 import XCTest
 
 /// Replay of an oos-daily folder with `regimes.names`: `regimes.csv` becomes regime messages in
@@ -8,18 +9,7 @@ import XCTest
 /// live, and the features of every emitted row are the reference's ext+regime matrix
 /// (`../shared/reference/golden/features_ext_h5.csv`, 35 columns).
 final class RegimeReplayTests: XCTestCase {
-    static let shared: URL = ProcessInfo.processInfo.environment["STACKD_SHARED"].map { URL(fileURLWithPath: $0) }
-        ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared")
-
-    struct Collector: EnsembleOutputHandler {
-        var features: [String: [Double]] = [:]
-        var completions: [RowCompletion] = []
-        mutating func emit(_ e: EnsembleEmission) {
-            features["\(String(decoding: e.symbol, as: UTF8.self)) \(e.eventTime)"] = Array(e.features)
-            completions.append(e.completion)
-        }
-    }
+    static var shared: URL { SharedData.root }
 
     func testReplayedRegimesGiveTheReferenceExtRegimeFeatures() throws {
         let data = Self.shared.appendingPathComponent("data/oos-daily")
@@ -34,7 +24,7 @@ final class RegimeReplayTests: XCTestCase {
         configuration.regimeNames = names
         let pipeline = try StackingPipeline(configuration: configuration)
         XCTAssertEqual(pipeline.layout.count, 35)
-        var handler = Collector()
+        var handler = OutputRecorder()
         var topic = [UInt8](repeating: 0, count: 256), payload = [UInt8](repeating: 0, count: 1024)
         for e in loaded.events {
             let (t, p, at) = StreamEncoding.encode(e, classCount: 3, topic: &topic, payload: &payload)
@@ -56,13 +46,15 @@ final class RegimeReplayTests: XCTestCase {
         let lines = try String(contentsOf: Self.shared.appendingPathComponent("reference/golden/features_ext_h5.csv"), encoding: .utf8)
             .split(separator: "\n")
         XCTAssertEqual(lines[0].split(separator: ",").dropFirst(2).map(String.init), pipeline.layout.names)
-        XCTAssertEqual(handler.features.count, lines.count - 1)
+        var features: [String: [Double]] = [:]
+        for o in handler.outputs { features["\(o.symbol) \(o.eventTime)"] = o.features }
+        XCTAssertEqual(features.count, lines.count - 1)
         XCTAssertEqual(regimeEvents, lines.count - 1, "one regime per predicted (symbol, time)")
         var worst = 0.0, compared = 0
         for line in lines.dropFirst() {
             let f = line.split(separator: ",")
             let ts = try XCTUnwrap(CivilDateParsing.epochNanoseconds(String(f[0])))
-            guard let mine = handler.features["\(f[1]) \(ts)"] else { XCTFail("no row for \(f[0]) \(f[1])"); continue }
+            guard let mine = features["\(f[1]) \(ts)"] else { XCTFail("no row for \(f[0]) \(f[1])"); continue }
             for (j, text) in f.dropFirst(2).enumerated() {
                 let want = try XCTUnwrap(Double(text))
                 worst = max(worst, abs(mine[j] - want))
@@ -83,8 +75,7 @@ final class RegimeReplayTests: XCTestCase {
         guard FileManager.default.fileExists(atPath: data.appendingPathComponent("regimes.csv").path) else {
             throw XCTSkip("\(data.path) is absent (set STACKD_SHARED)")
         }
-        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".build/debug/stackd")
+        let binary = Repository.stackdBinary
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("stackd-regime-replay-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }

@@ -1,6 +1,7 @@
 import Foundation
 import StackdCore
 import StackdDaemon
+import StackdTestSupport
 import StackdZMQ
 import XCTest
 
@@ -13,7 +14,7 @@ final class ReplayParityLiveTests: XCTestCase {
         .deletingLastPathComponent().deletingLastPathComponent()
     /// `STACKD_PARITY_BINARY` runs another build (e.g. one without control records, to see these tests fail).
     static let binary = ProcessInfo.processInfo.environment["STACKD_PARITY_BINARY"].map { URL(fileURLWithPath: $0) }
-        ?? repository.appendingPathComponent(".build/debug/stackd")
+        ?? Repository.stackdBinary
     var temporary: URL!
     var daemons: [ChildProcess] = []
 
@@ -86,12 +87,12 @@ final class ReplayParityLiveTests: XCTestCase {
         let publisher: ZMQSocket
         let consumer: ZMQSocket
         let message = ZMQMessage()
-        var rng: UInt64
+        var rng: SplitMix64
         var outputs = 0
         var pendingLabel: (eventTime: Int64, truth: Int)?
 
         init(input: String, output: String, seed: UInt64) throws {
-            rng = seed
+            rng = SplitMix64(seed: seed)
             context = try ZMQContext()
             publisher = try ZMQSocket(context: context, type: .xpub)
             consumer = try ZMQSocket(context: context, type: .sub)
@@ -105,10 +106,7 @@ final class ReplayParityLiveTests: XCTestCase {
             guard try publisher.waitForSubscriber(timeoutMilliseconds: 10_000) != nil else { throw CancellationError() }
         }
 
-        func uniform() -> Double {
-            rng = rng &* 6364136223846793005 &+ 1442695040888963407
-            return Double(rng >> 11) * 0x1p-53
-        }
+        func uniform() -> Double { rng.uniform() }
 
         /// One event time: the three predictions, then the label of the previous event time.
         func sendStep(_ t: Int64) throws {

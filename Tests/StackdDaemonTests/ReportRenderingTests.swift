@@ -1,6 +1,7 @@
 import Foundation
 import StackdCore
 @testable import StackdDaemon
+import StackdTestSupport
 import XCTest
 
 /// The HTML report: one self-contained file, every chart present, all text escaped, and it
@@ -131,11 +132,8 @@ extension ReportFixtures {
     /// A deterministic pseudo-random replay result with enough rows for every chart to draw,
     /// a retrain and a fallback per horizon, and hostile text in a model name and a reason.
     static func synthetic(rows n: Int, horizons: [Int], hostile: String) -> ReplayRunner.Result {
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func next() -> Double {   // xorshift64*
-            state ^= state >> 12; state ^= state << 25; state ^= state >> 27
-            return Double((state &* 0x2545_F491_4F6C_DD1D) >> 11) / Double(1 << 53)
-        }
+        var rng = SplitMix64(seed: 0x9E37_79B9_7F4A_7C15)
+        func next() -> Double { rng.uniform() }
         func vector(_ lean: Int) -> [Double] {
             var v = (0..<3).map { c in 0.2 + next() + (c == lean ? 0.6 : 0) }
             let s = v.reduce(0, +)

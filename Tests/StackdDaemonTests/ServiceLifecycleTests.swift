@@ -1,4 +1,5 @@
 import Foundation
+import StackdTestSupport
 import StackdZMQ
 import XCTest
 
@@ -13,7 +14,7 @@ import Glibc
 final class ServiceLifecycleTests: XCTestCase {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
-    static let binary = repository.appendingPathComponent(".build/debug/stackd")
+    static let binary = Repository.stackdBinary
 
     var directory: String!
 

@@ -3,6 +3,7 @@ import Logging
 import StackdCore
 import StackdDaemon
 import StackdLearning
+import StackdTestSupport
 import XCTest
 
 /// The online loop reproduces the reference's walk-forward logistic stacking
@@ -11,8 +12,7 @@ import XCTest
 /// retrain every 250 distinct event times once 2000 labelled rows exist, logistic C = 1 on the
 /// extended features, every fit installed. Test log-loss per horizon must be within 0.002.
 final class WalkForwardConformanceTests: XCTestCase {
-    static let shared = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared")
+    static var shared: URL { SharedData.root }
 
     func testReplayWithScheduledRetrainsMatchesReferenceWalkForward() throws {
         let data = Self.shared.appendingPathComponent("data/oos-daily")

@@ -1,6 +1,7 @@
 import Foundation
-import XCTest
 @testable import StackdLearning
+import StackdTestSupport
+import XCTest
 
 final class CalibrationTests: XCTestCase {
     // MARK: hand-computed PAV
@@ -162,7 +163,7 @@ final class CalibrationTests: XCTestCase {
     }
 
     func testCalibrationOnMetaTrainLowersTestECEOfOverconfidentModel() throws {
-        let ds = try SharedReference.dataset(horizon: 5)
+        let ds = try SharedData.dataset(horizon: 5)
         let split = ChronologicalSplit(ds)
         let m = ds.models.firstIndex(of: "lgbm")!
         let P = ds.probabilities(ofModel: m), y = ds.classIndices

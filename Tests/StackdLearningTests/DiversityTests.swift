@@ -1,15 +1,16 @@
 import Foundation
-import XCTest
 @testable import StackdLearning
+import StackdTestSupport
+import XCTest
 
 final class DiversityTests: XCTestCase {
     // MARK: reference conformance
 
     func testDiversityMatchesReferenceOnTestRowsEveryHorizon() throws {
-        let root = try SharedReference.json("reference/reference_results.json") as! [String: Any]
+        let root = try SharedData.json("reference/reference_results.json") as! [String: Any]
         var maxDiff = 0.0
         for h in [5, 10, 15, 20] {
-            let ds = try SharedReference.dataset(horizon: h)
+            let ds = try SharedData.dataset(horizon: h)
             let split = ChronologicalSplit(ds)
             let X = ds.basicFeatures().selectingRows(split.test)
             let classes = ds.classIndices
@@ -38,7 +39,7 @@ final class DiversityTests: XCTestCase {
     }
 
     func testGreedySelectionOnReferenceIsMonotoneAndSeededByBestSingle() throws {
-        let ds = try SharedReference.dataset(horizon: 5)
+        let ds = try SharedData.dataset(horizon: 5)
         let split = ChronologicalSplit(ds)
         let y = ds.classIndices
         let trainF1 = ds.models.indices.map { m in
@@ -50,7 +51,7 @@ final class DiversityTests: XCTestCase {
         let sel = try XCTUnwrap(analysis.selection)
         XCTAssertEqual(sel.selected.first, "logreg")  // the reference's best single (meta-train macro F1) at h = 5
         // The seed's objective is its own test log-loss, which the reference reports independently.
-        let ref = try SharedReference.referenceMetrics(horizon: 5, method: "single:logreg")
+        let ref = try SharedData.referenceMetrics(horizon: 5, method: "single:logreg")
         XCTAssertEqual(sel.steps[0].ensembleLogLoss, ref["log_loss"]!, accuracy: 1e-9)
         for (a, b) in zip(sel.steps, sel.steps.dropFirst()) { XCTAssertLessThan(b.ensembleLogLoss, a.ensembleLogLoss) }
         print("h5 greedy selection: \(sel.steps.map { "\($0.model) \($0.ensembleLogLoss)" }) (\(sel.stopReason))")

@@ -1,18 +1,13 @@
 import Foundation
+import StackdCore
 import XCTest
 @testable import StackdLearning
 
 final class LogisticRegressionTests: XCTestCase {
     /// Deterministic synthetic 3-class data with features on very different scales.
     func synthetic(rows: Int = 300, features: Int = 5) -> (Matrix, [Int]) {
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func u() -> Double {  // splitmix64 → [0, 1)
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
-        }
+        var rng = SplitMix64(seed: 0x9E37_79B9_7F4A_7C15)
+        func u() -> Double { rng.nextUnitInterval() }
         var X = Matrix(rows: rows, cols: features)
         var y = [Int](repeating: 0, count: rows)
         for i in 0..<rows {

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import StackdCore
 @testable import StackdLearning
 
 /// The MLP meta-learner against scikit-learn's `MLPClassifier(solver="lbfgs")`
@@ -175,7 +176,7 @@ final class MLPClassifierTests: XCTestCase {
 
     /// The first draws of SplitMix64 from seed 0 (published reference values) and the Glorot bound.
     func testInitialisationIsSplitMix64GlorotUniform() {
-        var rng = MLPSplitMix64(seed: 0)
+        var rng = SplitMix64(seed: 0)
         XCTAssertEqual(rng.next(), 0xE220_A839_7B1D_CDAF)
         XCTAssertEqual(rng.next(), 0x6E78_9E6A_A1B9_65F4)
         let layout = MLPParameterLayout(features: 4, hidden: 2, classes: 3)

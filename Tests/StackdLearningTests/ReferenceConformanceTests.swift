@@ -1,5 +1,6 @@
-import XCTest
 @testable import StackdLearning
+import StackdTestSupport
+import XCTest
 
 /// Conformance against the offline Python reference (`../shared/reference`): same split, same
 /// objective minimum, same test probabilities and metrics.
@@ -20,7 +21,7 @@ final class ReferenceConformanceTests: XCTestCase {
 
     func testBasicFeatureSetAllHorizons() throws {
         for h in [5, 10, 15, 20] {
-            let ds = try SharedReference.dataset(horizon: h)
+            let ds = try SharedData.dataset(horizon: h)
             XCTAssertEqual(ds.models, ["lgbm", "logreg", "mlp", "xgb"])
             let split = ChronologicalSplit(ds)
             let X = ds.basicFeatures(), y = ds.classIndices
@@ -28,28 +29,28 @@ final class ReferenceConformanceTests: XCTestCase {
             let Xte = X.selectingRows(split.test), yte = split.test.map { y[$0] }
             let allFwd = ds.forwardReturns
         let fwd = split.test.map { allFwd[$0] }
-            let info = try SharedReference.json("reference/reference_results.json") as! [String: Any]
+            let info = try SharedData.json("reference/reference_results.json") as! [String: Any]
             let hinfo = (info["\(h)"] as! [String: Any])["info"] as! [String: Any]
             XCTAssertEqual(split.train.count, hinfo["n_train"] as? Int, "h=\(h) n_train")
             XCTAssertEqual(split.test.count, hinfo["n_test"] as? Int, "h=\(h) n_test")
             XCTAssertEqual(CivilDate.dateString(epochNanoseconds: split.cutTimestamp), hinfo["cut_timestamp"] as? String)
 
-            let ref = try SharedReference.referenceLR(horizon: h, tag: "basic")
+            let ref = try SharedData.referenceLR(horizon: h, tag: "basic")
             let model = try MultinomialLogisticRegression.fit(X: Xtr, y: ytr, classes: 3, C: 1)
             checkObjective(model, X: Xtr, y: ytr, reference: ref.objective, "h=\(h) basic")
 
             let lr = EvaluationReport(probabilities: model.predictProbabilities(Xte), labels: yte,
                                       forwardReturns: fwd, horizon: h)
-            assertMatchesReference(lr, try SharedReference.referenceMetrics(horizon: h, method: "LR meta (basic, F=12)"),
+            assertMatchesReference(lr, try SharedData.referenceMetrics(horizon: h, method: "LR meta (basic, F=12)"),
                                    "h=\(h) LR basic")
             // Metrics of the reference's own test probabilities (8 decimals) must reproduce its table.
-            let golden = try SharedReference.keyedMatrix("reference/golden/meta_test_probs_h\(h).csv")
+            let golden = try SharedData.keyedMatrix("reference/golden/meta_test_probs_h\(h).csv")
             XCTAssertEqual(golden.X.rows, split.test.count)
             for (prefix, method) in [("lr_basic_", "LR meta (basic, F=12)"), ("avg_", "simple average")] {
                 let cols = golden.header.indices.filter { golden.header[$0].hasPrefix(prefix) }.map { $0 - 2 }
                 let Pg = golden.X.selectingColumns(cols)
                 assertMatchesReference(EvaluationReport(probabilities: Pg, labels: yte, forwardReturns: fwd, horizon: h),
-                                       try SharedReference.referenceMetrics(horizon: h, method: method),
+                                       try SharedData.referenceMetrics(horizon: h, method: method),
                                        "h=\(h) \(method) on reference probabilities")
                 if prefix == "lr_basic_" {
                     let P = model.predictProbabilities(Xte)
@@ -60,12 +61,12 @@ final class ReferenceConformanceTests: XCTestCase {
             }
             let avg = EvaluationReport(probabilities: ds.averageProbabilities().selectingRows(split.test), labels: yte,
                                        forwardReturns: fwd, horizon: h)
-            assertMatchesReference(avg, try SharedReference.referenceMetrics(horizon: h, method: "simple average"),
+            assertMatchesReference(avg, try SharedData.referenceMetrics(horizon: h, method: "simple average"),
                                    "h=\(h) average")
             for (m, name) in ds.models.enumerated() {
                 let r = EvaluationReport(probabilities: ds.probabilities(ofModel: m).selectingRows(split.test),
                                          labels: yte, forwardReturns: fwd, horizon: h)
-                assertMatchesReference(r, try SharedReference.referenceMetrics(horizon: h, method: "single:\(name)"),
+                assertMatchesReference(r, try SharedData.referenceMetrics(horizon: h, method: "single:\(name)"),
                                        "h=\(h) single:\(name)")
             }
         }
@@ -73,8 +74,8 @@ final class ReferenceConformanceTests: XCTestCase {
 
     func testExtendedFeatureSetH5() throws {
         let h = 5
-        let ds = try SharedReference.dataset(horizon: h, regimes: true)
-        let golden = try SharedReference.keyedMatrix("reference/golden/features_ext_h5.csv")
+        let ds = try SharedData.dataset(horizon: h, regimes: true)
+        let golden = try SharedData.keyedMatrix("reference/golden/features_ext_h5.csv")
         XCTAssertEqual(golden.X.rows, ds.events.count)
         XCTAssertEqual(golden.X.cols, 35)
         for (i, e) in ds.events.enumerated() where i % 997 == 0 || i == ds.events.count - 1 {
@@ -88,7 +89,7 @@ final class ReferenceConformanceTests: XCTestCase {
         let ytr = split.train.map { y[$0] }, yte = split.test.map { y[$0] }
         let allFwd = ds.forwardReturns
         let fwd = split.test.map { allFwd[$0] }
-        let probsCSV = try SharedReference.keyedMatrix("reference/golden/meta_test_probs_h5.csv")
+        let probsCSV = try SharedData.keyedMatrix("reference/golden/meta_test_probs_h5.csv")
         XCTAssertEqual(probsCSV.X.rows, split.test.count)
         let extCols = Array(probsCSV.header.indices.filter { probsCSV.header[$0].hasPrefix("lr_ext_") }).map { $0 - 2 }
         XCTAssertEqual(extCols.count, 3)
@@ -96,7 +97,7 @@ final class ReferenceConformanceTests: XCTestCase {
         for (tag, cols) in [("ext", Array(0..<33)), ("ext+regime", Array(0..<35))] {
             let X = golden.X.selectingColumns(cols)
             let Xtr = X.selectingRows(split.train), Xte = X.selectingRows(split.test)
-            let ref = try SharedReference.referenceLR(horizon: h, tag: tag)
+            let ref = try SharedData.referenceLR(horizon: h, tag: tag)
             let model = try MultinomialLogisticRegression.fit(X: Xtr, y: ytr, classes: 3, C: 1)
             checkObjective(model, X: Xtr, y: ytr, reference: ref.objective, "h=5 \(tag)")
             let P = model.predictProbabilities(Xte)
@@ -105,7 +106,7 @@ final class ReferenceConformanceTests: XCTestCase {
                 for i in 0..<P.rows { for c in 0..<3 { worst = max(worst, abs(P[i, c] - probsCSV.X[i, extCols[c]])) } }
                 XCTAssertLessThan(worst, 1e-4, "h=5 ext: worst test-probability difference")
                 print("[conformance] h=5 ext: worst |Δp| on test rows = \(worst)")
-                let ref = try SharedReference.referenceMetrics(horizon: h, method: "LR meta (ext, F=33)")
+                let ref = try SharedData.referenceMetrics(horizon: h, method: "LR meta (ext, F=33)")
                 let r = EvaluationReport(probabilities: P, labels: yte, forwardReturns: fwd, horizon: h)
                 assertMatchesReference(r, ref, "h=5 LR ext",
                                        keys: ["f1_macro", "accuracy", "log_loss", "sharpe", "frac_short", "frac_long"])
@@ -122,6 +123,6 @@ final class ReferenceConformanceTests: XCTestCase {
         }
         let avg = EvaluationReport(probabilities: ds.averageProbabilities().selectingRows(split.test), labels: yte,
                                    forwardReturns: fwd, horizon: h)
-        assertMatchesReference(avg, try SharedReference.referenceMetrics(horizon: h, method: "simple average"), "h=5 average")
+        assertMatchesReference(avg, try SharedData.referenceMetrics(horizon: h, method: "simple average"), "h=5 average")
     }
 }

@@ -1,3 +1,4 @@
+import StackdCore
 @testable import StackdStorage
 import XCTest
 
@@ -6,12 +7,11 @@ import XCTest
 final class BlockEncodingTests: XCTestCase {
     func pending(records: Int, compressible: Bool) -> PendingBlock {
         var p = PendingBlock()
-        var x: UInt64 = 0x5EED_0012
+        var rng = SplitMix64(seed: 0x5EED_0012)
         for i in 0..<records {
             let payload: [UInt8] = (0..<(40 + i % 50)).map { j in
                 if compressible { return UInt8(j % 4) }
-                x = x &* 6364136223846793005 &+ 1442695040888963407
-                return UInt8(truncatingIfNeeded: x >> 33)
+                return UInt8(truncatingIfNeeded: rng.next())
             }
             payload.withUnsafeBytes { p.add(sequence: UInt64(100 + i), timestamp: Int64(1_000 * i - 500), payload: $0) }
         }

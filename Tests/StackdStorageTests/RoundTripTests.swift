@@ -1,5 +1,6 @@
-import XCTest
+import StackdCore
 @testable import StackdStorage
+import XCTest
 
 final class RoundTripTests: StorageTestCase {
     func testManyRecordsAcrossRotations() throws {
@@ -54,11 +55,8 @@ final class RoundTripTests: StorageTestCase {
     }
 
     func testIncompressibleBlocksAreStoredRaw() throws {
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        let random = (0..<4096).map { _ -> UInt8 in
-            state ^= state << 13; state ^= state >> 7; state ^= state << 17
-            return UInt8(truncatingIfNeeded: state)
-        }
+        var rng = SplitMix64(seed: 0x9E37_79B9_7F4A_7C15)
+        let random = (0..<4096).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
         let writer = try LogWriter(directory: directory)
         try writer.append(sequence: 1, timestamp: 0, payload: random)
         try writer.close()

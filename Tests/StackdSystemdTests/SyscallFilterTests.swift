@@ -1,4 +1,5 @@
 import Foundation
+import StackdTestSupport
 import XCTest
 
 /// Runs `systemd/check-syscalls.sh`: every system call stackd makes must pass the unit's
@@ -6,8 +7,7 @@ import XCTest
 /// unit, and libzmq aborts on one of them (`sched_setscheduler`), so this is a start-up check.
 final class SyscallFilterTests: XCTestCase {
     private static let skipExitCode: Int32 = 77
-    static let repository = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = Repository.root
     static let script = repository.appendingPathComponent("systemd/check-syscalls.sh")
 
     func run(_ arguments: [String], unit: URL? = nil) throws -> (status: Int32, output: String) {
@@ -53,7 +53,7 @@ final class SyscallFilterTests: XCTestCase {
     /// The calls of a live run (ZeroMQ publisher, daemon with its training thread, consumer),
     /// traced with strace, all pass the filter.
     func testLiveDemoSyscallsAreAllowed() throws {
-        let binary = Self.repository.appendingPathComponent(".build/debug/stackd")
+        let binary = Repository.stackdBinary
         guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("\(binary.path) not built") }
         let (status, output) = try run(["--trace", binary.path, "demo", "--seconds", "1", "--rate", "1000", "--built-in"])
         XCTAssertEqual(status, 0, output)

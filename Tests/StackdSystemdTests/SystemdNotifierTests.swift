@@ -1,5 +1,6 @@
-import XCTest
+import StackdClock
 @testable import StackdSystemd
+import XCTest
 
 final class SystemdNotifierTests: XCTestCase {
     private var fixture: NotifySocketFixture!

@@ -1,4 +1,5 @@
 import Foundation
+import StackdTestSupport
 import XCTest
 
 /// Runs `systemd/check-unit.sh`, so the shipped unit cannot regress in syntax or hardening.
@@ -7,8 +8,7 @@ final class UnitFileTests: XCTestCase {
     private static let maxExposure = 1.5
 
     func testCheckUnitScriptPassesWithinExposureLimit() throws {
-        let repository = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let repository = Repository.root
         let script = repository.appendingPathComponent("systemd/check-unit.sh")
         XCTAssertTrue(FileManager.default.isExecutableFile(atPath: script.path), script.path)
 

@@ -1,15 +1,16 @@
 import Foundation
 import StackdCore
 import StackdLearning
-import XCTest
+import StackdTestSupport
 @testable import StackdTraining
+import XCTest
 
 /// Artifacts: round trip, refusals naming the file, and sample files for the Python schema test.
 final class ArtifactTests: XCTestCase {
     /// A small deterministic synthetic stream (no shared data needed): 3 models, 7 000 events (enough rows for the stacking branch).
     static func syntheticRows(n: Int = 7_000, horizon: Int = 5) -> TrainingRows {
-        var state: UInt64 = 42
-        func u() -> Double { state = state &* 6364136223846793005 &+ 1442695040888963407; return Double(state >> 11) / Double(1 << 53) }
+        var rng = SplitMix64(seed: 42)
+        func u() -> Double { rng.uniform() }
         let models = ["a", "b", "c"]
         let layout = StackingFeatureLayout(models: models, classCount: 3, includesRegimes: true)
         var base: [Double] = [], labels: [Int] = [], fwd: [Double] = [], ts: [Int64] = [], exits: [Int64] = [], regimes: [(Double, Double)] = []

@@ -1,8 +1,9 @@
 import Foundation
 import StackdCore
 import StackdLearning
-import XCTest
+import StackdTestSupport
 @testable import StackdTraining
+import XCTest
 
 /// Per-output contributions (`output.contributions`): each learner's per-column decomposition
 /// summed into one value per base model, one for the shared columns and the bias, for the served
@@ -127,7 +128,7 @@ final class OutputContributionsTests: XCTestCase {
             configuration.contributions = on
             let pipeline = try StackingPipeline(configuration: configuration)
             pipeline.install(LogisticCombiner(model: model, featureSet: .basic, layout: basic, version: 7), forHorizonIndex: 0)
-            var capture = Capture()
+            var capture = OutputRecorder()
             for (name, p) in [("a", [0.5, 0.25, 0.25]), ("b", [0.25, 0.25, 0.5])] {
                 let payload = WireEncoder.binaryPrediction(model: name, symbol: "SPX", horizon: 5, eventTime: 1_000,
                                                            sequence: 0, probabilities: p)
@@ -230,20 +231,6 @@ final class OutputContributionsTests: XCTestCase {
             _ = WireEncoder.writeBinaryEnsemble(e, latencyNanoseconds: 0, into: payload)
             emitted += 1
             if e.contributions != nil { withContributions += 1 }
-        }
-    }
-
-    struct Output {
-        var predictedClass: Int
-        var probabilities: [Double]
-        var contributions: (scale: ContributionScale, servedClass: Int, values: [Double])?
-    }
-
-    struct Capture: EnsembleOutputHandler {
-        var outputs: [Output] = []
-        mutating func emit(_ e: EnsembleEmission) {
-            outputs.append(Output(predictedClass: e.predictedClass, probabilities: Array(e.probabilities),
-                                  contributions: e.contributions.map { ($0.scale, $0.servedClass, Array($0.values)) }))
         }
     }
 

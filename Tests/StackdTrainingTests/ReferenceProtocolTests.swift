@@ -1,6 +1,7 @@
-import XCTest
 import StackdLearning
+import StackdTestSupport
 @testable import StackdTraining
+import XCTest
 
 /// The full training protocol, run with the reference's choices, reproduces
 /// `../shared/reference/reference_results.json` on the real OOS stream.

@@ -1,8 +1,9 @@
 import Foundation
 import StackdCore
 import StackdLearning
-import XCTest
+import StackdTestSupport
 @testable import StackdTraining
+import XCTest
 
 /// `stackd train` with `regimes.csv`: the regime columns are no longer parsed and ignored; every
 /// extended candidate is also fitted on the reference's ext+regime set (F = 35 for 4 models), and

@@ -1,7 +1,8 @@
 import Foundation
 import StackdCore
-import XCTest
+import StackdTestSupport
 @testable import StackdTraining
+import XCTest
 
 /// `stackd train` end to end: the built binary on the shared stream, one horizon.
 final class TrainCommandTests: XCTestCase {
@@ -10,7 +11,7 @@ final class TrainCommandTests: XCTestCase {
         let candidates = [
             Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("stackd"),
             URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("stackd"),
-            SharedData.packageRoot.appendingPathComponent(".build/debug/stackd"),
+            Repository.stackdBinary,
         ]
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }
@@ -22,7 +23,7 @@ final class TrainCommandTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: out) }
         let p = Process()
         p.executableURL = bin
-        p.arguments = ["train", "--data", SharedData.dataDirectory.path, "--out", out, "--horizons", "15", "--metric", "log_loss", "--quiet"]
+        p.arguments = ["train", "--data", SharedData.oosDaily.path, "--out", out, "--horizons", "15", "--metric", "log_loss", "--quiet"]
         let pipe = Pipe()
         p.standardOutput = pipe
         p.standardError = pipe

@@ -1,4 +1,5 @@
 import Foundation
+import StackdTestSupport
 import StackdXGBoost
 import XCTest
 
@@ -15,9 +16,7 @@ struct XGBoostFixture {
         let holdout_rows_with_missing: Int
     }
 
-    static let directory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("scripts/fixtures/xgboost")
+    static let directory = Repository.root.appendingPathComponent("scripts/fixtures/xgboost")
 
     let meta: Meta
     /// All rows, row-major, `meta.rows * meta.num_features`; NaN where Python wrote "nan".

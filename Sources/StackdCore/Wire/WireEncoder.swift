@@ -77,36 +77,6 @@ public enum WireEncoder {
             + "\"class\":\(c.servedClass),\"models\":{\(models)},\"shared\":\(c.values[m]),\"bias\":\(c.values[m + 1])}"
     }
 
-    /// A binary prediction (publishers, tests, benchmarks).
-    public static func binaryPrediction(model: String, symbol: String, horizon: Int, eventTime: Int64,
-                                        sequence: UInt64, probabilities: [Double]) -> [UInt8] {
-        var out: [UInt8] = [WireFormat.magic0, WireFormat.magic1, WireFormat.version, MessageKind.prediction.rawValue,
-                            UInt8(probabilities.count), UInt8(model.utf8.count), UInt8(symbol.utf8.count), 0]
-        appendLE(UInt32(horizon), to: &out)
-        appendLE(UInt32(0), to: &out)
-        appendLE(UInt64(bitPattern: eventTime), to: &out)
-        appendLE(sequence, to: &out)
-        for p in probabilities { appendLE(p.bitPattern, to: &out) }
-        out += Array(model.utf8)
-        out += Array(symbol.utf8)
-        return out
-    }
-
-    /// A binary label.
-    public static func binaryLabel(symbol: String, horizon: Int, eventTime: Int64, sequence: UInt64,
-                                   classIndex: Int, classCount: Int, forwardReturn: Double, exitTime: Int64) -> [UInt8] {
-        var out: [UInt8] = [WireFormat.magic0, WireFormat.magic1, WireFormat.version, MessageKind.label.rawValue,
-                            UInt8(classIndex), UInt8(classCount), UInt8(symbol.utf8.count), 0]
-        appendLE(UInt32(horizon), to: &out)
-        appendLE(UInt32(0), to: &out)
-        appendLE(UInt64(bitPattern: eventTime), to: &out)
-        appendLE(sequence, to: &out)
-        appendLE(forwardReturn.bitPattern, to: &out)
-        appendLE(UInt64(bitPattern: exitTime), to: &out)
-        out += Array(symbol.utf8)
-        return out
-    }
-
     /// A JSON prediction.
     public static func jsonPrediction(model: String, symbol: String, horizon: Int, eventTime: Int64,
                                       sequence: UInt64, probabilities: [Double]) -> String {
@@ -121,27 +91,9 @@ public enum WireEncoder {
             + "\"seq\":\(sequence),\"class\":\(classIndex),\"fwd_return\":\(forwardReturn),\"exit_ts\":\(exitTime)}"
     }
 
-    /// A binary regime message (kind 5): values are signed bytes, in `regimes.names` order.
-    public static func binaryRegime(symbol: String, eventTime: Int64, sequence: UInt64, values: [Int8]) -> [UInt8] {
-        var out: [UInt8] = [WireFormat.magic0, WireFormat.magic1, WireFormat.version, MessageKind.regime.rawValue,
-                            UInt8(values.count), UInt8(symbol.utf8.count), 0, 0]
-        appendLE(UInt32(0), to: &out)
-        appendLE(UInt32(0), to: &out)
-        appendLE(UInt64(bitPattern: eventTime), to: &out)
-        appendLE(sequence, to: &out)
-        out += values.map { UInt8(bitPattern: $0) }
-        out += Array(symbol.utf8)
-        return out
-    }
-
     /// A JSON regime message.
     public static func jsonRegime(symbol: String, eventTime: Int64, sequence: UInt64, values: [Int8]) -> String {
         "{\"v\":1,\"type\":\"regime\",\"symbol\":\"\(symbol)\",\"ts\":\(eventTime),\"seq\":\(sequence),"
             + "\"values\":[\(values.map { "\($0)" }.joined(separator: ","))]}"
-    }
-
-    @inline(__always)
-    static func appendLE<T: FixedWidthInteger>(_ v: T, to out: inout [UInt8]) {
-        withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) }
     }
 }

@@ -15,6 +15,8 @@ public enum WireFormat {
     public static let labelFixedSize = 48
     /// Fixed header of a binary ensemble output; probabilities follow at this offset.
     public static let ensembleHeaderSize = 56
+    /// Offset of an ensemble output's `latency_ns` (u64): the one field a replay sets to 0.
+    public static let ensembleLatencyOffset = 40
     /// Fixed header of a binary regime message; its values (one `i8` each) follow at this offset.
     public static let regimeHeaderSize = 32
     /// A regime message carries 1...16 values (the deployment fixes its own count, `regimes.names`).

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import StackdClock
 import StackdCore
 import StackdSystemd
 import StackdZMQ
@@ -51,10 +52,8 @@ public struct DemoRunner {
         let consumed = ManagedCounter()
         let outputEndpoint = runner.outputEndpoints[0]
         let consumerThread = Thread {
-            guard let consumer = try? ZMQSocket(context: context, type: .sub),
-                  (try? consumer.setOption(.lingerMilliseconds, 0)) != nil,
-                  (try? consumer.setOption(.receiveTimeoutMilliseconds, 200)) != nil,
-                  (try? consumer.subscribe(prefix: "ens.")) != nil,
+            let settings = ZMQSocketSettings(lingerMilliseconds: 0, receiveTimeoutMilliseconds: 200, subscriptions: ["ens."])
+            guard let consumer = try? ZMQSocket.make(context: context, type: .sub, settings: settings),
                   (try? consumer.connect(outputEndpoint)) != nil else { return }
             let message = ZMQMessage()
             while !consumed.isStopped {
@@ -68,9 +67,8 @@ public struct DemoRunner {
             consumed.stop()
             consumed.waitFinished()
         }
-        let publisher = try ZMQSocket(context: context, type: .xpub)
-        try publisher.setOption(.lingerMilliseconds, 0)
-        try publisher.setOption(.sendHighWaterMark, 0)
+        let publisher = try ZMQSocket.make(context: context, type: .xpub,
+                                           settings: ZMQSocketSettings(lingerMilliseconds: 0, sendHighWaterMark: 0))
         try publisher.connect(runner.inputEndpoints[0])
         // Wait for readiness instead of sleeping: the daemon's subscription reaches our XPUB,
         // and our consumer's subscription reaches the daemon's output.

@@ -44,7 +44,7 @@ public struct DemoStream: Sendable {
         for symbol in symbols {
             for h in horizons {
                 let truth = sampleClass()
-                let ret = (Double(truth) - 1) * 0.01 + (rng.nextDouble() - 0.5) * 0.01
+                let ret = (Double(truth) - 1) * 0.01 + (rng.nextUnitInterval() - 0.5) * 0.01
                 for (j, model) in models.enumerated() {
                     var logits = [0.0, 0.0, 0.0]
                     logits[truth] += skill[j]
@@ -63,27 +63,12 @@ public struct DemoStream: Sendable {
     }
 
     private mutating func sampleClass() -> Int {
-        let u = rng.nextDouble()
+        let u = rng.nextUnitInterval()
         return u < 0.28 ? 0 : (u < 0.62 ? 1 : 2)
     }
 
     private mutating func gaussian() -> Double {
-        let u1 = max(rng.nextDouble(), 1e-300), u2 = rng.nextDouble()
+        let u1 = max(rng.nextUnitInterval(), 1e-300), u2 = rng.nextUnitInterval()
         return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
     }
-}
-
-/// SplitMix64: tiny, fast and reproducible on every platform (no Foundation randomness).
-public struct SplitMix64: Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    public mutating func nextDouble() -> Double { Double(next() >> 11) * 0x1p-53 }
 }

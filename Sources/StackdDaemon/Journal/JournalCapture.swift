@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import StackdSystemd
+import StackdClock
 import StackdZMQ
 
 /// What to record and when to stop: the options of `stackd record`.
@@ -98,18 +98,19 @@ public enum JournalCapture {
         defer { context.terminate() }
         let security = try makeSecurity(options, context: context, logger: logger)
         defer { security.stop() }
-        let socket = try ZMQSocket(context: context, type: .sub)
-        defer { socket.close() }
-        try socket.setOption(.receiveHighWaterMark, options.receiveHighWaterMark)
-        try socket.setOption(.lingerMilliseconds, 0)
-        // Subscriptions first, so they travel with the connection handshake.
-        for topic in options.topics { try socket.subscribe(prefix: topic) }
-        if options.bind {
-            try security.apply(to: socket, role: .server, label: "record")
-        } else if let serverKeyFile = options.curveServerKeyFile {
-            try security.apply(to: socket, role: .client(serverPublicKey: try CurveKeyFile.readPublicKey(path: serverKeyFile)),
-                               label: "record")
+        // Subscriptions before the first connection, so they travel with the handshake.
+        let socket = try ZMQSocket.make(
+            context: context, type: .sub,
+            settings: ZMQSocketSettings(lingerMilliseconds: 0, receiveHighWaterMark: options.receiveHighWaterMark,
+                                        subscriptions: options.topics)) { socket in
+            if options.bind {
+                try security.apply(to: socket, role: .server, label: "record")
+            } else if let serverKeyFile = options.curveServerKeyFile {
+                try security.apply(to: socket, role: .client(serverPublicKey: try CurveKeyFile.readPublicKey(path: serverKeyFile)),
+                                   label: "record")
+            }
         }
+        defer { socket.close() }
         for endpoint in options.endpoints {
             if options.bind { try socket.bind(endpoint) } else { try socket.connect(endpoint) }
         }

@@ -1,6 +1,6 @@
 import Foundation
+import StackdClock
 import StackdStorage
-import StackdSystemd
 
 /// `journal.json`: what a journal recorded and how to turn its receive times into dates.
 ///

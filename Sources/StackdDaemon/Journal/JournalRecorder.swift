@@ -1,5 +1,5 @@
 import Foundation
-import StackdSystemd
+import StackdClock
 import Synchronization
 
 /// Records what the live daemon's ingest thread has already received, without slowing it.

@@ -1,6 +1,6 @@
 import Histogram
+import StackdClock
 import StackdCore
-import StackdSystemd
 import StackdZMQ
 
 /// Encodes each ensemble output into preallocated buffers and publishes it without waiting:
@@ -12,10 +12,9 @@ import StackdZMQ
 /// holding the latency histogram would copy its counts on every hand-over.
 final class EnsemblePublisher: EnsembleOutputHandler {
     let socket: ZMQSocket
-    let encoding: PayloadEncoding
-    let modelNames: [String]
-    private let topic: UnsafeMutableRawBufferPointer
-    private let payload: UnsafeMutableRawBufferPointer
+    var encoding: PayloadEncoding { encoder.encoding }
+    var modelNames: [String] { encoder.modelNames }
+    private let encoder: EnsembleMessageEncoder
     /// Emission latency: receive of the completing message → output handed to ZeroMQ, in ns.
     private(set) var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
     /// Exact sum of the recorded latencies, in ns: the mean for snapshots and the metrics' `_sum`.
@@ -38,43 +37,23 @@ final class EnsemblePublisher: EnsembleOutputHandler {
     /// emission's monotonic time; nil when state is in memory only.
     var emittedRowSink: ((EnsembleEmission, Int64) -> Void)?
 
-    /// Bytes of the preallocated binary payload: the largest output (K = 16, a 64-byte symbol and
-    /// the contributions block of 64 models) is 56 + 128 + 64 + 4 + 8 · 66 = 780.
-    static let payloadCapacity = 1024
+    /// Bytes of the preallocated binary payload (`EnsembleMessageEncoder.payloadCapacity`).
+    static let payloadCapacity = EnsembleMessageEncoder.payloadCapacity
 
     init(socket: ZMQSocket, encoding: PayloadEncoding, modelNames: [String]) {
         self.socket = socket
-        self.encoding = encoding
-        self.modelNames = modelNames
-        topic = .allocate(byteCount: 128, alignment: 8)
-        payload = .allocate(byteCount: Self.payloadCapacity, alignment: 8)
-    }
-
-    deinit {
-        topic.deallocate()
-        payload.deallocate()
+        encoder = EnsembleMessageEncoder(encoding: encoding, modelNames: modelNames)
     }
 
     func emit(_ e: EnsembleEmission) {
         let now = MonotonicClock.nanoseconds()
         let latencyNs = now > UInt64(e.lastArrival) ? now - UInt64(e.lastArrival) : 0
-        let topicLength = Topic.writeEnsemble(symbol: e.symbol, horizon: e.horizon, into: topic)
-        let outcome: SendOutcome
-        switch encoding {
-        case .binary:
-            let n = WireEncoder.writeBinaryEnsemble(e, latencyNanoseconds: latencyNs, into: payload)
-            outcome = send(topic: UnsafeRawBufferPointer(rebasing: topic[0..<topicLength]),
-                           payload: UnsafeRawBufferPointer(rebasing: payload[0..<n]))
-        case .json:
-            var json = WireEncoder.jsonEnsemble(e, modelNames: modelNames, latencyNanoseconds: latencyNs)
-            outcome = json.withUTF8 { bytes in
-                send(topic: UnsafeRawBufferPointer(rebasing: topic[0..<topicLength]), payload: UnsafeRawBufferPointer(bytes))
-            }
+        let outcome = encoder.withMessage(e, latencyNanoseconds: latencyNs, digest: &digest) { topic, payload in
+            send(topic: topic, payload: payload)
         }
         if outcome == .sent { published += 1 }
         latency.record(latencyNs)
         latencySumNanoseconds &+= latencyNs
-        digest.add(e, scratch: payload)
         emittedRowSink?(e, Int64(now))
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import StackdClock
 import StackdCore
 import StackdSystemd
 import StackdZMQ
@@ -152,15 +153,22 @@ public final class LiveRunner: @unchecked Sendable {
         // With per-pipeline sockets, this input socket is pipeline 0's and takes its prefixes only.
         let pipelinePrefixes = ShardedIngest.perPipelinePrefixes(configuration)
         do {
-            try input.setOption(.receiveHighWaterMark, Int32(configuration.input.receiveHighWaterMark))
-            try input.setOption(.lingerMilliseconds, 0)
-            for prefix in pipelinePrefixes?[0] ?? configuration.inputSubscriptions { try input.subscribe(prefix: prefix) }
-            try security.applyToDaemonSocket(input, connects: configuration.input.connect, label: "input")
-            try security.applyToDaemonSocket(output, connects: configuration.output.connect, label: "output")
-            // Frames above this are refused by libzmq before they are buffered: the peer is
-            // disconnected (counted by the monitor below). Payloads between the configured limit
+            // Frames above `maxMessageSize` are refused by libzmq before they are buffered: the peer
+            // is disconnected (counted by the monitor below). Payloads between the configured limit
             // and this are still received and rejected as `oversize`, with their topic logged.
-            try input.setOption(.maxMessageSize, Int64(configuration.pipeline.maxPayloadBytes) + Self.oversizeMargin)
+            try input.configure(ZMQSocketSettings(
+                lingerMilliseconds: 0, receiveHighWaterMark: Int32(configuration.input.receiveHighWaterMark),
+                maxMessageSize: Int64(configuration.pipeline.maxPayloadBytes) + Self.oversizeMargin,
+                subscriptions: pipelinePrefixes?[0] ?? configuration.inputSubscriptions)) { [security] in
+                try security.applyToDaemonSocket($0, connects: configuration.input.connect, label: "input")
+            }
+            // At a subscriber's high-water mark a send returns EAGAIN (counted as `hwm`) instead of
+            // the message vanishing inside libzmq (`xpubNoDrop`).
+            try output.configure(ZMQSocketSettings(
+                lingerMilliseconds: 1000, sendHighWaterMark: Int32(configuration.output.sendHighWaterMark),
+                xpubVerbose: true, xpubNoDrop: true)) { [security] in
+                try security.applyToDaemonSocket($0, connects: configuration.output.connect, label: "output")
+            }
             // One monitor per socket: with CURVE the ZAP handler owns the input's monitor (it needs
             // the handshake events), and disconnects are not counted here.
             if !configuration.security.curve {
@@ -175,12 +183,6 @@ public final class LiveRunner: @unchecked Sendable {
                 do { try input.connect(e) } catch { throw StartupError.endpoint("input.connect", e, error) }
                 inputEndpoints.append(e)
             }
-            try output.setOption(.sendHighWaterMark, Int32(configuration.output.sendHighWaterMark))
-            try output.setOption(.lingerMilliseconds, 1000)
-            try output.setOption(.xpubVerbose, true)
-            // At a subscriber's high-water mark a send returns EAGAIN (counted as `hwm`) instead of
-            // the message vanishing inside libzmq.
-            try output.setOption(.xpubNoDrop, true)
             for e in configuration.output.bind {
                 do { try output.bind(e) } catch { throw StartupError.endpoint("output.bind", e, error) }
                 outputEndpoints.append(try output.lastEndpoint)

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import StackdCore
-import StackdSystemd
+import StackdClock
 import StackdZMQ
 import Synchronization
 
@@ -49,12 +49,10 @@ final class PipelineShard: @unchecked Sendable {
         self.logger = logger
         self.pipeline = try pipeline ?? StackingPipeline(configuration: configuration.pipeline, retrainPolicy: configuration.retrain,
                                         monitoring: configuration.monitoring.enabled, driftRetrainMinLabels: .max)
-        output = try ZMQSocket(context: context, type: .xpub)
+        output = try ZMQSocket.make(context: context, type: .xpub, settings: ZMQSocketSettings(
+            lingerMilliseconds: 1000, sendHighWaterMark: Int32(configuration.output.sendHighWaterMark), xpubNoDrop: true))
         outputEndpoint = "inproc://stackd-pipeline-\(index)-\(ObjectIdentifier(output).hashValue)"
         do {
-            try output.setOption(.sendHighWaterMark, Int32(configuration.output.sendHighWaterMark))
-            try output.setOption(.lingerMilliseconds, 1000)
-            try output.setOption(.xpubNoDrop, true)
             try output.bind(outputEndpoint)
         } catch {
             output.close()

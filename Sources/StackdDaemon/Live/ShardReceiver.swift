@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import StackdCore
-import StackdSystemd
+import StackdClock
 import StackdZMQ
 import Synchronization
 

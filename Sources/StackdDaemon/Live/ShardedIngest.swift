@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import StackdCore
-import StackdSystemd
 import StackdZMQ
 
 /// N pipelines on N threads inside one daemon (`ingest.shards = N`, N > 1; bench/SCALING.md §5),
@@ -56,12 +55,13 @@ final class ShardedIngest: @unchecked Sendable {
                     if i == 0 {
                         source = .socket(input)
                     } else {
-                        let socket = try ZMQSocket(context: context, type: .sub)
+                        // The input socket's settings with this pipeline's prefixes. No security hook:
+                        // per-pipeline sockets exist only when the input connects, which CURVE refuses.
+                        let socket = try ZMQSocket.make(context: context, type: .sub, settings: ZMQSocketSettings(
+                            lingerMilliseconds: 0, receiveHighWaterMark: Int32(configuration.input.receiveHighWaterMark),
+                            maxMessageSize: Int64(configuration.pipeline.maxPayloadBytes) + LiveRunner.oversizeMargin,
+                            subscriptions: prefixes[i]))
                         extraInputs.append(socket)
-                        try socket.setOption(.receiveHighWaterMark, Int32(configuration.input.receiveHighWaterMark))
-                        try socket.setOption(.lingerMilliseconds, 0)
-                        try socket.setOption(.maxMessageSize, Int64(configuration.pipeline.maxPayloadBytes) + LiveRunner.oversizeMargin)
-                        for p in prefixes[i] { try socket.subscribe(prefix: p) }
                         for e in configuration.input.connect {
                             do { try socket.connect(e) } catch { throw StartupError.endpoint("input.connect", e, error) }
                         }

@@ -1,5 +1,5 @@
+import StackdClock
 import StackdCore
-import StackdSystemd
 
 /// Renders a ``RunnerSnapshot`` in the Prometheus text exposition format (version 0.0.4).
 ///

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import StackdSystemd
+import StackdClock
 
 #if canImport(Glibc)
 import Glibc

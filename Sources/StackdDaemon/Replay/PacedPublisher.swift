@@ -24,29 +24,21 @@ public protocol ReplayObserver: AnyObject {
 /// recorded clock), and 0 keeps the published bytes a pure function of the recording.
 public final class PacedPublisher: ReplayObserver {
     public let socket: ZMQSocket
-    public let encoding: PayloadEncoding
+    public var encoding: PayloadEncoding { encoder.encoding }
     public let pacer: ReplayPacer?
-    public private(set) var modelNames: [String] = []
+    public var modelNames: [String] { encoder.modelNames }
     /// Outputs handed to ZeroMQ; sends that failed (PUB never refuses; a closed socket would).
     public private(set) var published = 0
     public private(set) var sendFailures = 0
-    private let topic: UnsafeMutableRawBufferPointer
-    private let payload: UnsafeMutableRawBufferPointer
+    private let encoder: EnsembleMessageEncoder
 
     /// - Parameters:
     ///   - socket: a bound (or connected) PUB or XPUB socket, owned by the calling thread.
     ///   - pacer: nil or an unpaced speed publishes as fast as the replay runs.
     public init(socket: ZMQSocket, encoding: PayloadEncoding, pacer: ReplayPacer? = nil) {
         self.socket = socket
-        self.encoding = encoding
         self.pacer = pacer
-        topic = .allocate(byteCount: 128, alignment: 8)
-        payload = .allocate(byteCount: 1024, alignment: 8)
-    }
-
-    deinit {
-        topic.deallocate()
-        payload.deallocate()
+        encoder = EnsembleMessageEncoder(encoding: encoding)
     }
 
     /// Creates an XPUB socket for a replay's outputs in `context`, bound to `endpoint`:
@@ -55,12 +47,13 @@ public final class PacedPublisher: ReplayObserver {
     /// With CURVE `security`, the socket is a CURVE server admitting its allow-list.
     public static func makeSocket(context: ZMQContext, endpoint: String, sendHighWaterMark: Int32,
                                   lingerMilliseconds: Int32 = 10_000, security: SocketSecurity = .plaintext()) throws -> ZMQSocket {
-        let socket = try ZMQSocket(context: context, type: .xpub)
+        let socket = try ZMQSocket.make(
+            context: context, type: .xpub,
+            settings: ZMQSocketSettings(lingerMilliseconds: lingerMilliseconds, sendHighWaterMark: sendHighWaterMark,
+                                        xpubVerbose: true)) {
+            try security.apply(to: $0, role: .server, label: "publish")
+        }
         do {
-            try security.apply(to: socket, role: .server, label: "publish")
-            try socket.setOption(.sendHighWaterMark, sendHighWaterMark)
-            try socket.setOption(.lingerMilliseconds, lingerMilliseconds)
-            try socket.setOption(.xpubVerbose, true)
             try socket.bind(endpoint)
         } catch {
             socket.close()
@@ -86,23 +79,13 @@ public final class PacedPublisher: ReplayObserver {
         return seen
     }
 
-    public func replayWillStart(modelNames: [String]) { self.modelNames = modelNames }
+    public func replayWillStart(modelNames: [String]) { encoder.modelNames = modelNames }
 
     public func willDeliver(at driverTime: Int64) { pacer?.pace(to: driverTime) }
 
     public func emitted(_ e: EnsembleEmission) {
-        let topicLength = Topic.writeEnsemble(symbol: e.symbol, horizon: e.horizon, into: topic)
-        let t = UnsafeRawBufferPointer(rebasing: topic[0..<topicLength])
-        let ok: Bool
-        switch encoding {
-        case .binary:
-            let n = WireEncoder.writeBinaryEnsemble(e, latencyNanoseconds: 0, into: payload)
-            ok = (try? socket.send(topic: t, payload: UnsafeRawBufferPointer(rebasing: payload[0..<n]), dontWait: true)) ?? false
-        case .json:
-            var json = WireEncoder.jsonEnsemble(e, modelNames: modelNames, latencyNanoseconds: 0)
-            ok = json.withUTF8 { bytes in
-                (try? socket.send(topic: t, payload: UnsafeRawBufferPointer(bytes), dontWait: true)) ?? false
-            }
+        let ok = encoder.withMessage(e, latencyNanoseconds: 0) { topic, payload in
+            (try? socket.send(topic: topic, payload: payload, dontWait: true)) ?? false
         }
         if ok { published += 1 } else { sendFailures += 1 }
     }

@@ -4,7 +4,7 @@ import Glibc
 import Musl
 #endif
 import Foundation
-import StackdSystemd
+import StackdClock
 
 /// How fast a paced replay runs: wall-clock time = driver time ÷ `factor`. Driver times are
 /// nanoseconds in both replay sources (journal receive times, oos-daily event/exit times), so

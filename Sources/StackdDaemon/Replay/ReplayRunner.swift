@@ -367,7 +367,6 @@ enum StreamEncoding {
     static func write(_ e: StreamEvent, classCount: Int, topic: UnsafeMutableRawBufferPointer,
                       payload: UnsafeMutableRawBufferPointer) -> (Int, Int, Int64) {
         var symbol = e.symbol
-        let symbolCount = symbol.utf8.count
         let ok: (Int, Int, Int64)? = symbol.withUTF8 { sym -> (Int, Int, Int64)? in
             guard e.horizon >= 0 else { return nil }
             switch e.kind {
@@ -375,42 +374,27 @@ enum StreamEncoding {
                 return model.withUTF8 { mod -> (Int, Int, Int64)? in
                     // "pred.<symbol>.<horizon>.<model>"
                     guard sym.count + mod.count + 30 <= topic.count,
-                          32 + 8 * probabilities.count + mod.count + sym.count <= payload.count else { return nil }
+                          let p = WireEncoder.writeBinaryPrediction(
+                            model: UnsafeRawBufferPointer(mod), symbol: UnsafeRawBufferPointer(sym), horizon: e.horizon,
+                            eventTime: e.eventTime, sequence: 0, probabilities: probabilities, into: payload) else { return nil }
                     var t = put("pred.", topic, 0)
                     t = put(sym, topic, t)
                     topic[t] = UInt8(ascii: "."); t += 1
                     t += Topic.writeDecimal(UInt64(e.horizon), into: UnsafeMutableRawBufferPointer(rebasing: topic[t...]))
                     topic[t] = UInt8(ascii: "."); t += 1
                     t = put(mod, topic, t)
-                    header(payload, WireFormat.magic0, WireFormat.magic1, WireFormat.version, MessageKind.prediction.rawValue,
-                           UInt8(probabilities.count), UInt8(mod.count), UInt8(symbolCount))
-                    var p = 8
-                    p = le(UInt32(e.horizon), payload, p)
-                    p = le(UInt32(0), payload, p)
-                    p = le(UInt64(bitPattern: e.eventTime), payload, p)
-                    p = le(UInt64(0), payload, p)
-                    for v in probabilities { p = le(v.bitPattern, payload, p) }
-                    p = put(mod, payload, p)
-                    p = put(sym, payload, p)
                     return (t, p, e.eventTime)
                 }
             case .label(let c, let r, let exit):
                 // "label.<symbol>.<horizon>"
-                guard sym.count + 30 <= topic.count, 48 + sym.count <= payload.count else { return nil }
+                guard sym.count + 30 <= topic.count,
+                      let p = WireEncoder.writeBinaryLabel(
+                        symbol: UnsafeRawBufferPointer(sym), horizon: e.horizon, eventTime: e.eventTime, sequence: 0,
+                        classIndex: c, classCount: classCount, forwardReturn: r, exitTime: exit, into: payload) else { return nil }
                 var t = put("label.", topic, 0)
                 t = put(sym, topic, t)
                 topic[t] = UInt8(ascii: "."); t += 1
                 t += Topic.writeDecimal(UInt64(e.horizon), into: UnsafeMutableRawBufferPointer(rebasing: topic[t...]))
-                header(payload, WireFormat.magic0, WireFormat.magic1, WireFormat.version, MessageKind.label.rawValue,
-                       UInt8(c), UInt8(truncatingIfNeeded: classCount), UInt8(symbolCount))
-                var p = 8
-                p = le(UInt32(e.horizon), payload, p)
-                p = le(UInt32(0), payload, p)
-                p = le(UInt64(bitPattern: e.eventTime), payload, p)
-                p = le(UInt64(0), payload, p)
-                p = le(r.bitPattern, payload, p)
-                p = le(UInt64(bitPattern: exit), payload, p)
-                p = put(sym, payload, p)
                 return (t, p, exit)
             case .regime(let values):
                 return writeRegime(e, values: values, symbol: sym, topic: topic, payload: payload)
@@ -423,18 +407,6 @@ enum StreamEncoding {
         t.withUnsafeBytes { topic.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<r.0])) }
         p.withUnsafeBytes { payload.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<r.1])) }
         return r
-    }
-
-    @inline(__always)
-    private static func header(_ out: UnsafeMutableRawBufferPointer, _ b0: UInt8, _ b1: UInt8, _ b2: UInt8, _ b3: UInt8,
-                               _ b4: UInt8, _ b5: UInt8, _ b6: UInt8) {
-        out[0] = b0; out[1] = b1; out[2] = b2; out[3] = b3; out[4] = b4; out[5] = b5; out[6] = b6; out[7] = 0
-    }
-
-    @inline(__always)
-    private static func le<T: FixedWidthInteger>(_ v: T, _ out: UnsafeMutableRawBufferPointer, _ at: Int) -> Int {
-        out.storeBytes(of: v.littleEndian, toByteOffset: at, as: T.self)
-        return at + MemoryLayout<T>.size
     }
 
     @inline(__always)

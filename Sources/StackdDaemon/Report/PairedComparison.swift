@@ -1,4 +1,5 @@
 import Foundation
+import StackdCore
 import StackdLearning
 
 /// "Does the ensemble beat this baseline, or could the difference be luck?" — the paired

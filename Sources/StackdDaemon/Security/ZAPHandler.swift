@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import StackdSystemd
+import StackdClock
 import StackdZMQ
 
 /// The in-process ZAP handler (ZeroMQ RFC 27): libzmq asks it, for every CURVE handshake on a
@@ -52,9 +52,8 @@ public final class ZAPHandler: @unchecked Sendable {
         self.logger = logger
         refusedLog = RefusedPeerLog(logger: logger, perSecond: refusalsLoggedPerSecond)
         counters.curve = true
-        requests = try ZMQSocket(context: context, type: .rep)
+        requests = try ZMQSocket.make(context: context, type: .rep, settings: ZMQSocketSettings(lingerMilliseconds: 0))
         do {
-            try requests.setOption(.lingerMilliseconds, 0)
             try requests.bind(Self.endpoint)
         } catch {
             requests.close()
@@ -76,8 +75,7 @@ public final class ZAPHandler: @unchecked Sendable {
         condition.unlock()
         try socket.startMonitor(endpoint: endpoint, events: [.accepted, .disconnected, .handshakeFailedProtocol,
                                                             .handshakeFailedNoDetail])
-        let pair = try ZMQSocket(context: socket.context, type: .pair)
-        try pair.setOption(.lingerMilliseconds, 0)
+        let pair = try ZMQSocket.make(context: socket.context, type: .pair, settings: ZMQSocketSettings(lingerMilliseconds: 0))
         try pair.connect(endpoint)
         // Handed to the handler's thread under the lock (the barrier a socket migration needs).
         condition.lock()

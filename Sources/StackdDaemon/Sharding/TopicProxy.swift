@@ -95,10 +95,9 @@ public final class TopicProxy: @unchecked Sendable {
         }
         do {
             for socket in [frontend, backend] {
-                try socket.setOption(.sendHighWaterMark, options.highWaterMark)
-                try socket.setOption(.receiveHighWaterMark, options.highWaterMark)
-                // Bounded: a peer that never drains cannot hold the stop past a second.
-                try socket.setOption(.lingerMilliseconds, 1000)
+                // Bounded linger: a peer that never drains cannot hold the stop past a second.
+                try socket.configure(ZMQSocketSettings(lingerMilliseconds: 1000, sendHighWaterMark: options.highWaterMark,
+                                                       receiveHighWaterMark: options.highWaterMark))
             }
             let frontends = try attach(frontend, options.frontends)
             let backends = try attach(backend, options.backends)

@@ -56,8 +56,10 @@ public struct ModelStore: Sendable {
     ///   - horizons: the horizons served.
     ///   - layout: the feature layout of the running pipeline (models, classes, regimes).
     ///   - keep: versions kept per horizon (at least 1).
+    ///   - logger: the caller's logger (refused versions, pruning), so the store's lines follow the
+    ///     daemon's level, handler and `SIGHUP` level changes instead of a logger of its own.
     public init(directory: String, horizons: [Int], layout: StackingFeatureLayout, keep: Int = ModelStore.defaultKeep,
-                logger: Logger = Logger(label: "stackd.models")) {
+                logger: Logger) {
         root = (directory as NSString).appendingPathComponent("models")
         self.horizons = horizons
         self.layout = layout

@@ -16,26 +16,12 @@ extension StreamEncoding {
     static func writeRegime(_ e: StreamEvent, values: [Int8], symbol: UnsafeBufferPointer<UInt8>,
                             topic: UnsafeMutableRawBufferPointer, payload: UnsafeMutableRawBufferPointer) -> (Int, Int, Int64)? {
         let prefix: StaticString = "regime."
-        let payloadLength = WireFormat.regimeHeaderSize + values.count + symbol.count
-        guard prefix.utf8CodeUnitCount + symbol.count <= topic.count, payloadLength <= payload.count,
-              values.count <= Int(UInt8.max), symbol.count <= Int(UInt8.max) else { return nil }
+        guard prefix.utf8CodeUnitCount + symbol.count <= topic.count,
+              let p = WireEncoder.writeBinaryRegime(symbol: UnsafeRawBufferPointer(symbol), eventTime: e.eventTime, sequence: 0,
+                                                    values: values, into: payload) else { return nil }
         var t = 0
         prefix.withUTF8Buffer { for b in $0 { topic[t] = b; t += 1 } }
         for b in symbol { topic[t] = b; t += 1 }
-        payload[0] = WireFormat.magic0
-        payload[1] = WireFormat.magic1
-        payload[2] = WireFormat.version
-        payload[3] = MessageKind.regime.rawValue
-        payload[4] = UInt8(values.count)
-        payload[5] = UInt8(symbol.count)
-        payload[6] = 0
-        payload[7] = 0
-        payload.storeBytes(of: UInt64(0), toByteOffset: 8, as: UInt64.self)
-        payload.storeBytes(of: e.eventTime.littleEndian, toByteOffset: 16, as: Int64.self)
-        payload.storeBytes(of: UInt64(0), toByteOffset: 24, as: UInt64.self)
-        var p = WireFormat.regimeHeaderSize
-        for v in values { payload[p] = UInt8(bitPattern: v); p += 1 }
-        for b in symbol { payload[p] = b; p += 1 }
         return (t, p, e.eventTime)
     }
 }

@@ -5,7 +5,7 @@ import Glibc
 import Logging
 import StackdCore
 import StackdLearning
-import StackdSystemd
+import StackdClock
 
 /// Runs retrains on their own thread so that ingest never waits for training.
 ///

@@ -4,7 +4,12 @@ import Glibc
 import Musl
 #endif
 
-/// `CLOCK_MONOTONIC`, the clock systemd uses for `MONOTONIC_USEC=` and for watchdog deadlines.
+/// `CLOCK_MONOTONIC`, the clock systemd uses for `MONOTONIC_USEC=` and for watchdog deadlines, and
+/// the one the drivers stamp messages with (arrival times, latencies, pacing, rate limits).
+///
+/// It is a module of its own so that reading a clock does not pull in libsystemd, and so that the
+/// core (`StackdCore`), which must not read any clock, cannot reach it: the drivers read it and
+/// hand the core timestamps.
 ///
 /// Swift's `ContinuousClock` is `CLOCK_BOOTTIME` on Linux, which runs ahead after a suspend, so the
 /// values systemd compares must come from this clock instead.

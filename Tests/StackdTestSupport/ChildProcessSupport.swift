@@ -8,12 +8,12 @@ import Glibc
 /// Collects a child's stderr on a background thread so it never blocks on a full pipe, and
 /// keeps everything it read so later waits still see lines that arrived in one chunk with an
 /// earlier match.
-final class OutputCollector: @unchecked Sendable {
-    let pipe = Pipe()
+package final class OutputCollector: @unchecked Sendable {
+    package let pipe = Pipe()
     private let condition = NSCondition()
     private var data = Data()
 
-    init() {
+    package init() {
         pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let chunk = handle.availableData
             guard let self, !chunk.isEmpty else { return }
@@ -26,19 +26,19 @@ final class OutputCollector: @unchecked Sendable {
 
     deinit { pipe.fileHandleForReading.readabilityHandler = nil }
 
-    var text: String {
+    package var text: String {
         condition.lock()
         defer { condition.unlock() }
         return String(decoding: data, as: UTF8.self)
     }
 
     /// The first line containing `needle`, waiting for it up to `timeout`.
-    func waitFor(_ needle: String, timeout: TimeInterval = 20) -> String? {
+    package func waitFor(_ needle: String, timeout: TimeInterval = 20) -> String? {
         waitFor(timeout: timeout) { $0.contains(needle) }
     }
 
     /// The first line satisfying `matches`, waiting for it up to `timeout`.
-    func waitFor(timeout: TimeInterval = 20, _ matches: (Substring) -> Bool) -> String? {
+    package func waitFor(timeout: TimeInterval = 20, _ matches: (Substring) -> Bool) -> String? {
         let deadline = Date(timeIntervalSinceNow: timeout)
         condition.lock()
         defer { condition.unlock() }
@@ -52,14 +52,14 @@ final class OutputCollector: @unchecked Sendable {
 
 /// A child process whose every wait is bounded: a test that fails half-way still kills it, and
 /// never waits on it forever (a hung child fails the test instead of hanging the run).
-final class ChildProcess: @unchecked Sendable {
-    let process = Process()
-    let stderr = OutputCollector()
+package final class ChildProcess: @unchecked Sendable {
+    package let process = Process()
+    package let stderr = OutputCollector()
     private let exited = DispatchSemaphore(value: 0)
     private let lock = NSLock()
     private var hasExited = false
 
-    init(executable: URL, arguments: [String], environment: [String: String]? = nil) throws {
+    package init(executable: URL, arguments: [String], environment: [String: String]? = nil) throws {
         process.executableURL = executable
         process.arguments = arguments
         if let environment { process.environment = environment }
@@ -74,10 +74,10 @@ final class ChildProcess: @unchecked Sendable {
         try process.run()
     }
 
-    var processIdentifier: Int32 { process.processIdentifier }
+    package var processIdentifier: Int32 { process.processIdentifier }
 
     /// Waits up to `timeout` for the child to exit; false if it is still running.
-    func waitForExit(timeout: TimeInterval = 30) -> Bool {
+    package func waitForExit(timeout: TimeInterval = 30) -> Bool {
         lock.lock()
         if hasExited { lock.unlock(); return true }
         lock.unlock()
@@ -90,7 +90,7 @@ final class ChildProcess: @unchecked Sendable {
 
     /// Sends `signal` and waits for the exit; escalates to SIGKILL when `timeout` passes.
     @discardableResult
-    func stop(signal: Int32 = SIGTERM, timeout: TimeInterval = 20) -> Bool {
+    package func stop(signal: Int32 = SIGTERM, timeout: TimeInterval = 20) -> Bool {
         if process.isRunning { kill(process.processIdentifier, signal) }
         if waitForExit(timeout: timeout) { return true }
         kill(process.processIdentifier, SIGKILL)
@@ -106,22 +106,22 @@ final class ChildProcess: @unchecked Sendable {
 /// A short-lived child run to completion: stdout and stderr are each read to the end on a thread
 /// of their own (a full pipe can never block the child), and the wait is bounded — a child that
 /// outlives `timeout` is killed and the result says so, instead of hanging the test run.
-final class CapturedProcess: @unchecked Sendable {
-    struct Finished {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+package final class CapturedProcess: @unchecked Sendable {
+    package struct Finished: Sendable {
+        package var status: Int32
+        package var stdout: String
+        package var stderr: String
         /// The child was still running at the timeout and was killed.
-        var timedOut: Bool
+        package var timedOut: Bool
     }
 
-    let process = Process()
+    package let process = Process()
     private let exited = DispatchSemaphore(value: 0)
     private let readersDone = DispatchSemaphore(value: 0)
     private let lock = NSLock()
     private var out = Data(), err = Data()
 
-    init(executable: URL, arguments: [String]) throws {
+    package init(executable: URL, arguments: [String]) throws {
         process.executableURL = executable
         process.arguments = arguments
         process.standardInput = FileHandle.nullDevice
@@ -142,7 +142,7 @@ final class CapturedProcess: @unchecked Sendable {
     }
 
     /// Waits for the exit (killing the child after `timeout`) and returns what it wrote.
-    func finish(timeout: TimeInterval = 120) -> Finished {
+    package func finish(timeout: TimeInterval = 120) -> Finished {
         var timedOut = false
         if exited.wait(timeout: .now() + timeout) == .timedOut {
             timedOut = true
@@ -160,7 +160,7 @@ final class CapturedProcess: @unchecked Sendable {
     }
 
     /// Runs `executable` with `arguments` to completion.
-    static func run(_ executable: URL, _ arguments: [String], timeout: TimeInterval = 120) throws -> Finished {
+    package static func run(_ executable: URL, _ arguments: [String], timeout: TimeInterval = 120) throws -> Finished {
         try CapturedProcess(executable: executable, arguments: arguments).finish(timeout: timeout)
     }
 }

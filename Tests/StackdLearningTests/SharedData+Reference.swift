@@ -1,45 +1,14 @@
 import Foundation
+import StackdTestSupport
 import XCTest
 @testable import StackdLearning
 
-/// Access to `../shared` (the reference data beside the repository); tests skip when it is absent.
-enum SharedReference {
-    static let root: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared")
-
-    static func requireRoot() throws -> URL {
-        let marker = root.appendingPathComponent("data/oos-daily/preds_h5.csv").path
-        guard FileManager.default.fileExists(atPath: marker) else {
-            throw XCTSkip("reference data not found at \(root.path) (expected ../shared beside the repository)")
-        }
-        return root
-    }
-
-    static func text(_ relative: String) throws -> String {
-        try String(contentsOf: requireRoot().appendingPathComponent(relative), encoding: .utf8)
-    }
-
-    static func json(_ relative: String) throws -> Any {
-        try JSONSerialization.jsonObject(with: Data(contentsOf: requireRoot().appendingPathComponent(relative)))
-    }
-
+/// The learning tests' readings of the reference data (`StackdTestSupport.SharedData` locates it).
+extension SharedData {
     static func dataset(horizon h: Int, regimes: Bool = false) throws -> OOSDailyDataset {
         try OOSDailyDataset(horizon: h, predictions: text("data/oos-daily/preds_h\(h).csv"),
                             labels: text("data/oos-daily/labels_h\(h).csv"),
                             regimes: regimes ? text("data/oos-daily/regimes.csv") : nil)
-    }
-
-    /// One method's metric row from `reference_results.json`.
-    static func referenceMetrics(horizon h: Int, method: String) throws -> [String: Double] {
-        let root = try json("reference/reference_results.json") as! [String: Any]
-        let methods = (root["\(h)"] as! [String: Any])["methods"] as! [[String: Any]]
-        guard let row = methods.first(where: { ($0["method"] as? String) == method }) else {
-            XCTFail("method \(method) not in reference_results.json"); return [:]
-        }
-        var out: [String: Double] = [:]
-        for (k, v) in row { if let d = v as? Double { out[k] = d } else if let i = v as? Int { out[k] = Double(i) } }
-        return out
     }
 
     static func referenceLR(horizon h: Int, tag: String) throws -> (objective: Double, coef: [[Double]], intercept: [Double]) {
