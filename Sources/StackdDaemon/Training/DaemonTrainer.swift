@@ -4,7 +4,7 @@ import StackdTraining
 
 /// Builds the retrain function the daemon and replay use, from the `[learner]` configuration:
 /// the chronological protocol of `StackdTraining` on the window the request carries, judged
-/// against averaging, the best single model and the current champion.
+/// against averaging, the best single model, the class prior and the current champion.
 public enum DaemonTrainer {
     /// Always available: without a schedule, retrains still run on demand (SIGUSR1).
     public static func make(configuration: DaemonConfiguration) -> TrainingFunction? {
@@ -61,8 +61,9 @@ public enum DaemonTrainer {
                 case .candidate: r = result(.promote, outcome.decision.reason, outcome.chosen)
                 case .champion: r = result(.keep, outcome.decision.reason, nil)
                 case .averaging:
-                    // The fallback may be the prior or a blend (never averaging when it scored worse).
-                    let fallback: (any MetaCombiner)? = outcome.chosen is PriorShrinkageCombiner ? outcome.chosen
+                    // The fallback is the best baseline on the validation rows: the prior, a blend, the
+                    // best single model or averaging (installed only when something else is serving).
+                    let fallback: (any MetaCombiner)? = !(outcome.chosen is AveragingCombiner) ? outcome.chosen
                         : request.champion.version > 0 ? AveragingCombiner(modelCount: models.count, classCount: classCount) : nil
                     r = result(.fallback, outcome.decision.reason, fallback)
                 }
