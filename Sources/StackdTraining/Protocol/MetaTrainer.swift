@@ -7,6 +7,9 @@ import StackdXGBoost
 public struct Champion: Sendable {
     /// Name shown in the comparison table.
     public var name: String
+    /// What the gate scores on the validation rows. For a champion that was refitted on its
+    /// whole window, pass its gated twin (`TrainingOutcome.gatedCandidate`): the refit has
+    /// learned from rows this retrain validates on, so its score there would be optimistic.
     public var combiner: any MetaCombiner
     public init(name: String, combiner: any MetaCombiner) {
         self.name = name
@@ -196,8 +199,9 @@ public enum MetaTrainer {
                 + scores.joined(separator: ", ") + ")"
         }
         if kinds.isEmpty { decision.reason = "ensemble-method rule: \(methodReason); " + decision.reason }
-        var chosenCandidate = decision.chosen == .candidate ? candidates.first { $0.name == decision.chosenName } : nil
-        if let gated = chosenCandidate {
+        let gatedCandidate = decision.chosen == .candidate ? candidates.first { $0.name == decision.chosenName } : nil
+        var chosenCandidate = gatedCandidate
+        if let gated = gatedCandidate {
             chosenCandidate = try Self.refittedOnAllRows(gated, rows: rows, selectionTrain: selectionTrain, selectionValid: selectionValid,
                                                          configuration: configuration, hyperparameters: hyper, hyperparametersFixed: hyperFixed)
             decision.reason += "; served refitted on all \(rows.count) window rows"
@@ -232,7 +236,7 @@ public enum MetaTrainer {
             purgedRows: split.purged, cutTimestamp: split.cutTimestamp, ensembleMethod: method, ensembleMethodReason: methodReason,
             hyperparameters: hyper, metric: metric, bestSingleModel: rows.models[best], comparison: comparison,
             candidates: candidates, candidateName: bestCandidate?.name, overfitting: overfitting, decision: decision,
-            diagnosis: diagnosis, chosen: chosen, chosenCandidate: chosenCandidate)
+            diagnosis: diagnosis, chosen: chosen, chosenCandidate: chosenCandidate, gatedCandidate: gatedCandidate)
     }
 
     /// The promoted candidate refitted for serving on every row of the window (meta-train, the

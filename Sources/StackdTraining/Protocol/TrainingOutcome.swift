@@ -34,8 +34,13 @@ public struct TrainingOutcome: Sendable {
     public var diagnosis: [DiagnosisFinding]
     /// The combiner to serve.
     public var chosen: any MetaCombiner
-    /// The chosen candidate's importance and model weights (nil unless a candidate was promoted).
+    /// The chosen candidate's importance and model weights (nil unless a candidate was promoted):
+    /// the served model, refitted on the whole window.
     public var chosenCandidate: TrainedCandidate?
+    /// The chosen candidate as the gate judged it: fitted on meta-train only (nil unless a
+    /// candidate was promoted). A later retrain judges this champion by it, because the served
+    /// refit has learned from rows that the later retrain validates on.
+    public var gatedCandidate: TrainedCandidate? = nil
 
     /// The comparison row of a method.
     public func score(_ name: String) -> MethodScore? { comparison.first { $0.name == name } }
