@@ -96,7 +96,8 @@ public enum PromotionRule {
                 reason: why + "; \(champion.name) no longer beats \(baseline.name) (\(metric.rawValue) "
                     + "\(fmt(champion.value)) vs \(fmt(baseline.value))): falling back")
         }
-        return PromotionDecision(chosen: .champion, chosenName: champion.name, reason: why + "; keeping \(champion.name)")
+        return PromotionDecision(chosen: .champion, chosenName: champion.name,
+                                 reason: why + "; keeping \(champion.name) (\(metric.rawValue) \(fmt(champion.value)), better than every baseline)")
     }
 
     /// The paired z statistic of a candidate's log-loss gain over averaging: mean of
