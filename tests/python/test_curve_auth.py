@@ -372,17 +372,32 @@ def test_record_binding_with_curve_admits_only_its_client_keys(keys, ctx, tmp_pa
             pub.connect(endpoint)
             return pub
 
+        # The recorder's log, read as it is written: the stranger's refusal is awaited before the
+        # one message that ends the recording is sent (the two handshakes complete in any order).
+        lines, refused = [], threading.Event()
+
+        def read_log():
+            for line in record.stderr:
+                lines.append(line)
+                if "refused a peer" in line:
+                    refused.set()
+        reader = threading.Thread(target=read_log, daemon=True)
+        reader.start()
         stranger = connect("stranger")
         known = connect("lgbm")
         assert known.poll(DEADLINE * 1000), "the allowed publisher's handshake completes"
         known.recv()
+        assert refused.wait(DEADLINE), "the recorder logs the stranger's refusal"
         assert not stranger.poll(0), "the unknown key never gets the recorder's subscription"
         try:
             stranger.send_multipart([b"pred.SPX.5.x", b"forged"], zmq.NOBLOCK)
         except zmq.Again:
             pass
         known.send_multipart(encode_prediction("a", "SPX", 5, 7_000, 1, [0.2, 0.3, 0.5]))
-        out, err = record.communicate(timeout=DEADLINE)
+        out = record.stdout.read()
+        record.wait(timeout=DEADLINE)
+        reader.join(timeout=DEADLINE)
+        err = "".join(lines)
     finally:
         if record.poll() is None:
             record.kill()

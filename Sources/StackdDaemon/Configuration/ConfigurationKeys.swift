@@ -77,7 +77,7 @@ public enum ConfigurationKeys {
                      "a new model applies to rows this much event time after its trigger",
                      get: { $0.retrain.applyDelay }, set: { $0.retrain.applyDelay = $1 }),
             int("retrain", "window_rows", 100...100_000_000, default: 100_000, .restart,
-                "the out-of-sample window a retrain learns from, in rows per horizon",
+                "the out-of-sample window a retrain learns from, in rows per horizon; held twice in memory (double-buffered, so a retrain request never pauses ingest to copy it)",
                 get: { $0.retrain.windowRows }, set: { $0.retrain.windowRows = $1 }),
             duration("retrain", "window_age_days", 0...maxDays, .days, default: 0, .restart,
                      "event-time age bound of the window; 0 none",
