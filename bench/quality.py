@@ -122,6 +122,11 @@ def evaluate(outputs_path, data, shared, cache):
         base = {"walk-forward LR": loss_rows(r_wf, y), "class prior": loss_rows(prior[take], y),
                 "averaging": loss_rows(avg[take], y)}
         entry = {"rows": int(len(y)), "ensemble": float(ens.mean())}
+        # In-window evidence for choosing defaults: the served ensemble's log-loss on every
+        # labelled row before the held-out cut (walk-forward out-of-sample, never the last 20 %).
+        before = d["event"] < r_event.min()
+        entry["rows before cut"] = int(before.sum())
+        entry["ensemble before cut"] = float(loss_rows(d["ens"][before], d["label"][before]).mean())
         for name, b in base.items():
             entry[name] = float(b.mean())
             entry[f"margin vs {name}"] = float((ens - b).mean())
@@ -145,7 +150,8 @@ def main():
     results = {}
     for name, path in configs:
         out = os.path.join(a.work, f"outputs-{name}.csv")
-        cmd = [a.stackd, "replay", a.data, "--outputs", out, "--quiet"] + (["--config", path] if path else [])
+        report = os.path.join(a.work, f"report-{name}")
+        cmd = [a.stackd, "replay", a.data, "--outputs", out, "--report", report, "--quiet"] + (["--config", path] if path else [])
         print(f"# {' '.join(cmd)}", file=sys.stderr)
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
         results[name] = evaluate(out, a.data, a.shared, a.work)
@@ -157,6 +163,12 @@ def main():
             for b in ("walk-forward LR", "class prior", "averaging"):
                 cells += [f"{e[b]:.4f}", f"{e['margin vs ' + b]:+.4f} ± {e['se vs ' + b]:.4f}"]
             print("| " + " | ".join(cells) + " |")
+    print()
+    print("| configuration | h | rows before the cut | served log-loss before the cut |")
+    print("|---|---|---|---|")
+    for name, per_h in results.items():
+        for h, e in per_h.items():
+            print(f"| {name} | h{h} | {e['rows before cut']} | {e['ensemble before cut']:.4f} |")
     if a.json:
         with open(a.json, "w") as f:
             json.dump(results, f, indent=1, sort_keys=True)
