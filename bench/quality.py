@@ -2,7 +2,7 @@
 """The quality bar of bench/QUALITY.md: the served ensemble against the walk-forward logistic
 reference, the class prior and averaging, on the reference's held-out rows.
 
-    bench/quality.sh [--config NAME=FILE ...] [--stackd PATH] [--data DIR]
+    bench/quality.sh [--config NAME=FILE ...] [--stackd PATH] [--data DIR] [--shared DIR] [--work DIR] [--json FILE]
 
 For each configuration (the embedded default when none is given) it runs
 `stackd replay DATA [--config FILE] --outputs OUT --quiet` — the live pipeline, driven by the
@@ -22,6 +22,11 @@ Margins are ensemble − baseline in nats (negative: the ensemble is better) wit
 standard error: blocks of L = max(h, ceil(sqrt(T))) consecutive distinct event times, 1000
 resamples (the report's scheme, scripts/verify_backtest.py). The rows are matched to the
 reference's by (event time, forward return), which is unique in this data (checked).
+
+It also prints the served ensemble's log-loss on every labelled row BEFORE the cut (the first
+80 %, walk-forward out of sample: each row scored by the model installed before it): the in-window
+evidence bench/QUALITY.md uses to choose defaults, never the held-out rows. The replay's report
+(schemas/backtest.schema.json) is kept in WORK/report-NAME.
 
 Nothing here tunes anything: the configurations are fixed before the run and stackd chooses its
 models only on validation rows inside its own training window.
