@@ -140,6 +140,27 @@ def evaluate(outputs_path, data, shared, cache):
     return result
 
 
+def paired_before_cut(work, names, base):
+    """Per configuration and horizon: mean (config − base) served log-loss over the labelled rows
+    before the held-out cut, with the block-bootstrap SE: the in-window comparison of defaults."""
+    _, base_rows = vb.read_outputs(os.path.join(work, f"outputs-{base}.csv"))
+    out = {}
+    for name in names:
+        if name == base:
+            continue
+        _, rows = vb.read_outputs(os.path.join(work, f"outputs-{name}.csv"))
+        out[name] = {}
+        for h in sorted(rows):
+            d, b = rows[h], base_rows[h]
+            cut = np.load(os.path.join(work, f"wf_h{h}.npz"))["event"].min()
+            m, mb = d["event"] < cut, b["event"] < cut
+            if not (np.array_equal(d["event"][m], b["event"][mb]) and np.array_equal(d["label"][m], b["label"][mb])):
+                sys.exit(f"h{h}: {name} and {base} served different rows before the cut")
+            diff = loss_rows(d["ens"][m], d["label"][m]) - loss_rows(b["ens"][mb], b["label"][mb])
+            out[name][h] = (float(diff.mean()), bootstrap_se(diff, d["event"][m], h, seed=h))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--stackd", default=os.path.join(ROOT, ".build/release/stackd"))
@@ -149,6 +170,10 @@ def main():
                     help="NAME=FILE: a configuration to replay (repeatable); default: the embedded one")
     ap.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "stackd-quality"))
     ap.add_argument("--json", help="also write the numbers here")
+    ap.add_argument("--reuse", action="store_true",
+                    help="evaluate the outputs already in --work instead of replaying again")
+    ap.add_argument("--paired-with", metavar="NAME",
+                    help="also compare every configuration with NAME before the cut (paired, in-window)")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
     configs = [c.split("=", 1) for c in a.config] or [["default", None]]
@@ -157,8 +182,9 @@ def main():
         out = os.path.join(a.work, f"outputs-{name}.csv")
         report = os.path.join(a.work, f"report-{name}")
         cmd = [a.stackd, "replay", a.data, "--outputs", out, "--report", report, "--quiet"] + (["--config", path] if path else [])
-        print(f"# {' '.join(cmd)}", file=sys.stderr)
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
+        if not (a.reuse and os.path.exists(out)):
+            print(f"# {' '.join(cmd)}", file=sys.stderr)
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
         results[name] = evaluate(out, a.data, a.shared, a.work)
     print("| configuration | h | rows | ensemble | walk-forward LR | margin ± SE | class prior | margin ± SE | averaging | margin ± SE |")
     print("|---|---|---|---|---|---|---|---|---|---|")
@@ -174,6 +200,13 @@ def main():
     for name, per_h in results.items():
         for h, e in per_h.items():
             print(f"| {name} | h{h} | {e['rows before cut']} | {e['ensemble before cut']:.4f} |")
+    if a.paired_with:
+        print()
+        print(f"| configuration − {a.paired_with}, before the cut | h | mean difference ± SE |")
+        print("|---|---|---|")
+        for name, per_h in paired_before_cut(a.work, [n for n, _ in configs], a.paired_with).items():
+            for h, (mean, se) in per_h.items():
+                print(f"| {name} | h{h} | {mean:+.4f} ± {se:.4f} |")
     if a.json:
         with open(a.json, "w") as f:
             json.dump(results, f, indent=1, sort_keys=True)
