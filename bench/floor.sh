@@ -12,6 +12,8 @@
 #                  [--transports tcp,ipc] [--instructions 100000 | --no-instructions]
 #                  [--no-throughput] [--no-latency] [--daemons stackd,floor,floor-drop]
 #
+# `stackd-N` in --daemons is stackd with `[ingest] shards = N` (bench/shards.sh).
+#
 # Prints markdown tables on stdout, progress on stderr. Needs gcc, libzmq3-dev, valgrind.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -84,6 +86,8 @@ deadline_ms = 5000
 address = "127.0.0.1:0"
 [log]
 level = "warning"
+[ingest]
+shards = ${3:-1}
 TOML
 }
 
@@ -92,6 +96,7 @@ start_daemon() {
   local name=$1 in=$2 out=$3; shift 3
   case "$name" in
     stackd) write_config "$in" "$out"; "$@" "$STACKD" run -c "$work/stackd.toml" 2>"$work/daemon.err" & ;;
+    stackd-*) write_config "$in" "$out" "${name#stackd-}"; "$@" "$STACKD" run -c "$work/stackd.toml" 2>"$work/daemon.err" & ;;
     floor) "$@" .build/c/floord --in "$in" --out "$out" 2>"$work/daemon.err" & ;;
     floor-drop) "$@" .build/c/floord --drop --in "$in" --out "$out" 2>"$work/daemon.err" & ;;
   esac
@@ -198,7 +203,8 @@ if [ -n "$instructions" ]; then
     # stackd's snapshot runs every 100 ms of wall time: callgrind's ~50× slow motion multiplies
     # its share per message, so it is also shown apart (0 for floord, which has none).
     snap=$(callgrind_annotate --inclusive=yes "$out" 2>/dev/null | swift demangle --simplified \
-      | sed -nE 's/^ *([0-9,]+) .*LiveRunner\.publishSnapshot.*/\1/p' | head -1 | tr -d ,)
+      | sed -nE 's/^ *([0-9,]+) .*(LiveRunner\.publishSnapshot|LiveRunner\.publishMergedSnapshot|PipelineShard\.publishSnapshot).*/\1/p' \
+      | tr -d , | awk '{ s += $1 } END { print s + 0 }')
     lean[$d]=$(( (total[$d] - ${snap:-0}) / instructions ))
   done
   for d in "${daemon_list[@]}"; do

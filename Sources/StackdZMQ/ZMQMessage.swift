@@ -47,6 +47,13 @@ public final class ZMQMessage {
         return try body(UnsafeRawBufferPointer(start: data, count: count))
     }
 
+    /// Takes `other`'s frame without copying it (`zmq_msg_move`): this message's previous frame is
+    /// released and `other` is left empty. How a receive thread hands a frame to another thread's
+    /// ring slot.
+    @inlinable public func move(from other: ZMQMessage) {
+        zmq_msg_move(pointer, other.pointer)
+    }
+
     /// A copy of the frame's bytes, for tests and cold paths; hot paths use `withUnsafeBytes`.
     public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
 

@@ -100,10 +100,12 @@ struct Train: ParsableCommand {
                 print("h\(h): \(dataset.incompleteEvents) of \(dataset.events.count) events miss a model (imputed with the mean of the present models, as live)")
             }
             let rows = TrainingRows(dataset: dataset)
-            let outcome = try MetaTrainer.train(rows: rows, horizon: h, configuration: configuration.addingRegimeCandidates(for: rows.layout))
+            var outcome = try MetaTrainer.train(rows: rows, horizon: h, configuration: configuration.addingRegimeCandidates(for: rows.layout))
+            outcome.diversity = DiversityAnalysisDocument.make(rows: rows, trainFraction: configuration.trainFraction)
             try ArtifactWriter.write(outcome, to: out)
             progress.clear()
             print(ComparisonTable.render(outcome))
+            if let d = outcome.diversity { print(d.summaryLine) }
             outcomes.append(outcome)
         }
         progress.finish()

@@ -59,6 +59,12 @@ final class SchemaExamplesTests: XCTestCase {
         XCTAssertEqual(RowCompletion.allCases.map(\.rawValue), [0, 1, 2, 3])
         XCTAssertEqual(RowCompletion.allCases.map(\.name), ["complete", "deadline", "evicted", "drained"])
         XCTAssertEqual(WireEncoder.ensembleSize(classCount: 3, symbolLength: 3), 56 + 24 + 3)
+        XCTAssertEqual(WireEncoder.ensembleSize(classCount: 3, symbolLength: 3, contributionModels: 3), 56 + 24 + 3 + 4 + 8 * 5)
+        XCTAssertEqual(WireFormat.ensembleFlagRegimeImputed, 1)
+        XCTAssertEqual(WireFormat.ensembleFlagContributions, 2)
+        XCTAssertEqual(EnsembleContributions.blockVersion, 1)
+        XCTAssertEqual(ContributionScale.allCases.map(\.rawValue), [0, 1])
+        XCTAssertEqual(ContributionScale.allCases.map(\.name), ["logit", "probability"])
     }
 
     func testWireMarkdownListsEveryRejectReason() throws {
@@ -108,8 +114,32 @@ final class SchemaExamplesTests: XCTestCase {
     /// lgbm, mlp, xgb; lgbm (the prediction example, JSON) and xgb arrive, mlp never does, the
     /// deadline fires. The binary and JSON outputs must equal the examples.
     func testEnsembleExamplesAreWhatThePipelineEmits() throws {
-        let pipeline = try StackingPipeline(configuration: PipelineConfiguration(
-            models: ["xgb", "lgbm", "mlp"], horizons: [5], deadlineNanoseconds: 50_000_000, minModels: 2))
+        try checkEnsembleExamples(contributions: false, binary: "ensemble.bin.hex", json: "ensemble.json")
+    }
+
+    /// The same scenario with `output.contributions`: flags bit 1, the block after the symbol and
+    /// the JSON `contributions` object, byte for byte as `make_examples.py` writes them.
+    func testEnsembleContributionsExamplesAreWhatThePipelineEmits() throws {
+        try checkEnsembleExamples(contributions: true, binary: "ensemble-contributions.bin.hex",
+                                  json: "ensemble-contributions.json")
+        let example = try jsonObject(try data("ensemble-contributions.json"))
+        let c = try XCTUnwrap(example["contributions"] as? [String: Any])
+        let models = try XCTUnwrap(c["models"] as? [String: Double])
+        // Averaging's exact decomposition of the served probability 0.5: 0.5 / 3 per model.
+        XCTAssertEqual(models, ["lgbm": 0.5 / 3, "mlp": 0.5 / 3, "xgb": 0.5 / 3])
+        XCTAssertEqual(c["space"] as? String, "probability")
+        let total = models.values.reduce(0, +) + (c["shared"] as? Double ?? .nan) + (c["bias"] as? Double ?? .nan)
+        XCTAssertEqual(total, 0.5, accuracy: 1e-15)
+        let bytes = try bytes(ofHex: "ensemble-contributions.bin.hex")
+        XCTAssertEqual(bytes.count, 56 + 24 + 3 + 4 + 8 * 5)
+        XCTAssertEqual(bytes[51], WireFormat.ensembleFlagContributions)
+    }
+
+    func checkEnsembleExamples(contributions: Bool, binary: String, json: String) throws {
+        var configuration = PipelineConfiguration(
+            models: ["xgb", "lgbm", "mlp"], horizons: [5], deadlineNanoseconds: 50_000_000, minModels: 2)
+        configuration.contributions = contributions
+        let pipeline = try StackingPipeline(configuration: configuration)
         XCTAssertEqual(pipeline.modelNames, ["lgbm", "mlp", "xgb"])
         var capture = CapturingHandler(modelNames: pipeline.modelNames, latency: 1_234_567)
         let lgbm = try data("prediction.json")
@@ -128,10 +158,10 @@ final class SchemaExamplesTests: XCTestCase {
         XCTAssertTrue(capture.binary.isEmpty)
         pipeline.advance(to: 1_000 + 50_000_000, handler: &capture)
         XCTAssertEqual(capture.binary.count, 1)
-        XCTAssertEqual(capture.binary.first, try bytes(ofHex: "ensemble.bin.hex"))
+        XCTAssertEqual(capture.binary.first, try bytes(ofHex: binary))
 
         let emitted = try jsonObject(Array(try XCTUnwrap(capture.json.first).utf8))
-        let example = try jsonObject(try data("ensemble.json"))
+        let example = try jsonObject(try data(json))
         XCTAssertEqual(Set(emitted.keys), Set(example.keys))
         XCTAssertEqual(NSDictionary(dictionary: emitted), NSDictionary(dictionary: example))
         XCTAssertEqual(example["probs"] as? [Double], [0.25, 0.25, 0.5])
@@ -228,7 +258,8 @@ private struct CapturingHandler: EnsembleOutputHandler {
 
     mutating func emit(_ e: EnsembleEmission) {
         var out = [UInt8](repeating: 0xAA, count: WireEncoder.ensembleSize(classCount: e.probabilities.count,
-                                                                            symbolLength: e.symbol.count))
+                                                                            symbolLength: e.symbol.count,
+                                                                            contributionModels: e.contributions.map { $0.values.count - 2 }))
         let n = out.withUnsafeMutableBytes { WireEncoder.writeBinaryEnsemble(e, latencyNanoseconds: latency, into: $0) }
         binary.append(Array(out[0..<n]))
         json.append(WireEncoder.jsonEnsemble(e, modelNames: modelNames, latencyNanoseconds: latency))

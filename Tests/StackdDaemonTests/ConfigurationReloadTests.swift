@@ -54,7 +54,7 @@ final class ConfigurationReloadTests: XCTestCase {
             guard case .string(let d) = key.defaultValue, let other = words.first(where: { $0 != d && $0 != "all" }) else { return [] }
             return [(s, k, "\"\(other)\"")]
         case .string: return [(s, k, "\"\(key.path == "metrics.address" ? "127.0.0.1:9999" : "/tmp/stackd-reload")\"")]
-        case .strings: return [(s, k, "[\"X\"]")]
+        case .strings: return [(s, k, key.path == "learner.challengers" ? "[\"mlp\"]" : "[\"X\"]")]
         case .integers: return [(s, k, "[1]")]
         }
     }

@@ -23,7 +23,11 @@ ENSEMBLE_HEADER = "<2sBBBBBBIIqQQQBBBBI"     # 56 bytes, then K float64, symbol
 REGIME_HEADER = "<2sBBBBBBIIqQ"              # 32 bytes, then R int8, symbol
 MAGIC, VERSION = b"SK", 1
 KIND_PREDICTION, KIND_LABEL, KIND_ENSEMBLE, KIND_REGIME = 1, 2, 3, 5
-METHODS = ["average", "weighted_average", "logistic", "xgboost"]
+METHODS = ["average", "weighted_average", "logistic", "xgboost", "mlp"]
+FLAG_REGIME_IMPUTED, FLAG_CONTRIBUTIONS = 1, 2
+CONTRIBUTIONS_BLOCK_HEADER = "<BBBB"          # version, scale, value count M+2, class; then M+2 float64
+CONTRIBUTIONS_BLOCK_VERSION = 1
+SCALES = ["logit", "probability"]
 COMPLETIONS = ["complete", "deadline", "evicted", "drained"]
 
 # --- The example values ---------------------------------------------------------------------
@@ -54,6 +58,15 @@ ENSEMBLE = {
 }
 ENSEMBLE_CONFIGURED_MODELS = ["lgbm", "mlp", "xgb"]  # alphabetical: bit i = i-th name
 
+# The same output from a deployment with output.contributions = true. Averaging is linear in the
+# base probabilities: each model contributes p[model][class] / M to the served class 2, the
+# missing "mlp" through its imputed vector (the mean of the present two, 0.5), so every model
+# gives 0.5 / 3; averaging reads no shared column and has no bias. They sum to probs[2].
+ENSEMBLE_CONTRIBUTIONS = dict(ENSEMBLE, contributions={
+    "v": 1, "space": "probability", "class": 2,
+    "models": {"lgbm": 0.5 / 3, "mlp": 0.5 / 3, "xgb": 0.5 / 3}, "shared": 0.0, "bias": 0.0,
+})
+
 # The regimes of SPX at the same event time, for a deployment with
 # regimes.names = ["vol_regime", "trend_regime"]: low volatility (-1), up trend (+1).
 REGIME = {"v": 1, "type": "regime", "symbol": "SPX", "ts": TS, "seq": 3, "values": [-1, 1]}
@@ -83,8 +96,16 @@ def encode_ensemble(m, configured_models):
     header = struct.pack(ENSEMBLE_HEADER, MAGIC, VERSION, KIND_ENSEMBLE, len(probs), m["class"], len(symbol),
                          METHODS.index(m["method"]), m["horizon"], m["model_version"], m["ts"], m["seq"],
                          mask, m["latency_ns"], len(configured_models), len(m["models"]),
-                         COMPLETIONS.index(m["completion"]), int(m["regime_imputed"]), 0)
-    return header + struct.pack("<%dd" % len(probs), *probs) + symbol
+                         COMPLETIONS.index(m["completion"]),
+                         (FLAG_REGIME_IMPUTED if m["regime_imputed"] else 0)
+                         | (FLAG_CONTRIBUTIONS if "contributions" in m else 0), 0)
+    out = header + struct.pack("<%dd" % len(probs), *probs) + symbol
+    if "contributions" in m:
+        c = m["contributions"]
+        values = [c["models"][name] for name in configured_models] + [c["shared"], c["bias"]]
+        out += struct.pack(CONTRIBUTIONS_BLOCK_HEADER, c["v"], SCALES.index(c["space"]), len(values), c["class"])
+        out += struct.pack("<%dd" % len(values), *values)
+    return out
 
 
 def encode_regime(m):
@@ -111,6 +132,8 @@ def outputs():
         "prediction.bin.hex": to_hex(encode_prediction(PREDICTION)),
         "label.bin.hex": to_hex(encode_label(LABEL, LABEL_CLASS_COUNT)),
         "ensemble.bin.hex": to_hex(encode_ensemble(ENSEMBLE, ENSEMBLE_CONFIGURED_MODELS)),
+        "ensemble-contributions.json": to_json(ENSEMBLE_CONTRIBUTIONS),
+        "ensemble-contributions.bin.hex": to_hex(encode_ensemble(ENSEMBLE_CONTRIBUTIONS, ENSEMBLE_CONFIGURED_MODELS)),
         "regime.json": to_json(REGIME),
         "regime.bin.hex": to_hex(encode_regime(REGIME)),
     }

@@ -19,7 +19,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "schemas" / "artifacts"
 SHARED = ROOT.parent / "shared" / "data" / "oos-daily"
 NAMES = ["meta_config", "model_logistic", "model_blend", "model_mlp", "model_average", "model_prior_shrinkage", "feature_importance", "model_weights",
-         "training_metrics", "ensemble_summary"]
+         "training_metrics", "ensemble_summary", "diversity_analysis"]
+SAMPLE_KINDS = ("logistic", "xgboost", "blend", "calibrated", "average", "prior", "mlp", "diversity")
 
 
 def validator(name):
@@ -40,13 +41,13 @@ def test_schema_is_draft_2020_12_with_version_const(name):
 def samples(tmp_path_factory):
     given = os.environ.get("STACKD_ARTIFACT_SAMPLES")
     if given:
-        return [pathlib.Path(given) / k for k in ("logistic", "xgboost", "blend", "calibrated", "average", "prior", "mlp")]
+        return [pathlib.Path(given) / k for k in SAMPLE_KINDS]
     out = tmp_path_factory.mktemp("artifacts")
     env = dict(os.environ, STACKD_ARTIFACT_SAMPLES=str(out))
     r = subprocess.run(["swift", "test", "--skip-build", "--filter", "testWriteSamplesForSchemaValidation"],
                        cwd=ROOT, env=env, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
-    dirs = [out / k for k in ("logistic", "xgboost", "blend", "calibrated", "average", "prior", "mlp")]
+    dirs = [out / k for k in SAMPLE_KINDS]
     binary = ROOT / ".build" / "debug" / "stackd"
     if binary.exists() and SHARED.exists():
         real = out / "real"
@@ -70,6 +71,9 @@ def test_every_artifact_validates(samples):
         for hdir in sorted(d.glob("h*")):
             for name in ["meta_config", "feature_importance", "model_weights", "training_metrics"]:
                 validator(name).validate(json.loads((hdir / f"{name}.json").read_text()))
+            if (hdir / "diversity_analysis.json").exists():
+                validator("diversity_analysis").validate(json.loads((hdir / "diversity_analysis.json").read_text()))
+                seen.add("diversity_analysis")
             ms = model_schema(hdir)
             model = json.loads((hdir / "model.json").read_text())
             if ms:
@@ -78,7 +82,23 @@ def test_every_artifact_validates(samples):
             else:  # XGBoost's own JSON format
                 assert "learner" in model and "version" in model
                 seen.add("xgboost")
-    assert {"model_logistic", "model_blend", "model_mlp", "model_average", "model_prior_shrinkage", "xgboost"} <= seen
+    assert {"model_logistic", "model_blend", "model_mlp", "model_average", "model_prior_shrinkage", "xgboost",
+            "diversity_analysis"} <= seen
+
+
+def test_invalid_diversity_variants_are_rejected(samples):
+    doc = json.loads((next(d for d in samples if d.name == "diversity") / "h5" / "diversity_analysis.json").read_text())
+    v = validator("diversity_analysis")
+    assert v.is_valid(doc)
+    for mutate in (lambda c: c.update(schema_version=2), lambda c: c.pop("analysis"),
+                   lambda c: c.update(selection_applied="no"),
+                   lambda c: c["analysis"]["score"].update(grade="excellent"),
+                   lambda c: c["analysis"]["pairs"][0].update(disagreement=1.5),
+                   lambda c: c["analysis"]["pairs"][0].pop("double_fault"),
+                   lambda c: c.update(extra_field=1)):
+        bad = json.loads(json.dumps(doc))
+        mutate(bad)
+        assert not v.is_valid(bad)
 
 
 def test_invalid_variants_are_rejected(samples):

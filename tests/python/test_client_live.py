@@ -38,7 +38,7 @@ T0 = 1_735_689_600 * 10**9
 class Daemon:
     """`stackd run` on loopback ports it picks, found in its log."""
 
-    def __init__(self, tmp_path, classes, encoding, record=None, extra=""):
+    def __init__(self, tmp_path, classes, encoding, record=None, extra="", contributions=False):
         config = tmp_path / "stackd.toml"
         record_section = (f'[record]\ndirectory = "{record}"\n' if record else "") + extra
         config.write_text(f"""
@@ -52,6 +52,7 @@ bind = ["tcp://127.0.0.1:*"]
 [output]
 bind = ["tcp://127.0.0.1:*"]
 encoding = "{encoding}"
+contributions = {"true" if contributions else "false"}
 [assembly]
 deadline_ms = 600000
 [metrics]
@@ -105,8 +106,8 @@ def start(tmp_path):
         pytest.fail(f"{BINARY} is missing: run `swift build` first")
     started = []
 
-    def make(classes, encoding="binary", record=None, extra=""):
-        d = Daemon(tmp_path, classes, encoding, record, extra)
+    def make(classes, encoding="binary", record=None, extra="", contributions=False):
+        d = Daemon(tmp_path, classes, encoding, record, extra, contributions)
         started.append(d)
         return d
 
@@ -289,3 +290,40 @@ def test_two_classes_recorded_live_replay_into_a_report(start, tmp_path):
     header = outputs.read_text().splitlines()[1].split(",")
     assert [h for h in header if h.startswith("ensemble_")] == ["ensemble_0", "ensemble_1"]
     assert [h for h in header if h.startswith("base_2_")] == ["base_2_0", "base_2_1"]
+
+
+@pytest.mark.parametrize("encoding", ["binary", "json"])
+def test_outputs_carry_contributions_when_configured(start, encoding):
+    """output.contributions = true: each output carries, for its served class, each model's
+    share of the averaged probability (p[model][class] / M, wire.md §4.3.1), decoded by the client
+    from the daemon's own bytes; with it off (every other test here) outputs have none."""
+    d = start(3, encoding, contributions=True)
+    ctx = zmq.Context()
+    try:
+        pub = ctx.socket(zmq.XPUB)
+        pub.setsockopt(zmq.LINGER, 0)
+        pub.connect(d.input)
+        assert sc.covers(sc.wait_for_subscription(pub, timeout=DEADLINE), b"pred.")
+        sub = ctx.socket(zmq.SUB)
+        sub.setsockopt(zmq.LINGER, 0)
+        sub.connect(d.output)
+        sub.subscribe(b"ens.")
+        rows = iter(range(10_000))
+        topic, payload = sc.wait_for_output(sub, timeout=DEADLINE, probe=lambda: publish_row(pub, next(rows), 3, encoding))
+        if encoding == "binary":
+            assert payload[51] & sc.FLAG_CONTRIBUTIONS
+            assert len(payload) == 56 + 8 * 3 + 3 + 4 + 8 * (len(MODELS) + 2)
+        else:
+            Draft202012Validator(json.loads((ROOT / "schemas" / "ensemble.schema.json").read_text())).validate(
+                json.loads(payload))
+        out = sc.decode_ensemble(payload, MODELS)
+        row = check_output(out, 3, encoding)
+        served = out["class"]
+        c = out["contributions"]
+        assert (c["v"], c["space"], c["class"]) == (1, "probability", served)
+        expected = {m: p[served] / len(MODELS) for m, p in vectors(row, 3).items()}
+        assert c["models"] == pytest.approx(expected, abs=1e-15)
+        assert (c["shared"], c["bias"]) == (0, 0)
+        assert sum(c["models"].values()) == pytest.approx(out["probs"][served], abs=1e-12)
+    finally:
+        ctx.destroy(linger=0)

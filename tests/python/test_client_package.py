@@ -119,3 +119,29 @@ def test_types_check_with_mypy():
     out = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--ignore-missing-imports", "stackd_client"],
                          cwd=CLIENT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_contributions_block_encodes_to_and_decodes_from_the_committed_bytes():
+    e = example("ensemble-contributions.json")
+    topic, payload = sc.encode_ensemble(e, "binary", MODELS)
+    assert (topic, payload) == (b"ens.SPX.5", hex_example("ensemble-contributions.bin.hex"))
+    ens = sc.decode_ensemble(hex_example("ensemble-contributions.bin.hex"), MODELS)
+    for key in ("present_mask", "model_count", "present_count"):
+        ens.pop(key)
+    assert ens["contributions"].pop("model_values") == [0.5 / 3] * 3
+    assert ens == e
+    topic, payload = sc.encode_ensemble(e, "json")
+    validate("ensemble", payload)
+    assert sc.decode(topic, payload)[1] == e
+
+
+@pytest.mark.parametrize("cut", [1, 4, 5])
+def test_a_truncated_contributions_block_raises_wire_error(cut):
+    with pytest.raises(sc.WireError):
+        sc.decode_ensemble(hex_example("ensemble-contributions.bin.hex")[:-cut], MODELS)
+
+
+def test_a_version_1_output_without_the_flag_keeps_its_exact_length():
+    # A contributions block behind an output whose flags do not announce it is a trailing byte error.
+    with pytest.raises(sc.WireError):
+        sc.decode_ensemble(hex_example("ensemble.bin.hex") + hex_example("ensemble-contributions.bin.hex")[-44:], MODELS)

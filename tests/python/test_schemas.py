@@ -27,6 +27,10 @@ ENSEMBLE_HEADER = "<2sBBBBBBIIqQQQBBBBI"
 METHODS = ["average", "weighted_average", "logistic", "xgboost", "mlp"]
 COMPLETIONS = ["complete", "deadline", "evicted", "drained"]
 KINDS = ["prediction", "label", "ensemble"]
+# Fields a message carries only when the deployment asks for them.
+OPTIONAL = {"ensemble": {"contributions"}}
+CONTRIBUTIONS_BLOCK = "<BBBB"  # version, scale, value count M+2, class; then M+2 float64
+SCALES = ["logit", "probability"]
 
 
 def load_json(name):
@@ -51,7 +55,7 @@ def test_schema_is_valid_draft_2020_12_with_id_and_version_const(kind):
     assert schema["$id"] == "urn:stackd:wire:v1:%s" % kind
     assert schema["properties"]["v"] == {"description": schema["properties"]["v"]["description"], "const": 1}
     assert schema["properties"]["type"]["const"] == kind
-    assert set(schema["required"]) == set(schema["properties"])
+    assert set(schema["required"]) == set(schema["properties"]) - OPTIONAL.get(kind, set())
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -225,3 +229,47 @@ def test_wire_md_lists_every_reject_reason_of_the_code():
     text = (SCHEMAS / "wire.md").read_text()
     for reason in reasons:
         assert "`%s`" % reason in text, reason
+
+
+# --- The optional contributions (output.contributions; wire.md §4.3.1, §5.3) ----------------
+def test_contributions_example_validates_and_sums_to_the_served_probability():
+    j = load_json("ensemble-contributions.json")
+    validator("ensemble").validate(j)
+    c = j["contributions"]
+    assert c["space"] == "probability" and c["class"] == j["class"]
+    assert math.isclose(sum(c["models"].values()) + c["shared"] + c["bias"], j["probs"][j["class"]], abs_tol=1e-15)
+
+
+@pytest.mark.parametrize("label,mutate", [
+    ("space-unknown", lambda c: c.update(space="shap")),
+    ("value-string", lambda c: c["models"].update(lgbm="0.1")),
+    ("missing-bias", lambda c: c.pop("bias")),
+    ("model-name-with-dot", lambda c: c["models"].update({"a.b": 0.0})),
+    ("version-2", lambda c: c.update(v=2)),
+])
+def test_invalid_contributions_are_rejected(label, mutate):
+    j = load_json("ensemble-contributions.json")
+    mutate(j["contributions"])
+    assert not validator("ensemble").is_valid(j)
+
+
+def test_binary_contributions_block_decodes_to_the_json_example():
+    data, j = load_hex("ensemble-contributions.bin.hex"), load_json("ensemble-contributions.json")
+    (_, _, _, k, predicted, symbol_len, *_rest) = struct.unpack_from(ENSEMBLE_HEADER, data, 0)
+    flags = data[51]
+    assert flags & 2, "flags bit 1 announces the block"
+    at = 56 + 8 * k + symbol_len
+    assert data[56 + 8 * k:at].decode("ascii") == j["symbol"]
+    version, scale, count, cls = struct.unpack_from(CONTRIBUTIONS_BLOCK, data, at)
+    assert len(data) == at + 4 + 8 * count, "binary messages are exact length"
+    values = list(struct.unpack_from("<%dd" % count, data, at + 4))
+    configured = sorted(j["models"] + j["missing"])
+    assert count == len(configured) + 2
+    c = j["contributions"]
+    assert {"v": version, "space": SCALES[scale], "class": cls,
+            "models": dict(zip(configured, values[:-2])), "shared": values[-2], "bias": values[-1]} == c
+    assert cls == predicted
+
+
+def test_wire_md_states_the_contributions_block_format():
+    assert "'%s'" % CONTRIBUTIONS_BLOCK in (SCHEMAS / "wire.md").read_text()

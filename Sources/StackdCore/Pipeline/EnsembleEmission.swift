@@ -23,6 +23,9 @@ public struct EnsembleEmission {
     /// Regimes are configured and this row's regime did not arrive: its regime features were
     /// imputed as 0 (binary `flags` bit 0, JSON `regime_imputed`). Always false without regimes.
     public var regimeImputed: Bool = false
+    /// Per-model contributions to the served class (`outputs.contributions`); nil when off or
+    /// when the combiner cannot decompose this row.
+    public var contributions: EnsembleContributions? = nil
 }
 
 /// A row whose label arrived: it joins the out-of-sample window, and drivers persist it.
@@ -39,6 +42,9 @@ public struct LabeledRow {
     public var features: UnsafeBufferPointer<Double>
     public var ensemble: UnsafeBufferPointer<Double>
     public var modelVersion: UInt32
+    /// C×K: each challenger's prediction for the row (`learner.challengers`; NaN first when it
+    /// was not installed yet at emission); empty without challengers or for a restored row.
+    public var challengers = UnsafeBufferPointer<Double>(start: nil, count: 0)
 
     /// Public so that drivers can persist an emitted row (label −1) in the window-row layout.
     public init(horizon: Int, horizonIndex: Int, symbol: UnsafeRawBufferPointer, eventTime: Int64, exitTime: Int64,

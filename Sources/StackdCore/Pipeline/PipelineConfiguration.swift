@@ -29,6 +29,9 @@ public struct PipelineConfiguration: Sendable, Equatable {
     /// order; they become stacking features after the cross-model ones. Empty: no regimes, and a
     /// regime message is refused as `unknown_kind`.
     public var regimeNames: [String] = []
+    /// Every output carries each base model's contribution to its served class
+    /// (`outputs.contributions`); off, the pipeline does no extra work per output.
+    public var contributions: Bool = false
 
     public init(
         models: [String], horizons: [Int], symbols: [String] = [], maxSymbols: Int = 4096,

@@ -56,6 +56,9 @@ public struct TrainingRequest: Sendable {
     /// Builds the drift reference of the model this request yields, off the ingest thread
     /// (nil when monitoring is off).
     public var driftReferenceBuilder: PSIReference.Builder?
+    /// The challengers' live scores on this horizon when the retrain was triggered
+    /// (`learner.challengers`): the evidence `learner.challenger_min_rows` asks of them.
+    public var challengers: [ChallengerStanding] = []
 
     /// The drift reference for a model trained on `rows` (nil when monitoring is off): the
     /// trainer calls it on its own thread and returns it with the model.

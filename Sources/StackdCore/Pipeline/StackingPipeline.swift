@@ -28,11 +28,23 @@ public final class StackingPipeline {
     private let features: UnsafeMutableBufferPointer<Double>
     private let ensembleOut: UnsafeMutableBufferPointer<Double>
     private let averageOut: UnsafeMutableBufferPointer<Double>
+    /// Contributions of the served class (M + 2) and the learner's per-column scratch; empty
+    /// unless `configuration.contributions`.
+    private let contributionGroups: ContributionGroups
+    private let contributionOut: UnsafeMutableBufferPointer<Double>
+    private let contributionScratch: UnsafeMutableBufferPointer<Double>
     public let retrainPolicy: RetrainPolicy
     private var windows: [OutOfSampleWindow]
     private var labelsSinceRetrain: [Int]
     private var lastTriggerEventTime: [Int64]
     private var pending: [(combiner: any MetaCombiner, applyFrom: Int64)?]
+    /// Challengers (`learner.challengers`): scored on every row, never served.
+    public let challengerNames: [String]
+    /// Per horizon index × challenger (h·C + c): the model in use, nil before its first retrain.
+    private var challengers: [(any MetaCombiner)?]
+    private var pendingChallengers: [(combiners: [any MetaCombiner], applyFrom: Int64)?]
+    /// C×K: the challengers' predictions for the row being emitted.
+    private let challengerOut: UnsafeMutableBufferPointer<Double>
     private var pendingReference: [PSIReference?]
     private var lastEmittedEventTime: [Int64]
     private var trainingSequence = 0
@@ -58,9 +70,12 @@ public final class StackingPipeline {
 
     /// - Parameter keepsTrainingWindow: false when nothing will ever train from this pipeline;
     ///   `requestTraining` then returns nil and scheduled retrains never fire.
+    /// - Parameter challengers: learner names scored prequentially beside the served ensemble
+    ///   (`offerChallengers`); `challengerWindow` is their recent window in labelled rows.
     public init(configuration: PipelineConfiguration, retrainPolicy: RetrainPolicy = .disabled,
                 monitoring: Bool = false, driftRetrainMinLabels: Int = 500,
-                keepsTrainingWindow: Bool = true) throws(ConfigurationError) {
+                keepsTrainingWindow: Bool = true, challengers challengerNames: [String] = [],
+                challengerWindow: Int = 0) throws(ConfigurationError) {
         let problems = configuration.problems()
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         self.configuration = configuration
@@ -70,7 +85,13 @@ public final class StackingPipeline {
         horizons = configuration.horizons
         counters = PipelineCounters(horizonCount: horizons.count, modelCount: m)
         scoreboard = PrequentialScoreboard(modelCount: m, classCount: k, featureCount: layout.count,
-                                           capacity: configuration.maxAwaitingLabels, horizonCount: horizons.count)
+                                           capacity: configuration.maxAwaitingLabels, horizonCount: horizons.count,
+                                           challengerCount: challengerNames.count, challengerWindow: challengerWindow)
+        self.challengerNames = challengerNames
+        challengers = Array(repeating: nil, count: challengerNames.count * horizons.count)
+        pendingChallengers = Array(repeating: nil, count: horizons.count)
+        challengerOut = .allocate(capacity: max(challengerNames.count * k, 1))
+        challengerOut.initialize(repeating: .nan)
         self.retrainPolicy = retrainPolicy
         windows = Array(repeating: OutOfSampleWindow(modelCount: m, classCount: k, featureCount: layout.count,
                                                      maxRows: retrainPolicy.windowRows, maxAgeNanoseconds: retrainPolicy.windowAge),
@@ -108,14 +129,22 @@ public final class StackingPipeline {
         ensembleOut = .allocate(capacity: k)
         averageOut = .allocate(capacity: k)
         features.initialize(repeating: 0)
+        contributionGroups = ContributionGroups(layout)
+        contributionOut = .allocate(capacity: configuration.contributions ? contributionGroups.count : 0)
+        contributionOut.initialize(repeating: 0)
+        contributionScratch = .allocate(capacity: configuration.contributions ? contributionGroups.scratchCount : 0)
+        contributionScratch.initialize(repeating: 0)
     }
 
     deinit {
+        challengerOut.deallocate()
         skillOut.deallocate()
         vector.deallocate()
         features.deallocate()
         ensembleOut.deallocate()
         averageOut.deallocate()
+        contributionOut.deallocate()
+        contributionScratch.deallocate()
     }
 
     /// Model names in feature order (alphabetical).
@@ -147,6 +176,26 @@ public final class StackingPipeline {
         pendingReference[h] = reference
         return onTime
     }
+
+    /// Hands over newly trained challengers (one per `challengerNames`, in that order) that apply
+    /// from the same row as the served model of the same retrain would (`offer`). Returns false
+    /// when a row at or after `applyFrom` was already emitted: they then apply from the next row.
+    @discardableResult
+    public func offerChallengers(_ models: [any MetaCombiner], forHorizonIndex h: Int, applyFrom: Int64) -> Bool {
+        guard models.count == challengerNames.count, !models.isEmpty else { return false }
+        let onTime = lastEmittedEventTime[h] < applyFrom
+        pendingChallengers[h] = (models, onTime ? applyFrom : .min)
+        return onTime
+    }
+
+    /// The challengers' scores on one horizon, in `challengerNames` order.
+    public func challengerStandings(horizonIndex h: Int) -> [ChallengerStanding] {
+        let c = challengerNames.count
+        return (0..<c).map { scoreboard.challengers[h * c + $0].standing(name: challengerNames[$0]) }
+    }
+
+    /// The challenger in use for a horizon (nil before its first retrain).
+    public func challenger(_ c: Int, forHorizonIndex h: Int) -> (any MetaCombiner)? { challengers[h * challengerNames.count + c] }
 
     /// Labels held because they arrived before their row, and those dropped when the store was full.
     public var heldLabels: Int { earlyLabels.count }
@@ -237,7 +286,8 @@ public final class StackingPipeline {
             horizon: horizons[h], horizonIndex: h, triggerEventTime: eventClock,
             applyFrom: applyFrom ?? (eventClock &+ max(retrainPolicy.applyDelay, 1)), rows: windows[h].snapshot(),
             champion: pending[h]?.combiner ?? combiners[h], sequence: trainingSequence,
-            driftReferenceBuilder: monitors.isEmpty ? nil : monitors[h].referenceBuilder)
+            driftReferenceBuilder: monitors.isEmpty ? nil : monitors[h].referenceBuilder,
+            challengers: challengerNames.isEmpty ? [] : challengerStandings(horizonIndex: h))
     }
 
     /// The event clock moves to a new distinct event time: clock-scheduled retrains fire first,
@@ -431,10 +481,12 @@ public final class StackingPipeline {
                                             eventTime: key.eventTime, presentMask: row.presentMask,
                                             baseLogLosses: row.baseLogLosses, baseHits: row.baseHits, into: &alerts)
             }
-            handler.rowLabeled(LabeledRow(
+            var labelled = LabeledRow(
                 horizon: horizons[h], horizonIndex: h, symbol: symbolBytes, eventTime: key.eventTime, exitTime: exitTime,
                 label: classIndex, forwardReturn: forwardReturn, basePredictions: row.basePredictions,
-                features: row.features, ensemble: row.ensemble, modelVersion: row.modelVersion))
+                features: row.features, ensemble: row.ensemble, modelVersion: row.modelVersion)
+            labelled.challengers = row.challengers
+            handler.rowLabeled(labelled)
         }
         deliverAlerts(&handler)
         guard matched else { return false }
@@ -537,6 +589,11 @@ public final class StackingPipeline {
         if key.eventTime > lastEmittedEventTime[h] { lastEmittedEventTime[h] = key.eventTime }
         let combiner = combiners[h]
         combiner.combine(basePredictions: probabilities, features: featureView, presentMask: presentMask, into: ensembleOut)
+        let challengerCount = challengerNames.count
+        if challengerCount > 0 {
+            shadow(horizonIndex: h, eventTime: key.eventTime, probabilities: probabilities, features: featureView,
+                   presentMask: presentMask)
+        }
         averaging.combine(basePredictions: probabilities, features: featureView, presentMask: presentMask, into: averageOut)
         var predicted = 0
         for c in 1..<k where ensembleOut[c] > ensembleOut[predicted] { predicted = c }
@@ -546,9 +603,16 @@ public final class StackingPipeline {
         counters.outputsPerHorizon[h] += 1
         scoreboard.remember(key: key, base: probabilities, ensemble: UnsafeBufferPointer(ensembleOut),
                             average: UnsafeBufferPointer(averageOut), features: featureView, modelVersion: combiner.version,
-                            presentMask: presentMask)
+                            presentMask: presentMask, challengers: challengerCount > 0 ? UnsafeBufferPointer(challengerOut) : nil)
         if !monitors.isEmpty {
             monitors[h].observePrediction(base: probabilities, presentMask: presentMask, eventTime: key.eventTime, into: &alerts)
+        }
+        var contributions: EnsembleContributions? = nil
+        if configuration.contributions, let source = combiner as? any ContributingCombiner,
+           source.writeContributions(servedClass: predicted, basePredictions: probabilities, features: featureView,
+                                     presentMask: presentMask, scratch: contributionScratch, into: contributionOut) {
+            contributions = EnsembleContributions(scale: source.contributionScale, servedClass: predicted,
+                                                  values: UnsafeBufferPointer(contributionOut))
         }
         symbolTable.withName(Int(key.symbol)) { symbol in
             handler.emit(EnsembleEmission(
@@ -557,7 +621,7 @@ public final class StackingPipeline {
                 predictedClass: predicted, method: combiner.method, modelVersion: combiner.version,
                 presentMask: presentMask, presentCount: presentCount, modelCount: m, completion: completion,
                 lastArrival: lastArrival, basePredictions: probabilities, features: featureView,
-                regimeImputed: regimeImputed))
+                regimeImputed: regimeImputed, contributions: contributions))
         }
         deliverAlerts(&handler)
         if earlyLabels.count > 0, let label = earlyLabels.take(key) {
@@ -566,6 +630,29 @@ public final class StackingPipeline {
             symbolTable.withName(Int(key.symbol)) { symbol in
                 _ = applyLabel(key: key, symbolBytes: symbol, classIndex: label.classIndex, forwardReturn: label.forwardReturn,
                                exitTime: label.exitTime, handler: &handler)
+            }
+        }
+    }
+}
+
+extension StackingPipeline {
+    /// The challengers' predictions for the row being emitted, into `challengerOut` (NaN first
+    /// for a challenger not installed yet). Installs the pending challengers due at this row.
+    /// Never published: they are only remembered with the row, to be scored when its label comes.
+    @inline(__always)
+    fileprivate func shadow(horizonIndex h: Int, eventTime: Int64, probabilities: UnsafeBufferPointer<Double>,
+                            features: UnsafeBufferPointer<Double>, presentMask: UInt64) {
+        let c = challengerNames.count, k = configuration.classCount
+        if let p = pendingChallengers[h], eventTime >= p.applyFrom {
+            for i in 0..<c { challengers[h * c + i] = p.combiners[i] }
+            pendingChallengers[h] = nil
+        }
+        for i in 0..<c {
+            let out = UnsafeMutableBufferPointer(rebasing: challengerOut[(i * k)..<((i + 1) * k)])
+            if let model = challengers[h * c + i] {
+                model.combine(basePredictions: probabilities, features: features, presentMask: presentMask, into: out)
+            } else {
+                out[0] = .nan
             }
         }
     }

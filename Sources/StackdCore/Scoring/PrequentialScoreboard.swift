@@ -27,10 +27,13 @@ public final class PrequentialScoreboard {
     public let classCount: Int
     public let featureCount: Int
     public let capacity: Int
+    /// Challengers whose predictions each row keeps (`ChallengerScore`); 0 keeps none.
+    public let challengerCount: Int
     private let slotWidth: Int
     @exclusivity(unchecked) private var index: RowIndex
     @exclusivity(unchecked) private var keys: [RowKey]
-    /// Per slot: M×K base, K ensemble, K average, F features, K class prior; slot s is in chunk s / chunkSlots.
+    /// Per slot: M×K base, K ensemble, K average, F features, K class prior, C×K challengers (NaN
+    /// first value: not installed when the row was emitted); slot s is in chunk s / chunkSlots.
     @exclusivity(unchecked) private var chunks: [UnsafeMutablePointer<Double>] = []
     static let chunkShift = 12
     static let chunkSlots = 1 << chunkShift
@@ -63,13 +66,21 @@ public final class PrequentialScoreboard {
     private let rowLogLosses: UnsafeMutableBufferPointer<Double>
     private let rowHits: UnsafeMutableBufferPointer<Bool>
     @exclusivity(unchecked) public private(set) var droppedUnlabelled = 0
+    /// Per horizon index, each challenger (index h·C + c).
+    @exclusivity(unchecked) public private(set) var challengers: [ChallengerScore]
 
-    public init(modelCount: Int, classCount: Int, featureCount: Int = 0, capacity: Int, horizonCount: Int) {
+    /// - Parameters:
+    ///   - challengerCount: challengers scored beside the ensemble (`ChallengerScore`).
+    ///   - challengerWindow: the recent window of their scores, in labelled rows (0: cumulative only).
+    public init(modelCount: Int, classCount: Int, featureCount: Int = 0, capacity: Int, horizonCount: Int,
+                challengerCount: Int = 0, challengerWindow: Int = 0) {
         self.modelCount = modelCount
         self.classCount = classCount
         self.featureCount = featureCount
         self.capacity = capacity
-        slotWidth = (modelCount + 3) * classCount + featureCount
+        self.challengerCount = challengerCount
+        challengers = Array(repeating: ChallengerScore(window: challengerWindow), count: challengerCount * horizonCount)
+        slotWidth = (modelCount + 3 + challengerCount) * classCount + featureCount
         index = RowIndex(capacity: max(capacity, 1))
         keys = Array(repeating: RowKey(symbol: -1, horizonIndex: -1, eventTime: 0), count: capacity)
         chunks.reserveCapacity((capacity + Self.chunkSlots - 1) / Self.chunkSlots)
@@ -108,10 +119,12 @@ public final class PrequentialScoreboard {
     /// Slots ever used: the memory in use follows this, not `capacity`.
     var allocatedSlots: Int { allocated }
 
-    /// Keeps an emitted row until its label arrives.
+    /// Keeps an emitted row until its label arrives. `challengers` holds C×K probabilities (a
+    /// challenger not installed yet has NaN first); nil: none is scored on this row.
     public func remember(key: RowKey, base: UnsafeBufferPointer<Double>, ensemble e: UnsafeBufferPointer<Double>,
                                   average a: UnsafeBufferPointer<Double>, features: UnsafeBufferPointer<Double>? = nil,
-                                  modelVersion: UInt32 = 0, presentMask: UInt64 = .max) {
+                                  modelVersion: UInt32 = 0, presentMask: UInt64 = .max,
+                                  challengers: UnsafeBufferPointer<Double>? = nil) {
         guard capacity > 0 else { return }
         let slot: Int
         if let reused = free.popLast() {
@@ -154,6 +167,12 @@ public final class PrequentialScoreboard {
             for c in 0..<k { known += labelCounts[h * k + c] }
             let inv = 1.0 / Double(known + k)
             for c in 0..<k { v[p + c] = Double(labelCounts[h * k + c] + 1) * inv }
+            let q = p + k
+            if let challengers {
+                for i in 0..<challengerCount * k { v[q + i] = challengers[i] }
+            } else {
+                for i in 0..<challengerCount * k { v[q + i] = .nan }
+            }
         }
     }
 
@@ -171,6 +190,8 @@ public final class PrequentialScoreboard {
         public var baseLogLosses: UnsafeBufferPointer<Double>
         /// Whether each base model's arg-max (first on ties) was the label.
         public var baseHits: UnsafeBufferPointer<Bool>
+        /// C×K challenger predictions (see `remember`); empty without challengers.
+        public var challengers = UnsafeBufferPointer<Double>(start: nil, count: 0)
     }
 
     /// Shows every row still waiting for its label, oldest first (to persist them at shutdown).
@@ -220,6 +241,15 @@ public final class PrequentialScoreboard {
             for c in 0..<k { oneHot[c] = c == majority ? 1 : 0 }
             alwaysMajority[h].add(UnsafeBufferPointer(oneHot), label: label)
             if label >= 0 && label < k { labelCounts[h * k + label] += 1 }
+            if challengerCount > 0 {
+                let q = o + mk + 3 * k + f, c0 = h * challengerCount
+                challengers.withUnsafeMutableBufferPointer { scores in
+                    for c in 0..<challengerCount {
+                        let p = span(v, q + c * k, q + (c + 1) * k)
+                        if !p[0].isNaN { scores[c0 + c].add(p, label: label, champion: e) }
+                    }
+                }
+            }
             let losses = rowLogLosses, hits = rowHits
             modelScores.withUnsafeMutableBufferPointer { scores in
                 for m in 0..<modelCount {
@@ -228,10 +258,12 @@ public final class PrequentialScoreboard {
                     hits[m] = r.hit
                 }
             }
+            let q = o + mk + 3 * k + f
             body(MatchedRow(key: key, basePredictions: span(v, o, o + mk), ensemble: e,
                             features: span(v, o + mk + 2 * k, o + mk + 2 * k + f),
                             modelVersion: version, presentMask: mask,
-                            baseLogLosses: UnsafeBufferPointer(losses), baseHits: UnsafeBufferPointer(hits)))
+                            baseLogLosses: UnsafeBufferPointer(losses), baseHits: UnsafeBufferPointer(hits),
+                            challengers: span(v, q, q + challengerCount * k)))
         }
         return true
     }

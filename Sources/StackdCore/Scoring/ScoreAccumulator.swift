@@ -34,6 +34,14 @@ public struct ScoreAccumulator: Sendable, Equatable, Codable {
         return (loss, arg == label)
     }
 
+    /// Adds another accumulator's rows (the pipelines of one daemon score disjoint rows).
+    public mutating func merge(_ other: ScoreAccumulator) {
+        count += other.count
+        logLossSum += other.logLossSum
+        correct += other.correct
+        brierSum += other.brierSum
+    }
+
     public var logLoss: Double { count > 0 ? logLossSum / Double(count) : .nan }
     public var accuracy: Double { count > 0 ? Double(correct) / Double(count) : .nan }
     public var brier: Double { count > 0 ? brierSum / Double(count) : .nan }

@@ -2,9 +2,11 @@
 /// the ingest thread for every row, so it must not allocate; the other encoders serve
 /// publishers (the demo, replay, benchmarks, tests) and favour clarity.
 public enum WireEncoder {
-    /// Bytes needed for a binary ensemble output.
-    public static func ensembleSize(classCount k: Int, symbolLength: Int) -> Int {
+    /// Bytes needed for a binary ensemble output (with the contributions block of M models when
+    /// `contributionModels` is given).
+    public static func ensembleSize(classCount k: Int, symbolLength: Int, contributionModels: Int? = nil) -> Int {
         WireFormat.ensembleHeaderSize + 8 * k + symbolLength
+            + (contributionModels.map { EnsembleContributions.blockSize(modelCount: $0) } ?? 0)
     }
 
     /// Writes a binary ensemble output (layout in `schemas/wire.md`) and returns its length.
@@ -28,7 +30,8 @@ public enum WireEncoder {
         out[48] = UInt8(e.modelCount)
         out[49] = UInt8(e.presentCount)
         out[50] = e.completion.rawValue
-        out[51] = e.regimeImputed ? WireFormat.ensembleFlagRegimeImputed : 0
+        out[51] = (e.regimeImputed ? WireFormat.ensembleFlagRegimeImputed : 0)
+            | (e.contributions != nil ? WireFormat.ensembleFlagContributions : 0)
         out.storeBytes(of: UInt32(0), toByteOffset: 52, as: UInt32.self)
         var o = WireFormat.ensembleHeaderSize
         for c in 0..<k {
@@ -36,6 +39,17 @@ public enum WireEncoder {
             o += 8
         }
         for b in e.symbol { out[o] = b; o += 1 }
+        if let c = e.contributions {
+            out[o] = EnsembleContributions.blockVersion
+            out[o + 1] = c.scale.rawValue
+            out[o + 2] = UInt8(c.values.count)
+            out[o + 3] = UInt8(c.servedClass)
+            o += EnsembleContributions.blockHeaderSize
+            for v in c.values {
+                out.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: o, as: UInt64.self)
+                o += 8
+            }
+        }
         return o
     }
 
@@ -51,7 +65,16 @@ public enum WireEncoder {
             + "\"seq\":\(e.sequence),\"probs\":[\(probs)],\"class\":\(e.predictedClass),\"method\":\"\(e.method.name)\","
             + "\"model_version\":\(e.modelVersion),\"models\":[\(present.joined(separator: ","))],"
             + "\"missing\":[\(missing.joined(separator: ","))],\"completion\":\"\(e.completion.name)\","
-            + "\"latency_ns\":\(latencyNanoseconds),\"regime_imputed\":\(e.regimeImputed)}"
+            + "\"latency_ns\":\(latencyNanoseconds),\"regime_imputed\":\(e.regimeImputed)"
+            + (e.contributions.map { jsonContributions($0, modelNames: modelNames) } ?? "") + "}"
+    }
+
+    /// `,"contributions":{…}` (§5.3): the block's fields by name, models keyed by name.
+    static func jsonContributions(_ c: EnsembleContributions, modelNames: [String]) -> String {
+        let m = c.values.count - 2
+        let models = (0..<m).map { "\"\(modelNames[$0])\":\(c.values[$0])" }.joined(separator: ",")
+        return ",\"contributions\":{\"v\":\(EnsembleContributions.blockVersion),\"space\":\"\(c.scale.name)\","
+            + "\"class\":\(c.servedClass),\"models\":{\(models)},\"shared\":\(c.values[m]),\"bias\":\(c.values[m + 1])}"
     }
 
     /// A binary prediction (publishers, tests, benchmarks).

@@ -21,6 +21,9 @@ public enum WireFormat {
     public static let maxRegimeCount = 16
     /// Bit 0 of the ensemble output's `flags` byte (offset 51): the row's regime was imputed.
     public static let ensembleFlagRegimeImputed: UInt8 = 1
+    /// Bit 1 of the ensemble output's `flags`: a contributions block follows the symbol
+    /// (`EnsembleContributions`, `outputs.contributions`).
+    public static let ensembleFlagContributions: UInt8 = 2
     /// Names (model, symbol) are at most this many bytes, so that they fit a `u8` length.
     public static let maxNameLength = 64
     /// The format allows any number of classes up to this bound; a deployment fixes its own K.

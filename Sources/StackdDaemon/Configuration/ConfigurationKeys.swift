@@ -39,6 +39,9 @@ public enum ConfigurationKeys {
                 get: { $0.input.receiveHighWaterMark }, set: { $0.input.receiveHighWaterMark = $1 }),
             int("input", "max_payload_bytes", 64...(1 << 24), default: 4096, .restart, "larger payloads are rejected (`oversize`)",
                 get: { $0.pipeline.maxPayloadBytes }, set: { $0.pipeline.maxPayloadBytes = $1 }),
+            int("ingest", "shards", 1...64, default: 1, .restart,
+                "pipelines on their own threads, each owning the symbols `fmix64(FNV-1a-64(symbol)) mod shards`; outputs equal those of 1 (per symbol, in order); above 1: retraining, `[state]` and `[record]` must be off (bench/SCALING.md §5)",
+                get: { $0.ingestShards }, set: { $0.ingestShards = $1 }),
             strings("output", "bind", pattern: nil, default: [], required: false, .restart,
                     "endpoints the output publisher binds; bind or connect at least one",
                     get: { $0.output.bind }, set: { $0.output.bind = $1 }),
@@ -50,6 +53,9 @@ public enum ConfigurationKeys {
             int("output", "send_hwm", 0...Int(Int32.max), default: 1_000_000, .restart,
                 "a subscriber slower than this many messages loses messages; ingest never waits",
                 get: { $0.output.sendHighWaterMark }, set: { $0.output.sendHighWaterMark = $1 }),
+            bool("output", "contributions", default: false, .restart,
+                 "every output also carries each base model's contribution to its served class (binary: `flags` bit 1 and a block after the symbol; JSON: `contributions`; [`schemas/wire.md`](schemas/wire.md) §4.3.1); off, outputs are exactly version 1 without the block and ingest does no extra work",
+                 get: { $0.pipeline.contributions }, set: { $0.pipeline.contributions = $1 }),
             duration("assembly", "deadline_ms", 0...3_600_000, .milliseconds, default: 50, .restart,
                      "a row is emitted when all models arrived, or this long after its first arrival with the models present",
                      get: { $0.pipeline.deadlineNanoseconds }, set: { $0.pipeline.deadlineNanoseconds = $1 }),
@@ -104,6 +110,13 @@ public enum ConfigurationKeys {
             choice("learner", "calibration", default: LearnerCalibration.none, .restart,
                    "`none`, or `temperature`: each learner is also tried with its output temperature-scaled (T fitted on the validation rows, judged cross-fitted over their two time halves, served only if it wins; on oos-daily it lost out of sample, hence off by default)",
                    get: { $0.learner.calibration }, set: { $0.learner.calibration = $1 }),
+            strings("learner", "challengers", pattern: nil, default: [], required: false, .restart,
+                    "registered meta-learners (e.g. `[\"xgboost\", \"mlp\"]`) fitted at every retrain on the candidates' rows and scored prequentially on live rows from the served model's apply time, never served nor published (metrics `stackd_challenger_*`, report `challengers`); empty: none",
+                    validate: ChallengerNames.problem,
+                    get: { $0.learner.challengers }, set: { $0.learner.challengers = $1 }),
+            int("learner", "challenger_min_rows", 0...1_000_000, default: 0, .restart,
+                "N > 0: a challenger replaces the champion only after beating its log-loss over the challenger's last N live labelled rows (and the gate's baselines on validation), and a challenger's learner is never promoted by the gate alone; 0: challengers are only observed",
+                get: { $0.learner.challengerMinRows }, set: { $0.learner.challengerMinRows = $1 }),
             int("features", "skill_window", 0...1_000_000, default: 0, .restart,
                 "recent per-model skill as stacking features: each model's log-loss over its last N labelled rows (known at emission); 0 off",
                 get: { $0.pipeline.skillWindow }, set: { $0.pipeline.skillWindow = $1 }),
@@ -246,13 +259,15 @@ public enum ConfigurationKeys {
                          read: { .string(get($0).rawValue) }, validate: never)
     }
 
+    /// `validate` checks the whole list beyond the item pattern (e.g. names a registry knows).
     static func strings(_ section: String, _ name: String, pattern: String?, default d: [String]?, required: Bool, _ reload: ReloadClass,
-                        _ doc: String, get: @escaping (DaemonConfiguration) -> [String],
+                        _ doc: String, validate: @escaping (ConfigurationValue) -> String? = { _ in nil },
+                        get: @escaping (DaemonConfiguration) -> [String],
                         set: @escaping (inout DaemonConfiguration, [String]) -> Void) -> ConfigurationKey {
         ConfigurationKey(section: section, name: name, type: .strings(itemPattern: pattern), defaultValue: d.map(ConfigurationValue.strings),
                          required: required, reload: reload, doc: doc, defaultText: required ? "required" : nil,
                          apply: { c, v in if case .strings(let a) = v { set(&c, a) } },
-                         read: { .strings(get($0)) }, validate: never)
+                         read: { .strings(get($0)) }, validate: validate)
     }
 
     static func ints(_ section: String, _ name: String, _ itemRange: ClosedRange<Int>, required: Bool, _ reload: ReloadClass, _ doc: String,

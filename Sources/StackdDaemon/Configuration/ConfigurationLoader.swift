@@ -118,6 +118,7 @@ public enum ConfigurationLoader {
             if !config.input.connect.isEmpty { reader.problem("input", "connect", "is not possible with security.curve = true: bind, and let publishers connect") }
             if !config.output.connect.isEmpty { reader.problem("output", "connect", "is not possible with security.curve = true: bind, and let consumers connect") }
         }
+        for why in ShardedIngestRestrictions.problems(config) { reader.problem("ingest", "shards", why) }
         if config.input.connect.isEmpty && config.input.bind.isEmpty && !reader.failed("input", "connect") && !reader.failed("input", "bind") {
             reader.problem("input", nil, "needs at least one endpoint in connect or bind")
         }

@@ -42,6 +42,12 @@ public struct DaemonConfiguration: Sendable, Equatable {
         /// log-loss gain (log-loss metric only); 0 accepts any margin.
         public var minImprovementZ: Double = 2
         public var calibration: LearnerCalibration = .none
+        /// Registered learners fitted at every retrain and scored live beside the served model,
+        /// never served (`ChallengerTraining`).
+        public var challengers: [String] = []
+        /// N > 0: a challenger replaces the champion only after beating it over its last N live
+        /// labelled rows (`ChallengerPromotion`); 0: challengers are only observed.
+        public var challengerMinRows: Int = 0
     }
 
     /// Drift and calibration monitoring.
@@ -55,6 +61,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
 
     public var monitoring = Monitoring()
     public var input = Input()
+    /// Pipelines, each on its own ingest thread with a disjoint set of symbols (`[ingest] shards`);
+    /// 1 is the single ingest thread.
+    public var ingestShards = 1
     public var output = Output()
     public var retrain = RetrainPolicy.disabled
     public var learner = Learner()

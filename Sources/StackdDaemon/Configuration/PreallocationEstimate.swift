@@ -35,8 +35,11 @@ public struct PreallocationEstimate: Sendable {
         // Watermark per symbol × horizon; name table slots, offsets, lengths, words and arena.
         let symbolTable = symbols * h * 8 + symbols * (2 * 8 + 8 + 8 + 8 + 8 + 16 + 16)
         let awaiting = Double(p.maxAwaitingLabels)
-        // Slot: key 16, version 4, mask 8, list links 8, and (M + 2)·K + F doubles.
-        let labels = awaiting * (16 + 4 + 8 + 8 + 8 * ((m + 2) * k + f)) + (awaiting > 0 ? index(awaiting) : 0)
+        // Slot: key 16, version 4, mask 8, list links 8, and (M + 2 + C)·K + F doubles (C
+        // challengers' predictions); plus each challenger's recent ring of two doubles per row.
+        let c = Double(config.learner.challengers.count)
+        let labels = awaiting * (16 + 4 + 8 + 8 + 8 * ((m + 2 + c) * k + f)) + (awaiting > 0 ? index(awaiting) : 0)
+            + h * c * Double(config.learner.challengerMinRows) * 16
         // A window trims at 1.25 × window_rows; row: times 16, symbol 4, label 8, return 8,
         // version 4, and M·K + F + K doubles; one window per horizon, each double-buffered (the
         // spare column set a retrain reads, `OutOfSampleWindow`).
@@ -49,6 +52,14 @@ public struct PreallocationEstimate: Sendable {
             ("retrain.window_rows", window),
             ("features.skill_window", skill),
         ]
+        // Every pipeline (`ingest.shards`) preallocates all of the above for its own symbols, and
+        // with more than one, each may have a ring of received messages (two zmq_msg_t of 64 B
+        // in their own objects and a time per slot, ≈ 200 B).
+        let shards = Double(config.ingestShards)
+        if shards > 1 {
+            parts = parts.map { ($0.key, $0.bytes * shards) }
+            parts.append(("ingest.shards", shards * Double(SPSCRing.capacity(receiveHighWaterMark: config.input.receiveHighWaterMark)) * 200))
+        }
     }
 
     /// "3.6 GiB (labels.max_awaiting 3.5 GiB, retrain.window_rows 95 MiB, …)", largest first.

@@ -38,12 +38,16 @@ final class EnsemblePublisher: EnsembleOutputHandler {
     /// emission's monotonic time; nil when state is in memory only.
     var emittedRowSink: ((EnsembleEmission, Int64) -> Void)?
 
+    /// Bytes of the preallocated binary payload: the largest output (K = 16, a 64-byte symbol and
+    /// the contributions block of 64 models) is 56 + 128 + 64 + 4 + 8 · 66 = 780.
+    static let payloadCapacity = 1024
+
     init(socket: ZMQSocket, encoding: PayloadEncoding, modelNames: [String]) {
         self.socket = socket
         self.encoding = encoding
         self.modelNames = modelNames
         topic = .allocate(byteCount: 128, alignment: 8)
-        payload = .allocate(byteCount: 1024, alignment: 8)
+        payload = .allocate(byteCount: Self.payloadCapacity, alignment: 8)
     }
 
     deinit {

@@ -35,6 +35,9 @@ public final class LiveRunner: @unchecked Sendable {
     let window: DurableWindow?
     /// Journal of every inbound message (`[record] directory`), for replay.
     let recorder: JournalRecorder?
+    /// The pipelines, their threads and the output forwarder with `ingest.shards > 1`; nil runs
+    /// the single ingest loop below, unchanged.
+    let sharded: ShardedIngest?
     /// Rows restored from the durable window at start, per horizon.
     public private(set) var restoredRows: [Int] = []
     /// Stored model versions refused at start, by reason (`stackd_model_files_refused_total`).
@@ -65,14 +68,16 @@ public final class LiveRunner: @unchecked Sendable {
         self.notifier = notifier
         pipeline = try StackingPipeline(configuration: configuration.pipeline, retrainPolicy: configuration.retrain,
                                         monitoring: configuration.monitoring.enabled,
-                                        driftRetrainMinLabels: configuration.monitoring.retrainOnAlert ? configuration.monitoring.retrainMinLabels : .max)
+                                        driftRetrainMinLabels: configuration.monitoring.retrainOnAlert ? configuration.monitoring.retrainMinLabels : .max,
+                                        challengers: configuration.learner.challengers, challengerWindow: configuration.learner.challengerMinRows)
         // The configured learner unless the caller supplies its own (tests).
         let modelStore = configuration.stateDirectory.map {
             ModelStore(directory: $0, horizons: configuration.pipeline.horizons, layout: StackingFeatureLayout(
                 models: configuration.pipeline.models, classCount: configuration.pipeline.classCount,
                 regimeNames: configuration.pipeline.regimeNames, skillWindow: configuration.pipeline.skillWindow), logger: logger)
         }
-        trainingWorker = (trainer ?? DaemonTrainer.make(configuration: configuration)).map {
+        // Several pipelines train nothing yet (ShardedIngestRestrictions): no training thread.
+        trainingWorker = configuration.ingestShards > 1 ? nil : (trainer ?? DaemonTrainer.make(configuration: configuration)).map {
             TrainingWorker(logger: logger, modelStore: modelStore, train: $0)
         }
         // The models served before the restart come back first (a version that fails validation
@@ -144,10 +149,12 @@ public final class LiveRunner: @unchecked Sendable {
         rejectLog = RejectLog(logger: logger, perSecond: configuration.rejectLogPerSecond)
         snapshotValue = RunnerSnapshot(horizonCount: configuration.pipeline.horizons.count)
         var inputEndpoints: [String] = [], outputEndpoints: [String] = []
+        // With per-pipeline sockets, this input socket is pipeline 0's and takes its prefixes only.
+        let pipelinePrefixes = ShardedIngest.perPipelinePrefixes(configuration)
         do {
             try input.setOption(.receiveHighWaterMark, Int32(configuration.input.receiveHighWaterMark))
             try input.setOption(.lingerMilliseconds, 0)
-            for prefix in configuration.inputSubscriptions { try input.subscribe(prefix: prefix) }
+            for prefix in pipelinePrefixes?[0] ?? configuration.inputSubscriptions { try input.subscribe(prefix: prefix) }
             try security.applyToDaemonSocket(input, connects: configuration.input.connect, label: "input")
             try security.applyToDaemonSocket(output, connects: configuration.output.connect, label: "output")
             // Frames above this are refused by libzmq before they are buffered: the peer is
@@ -208,6 +215,10 @@ public final class LiveRunner: @unchecked Sendable {
             } else {
                 recorder = nil
             }
+            sharded = configuration.ingestShards > 1
+                ? try ShardedIngest(configuration: configuration, context: context, input: input, output: output,
+                                    prefixes: pipelinePrefixes, firstPipeline: pipeline, logger: logger)
+                : nil
             self.inputEndpoints = inputEndpoints
             self.outputEndpoints = outputEndpoints
         } catch {
@@ -226,6 +237,7 @@ public final class LiveRunner: @unchecked Sendable {
         guard thread == nil else { return }
         try? recorder?.close()
         window?.close()
+        sharded?.closeUnstarted()
         inputMonitor.close()
         input.close()
         output.close()
@@ -238,14 +250,16 @@ public final class LiveRunner: @unchecked Sendable {
         lock.lock()
         snapshotValue.running = true
         lock.unlock()
-        let t = Thread { [self] in self.ingestLoop() }
-        t.name = "stackd-ingest"
+        sharded?.start()
+        let t = Thread { [self] in if let sharded { self.coordinate(sharded) } else { self.ingestLoop() } }
+        t.name = sharded == nil ? "stackd-ingest" : "stackd-coordinate"
         thread = t
         t.start()
         logger.info("stackd is running", metadata: [
             "input": "\(inputEndpoints.joined(separator: ","))", "output": "\(outputEndpoints.joined(separator: ","))",
             "models": "\(pipeline.modelNames.joined(separator: ","))",
             "horizons": "\(pipeline.horizonList.map(String.init).joined(separator: ","))",
+            "pipelines": "\(configuration.ingestShards)",
         ])
     }
 
@@ -310,6 +324,7 @@ public final class LiveRunner: @unchecked Sendable {
         lock.lock()
         requestedRejectLogRate = max(0, rate)
         lock.unlock()
+        sharded?.setRejectLogPerSecond(rate)
     }
 
     private var isStopRequested: Bool {
@@ -482,6 +497,9 @@ public final class LiveRunner: @unchecked Sendable {
         let onTime = result.combiner.map {
             pipeline.offer($0, forHorizonIndex: result.horizonIndex, applyFrom: result.applyFrom, reference: result.reference)
         } ?? true
+        if !result.challengers.isEmpty {
+            pipeline.offerChallengers(result.challengers, forHorizonIndex: result.horizonIndex, applyFrom: result.applyFrom)
+        }
         recorder?.record(control: .retrainFinished(.init(
             horizon: result.horizon, horizonIndex: result.horizonIndex, sequence: result.requestSequence,
             decision: result.decision.rawValue, version: result.combiner?.version ?? 0, method: result.combiner?.method.name ?? "",
@@ -541,6 +559,9 @@ public final class LiveRunner: @unchecked Sendable {
         s.classPriorScores = pipeline.scoreboard.classPrior
         s.alwaysMajorityScores = pipeline.scoreboard.alwaysMajority
         s.modelScores = pipeline.scoreboard.models
+        if !pipeline.challengerNames.isEmpty {
+            s.challengers = (0..<pipeline.horizonList.count).map { pipeline.challengerStandings(horizonIndex: $0) }
+        }
         s.running = running
         s.windowRowsPersisted = window?.appended ?? 0
         s.windowPersistFailures = window?.failures ?? 0
@@ -559,5 +580,86 @@ public final class LiveRunner: @unchecked Sendable {
         snapshotValue = s
         lock.broadcast()
         lock.unlock()
+    }
+
+    // MARK: - Several pipelines
+
+    /// The runner's thread with `ingest.shards > 1`: the pipelines ingest on their own threads,
+    /// and this one does what the single ingest loop does besides ingesting: the input monitor,
+    /// the snapshot (merged from the pipelines' every 100 ms), the watchdog (pinged only while
+    /// every pipeline is turning), the status line, and the stop in order.
+    private func coordinate(_ sharded: ShardedIngest) {
+        var items = [ZMQPollItem(socket: inputMonitor)]
+        let monitorEvent = ZMQMessage()
+        var watchdog = notifier.makeWatchdogPacer()
+        var lastStatus: UInt64 = 0
+        while !isStopRequested {
+            if takeRetrainRequest() {
+                logger.warning("retrain requested, but retraining is off with more than one pipeline (ingest.shards)")
+            }
+            _ = takeRejectLogRate()  // applied to the pipelines by setRejectLogPerSecond
+            do {
+                try ZMQSocket.poll(&items, timeoutMilliseconds: 100)
+            } catch let e as ZMQError where e.isInterrupted {
+                continue
+            } catch {
+                logger.error("poll failed; stopping", metadata: ["error": "\(error)"])
+                break
+            }
+            if items[0].isReadable {
+                while let event = try? inputMonitor.receiveMonitorEvent(into: monitorEvent) {
+                    if event.event == .disconnected { inputDisconnects += 1 }
+                }
+            }
+            let s = publishMergedSnapshot(sharded)
+            // A pipeline whose loop failed ends the daemon, as the single ingest loop's failure does.
+            if let dead = sharded.shards.first(where: \.isFinished) {
+                logger.error("a pipeline stopped; stopping", metadata: ["pipeline": "\(dead.index)"])
+                break
+            }
+            let now = MonotonicClock.nanoseconds()
+            if s.refreshedAtNanoseconds != 0, now &- s.refreshedAtNanoseconds < 2_000_000_000, watchdog.shouldPing(atNanoseconds: now) {
+                notifier.watchdog()
+            }
+            if notifier.isEnabled, now &- lastStatus >= 5_000_000_000 {
+                lastStatus = now
+                notifier.status("in \(s.messagesReceived) out \(s.published) rejected \(s.counters.totalRejected) pending \(s.pendingRows) pipelines \(sharded.shards.count)")
+            }
+        }
+        if !sharded.stop(timeout: trainingStopTimeout) {
+            logger.error("a pipeline or the output forwarder did not stop in time", metadata: ["seconds": "\(trainingStopTimeout)"])
+        }
+        let s = publishMergedSnapshot(sharded, running: false)
+        inputMonitor.close()
+        input.close()
+        output.close()
+        security.stop()
+        context.terminate()
+        logger.info("stackd stopped", metadata: [
+            "received": "\(s.messagesReceived)", "published": "\(s.published)", "rejected": "\(s.counters.totalRejected)",
+            "pipelines": "\(sharded.shards.count)",
+        ])
+        lock.lock()
+        finished = true
+        lock.broadcast()
+        lock.unlock()
+    }
+
+    /// The pipelines' merged snapshot with what this thread knows, made the runner's snapshot.
+    @discardableResult
+    private func publishMergedSnapshot(_ sharded: ShardedIngest, running: Bool = true) -> RunnerSnapshot {
+        var s = sharded.snapshot()
+        s.running = running && s.running
+        s.inputDisconnects = inputDisconnects
+        s.modelFilesRefused = modelFilesRefused
+        s.authentication = security.snapshot()
+        lock.lock()
+        s.trainingResults = snapshotValue.trainingResults
+        s.trainingResultsTotal = snapshotValue.trainingResultsTotal
+        s.trainingResultsByDecision = snapshotValue.trainingResultsByDecision
+        snapshotValue = s
+        lock.broadcast()
+        lock.unlock()
+        return s
     }
 }

@@ -44,6 +44,8 @@ public struct RunnerSnapshot: Sendable {
     public var classPriorScores: [ScoreAccumulator] = []
     public var alwaysMajorityScores: [ScoreAccumulator] = []
     public var modelScores: [[ScoreAccumulator]] = []
+    /// Per horizon index, each challenger's live scores (`learner.challengers`; empty without).
+    public var challengers: [[ChallengerStanding]] = []
     public var running = false
     /// Labelled rows appended to the durable window since start, and appends that failed.
     public var windowRowsPersisted = 0
@@ -75,6 +77,12 @@ public struct RunnerSnapshot: Sendable {
     public static let recentTrainingCapacity = 64
     /// CURVE handshakes refused and accepted, and the allow-list size (`[security]`).
     public var authentication = AuthenticationSnapshot()
+
+    /// With several pipelines (`ingest.shards > 1`): messages each pipeline received, and those
+    /// the receive thread dropped because the pipeline's ring was full (empty with one pipeline,
+    /// or `ringDrops` empty when each pipeline has its own socket).
+    public var pipelineMessages: [Int] = []
+    public var ringDrops: [Int] = []
 
     public init(horizonCount: Int) {
         counters = PipelineCounters(horizonCount: horizonCount)

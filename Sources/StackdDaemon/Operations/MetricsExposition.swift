@@ -66,6 +66,14 @@ public enum MetricsExposition {
         w.sample("stackd_emission_latency_seconds_count", [:], Double(s.latencyCount))
         w.gauge("stackd_emission_latency_max_seconds", "Largest emission latency since start.", Double(s.latencyMaxNanoseconds) / 1e9)
         w.gauge("stackd_output_subscriptions", "Subscriptions held by consumers of the output socket.", Double(s.outputSubscriptions))
+        if !s.pipelineMessages.isEmpty {  // ingest.shards > 1
+            w.family("stackd_pipeline_messages_total", .counter, "Messages each pipeline received (ingest.shards > 1).")
+            for (i, n) in s.pipelineMessages.enumerated() { w.sample("stackd_pipeline_messages_total", ["pipeline": String(i)], Double(n)) }
+        }
+        if !s.ringDrops.isEmpty {
+            w.family("stackd_ring_drops_total", .counter, "Messages dropped because the pipeline's ring was full (ingest.shards > 1).")
+            for (i, n) in s.ringDrops.enumerated() { w.sample("stackd_ring_drops_total", ["pipeline": String(i)], Double(n)) }
+        }
         w.gauge("stackd_journal_recording", "1 while the input journal ([record]) is being written, else 0.", s.journalRecording ? 1 : 0)
         w.counter("stackd_journal_messages_total", "Input messages written to the journal.", s.journalMessages)
         w.family("stackd_journal_stall_seconds_total", .counter,
@@ -100,6 +108,34 @@ public enum MetricsExposition {
                 for (predictor, score) in predictors {
                     guard let a = score(h), type == "counter" || a.count > 0 else { continue }
                     w.sample(name, ["horizon": String(horizon), "predictor": predictor], value(a))
+                }
+            }
+        }
+
+        // Challengers (learner.challengers): scored like the ensemble, never served. `window`:
+        // "all" since start, "recent" over the last learner.challenger_min_rows rows (when > 0).
+        w.family("stackd_challenger_scored_rows_total", .counter,
+                 "Labelled rows a challenger was scored on (its model installed at emission), by horizon and challenger.")
+        for (h, horizon) in s.horizons.enumerated() where h < s.challengers.count {
+            for c in s.challengers[h] {
+                w.sample("stackd_challenger_scored_rows_total", ["horizon": String(horizon), "challenger": c.name], Double(c.challenger.count))
+            }
+        }
+        let challengerLosses: [(String, String, (ChallengerStanding) -> (all: Double, recent: Double))] = [
+            ("stackd_challenger_log_loss", "Mean log-loss of a challenger (prequential, never served), by horizon, challenger and window.",
+             { ($0.challenger.logLoss, $0.recentLogLoss) }),
+            ("stackd_challenger_champion_log_loss", "Mean log-loss of the served ensemble on the rows its challenger was scored on.",
+             { ($0.champion.logLoss, $0.recentChampionLogLoss) }),
+        ]
+        for (name, help, value) in challengerLosses {
+            w.family(name, .gauge, help)
+            for (h, horizon) in s.horizons.enumerated() where h < s.challengers.count {
+                for c in s.challengers[h] where c.challenger.count > 0 {
+                    let v = value(c)
+                    w.sample(name, ["horizon": String(horizon), "challenger": c.name, "window": "all"], v.all)
+                    if c.window > 0 && c.recentCount > 0 {
+                        w.sample(name, ["horizon": String(horizon), "challenger": c.name, "window": "recent"], v.recent)
+                    }
                 }
             }
         }

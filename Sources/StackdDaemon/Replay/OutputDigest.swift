@@ -40,9 +40,19 @@ public struct OutputDigest: Sendable, Equatable, CustomStringConvertible {
         count += 1
     }
 
+    /// Folds one output in, as its binary encoding without the optional contributions block
+    /// (flags bit 1 clear): digests stay comparable whether or not `outputs.contributions` is on.
     public mutating func add(_ e: EnsembleEmission, scratch: UnsafeMutableRawBufferPointer) {
-        let n = WireEncoder.writeBinaryEnsemble(e, latencyNanoseconds: 0, into: scratch)
+        let n = Self.digestedBytes(e, scratch: scratch)
         add(bytes: UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
+    }
+
+    /// Writes what the digest folds for `e` to `scratch`: its binary encoding with a zero latency
+    /// and without contributions. Returns the length.
+    public static func digestedBytes(_ e: EnsembleEmission, scratch: UnsafeMutableRawBufferPointer) -> Int {
+        var plain = e
+        plain.contributions = nil
+        return WireEncoder.writeBinaryEnsemble(plain, latencyNanoseconds: 0, into: scratch)
     }
 
     public var description: String {

@@ -97,6 +97,10 @@ extension ReplayRunner.Handler {
         if result.decision.rawValue != r.decision || version != r.version || method != r.method {
             mismatch("journal record \(record): retrain \(r.sequence) of horizon \(r.horizon) gave \(result.decision.rawValue) \(method) v\(version), live \(r.decision) \(r.method) v\(r.version)", logger: logger)
         }
+        // Challengers apply with the served model (live: the same `install`), whatever was decided.
+        if !result.challengers.isEmpty {
+            pipeline.offerChallengers(result.challengers, forHorizonIndex: r.horizonIndex, applyFrom: request.applyFrom)
+        }
         guard let combiner = result.combiner else { return }
         if let recorded = r.probeDigest {
             let probe = ModelProbeDigest.digest(of: combiner, modelCount: pipeline.modelNames.count,

@@ -53,6 +53,11 @@ public struct ReplayRunner {
         /// retrain that decided otherwise, a request that is missing, an install on time here
         /// but late live): the outputs may differ from there on. Empty when parity holds.
         public var parityMismatches: [String] = []
+        /// Mean |contribution| per model per day, per horizon index; empty timelines unless
+        /// `output.contributions` is on (the report's contributions chart).
+        public var contributions: [ContributionTimeline] = []
+        /// `learner.challengers`: the names of the C challengers in `LabelledRows.challengers`.
+        public var challengerNames: [String] = []
     }
 
     /// Per installed combiner: the share of each base model (model order) and of the class prior.
@@ -85,6 +90,9 @@ public struct ReplayRunner {
         public var ensemble: [Double] = []        // N × K
         public var base: [Double] = []            // N × M·K
         public var modelVersions: [UInt32] = []
+        /// N × C·K: each challenger's prediction (`Result.challengerNames`), NaN first where it
+        /// was not installed yet; empty without challengers.
+        public var challengers: [Double] = []
     }
 
     /// Touched for every output and every labelled row by the one replaying thread; its hot
@@ -135,13 +143,23 @@ public struct ReplayRunner {
             if sessionDigests.isEmpty {
                 digest.add(e, scratch: scratch)
             } else {
-                let n = WireEncoder.writeBinaryEnsemble(e, latencyNanoseconds: 0, into: scratch)
+                let n = OutputDigest.digestedBytes(e, scratch: scratch)
                 let bytes = UnsafeRawBufferPointer(rebasing: scratch[0..<n])
                 digest.add(bytes: bytes)
                 sessionDigests[sessionDigests.count - 1].add(bytes: bytes)
             }
+            if let c = e.contributions {
+                contributionBoxes[e.horizonIndex].timeline.add(eventTime: e.eventTime, scale: c.scale, values: c.values)
+            }
             observer?.emitted(e)
         }
+
+        /// One per horizon, like `labelledBoxes`.
+        final class ContributionBox {
+            @exclusivity(unchecked) var timeline: ContributionTimeline
+            init(_ timeline: ContributionTimeline) { self.timeline = timeline }
+        }
+        var contributionBoxes: [ContributionBox] = []
 
         // Journal control records (`ReplayControl.swift`).
         @exclusivity(unchecked) var sessionDigests: [OutputDigest] = []
@@ -166,6 +184,7 @@ public struct ReplayRunner {
             box.rows.ensemble.append(contentsOf: r.ensemble)
             box.rows.base.append(contentsOf: r.basePredictions)
             box.rows.modelVersions.append(r.modelVersion)
+            if !r.challengers.isEmpty { box.rows.challengers.append(contentsOf: r.challengers) }
         }
 
         var alerts: [Alert] = []
@@ -212,6 +231,9 @@ public struct ReplayRunner {
             if let combiner = result.combiner {
                 pipeline.offer(combiner, forHorizonIndex: request.horizonIndex, applyFrom: request.applyFrom,
                                reference: result.reference)
+            }
+            if !result.challengers.isEmpty {
+                pipeline.offerChallengers(result.challengers, forHorizonIndex: request.horizonIndex, applyFrom: request.applyFrom)
             }
         }
     }
@@ -292,7 +314,8 @@ public struct ReplayRunner {
         try StackingPipeline(configuration: configuration.pipeline, retrainPolicy: configuration.retrain,
                              monitoring: configuration.monitoring.enabled,
                              driftRetrainMinLabels: configuration.monitoring.retrainOnAlert ? configuration.monitoring.retrainMinLabels : .max,
-                             keepsTrainingWindow: trainer != nil)
+                             keepsTrainingWindow: trainer != nil, challengers: configuration.learner.challengers,
+                             challengerWindow: configuration.learner.challengerMinRows)
     }
 
     private func execute(labelCapacity: [Int]? = nil, eventsTotal: Int = 0, _ feed: (StackingPipeline, inout Handler) throws -> Int) throws -> Result {
@@ -304,6 +327,9 @@ public struct ReplayRunner {
         handler.observer = observer
         handler.progress = progress
         handler.eventsTotal = eventsTotal
+        handler.contributionBoxes = configuration.pipeline.horizons.map {
+            Handler.ContributionBox(ContributionTimeline(horizon: $0, modelCount: configuration.pipeline.models.count))
+        }
         observer?.replayWillStart(modelNames: first.modelNames)
         let start = DispatchTime.now().uptimeNanoseconds
         let events = try feed(first, &handler)
@@ -319,7 +345,9 @@ public struct ReplayRunner {
                       alerts: handler.alerts, modelWeights: handler.modelWeights, events: events, ingestNanoseconds: total - handler.trainingNanoseconds,
                       trainingNanoseconds: handler.trainingNanoseconds, classCount: configuration.pipeline.classCount,
                       sessionDigests: handler.sessionDigests,
-                      controlRecords: handler.controlRecords, parityMismatches: handler.parityMismatches)
+                      controlRecords: handler.controlRecords, parityMismatches: handler.parityMismatches,
+                      contributions: handler.contributionBoxes.map(\.timeline),
+                      challengerNames: configuration.learner.challengers)
     }
 }
 

@@ -12,8 +12,9 @@ public struct BacktestArtifacts: Sendable {
         let matrices = LabelledMatrices.all(result)
         let report = BacktestReport(result: result, source: source, matrices: matrices, window: window)
         self.report = report
-        charts = zip(matrices, report.horizons).map {
-            HorizonCharts($0, report: $1, predictors: HeldOutPredictors($0, window: window), alerts: result.alerts, weights: result.modelWeights)
+        charts = zip(matrices, report.horizons).map { m, hr in
+            HorizonCharts(m, report: hr, predictors: HeldOutPredictors(m, window: window), alerts: result.alerts,
+                          weights: result.modelWeights, contributions: result.contributions.first { $0.horizon == m.horizon })
         }
     }
 

@@ -44,6 +44,9 @@ public struct HorizonCharts: Sendable {
     /// Weight of each base model (and of the class prior) in the combiner in use, over event time
     /// (step lines): averaging (1/M each) until the first installed model.
     public var modelWeights: [ChartSeries]
+    /// Mean |contribution| to the served class per base model (then shared, bias) per day, over
+    /// every output of the horizon; empty unless the replay ran with `output.contributions`.
+    public var contributions: [ChartSeries] = []
     /// Retrains and the window start.
     public var markers: [ChartMarker]
     /// Drift and calibration alerts of this horizon (at most `maxAlertMarkers`, the first ones).
@@ -60,7 +63,8 @@ public struct HorizonCharts: Sendable {
     ///   - window: rows per rolling log-loss point (fewer when the horizon has fewer rows).
     ///   - maxPoints: most points per line; every k-th row is kept, and the last.
     public init(_ m: LabelledMatrices, report: BacktestReport.HorizonReport, predictors: HeldOutPredictors,
-                alerts: [Alert] = [], weights: [ReplayRunner.ModelWeights] = [], window: Int = 250, maxPoints: Int = 1000) {
+                alerts: [Alert] = [], weights: [ReplayRunner.ModelWeights] = [], contributions: ContributionTimeline? = nil,
+                window: Int = 250, maxPoints: Int = 1000) {
         horizon = m.horizon
         let order = predictors.order
         let times = order.map { m.eventTimes[$0] }
@@ -160,6 +164,9 @@ public struct HorizonCharts: Sendable {
             modelWeights = lines
         } else {
             modelWeights = []
+        }
+        if let contributions, contributions.horizon == m.horizon, !contributions.isEmpty {
+            self.contributions = contributions.series(models: m.models, palette: palette)
         }
         let mine = alerts.filter { $0.horizon == m.horizon }
         alertCount = mine.count

@@ -27,7 +27,7 @@ public struct BacktestReport: Codable, Sendable, Equatable {
     /// One section per configured horizon, in configuration order.
     public var horizons: [HorizonReport]
 
-    public static let currentFormatVersion = 3
+    public static let currentFormatVersion = 4
 
     /// The pipeline's counters, with rejects keyed by their stable reason name.
     public struct Counters: Codable, Sendable, Equatable {
@@ -84,6 +84,9 @@ public struct BacktestReport: Codable, Sendable, Equatable {
         public var fallbacks: [RetrainEvent]
         /// Pairwise diversity of the base models on all rows; nil with fewer than two models or no rows.
         public var diversity: DiversityAnalysis?
+        /// `learner.challengers` on the evaluation window beside the served ensemble; nil (absent
+        /// from the file) without challengers.
+        public var challengers: [ChallengerReport]?
 
         /// The evaluation of one method by kind (the first one for `.base`).
         public func method(_ kind: MethodKind) -> MethodReport? { methods.first { $0.kind == kind } }

@@ -27,6 +27,12 @@ extension BacktestReport {
             HorizonReport(m, predictors: HeldOutPredictors(m, window: window), window: window,
                           trainings: result.trainings.filter { $0.horizon == m.horizon })
         }
+        if !result.challengerNames.isEmpty {
+            for (i, m) in matrices.enumerated() where i < horizons.count && i < result.labelled.count {
+                let held = HeldOutPredictors(m, window: window).windowRows(m)
+                horizons[i].challengers = HorizonReport.challengers(m, rows: result.labelled[i], names: result.challengerNames, window: held)
+            }
+        }
     }
 
     /// Wording of the best-single rule, shared by the JSON and the HTML.

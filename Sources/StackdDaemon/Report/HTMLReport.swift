@@ -7,7 +7,8 @@ import StackdLearning
 public enum HTMLReport {
     /// Charts drawn per horizon: cumulative P&L, cumulative log-loss difference, rolling
     /// log-loss, model versions, model weights, and one reliability diagram per class. Tests count
-    /// `<svg` against this.
+    /// `<svg` against this. A replay with `output.contributions` adds one more: mean |contribution|
+    /// per model over time.
     public static let chartsPerHorizon = 8
 
     public static func render(_ report: BacktestReport, charts: [HorizonCharts]) -> String {
@@ -106,6 +107,10 @@ public enum HTMLReport {
                                series: [c.versions], markers: c.markers, timeRange: c.timeRange, step: true)
             h += SVGChart.time(title: "h=\(hr.horizon): model weights of the combiner in use (share of importance per base model; class prior in fallbacks)",
                                yLabel: "weight", series: c.modelWeights, markers: c.markers, timeRange: c.timeRange, step: true)
+            if !c.contributions.isEmpty {
+                h += SVGChart.time(title: "h=\(hr.horizon): mean |contribution| to the served class per base model, per day (logit or probability, as the combiner in use decomposes; wire.md §4.3.1)",
+                                   yLabel: "mean |contribution|", series: c.contributions, markers: c.markers, timeRange: c.timeRange)
+            }
             h += "<p class=\"note\">Vertical lines: retrains at the event time their model applies from (dashed; green promote, orange fallback, grey keep, red failed), the evaluation window start (black), drift alerts (pink dotted) and calibration alerts (brown dotted): \(c.alertCount) alerts\(c.alertCount > c.alertMarkers.count ? ", the first \(c.alertMarkers.count) drawn" : ""). Hover for details.</p>\n"
         }
         if let ens = hr.method(.ensemble), let avg = hr.method(.averaging) {
@@ -117,6 +122,7 @@ public enum HTMLReport {
             }
             h += "</div>\n"
         }
+        h += challengersTable(hr)
         h += retrainsTable(hr)
         h += diversityTable(hr)
         return h + "</section>\n"

@@ -35,8 +35,13 @@ public enum DaemonTrainer {
                 let c = learner.c > 0 ? learner.c : LearnerHyperparameters.logisticC(rows: n)
                 do {
                     let model = try MultinomialLogisticRegression.fit(X: X, y: rows.labels, classes: classCount, C: c)
-                    return result(.promote, "promotion \"always\": logistic C=\(c) fitted on \(n) rows",
-                                  LogisticCombiner(model: model, featureSet: featureSet, layout: layout, version: version))
+                    var r = result(.promote, "promotion \"always\": logistic C=\(c) fitted on \(n) rows",
+                                   LogisticCombiner(model: model, featureSet: featureSet, layout: layout, version: version))
+                    var training = TrainingConfiguration()
+                    training.trainFraction = 1 - learner.validationFraction
+                    training.modelVersion = version
+                    ChallengerTraining.apply(to: &r, request: request, rows: rows, training: training, featureSet: featureSet, learner: learner)
+                    return r
                 } catch {
                     return result(.failed, "logistic fit failed: \(error)", nil)
                 }
@@ -61,7 +66,8 @@ public enum DaemonTrainer {
                            combiner: gatedTwins.twin(horizon: request.horizon, servedVersion: request.champion.version) ?? request.champion)
                 : nil
             do {
-                let outcome = try MetaTrainer.train(rows: rows, horizon: request.horizon, configuration: training, champion: champion)
+                var outcome = try MetaTrainer.train(rows: rows, horizon: request.horizon, configuration: training, champion: champion)
+                outcome.diversity = DiversityAnalysisDocument.make(rows: rows, trainFraction: training.trainFraction)
                 var r: TrainingResult
                 switch outcome.decision.chosen {
                 case .candidate:
@@ -76,6 +82,7 @@ public enum DaemonTrainer {
                     r = result(.fallback, outcome.decision.reason, fallback)
                 }
                 r.outcome = outcome
+                ChallengerTraining.apply(to: &r, request: request, rows: rows, training: training, featureSet: featureSet, learner: learner)
                 return r
             } catch {
                 return result(.failed, "training failed: \(error)", nil)

@@ -33,6 +33,9 @@ public struct TrainingResult: Sendable {
     public var reference: PSIReference?
     /// The full training outcome (comparison table, importance), persisted with the model.
     public var outcome: TrainingOutcome?
+    /// The challengers fitted by this retrain, in `learner.challengers` order (empty when none is
+    /// configured or fitting failed): scored live from `applyFrom`, never served.
+    public var challengers: [any MetaCombiner] = []
 
     public init(horizon: Int, horizonIndex: Int, requestSequence: Int, applyFrom: Int64, rows: Int, decision: Decision,
                 reason: String, combiner: (any MetaCombiner)?, durationNanoseconds: UInt64 = 0,

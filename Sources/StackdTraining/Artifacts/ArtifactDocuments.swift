@@ -15,7 +15,8 @@ public enum ArtifactSchema {
     public static let trainingMetrics = "training_metrics.json"
     /// Top-level files.
     public static let ensembleSummary = "ensemble_summary.json"
-    /// Written by the diversity analysis (not by training); referenced from the summary.
+    /// Per horizon (`hN/`, and each model-store version): the base models' diversity on the
+    /// validation rows (`DiversityAnalysisDocument`), written by training and every retrain.
     public static let diversityAnalysis = "diversity_analysis.json"
 
     /// The directory name of a horizon.

@@ -73,8 +73,10 @@ public enum ArtifactWriter {
             (ArtifactSchema.modelWeights, try ArtifactCoding.encode(weights)),
             (ArtifactSchema.trainingMetrics, try ArtifactCoding.encode(metrics)),
         ]
-        for (name, bytes) in files { try AtomicFile.write(bytes, to: path(name), mode: mode) }
-        return files.map { path($0.0) }
+        var written = files
+        if let diversity = o.diversity { written.append((ArtifactSchema.diversityAnalysis, try ArtifactCoding.encode(diversity))) }
+        for (name, bytes) in written { try AtomicFile.write(bytes, to: path(name), mode: mode) }
+        return written.map { path($0.0) }
     }
 
     /// The run's hyper-parameters with the served learner's own choices in place (its C, or its

@@ -41,6 +41,9 @@ public struct TrainingOutcome: Sendable {
     /// candidate was promoted). A later retrain judges this champion by it, because the served
     /// refit has learned from rows that the later retrain validates on.
     public var gatedCandidate: TrainedCandidate? = nil
+    /// The base models' diversity on the validation rows (`diversity_analysis.json`); set by the
+    /// caller that has the rows (`DiversityAnalysisDocument.make`), nil when not computed.
+    public var diversity: DiversityAnalysisDocument? = nil
 
     /// The comparison row of a method.
     public func score(_ name: String) -> MethodScore? { comparison.first { $0.name == name } }

@@ -29,6 +29,10 @@ ENSEMBLE_HEADER = "<2sBBBBBBIIqQQQBBBBI"  # 56 bytes, then K float64, symbol
 REGIME_HEADER = "<2sBBBBBBIIqQ"           # 32 bytes, then R int8, symbol
 METHODS: Dict[int, str] = {0: "average", 1: "weighted_average", 2: "logistic", 3: "xgboost", 4: "mlp"}
 COMPLETIONS: Dict[int, str] = {0: "complete", 1: "deadline", 2: "evicted", 3: "drained"}
+FLAG_REGIME_IMPUTED, FLAG_CONTRIBUTIONS = 1, 2  # the ensemble output's flags byte (offset 51)
+CONTRIBUTIONS_BLOCK = "<BBBB"             # version, scale, value count M+2, class; then M+2 float64
+CONTRIBUTIONS_VERSION = 1
+SCALES: Dict[int, str] = {0: "logit", 1: "probability"}
 ALERT_KINDS = ("psi_drift", "error_drift_adwin", "error_drift_page_hinkley", "skill_decay", "calibration")
 
 Frames = List[bytes]
@@ -44,6 +48,13 @@ Label = TypedDict("Label", {
     # Binary only: the K the sender stated (0 = not stated).
     "class_count": NotRequired[int],
 })
+Contributions = TypedDict("Contributions", {
+    "v": int, "space": str, "class": int, "shared": float, "bias": float,
+    # Model name -> contribution; from binary only when the configured model names are given.
+    "models": NotRequired[Dict[str, float]],
+    # Binary only: the M per-model values in configured (byte-wise sorted) model order.
+    "model_values": NotRequired[List[float]],
+})
 EnsembleOutput = TypedDict("EnsembleOutput", {
     "v": int, "type": str, "symbol": str, "horizon": int, "ts": int, "seq": int, "probs": List[float],
     "class": int, "method": str, "model_version": int, "completion": str, "latency_ns": int,
@@ -53,6 +64,8 @@ EnsembleOutput = TypedDict("EnsembleOutput", {
     "present_mask": NotRequired[int], "model_count": NotRequired[int], "present_count": NotRequired[int],
     # With regimes configured: the row's regime never arrived and was imputed as 0 (binary flags bit 0).
     "regime_imputed": NotRequired[bool],
+    # With output.contributions: each model's share of the served class (wire.md §4.3.1).
+    "contributions": NotRequired[Contributions],
 })
 Regime = TypedDict("Regime", {
     "v": int, "type": str, "symbol": str, "ts": int, "seq": int, "values": List[int],
@@ -191,7 +204,7 @@ def encode_ensemble(output: EnsembleOutput, encoding: str = "binary",
     ``present_mask``/``model_count`` in ``output`` or ``model_names`` with ``output["models"]``."""
     if encoding == "json":
         keys = ("v", "type", "symbol", "horizon", "ts", "seq", "probs", "class", "method", "model_version",
-                "models", "missing", "completion", "latency_ns", "regime_imputed")
+                "models", "missing", "completion", "latency_ns", "regime_imputed", "contributions")
         payload = json.dumps({k: output[k] for k in keys if k in output}).encode()  # type: ignore[literal-required]
     elif encoding == "binary":
         if "present_mask" in output:
@@ -205,11 +218,15 @@ def encode_ensemble(output: EnsembleOutput, encoding: str = "binary",
         method = {v: k for k, v in METHODS.items()}[output["method"]]
         completion = {v: k for k, v in COMPLETIONS.items()}[output["completion"]]
         s, probs = output["symbol"].encode(), output["probs"]
+        contributions = output.get("contributions")
+        flags = ((FLAG_REGIME_IMPUTED if output.get("regime_imputed") else 0)
+                 | (FLAG_CONTRIBUTIONS if contributions is not None else 0))
         payload = (struct.pack(ENSEMBLE_HEADER, MAGIC, VERSION, KIND_ENSEMBLE, len(probs), output["class"], len(s),
                                method, output["horizon"], output["model_version"], output["ts"], output["seq"],
-                               mask, output["latency_ns"], count, bin(mask).count("1"), completion,
-                               1 if output.get("regime_imputed") else 0, 0)
+                               mask, output["latency_ns"], count, bin(mask).count("1"), completion, flags, 0)
                    + struct.pack(f"<{len(probs)}d", *probs) + s)
+        if contributions is not None:
+            payload += _encode_contributions(contributions, model_names)
     else:
         raise ValueError(f"encoding must be 'binary' or 'json', not {encoding!r}")
     return [ensemble_topic(output["symbol"], output["horizon"]), payload]
@@ -225,17 +242,56 @@ def decode_ensemble(payload: bytes, model_names: Optional[Sequence[str]] = None)
         return _json_object(payload, "ensemble")  # type: ignore[return-value]
     (_, version, _, k, predicted, symbol_len, method, horizon, model_version, ts, seq, mask, latency,
      model_count, present_count, completion, flags, _) = _header(payload, ENSEMBLE_HEADER, KIND_ENSEMBLE)
-    _check_length(payload, 56 + 8 * k + symbol_len)
+    end = 56 + 8 * k + symbol_len
+    contributions = None
+    if flags & FLAG_CONTRIBUTIONS:
+        contributions = _decode_contributions(payload, end, model_names)
+        end += 4 + 8 * (len(contributions["model_values"]) + 2)
+    _check_length(payload, end)
     out = EnsembleOutput({
-        "v": version, "type": "ensemble", "symbol": payload[56 + 8 * k:].decode(), "horizon": horizon, "ts": ts,
+        "v": version, "type": "ensemble", "symbol": payload[56 + 8 * k:56 + 8 * k + symbol_len].decode(),
+        "horizon": horizon, "ts": ts,
         "seq": seq, "probs": list(struct.unpack_from(f"<{k}d", payload, 56)), "class": predicted,
         "method": METHODS.get(method, str(method)), "model_version": model_version,
         "completion": COMPLETIONS.get(completion, str(completion)), "latency_ns": latency,
         "present_mask": mask, "model_count": model_count, "present_count": present_count,
-        "regime_imputed": bool(flags & 1)})
+        "regime_imputed": bool(flags & FLAG_REGIME_IMPUTED)})
     if model_names is not None:
         out["models"] = [n for i, n in enumerate(model_names) if mask >> i & 1]
         out["missing"] = [n for i, n in enumerate(model_names) if not mask >> i & 1]
+    if contributions is not None:
+        out["contributions"] = contributions
+    return out
+
+
+def _encode_contributions(c: Contributions, model_names: Optional[Sequence[str]]) -> bytes:
+    """The block after the symbol (§4.3.1): values in configured model order, then shared, bias."""
+    if "model_values" in c:
+        values = list(c["model_values"])
+    else:
+        names = list(model_names) if model_names is not None else sorted(c["models"])
+        values = [c["models"][n] for n in names]
+    values += [c["shared"], c["bias"]]
+    scale = {v: k for k, v in SCALES.items()}[c["space"]]
+    return (struct.pack(CONTRIBUTIONS_BLOCK, c.get("v", CONTRIBUTIONS_VERSION), scale, len(values), c["class"])
+            + struct.pack(f"<{len(values)}d", *values))
+
+
+def _decode_contributions(payload: bytes, at: int, model_names: Optional[Sequence[str]]) -> Contributions:
+    if len(payload) < at + 4:
+        raise WireError("flags announce a contributions block, but the payload ends before it")
+    block_version, scale, count, cls = struct.unpack_from(CONTRIBUTIONS_BLOCK, payload, at)
+    if block_version != CONTRIBUTIONS_VERSION:
+        raise WireError(f"contributions block version {block_version} is not {CONTRIBUTIONS_VERSION}")
+    if count < 3 or len(payload) < at + 4 + 8 * count:
+        raise WireError(f"contributions block of {count} values does not fit the payload")
+    values = list(struct.unpack_from(f"<{count}d", payload, at + 4))
+    out = Contributions({"v": block_version, "space": SCALES.get(scale, str(scale)), "class": cls,
+                         "model_values": values[:-2], "shared": values[-2], "bias": values[-1]})
+    if model_names is not None:
+        if len(model_names) != count - 2:
+            raise WireError(f"contributions for {count - 2} models, {len(model_names)} model names given")
+        out["models"] = dict(zip(model_names, values[:-2]))
     return out
 
 

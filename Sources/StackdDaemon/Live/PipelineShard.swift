@@ -1,0 +1,300 @@
+import Foundation
+import Logging
+import StackdCore
+import StackdSystemd
+import StackdZMQ
+import Synchronization
+
+/// One pipeline of a daemon with several (`ingest.shards = N`, N > 1), on its own thread: its
+/// symbols' messages in, the pure pipeline, its outputs out on an inproc socket that the
+/// ``OutputForwarder`` relays to `output.bind`.
+///
+/// It owns everything a single-pipeline daemon's ingest loop owns except the outer sockets: its
+/// `StackingPipeline` (symbol table, rows under assembly, awaiting rows, scoreboard, monitors),
+/// its publisher (encoding buffers, latency histogram, output `seq` per horizon) and its reject
+/// log. Nothing on the per-message path is shared with another thread except the input ring's
+/// indices; the snapshot is taken under a lock every 100 ms.
+final class PipelineShard: @unchecked Sendable {
+    /// Where this pipeline's messages come from.
+    enum Source {
+        /// Its own SUB socket, subscribed to its symbols' topic prefixes (`stream.symbols` set).
+        case socket(ZMQSocket)
+        /// A ring filled by the receive thread, which routes every message by its symbol's hash.
+        case ring(SPSCRing)
+    }
+
+    let index: Int
+    let pipeline: StackingPipeline
+    let publisher: EnsemblePublisher
+    let source: Source
+    /// XPUB bound to ``outputEndpoint`` (no drop: a forwarder that falls behind makes sends
+    /// fail with EAGAIN, counted as `hwm`, instead of vanishing).
+    let output: ZMQSocket
+    let outputEndpoint: String
+    private let logger: Logger
+    private var rejectLog: RejectLog
+    private var latencyQuantiles: (count: UInt64, p50: UInt64, p99: UInt64, p999: UInt64, max: UInt64) = (0, 0, 0, 0, 0)
+
+    private let stopFlag = Atomic<Bool>(false)
+    private let lock = NSCondition()
+    private var snapshotValue: RunnerSnapshot
+    private var requestedRejectLogRate: Int?
+    private var finished = false
+    private var thread: Thread?
+
+    init(index: Int, configuration: DaemonConfiguration, context: ZMQContext, source: Source, pipeline: StackingPipeline?,
+         logger: Logger) throws {
+        self.index = index
+        self.source = source
+        self.logger = logger
+        self.pipeline = try pipeline ?? StackingPipeline(configuration: configuration.pipeline, retrainPolicy: configuration.retrain,
+                                        monitoring: configuration.monitoring.enabled, driftRetrainMinLabels: .max)
+        output = try ZMQSocket(context: context, type: .xpub)
+        outputEndpoint = "inproc://stackd-pipeline-\(index)-\(ObjectIdentifier(output).hashValue)"
+        do {
+            try output.setOption(.sendHighWaterMark, Int32(configuration.output.sendHighWaterMark))
+            try output.setOption(.lingerMilliseconds, 1000)
+            try output.setOption(.xpubNoDrop, true)
+            try output.bind(outputEndpoint)
+        } catch {
+            output.close()
+            throw error
+        }
+        publisher = EnsemblePublisher(socket: output, encoding: configuration.output.encoding, modelNames: self.pipeline.modelNames)
+        publisher.alertLog = { [logger] alert in
+            logger.warning("alert", metadata: ["kind": "\(alert.kind.rawValue)", "horizon": "\(alert.horizon)",
+                                               "model": "\(alert.model ?? "-")", "message": "\(alert.message)",
+                                               "pipeline": "\(index)"])
+        }
+        rejectLog = RejectLog(logger: logger, perSecond: configuration.rejectLogPerSecond)
+        snapshotValue = RunnerSnapshot(horizonCount: configuration.pipeline.horizons.count)
+    }
+
+    /// Waits until the forwarder's subscription reached this pipeline's output socket, so that no
+    /// output sent after start is filtered out for want of a subscriber. Before ``start``.
+    func waitForForwarder(timeoutMilliseconds: Int) -> Bool {
+        let frame = ZMQMessage()
+        var items = [ZMQPollItem(socket: output)]
+        let deadline = MonotonicClock.nanoseconds() + UInt64(timeoutMilliseconds) * 1_000_000
+        while MonotonicClock.nanoseconds() < deadline {
+            let left = Int((deadline - MonotonicClock.nanoseconds()) / 1_000_000) + 1
+            guard (try? ZMQSocket.poll(&items, timeoutMilliseconds: left)) != nil else { continue }
+            while (try? output.receive(into: frame, dontWait: true)) == true {
+                if frame.withUnsafeBytes({ $0.first }) == 1 { return true }
+            }
+        }
+        return false
+    }
+
+    func start() {
+        let t = Thread { [self] in self.run() }
+        t.name = "stackd-pipe-\(index)"
+        thread = t
+        t.start()
+    }
+
+    /// Asks the loop to stop: it handles what its ring still holds, fires the deadlines due,
+    /// drains the rows under assembly and finishes (its sockets stay open for the forwarder).
+    func requestStop() {
+        stopFlag.store(true, ordering: .releasing)
+        if case .ring(let ring) = source { ring.wake() }
+    }
+
+    func waitUntilFinished(deadline: Date) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        while !finished {
+            if !lock.wait(until: deadline) { return finished }
+        }
+        return true
+    }
+
+    /// True once the loop has ended (asked to, or its poll failed).
+    var isFinished: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return finished
+    }
+
+    func snapshot() -> RunnerSnapshot {
+        lock.lock()
+        defer { lock.unlock() }
+        return snapshotValue
+    }
+
+    func setRejectLogPerSecond(_ rate: Int) {
+        lock.lock()
+        requestedRejectLogRate = max(0, rate)
+        lock.unlock()
+    }
+
+    /// Closes the sockets this pipeline owns (after its loop and the forwarder finished).
+    func close() {
+        if case .socket(let input) = source { input.close() }
+        output.close()
+    }
+
+    private func takeRejectLogRate() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        let r = requestedRejectLogRate
+        requestedRejectLogRate = nil
+        return r
+    }
+
+    // MARK: - The loop
+
+    private func run() {
+        let topic = ZMQMessage(), payload = ZMQMessage(), extra = ZMQMessage(), subscription = ZMQMessage()
+        var handler = publisher
+        var received = 0
+        var lastSnapshot: UInt64 = 0
+        var items: [ZMQPollItem] = []
+        if case .socket(let input) = source { items = [ZMQPollItem(socket: input)] }
+        while !stopFlag.load(ordering: .acquiring) {
+            var timeoutNanoseconds = 100_000_000
+            if let next = pipeline.nextDeadline {
+                let now = Int64(MonotonicClock.nanoseconds())
+                timeoutNanoseconds = Int(max(0, min(100_000_000, next - now)))
+            }
+            switch source {
+            case .socket(let input):
+                do {
+                    try ZMQSocket.poll(&items, timeoutMilliseconds: (timeoutNanoseconds + 999_999) / 1_000_000)
+                } catch let e as ZMQError where e.isInterrupted {
+                    continue
+                } catch {
+                    logger.error("poll failed; this pipeline stops", metadata: ["error": "\(error)", "pipeline": "\(index)"])
+                    stopFlag.store(true, ordering: .relaxed)
+                    continue
+                }
+                if items[0].isReadable {
+                    received += receiveBatch(input, topic: topic, payload: payload, extra: extra, handler: &handler)
+                }
+            case .ring(let ring):
+                let n = consumeBatch(ring, handler: &handler)
+                received += n
+                if n == 0 { ring.park(nanoseconds: timeoutNanoseconds) }
+            }
+            let now = MonotonicClock.nanoseconds()
+            pipeline.advance(to: Int64(now), handler: &handler)
+            if now &- lastSnapshot >= 100_000_000 {
+                lastSnapshot = now
+                if let rate = takeRejectLogRate() { rejectLog.perSecond = rate }
+                // The forwarder's subscription (and nothing else) arrives here; read it so it does not queue.
+                while (try? output.receive(into: subscription, dontWait: true)) == true {}
+                publishSnapshot(received: received, running: true)
+            }
+        }
+        // What the receive thread already handed over is handled (it stopped first), then the
+        // same end as a single pipeline: deadlines due at the stop, then the drain policy.
+        if case .ring(let ring) = source {
+            while true {
+                let n = consumeBatch(ring, handler: &handler)
+                if n == 0 { break }
+                received += n
+            }
+        }
+        pipeline.advance(to: Int64(MonotonicClock.nanoseconds()), handler: &handler)
+        pipeline.drain(handler: &handler)
+        publishSnapshot(received: received, running: false)
+        lock.lock()
+        finished = true
+        lock.broadcast()
+        lock.unlock()
+    }
+
+    /// One pipeline's share of `LiveRunner`'s receive loop: a bounded batch, framing checked.
+    private func receiveBatch(_ input: ZMQSocket, topic: ZMQMessage, payload: ZMQMessage, extra: ZMQMessage,
+                              handler: inout EnsemblePublisher) -> Int {
+        var batch = 0
+        while batch < 4096 {
+            guard (try? input.receive(into: topic, dontWait: true)) == true else { break }
+            batch += 1
+            let now = MonotonicClock.nanoseconds()
+            guard topic.hasMore, (try? input.receive(into: payload)) == true else {
+                pipeline.countRejection(.framing)
+                topic.withUnsafeBytes { t in
+                    rejectLog.record(WireRejection(.framing, "message is not two frames [topic][payload]"),
+                                     topic: t, payload: UnsafeRawBufferPointer(start: nil, count: 0), now: now)
+                }
+                continue
+            }
+            if payload.hasMore {
+                repeat {
+                    guard (try? input.receive(into: extra)) == true else { break }
+                } while extra.hasMore
+                pipeline.countRejection(.framing)
+                topic.withUnsafeBytes { t in
+                    rejectLog.record(WireRejection(.framing, "message has more than two frames"),
+                                     topic: t, payload: UnsafeRawBufferPointer(start: nil, count: 0), now: now)
+                }
+                continue
+            }
+            ingest(topic: topic, payload: payload, receivedAt: now, handler: &handler)
+        }
+        return batch
+    }
+
+    private func consumeBatch(_ ring: SPSCRing, handler: inout EnsemblePublisher) -> Int {
+        ring.consume(limit: 4096) { topic, payload, receivedAt in
+            ingest(topic: topic, payload: payload, receivedAt: receivedAt, handler: &handler)
+        }
+    }
+
+    @inline(__always)
+    private func ingest(topic: ZMQMessage, payload: ZMQMessage, receivedAt now: UInt64, handler: inout EnsemblePublisher) {
+        topic.withUnsafeBytes { t in
+            payload.withUnsafeBytes { p in
+                // Deadlines that passed before this message arrived fire first, as in one pipeline.
+                if let next = pipeline.nextDeadline, next <= Int64(now) {
+                    pipeline.advance(to: Int64(now), handler: &handler)
+                }
+                let outcome = pipeline.ingest(topic: t, payload: p, receivedAt: Int64(now), handler: &handler)
+                if case .rejected(let r) = outcome { rejectLog.record(r, topic: t, payload: p, now: now) }
+            }
+        }
+    }
+
+    /// This pipeline's part of the daemon's snapshot (merged by ``ShardedIngest``).
+    private func publishSnapshot(received: Int, running: Bool) {
+        var s = RunnerSnapshot(horizonCount: pipeline.horizonList.count)
+        s.messagesReceived = received
+        s.counters = pipeline.counters
+        s.pendingRows = pipeline.pendingRows
+        s.awaitingLabels = pipeline.scoreboard.awaitingCount
+        s.published = publisher.published
+        s.outputDigest = publisher.digest.description
+        s.sendFailuresHighWaterMark = publisher.sendFailuresHighWaterMark
+        s.sendFailuresError = publisher.sendFailuresError
+        s.sendFailures = publisher.sendFailures
+        s.alertsPublished = publisher.alertsPublished
+        if latencyQuantiles.count != publisher.latency.totalCount {
+            latencyQuantiles = (publisher.latency.totalCount, publisher.latency.valueAtPercentile(50),
+                                publisher.latency.valueAtPercentile(99), publisher.latency.valueAtPercentile(99.9),
+                                publisher.latency.max)
+        }
+        s.latencyP50Nanoseconds = latencyQuantiles.p50
+        s.latencyP99Nanoseconds = latencyQuantiles.p99
+        s.latencyP999Nanoseconds = latencyQuantiles.p999
+        s.latencyMaxNanoseconds = latencyQuantiles.max
+        s.latencyCount = publisher.latency.totalCount
+        s.latencyMeanNanoseconds = publisher.latency.totalCount > 0
+            ? Double(publisher.latencySumNanoseconds) / Double(publisher.latency.totalCount) : 0
+        s.modelNames = pipeline.modelNames
+        s.horizons = pipeline.horizonList
+        s.ensembleScores = pipeline.scoreboard.ensemble
+        s.averageScores = pipeline.scoreboard.average
+        s.classPriorScores = pipeline.scoreboard.classPrior
+        s.alwaysMajorityScores = pipeline.scoreboard.alwaysMajority
+        s.modelScores = pipeline.scoreboard.models
+        s.running = running
+        s.refreshedAtNanoseconds = MonotonicClock.nanoseconds()
+        s.drift = (0..<pipeline.horizonList.count).map { pipeline.driftSnapshot(horizonIndex: $0) }
+        s.activeModelVersions = (0..<pipeline.horizonList.count).map { pipeline.combiner(forHorizonIndex: $0).version }
+        lock.lock()
+        snapshotValue = s
+        lock.broadcast()
+        lock.unlock()
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import Logging
+import StackdCore
+import StackdSystemd
+import StackdZMQ
+
+/// N pipelines on N threads inside one daemon (`ingest.shards = N`, N > 1; bench/SCALING.md §5),
+/// built and stopped by `LiveRunner`, which keeps the outer sockets, the metrics snapshot and the
+/// service duties on its own thread.
+///
+/// Each symbol belongs to one pipeline (``ShardRouter``), so a symbol's predictions, labels and
+/// rows meet in one pipeline and its outputs leave in the order one pipeline would emit them.
+/// Feeding: with `stream.symbols` set and a connecting input, each pipeline has its own SUB
+/// socket subscribed to its symbols' prefixes (the publishers demultiplex; no shared state);
+/// otherwise one ``ShardReceiver`` routes by hash into one ``SPSCRing`` per pipeline. Outputs: a
+/// per-pipeline inproc XPUB and one ``OutputForwarder`` to the configured output socket.
+final class ShardedIngest: @unchecked Sendable {
+    let shards: [PipelineShard]
+    let receiver: ShardReceiver?
+    let forwarder: OutputForwarder
+    private let frontend: ZMQSocket
+    private let logger: Logger
+
+    /// How the daemon feeds its pipelines for `configuration`: per-pipeline topic prefixes, or nil
+    /// for the receive thread and rings.
+    static func perPipelinePrefixes(_ configuration: DaemonConfiguration) -> [[String]]? {
+        let n = configuration.ingestShards
+        let symbols = configuration.pipeline.symbols
+        guard n > 1, !symbols.isEmpty, configuration.input.bind.isEmpty else { return nil }
+        var owned = [[String]](repeating: [], count: n)
+        for s in symbols { owned[ShardRouter.pipeline(ofSymbol: s, pipelines: n)].append(s) }
+        var prefixes: [[String]] = []
+        for symbols in owned {
+            guard let p = ShardRouter.topicPrefixes(symbols: symbols, subscriptions: configuration.inputSubscriptions) else { return nil }
+            prefixes.append(p)
+        }
+        return prefixes
+    }
+
+    /// Builds the pipelines and their sockets. `input` is the daemon's configured input socket
+    /// (already subscribed, bound and connected): pipeline 0's own socket when `prefixes` is set
+    /// (subscribed to pipeline 0's prefixes only), else the receive thread's.
+    /// `firstPipeline` becomes pipeline 0's (the runner's own, already built and loaded).
+    init(configuration: DaemonConfiguration, context: ZMQContext, input: ZMQSocket, output: ZMQSocket,
+         prefixes: [[String]]?, firstPipeline: StackingPipeline, logger: Logger) throws {
+        self.logger = logger
+        let n = configuration.ingestShards
+        var shards: [PipelineShard] = []
+        var extraInputs: [ZMQSocket] = []
+        let frontend = try ZMQSocket(context: context, type: .xsub)
+        do {
+            var rings: [SPSCRing] = []
+            for i in 0..<n {
+                let source: PipelineShard.Source
+                if let prefixes {
+                    if i == 0 {
+                        source = .socket(input)
+                    } else {
+                        let socket = try ZMQSocket(context: context, type: .sub)
+                        extraInputs.append(socket)
+                        try socket.setOption(.receiveHighWaterMark, Int32(configuration.input.receiveHighWaterMark))
+                        try socket.setOption(.lingerMilliseconds, 0)
+                        try socket.setOption(.maxMessageSize, Int64(configuration.pipeline.maxPayloadBytes) + LiveRunner.oversizeMargin)
+                        for p in prefixes[i] { try socket.subscribe(prefix: p) }
+                        for e in configuration.input.connect {
+                            do { try socket.connect(e) } catch { throw StartupError.endpoint("input.connect", e, error) }
+                        }
+                        source = .socket(socket)
+                    }
+                } else {
+                    let ring = SPSCRing(capacity: SPSCRing.capacity(receiveHighWaterMark: configuration.input.receiveHighWaterMark))
+                    rings.append(ring)
+                    source = .ring(ring)
+                }
+                shards.append(try PipelineShard(index: i, configuration: configuration, context: context, source: source,
+                                                pipeline: i == 0 ? firstPipeline : nil, logger: logger))
+            }
+            for shard in shards { try frontend.connect(shard.outputEndpoint) }
+            forwarder = try OutputForwarder(frontend: frontend, backend: output, logger: logger)
+            for shard in shards where !shard.waitForForwarder(timeoutMilliseconds: 5000) {
+                throw ShardStartError(message: "pipeline \(shard.index)'s output socket never saw the output forwarder's subscription")
+            }
+            receiver = prefixes == nil
+                ? ShardReceiver(input: input, rings: rings, logger: logger, rejectsPerSecond: configuration.rejectLogPerSecond) : nil
+        } catch {
+            for shard in shards { shard.output.close() }
+            for socket in extraInputs { socket.close() }
+            frontend.close()
+            throw error
+        }
+        self.shards = shards
+        self.frontend = frontend
+    }
+
+    /// Starts the forwarder, then the pipelines, then the receive thread (consumers first).
+    func start() {
+        forwarder.start()
+        for shard in shards { shard.start() }
+        receiver?.start()
+    }
+
+    /// Stops in the order that loses nothing already received: the receive thread, then the
+    /// pipelines (each handles its ring, fires due deadlines and drains), then the forwarder once
+    /// it has relayed everything they published; then closes the sockets this owns.
+    func stop(timeout: TimeInterval) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        var clean = receiver?.stop(timeout: max(0, deadline.timeIntervalSinceNow)) ?? true
+        for shard in shards { shard.requestStop() }
+        for shard in shards { clean = shard.waitUntilFinished(deadline: deadline) && clean }
+        let parts = shards.map { $0.snapshot() }
+        let published = parts.reduce(0) { $0 + $1.published + $1.alertsPublished }
+        clean = forwarder.finish(published: published, timeout: max(0.1, deadline.timeIntervalSinceNow)) && clean
+        for shard in shards { shard.close() }
+        frontend.close()
+        return clean
+    }
+
+    /// Closes the sockets of ingest that was never started (a later start-up step failed).
+    func closeUnstarted() {
+        for shard in shards { shard.close() }
+        frontend.close()
+    }
+
+    func setRejectLogPerSecond(_ rate: Int) {
+        for shard in shards { shard.setRejectLogPerSecond(rate) }
+        receiver?.setRejectLogPerSecond(rate)
+    }
+
+    /// The daemon's snapshot: the pipelines' parts summed (see ``RunnerSnapshot/merging``), with
+    /// what the receive thread and the forwarder counted.
+    func snapshot() -> RunnerSnapshot {
+        var s = RunnerSnapshot.merging(shards.map { $0.snapshot() })
+        if let receiver {
+            s.messagesReceived = receiver.received
+            if let framing = RejectReason.allCases.firstIndex(of: .framing) { s.counters.rejected[framing] += receiver.framingRejects }
+            s.ringDrops = receiver.rings.map(\.dropped)
+        }
+        s.published -= forwarder.outputsRefused
+        s.sendFailuresHighWaterMark += forwarder.sendFailuresHighWaterMark
+        s.sendFailuresError += forwarder.sendFailuresError
+        s.sendFailures = s.sendFailuresHighWaterMark + s.sendFailuresError
+        s.outputSubscriptions = forwarder.subscriptions
+        return s
+    }
+}
+
+/// A daemon with several pipelines could not wire them together (exit code 70: a fault of the
+/// daemon or of libzmq, not of the configuration).
+struct ShardStartError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}

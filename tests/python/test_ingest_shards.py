@@ -1,0 +1,321 @@
+"""Several pipelines in one daemon (`ingest.shards = N`), with real processes: four `stackd run`
+daemons fed the same stream by one pyzmq publisher, retraining off:
+
+- `one`:   N = 1 (today's single ingest thread), the reference;
+- `two`:   N = 2, `stream.symbols` set and a connecting input: one SUB socket per pipeline,
+           subscribed to its symbols' prefixes (the publisher demultiplexes);
+- `three`: N = 3, no `stream.symbols`: one receive thread routes by the symbol's hash into rings;
+- `bound`: N = 2, `stream.symbols` set but the input binds (the publisher connects): rings too.
+
+Checked: every daemon emits the same multiset of outputs and, per symbol, the same sequence as
+N = 1 (seq and latency aside), and the outputs are the averages of the sent vectors (independent
+truth); the pipelines received exactly the messages of the symbols the documented rule gives
+them (`fmix64(FNV-1a-64(symbol)) mod N`, written here independently); rejects (a single-frame
+message, an unknown model) are counted once, by the same reason, whatever N; SIGTERM stops each
+with exit 0. A configuration with N > 1 and retraining on is refused with the key's line.
+
+Needs `swift build` first (.build/debug/stackd).
+"""
+
+import collections
+import pathlib
+import random
+import subprocess
+import sys
+import time
+
+import pytest
+import zmq
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import urllib.request  # noqa: E402
+
+from test_sharded_deployment import BINARY, DEADLINE, Daemon as _Daemon, clean_env, wait_until  # noqa: E402
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "clients" / "python"))
+from stackd_client import decode_ensemble, encode_label, encode_prediction  # noqa: E402
+
+MODELS = ["a", "b", "c"]
+HORIZON = 5
+SYMBOLS = ["AAPL", "MSFT", "GOOG", "ABC", "AB", "NQ", "ES", "CL", "GC", "ZN"] + [f"S{i:03d}" for i in range(20)]
+EVENT_TIMES = 12
+
+
+class Daemon(_Daemon):
+    def metric_sample(self, sample):
+        """The value of one sample, written as in the exposition: `name{label="value"}`."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=10) as r:
+            for line in r.read().decode().splitlines():
+                if line.rsplit(" ", 1)[0] == sample:
+                    return float(line.rsplit(" ", 1)[1])
+        raise AssertionError(f"no sample {sample}")
+
+    def pipeline_metric(self, name, pipeline):
+        return self.metric_sample(f'{name}{{pipeline="{pipeline}"}}')
+
+
+def pipeline_of(symbol, pipelines):
+    """The documented rule (README, ShardRouter), written independently of the Swift code."""
+    m = 0xFFFFFFFFFFFFFFFF
+    h = 0xcbf29ce484222325
+    for b in symbol.encode():
+        h = ((h ^ b) * 0x100000001b3) & m
+    h ^= h >> 33
+    h = (h * 0xff51afd7ed558ccd) & m
+    h ^= h >> 33
+    h = (h * 0xc4ceb9fe1a85ec53) & m
+    h ^= h >> 33
+    return h % pipelines
+
+
+CONFIG = """
+[models]
+names = ["a", "b", "c"]
+[stream]
+horizons = [5]
+{symbols}
+[input]
+{input}
+[ingest]
+shards = {shards}
+[output]
+bind = ["ipc://{dir}/out-{name}.sock"]
+[assembly]
+deadline_ms = 600000
+[metrics]
+address = "127.0.0.1:0"
+"""
+
+DAEMONS = {  # name: (shards, symbols listed, input binds)
+    "one": (1, True, False),
+    "two": (2, True, False),
+    "three": (3, False, False),
+    "bound": (2, True, True),
+}
+
+
+def write_config(tmp_path, name):
+    shards, listed, binds = DAEMONS[name]
+    symbols = "symbols = [" + ", ".join(f'"{s}"' for s in SYMBOLS) + "]" if listed else ""
+    endpoint = f"ipc://{tmp_path}/in-{name}.sock" if binds else f"ipc://{tmp_path}/publisher.sock"
+    text = CONFIG.format(symbols=symbols, input=f'{"bind" if binds else "connect"} = ["{endpoint}"]', shards=shards,
+                         dir=tmp_path, name=name)
+    path = tmp_path / f"{name}.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def daemons(tmp_path):
+    if not BINARY.exists():
+        pytest.fail(f"{BINARY} is missing: run `swift build` first")
+    started = {}
+    try:
+        for name in DAEMONS:
+            started[name] = Daemon(write_config(tmp_path, name), name)
+        yield tmp_path, started
+    finally:
+        for d in started.values():
+            d.stop()
+
+
+def test_pipelines_emit_what_one_pipeline_emits(daemons):
+    tmp_path, started = daemons
+    ctx = zmq.Context()
+    try:
+        consumers = {}
+        for name, daemon in started.items():
+            sub = ctx.socket(zmq.SUB)
+            sub.linger = 0
+            sub.subscribe(b"ens.")
+            sub.connect(f"ipc://{tmp_path}/out-{name}.sock")
+            consumers[name] = sub
+            wait_until(f"{name}'s consumer subscription", lambda d=daemon: d.metric("stackd_output_subscriptions") == 1)
+
+        pub = ctx.socket(zmq.XPUB)
+        pub.linger = 0
+        pub.sndhwm = 0
+        pub.setsockopt(zmq.XPUB_VERBOSE, 1)
+        pub.bind(f"ipc://{tmp_path}/publisher.sock")
+        pub.connect(f"ipc://{tmp_path}/in-bound.sock")
+        # Who subscribes to what: the whole kinds from `one`, `three` and `bound`; from `two`,
+        # each pipeline's own symbols' prefixes (a trailing `.`, so "AB" does not select "ABC").
+        expected = collections.Counter({b"pred.": 3, b"label.": 3})
+        expected.update(f"{kind}.{s}.".encode() for s in SYMBOLS for kind in ("pred", "label"))
+        seen = collections.Counter()
+        end = time.monotonic() + DEADLINE
+        while seen != expected and time.monotonic() < end:
+            if pub.poll(100):
+                frame = pub.recv()
+                if frame[:1] == b"\x01":
+                    seen[frame[1:]] += 1
+        assert seen == expected, f"subscriptions: missing {expected - seen}, extra {seen - expected}"
+
+        rng = random.Random(29)
+        sent = {}
+        messages = collections.Counter()  # symbol -> messages sent on its topics
+        seq = {m: 0 for m in MODELS}
+        label_seq = 0
+        for t in range(1, EVENT_TIMES + 1):
+            ts = 1_700_000_000_000_000_000 + t * 60_000_000_000
+            for symbol in SYMBOLS:
+                vectors = []
+                for model in MODELS:
+                    raw = [rng.random() + 0.01 for _ in range(3)]
+                    probs = [x / sum(raw) for x in raw]
+                    vectors.append(probs)
+                    seq[model] += 1
+                    pub.send_multipart(encode_prediction(model, symbol, HORIZON, ts, seq[model], probs))
+                    messages[symbol] += 1
+                sent[(symbol, ts)] = vectors
+                label_seq += 1
+                pub.send_multipart(encode_label(symbol, HORIZON, ts, label_seq, rng.randrange(3), rng.uniform(-0.01, 0.01)))
+                messages[symbol] += 1
+            if t == EVENT_TIMES // 2:
+                # Two bad messages, each rejected once by every daemon: one frame only, and a model
+                # that is not configured.
+                pub.send(b"pred.MSFT.5.a")
+                messages["MSFT"] += 1
+                pub.send_multipart(encode_prediction("zz", "GOOG", HORIZON, ts, 1, [0.2, 0.3, 0.5]))
+                messages["GOOG"] += 1
+
+        total = len(SYMBOLS) * EVENT_TIMES
+        received = {name: [] for name in consumers}
+        poller = zmq.Poller()
+        for sub in consumers.values():
+            poller.register(sub, zmq.POLLIN)
+        end = time.monotonic() + DEADLINE
+        while any(len(r) < total for r in received.values()) and time.monotonic() < end:
+            for sub, _ in poller.poll(100):
+                name = next(n for n, s in consumers.items() if s is sub)
+                topic, payload = sub.recv_multipart()
+                out = decode_ensemble(payload, MODELS)
+                assert topic == f"ens.{out['symbol']}.{out['horizon']}".encode()
+                received[name].append(out)
+        for name, outs in received.items():
+            assert len(outs) == total, f"{name}: {len(outs)} outputs of {total}"
+
+        def comparable(out):
+            return {k: v for k, v in out.items() if k not in ("seq", "latency_ns")}
+
+        def per_symbol(outputs):
+            by = {}
+            for out in outputs:
+                by.setdefault(out["symbol"], []).append(comparable(out))
+            return by
+
+        def multiset(outputs):
+            return collections.Counter(repr(sorted(comparable(o).items())) for o in outputs)
+
+        reference = per_symbol(received["one"])
+        for out in received["one"]:
+            vectors = sent[(out["symbol"], out["ts"])]
+            assert out["method"] == "average" and out["model_version"] == 0 and out["completion"] == "complete"
+            assert out["probs"] == pytest.approx([sum(v[c] for v in vectors) / 3 for c in range(3)], abs=1e-12)
+        for symbol, outs in reference.items():
+            assert [o["ts"] for o in outs] == sorted(o["ts"] for o in outs), f"{symbol} in event-time order"
+        for name in ("two", "three", "bound"):
+            assert per_symbol(received[name]) == reference, f"{name}: per-symbol outputs differ from N = 1"
+            assert multiset(received[name]) == multiset(received["one"]), name
+
+        # Each pipeline received exactly its symbols' messages, by the documented rule.
+        all_messages = sum(messages.values())
+        for name, daemon in started.items():
+            wait_until(f"{name}'s received count", lambda d=daemon: d.metric("stackd_messages_received_total") == all_messages)
+            shards = DAEMONS[name][0]
+            if shards > 1:
+                # With rings, the receive thread rejects the single-frame message itself (`framing`)
+                # and routes only `[topic][payload]` messages; a pipeline's own socket reads it.
+                rings = name in ("three", "bound")
+                for i in range(shards):
+                    want = sum(n for s, n in messages.items() if pipeline_of(s, shards) == i)
+                    want -= 1 if rings and pipeline_of("MSFT", shards) == i else 0
+                    wait_until(f"{name} pipeline {i}'s count", lambda d=daemon, i=i, want=want:
+                               d.pipeline_metric("stackd_pipeline_messages_total", i) == want)
+            assert daemon.metric_sample('stackd_rejected_messages_total{reason="framing"}') == 1, name
+            assert daemon.metric_sample('stackd_rejected_messages_total{reason="unknown_model"}') == 1, name
+            assert daemon.metric("stackd_rejected_messages_total") == 2, name
+            assert daemon.metric("stackd_published_total") == total, name
+            assert daemon.metric("stackd_labels_matched_total") == total, name
+            assert daemon.metric('stackd_send_failures_total') == 0, name
+        assert started["three"].metric("stackd_ring_drops_total") == 0
+    finally:
+        ctx.destroy(linger=0)
+
+    for name, daemon in started.items():
+        assert daemon.stop() == 0, f"{name} stops cleanly"
+        daemon.wait_for_line(r"stackd stopped")
+
+
+def test_several_pipelines_with_retraining_are_refused_with_the_line(tmp_path):
+    if not BINARY.exists():
+        pytest.fail(f"{BINARY} is missing: run `swift build` first")
+    path = tmp_path / "c.toml"
+    path.write_text(CONFIG.format(symbols="", input=f'connect = ["ipc://{tmp_path}/p.sock"]', shards=2, dir=tmp_path,
+                                  name="x") + "[retrain]\nevery_labels = 100\n[state]\ndirectory = \"" + str(tmp_path / "s") + "\"\n")
+    out = subprocess.run([str(BINARY), "run", "--config", str(path)], capture_output=True, text=True, timeout=60,
+                         env=clean_env())
+    assert out.returncode == 78, out.stderr
+    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if text.startswith("shards"))
+    assert f"{path}:{line}: ingest.shards: more than one pipeline needs retraining off" in out.stderr, out.stderr
+    assert f"{path}:{line}: ingest.shards: more than one pipeline needs [state] directory unset" in out.stderr, out.stderr
+    assert not (tmp_path / "s").exists(), "nothing is created on refusal"
+
+
+def test_a_stop_drains_every_pipeline_through_the_forwarder(tmp_path):
+    """Rows still under assembly at SIGTERM leave as `drained` outputs from every pipeline (both
+    feeding modes), relayed by the forwarder before the daemon exits."""
+    if not BINARY.exists():
+        pytest.fail(f"{BINARY} is missing: run `swift build` first")
+    started = {}
+    ctx = zmq.Context()
+    try:
+        for name in ("two", "three"):
+            started[name] = Daemon(write_config(tmp_path, name), name)
+        consumers = {}
+        for name, daemon in started.items():
+            sub = ctx.socket(zmq.SUB)
+            sub.linger = 0
+            sub.subscribe(b"ens.")
+            sub.connect(f"ipc://{tmp_path}/out-{name}.sock")
+            consumers[name] = sub
+            wait_until(f"{name}'s consumer subscription", lambda d=daemon: d.metric("stackd_output_subscriptions") == 1)
+        pub = ctx.socket(zmq.XPUB)
+        pub.linger = 0
+        pub.sndhwm = 0
+        pub.setsockopt(zmq.XPUB_VERBOSE, 1)
+        pub.bind(f"ipc://{tmp_path}/publisher.sock")
+        expected = collections.Counter({b"pred.": 1, b"label.": 1})
+        expected.update(f"{kind}.{s}.".encode() for s in SYMBOLS for kind in ("pred", "label"))
+        seen = collections.Counter()
+        end = time.monotonic() + DEADLINE
+        while seen != expected and time.monotonic() < end:
+            if pub.poll(100):
+                frame = pub.recv()
+                if frame[:1] == b"\x01":
+                    seen[frame[1:]] += 1
+        assert seen == expected, f"subscriptions: missing {expected - seen}, extra {seen - expected}"
+        # Two of the three models for every symbol: no row completes before the 600 s deadline.
+        ts = 1_700_000_000_000_000_000
+        for i, symbol in enumerate(SYMBOLS):
+            for model in MODELS[:2]:
+                pub.send_multipart(encode_prediction(model, symbol, HORIZON, ts, i + 1, [0.2, 0.3, 0.5]))
+        for name, daemon in started.items():
+            wait_until(f"{name}'s pending rows", lambda d=daemon: d.metric("stackd_pending_rows") == len(SYMBOLS))
+        for name, daemon in started.items():
+            assert daemon.stop() == 0, f"{name} stops cleanly"
+        for name, sub in consumers.items():
+            outs = []
+            end = time.monotonic() + DEADLINE
+            while len(outs) < len(SYMBOLS) and time.monotonic() < end:
+                if sub.poll(100):
+                    outs.append(decode_ensemble(sub.recv_multipart()[1], MODELS))
+            assert sorted(o["symbol"] for o in outs) == sorted(SYMBOLS), f"{name}: every pipeline's rows drained"
+            for o in outs:
+                assert o["completion"] == "drained" and o["models"] == ["a", "b"], o
+                assert o["probs"] == pytest.approx([0.2, 0.3, 0.5], abs=1e-12)
+    finally:
+        ctx.destroy(linger=0)
+        for d in started.values():
+            d.stop()
