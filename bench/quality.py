@@ -2,7 +2,7 @@
 """The quality bar of bench/QUALITY.md: the served ensemble against the walk-forward logistic
 reference, the class prior and averaging, on the reference's held-out rows.
 
-    bench/quality.sh [--config NAME=FILE ...] [--stackd PATH] [--data DIR]
+    bench/quality.sh [--config NAME=FILE ...] [--stackd PATH] [--data DIR] [--shared DIR] [--work DIR] [--json FILE]
 
 For each configuration (the embedded default when none is given) it runs
 `stackd replay DATA [--config FILE] --outputs OUT --quiet` — the live pipeline, driven by the
@@ -22,6 +22,11 @@ Margins are ensemble − baseline in nats (negative: the ensemble is better) wit
 standard error: blocks of L = max(h, ceil(sqrt(T))) consecutive distinct event times, 1000
 resamples (the report's scheme, scripts/verify_backtest.py). The rows are matched to the
 reference's by (event time, forward return), which is unique in this data (checked).
+
+It also prints the served ensemble's log-loss on every labelled row BEFORE the cut (the first
+80 %, walk-forward out of sample: each row scored by the model installed before it): the in-window
+evidence bench/QUALITY.md uses to choose defaults, never the held-out rows. The replay's report
+(schemas/backtest.schema.json) is kept in WORK/report-NAME.
 
 Nothing here tunes anything: the configurations are fixed before the run and stackd chooses its
 models only on validation rows inside its own training window.
@@ -122,12 +127,38 @@ def evaluate(outputs_path, data, shared, cache):
         base = {"walk-forward LR": loss_rows(r_wf, y), "class prior": loss_rows(prior[take], y),
                 "averaging": loss_rows(avg[take], y)}
         entry = {"rows": int(len(y)), "ensemble": float(ens.mean())}
+        # In-window evidence for choosing defaults: the served ensemble's log-loss on every
+        # labelled row before the held-out cut (walk-forward out-of-sample, never the last 20 %).
+        before = d["event"] < r_event.min()
+        entry["rows before cut"] = int(before.sum())
+        entry["ensemble before cut"] = float(loss_rows(d["ens"][before], d["label"][before]).mean())
         for name, b in base.items():
             entry[name] = float(b.mean())
             entry[f"margin vs {name}"] = float((ens - b).mean())
             entry[f"se vs {name}"] = bootstrap_se(ens - b, d["event"][take], h, seed=h)
         result[h] = entry
     return result
+
+
+def paired_before_cut(work, names, base):
+    """Per configuration and horizon: mean (config − base) served log-loss over the labelled rows
+    before the held-out cut, with the block-bootstrap SE: the in-window comparison of defaults."""
+    _, base_rows = vb.read_outputs(os.path.join(work, f"outputs-{base}.csv"))
+    out = {}
+    for name in names:
+        if name == base:
+            continue
+        _, rows = vb.read_outputs(os.path.join(work, f"outputs-{name}.csv"))
+        out[name] = {}
+        for h in sorted(rows):
+            d, b = rows[h], base_rows[h]
+            cut = np.load(os.path.join(work, f"wf_h{h}.npz"))["event"].min()
+            m, mb = d["event"] < cut, b["event"] < cut
+            if not (np.array_equal(d["event"][m], b["event"][mb]) and np.array_equal(d["label"][m], b["label"][mb])):
+                sys.exit(f"h{h}: {name} and {base} served different rows before the cut")
+            diff = loss_rows(d["ens"][m], d["label"][m]) - loss_rows(b["ens"][mb], b["label"][mb])
+            out[name][h] = (float(diff.mean()), bootstrap_se(diff, d["event"][m], h, seed=h))
+    return out
 
 
 def main():
@@ -139,15 +170,21 @@ def main():
                     help="NAME=FILE: a configuration to replay (repeatable); default: the embedded one")
     ap.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "stackd-quality"))
     ap.add_argument("--json", help="also write the numbers here")
+    ap.add_argument("--reuse", action="store_true",
+                    help="evaluate the outputs already in --work instead of replaying again")
+    ap.add_argument("--paired-with", metavar="NAME",
+                    help="also compare every configuration with NAME before the cut (paired, in-window)")
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
     configs = [c.split("=", 1) for c in a.config] or [["default", None]]
     results = {}
     for name, path in configs:
         out = os.path.join(a.work, f"outputs-{name}.csv")
-        cmd = [a.stackd, "replay", a.data, "--outputs", out, "--quiet"] + (["--config", path] if path else [])
-        print(f"# {' '.join(cmd)}", file=sys.stderr)
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
+        report = os.path.join(a.work, f"report-{name}")
+        cmd = [a.stackd, "replay", a.data, "--outputs", out, "--report", report, "--quiet"] + (["--config", path] if path else [])
+        if not (a.reuse and os.path.exists(out)):
+            print(f"# {' '.join(cmd)}", file=sys.stderr)
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
         results[name] = evaluate(out, a.data, a.shared, a.work)
     print("| configuration | h | rows | ensemble | walk-forward LR | margin ± SE | class prior | margin ± SE | averaging | margin ± SE |")
     print("|---|---|---|---|---|---|---|---|---|---|")
@@ -157,6 +194,19 @@ def main():
             for b in ("walk-forward LR", "class prior", "averaging"):
                 cells += [f"{e[b]:.4f}", f"{e['margin vs ' + b]:+.4f} ± {e['se vs ' + b]:.4f}"]
             print("| " + " | ".join(cells) + " |")
+    print()
+    print("| configuration | h | rows before the cut | served log-loss before the cut |")
+    print("|---|---|---|---|")
+    for name, per_h in results.items():
+        for h, e in per_h.items():
+            print(f"| {name} | h{h} | {e['rows before cut']} | {e['ensemble before cut']:.4f} |")
+    if a.paired_with:
+        print()
+        print(f"| configuration − {a.paired_with}, before the cut | h | mean difference ± SE |")
+        print("|---|---|---|")
+        for name, per_h in paired_before_cut(a.work, [n for n, _ in configs], a.paired_with).items():
+            for h, (mean, se) in per_h.items():
+                print(f"| {name} | h{h} | {mean:+.4f} ± {se:.4f} |")
     if a.json:
         with open(a.json, "w") as f:
             json.dump(results, f, indent=1, sort_keys=True)

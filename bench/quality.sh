@@ -4,7 +4,8 @@
 # class prior and averaging on the reference's held-out rows. The Python side runs in bench/.venv
 # (created from bench/requirements.txt on first use; it needs scikit-learn and pandas to call
 # ../shared/reference/reference.py). Builds stackd in release first.
-# Usage: bench/quality.sh [--config NAME=FILE ...] [--json FILE]
+# Usage: bench/quality.sh [--config NAME=FILE ...] [--json FILE] [--work DIR] [--data DIR] [--shared DIR]
+# (--work keeps the walk-forward LR fits, ~7 min the first time, the outputs and the reports).
 set -euo pipefail
 cd "$(dirname "$0")"
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1

@@ -100,7 +100,7 @@ public enum ConfigurationKeys {
                    "newest share of the window held out (purged) to judge candidates",
                    get: { $0.learner.validationFraction }, set: { $0.learner.validationFraction = $1 }),
             choice("learner", "promotion", default: PromotionRule.gated, .restart,
-                   "`gated` (beat averaging, best single, class prior and champion; else the best fallback of averaging, prior and their blend) or `always` (walk-forward research)",
+                   "`gated` (beat averaging, best single, class prior and champion, then served refitted on the window; else keep the champion while it beats every baseline, or serve the best of averaging, prior, their blend and the best single model) or `always` (walk-forward research)",
                    get: { $0.learner.promotion }, set: { $0.learner.promotion = $1 }),
             number("learner", "c", 0...1e6, default: 0, .restart, "logistic inverse regularisation (fixing it also fixes the tree shape by sample size); 0 chooses both from grids on the newest meta-train rows",
                    get: { $0.learner.c }, set: { $0.learner.c = $1 }),

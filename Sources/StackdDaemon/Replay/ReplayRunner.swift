@@ -200,6 +200,9 @@ public struct ReplayRunner {
                 prior = 1 - p.averagingWeight
             } else if let a = combiner as? AveragingCombiner {
                 models = [Double](repeating: 1 / Double(a.modelCount), count: a.modelCount)
+            } else if let b = combiner as? FittedBlendCombiner, result.outcome?.chosenCandidate == nil {
+                models = b.modelWeights   // the best single model served as the fallback: one-hot
+                prior = b.priorWeight
             } else if let chosen = result.outcome?.chosenCandidate, chosen.combiner === combiner {
                 models = chosen.modelWeights.map(\.weight)
             } else {

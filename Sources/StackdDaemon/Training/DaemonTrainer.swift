@@ -1,10 +1,11 @@
+import Foundation
 import StackdCore
 import StackdLearning
 import StackdTraining
 
 /// Builds the retrain function the daemon and replay use, from the `[learner]` configuration:
 /// the chronological protocol of `StackdTraining` on the window the request carries, judged
-/// against averaging, the best single model and the current champion.
+/// against averaging, the best single model, the class prior and the current champion.
 public enum DaemonTrainer {
     /// Always available: without a schedule, retrains still run on demand (SIGUSR1).
     public static func make(configuration: DaemonConfiguration) -> TrainingFunction? {
@@ -13,6 +14,7 @@ public enum DaemonTrainer {
         let classCount = configuration.pipeline.classCount
         let layout = StackingFeatureLayout(models: models, classCount: classCount, regimeNames: configuration.pipeline.regimeNames,
                                            skillWindow: configuration.pipeline.skillWindow)
+        let gatedTwins = GatedTwins()
         return { request in
             let n = request.rows.count
             func result(_ d: TrainingResult.Decision, _ reason: String, _ c: (any MetaCombiner)?) -> TrainingResult {
@@ -58,17 +60,24 @@ public enum DaemonTrainer {
             training.modelVersion = version
             training.minImprovementZ = learner.minImprovementZ
             training.calibrate = learner.calibration == .temperature
-            let champion = request.champion.version > 0 ? Champion(name: "champion v\(request.champion.version)", combiner: request.champion) : nil
+            // A champion this trainer refitted is judged by its gated twin (see `GatedTwins`).
+            let champion = request.champion.version > 0
+                ? Champion(name: "champion v\(request.champion.version)",
+                           combiner: gatedTwins.twin(horizon: request.horizon, servedVersion: request.champion.version) ?? request.champion)
+                : nil
             do {
                 var outcome = try MetaTrainer.train(rows: rows, horizon: request.horizon, configuration: training, champion: champion)
                 outcome.diversity = DiversityAnalysisDocument.make(rows: rows, trainFraction: training.trainFraction)
                 var r: TrainingResult
                 switch outcome.decision.chosen {
-                case .candidate: r = result(.promote, outcome.decision.reason, outcome.chosen)
+                case .candidate:
+                    r = result(.promote, outcome.decision.reason, outcome.chosen)
+                    gatedTwins.record(horizon: request.horizon, servedVersion: outcome.chosen.version, gated: outcome.gatedCandidate?.combiner)
                 case .champion: r = result(.keep, outcome.decision.reason, nil)
                 case .averaging:
-                    // The fallback may be the prior or a blend (never averaging when it scored worse).
-                    let fallback: (any MetaCombiner)? = outcome.chosen is PriorShrinkageCombiner ? outcome.chosen
+                    // The fallback is the best baseline on the validation rows: the prior, a blend, the
+                    // best single model or averaging (installed only when something else is serving).
+                    let fallback: (any MetaCombiner)? = !(outcome.chosen is AveragingCombiner) ? outcome.chosen
                         : request.champion.version > 0 ? AveragingCombiner(modelCount: models.count, classCount: classCount) : nil
                     r = result(.fallback, outcome.decision.reason, fallback)
                 }
@@ -102,5 +111,31 @@ public enum DaemonTrainer {
             labels: order.map { r.labels[$0] }, forwardReturns: order.map { r.forwardReturns[$0] },
             basePredictions: Matrix(rows: n, cols: mk, storage: base), features: Matrix(rows: n, cols: f, storage: features),
             layout: layout)
+    }
+}
+
+/// The gated twin of each model this trainer promoted: the candidate as the gate judged it
+/// (fitted on meta-train only), keyed by horizon and the served refit's version.
+///
+/// Why: the served model is refitted on its whole window (`MetaTrainer.refittedOnAllRows`), so
+/// it has learned from the newest rows of that window — rows the next retrain validates on.
+/// Scored there it would look better than it is and block fresh candidates; its gated twin has
+/// not seen them. A champion with no twin here (loaded from disk after a restart, or a fallback)
+/// is judged as served. Retrains of different horizons may run concurrently: a lock guards it.
+final class GatedTwins: @unchecked Sendable {
+    private let lock = NSLock()
+    private var twins: [Int: (version: UInt32, gated: any MetaCombiner)] = [:]
+
+    func record(horizon: Int, servedVersion: UInt32, gated: (any MetaCombiner)?) {
+        lock.lock()
+        defer { lock.unlock() }
+        twins[horizon] = gated.map { (servedVersion, $0) }
+    }
+
+    func twin(horizon: Int, servedVersion: UInt32) -> (any MetaCombiner)? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let t = twins[horizon], t.version == servedVersion else { return nil }
+        return t.gated
     }
 }

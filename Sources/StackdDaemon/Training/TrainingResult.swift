@@ -4,11 +4,14 @@ import StackdTraining
 /// What a retrain decided, handed from the training thread back to the ingest thread.
 public struct TrainingResult: Sendable {
     public enum Decision: String, Sendable {
-        /// A candidate beat averaging, the best single model and the champion: it is installed.
+        /// A candidate beat averaging, the best single model, the class prior and the champion: it
+        /// is installed (refitted on the whole window).
         case promote
         /// The champion stays.
         case keep
-        /// Nothing beat averaging: averaging is (re)installed.
+        /// No candidate passed and the champion no longer beats every baseline: the best baseline
+        /// on the validation rows (averaging, the prior, their blend or the best single model) is
+        /// installed.
         case fallback
         /// Training failed (too few rows, a solver error); the champion stays.
         case failed

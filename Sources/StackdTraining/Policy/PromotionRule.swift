@@ -6,8 +6,9 @@ public enum PromotedMethod: String, Sendable, Codable {
     case candidate
     /// The model already serving (kept).
     case champion
-    /// The fallback: averaging, the class prior, or a shrinkage blend of the two
-    /// (`PriorShrinkageCombiner`), whichever scored best on the validation rows.
+    /// The fallback: the best baseline on the validation rows — averaging, the class prior, a
+    /// shrinkage blend of the two (`PriorShrinkageCombiner`) or the best single model (a one-hot
+    /// `FittedBlendCombiner`). The raw value stays `averaging` (it is persisted).
     case averaging
 }
 
@@ -33,8 +34,9 @@ public struct MetricScore: Sendable, Codable, Equatable {
 
 /// Promote the candidate only if it beats averaging AND the best single model AND the class prior
 /// (when given) AND the current champion (when given) on the configured metric on the same
-/// validation rows, and is not flagged as overfitting; otherwise fall back to the champion if any,
-/// else to the fallback baseline (averaging, or its blend with the prior: see `MetaTrainer`).
+/// validation rows, and is not flagged as overfitting; otherwise keep the champion if it still beats
+/// every baseline on these rows (`keepChampionOrFallBack`), else fall back to the best baseline
+/// (averaging, the class prior, their blends or the best single model: see `MetaTrainer`).
 ///
 /// Beating the class prior is required because a model that loses to label frequencies carries no
 /// usable signal, however it compares with the other learned methods.
@@ -47,19 +49,8 @@ public enum PromotionRule {
                               champion: MetricScore?, metric: PromotionMetric,
                               candidateOverfitting: Bool = false, classPrior: MetricScore? = nil) -> PromotionDecision {
         func fallback(_ why: String) -> PromotionDecision {
-            // The champion stays only while it still beats averaging on these rows: a champion
-            // that has gone stale must not be kept just because the new candidate also failed.
-            if let champion {
-                if metric.isBetter(champion.value, than: averaging.value) {
-                    return PromotionDecision(chosen: .champion, chosenName: champion.name,
-                                             reason: why + "; keeping \(champion.name)")
-                }
-                return PromotionDecision(
-                    chosen: .averaging, chosenName: averaging.name,
-                    reason: why + "; \(champion.name) no longer beats \(averaging.name) (\(metric.rawValue) "
-                        + "\(fmt(champion.value)) vs \(fmt(averaging.value))): falling back to \(averaging.name)")
-            }
-            return PromotionDecision(chosen: .averaging, chosenName: averaging.name, reason: why + "; falling back to \(averaging.name)")
+            keepChampionOrFallBack(why, champion: champion, averaging: averaging, bestSingle: bestSingle,
+                                   classPrior: classPrior, metric: metric)
         }
         guard let c = candidate else { return fallback("no candidate was trained") }
         let name = metric.rawValue, dir = metric.lowerIsBetter ? "lower" : "higher"
@@ -84,6 +75,29 @@ public enum PromotionRule {
         if let champion { beaten.append("\(champion.name) (\(fmt(champion.value)))") }
         return PromotionDecision(chosen: .candidate, chosenName: c.name,
                                  reason: "\(c.name) has \(name) \(fmt(c.value)), better (\(dir)) than " + beaten.joined(separator: ", "))
+    }
+
+    /// When no candidate is promoted: keep the champion only while it still beats every baseline
+    /// on these validation rows (averaging, the best single model and the class prior when
+    /// given), else fall back (`MetaTrainer` then serves the best baseline on these rows).
+    ///
+    /// Why every baseline and not averaging alone: a champion fitted years ago can keep beating
+    /// averaging while losing to the best single model or to the label frequencies; keeping it
+    /// because the newest candidate also failed would serve a model the evidence already rejects.
+    public static func keepChampionOrFallBack(_ why: String, champion: MetricScore?, averaging: MetricScore,
+                                              bestSingle: MetricScore, classPrior: MetricScore?,
+                                              metric: PromotionMetric) -> PromotionDecision {
+        let fallingBack = PromotionDecision(chosen: .averaging, chosenName: averaging.name, reason: why + "; falling back")
+        guard let champion else { return fallingBack }
+        for baseline in [averaging, bestSingle] + (classPrior.map { [$0] } ?? [])
+        where !metric.isBetter(champion.value, than: baseline.value) {
+            return PromotionDecision(
+                chosen: .averaging, chosenName: averaging.name,
+                reason: why + "; \(champion.name) no longer beats \(baseline.name) (\(metric.rawValue) "
+                    + "\(fmt(champion.value)) vs \(fmt(baseline.value))): falling back")
+        }
+        return PromotionDecision(chosen: .champion, chosenName: champion.name,
+                                 reason: why + "; keeping \(champion.name) (\(metric.rawValue) \(fmt(champion.value)), better than every baseline)")
     }
 
     /// The paired z statistic of a candidate's log-loss gain over averaging: mean of

@@ -7,6 +7,9 @@ import StackdXGBoost
 public struct Champion: Sendable {
     /// Name shown in the comparison table.
     public var name: String
+    /// What the gate scores on the validation rows. For a champion that was refitted on its
+    /// whole window, pass its gated twin (`TrainingOutcome.gatedCandidate`): the refit has
+    /// learned from rows this retrain validates on, so its score there would be optimistic.
     public var combiner: any MetaCombiner
     public init(name: String, combiner: any MetaCombiner) {
         self.name = name
@@ -36,7 +39,9 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
 ///
 /// Split by time (meta-train before the cut, validation from the cut, meta-train rows whose label
 /// is only known after the cut purged — the reference's rule), fit each candidate on meta-train,
-/// score every method on the same validation rows, and let the pure policy functions decide.
+/// score every method on the same validation rows, and let the pure policy functions decide. A
+/// promoted candidate is then refitted on the whole window for serving (`refittedOnAllRows`); a
+/// fallback serves the best baseline on the validation rows.
 /// Deterministic: no clocks, no randomness beyond the tree learner's fixed seed, one thread.
 public enum MetaTrainer {
     public static func train(rows: TrainingRows, horizon: Int, configuration: TrainingConfiguration = .init(),
@@ -153,13 +158,11 @@ public enum MetaTrainer {
         let avgScore = comparison.first { $0.name == averagingName }!
         let bestScore = comparison.first { $0.name == bestName }!
         let candidateOverfit = overfitting.first { $0.method == bestCandidate?.name }?.isOverfitting ?? false
+        func metricScore(_ s: MethodScore) -> MetricScore { MetricScore(name: s.name, value: metric.value(s.validation)) }
         var decision = PromotionRule.decide(
-            candidate: bestCandidate.map { MetricScore(name: $0.name, value: metric.value($0.validation)) },
-            averaging: MetricScore(name: avgScore.name, value: metric.value(avgScore.validation)),
-            bestSingle: MetricScore(name: bestScore.name, value: metric.value(bestScore.validation)),
-            champion: championScore.map { MetricScore(name: $0.name, value: metric.value($0.validation)) },
-            metric: metric, candidateOverfitting: candidateOverfit,
-            classPrior: MetricScore(name: priorScore.name, value: metric.value(priorScore.validation)))
+            candidate: bestCandidate.map(metricScore), averaging: metricScore(avgScore), bestSingle: metricScore(bestScore),
+            champion: championScore.map(metricScore), metric: metric, candidateOverfitting: candidateOverfit,
+            classPrior: metricScore(priorScore))
         if decision.chosen == .candidate, metric == .logLoss, configuration.minImprovementZ > 0,
            let p = validationProbabilities[decision.chosenName] {
             let z = PromotionRule.improvementZ(candidateLosses: Self.rowLosses(p, valid.labels),
@@ -167,16 +170,15 @@ public enum MetaTrainer {
             if z < configuration.minImprovementZ {
                 let why = "\(decision.chosenName) beats the baselines on log_loss but not significantly "
                     + "(z = \(String(format: "%.2f", z)) < \(configuration.minImprovementZ) over \(valid.count) validation rows)"
-                if let c = championScore, metric.isBetter(metric.value(c.validation), than: metric.value(avgScore.validation)) {
-                    decision = PromotionDecision(chosen: .champion, chosenName: c.name, reason: why + "; keeping \(c.name)")
-                } else {
-                    decision = PromotionDecision(chosen: .averaging, chosenName: avgScore.name, reason: why + "; falling back to \(avgScore.name)")
-                }
+                decision = PromotionRule.keepChampionOrFallBack(why, champion: championScore.map(metricScore), averaging: metricScore(avgScore),
+                                                                bestSingle: metricScore(bestScore), classPrior: metricScore(priorScore),
+                                                                metric: metric)
             }
         }
-        // The fallback is the best of averaging, the prior and their blends on the validation rows
-        // (ties keep the larger averaging weight): never a baseline known to be worse.
-        var fallbackWeight = 1.0
+        // The fallback is the best baseline on the validation rows: averaging, its blends with the
+        // prior, the prior, or the best single model (ties keep the earlier, simpler one in that
+        // order): never a baseline known to be worse.
+        var fallbackWeight = 1.0, fallbackIsBestSingle = false
         if decision.chosen == .averaging {
             var bestValue = metric.value(avgScore.validation)
             var scores: [String] = ["\(averagingName) \(String(format: "%.4f", bestValue))"]
@@ -185,28 +187,42 @@ public enum MetaTrainer {
                 scores.append("\(Self.fallbackName(w)) \(String(format: "%.4f", v))")
                 if metric.isBetter(v, than: bestValue) { bestValue = v; fallbackWeight = w }
             }
-            if fallbackWeight < 1 {
-                let name = Self.fallbackName(fallbackWeight)
-                if fallbackWeight > 0 {
-                    comparison.append(MethodScore(name: name, role: .baseline, validation: report(shrunk(fallbackWeight))))
-                }
-                decision.chosenName = name
-                decision.reason = decision.reason.replacingOccurrences(of: "falling back to \(averagingName)", with: "falling back")
-                decision.reason += "; serving \(name), the best fallback on \(metric.rawValue) over the validation rows ("
-                    + scores.joined(separator: ", ") + ")"
+            let singleValue = metric.value(bestScore.validation)
+            scores.append("\(bestName) \(String(format: "%.4f", singleValue))")
+            if metric.isBetter(singleValue, than: bestValue) { bestValue = singleValue; fallbackIsBestSingle = true }
+            let name = fallbackIsBestSingle ? bestName : Self.fallbackName(fallbackWeight)
+            if !fallbackIsBestSingle, fallbackWeight > 0, fallbackWeight < 1 {
+                comparison.append(MethodScore(name: name, role: .baseline, validation: report(shrunk(fallbackWeight))))
             }
+            decision.chosenName = name
+            decision.reason += "; serving \(name), the best fallback on \(metric.rawValue) over the validation rows ("
+                + scores.joined(separator: ", ") + ")"
         }
         if kinds.isEmpty { decision.reason = "ensemble-method rule: \(methodReason); " + decision.reason }
-        let chosenCandidate = decision.chosen == .candidate ? candidates.first { $0.name == decision.chosenName } : nil
+        let gatedCandidate = decision.chosen == .candidate ? candidates.first { $0.name == decision.chosenName } : nil
+        var chosenCandidate = gatedCandidate
+        if let gated = gatedCandidate {
+            chosenCandidate = try Self.refittedOnAllRows(gated, rows: rows, selectionTrain: selectionTrain, selectionValid: selectionValid,
+                                                         configuration: configuration, hyperparameters: hyper, hyperparametersFixed: hyperFixed)
+            decision.reason += "; served refitted on all \(rows.count) window rows"
+        }
+        let version = max(configuration.modelVersion, 1)
         let chosen: any MetaCombiner
         switch decision.chosen {
         case .candidate: chosen = chosenCandidate!.combiner
         case .champion: chosen = champion!.combiner
         case .averaging:
-            chosen = fallbackWeight < 1
-                ? PriorShrinkageCombiner(modelCount: rows.models.count, classCount: k, averagingWeight: fallbackWeight, prior: prior,
-                                         version: max(configuration.modelVersion, 1))
-                : AveragingCombiner(modelCount: rows.models.count, classCount: k)
+            if fallbackIsBestSingle {
+                chosen = FittedBlendCombiner(
+                    modelWeights: rows.models.indices.map { $0 == best ? 1 : 0 }, priorWeight: 0, prior: prior, layout: layout, version: version,
+                    fitSummary: LearnerFitSummary(hyperparameters: [:], selection: "\(bestName) served alone (weight 1): "
+                                                  + "the best fallback on \(metric.rawValue) over the validation rows"))
+            } else if fallbackWeight < 1 {
+                chosen = PriorShrinkageCombiner(modelCount: rows.models.count, classCount: k, averagingWeight: fallbackWeight, prior: prior,
+                                                version: version)
+            } else {
+                chosen = AveragingCombiner(modelCount: rows.models.count, classCount: k)
+            }
         }
         let diagnosis = FailureDiagnosis.diagnose(DiagnosisInput(
             trainRows: train.count, modelCount: rows.models.count, diversity: configuration.baseModelDiversity,
@@ -220,7 +236,40 @@ public enum MetaTrainer {
             purgedRows: split.purged, cutTimestamp: split.cutTimestamp, ensembleMethod: method, ensembleMethodReason: methodReason,
             hyperparameters: hyper, metric: metric, bestSingleModel: rows.models[best], comparison: comparison,
             candidates: candidates, candidateName: bestCandidate?.name, overfitting: overfitting, decision: decision,
-            diagnosis: diagnosis, chosen: chosen, chosenCandidate: chosenCandidate)
+            diagnosis: diagnosis, chosen: chosen, chosenCandidate: chosenCandidate, gatedCandidate: gatedCandidate)
+    }
+
+    /// The promoted candidate refitted for serving on every row of the window (meta-train, the
+    /// purged rows and validation), with the hyper-parameters chosen exactly as for the gated fit
+    /// (same selection rows, so the same choice) and, for a calibrated candidate, the same
+    /// temperature.
+    ///
+    /// Why: the gate judges a model fitted without the validation rows — the only honest
+    /// estimate — but the newest 20 % of the window is the most relevant data for the rows served
+    /// next, and a walk-forward reference refits on all earlier rows. Every row of a retrain
+    /// window is labelled before the retrain's apply time, so nothing served is fitted on the
+    /// future. Importance and model weights are those of the served (refitted) model.
+    static func refittedOnAllRows(_ gated: TrainedCandidate, rows: TrainingRows, selectionTrain: TrainingRows, selectionValid: TrainingRows,
+                                  configuration: TrainingConfiguration, hyperparameters: LearnerHyperparameters,
+                                  hyperparametersFixed: Bool) throws -> TrainedCandidate {
+        guard let learner = MetaLearnerRegistry.learner(named: gated.kind.learner) else { return gated }
+        if TrainingCancellation.isCurrentCancelled { throw TrainingError.cancelled }
+        let fs = gated.kind.featureSet, layout = rows.layout
+        let input = MetaLearnerFitInput(train: selectionTrain, validation: selectionValid, featureSet: fs, configuration: configuration,
+                                        hyperparameters: hyperparameters, hyperparametersFixed: hyperparametersFixed, refitRows: rows)
+        let refit = try learner.fit(input)
+        let importance = try refit.featureImportance(trainFeatures: input.finalFeatures)
+        let perModel = normalised(fs.modelColumnGroups(layout).map { g in g.reduce(0.0) { $0 + importance.values[$1] } })
+        var served = gated
+        if let calibrated = gated.combiner as? CalibratedCombiner {
+            served.combiner = CalibratedCombiner(inner: refit, calibration: calibrated.calibration)
+        } else {
+            served.combiner = refit
+        }
+        served.importanceType = importance.type
+        served.featureImportance = zip(fs.names(layout), normalised(importance.values)).map { NamedWeight(name: $0, weight: $1) }
+        served.modelWeights = zip(rows.models, perModel).map { NamedWeight(name: $0, weight: $1) }
+        return served
     }
 
     static func rowLosses(_ p: Matrix, _ labels: [Int]) -> [Double] {

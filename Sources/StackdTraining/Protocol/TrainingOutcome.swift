@@ -34,8 +34,13 @@ public struct TrainingOutcome: Sendable {
     public var diagnosis: [DiagnosisFinding]
     /// The combiner to serve.
     public var chosen: any MetaCombiner
-    /// The chosen candidate's importance and model weights (nil unless a candidate was promoted).
+    /// The chosen candidate's importance and model weights (nil unless a candidate was promoted):
+    /// the served model, refitted on the whole window.
     public var chosenCandidate: TrainedCandidate?
+    /// The chosen candidate as the gate judged it: fitted on meta-train only (nil unless a
+    /// candidate was promoted). A later retrain judges this champion by it, because the served
+    /// refit has learned from rows that the later retrain validates on.
+    public var gatedCandidate: TrainedCandidate? = nil
     /// The base models' diversity on the validation rows (`diversity_analysis.json`); set by the
     /// caller that has the rows (`DiversityAnalysisDocument.make`), nil when not computed.
     public var diversity: DiversityAnalysisDocument? = nil
