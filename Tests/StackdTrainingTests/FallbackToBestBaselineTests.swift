@@ -90,6 +90,31 @@ final class FallbackToBestBaselineTests: XCTestCase {
         XCTAssertTrue(outcome.decision.reason.contains("champion v36 no longer beats best single (good)"), outcome.decision.reason)
     }
 
+    /// A champion that already serves the best single model alone ties it on every row, so the
+    /// gate's fallback is the same predictor: it is kept, not installed again under a new version.
+    func testAChampionServingTheBestSingleModelIsKeptAsItsFallback() throws {
+        let rows = Self.oneGoodModelRows(n: 3000)
+        let goodAlone = FittedBlendCombiner(modelWeights: [1, 0], priorWeight: 0, prior: [1.0 / 3, 1.0 / 3, 1.0 / 3], layout: rows.layout,
+                                            version: 12, fitSummary: LearnerFitSummary(hyperparameters: [:], selection: "test"))
+        var configuration = TrainingConfiguration(metric: .logLoss)
+        configuration.candidates = []
+        configuration.modelVersion = 13
+        let outcome = try MetaTrainer.train(rows: rows, horizon: 5, configuration: configuration,
+                                            champion: Champion(name: "champion v12", combiner: goodAlone))
+        XCTAssertEqual(outcome.decision.chosen, .champion, outcome.decision.reason)
+        XCTAssertEqual(outcome.decision.chosenName, "champion v12")
+        XCTAssertTrue(outcome.decision.reason.contains("champion v12 already serves it: kept"), outcome.decision.reason)
+        XCTAssertEqual(outcome.chosen.version, 12)
+
+        // A champion on the other model alone is not the fallback: the good model replaces it.
+        let badAlone = FittedBlendCombiner(modelWeights: [0, 1], priorWeight: 0, prior: [1.0 / 3, 1.0 / 3, 1.0 / 3], layout: rows.layout,
+                                           version: 12, fitSummary: LearnerFitSummary(hyperparameters: [:], selection: "test"))
+        let replaced = try MetaTrainer.train(rows: rows, horizon: 5, configuration: configuration,
+                                             champion: Champion(name: "champion v12", combiner: badAlone))
+        XCTAssertEqual(replaced.decision.chosen, .averaging, replaced.decision.reason)
+        XCTAssertEqual(replaced.decision.chosenName, "best single (good)")
+    }
+
     /// The promoted candidate is judged as fitted on meta-train, but served refitted on every row
     /// of the window: its predictions equal a fit of the same C on all rows (independent fit with
     /// the solver directly) and differ from the gated model's.

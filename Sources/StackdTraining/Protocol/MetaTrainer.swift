@@ -197,6 +197,14 @@ public enum MetaTrainer {
             decision.chosenName = name
             decision.reason += "; serving \(name), the best fallback on \(metric.rawValue) over the validation rows ("
                 + scores.joined(separator: ", ") + ")"
+            // A champion that already serves the best single model alone is that fallback: keep it
+            // rather than install the same predictor again under a new version.
+            if fallbackIsBestSingle, let serving = champion?.combiner as? FittedBlendCombiner, serving.priorWeight == 0,
+               serving.modelWeights == (0..<rows.models.count).map({ $0 == best ? 1.0 : 0.0 }) {
+                decision.chosen = .champion
+                decision.chosenName = champion!.name
+                decision.reason += "; \(champion!.name) already serves it: kept"
+            }
         }
         if kinds.isEmpty { decision.reason = "ensemble-method rule: \(methodReason); " + decision.reason }
         let gatedCandidate = decision.chosen == .candidate ? candidates.first { $0.name == decision.chosenName } : nil
