@@ -13,7 +13,7 @@ import PackageDescription
 ///   library (pkg-config), nothing else; each is imported by exactly one Swift module.
 /// - `CStackdCRC32C`: the SSE4.2 CRC32C instruction for the journal's checksums (C; no dependency).
 /// - `StackdCore`: the pure pipeline (wire model, validation, assembly, features, combiners,
-///   scoring, monitors) and the project's seeded generator. No I/O, no clock: it consumes
+///   scoring, monitors), the output digest that compares runs, and the project's seeded generator. No I/O, no clock: it consumes
 ///   timestamped events and returns outputs. → nothing.
 /// - `StackdClock`: `CLOCK_MONOTONIC`, the one clock the drivers read. → nothing.
 /// - `StackdLearning`: meta-learner maths (logistic regression, MLP, L-BFGS, metrics, calibration,
@@ -21,15 +21,20 @@ import PackageDescription
 /// - `StackdXGBoost`: the gradient-boosted tree learner through libxgboost's C API. → CXGBoost.
 /// - `StackdStorage`: the checksummed, LZ4-compressed segment log (durable window, journal). →
 ///   CLZ4, CStackdCRC32C.
-/// - `StackdTraining`: the training protocol (splits, learners, selection, promotion, artifacts).
-///   → StackdCore, StackdLearning, StackdXGBoost, StackdStorage.
+/// - `StackdTraining`: the training protocol (splits, learners, selection, promotion, artifacts)
+///   and what one retrain returns (`TrainingResult`, `TrainingSummary`: live, replay and the
+///   journal's control records all carry it). → StackdCore, StackdLearning, StackdXGBoost, StackdStorage.
+/// - `StackdJournal`: the journal (format, manifest, control records, writer, reader, the
+///   background recorder the live loop feeds). → StackdCore, StackdClock, StackdZMQ, StackdStorage,
+///   StackdTraining. Capturing sockets into a journal (`stackd record`, `JournalCapture`) stays in
+///   StackdDaemon: it needs the daemon's socket security and endpoints, a driver like live.
 /// - `StackdZMQ`: the ZeroMQ context/socket/message wrapper. → CZeroMQ.
 /// - `StackdSystemd`: sd_notify, the watchdog pacer, signal delivery. → CSystemd, StackdClock.
 /// - `StackdDaemon`: the drivers (live, demo, replay, record), configuration, security, state,
-///   journal, reports, sharding, metrics. → StackdCore, StackdClock, StackdZMQ, StackdSystemd,
-///   StackdLearning, StackdStorage, StackdTraining, Logging, TOMLKit, Histogram.
+///   reports, sharding, metrics. → StackdCore, StackdClock, StackdZMQ, StackdSystemd,
+///   StackdLearning, StackdStorage, StackdTraining, StackdJournal, Logging, TOMLKit, Histogram.
 /// - `stackd`: the command-line executable. → StackdDaemon, StackdCore, StackdTraining,
-///   StackdLearning, StackdStorage, StackdSystemd, StackdXGBoost, StackdZMQ, ArgumentParser, Logging.
+///   StackdLearning, StackdStorage, StackdSystemd, StackdXGBoost, StackdZMQ, StackdJournal, ArgumentParser, Logging.
 /// - `StackdTestSupport` (tests only, not a product): the seeded generator's extras, the output
 ///   recorder, the shared-data locator, the child-process helpers. → StackdCore.
 let package = Package(
@@ -43,6 +48,7 @@ let package = Package(
         .library(name: "StackdXGBoost", targets: ["StackdXGBoost"]),
         .library(name: "StackdStorage", targets: ["StackdStorage"]),
         .library(name: "StackdTraining", targets: ["StackdTraining"]),
+        .library(name: "StackdJournal", targets: ["StackdJournal"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -73,10 +79,12 @@ let package = Package(
         // The SSE4.2 CRC32 instruction for the journal's checksums (a portable fallback stays in Swift).
         .target(name: "CStackdCRC32C"),
         .target(name: "StackdStorage", dependencies: ["CLZ4", "CStackdCRC32C"]),
+        .target(name: "StackdJournal", dependencies: ["StackdCore", "StackdClock", "StackdZMQ", "StackdStorage", "StackdTraining"]),
         .target(
             name: "StackdDaemon",
             dependencies: [
                 "StackdCore", "StackdClock", "StackdZMQ", "StackdSystemd", "StackdLearning", "StackdStorage", "StackdTraining",
+                "StackdJournal",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -86,7 +94,7 @@ let package = Package(
             name: "stackd",
             dependencies: [
                 "StackdDaemon", "StackdCore", "StackdTraining", "StackdLearning", "StackdStorage", "StackdSystemd",
-                "StackdXGBoost", "StackdZMQ",
+                "StackdXGBoost", "StackdZMQ", "StackdJournal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -107,7 +115,7 @@ let package = Package(
             name: "StackdDaemonTests",
             dependencies: [
                 "StackdDaemon", "StackdCore", "StackdClock", "StackdZMQ", "StackdLearning", "StackdStorage",
-                "StackdSystemd", "StackdTraining", "StackdTestSupport",
+                "StackdSystemd", "StackdTraining", "StackdJournal", "StackdTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import StackdCore
 import StackdDaemon
+import StackdJournal
 import StackdLearning
 import StackdZMQ
 

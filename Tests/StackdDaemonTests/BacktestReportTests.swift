@@ -5,6 +5,7 @@ import StackdCore
 import StackdLearning
 import StackdTestSupport
 import XCTest
+import StackdTraining
 
 /// The backtest report's numbers against independent truth: hand arithmetic on a tiny replay
 /// result, and the oos-daily CSV files read directly (which checks that replay joins each label

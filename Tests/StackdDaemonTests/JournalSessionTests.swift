@@ -1,5 +1,6 @@
 import Foundation
 import StackdDaemon
+import StackdJournal
 import StackdStorage
 import XCTest
 

@@ -3,6 +3,7 @@ import Logging
 import StackdCore
 @testable import StackdDaemon
 import XCTest
+import StackdJournal
 
 /// Journals without control records (format version 1, or `stackd record`) replay as before:
 /// retrains run inline at the pipeline's event-time schedule. And control records round-trip.

@@ -3,6 +3,7 @@ import StackdCore
 @testable import StackdDaemon
 import StackdTestSupport
 import XCTest
+import StackdTraining
 
 /// The HTML report: one self-contained file, every chart present, all text escaped, and it
 /// really renders in a browser (headless Chromium via `scripts/check-report.sh`).

@@ -4,6 +4,7 @@ import Logging
 import StackdDaemon
 import StackdLearning
 import XCTest
+import StackdTraining
 
 /// `TrainingWorker.join`: a fit that checks the cancellation token ends at once on stop and
 /// the thread is joined; a fit that never checks is waited for only as long as the bound, and

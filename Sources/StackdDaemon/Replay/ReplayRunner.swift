@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import StackdCore
+import StackdJournal
 import StackdTraining
 
 /// The replay driver: the very same `StackingPipeline` as `stackd run`, fed in event time from a

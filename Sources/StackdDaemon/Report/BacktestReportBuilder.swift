@@ -1,5 +1,6 @@
 import StackdCore
 import StackdLearning
+import StackdTraining
 
 extension BacktestReport {
     /// Builds the report from a replay. Pure: no I/O, no clock (timing is copied from the result).

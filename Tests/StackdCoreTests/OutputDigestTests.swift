@@ -1,5 +1,5 @@
 import XCTest
-@testable import StackdDaemon
+import StackdCore
 
 /// The digest's values are fixed by its definition (schemas/backtest.schema.json): the expected
 /// numbers were computed independently with Python integers from that definition.
