@@ -28,6 +28,10 @@ import PackageDescription
 ///   background recorder the live loop feeds). → StackdCore, StackdClock, StackdZMQ, StackdStorage,
 ///   StackdTraining. Capturing sockets into a journal (`stackd record`, `JournalCapture`) stays in
 ///   StackdDaemon: it needs the daemon's socket security and endpoints, a driver like live.
+/// - `StackdReport`: the backtest report (backtest.json, HTML, SVG charts, paired comparisons,
+///   held-out evaluation, labelled matrices, the replay outputs file) from a `ReplayResult`, the
+///   result type defined here so the report does not depend on the replay driver. → StackdCore,
+///   StackdLearning, StackdTraining.
 /// - `StackdZMQ`: the ZeroMQ context/socket/message wrapper. → CZeroMQ.
 /// - `StackdSystemd`: sd_notify, the watchdog pacer, signal delivery. → CSystemd, StackdClock.
 /// - `StackdDaemon`: the drivers (live, demo, replay, record), configuration, security, state,
@@ -49,6 +53,7 @@ let package = Package(
         .library(name: "StackdStorage", targets: ["StackdStorage"]),
         .library(name: "StackdTraining", targets: ["StackdTraining"]),
         .library(name: "StackdJournal", targets: ["StackdJournal"]),
+        .library(name: "StackdReport", targets: ["StackdReport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -80,11 +85,12 @@ let package = Package(
         .target(name: "CStackdCRC32C"),
         .target(name: "StackdStorage", dependencies: ["CLZ4", "CStackdCRC32C"]),
         .target(name: "StackdJournal", dependencies: ["StackdCore", "StackdClock", "StackdZMQ", "StackdStorage", "StackdTraining"]),
+        .target(name: "StackdReport", dependencies: ["StackdCore", "StackdLearning", "StackdTraining"]),
         .target(
             name: "StackdDaemon",
             dependencies: [
                 "StackdCore", "StackdClock", "StackdZMQ", "StackdSystemd", "StackdLearning", "StackdStorage", "StackdTraining",
-                "StackdJournal",
+                "StackdJournal", "StackdReport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -94,7 +100,7 @@ let package = Package(
             name: "stackd",
             dependencies: [
                 "StackdDaemon", "StackdCore", "StackdTraining", "StackdLearning", "StackdStorage", "StackdSystemd",
-                "StackdXGBoost", "StackdZMQ", "StackdJournal",
+                "StackdXGBoost", "StackdZMQ", "StackdJournal", "StackdReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -115,7 +121,7 @@ let package = Package(
             name: "StackdDaemonTests",
             dependencies: [
                 "StackdDaemon", "StackdCore", "StackdClock", "StackdZMQ", "StackdLearning", "StackdStorage",
-                "StackdSystemd", "StackdTraining", "StackdJournal", "StackdTestSupport",
+                "StackdSystemd", "StackdTraining", "StackdJournal", "StackdReport", "StackdTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

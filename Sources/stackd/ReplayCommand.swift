@@ -5,6 +5,7 @@ import StackdCore
 import StackdDaemon
 import StackdJournal
 import StackdLearning
+import StackdReport
 import StackdZMQ
 
 /// `stackd replay`: the live pipeline, fed in event time from a recording, then the backtest.

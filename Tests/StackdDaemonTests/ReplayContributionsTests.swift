@@ -4,6 +4,7 @@ import StackdCore
 @testable import StackdDaemon
 import StackdLearning
 import XCTest
+@testable import StackdReport
 
 /// A replay with `output.contributions`: every output's contributions reach the report's
 /// per-day timeline, the HTML report gains the contributions chart, and the output digest is the

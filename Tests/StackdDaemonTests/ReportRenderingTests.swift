@@ -1,6 +1,7 @@
 import Foundation
 import StackdCore
 @testable import StackdDaemon
+@testable import StackdReport
 import StackdTestSupport
 import XCTest
 import StackdTraining
