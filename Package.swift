@@ -13,8 +13,9 @@ import PackageDescription
 ///   library (pkg-config), nothing else; each is imported by exactly one Swift module.
 /// - `CStackdCRC32C`: the SSE4.2 CRC32C instruction for the journal's checksums (C; no dependency).
 /// - `StackdCore`: the pure pipeline (wire model, validation, assembly, features, combiners,
-///   scoring, monitors), the output digest that compares runs, and the project's seeded generator. No I/O, no clock: it consumes
-///   timestamped events and returns outputs. → nothing.
+///   scoring, monitors), the output digest that compares two runs byte for byte, and the
+///   project's seeded generator. No I/O, no clock: it consumes timestamped events and returns
+///   outputs. → nothing.
 /// - `StackdClock`: `CLOCK_MONOTONIC`, the one clock the drivers read. → nothing.
 /// - `StackdLearning`: meta-learner maths (logistic regression, MLP, L-BFGS, metrics, calibration,
 ///   diversity, the oos-daily reader). → StackdCore, COpenBLAS.
@@ -22,25 +23,42 @@ import PackageDescription
 /// - `StackdStorage`: the checksummed, LZ4-compressed segment log (durable window, journal). →
 ///   CLZ4, CStackdCRC32C.
 /// - `StackdTraining`: the training protocol (splits, learners, selection, promotion, artifacts)
-///   and what one retrain returns (`TrainingResult`, `TrainingSummary`: live, replay and the
-///   journal's control records all carry it). → StackdCore, StackdLearning, StackdXGBoost, StackdStorage.
-/// - `StackdJournal`: the journal (format, manifest, control records, writer, reader, the
-///   background recorder the live loop feeds). → StackdCore, StackdClock, StackdZMQ, StackdStorage,
-///   StackdTraining. Capturing sockets into a journal (`stackd record`, `JournalCapture`) stays in
-///   StackdDaemon: it needs the daemon's socket security and endpoints, a driver like live.
-/// - `StackdReport`: the backtest report (backtest.json, HTML, SVG charts, paired comparisons,
-///   held-out evaluation, labelled matrices, the replay outputs file) from a `ReplayResult`, the
-///   result type defined here so the report does not depend on the replay driver. → StackdCore,
-///   StackdLearning, StackdTraining.
-/// - `StackdZMQ`: the ZeroMQ context/socket/message wrapper. → CZeroMQ.
+///   and what one retrain returns (`TrainingResult`, `TrainingSummary`, `TrainingFunction`: live,
+///   replay, the journal and the report all carry it, so it sits below them). → StackdCore,
+///   StackdLearning, StackdXGBoost, StackdStorage.
+/// - `StackdZMQ`: the ZeroMQ context/socket/message wrapper and the socket factory. → CZeroMQ.
 /// - `StackdSystemd`: sd_notify, the watchdog pacer, signal delivery. → CSystemd, StackdClock.
-/// - `StackdDaemon`: the drivers (live, demo, replay, record), configuration, security, state,
-///   reports, sharding, metrics. → StackdCore, StackdClock, StackdZMQ, StackdSystemd,
-///   StackdLearning, StackdStorage, StackdTraining, StackdJournal, Logging, TOMLKit, Histogram.
-/// - `stackd`: the command-line executable. → StackdDaemon, StackdCore, StackdTraining,
-///   StackdLearning, StackdStorage, StackdSystemd, StackdXGBoost, StackdZMQ, StackdJournal, ArgumentParser, Logging.
+/// - `StackdJournal`: the journal of received messages (format, manifest, control records,
+///   writer, reader, the background recorder the live loop feeds). → StackdCore, StackdClock,
+///   StackdZMQ, StackdStorage, StackdTraining. Capturing sockets into a journal (`stackd record`,
+///   `JournalCapture`) stays in StackdDaemon: it is a socket driver like live and needs the
+///   daemon's CURVE security and endpoint checks.
+/// - `StackdReport`: the backtest report (backtest.json, HTML, SVG charts, paired comparisons,
+///   held-out evaluation, labelled matrices, the replay outputs file) from a `ReplayResult`. The
+///   result type is defined here, not with the replay driver, so the report does not depend on
+///   the driver (`ReplayRunner.Result` is an alias of it). → StackdCore, StackdLearning,
+///   StackdTraining.
+/// - `StackdDaemon`: the live composition (`stackd run`, `LiveRunner`, `DaemonService`) and what
+///   it shares with the other drivers: configuration, security, durable state and model store,
+///   training worker, the oos-daily stream, demo, record, sharding, metrics. → StackdCore,
+///   StackdClock, StackdZMQ, StackdSystemd, StackdLearning, StackdStorage, StackdTraining,
+///   StackdJournal, Logging, TOMLKit, Histogram.
+/// - `StackdReplay`: the replay driver (`ReplayRunner`, journal control records, stream
+///   encoding, pacing, `--publish`). → StackdDaemon, StackdCore, StackdClock, StackdZMQ,
+///   StackdJournal, StackdReport, StackdTraining, Logging. It depends on StackdDaemon for
+///   `DaemonConfiguration` (the pipeline, retrain and learner settings a replay must share with
+///   live), the oos-daily stream and the socket security of `--publish`; moving those into a
+///   configuration module would drag the security, metrics-address and sharding checks the
+///   loader runs with them, so the daemon stays below the replay driver instead. The daemon
+///   never imports StackdReplay: live and replay stay independent.
+/// - `stackd`: the command-line executable. → StackdDaemon, StackdReplay, StackdReport,
+///   StackdJournal, StackdCore, StackdTraining, StackdLearning, StackdStorage, StackdSystemd,
+///   StackdXGBoost, StackdZMQ, ArgumentParser, Logging.
 /// - `StackdTestSupport` (tests only, not a product): the seeded generator's extras, the output
 ///   recorder, the shared-data locator, the child-process helpers. → StackdCore.
+///
+/// Access: `public` is the API of the library products; a declaration that only other stackd
+/// modules (including the executable and the tests) use is `package`.
 let package = Package(
     name: "stackd",
     products: [
@@ -54,6 +72,7 @@ let package = Package(
         .library(name: "StackdTraining", targets: ["StackdTraining"]),
         .library(name: "StackdJournal", targets: ["StackdJournal"]),
         .library(name: "StackdReport", targets: ["StackdReport"]),
+        .library(name: "StackdReplay", targets: ["StackdReplay"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -90,17 +109,24 @@ let package = Package(
             name: "StackdDaemon",
             dependencies: [
                 "StackdCore", "StackdClock", "StackdZMQ", "StackdSystemd", "StackdLearning", "StackdStorage", "StackdTraining",
-                "StackdJournal", "StackdReport",
+                "StackdJournal",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        .target(
+            name: "StackdReplay",
+            dependencies: [
+                "StackdDaemon", "StackdCore", "StackdClock", "StackdZMQ", "StackdJournal", "StackdReport", "StackdTraining",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
             name: "stackd",
             dependencies: [
                 "StackdDaemon", "StackdCore", "StackdTraining", "StackdLearning", "StackdStorage", "StackdSystemd",
-                "StackdXGBoost", "StackdZMQ", "StackdJournal", "StackdReport",
+                "StackdXGBoost", "StackdZMQ", "StackdJournal", "StackdReport", "StackdReplay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -121,7 +147,7 @@ let package = Package(
             name: "StackdDaemonTests",
             dependencies: [
                 "StackdDaemon", "StackdCore", "StackdClock", "StackdZMQ", "StackdLearning", "StackdStorage",
-                "StackdSystemd", "StackdTraining", "StackdJournal", "StackdReport", "StackdTestSupport",
+                "StackdSystemd", "StackdTraining", "StackdJournal", "StackdReport", "StackdReplay", "StackdTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -5,6 +5,7 @@ import StackdCore
 import StackdDaemon
 import StackdJournal
 import StackdLearning
+import StackdReplay
 import StackdReport
 import StackdZMQ
 

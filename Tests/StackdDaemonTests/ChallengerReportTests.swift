@@ -4,6 +4,7 @@ import StackdCore
 @testable import StackdDaemon
 import StackdLearning
 import XCTest
+@testable import StackdReplay
 @testable import StackdReport
 
 /// Challengers in `stackd replay --report`: hand arithmetic on a tiny result, and a real replay

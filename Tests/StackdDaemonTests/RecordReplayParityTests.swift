@@ -3,6 +3,7 @@ import Logging
 import StackdCore
 import StackdDaemon
 import StackdJournal
+import StackdReplay
 import StackdTestSupport
 import StackdZMQ
 import XCTest

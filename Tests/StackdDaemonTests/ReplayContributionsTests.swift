@@ -4,6 +4,7 @@ import StackdCore
 @testable import StackdDaemon
 import StackdLearning
 import XCTest
+@testable import StackdReplay
 @testable import StackdReport
 
 /// A replay with `output.contributions`: every output's contributions reach the report's

@@ -4,6 +4,7 @@ import StackdCore
 @testable import StackdDaemon
 import XCTest
 import StackdJournal
+@testable import StackdReplay
 
 /// Journals without control records (format version 1, or `stackd record`) replay as before:
 /// retrains run inline at the pipeline's event-time schedule. And control records round-trip.

@@ -1,6 +1,7 @@
 import Foundation
 import StackdCore
 @testable import StackdDaemon
+@testable import StackdReplay
 @testable import StackdReport
 import StackdTestSupport
 import XCTest
