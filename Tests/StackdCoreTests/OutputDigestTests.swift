@@ -1,5 +1,5 @@
-import XCTest
 import StackdCore
+import XCTest
 
 /// The digest's values are fixed by its definition (schemas/backtest.schema.json): the expected
 /// numbers were computed independently with Python integers from that definition.

@@ -6,8 +6,8 @@ import StackdLearning
 @testable import StackdReplay
 @testable import StackdReport
 import StackdTestSupport
-import XCTest
 import StackdTraining
+import XCTest
 
 /// The backtest report's numbers against independent truth: hand arithmetic on a tiny replay
 /// result, and the oos-daily CSV files read directly (which checks that replay joins each label

@@ -3,9 +3,9 @@ import Logging
 import StackdCore
 @testable import StackdDaemon
 import StackdLearning
-import XCTest
 @testable import StackdReplay
 @testable import StackdReport
+import XCTest
 
 /// Challengers in `stackd replay --report`: hand arithmetic on a tiny result, and a real replay
 /// with retrains whose challengers are scored on exactly the rows after their first apply time,

@@ -3,9 +3,9 @@ import Logging
 import StackdCore
 @testable import StackdDaemon
 import StackdLearning
-import XCTest
 @testable import StackdReplay
 @testable import StackdReport
+import XCTest
 
 /// A replay with `output.contributions`: every output's contributions reach the report's
 /// per-day timeline, the HTML report gains the contributions chart, and the output digest is the

@@ -2,9 +2,9 @@ import Foundation
 import Logging
 import StackdCore
 @testable import StackdDaemon
-import XCTest
 import StackdJournal
 @testable import StackdReplay
+import XCTest
 
 /// Journals without control records (format version 1, or `stackd record`) replay as before:
 /// retrains run inline at the pipeline's event-time schedule. And control records round-trip.

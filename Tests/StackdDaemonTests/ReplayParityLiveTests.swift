@@ -1,6 +1,5 @@
 import Foundation
 import StackdCore
-import StackdDaemon
 import StackdJournal
 import StackdTestSupport
 import StackdZMQ

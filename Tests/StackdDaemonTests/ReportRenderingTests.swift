@@ -1,11 +1,10 @@
 import Foundation
 import StackdCore
-@testable import StackdDaemon
 @testable import StackdReplay
 @testable import StackdReport
 import StackdTestSupport
-import XCTest
 import StackdTraining
+import XCTest
 
 /// The HTML report: one self-contained file, every chart present, all text escaped, and it
 /// really renders in a browser (headless Chromium via `scripts/check-report.sh`).

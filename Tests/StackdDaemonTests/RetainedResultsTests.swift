@@ -2,8 +2,8 @@ import Foundation
 import Logging
 @testable import StackdCore
 @testable import StackdDaemon
-import XCTest
 import StackdTraining
+import XCTest
 
 /// What a long-running daemon keeps of its retrains: the training thread hands each result over
 /// and keeps no model; the runner snapshot keeps the latest outcomes and counts every one; a

@@ -3,8 +3,8 @@ import Logging
 @testable import StackdCore
 import StackdDaemon
 import StackdLearning
-import XCTest
 import StackdTraining
+import XCTest
 
 /// `TrainingWorker.join`: a fit that checks the cancellation token ends at once on stop and
 /// the thread is joined; a fit that never checks is waited for only as long as the bound, and
