@@ -49,8 +49,8 @@ package final class JournalRecorder: @unchecked Sendable {
     /// - Parameter continuing: when `directory` already holds a journal, append this session to
     ///   it (a restarted daemon) instead of refusing the directory.
     package init(directory: String, endpoints: [String], bind: Bool, topics: [String], note: String = "",
-                configuration: JournalConfiguration = JournalConfiguration(), queueBytes: Int = 32 << 20,
-                continuing: Bool = false) throws {
+                 configuration: JournalConfiguration = JournalConfiguration(), queueBytes: Int = 32 << 20,
+                 continuing: Bool = false) throws {
         let manifest = JournalManifest(endpoints: endpoints, bind: bind, topics: topics, note: note,
                                        monotonicToUnixOffsetNanoseconds: JournalManifest.currentClockOffset())
         if continuing, FileManager.default.fileExists(atPath: directory + "/" + JournalManifest.fileName) {

@@ -93,7 +93,7 @@ package enum RestoredStateRecord {
     /// Puts `state` into `pipeline` (fresh), as the live session's start did: symbols, models,
     /// window rows, rows awaiting labels. `scratchDirectory` receives the model files to load them.
     package static func restore(_ state: JournalControlRecord.RestoredState, into pipeline: StackingPipeline,
-                               scratchDirectory: String) throws {
+                                scratchDirectory: String) throws {
         let m = pipeline.configuration.models.count, k = pipeline.configuration.classCount
         for symbol in state.symbols { pipeline.registerSymbol(symbol) }
         for h in state.horizons {

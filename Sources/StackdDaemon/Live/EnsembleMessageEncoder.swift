@@ -36,7 +36,7 @@ package final class EnsembleMessageEncoder {
 
     /// Encodes `e` and calls `send` with its topic and payload (borrowed for the call).
     package func withMessage<R>(_ e: EnsembleEmission, latencyNanoseconds: UInt64,
-                        _ send: (_ topic: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) -> R) -> R {
+                                _ send: (_ topic: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) -> R) -> R {
         encode(e, latencyNanoseconds: latencyNanoseconds, digest: nil, send)
     }
 
@@ -46,7 +46,7 @@ package final class EnsembleMessageEncoder {
     /// it zero (`OutputDigest`). With JSON, or with contributions, the digest takes its own binary
     /// encoding, so digests compare outputs whatever encoding and options carried them.
     package func withMessage<R>(_ e: EnsembleEmission, latencyNanoseconds: UInt64, digest: inout OutputDigest,
-                        _ send: (_ topic: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) -> R) -> R {
+                                _ send: (_ topic: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) -> R) -> R {
         withUnsafeMutablePointer(to: &digest) { encode(e, latencyNanoseconds: latencyNanoseconds, digest: $0, send) }
     }
 
