@@ -143,6 +143,7 @@ let package = Package(
         .testTarget(name: "StackdZMQTests", dependencies: ["StackdZMQ"]),
         .testTarget(name: "StackdSystemdTests", dependencies: ["StackdSystemd", "StackdClock", "StackdTestSupport"]),
         .testTarget(name: "StackdStorageTests", dependencies: ["StackdStorage", "StackdCore"]),
+        .testTarget(name: "StackdJournalTests", dependencies: ["StackdJournal", "StackdStorage"]),
         .testTarget(
             name: "StackdDaemonTests",
             dependencies: [

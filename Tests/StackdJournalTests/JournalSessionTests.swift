@@ -1,5 +1,4 @@
 import Foundation
-import StackdDaemon
 import StackdJournal
 import StackdStorage
 import XCTest
