@@ -145,6 +145,13 @@ let package = Package(
         .testTarget(name: "StackdStorageTests", dependencies: ["StackdStorage", "StackdCore"]),
         .testTarget(name: "StackdJournalTests", dependencies: ["StackdJournal", "StackdStorage"]),
         .testTarget(
+            name: "StackdReplayTests",
+            dependencies: [
+                "StackdReplay", "StackdDaemon", "StackdCore", "StackdLearning", "StackdTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "StackdDaemonTests",
             dependencies: [
                 "StackdDaemon", "StackdCore", "StackdClock", "StackdZMQ", "StackdLearning", "StackdStorage",
