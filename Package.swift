@@ -58,7 +58,8 @@ import PackageDescription
 ///   recorder, the shared-data locator, the child-process helpers. → StackdCore.
 ///
 /// Access: `public` is the API of the library products; a declaration that only other stackd
-/// modules (including the executable and the tests) use is `package`.
+/// modules (the executable and the tests included) use is `package`. The modules split out of
+/// StackdDaemon follow this; StackdDaemon's own declarations predate it and are still `public`.
 let package = Package(
     name: "stackd",
     products: [
