@@ -13,25 +13,53 @@ import PackageDescription
 ///   library (pkg-config), nothing else; each is imported by exactly one Swift module.
 /// - `CStackdCRC32C`: the SSE4.2 CRC32C instruction for the journal's checksums (C; no dependency).
 /// - `StackdCore`: the pure pipeline (wire model, validation, assembly, features, combiners,
-///   scoring, monitors) and the project's seeded generator. No I/O, no clock: it consumes
-///   timestamped events and returns outputs. → nothing.
+///   scoring, monitors), the output digest that compares two runs byte for byte, and the
+///   project's seeded generator. No I/O, no clock: it consumes timestamped events and returns
+///   outputs. → nothing.
 /// - `StackdClock`: `CLOCK_MONOTONIC`, the one clock the drivers read. → nothing.
 /// - `StackdLearning`: meta-learner maths (logistic regression, MLP, L-BFGS, metrics, calibration,
 ///   diversity, the oos-daily reader). → StackdCore, COpenBLAS.
 /// - `StackdXGBoost`: the gradient-boosted tree learner through libxgboost's C API. → CXGBoost.
 /// - `StackdStorage`: the checksummed, LZ4-compressed segment log (durable window, journal). →
 ///   CLZ4, CStackdCRC32C.
-/// - `StackdTraining`: the training protocol (splits, learners, selection, promotion, artifacts).
-///   → StackdCore, StackdLearning, StackdXGBoost, StackdStorage.
-/// - `StackdZMQ`: the ZeroMQ context/socket/message wrapper. → CZeroMQ.
+/// - `StackdTraining`: the training protocol (splits, learners, selection, promotion, artifacts)
+///   and what one retrain returns (`TrainingResult`, `TrainingSummary`, `TrainingFunction`: live,
+///   replay, the journal and the report all carry it, so it sits below them). → StackdCore,
+///   StackdLearning, StackdXGBoost, StackdStorage.
+/// - `StackdZMQ`: the ZeroMQ context/socket/message wrapper and the socket factory. → CZeroMQ.
 /// - `StackdSystemd`: sd_notify, the watchdog pacer, signal delivery. → CSystemd, StackdClock.
-/// - `StackdDaemon`: the drivers (live, demo, replay, record), configuration, security, state,
-///   journal, reports, sharding, metrics. → StackdCore, StackdClock, StackdZMQ, StackdSystemd,
-///   StackdLearning, StackdStorage, StackdTraining, Logging, TOMLKit, Histogram.
-/// - `stackd`: the command-line executable. → StackdDaemon, StackdCore, StackdTraining,
-///   StackdLearning, StackdStorage, StackdSystemd, StackdXGBoost, StackdZMQ, ArgumentParser, Logging.
+/// - `StackdJournal`: the journal of received messages (format, manifest, control records,
+///   writer, reader, the background recorder the live loop feeds). → StackdCore, StackdClock,
+///   StackdZMQ, StackdStorage, StackdTraining. Capturing sockets into a journal (`stackd record`,
+///   `JournalCapture`) stays in StackdDaemon: it is a socket driver like live and needs the
+///   daemon's CURVE security and endpoint checks.
+/// - `StackdReport`: the backtest report (backtest.json, HTML, SVG charts, paired comparisons,
+///   held-out evaluation, labelled matrices, the replay outputs file) from a `ReplayResult`. The
+///   result type is defined here, not with the replay driver, so the report does not depend on
+///   the driver (`ReplayRunner.Result` is an alias of it). → StackdCore, StackdLearning,
+///   StackdTraining.
+/// - `StackdDaemon`: the live composition (`stackd run`, `LiveRunner`, `DaemonService`) and what
+///   it shares with the other drivers: configuration, security, durable state and model store,
+///   training worker, the oos-daily stream, demo, record, sharding, metrics. → StackdCore,
+///   StackdClock, StackdZMQ, StackdSystemd, StackdLearning, StackdStorage, StackdTraining,
+///   StackdJournal, Logging, TOMLKit, Histogram.
+/// - `StackdReplay`: the replay driver (`ReplayRunner`, journal control records, stream
+///   encoding, pacing, `--publish`). → StackdDaemon, StackdCore, StackdClock, StackdZMQ,
+///   StackdJournal, StackdReport, StackdTraining, Logging. It depends on StackdDaemon for
+///   `DaemonConfiguration` (the pipeline, retrain and learner settings a replay must share with
+///   live), the oos-daily stream and the socket security of `--publish`; moving those into a
+///   configuration module would drag the security, metrics-address and sharding checks the
+///   loader runs with them, so the daemon stays below the replay driver instead. The daemon
+///   never imports StackdReplay: live and replay stay independent.
+/// - `stackd`: the command-line executable. → StackdDaemon, StackdReplay, StackdReport,
+///   StackdJournal, StackdCore, StackdTraining, StackdLearning, StackdStorage, StackdSystemd,
+///   StackdXGBoost, StackdZMQ, ArgumentParser, Logging.
 /// - `StackdTestSupport` (tests only, not a product): the seeded generator's extras, the output
 ///   recorder, the shared-data locator, the child-process helpers. → StackdCore.
+///
+/// Access: `public` is the API of the library products; a declaration that only other stackd
+/// modules (the executable and the tests included) use is `package`. The modules split out of
+/// StackdDaemon follow this; StackdDaemon's own declarations predate it and are still `public`.
 let package = Package(
     name: "stackd",
     products: [
@@ -43,6 +71,9 @@ let package = Package(
         .library(name: "StackdXGBoost", targets: ["StackdXGBoost"]),
         .library(name: "StackdStorage", targets: ["StackdStorage"]),
         .library(name: "StackdTraining", targets: ["StackdTraining"]),
+        .library(name: "StackdJournal", targets: ["StackdJournal"]),
+        .library(name: "StackdReport", targets: ["StackdReport"]),
+        .library(name: "StackdReplay", targets: ["StackdReplay"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -73,20 +104,30 @@ let package = Package(
         // The SSE4.2 CRC32 instruction for the journal's checksums (a portable fallback stays in Swift).
         .target(name: "CStackdCRC32C"),
         .target(name: "StackdStorage", dependencies: ["CLZ4", "CStackdCRC32C"]),
+        .target(name: "StackdJournal", dependencies: ["StackdCore", "StackdClock", "StackdZMQ", "StackdStorage", "StackdTraining"]),
+        .target(name: "StackdReport", dependencies: ["StackdCore", "StackdLearning", "StackdTraining"]),
         .target(
             name: "StackdDaemon",
             dependencies: [
                 "StackdCore", "StackdClock", "StackdZMQ", "StackdSystemd", "StackdLearning", "StackdStorage", "StackdTraining",
+                "StackdJournal",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        .target(
+            name: "StackdReplay",
+            dependencies: [
+                "StackdDaemon", "StackdCore", "StackdClock", "StackdZMQ", "StackdJournal", "StackdReport", "StackdTraining",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
             name: "stackd",
             dependencies: [
                 "StackdDaemon", "StackdCore", "StackdTraining", "StackdLearning", "StackdStorage", "StackdSystemd",
-                "StackdXGBoost", "StackdZMQ",
+                "StackdXGBoost", "StackdZMQ", "StackdJournal", "StackdReport", "StackdReplay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -103,11 +144,19 @@ let package = Package(
         .testTarget(name: "StackdZMQTests", dependencies: ["StackdZMQ"]),
         .testTarget(name: "StackdSystemdTests", dependencies: ["StackdSystemd", "StackdClock", "StackdTestSupport"]),
         .testTarget(name: "StackdStorageTests", dependencies: ["StackdStorage", "StackdCore"]),
+        .testTarget(name: "StackdJournalTests", dependencies: ["StackdJournal", "StackdStorage"]),
+        .testTarget(
+            name: "StackdReplayTests",
+            dependencies: [
+                "StackdReplay", "StackdDaemon", "StackdCore", "StackdLearning", "StackdTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "StackdDaemonTests",
             dependencies: [
                 "StackdDaemon", "StackdCore", "StackdClock", "StackdZMQ", "StackdLearning", "StackdStorage",
-                "StackdSystemd", "StackdTraining", "StackdTestSupport",
+                "StackdSystemd", "StackdTraining", "StackdJournal", "StackdReport", "StackdReplay", "StackdTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -21,6 +21,8 @@ let package = Package(
                 .product(name: "StackdCore", package: "stackd"),
                 .product(name: "StackdZMQ", package: "stackd"),
                 .product(name: "StackdDaemon", package: "stackd"),
+                .product(name: "StackdJournal", package: "stackd"),
+                .product(name: "StackdReplay", package: "stackd"),
                 .product(name: "StackdLearning", package: "stackd"),
                 .product(name: "StackdXGBoost", package: "stackd"),
                 .product(name: "StackdTraining", package: "stackd"),

@@ -74,7 +74,7 @@ echo
 if [ "$do_instructions" = 1 ]; then
   # valgrind 3.19 cannot read the DWARF 5 Swift emits: keep the symbols, drop the debug sections.
   strip --strip-debug -o "$work/stackd-nodebug" "$STACKD"
-  symbol=$(nm "$work/stackd-nodebug" | awk '{ print $NF }' | grep -E '^\$s12StackdDaemon12ReplayRunnerV3run6events' | grep -Ev 'TQ|Tf|Tm|Tr' | head -1)
+  symbol=$(nm "$work/stackd-nodebug" | awk '{ print $NF }' | grep -E '^\$s12StackdReplay0B6RunnerV3run6events' | grep -Ev 'TQ|Tf|Tm|Tr' | head -1)
   echo "| monitors | instructions in ReplayRunner.run(events:) | events | per event | per base-model message |"
   echo "|---|---|---|---|---|"
   for m in on off; do

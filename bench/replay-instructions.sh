@@ -18,7 +18,7 @@ swift build -c release 2>&1 | grep -Ev 'prohibited flag|^\[' >&2 || true
 strip --strip-debug -o .build/stackd-bench-nodebug .build/release/stackd-bench
 out=.build/callgrind.replay.out
 valgrind --tool=callgrind --callgrind-out-file="$out" \
-  '--toggle-collect=$s12StackdDaemon12ReplayRunnerV3run7journalAC6ResultVAA13JournalReaderC_tKF' \
+  '--toggle-collect=$s12StackdReplay0B6RunnerV3run7journal0A6Report0B6ResultV0A7Journal0H6ReaderC_tKF' \
   .build/stackd-bench-nodebug replay --repeat 1 --loops 1 --only journal --monitoring "$monitoring" --data "$data" \
   > .build/callgrind.replay.log 2>&1
 callgrind_annotate "$out" > .build/callgrind.replay.txt 2>/dev/null

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StackdDaemon
+import StackdJournal
 import StackdSystemd
 
 /// `stackd record`: captures ZeroMQ input streams into a journal that `stackd replay` (later)

@@ -3,7 +3,10 @@ import Foundation
 import Logging
 import StackdCore
 import StackdDaemon
+import StackdJournal
 import StackdLearning
+import StackdReplay
+import StackdReport
 import StackdZMQ
 
 /// `stackd replay`: the live pipeline, fed in event time from a recording, then the backtest.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import StackdDaemon
 import StackdLearning
+import StackdReport
 import StackdTraining
 
 /// `stackd train`: offline training of the meta-learners from a recorded out-of-sample stream.

@@ -3,7 +3,10 @@ import Logging
 import StackdCore
 @testable import StackdDaemon
 import StackdLearning
+@testable import StackdReplay
+@testable import StackdReport
 import StackdTestSupport
+import StackdTraining
 import XCTest
 
 /// The backtest report's numbers against independent truth: hand arithmetic on a tiny replay

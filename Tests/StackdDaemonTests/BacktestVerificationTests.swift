@@ -1,5 +1,6 @@
 import Foundation
 @testable import StackdDaemon
+@testable import StackdReport
 import StackdTestSupport
 import XCTest
 

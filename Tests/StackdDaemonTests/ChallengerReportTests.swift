@@ -3,6 +3,8 @@ import Logging
 import StackdCore
 @testable import StackdDaemon
 import StackdLearning
+@testable import StackdReplay
+@testable import StackdReport
 import XCTest
 
 /// Challengers in `stackd replay --report`: hand arithmetic on a tiny result, and a real replay

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import StackdCore
 @testable import StackdDaemon
+import StackdJournal
 import StackdLearning
 @testable import StackdStorage
 import StackdTestSupport

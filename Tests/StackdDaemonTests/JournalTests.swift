@@ -1,6 +1,7 @@
 import Foundation
 import StackdClock
 import StackdDaemon
+import StackdJournal
 import StackdStorage
 import StackdTestSupport
 import StackdZMQ

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import StackdCore
 import StackdDaemon
+import StackdReplay
 import StackdTestSupport
 import StackdZMQ
 import XCTest

@@ -2,6 +2,8 @@ import Foundation
 import Logging
 import StackdCore
 import StackdDaemon
+import StackdJournal
+import StackdReplay
 import StackdTestSupport
 import StackdZMQ
 import XCTest

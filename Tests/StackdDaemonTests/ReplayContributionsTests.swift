@@ -3,6 +3,8 @@ import Logging
 import StackdCore
 @testable import StackdDaemon
 import StackdLearning
+@testable import StackdReplay
+@testable import StackdReport
 import XCTest
 
 /// A replay with `output.contributions`: every output's contributions reach the report's

@@ -2,6 +2,8 @@ import Foundation
 import Logging
 import StackdCore
 @testable import StackdDaemon
+import StackdJournal
+@testable import StackdReplay
 import XCTest
 
 /// Journals without control records (format version 1, or `stackd record`) replay as before:

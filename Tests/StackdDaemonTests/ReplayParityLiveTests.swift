@@ -1,6 +1,6 @@
 import Foundation
 import StackdCore
-import StackdDaemon
+import StackdJournal
 import StackdTestSupport
 import StackdZMQ
 import XCTest

@@ -1,7 +1,9 @@
 import Foundation
 import StackdCore
-@testable import StackdDaemon
+@testable import StackdReplay
+@testable import StackdReport
 import StackdTestSupport
+import StackdTraining
 import XCTest
 
 /// The HTML report: one self-contained file, every chart present, all text escaped, and it

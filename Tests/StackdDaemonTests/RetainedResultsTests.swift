@@ -2,6 +2,7 @@ import Foundation
 import Logging
 @testable import StackdCore
 @testable import StackdDaemon
+import StackdTraining
 import XCTest
 
 /// What a long-running daemon keeps of its retrains: the training thread hands each result over

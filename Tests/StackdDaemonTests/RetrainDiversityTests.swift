@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import StackdCore
 @testable import StackdDaemon
+@testable import StackdReplay
 import StackdTraining
 import XCTest
 

@@ -3,6 +3,7 @@ import Logging
 @testable import StackdCore
 import StackdDaemon
 import StackdLearning
+import StackdTraining
 import XCTest
 
 /// `TrainingWorker.join`: a fit that checks the cancellation token ends at once on stop and

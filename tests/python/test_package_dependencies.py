@@ -81,3 +81,34 @@ def test_every_module_is_in_the_manifest_header():
     missing = [t["name"] for t in package["targets"] if f"`{t['name']}`" not in header
                and t["type"] not in ("system", "test")]
     assert not missing, f"modules missing from Package.swift's header comment: {missing}"
+
+
+def architecture_layers():
+    """The numbered rows of the module picture in ARCHITECTURE.md: {module: row}."""
+    text = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    section = text.split("## Modules", 1)[1]
+    picture = section.split("```", 2)[1]
+    rows = {}
+    for line in picture.splitlines():
+        match = re.match(r"^\s*(\d+)\s+(.*)$", line)
+        if not match:
+            continue
+        for name in re.findall(r"\b(Stackd\w+|C[A-Z]\w+|stackd)\b", match.group(2)):
+            rows.setdefault(name, int(match.group(1)))
+    return rows
+
+
+def test_architecture_layers_match_the_manifest():
+    """ARCHITECTURE.md draws the modules in rows; each imports only modules in lower rows."""
+    package = manifest()
+    targets = {t["name"]: t for t in package["targets"]}
+    rows = architecture_layers()
+    drawn = {name for name, t in targets.items() if t["type"] not in ("test",) and name != "StackdTestSupport"}
+    missing = sorted(drawn - rows.keys())
+    assert not missing, f"modules missing from ARCHITECTURE.md's layers: {missing}"
+    problems = []
+    for name in sorted(drawn):
+        for dependency in sorted(declared(targets[name]) & targets.keys()):
+            if rows[dependency] >= rows[name]:
+                problems.append(f"{name} (row {rows[name]}) depends on {dependency} (row {rows[dependency]})")
+    assert not problems, "\n".join(problems)

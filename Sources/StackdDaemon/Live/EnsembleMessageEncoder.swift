@@ -7,10 +7,10 @@ import StackdCore
 /// exactly what live publishes" true by construction.
 ///
 /// The binary path does not allocate (it runs for every output on the ingest thread).
-final class EnsembleMessageEncoder {
-    let encoding: PayloadEncoding
+package final class EnsembleMessageEncoder {
+    package let encoding: PayloadEncoding
     /// Names for JSON's `present` list, in wire (sorted) order.
-    var modelNames: [String]
+    package var modelNames: [String]
     private let topic: UnsafeMutableRawBufferPointer
     private let payload: UnsafeMutableRawBufferPointer
     /// The binary encoding for the digest when the payload sent is JSON.
@@ -20,7 +20,7 @@ final class EnsembleMessageEncoder {
     /// the contributions block of 64 models) is 56 + 128 + 64 + 4 + 8 · 66 = 780.
     static let payloadCapacity = 1024
 
-    init(encoding: PayloadEncoding, modelNames: [String] = []) {
+    package init(encoding: PayloadEncoding, modelNames: [String] = []) {
         self.encoding = encoding
         self.modelNames = modelNames
         topic = .allocate(byteCount: 128, alignment: 8)
@@ -35,8 +35,8 @@ final class EnsembleMessageEncoder {
     }
 
     /// Encodes `e` and calls `send` with its topic and payload (borrowed for the call).
-    func withMessage<R>(_ e: EnsembleEmission, latencyNanoseconds: UInt64,
-                        _ send: (_ topic: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) -> R) -> R {
+    package func withMessage<R>(_ e: EnsembleEmission, latencyNanoseconds: UInt64,
+                                _ send: (_ topic: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) -> R) -> R {
         encode(e, latencyNanoseconds: latencyNanoseconds, digest: nil, send)
     }
 
@@ -45,8 +45,8 @@ final class EnsembleMessageEncoder {
     /// written into them: the latency is the one field a replay cannot reproduce, so digests keep
     /// it zero (`OutputDigest`). With JSON, or with contributions, the digest takes its own binary
     /// encoding, so digests compare outputs whatever encoding and options carried them.
-    func withMessage<R>(_ e: EnsembleEmission, latencyNanoseconds: UInt64, digest: inout OutputDigest,
-                        _ send: (_ topic: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) -> R) -> R {
+    package func withMessage<R>(_ e: EnsembleEmission, latencyNanoseconds: UInt64, digest: inout OutputDigest,
+                                _ send: (_ topic: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) -> R) -> R {
         withUnsafeMutablePointer(to: &digest) { encode(e, latencyNanoseconds: latencyNanoseconds, digest: $0, send) }
     }
 

@@ -2,7 +2,9 @@ import Foundation
 import Logging
 import StackdClock
 import StackdCore
+import StackdJournal
 import StackdSystemd
+import StackdTraining
 import StackdZMQ
 
 /// The live driver: ZeroMQ in, the pure pipeline, ZeroMQ out, on one dedicated thread.

@@ -1,4 +1,5 @@
 import StackdCore
+import StackdTraining
 
 /// A consistent picture of a running daemon, taken by the ingest thread and read by others
 /// (the demo's summary, tests, later the metrics endpoint) without touching the pipeline.
@@ -96,24 +97,5 @@ public struct RunnerSnapshot: Sendable {
             trainingResults.removeFirst(trainingResults.count - Self.recentTrainingCapacity + 1)
         }
         trainingResults.append(summary)
-    }
-}
-
-/// A retrain outcome without its model, safe to copy around.
-public struct TrainingSummary: Sendable, Equatable {
-    public var horizon: Int
-    public var decision: TrainingResult.Decision
-    public var reason: String
-    public var rows: Int
-    public var version: UInt32
-    public var applyFrom: Int64
-
-    init(_ r: TrainingResult) {
-        horizon = r.horizon
-        decision = r.decision
-        reason = r.reason
-        rows = r.rows
-        version = r.combiner?.version ?? 0
-        applyFrom = r.applyFrom
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import StackdCore
 import StackdSystemd
+import StackdTraining
 
 /// `stackd run` as a library type: start-up, readiness, reload, on-demand retrain, watchdog
 /// (from the ingest loop) and shutdown, driven by a ``DaemonSignalSource``.

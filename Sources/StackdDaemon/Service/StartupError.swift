@@ -1,4 +1,5 @@
 import Foundation
+import StackdJournal
 import StackdStorage
 import StackdZMQ
 

@@ -84,5 +84,5 @@ extension OOSDailyStream {
 
 public struct StreamLoadError: Error, CustomStringConvertible {
     public var description: String
-    init(_ d: String) { description = d }
+    package init(_ d: String) { description = d }
 }

@@ -6,6 +6,7 @@ import Logging
 import StackdCore
 import StackdLearning
 import StackdClock
+import StackdTraining
 
 /// Runs retrains on their own thread so that ingest never waits for training.
 ///

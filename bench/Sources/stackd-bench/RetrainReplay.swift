@@ -6,7 +6,9 @@ import Foundation
 import Logging
 import StackdCore
 import StackdDaemon
+import StackdJournal
 import StackdLearning
+import StackdReplay
 import Synchronization
 
 // MARK: - Synthetic training window (the splitmix64 generator of bench_fit.py, ported)

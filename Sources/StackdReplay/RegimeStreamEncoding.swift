@@ -1,4 +1,5 @@
 import StackdCore
+import StackdDaemon
 
 extension StreamEncoding {
     /// A regime event as the binary message a regime publisher sends on `regime.<symbol>`,

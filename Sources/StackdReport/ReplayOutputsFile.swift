@@ -13,7 +13,7 @@ import Foundation
 public enum ReplayOutputsFile {
     public static let formatVersion = 1
 
-    public static func render(_ result: ReplayRunner.Result) -> String {
+    public static func render(_ result: ReplayResult) -> String {
         let classes = result.classCount
         let modelsJSON = (try? JSONEncoder().encode(result.modelNames)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
         var out = "#stackd-replay-outputs v\(formatVersion) models=\(modelsJSON)\n"
@@ -35,7 +35,7 @@ public enum ReplayOutputsFile {
     }
 
     /// Writes the file atomically.
-    public static func write(_ result: ReplayRunner.Result, to path: String) throws {
+    public static func write(_ result: ReplayResult, to path: String) throws {
         try Data(render(result).utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import StackdDaemon
+import StackdJournal
 import StackdStorage
 import XCTest
 

@@ -63,7 +63,7 @@ public struct HorizonCharts: Sendable {
     ///   - window: rows per rolling log-loss point (fewer when the horizon has fewer rows).
     ///   - maxPoints: most points per line; every k-th row is kept, and the last.
     public init(_ m: LabelledMatrices, report: BacktestReport.HorizonReport, predictors: HeldOutPredictors,
-                alerts: [Alert] = [], weights: [ReplayRunner.ModelWeights] = [], contributions: ContributionTimeline? = nil,
+                alerts: [Alert] = [], weights: [ReplayResult.ModelWeights] = [], contributions: ContributionTimeline? = nil,
                 window: Int = 250, maxPoints: Int = 1000) {
         horizon = m.horizon
         let order = predictors.order

@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 import StackdCore
+import StackdJournal
+import StackdTraining
 
 /// Replay of a journal's control records (`schemas/journal.md` §8): the live daemon's restarts,
 /// on-demand retrains and retrain results, applied at exactly the points of the input where the

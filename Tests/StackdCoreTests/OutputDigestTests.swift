@@ -1,5 +1,5 @@
+import StackdCore
 import XCTest
-@testable import StackdDaemon
 
 /// The digest's values are fixed by its definition (schemas/backtest.schema.json): the expected
 /// numbers were computed independently with Python integers from that definition.

@@ -1,6 +1,9 @@
 import Foundation
 import Logging
 import StackdCore
+import StackdDaemon
+import StackdJournal
+import StackdReport
 import StackdTraining
 
 /// The replay driver: the very same `StackingPipeline` as `stackd run`, fed in event time from a
@@ -25,51 +28,10 @@ public struct ReplayRunner {
         self.logger = logger
     }
 
-    /// What a replay produced.
-    public struct Result: Sendable {
-        public var digest: OutputDigest
-        public var counters: PipelineCounters
-        public var horizons: [Int]
-        public var modelNames: [String]
-        /// Every labelled row per horizon index, in label order: the backtest's raw material.
-        public var labelled: [LabelledRows]
-        public var trainings: [TrainingSummary]
-        /// Every drift and calibration alert the monitors raised, in the order raised.
-        public var alerts: [Alert] = []
-        /// The weight of each base model (and of the class prior) in every combiner a retrain
-        /// installed, from the event time it applies: the report's model-weights chart.
-        public var modelWeights: [ModelWeights] = []
-        public var events: Int
-        public var ingestNanoseconds: UInt64
-        public var trainingNanoseconds: UInt64
-        /// K (`models.classes`): the width of every probability vector in `labelled`.
-        public var classCount = 3
-        /// One digest per `stackd run` session of a journal with control records (each session's
-        /// outputs alone, comparable with that session's live digest); empty otherwise.
-        public var sessionDigests: [OutputDigest] = []
-        /// Control records applied (`schemas/journal.md` §8); 0 for a folder or a version 1 journal.
-        public var controlRecords = 0
-        /// Every point where the replay could not reproduce what the live daemon journalled (a
-        /// retrain that decided otherwise, a request that is missing, an install on time here
-        /// but late live): the outputs may differ from there on. Empty when parity holds.
-        public var parityMismatches: [String] = []
-        /// Mean |contribution| per model per day, per horizon index; empty timelines unless
-        /// `output.contributions` is on (the report's contributions chart).
-        public var contributions: [ContributionTimeline] = []
-        /// `learner.challengers`: the names of the C challengers in `LabelledRows.challengers`.
-        public var challengerNames: [String] = []
-    }
-
-    /// Per installed combiner: the share of each base model (model order) and of the class prior.
-    /// Learned models: the per-model share of feature importance; averaging: 1/M each; a prior
-    /// fallback: w/M each and 1 − w for the prior.
-    public struct ModelWeights: Sendable, Equatable {
-        public var horizon: Int
-        public var applyFrom: Int64
-        public var version: UInt32
-        public var models: [Double]
-        public var prior: Double
-    }
+    /// What a replay produced (defined with the report that reads it, `StackdReport`).
+    public typealias Result = ReplayResult
+    public typealias ModelWeights = ReplayResult.ModelWeights
+    public typealias LabelledRows = ReplayResult.LabelledRows
 
     /// How far a replay has come.
     public struct ReplayProgress: Sendable {
@@ -77,22 +39,6 @@ public struct ReplayRunner {
         /// Events (or journal records) in the source.
         public var eventsTotal: Int
         public var retrainsDone: Int
-    }
-
-    /// Rows with their label, the ensemble's output and every base model's.
-    public struct LabelledRows: Sendable {
-        public var eventTimes: [Int64] = []
-        /// When each label became known (its exit time): the class prior may use a label only
-        /// for rows predicted after it.
-        public var exitTimes: [Int64] = []
-        public var labels: [Int] = []
-        public var forwardReturns: [Double] = []
-        public var ensemble: [Double] = []        // N × K
-        public var base: [Double] = []            // N × M·K
-        public var modelVersions: [UInt32] = []
-        /// N × C·K: each challenger's prediction (`Result.challengerNames`), NaN first where it
-        /// was not installed yet; empty without challengers.
-        public var challengers: [Double] = []
     }
 
     /// Touched for every output and every labelled row by the one replaying thread; its hot
@@ -348,100 +294,5 @@ public struct ReplayRunner {
                       controlRecords: handler.controlRecords, parityMismatches: handler.parityMismatches,
                       contributions: handler.contributionBoxes.map(\.timeline),
                       challengerNames: configuration.learner.challengers)
-    }
-}
-
-/// Encodes stream events as the binary wire messages a publisher would send, so that replay
-/// exercises the same decoding and validation as live ingest.
-enum StreamEncoding {
-    /// Labels per configured horizon (index order) in `events`: an upper bound on labelled rows.
-    static func labelCounts(_ events: [StreamEvent], horizons: [Int]) -> [Int] {
-        var counts = [Int](repeating: 0, count: horizons.count)
-        for e in events {
-            guard case .label = e.kind, let h = horizons.firstIndex(of: e.horizon) else { continue }
-            counts[h] += 1
-        }
-        return counts
-    }
-
-    /// The bytes of `encode` written into caller-owned buffers without allocating; falls back to
-    /// `encode` when an event does not fit (or has a negative horizon). Returns (topic length,
-    /// payload length, delivery time). A label states `classCount`, the deployment's K.
-    static func write(_ e: StreamEvent, classCount: Int, topic: UnsafeMutableRawBufferPointer,
-                      payload: UnsafeMutableRawBufferPointer) -> (Int, Int, Int64) {
-        var symbol = e.symbol
-        let ok: (Int, Int, Int64)? = symbol.withUTF8 { sym -> (Int, Int, Int64)? in
-            guard e.horizon >= 0 else { return nil }
-            switch e.kind {
-            case .prediction(var model, let probabilities):
-                return model.withUTF8 { mod -> (Int, Int, Int64)? in
-                    // "pred.<symbol>.<horizon>.<model>"
-                    guard sym.count + mod.count + 30 <= topic.count,
-                          let p = WireEncoder.writeBinaryPrediction(
-                            model: UnsafeRawBufferPointer(mod), symbol: UnsafeRawBufferPointer(sym), horizon: e.horizon,
-                            eventTime: e.eventTime, sequence: 0, probabilities: probabilities, into: payload) else { return nil }
-                    var t = put("pred.", topic, 0)
-                    t = put(sym, topic, t)
-                    topic[t] = UInt8(ascii: "."); t += 1
-                    t += Topic.writeDecimal(UInt64(e.horizon), into: UnsafeMutableRawBufferPointer(rebasing: topic[t...]))
-                    topic[t] = UInt8(ascii: "."); t += 1
-                    t = put(mod, topic, t)
-                    return (t, p, e.eventTime)
-                }
-            case .label(let c, let r, let exit):
-                // "label.<symbol>.<horizon>"
-                guard sym.count + 30 <= topic.count,
-                      let p = WireEncoder.writeBinaryLabel(
-                        symbol: UnsafeRawBufferPointer(sym), horizon: e.horizon, eventTime: e.eventTime, sequence: 0,
-                        classIndex: c, classCount: classCount, forwardReturn: r, exitTime: exit, into: payload) else { return nil }
-                var t = put("label.", topic, 0)
-                t = put(sym, topic, t)
-                topic[t] = UInt8(ascii: "."); t += 1
-                t += Topic.writeDecimal(UInt64(e.horizon), into: UnsafeMutableRawBufferPointer(rebasing: topic[t...]))
-                return (t, p, exit)
-            case .regime(let values):
-                return writeRegime(e, values: values, symbol: sym, topic: topic, payload: payload)
-            }
-        }
-        if let ok { return ok }
-        var t = [UInt8](repeating: 0, count: topic.count), p = [UInt8](repeating: 0, count: payload.count)
-        let r = encode(e, classCount: classCount, topic: &t, payload: &p)
-        precondition(r.0 <= topic.count && r.1 <= payload.count, "replay event larger than the encoding buffers")
-        t.withUnsafeBytes { topic.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<r.0])) }
-        p.withUnsafeBytes { payload.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<r.1])) }
-        return r
-    }
-
-    @inline(__always)
-    private static func put(_ bytes: UnsafeBufferPointer<UInt8>, _ out: UnsafeMutableRawBufferPointer, _ at: Int) -> Int {
-        UnsafeMutableRawBufferPointer(rebasing: out[at..<(at + bytes.count)]).copyMemory(from: UnsafeRawBufferPointer(bytes))
-        return at + bytes.count
-    }
-
-    @inline(__always)
-    private static func put(_ text: StaticString, _ out: UnsafeMutableRawBufferPointer, _ at: Int) -> Int {
-        text.withUTF8Buffer { put($0, out, at) }
-    }
-
-    /// Returns (topic length, payload length, delivery time). A label states `classCount`.
-    static func encode(_ e: StreamEvent, classCount: Int, topic: inout [UInt8], payload: inout [UInt8]) -> (Int, Int, Int64) {
-        switch e.kind {
-        case .prediction(let model, let probabilities):
-            let t = Array(Topic.prediction(symbol: e.symbol, horizon: e.horizon, model: model).utf8)
-            let p = WireEncoder.binaryPrediction(model: model, symbol: e.symbol, horizon: e.horizon, eventTime: e.eventTime,
-                                                 sequence: 0, probabilities: probabilities)
-            topic.replaceSubrange(0..<t.count, with: t)
-            payload.replaceSubrange(0..<p.count, with: p)
-            return (t.count, p.count, e.eventTime)
-        case .label(let c, let r, let exit):
-            let t = Array(Topic.label(symbol: e.symbol, horizon: e.horizon).utf8)
-            let p = WireEncoder.binaryLabel(symbol: e.symbol, horizon: e.horizon, eventTime: e.eventTime, sequence: 0,
-                                            classIndex: c, classCount: classCount, forwardReturn: r, exitTime: exit)
-            topic.replaceSubrange(0..<t.count, with: t)
-            payload.replaceSubrange(0..<p.count, with: p)
-            return (t.count, p.count, exit)
-        case .regime(let values):
-            return encodeRegime(e, values: values, topic: &topic, payload: &payload)
-        }
     }
 }

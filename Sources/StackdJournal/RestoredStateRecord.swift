@@ -10,23 +10,23 @@ import StackdTraining
 /// damaged later; the journal alone must reproduce the session. What is captured is what the
 /// pipeline holds after the restore (the window as trimmed, the rows awaiting labels, the symbol
 /// table and the served model's exact files), so the replay starts from exactly that.
-public enum RestoredStateRecord {
+package enum RestoredStateRecord {
     /// Where a horizon's served model came from at start, with the files it was loaded from.
-    public struct ServedModel: Sendable {
-        public var source: String
-        public var files: [JournalControlRecord.RestoredState.ModelFile]
-        public init(source: String, files: [JournalControlRecord.RestoredState.ModelFile]) {
+    package struct ServedModel: Sendable {
+        package var source: String
+        package var files: [JournalControlRecord.RestoredState.ModelFile]
+        package init(source: String, files: [JournalControlRecord.RestoredState.ModelFile]) {
             self.source = source
             self.files = files
         }
 
         /// Nothing stored: the pipeline serves averaging v0.
-        public static let none = ServedModel(source: "none", files: [])
+        package static let none = ServedModel(source: "none", files: [])
         /// The store names averaging (or every stored version was refused).
-        public static let averaging = ServedModel(source: "averaging", files: [])
+        package static let averaging = ServedModel(source: "averaging", files: [])
 
         /// The files of a stored version directory, by name (sorted), as loaded at start.
-        public static func artifact(directory: String) -> ServedModel {
+        package static func artifact(directory: String) -> ServedModel {
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
             let files = names.compactMap { name -> JournalControlRecord.RestoredState.ModelFile? in
                 guard let data = FileManager.default.contents(atPath: (directory as NSString).appendingPathComponent(name)) else { return nil }
@@ -37,7 +37,7 @@ public enum RestoredStateRecord {
     }
 
     /// What `pipeline` holds right after a restore; `served[h]` says where horizon index h's model came from.
-    public static func capture(pipeline: StackingPipeline, served: [ServedModel]) -> JournalControlRecord.RestoredState {
+    package static func capture(pipeline: StackingPipeline, served: [ServedModel]) -> JournalControlRecord.RestoredState {
         let m = pipeline.configuration.models.count, k = pipeline.configuration.classCount
         let f = pipeline.layout.count
         let symbols = pipeline.symbolNames
@@ -86,14 +86,14 @@ public enum RestoredStateRecord {
     }
 
     /// Why a recorded state could not be put back.
-    public struct RestoreError: Error, CustomStringConvertible, Sendable {
-        public var description: String
+    package struct RestoreError: Error, CustomStringConvertible, Sendable {
+        package var description: String
     }
 
     /// Puts `state` into `pipeline` (fresh), as the live session's start did: symbols, models,
     /// window rows, rows awaiting labels. `scratchDirectory` receives the model files to load them.
-    public static func restore(_ state: JournalControlRecord.RestoredState, into pipeline: StackingPipeline,
-                               scratchDirectory: String) throws {
+    package static func restore(_ state: JournalControlRecord.RestoredState, into pipeline: StackingPipeline,
+                                scratchDirectory: String) throws {
         let m = pipeline.configuration.models.count, k = pipeline.configuration.classCount
         for symbol in state.symbols { pipeline.registerSymbol(symbol) }
         for h in state.horizons {

@@ -3,6 +3,7 @@ import Logging
 import StackdCore
 import StackdDaemon
 import StackdLearning
+import StackdReplay
 import StackdTestSupport
 import XCTest
 

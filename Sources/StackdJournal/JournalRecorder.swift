@@ -16,9 +16,9 @@ import Synchronization
 ///
 /// The recording calls are made by one thread (the ingest thread, which owns the sockets it
 /// records from).
-public final class JournalRecorder: @unchecked Sendable {
+package final class JournalRecorder: @unchecked Sendable {
     /// The journal being written (used by the writer thread; read its counters through this type).
-    public let writer: JournalWriter
+    package let writer: JournalWriter
     private let queue: RecordingQueue
     /// Guards `writer` and `failure` between the writer thread and the owner.
     private let lock = NSLock()
@@ -40,7 +40,7 @@ public final class JournalRecorder: @unchecked Sendable {
     private var pendingLengths: [Int] = []
     private var pendingActive = false
     /// Time the ingest thread spent waiting for room in the queue.
-    public private(set) var stallNanoseconds: UInt64 = 0
+    package private(set) var stallNanoseconds: UInt64 = 0
 
     /// Creates a new journal in `directory` for messages from `endpoints`.
     ///
@@ -48,9 +48,9 @@ public final class JournalRecorder: @unchecked Sendable {
     ///   about 0.3 s of a million 100-byte messages per second).
     /// - Parameter continuing: when `directory` already holds a journal, append this session to
     ///   it (a restarted daemon) instead of refusing the directory.
-    public init(directory: String, endpoints: [String], bind: Bool, topics: [String], note: String = "",
-                configuration: JournalConfiguration = JournalConfiguration(), queueBytes: Int = 32 << 20,
-                continuing: Bool = false) throws {
+    package init(directory: String, endpoints: [String], bind: Bool, topics: [String], note: String = "",
+                 configuration: JournalConfiguration = JournalConfiguration(), queueBytes: Int = 32 << 20,
+                 continuing: Bool = false) throws {
         let manifest = JournalManifest(endpoints: endpoints, bind: bind, topics: topics, note: note,
                                        monotonicToUnixOffsetNanoseconds: JournalManifest.currentClockOffset())
         if continuing, FileManager.default.fileExists(atPath: directory + "/" + JournalManifest.fileName) {
@@ -77,13 +77,13 @@ public final class JournalRecorder: @unchecked Sendable {
     }
 
     /// Whether messages are still being recorded (false after a failure or `close()`).
-    public var isRecording: Bool { !failed.load(ordering: .relaxed) && !closed }
+    package var isRecording: Bool { !failed.load(ordering: .relaxed) && !closed }
 
     /// Messages written to the journal so far (the queue may hold more).
-    public var messageCount: Int { recorded.load(ordering: .relaxed) }
+    package var messageCount: Int { recorded.load(ordering: .relaxed) }
 
     /// Records a `[topic][payload]` message.
-    public func record(topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, receivedAt: Int64) {
+    package func record(topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, receivedAt: Int64) {
         guard isRecording else { return }
         let bytes = RecordingQueue.recordBytes(frameLengths: CollectionOfTwo(topic.count, payload.count))
         guard reserve(bytes: bytes, frameCount: 2, receivedAt: receivedAt) else {
@@ -96,7 +96,7 @@ public final class JournalRecorder: @unchecked Sendable {
     }
 
     /// Records a message of any frame count (the framing rejects: one frame, three or more).
-    public func record<Frames: Sequence<UnsafeRawBufferPointer>>(frames: Frames, receivedAt: Int64) {
+    package func record<Frames: Sequence<UnsafeRawBufferPointer>>(frames: Frames, receivedAt: Int64) {
         guard isRecording else { return }
         let list = Array(frames)
         let bytes = RecordingQueue.recordBytes(frameLengths: list.lazy.map(\.count))
@@ -111,7 +111,7 @@ public final class JournalRecorder: @unchecked Sendable {
     /// Records a control record (a model install, an on-demand retrain, the state restored at
     /// start) at this point of the input stream, with the driver time it took effect at. Rare
     /// (a few per retrain), so building its frames allocates.
-    public func record(control: JournalControlRecord, at time: Int64) {
+    package func record(control: JournalControlRecord, at time: Int64) {
         guard isRecording else { return }
         let frames = control.encodedFrames()
         let joined = frames.flatMap { $0 }
@@ -133,21 +133,21 @@ public final class JournalRecorder: @unchecked Sendable {
     }
 
     /// Starts a message whose frames arrive one at a time into a reused `ZMQMessage`.
-    public func beginMessage() {
+    package func beginMessage() {
         pendingFrames.removeAll(keepingCapacity: true)
         pendingLengths.removeAll(keepingCapacity: true)
         pendingActive = true
     }
 
     /// Adds the next frame of the message begun with `beginMessage()`.
-    public func addFrame(_ frame: UnsafeRawBufferPointer) {
+    package func addFrame(_ frame: UnsafeRawBufferPointer) {
         guard pendingActive else { return }
         pendingFrames.append(contentsOf: frame)
         pendingLengths.append(frame.count)
     }
 
     /// Records the message begun with `beginMessage()`.
-    public func endMessage(receivedAt: Int64) {
+    package func endMessage(receivedAt: Int64) {
         guard pendingActive else { return }
         pendingActive = false
         pendingFrames.withUnsafeBytes { all in
@@ -163,10 +163,10 @@ public final class JournalRecorder: @unchecked Sendable {
 
     /// Kept for the loop that owns the recorder: flushing is the writer thread's job now, on its
     /// own clock, so a quiet stream's messages still reach the disk within the flush interval.
-    public func tick(now: Int64) {}
+    package func tick(now: Int64) {}
 
     /// The failure that stopped recording, returned once so the daemon logs it once.
-    public func takeFailure() -> JournalError? {
+    package func takeFailure() -> JournalError? {
         guard failed.load(ordering: .relaxed) else { return nil }
         lock.lock()
         defer { lock.unlock() }
@@ -176,7 +176,7 @@ public final class JournalRecorder: @unchecked Sendable {
     }
 
     /// Writes everything queued, fsyncs and closes the journal; the writer thread ends.
-    public func close() throws(JournalError) {
+    package func close() throws(JournalError) {
         guard !closed else { return }
         closed = true
         stopRequested.store(true, ordering: .releasing)

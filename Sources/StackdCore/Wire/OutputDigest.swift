@@ -1,5 +1,3 @@
-import StackdCore
-
 /// A running 64-bit digest of every ensemble output in its binary encoding, with the wall-clock
 /// latency field zeroed: equal digests mean byte-identical outputs, which is how a live run and
 /// its replay (or two replays) are compared.

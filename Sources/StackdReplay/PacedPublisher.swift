@@ -1,4 +1,5 @@
 import StackdCore
+import StackdDaemon
 import StackdZMQ
 
 /// Watches a replay from the driving thread. All calls come from the thread running

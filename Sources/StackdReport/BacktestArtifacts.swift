@@ -8,7 +8,7 @@ public struct BacktestArtifacts: Sendable {
     public var report: BacktestReport
     public var charts: [HorizonCharts]
 
-    public init(result: ReplayRunner.Result, source: String, window: EvaluationWindow = .standard) {
+    public init(result: ReplayResult, source: String, window: EvaluationWindow = .standard) {
         let matrices = LabelledMatrices.all(result)
         let report = BacktestReport(result: result, source: source, matrices: matrices, window: window)
         self.report = report

@@ -3,28 +3,28 @@
 ///
 /// Frames are kept exactly as received, including a wrong count (one frame, three frames), so
 /// that a replay feeds the pipeline the same malformed input the live daemon saw.
-public enum JournalRecordEncoding {
+package enum JournalRecordEncoding {
     /// Record payload layout version of an inbound message; a reader refuses versions other
     /// than this and `controlVersion`.
-    public static let version: UInt8 = 1
+    package static let version: UInt8 = 1
     /// The same frame layout, marking a control record the daemon wrote itself (a model
     /// install, an on-demand retrain, the state restored at start): `JournalControlRecord`.
-    public static let controlVersion: UInt8 = 2
+    package static let controlVersion: UInt8 = 2
     /// The count is one byte: messages with more frames are cut to this many (see the schema).
-    public static let maxFrames = 255
+    package static let maxFrames = 255
     /// Version and frame count.
     static let headerSize = 2
     /// Per-frame length prefix.
     static let frameOverhead = 4
 
     /// Why a record payload could not be decoded.
-    public struct DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
-        public let reason: String
-        public var description: String { reason }
+    package struct DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
+        package let reason: String
+        package var description: String { reason }
     }
 
     /// Splits a record payload back into its frames.
-    public static func decode(_ bytes: UnsafeRawBufferPointer) throws(DecodeError) -> [[UInt8]] {
+    package static func decode(_ bytes: UnsafeRawBufferPointer) throws(DecodeError) -> [[UInt8]] {
         var frames: [[UInt8]] = []
         try walk(bytes) { index, frame in
             if index == 0 { frames.reserveCapacity(Int(bytes[1])) }
@@ -54,7 +54,7 @@ public enum JournalRecordEncoding {
     }
 
     /// Decodes a record payload held in an array.
-    public static func decode(_ bytes: [UInt8]) throws(DecodeError) -> [[UInt8]] {
+    package static func decode(_ bytes: [UInt8]) throws(DecodeError) -> [[UInt8]] {
         let result = bytes.withUnsafeBytes { raw in Result { () throws(DecodeError) in try decode(raw) } }
         return try result.get()
     }

@@ -1,4 +1,5 @@
 import Foundation
+import StackdDaemon
 
 /// What `stackd replay` can read. An enum rather than a bare folder path so that recorded
 /// journals can be added as another case (with their own detection and loader) without touching

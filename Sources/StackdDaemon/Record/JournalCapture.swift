@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import StackdClock
+import StackdJournal
 import StackdZMQ
 
 /// What to record and when to stop: the options of `stackd record`.

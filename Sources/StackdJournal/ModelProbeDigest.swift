@@ -8,10 +8,10 @@ import StackdCore
 /// cheap enough for the ingest thread at a model install. A replay compares it with the live
 /// model's (`retrain_finished`, `schemas/journal.md` §8), so a model that differs only in its
 /// parameters (same decision and version) is reported instead of diverging silently.
-public enum ModelProbeDigest {
+package enum ModelProbeDigest {
     /// Probe inputs: a few pseudo-random base vectors (normalised per model) and feature vectors
     /// in [0, 1), every model present; fixed seed, so live and replay probe identically.
-    public static func digest(of combiner: any MetaCombiner, modelCount m: Int, classCount k: Int, featureCount f: Int) -> String {
+    package static func digest(of combiner: any MetaCombiner, modelCount m: Int, classCount k: Int, featureCount f: Int) -> String {
         var state: UInt64 = 0x5eed_cafe_f00d_0001
         func next() -> Double {
             state = state &* 6364136223846793005 &+ 1442695040888963407

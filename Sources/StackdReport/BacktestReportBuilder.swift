@@ -1,5 +1,6 @@
 import StackdCore
 import StackdLearning
+import StackdTraining
 
 extension BacktestReport {
     /// Builds the report from a replay. Pure: no I/O, no clock (timing is copied from the result).
@@ -8,11 +9,11 @@ extension BacktestReport {
     ///   - result: what `ReplayRunner.run` returned.
     ///   - source: how the replayed stream is named in the report.
     ///   - window: the held-out rows the verdict is computed on.
-    public init(result: ReplayRunner.Result, source: String, window: EvaluationWindow = .standard) {
+    public init(result: ReplayResult, source: String, window: EvaluationWindow = .standard) {
         self.init(result: result, source: source, matrices: LabelledMatrices.all(result), window: window)
     }
 
-    init(result: ReplayRunner.Result, source: String, matrices: [LabelledMatrices], window: EvaluationWindow = .standard) {
+    init(result: ReplayResult, source: String, matrices: [LabelledMatrices], window: EvaluationWindow = .standard) {
         formatVersion = Self.currentFormatVersion
         self.source = source
         digest = result.digest.description

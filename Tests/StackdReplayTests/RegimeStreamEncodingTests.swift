@@ -1,5 +1,6 @@
-import XCTest
 @testable import StackdDaemon
+@testable import StackdReplay
+import XCTest
 
 /// Replay writes regime events without allocating; the bytes must be those of the reference
 /// encoder (`WireEncoder.binaryRegime` on `regime.<symbol>`), whatever the symbol and values.

@@ -1,5 +1,6 @@
-import XCTest
 @testable import StackdDaemon
+@testable import StackdReplay
+import XCTest
 
 /// The allocation-free replay encoder must produce exactly the bytes of the reference encoder.
 final class StreamEncodingTests: XCTestCase {

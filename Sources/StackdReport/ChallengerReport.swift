@@ -22,7 +22,7 @@ extension BacktestReport {
 extension LabelledMatrices {
     /// Challenger `c`'s N × K matrix out of the replay's N × C·K rows, and which rows it had (a
     /// NaN first probability: not installed yet when the row was emitted).
-    static func challenger(_ c: Int, of rows: ReplayRunner.LabelledRows, count: Int, classes: Int) -> (Matrix, [Bool]) {
+    static func challenger(_ c: Int, of rows: ReplayResult.LabelledRows, count: Int, classes: Int) -> (Matrix, [Bool]) {
         let n = rows.labels.count
         var out = Matrix(rows: n, cols: classes)
         var present = [Bool](repeating: false, count: n)
@@ -38,7 +38,7 @@ extension LabelledMatrices {
 
 extension BacktestReport.HorizonReport {
     /// The challengers' section of one horizon: every challenger on the window rows it was installed for.
-    static func challengers(_ m: LabelledMatrices, rows: ReplayRunner.LabelledRows, names: [String],
+    static func challengers(_ m: LabelledMatrices, rows: ReplayResult.LabelledRows, names: [String],
                             window held: [Int]) -> [BacktestReport.ChallengerReport] {
         names.enumerated().map { c, name in
             let (p, present) = LabelledMatrices.challenger(c, of: rows, count: names.count, classes: m.classCount)

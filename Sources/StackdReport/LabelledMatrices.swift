@@ -22,7 +22,7 @@ public struct LabelledMatrices: Sendable {
 
     public var rows: Int { labels.count }
 
-    public init(_ rows: ReplayRunner.LabelledRows, horizon: Int, models: [String], classes: Int) {
+    public init(_ rows: ReplayResult.LabelledRows, horizon: Int, models: [String], classes: Int) {
         self.horizon = horizon
         classCount = classes
         self.models = models
@@ -57,9 +57,9 @@ public struct LabelledMatrices: Sendable {
     }
 
     /// One per configured horizon of a replay (empty for a horizon that labelled nothing).
-    public static func all(_ result: ReplayRunner.Result) -> [LabelledMatrices] {
+    public static func all(_ result: ReplayResult) -> [LabelledMatrices] {
         result.horizons.enumerated().map { i, h in
-            LabelledMatrices(i < result.labelled.count ? result.labelled[i] : ReplayRunner.LabelledRows(),
+            LabelledMatrices(i < result.labelled.count ? result.labelled[i] : ReplayResult.LabelledRows(),
                              horizon: h, models: result.modelNames, classes: result.classCount)
         }
     }

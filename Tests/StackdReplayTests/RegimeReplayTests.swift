@@ -1,6 +1,7 @@
 import Foundation
 import StackdCore
 @testable import StackdDaemon
+@testable import StackdReplay
 import StackdTestSupport
 import XCTest
 

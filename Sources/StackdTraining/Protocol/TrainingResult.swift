@@ -1,5 +1,4 @@
 import StackdCore
-import StackdTraining
 
 /// What a retrain decided, handed from the training thread back to the ingest thread.
 public struct TrainingResult: Sendable {
