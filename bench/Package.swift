@@ -5,7 +5,6 @@ import PackageDescription
 /// `swift build -c release` here, or `./run.sh` for the full comparison.
 let package = Package(
     name: "stackd-bench",
-    platforms: [.macOS(.v14)],
     dependencies: [
         .package(name: "stackd", path: ".."),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),

@@ -177,6 +177,10 @@ func runReplayMode(_ a: ExtraArgs) {
             payload = WireEncoder.binaryLabel(symbol: e.symbol, horizon: e.horizon, eventTime: e.eventTime, sequence: 0,
                                               classIndex: c, classCount: 3, forwardReturn: r, exitTime: exit)
             time = exit
+        case .regime(let values):
+            topic = Array(Topic.regime(symbol: e.symbol).utf8)
+            payload = WireEncoder.binaryRegime(symbol: e.symbol, eventTime: e.eventTime, sequence: 0, values: values)
+            time = e.eventTime
         }
         let ts = slab.count; slab += topic
         let ps = slab.count; slab += payload
