@@ -53,9 +53,6 @@ final class LabelJoinTests: XCTestCase {
     }
 }
 
-final class TrainingWindowTests: XCTestCase {
-}
-
 /// The training window the label join feeds: a pipeline that will never train keeps none.
 final class TrainingWindowTests: XCTestCase {
     /// A pipeline that will never train keeps no window, and everything it emits and scores is
