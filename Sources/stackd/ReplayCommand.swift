@@ -60,6 +60,9 @@ struct Replay: ParsableCommand {
     @Flag(help: "With --publish: bind a non-loopback tcp endpoint without CURVE.")
     var allowPlaintextRemote = false
 
+    @Flag(help: "For a journal: exit 1 (after printing and writing everything) when the replay could not reproduce a control record of the live run (a parity mismatch), so a backtest built on a diverged replay fails its script.")
+    var requireParity = false
+
     func validate() throws {
         if publish == nil {
             if speed != nil { throw ValidationError("--speed paces publishing: it needs --publish") }
@@ -124,6 +127,11 @@ struct Replay: ParsableCommand {
             for c in reader.corruptions { print("damaged: \(c.segment) at byte \(c.byteOffset): \(c.reason) (skipped)") }
             Self.printControl(result)
             try finish(result: result, sourceName: kind.name)
+            if requireParity, !result.parityMismatches.isEmpty {
+                FileHandle.standardError.write(Data(("stackd replay: \(result.parityMismatches.count) parity mismatches with the live run "
+                    + "(--require-parity): the outputs may differ from the live ones from the first mismatch on\n").utf8))
+                throw ExitCode(1)
+            }
             return
         }
         let wanted: [Int]? = !requested.isEmpty ? requested : fromFile ? configuration.pipeline.horizons : nil

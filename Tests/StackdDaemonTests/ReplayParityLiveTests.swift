@@ -253,6 +253,13 @@ final class ReplayParityLiveTests: XCTestCase {
         let diverged = try replay(config: other, expectParity: false)
         XCTAssertNotEqual(diverged.digest, live)
         XCTAssertEqual(diverged.control.map { !$0.hasSuffix(" 0 parity mismatches") }, true, diverged.control ?? "no control records")
+        // With --require-parity the same replay fails (after printing everything); the faithful one passes.
+        let strict = try CapturedProcess.run(Self.binary, ["replay", journal, "--config", other.path, "--quiet", "--require-parity"], timeout: 300)
+        XCTAssertEqual(strict.status, 1, strict.stdout + strict.stderr)
+        XCTAssertTrue(strict.stderr.contains("parity mismatches with the live run (--require-parity)"), strict.stderr)
+        XCTAssertTrue(strict.stdout.contains("parity mismatch: "), strict.stdout)
+        let faithful = try CapturedProcess.run(Self.binary, ["replay", journal, "--config", config.path, "--quiet", "--require-parity"], timeout: 300)
+        XCTAssertEqual(faithful.status, 0, faithful.stdout + faithful.stderr)
     }
 
     func testReplayOfARestartFromRestoredStateEqualsEachLiveSession() throws {
