@@ -91,4 +91,26 @@ final class RollingOriginValidationTests: XCTestCase {
         XCTAssertEqual(stale.chosen, .averaging, stale.reason)
         XCTAssertTrue(stale.reason.contains("champion v3 no longer beats best single (logreg)"), stale.reason)
     }
+
+    /// Through the trainer: 3000 daily rows, three folds validate on rows 1200..<3000 (cuts at
+    /// ⌊0.4·3000⌋ and ⌊0.6·3000⌋, the newest at ⌊0.8·3000⌋), the champion on the newest 600 only;
+    /// one fold validates on the newest 600 as before.
+    func testTheTrainerPoolsTheFoldsRows() throws {
+        let rows = FallbackToBestBaselineTests.oneGoodModelRows(n: 3000)
+        var configuration = TrainingConfiguration(metric: .logLoss, candidates: [CandidateKind(learner: "logistic", featureSet: .basic)])
+        let single = try MetaTrainer.train(rows: rows, horizon: 5, configuration: configuration)
+        XCTAssertEqual(single.validationRows, 600)
+        XCTAssertFalse(single.decision.reason.contains("rolling-origin"), single.decision.reason)
+
+        configuration.validationFolds = 3
+        let lean = FittedBlendCombiner(modelWeights: [0.7, 0.3], priorWeight: 0, prior: [1.0 / 3, 1.0 / 3, 1.0 / 3], layout: rows.layout,
+                                       version: 2, fitSummary: LearnerFitSummary(hyperparameters: [:], selection: "test"))
+        let pooled = try MetaTrainer.train(rows: rows, horizon: 5, configuration: configuration,
+                                           champion: Champion(name: "champion v2", combiner: lean))
+        XCTAssertEqual(pooled.validationRows, 1800)
+        XCTAssertEqual(pooled.trainRows, single.trainRows)
+        XCTAssertTrue(pooled.decision.reason.hasPrefix("over 3 rolling-origin folds (1800 validation rows)"), pooled.decision.reason)
+        let champion = try XCTUnwrap(pooled.comparison.first { $0.role == .champion })
+        XCTAssertEqual(champion.validation.rows, 600, "the champion is judged on the newest fold only")
+    }
 }

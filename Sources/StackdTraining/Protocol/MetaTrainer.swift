@@ -168,7 +168,9 @@ public enum MetaTrainer {
                              forwardReturns: newestValid.forwardReturns, horizon: horizon)
         }
         if let champion {
-            let s = MethodScore(name: champion.name, role: .champion, validation: newestReport(evaluate(champion.combiner, on: newestValid)))
+            let s = MethodScore(name: champion.name, role: .champion,
+                                validation: EvaluationReport(probabilities: evaluate(champion.combiner, on: newestValid), labels: newestValid.labels,
+                                                             forwardReturns: newestValid.forwardReturns, horizon: horizon))
             comparison.append(s)
             championScore = s
         }
