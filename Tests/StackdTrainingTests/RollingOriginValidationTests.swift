@@ -113,4 +113,19 @@ final class RollingOriginValidationTests: XCTestCase {
         let champion = try XCTUnwrap(pooled.comparison.first { $0.role == .champion })
         XCTAssertEqual(champion.validation.rows, 600, "the champion is judged on the newest fold only")
     }
+
+    /// A champion that serves one model alone (a fallback: nothing fitted on the rows) is scored on
+    /// the pooled rows like the baselines.
+    func testAFallbackChampionIsJudgedOnThePooledRows() throws {
+        let rows = FallbackToBestBaselineTests.oneGoodModelRows(n: 3000)
+        var configuration = TrainingConfiguration(metric: .logLoss, candidates: [CandidateKind(learner: "logistic", featureSet: .basic)])
+        configuration.validationFolds = 3
+        let alone = FittedBlendCombiner(modelWeights: [1, 0], priorWeight: 0, prior: [1.0 / 3, 1.0 / 3, 1.0 / 3], layout: rows.layout,
+                                        version: 2, fitSummary: LearnerFitSummary(hyperparameters: [:], selection: "test"))
+        XCTAssertTrue(MetaTrainer.servesAFallback(alone, modelCount: 2))
+        let outcome = try MetaTrainer.train(rows: rows, horizon: 5, configuration: configuration,
+                                            champion: Champion(name: "champion v2", combiner: alone))
+        let champion = try XCTUnwrap(outcome.comparison.first { $0.role == .champion })
+        XCTAssertEqual(champion.validation.rows, 1800)
+    }
 }

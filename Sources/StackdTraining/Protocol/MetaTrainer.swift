@@ -159,12 +159,15 @@ public enum MetaTrainer {
         let maj = Baselines.alwaysMajority(trainLabels: train.labels, classCount: k, rows: valid.count)
         let classNames = k == 3 ? ["short", "neutral", "long"] : (0..<k).map { "class \($0)" }
         comparison.append(MethodScore(name: "always \(classNames[maj.classIndex])", role: .baseline, validation: report(maj.matrix)))
-        // Over pooled folds the champion is scored on the newest fold only: it (or its gated twin)
-        // was fitted on rows the older folds validate on.
+        // Over pooled folds a learned champion is scored on the newest fold only: it (or its gated
+        // twin) was fitted on rows the older folds validate on. A champion that serves a fallback
+        // baseline (averaging, a prior blend, one model alone) learned nothing from those rows and
+        // is scored on the pooled rows like the baselines.
         var championScore: MethodScore?
-        let newestValid = pooledFolds > 1 ? valid.subset(Array(newestRows)) : valid
+        let judgeChampionOnNewest = pooledFolds > 1 && champion.map { !Self.servesAFallback($0.combiner, modelCount: rows.models.count) } ?? false
+        let newestValid = judgeChampionOnNewest ? valid.subset(Array(newestRows)) : valid
         func newestReport(_ P: Matrix) -> EvaluationReport {
-            EvaluationReport(probabilities: pooledFolds > 1 ? P.selectingRows(Array(newestRows)) : P, labels: newestValid.labels,
+            EvaluationReport(probabilities: judgeChampionOnNewest ? P.selectingRows(Array(newestRows)) : P, labels: newestValid.labels,
                              forwardReturns: newestValid.forwardReturns, horizon: horizon)
         }
         if let champion {
@@ -191,7 +194,7 @@ public enum MetaTrainer {
         var championGate = GateScores(candidate: bestCandidate.map(metricScore), averaging: metricScore(avgScore),
                                       bestSingle: metricScore(bestScore), classPrior: metricScore(priorScore))
         var decision: PromotionDecision
-        if pooledFolds == 1 {
+        if !judgeChampionOnNewest {
             decision = PromotionRule.decide(
                 candidate: bestCandidate.map(metricScore), averaging: metricScore(avgScore), bestSingle: metricScore(bestScore),
                 champion: championScore.map(metricScore), metric: metric, candidateOverfitting: candidateOverfit,
@@ -209,8 +212,8 @@ public enum MetaTrainer {
                                    bestSingle: metricScore(bestScore), classPrior: metricScore(priorScore)),
                 newestFold: championGate, champion: championScore.map(metricScore), metric: metric,
                 candidateOverfitting: candidateOverfit)
-            decision.reason = "over \(pooledFolds) rolling-origin folds (\(valid.count) validation rows): " + decision.reason
         }
+        if pooledFolds > 1 { decision.reason = "over \(pooledFolds) rolling-origin folds (\(valid.count) validation rows): " + decision.reason }
         if decision.chosen == .candidate, metric == .logLoss, configuration.minImprovementZ > 0,
            let p = validationProbabilities[decision.chosenName] {
             let z = PromotionRule.improvementZ(candidateLosses: Self.rowLosses(p, valid.labels),
@@ -349,6 +352,17 @@ public enum MetaTrainer {
         }
         for i in newestRows { for c in 0..<newest.cols { out[i, c] = newest[i, c] } }
         return out
+    }
+
+    /// Whether a champion serves one of the fallbacks (averaging, a prior-shrinkage blend, or one
+    /// model alone as a one-hot blend): predictors with nothing fitted on the window's rows.
+    static func servesAFallback(_ combiner: any MetaCombiner, modelCount: Int) -> Bool {
+        if combiner is AveragingCombiner || combiner is PriorShrinkageCombiner { return true }
+        if let blend = combiner as? FittedBlendCombiner, blend.priorWeight == 0,
+           blend.modelWeights.filter({ $0 == 1 }).count == 1, blend.modelWeights.filter({ $0 == 0 }).count == modelCount - 1 {
+            return true
+        }
+        return false
     }
 
     static func rowLosses(_ p: Matrix, _ labels: [Int]) -> [Double] {
