@@ -100,7 +100,7 @@ public enum ConfigurationKeys {
                    "newest share of the window held out (purged) to judge candidates",
                    get: { $0.learner.validationFraction }, set: { $0.learner.validationFraction = $1 }),
             int("learner", "validation_folds", 1...4, default: 1, .restart,
-                "rolling-origin folds the gate judges on: 1 the newest `validation_fraction` slice; F > 1 also fits each candidate on the purged past of the F − 1 older slices and judges candidates and baselines on all F slices' out-of-sample rows (the champion on the newest slice); F fits per candidate per retrain; at most what `validation_fraction` allows (1/fraction − 1)",
+                "rolling-origin folds the gate judges on: 1 the newest `validation_fraction` slice; F > 1 also fits each candidate on the purged past of the F − 1 older slices and judges candidates and baselines on all F slices' out-of-sample rows (a learned champion against the candidate on the newest slice only); F fits per candidate per retrain; at most what `validation_fraction` allows (1/fraction − 1)",
                 get: { $0.learner.validationFolds }, set: { $0.learner.validationFolds = $1 }),
             choice("learner", "promotion", default: PromotionRule.gated, .restart,
                    "`gated` (beat averaging, best single, class prior and champion, then served refitted on the window; else keep the champion while it beats every baseline, or serve the best of averaging, prior, their blend and the best single model) or `always` (walk-forward research)",
