@@ -41,6 +41,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
         /// A promoted candidate must beat averaging by this many standard errors of the per-row
         /// log-loss gain (log-loss metric only); 0 accepts any margin.
         public var minImprovementZ: Double = 2
+        /// Rolling-origin folds the gate judges candidates on (`TrainingConfiguration.validationFolds`).
+        public var validationFolds: Int = 1
         public var calibration: LearnerCalibration = .none
         /// Registered learners fitted at every retrain and scored live beside the served model,
         /// never served (`ChallengerTraining`).

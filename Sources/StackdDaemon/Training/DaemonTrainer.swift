@@ -59,6 +59,7 @@ public enum DaemonTrainer {
             }
             training.modelVersion = version
             training.minImprovementZ = learner.minImprovementZ
+            training.validationFolds = learner.validationFolds
             training.calibrate = learner.calibration == .temperature
             // A champion this trainer refitted is judged by its gated twin (see `GatedTwins`).
             let champion = request.champion.version > 0

@@ -51,12 +51,19 @@ public enum MetaTrainer {
         if let w = configuration.blendWeights, w.count != rows.models.count || w.reduce(0, +) <= 0 {
             throw TrainingError.invalidConfiguration("blendWeights needs \(rows.models.count) weights with a positive sum")
         }
-        let split = ChronologicalSplit(timestamps: rows.eventTimes, exitTimestamps: rows.exitTimes,
-                                       trainFraction: configuration.trainFraction)
+        // The gate's validation rows: the newest fold (F = 1: the single split) or the pooled
+        // rolling-origin folds (`RollingOriginFolds`). Meta-train is the newest fold's train.
+        let folds = RollingOriginFolds(timestamps: rows.eventTimes, exitTimestamps: rows.exitTimes,
+                                       trainFraction: configuration.trainFraction, requested: configuration.validationFolds)
+        let split = folds.newest.split
         guard !split.train.isEmpty, !split.test.isEmpty else {
             throw TrainingError.tooFewRows(train: split.train.count, validation: split.test.count)
         }
-        let train = rows.subset(split.train), valid = rows.subset(split.test)
+        let train = rows.subset(split.train), valid = rows.subset(folds.pooledValidation)
+        // The older folds: each fitted on its own purged rows, predicting its own slice.
+        let olderFolds = folds.folds.dropLast().map { (train: rows.subset($0.train), validation: rows.subset($0.validation)) }
+        let newestRows = (valid.count - folds.newest.validation.count)..<valid.count
+        let pooledFolds = folds.folds.count
         let k = rows.classCount, layout = rows.layout
         func report(_ P: Matrix) -> EvaluationReport {
             EvaluationReport(probabilities: P, labels: valid.labels, forwardReturns: valid.forwardReturns, horizon: horizon)
@@ -96,7 +103,12 @@ public enum MetaTrainer {
             let perModel = normalised(fs.modelColumnGroups(layout).map { g in g.reduce(0.0) { $0 + importance.values[$1] } })
             let base = "\(learner.displayName) (\(fs.tag), F=\(f))"
             let trainP = try fitted.predictProbabilities(features: Xtr)
-            let validP = try fitted.predictProbabilities(features: valid.features)
+            var validP = try fitted.predictProbabilities(features: valid.features)
+            if !olderFolds.isEmpty {
+                validP = try Self.pooledPredictions(newest: validP, newestRows: newestRows, olderFolds: olderFolds, learner: learner,
+                                                    featureSet: fs, configuration: configuration, hyperparameters: hyper,
+                                                    hyperparametersFixed: hyperFixed)
+            }
             var variants: [(name: String, combiner: any FittedMetaLearner, trainP: Matrix, validP: Matrix)] = [(base, fitted, trainP, validP)]
             if configuration.calibrate, let cal = Self.crossFittedTemperature(validP, labels: valid.labels) {
                 variants.append(("\(base) + temperature", CalibratedCombiner(inner: fitted, calibration: cal.served),
@@ -128,11 +140,18 @@ public enum MetaTrainer {
             comparison.append(MethodScore(name: "fixed-weight blend", role: .baseline, validation: report(Baselines.blend(valid, weights: w))))
         }
         // The class prior: add-one smoothed meta-train label frequencies (labels known before the cut).
+        // Over pooled folds, each fold's rows get the prior of that fold's meta-train.
         let prior = PriorShrinkageCombiner.smoothedPrior(labels: train.labels, classCount: k)
+        var rowPriors: [[Double]] = []
+        for fold in olderFolds {
+            let p = PriorShrinkageCombiner.smoothedPrior(labels: fold.train.labels, classCount: k)
+            rowPriors += Array(repeating: p, count: fold.validation.count)
+        }
+        rowPriors += Array(repeating: prior, count: newestRows.count)
         let validAverage = Baselines.averaging(valid)
         func shrunk(_ w: Double) -> Matrix {
             var p = Matrix(rows: valid.count, cols: k)
-            for i in 0..<valid.count { for c in 0..<k { p[i, c] = w * validAverage[i, c] + (1 - w) * prior[c] } }
+            for i in 0..<valid.count { for c in 0..<k { p[i, c] = w * validAverage[i, c] + (1 - w) * rowPriors[i][c] } }
             return p
         }
         let priorScore = MethodScore(name: classPriorName, role: .baseline, validation: report(shrunk(0)))
@@ -140,9 +159,21 @@ public enum MetaTrainer {
         let maj = Baselines.alwaysMajority(trainLabels: train.labels, classCount: k, rows: valid.count)
         let classNames = k == 3 ? ["short", "neutral", "long"] : (0..<k).map { "class \($0)" }
         comparison.append(MethodScore(name: "always \(classNames[maj.classIndex])", role: .baseline, validation: report(maj.matrix)))
+        // Over pooled folds a learned champion is scored on the newest fold only: it (or its gated
+        // twin) was fitted on rows the older folds validate on. A champion that serves a fallback
+        // baseline (averaging, a prior blend, one model alone) learned nothing from those rows and
+        // is scored on the pooled rows like the baselines.
         var championScore: MethodScore?
+        let judgeChampionOnNewest = pooledFolds > 1 && champion.map { !Self.servesAFallback($0.combiner, modelCount: rows.models.count) } ?? false
+        let newestValid = judgeChampionOnNewest ? valid.subset(Array(newestRows)) : valid
+        func newestReport(_ P: Matrix) -> EvaluationReport {
+            EvaluationReport(probabilities: judgeChampionOnNewest ? P.selectingRows(Array(newestRows)) : P, labels: newestValid.labels,
+                             forwardReturns: newestValid.forwardReturns, horizon: horizon)
+        }
         if let champion {
-            let s = MethodScore(name: champion.name, role: .champion, validation: report(evaluate(champion.combiner, on: valid)))
+            let s = MethodScore(name: champion.name, role: .champion,
+                                validation: EvaluationReport(probabilities: evaluate(champion.combiner, on: newestValid), labels: newestValid.labels,
+                                                             forwardReturns: newestValid.forwardReturns, horizon: horizon))
             comparison.append(s)
             championScore = s
         }
@@ -159,10 +190,30 @@ public enum MetaTrainer {
         let bestScore = comparison.first { $0.name == bestName }!
         let candidateOverfit = overfitting.first { $0.method == bestCandidate?.name }?.isOverfitting ?? false
         func metricScore(_ s: MethodScore) -> MetricScore { MetricScore(name: s.name, value: metric.value(s.validation)) }
-        var decision = PromotionRule.decide(
-            candidate: bestCandidate.map(metricScore), averaging: metricScore(avgScore), bestSingle: metricScore(bestScore),
-            champion: championScore.map(metricScore), metric: metric, candidateOverfitting: candidateOverfit,
-            classPrior: metricScore(priorScore))
+        // The scores the champion is judged against: the same rows as the champion's.
+        var championGate = GateScores(candidate: bestCandidate.map(metricScore), averaging: metricScore(avgScore),
+                                      bestSingle: metricScore(bestScore), classPrior: metricScore(priorScore))
+        var decision: PromotionDecision
+        if !judgeChampionOnNewest {
+            decision = PromotionRule.decide(
+                candidate: bestCandidate.map(metricScore), averaging: metricScore(avgScore), bestSingle: metricScore(bestScore),
+                champion: championScore.map(metricScore), metric: metric, candidateOverfitting: candidateOverfit,
+                classPrior: metricScore(priorScore))
+        } else {
+            func newestScore(_ name: String, _ P: Matrix) -> MetricScore {
+                MetricScore(name: name, value: metric.value(newestReport(P)))
+            }
+            championGate = GateScores(
+                candidate: bestCandidate.flatMap { c in validationProbabilities[c.name].map { newestScore(c.name, $0) } },
+                averaging: newestScore(averagingName, validAverage), bestSingle: newestScore(bestName, Baselines.single(valid, model: best)),
+                classPrior: newestScore(classPriorName, shrunk(0)))
+            decision = PromotionRule.decideOverFolds(
+                pooled: GateScores(candidate: bestCandidate.map(metricScore), averaging: metricScore(avgScore),
+                                   bestSingle: metricScore(bestScore), classPrior: metricScore(priorScore)),
+                newestFold: championGate, champion: championScore.map(metricScore), metric: metric,
+                candidateOverfitting: candidateOverfit)
+        }
+        if pooledFolds > 1 { decision.reason = "over \(pooledFolds) rolling-origin folds (\(valid.count) validation rows): " + decision.reason }
         if decision.chosen == .candidate, metric == .logLoss, configuration.minImprovementZ > 0,
            let p = validationProbabilities[decision.chosenName] {
             let z = PromotionRule.improvementZ(candidateLosses: Self.rowLosses(p, valid.labels),
@@ -170,8 +221,8 @@ public enum MetaTrainer {
             if z < configuration.minImprovementZ {
                 let why = "\(decision.chosenName) beats the baselines on log_loss but not significantly "
                     + "(z = \(String(format: "%.2f", z)) < \(configuration.minImprovementZ) over \(valid.count) validation rows)"
-                decision = PromotionRule.keepChampionOrFallBack(why, champion: championScore.map(metricScore), averaging: metricScore(avgScore),
-                                                                bestSingle: metricScore(bestScore), classPrior: metricScore(priorScore),
+                decision = PromotionRule.keepChampionOrFallBack(why, champion: championScore.map(metricScore), averaging: championGate.averaging,
+                                                                bestSingle: championGate.bestSingle, classPrior: championGate.classPrior,
                                                                 metric: metric)
             }
         }
@@ -278,6 +329,40 @@ public enum MetaTrainer {
         served.featureImportance = zip(fs.names(layout), normalised(importance.values)).map { NamedWeight(name: $0, weight: $1) }
         served.modelWeights = zip(rows.models, perModel).map { NamedWeight(name: $0, weight: $1) }
         return served
+    }
+
+    /// A candidate's pooled out-of-sample probabilities over the rolling-origin folds: each older
+    /// fold fitted on its own purged meta-train (hyper-parameters chosen inside it, as for the
+    /// newest fold) and predicting its own slice, then the newest fold's `newest` predictions.
+    static func pooledPredictions(newest: Matrix, newestRows: Range<Int>, olderFolds: [(train: TrainingRows, validation: TrainingRows)],
+                                  learner: any MetaLearner, featureSet: MetaFeatureSet, configuration: TrainingConfiguration,
+                                  hyperparameters: LearnerHyperparameters, hyperparametersFixed: Bool) throws -> Matrix {
+        var out = Matrix(rows: newestRows.upperBound, cols: newest.cols)
+        var at = 0
+        for fold in olderFolds {
+            if TrainingCancellation.isCurrentCancelled { throw TrainingError.cancelled }
+            let inner = ChronologicalSplit(timestamps: fold.train.eventTimes, exitTimestamps: fold.train.exitTimes,
+                                           trainFraction: selectionFraction)
+            let input = MetaLearnerFitInput(train: fold.train.subset(inner.train), validation: fold.train.subset(inner.test),
+                                            featureSet: featureSet, configuration: configuration, hyperparameters: hyperparameters,
+                                            hyperparametersFixed: hyperparametersFixed, refitRows: fold.train)
+            let P = try learner.fit(input).predictProbabilities(features: fold.validation.features)
+            for i in 0..<P.rows { for c in 0..<P.cols { out[at + i, c] = P[i, c] } }
+            at += P.rows
+        }
+        for i in newestRows { for c in 0..<newest.cols { out[i, c] = newest[i, c] } }
+        return out
+    }
+
+    /// Whether a champion serves one of the fallbacks (averaging, a prior-shrinkage blend, or one
+    /// model alone as a one-hot blend): predictors with nothing fitted on the window's rows.
+    static func servesAFallback(_ combiner: any MetaCombiner, modelCount: Int) -> Bool {
+        if combiner is AveragingCombiner || combiner is PriorShrinkageCombiner { return true }
+        if let blend = combiner as? FittedBlendCombiner, blend.priorWeight == 0,
+           blend.modelWeights.filter({ $0 == 1 }).count == 1, blend.modelWeights.filter({ $0 == 0 }).count == modelCount - 1 {
+            return true
+        }
+        return false
     }
 
     static func rowLosses(_ p: Matrix, _ labels: [Int]) -> [Double] {

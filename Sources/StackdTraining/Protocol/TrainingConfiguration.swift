@@ -53,6 +53,11 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     /// cross-fitted: see `MetaTrainer.crossFittedTemperature`). Off by default: on oos-daily the
     /// calibrated variants won inside the training window and then lost out of sample (replay).
     public var calibrate: Bool = false
+    /// Rolling-origin folds the gate pools (`RollingOriginFolds`): 1 judges on the single newest
+    /// slice; F > 1 also fits every candidate on the F − 1 older slices' purged past and judges on
+    /// all F slices' out-of-sample rows (F fits per candidate), so a small steady gain is not lost
+    /// in one slice's noise. Clipped to what the train fraction allows.
+    public var validationFolds: Int = 1
 
     public init(trainFraction: Double = 0.8, metric: PromotionMetric = .logLoss,
                 candidates: [CandidateKind] = CandidateKind.auto(.extended),
