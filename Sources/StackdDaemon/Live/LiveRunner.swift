@@ -49,7 +49,7 @@ public final class LiveRunner: @unchecked Sendable {
     /// Input disconnects seen by the monitor (ingest thread).
     private var inputDisconnects = 0
     /// Emission latency percentiles of the last snapshot, and the count they were computed at.
-    private var latencyQuantiles: (count: UInt64, p50: UInt64, p99: UInt64, p999: UInt64, max: UInt64) = (0, 0, 0, 0, 0)
+    private var latencyQuantiles = LatencyQuantiles()
 
     private let lock = NSCondition()
     private var snapshotValue: RunnerSnapshot
@@ -527,55 +527,19 @@ public final class LiveRunner: @unchecked Sendable {
     }
 
     private func publishSnapshot(received: Int, subscriptions: Int, running: Bool) {
-        var s = RunnerSnapshot(horizonCount: pipeline.horizonList.count)
-        s.messagesReceived = received
-        s.counters = pipeline.counters
-        s.pendingRows = pipeline.pendingRows
-        s.awaitingLabels = pipeline.scoreboard.awaitingCount
-        s.published = publisher.published
-        s.outputDigest = publisher.digest.description
-        s.sendFailures = publisher.sendFailures
-        s.sendFailuresHighWaterMark = publisher.sendFailuresHighWaterMark
-        s.sendFailuresError = publisher.sendFailuresError
-        s.alertsPublished = publisher.alertsPublished
+        var s = RunnerSnapshot(pipeline: pipeline, publisher: publisher, received: received, running: running,
+                               latency: &latencyQuantiles)
         s.inputDisconnects = inputDisconnects
-        // Percentiles scan the histogram: only when something was recorded since the last snapshot.
-        if latencyQuantiles.count != publisher.latency.totalCount {
-            latencyQuantiles = (publisher.latency.totalCount, publisher.latency.valueAtPercentile(50),
-                                publisher.latency.valueAtPercentile(99), publisher.latency.valueAtPercentile(99.9),
-                                publisher.latency.max)
-        }
-        s.latencyP50Nanoseconds = latencyQuantiles.p50
-        s.latencyP99Nanoseconds = latencyQuantiles.p99
-        s.latencyMaxNanoseconds = latencyQuantiles.max
-        s.latencyP999Nanoseconds = latencyQuantiles.p999
-        s.latencyCount = publisher.latency.totalCount
-        s.latencyMeanNanoseconds = publisher.latency.totalCount > 0
-            ? Double(publisher.latencySumNanoseconds) / Double(publisher.latency.totalCount) : 0
         s.outputSubscriptions = subscriptions
         s.journalRecording = recorder?.isRecording ?? false
         s.journalMessages = recorder?.messageCount ?? 0
         s.journalStallNanoseconds = recorder?.stallNanoseconds ?? 0
-        s.modelNames = pipeline.modelNames
-        s.horizons = pipeline.horizonList
-        s.ensembleScores = pipeline.scoreboard.ensemble
-        s.averageScores = pipeline.scoreboard.average
-        s.classPriorScores = pipeline.scoreboard.classPrior
-        s.alwaysMajorityScores = pipeline.scoreboard.alwaysMajority
-        s.modelScores = pipeline.scoreboard.models
-        if !pipeline.challengerNames.isEmpty {
-            s.challengers = (0..<pipeline.horizonList.count).map { pipeline.challengerStandings(horizonIndex: $0) }
-        }
-        s.running = running
         s.windowRowsPersisted = window?.appended ?? 0
         s.windowPersistFailures = window?.failures ?? 0
         s.modelFilesRefused = modelFilesRefused
         s.windowBlocksSkipped = window?.blocksSkipped ?? 0
         s.windowRowsLost = window?.rowsLost ?? 0
         s.windowSegmentsQuarantined = window?.segmentsQuarantined ?? 0
-        s.refreshedAtNanoseconds = MonotonicClock.nanoseconds()
-        s.drift = (0..<pipeline.horizonList.count).map { pipeline.driftSnapshot(horizonIndex: $0) }
-        s.activeModelVersions = (0..<pipeline.horizonList.count).map { pipeline.combiner(forHorizonIndex: $0).version }
         s.authentication = security.snapshot()
         lock.lock()
         s.trainingResults = snapshotValue.trainingResults

@@ -33,7 +33,7 @@ final class PipelineShard: @unchecked Sendable {
     let outputEndpoint: String
     private let logger: Logger
     private var rejectLog: RejectLog
-    private var latencyQuantiles: (count: UInt64, p50: UInt64, p99: UInt64, p999: UInt64, max: UInt64) = (0, 0, 0, 0, 0)
+    private var latencyQuantiles = LatencyQuantiles()
 
     private let stopFlag = Atomic<Bool>(false)
     private let lock = NSCondition()
@@ -256,40 +256,8 @@ final class PipelineShard: @unchecked Sendable {
 
     /// This pipeline's part of the daemon's snapshot (merged by ``ShardedIngest``).
     private func publishSnapshot(received: Int, running: Bool) {
-        var s = RunnerSnapshot(horizonCount: pipeline.horizonList.count)
-        s.messagesReceived = received
-        s.counters = pipeline.counters
-        s.pendingRows = pipeline.pendingRows
-        s.awaitingLabels = pipeline.scoreboard.awaitingCount
-        s.published = publisher.published
-        s.outputDigest = publisher.digest.description
-        s.sendFailuresHighWaterMark = publisher.sendFailuresHighWaterMark
-        s.sendFailuresError = publisher.sendFailuresError
-        s.sendFailures = publisher.sendFailures
-        s.alertsPublished = publisher.alertsPublished
-        if latencyQuantiles.count != publisher.latency.totalCount {
-            latencyQuantiles = (publisher.latency.totalCount, publisher.latency.valueAtPercentile(50),
-                                publisher.latency.valueAtPercentile(99), publisher.latency.valueAtPercentile(99.9),
-                                publisher.latency.max)
-        }
-        s.latencyP50Nanoseconds = latencyQuantiles.p50
-        s.latencyP99Nanoseconds = latencyQuantiles.p99
-        s.latencyP999Nanoseconds = latencyQuantiles.p999
-        s.latencyMaxNanoseconds = latencyQuantiles.max
-        s.latencyCount = publisher.latency.totalCount
-        s.latencyMeanNanoseconds = publisher.latency.totalCount > 0
-            ? Double(publisher.latencySumNanoseconds) / Double(publisher.latency.totalCount) : 0
-        s.modelNames = pipeline.modelNames
-        s.horizons = pipeline.horizonList
-        s.ensembleScores = pipeline.scoreboard.ensemble
-        s.averageScores = pipeline.scoreboard.average
-        s.classPriorScores = pipeline.scoreboard.classPrior
-        s.alwaysMajorityScores = pipeline.scoreboard.alwaysMajority
-        s.modelScores = pipeline.scoreboard.models
-        s.running = running
-        s.refreshedAtNanoseconds = MonotonicClock.nanoseconds()
-        s.drift = (0..<pipeline.horizonList.count).map { pipeline.driftSnapshot(horizonIndex: $0) }
-        s.activeModelVersions = (0..<pipeline.horizonList.count).map { pipeline.combiner(forHorizonIndex: $0).version }
+        let s = RunnerSnapshot(pipeline: pipeline, publisher: publisher, received: received, running: running,
+                               latency: &latencyQuantiles)
         lock.lock()
         snapshotValue = s
         lock.broadcast()
