@@ -7,22 +7,10 @@ import XCTest
 /// Rows emitted and awaiting their label survive `kill -9` like window rows: the real binary
 /// emits rows, is killed, restarts from the awaiting-rows log, and the labels sent afterwards
 /// join those rows, which then reach the durable window (seen on the next start).
-final class AwaitingRowsCrashTests: XCTestCase {
+final class AwaitingRowsCrashTests: DaemonProcessTestCase {
+    override var temporaryPrefix: String { "stackd-awaiting" }
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
-    var temporary: URL!
-    var daemons: [ChildProcess] = []
-
-    override func setUpWithError() throws {
-        temporary = FileManager.default.temporaryDirectory.appendingPathComponent("stackd-awaiting-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        for daemon in daemons { daemon.stop(signal: SIGKILL, timeout: 10) }
-        daemons.removeAll()
-        try? FileManager.default.removeItem(at: temporary)
-    }
 
     func start(config: URL) throws -> ChildProcess {
         let binary = Repository.stackdBinary

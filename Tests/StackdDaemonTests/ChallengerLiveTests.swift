@@ -15,23 +15,10 @@ import Glibc
 /// independently from the outputs it received — and nothing but ensemble outputs is published.
 /// The daemon journals its input; `stackd replay JOURNAL --report` must then find the very same
 /// challenger scores (the challengers come from the same, journalled retrains).
-final class ChallengerLiveTests: XCTestCase {
+final class ChallengerLiveTests: DaemonProcessTestCase {
+    override var temporaryPrefix: String { "stackd-challenger" }
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
-
-    var temporary: URL!
-    var daemons: [ChildProcess] = []
-
-    override func setUpWithError() throws {
-        temporary = FileManager.default.temporaryDirectory.appendingPathComponent("stackd-challenger-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        for daemon in daemons { daemon.stop(signal: SIGKILL, timeout: 10) }
-        daemons.removeAll()
-        try? FileManager.default.removeItem(at: temporary)
-    }
 
     func testChallengerScoresAreExportedBesideTheChampionsOnTheSameRows() throws {
         let binary = Self.repository.appendingPathComponent(".build/debug/stackd")

@@ -7,24 +7,10 @@ import XCTest
 /// `kill -9` under load: every labelled row the daemon had acknowledged (flush policy
 /// "every_row": a row is acknowledged once processed, which the test learns from a sentinel
 /// row's output arriving behind it) is restored on restart, and the window log stays valid.
-final class CrashRecoveryTests: XCTestCase {
+final class CrashRecoveryTests: DaemonProcessTestCase {
+    override var temporaryPrefix: String { "stackd-crash" }
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
-    var temporary: URL!
-
-    override func setUpWithError() throws {
-        temporary = FileManager.default.temporaryDirectory.appendingPathComponent("stackd-crash-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        for daemon in daemons { daemon.stop(signal: SIGKILL, timeout: 10) }
-        daemons.removeAll()
-        try? FileManager.default.removeItem(at: temporary)
-    }
-
-    /// Every daemon this test started; killed in tearDown so a failing round leaves none behind.
-    var daemons: [ChildProcess] = []
 
     func start(config: URL) throws -> ChildProcess {
         let binary = Repository.stackdBinary

@@ -12,23 +12,10 @@ import Glibc
 /// the regimes into its rows, retrains on its worker thread (promotion "always", features
 /// "extended", which with regimes is ext+regime), and its learned model's outputs then follow
 /// the regime: evidence that the regime column reached the live meta-learner.
-final class RegimeLiveTests: XCTestCase {
+final class RegimeLiveTests: DaemonProcessTestCase {
+    override var temporaryPrefix: String { "stackd-regime" }
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
-
-    var temporary: URL!
-    var daemons: [ChildProcess] = []
-
-    override func setUpWithError() throws {
-        temporary = FileManager.default.temporaryDirectory.appendingPathComponent("stackd-regime-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        for daemon in daemons { daemon.stop(signal: SIGKILL, timeout: 10) }
-        daemons.removeAll()
-        try? FileManager.default.removeItem(at: temporary)
-    }
 
     func testLearnedModelFollowsTheRegimeFedOverZeroMQ() throws {
         let binary = Repository.stackdBinary
