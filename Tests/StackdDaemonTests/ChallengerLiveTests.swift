@@ -17,12 +17,10 @@ import Glibc
 /// challenger scores (the challengers come from the same, journalled retrains).
 final class ChallengerLiveTests: DaemonProcessTestCase {
     override var temporaryPrefix: String { "stackd-challenger" }
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
 
     func testChallengerScoresAreExportedBesideTheChampionsOnTheSameRows() throws {
-        let binary = Self.repository.appendingPathComponent(".build/debug/stackd")
-        let python = Self.repository.appendingPathComponent(".venv/bin/python")
+        let binary = Repository.stackdBinary
+        let python = Repository.python
         guard FileManager.default.isExecutableFile(atPath: binary.path), FileManager.default.isExecutableFile(atPath: python.path) else {
             XCTFail("needs .build/debug/stackd (swift build --build-tests) and .venv (scripts/install-deps.sh)")
             return
@@ -65,7 +63,7 @@ final class ChallengerLiveTests: DaemonProcessTestCase {
             .flatMap { UInt16(listening[$0].split(separator: ":").last ?? "") })
 
         let peer = try CapturedProcess.run(
-            python, [Self.repository.appendingPathComponent("Tests/StackdDaemonTests/Clients/challenger_publisher.py").path,
+            python, [Repository.root.appendingPathComponent("Tests/StackdDaemonTests/Clients/challenger_publisher.py").path,
                      input, output, "400", String(port)], timeout: 180)
         XCTAssertEqual(peer.status, 0, peer.stderr)
         XCTAssertFalse(peer.timedOut)

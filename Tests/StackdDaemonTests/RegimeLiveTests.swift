@@ -14,12 +14,10 @@ import Glibc
 /// the regime: evidence that the regime column reached the live meta-learner.
 final class RegimeLiveTests: DaemonProcessTestCase {
     override var temporaryPrefix: String { "stackd-regime" }
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
 
     func testLearnedModelFollowsTheRegimeFedOverZeroMQ() throws {
         let binary = Repository.stackdBinary
-        let python = Self.repository.appendingPathComponent(".venv/bin/python")
+        let python = Repository.python
         guard FileManager.default.isExecutableFile(atPath: binary.path), FileManager.default.isExecutableFile(atPath: python.path) else {
             XCTFail("needs .build/debug/stackd (swift build --build-tests) and .venv (scripts/install-deps.sh)")
             return
@@ -61,7 +59,7 @@ final class RegimeLiveTests: DaemonProcessTestCase {
             .flatMap { UInt16(listening[$0].split(separator: ":").last ?? "") })
 
         let peer = try CapturedProcess.run(
-            python, [Self.repository.appendingPathComponent("Tests/StackdDaemonTests/Clients/regime_publisher.py").path, input, output],
+            python, [Repository.root.appendingPathComponent("Tests/StackdDaemonTests/Clients/regime_publisher.py").path, input, output],
             timeout: 120)
         XCTAssertEqual(peer.status, 0, peer.stderr)
         XCTAssertFalse(peer.timedOut)

@@ -12,4 +12,8 @@ package enum Repository {
         ProcessInfo.processInfo.environment["STACKD_BINARY"].map { URL(fileURLWithPath: $0) }
             ?? root.appendingPathComponent(".build/debug/stackd")
     }
+
+    /// The project's virtual environment's Python (pyzmq, the client package), which
+    /// `scripts/install-deps.sh` creates; tests run their Python peers with it.
+    package static var python: URL { root.appendingPathComponent(".venv/bin/python") }
 }
