@@ -45,6 +45,10 @@ struct Train: ParsableCommand {
     @Option(help: "Feature set the learners read: basic, extended, extended_regime or all.")
     var features: String = "extended"
 
+    @Option(name: .customLong("logistic-c"),
+            help: "The logistic learner's C, fitted as given; 0 chooses it from the grid on the newest meta-train rows (default: the daemon's `learner.logistic_c`).")
+    var logisticC: Double = DaemonConfiguration.defaultLogisticC
+
     @Flag(inversion: .prefixedNo, help: "Also try each learner temperature-calibrated (T fitted on the validation rows, judged cross-fitted).")
     var calibration = false
 
@@ -86,6 +90,8 @@ struct Train: ParsableCommand {
         }
         var configuration = TrainingConfiguration(metric: metric, candidates: candidates)
         configuration.calibrate = calibration
+        guard logisticC >= 0, logisticC.isFinite, logisticC <= 1e6 else { throw ValidationError("--logistic-c must be in 0...1e6, got \(logisticC)") }
+        configuration.logisticC = logisticC
         var outcomes: [TrainingOutcome] = []
         for (done, h) in hs.enumerated() {
             progress.update(done: done, of: hs.count, unit: "horizons", detail: "h\(h)")

@@ -142,6 +142,30 @@ final class MetaLearnerTests: XCTestCase {
         XCTAssertEqual((try LogisticLearner().fit(fixed) as? LogisticCombiner)?.model.C, 0.42)
     }
 
+    /// `learner.logistic_c` fixes the logistic C alone: the model is the plain fit at that C on
+    /// meta-train (recomputed directly), nothing is searched, and `learner.c` (fixed
+    /// hyper-parameters for every learner) still wins over it.
+    func testConfiguredLogisticCIsFittedAsGivenAndFixedHyperparametersOverrideIt() throws {
+        let rows = ArtifactTests.syntheticRows(n: 2_000)
+        let train = rows.subset(Array(0..<1_400)), valid = rows.subset(Array(1_400..<2_000))
+        var configuration = TrainingConfiguration()
+        configuration.logisticC = 0.042  // not a grid value, so a search could not have returned it
+        XCTAssertFalse(LogisticLearner.cGrid.contains(0.042))
+        let input = MetaLearnerFitInput(train: train, validation: valid, featureSet: .basic, configuration: configuration,
+                                        hyperparameters: .forSampleSize(1_400), hyperparametersFixed: false)
+        let fitted = try XCTUnwrap(try LogisticLearner().fit(input) as? LogisticCombiner)
+        XCTAssertEqual(fitted.model.C, 0.042)
+        XCTAssertEqual(fitted.fitSummary.hyperparameters["c"], 0.042)
+        XCTAssertEqual(fitted.fitSummary.selection, "logistic C fixed by configuration")
+        let direct = try MultinomialLogisticRegression.fit(X: train.features.selectingColumns(Array(0..<9)), y: train.labels, classes: 3, C: 0.042)
+        XCTAssertEqual(fitted.model.coefficients, direct.coefficients)
+        XCTAssertEqual(fitted.model.intercepts, direct.intercepts)
+        var fixed = input
+        fixed.hyperparametersFixed = true
+        fixed.hyperparameters.logisticC = 0.42
+        XCTAssertEqual((try LogisticLearner().fit(fixed) as? LogisticCombiner)?.model.C, 0.42)
+    }
+
     /// The gate judges a calibrated candidate on cross-fitted probabilities: each time half of
     /// the validation rows scaled with the temperature fitted on the other half only.
     func testTemperatureIsCrossFittedForJudgingAndFittedOnAllRowsForServing() throws {

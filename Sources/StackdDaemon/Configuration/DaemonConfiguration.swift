@@ -28,6 +28,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var sendHighWaterMark: Int = 1_000_000
     }
 
+    /// `learner.logistic_c`'s default, which `stackd train --logistic-c` shares.
+    public static let defaultLogisticC: Double = 0
+
     /// The meta-learner retrained online.
     public struct Learner: Sendable, Equatable {
         public var kind: LearnerKind = .logistic
@@ -38,6 +41,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var promotion: PromotionRule = .gated
         /// Logistic inverse regularisation; 0 chooses it by sample size.
         public var c: Double = 0
+        /// The logistic learner's C alone (`TrainingConfiguration.logisticC`); 0 chooses it from the
+        /// grid on the newest meta-train rows. `c` > 0 overrides it.
+        public var logisticC: Double = DaemonConfiguration.defaultLogisticC
         /// A promoted candidate must beat averaging by this many standard errors of the per-row
         /// log-loss gain (log-loss metric only); 0 accepts any margin.
         public var minImprovementZ: Double = 2

@@ -32,7 +32,7 @@ public enum DaemonTrainer {
                 // Walk-forward research mode: fit on every row and install, as the reference does.
                 let columns = featureSet.columnCount(layout)
                 let X = rows.features.selectingColumns(Array(0..<columns))
-                let c = learner.c > 0 ? learner.c : LearnerHyperparameters.logisticC(rows: n)
+                let c = learner.c > 0 ? learner.c : learner.logisticC > 0 ? learner.logisticC : LearnerHyperparameters.logisticC(rows: n)
                 do {
                     let model = try MultinomialLogisticRegression.fit(X: X, y: rows.labels, classes: classCount, C: c)
                     var r = result(.promote, "promotion \"always\": logistic C=\(c) fitted on \(n) rows",
@@ -40,6 +40,7 @@ public enum DaemonTrainer {
                     var training = TrainingConfiguration()
                     training.trainFraction = 1 - learner.validationFraction
                     training.modelVersion = version
+                    training.logisticC = learner.logisticC
                     ChallengerTraining.apply(to: &r, request: request, rows: rows, training: training, featureSet: featureSet, learner: learner)
                     return r
                 } catch {
@@ -60,6 +61,7 @@ public enum DaemonTrainer {
             training.modelVersion = version
             training.minImprovementZ = learner.minImprovementZ
             training.validationFolds = learner.validationFolds
+            training.logisticC = learner.logisticC
             training.calibrate = learner.calibration == .temperature
             // A champion this trainer refitted is judged by its gated twin (see `GatedTwins`).
             let champion = request.champion.version > 0

@@ -7,7 +7,8 @@ import StackdLearning
 /// C (inverse L2 strength) is chosen from `cGrid` by log-loss on the selection rows (the newest
 /// part of meta-train, see `MetaLearnerFitInput`), then refitted; ties keep the smaller C (the
 /// stronger penalty). With fixed
-/// hyper-parameters (`learner.c` > 0) the given C is fitted and nothing is searched.
+/// hyper-parameters (`learner.c` > 0), or a fixed logistic C (`learner.logistic_c` > 0,
+/// `TrainingConfiguration.logisticC`), the given C is fitted and nothing is searched.
 public struct LogisticLearner: MetaLearner {
     public static let name = "logistic"
     /// The C values tried, weakest model first.
@@ -27,10 +28,17 @@ public struct LogisticLearner: MetaLearner {
             LogisticCombiner(model: try fitted(c, input.finalRows, input.finalFeatures), featureSet: input.featureSet,
                              layout: input.layout, version: input.version, fitSummary: summary)
         }
-        if input.hyperparametersFixed || input.validation.count == 0 || input.train.count == 0 {
+        if input.hyperparametersFixed {
             let c = input.hyperparameters.logisticC
-            return try served(c, LearnerFitSummary(hyperparameters: ["c": c],
-                                                   selection: input.hyperparametersFixed ? "fixed C" : "C by sample size (no rows to choose on)"))
+            return try served(c, LearnerFitSummary(hyperparameters: ["c": c], selection: "fixed C"))
+        }
+        if input.configuration.logisticC > 0 {
+            let c = input.configuration.logisticC
+            return try served(c, LearnerFitSummary(hyperparameters: ["c": c], selection: "logistic C fixed by configuration"))
+        }
+        if input.validation.count == 0 || input.train.count == 0 {
+            let c = input.hyperparameters.logisticC
+            return try served(c, LearnerFitSummary(hyperparameters: ["c": c], selection: "C by sample size (no rows to choose on)"))
         }
         let X = input.trainFeatures, Xv = input.validationFeatures
         var best: (c: Double, loss: Double)?

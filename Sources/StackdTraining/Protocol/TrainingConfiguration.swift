@@ -58,6 +58,10 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     /// all F slices' out-of-sample rows (F fits per candidate), so a small steady gain is not lost
     /// in one slice's noise. Clipped to what the train fraction allows.
     public var validationFolds: Int = 1
+    /// The logistic learner's C when positive (`learner.logistic_c`): fitted as given, no grid.
+    /// Unlike `regularisation = .fixed`, which fixes every learner's hyper-parameters, this fixes
+    /// the logistic C only; XGBoost and the MLP keep their grids. 0: C from `LogisticLearner.cGrid`.
+    public var logisticC: Double = 0
 
     public init(trainFraction: Double = 0.8, metric: PromotionMetric = .logLoss,
                 candidates: [CandidateKind] = CandidateKind.auto(.extended),
