@@ -27,7 +27,10 @@ import PackageDescription
 ///   replay, the journal and the report all carry it, so it sits below them). → StackdCore,
 ///   StackdLearning, StackdXGBoost, StackdStorage.
 /// - `StackdZMQ`: the ZeroMQ context/socket/message wrapper and the socket factory. → CZeroMQ.
-/// - `StackdSystemd`: sd_notify, the watchdog pacer, signal delivery. → CSystemd, StackdClock.
+/// - `StackdSystemd`: sd_notify and the watchdog pacer: what libsystemd offers. → CSystemd,
+///   StackdClock.
+/// - `StackdSignals`: signal delivery (SIGHUP, SIGTERM, SIGUSR1, … as requests the run loop
+///   polls), which every long-running command needs with or without systemd. → nothing.
 /// - `StackdJournal`: the journal of received messages (format, manifest, control records,
 ///   writer, reader, the background recorder the live loop feeds). → StackdCore, StackdClock,
 ///   StackdZMQ, StackdStorage, StackdTraining. Capturing sockets into a journal (`stackd record`,
@@ -41,8 +44,8 @@ import PackageDescription
 /// - `StackdDaemon`: the live composition (`stackd run`, `LiveRunner`, `DaemonService`) and what
 ///   it shares with the other drivers: configuration, security, durable state and model store,
 ///   training worker, the oos-daily stream, demo, record, sharding, metrics. → StackdCore,
-///   StackdClock, StackdZMQ, StackdSystemd, StackdLearning, StackdStorage, StackdTraining,
-///   StackdJournal, Logging, TOMLKit, Histogram.
+///   StackdClock, StackdZMQ, StackdSystemd, StackdSignals, StackdLearning, StackdStorage,
+///   StackdTraining, StackdJournal, Logging, TOMLKit, Histogram.
 /// - `StackdReplay`: the replay driver (`ReplayRunner`, journal control records, stream
 ///   encoding, pacing, `--publish`). → StackdDaemon, StackdCore, StackdClock, StackdZMQ,
 ///   StackdJournal, StackdReport, StackdTraining, Logging. It depends on StackdDaemon for
@@ -52,7 +55,7 @@ import PackageDescription
 ///   loader runs with them, so the daemon stays below the replay driver instead. The daemon
 ///   never imports StackdReplay: live and replay stay independent.
 /// - `stackd`: the command-line executable. → StackdDaemon, StackdReplay, StackdReport,
-///   StackdJournal, StackdCore, StackdTraining, StackdLearning, StackdStorage, StackdSystemd,
+///   StackdJournal, StackdCore, StackdTraining, StackdLearning, StackdStorage, StackdSignals,
 ///   StackdXGBoost, StackdZMQ, ArgumentParser, Logging.
 /// - `StackdTestSupport` (tests only, not a product): the seeded generator's extras, the output
 ///   recorder, the shared-data locator, the child-process helpers. → StackdCore.
@@ -101,6 +104,7 @@ let package = Package(
         .target(name: "StackdZMQ", dependencies: ["CZeroMQ"]),
         .target(name: "StackdClock"),
         .target(name: "StackdSystemd", dependencies: ["CSystemd", "StackdClock"]),
+        .target(name: "StackdSignals"),
         // The SSE4.2 CRC32 instruction for the journal's checksums (a portable fallback stays in Swift).
         .target(name: "CStackdCRC32C"),
         .target(name: "StackdStorage", dependencies: ["CLZ4", "CStackdCRC32C"]),
@@ -109,8 +113,8 @@ let package = Package(
         .target(
             name: "StackdDaemon",
             dependencies: [
-                "StackdCore", "StackdClock", "StackdZMQ", "StackdSystemd", "StackdLearning", "StackdStorage", "StackdTraining",
-                "StackdJournal",
+                "StackdCore", "StackdClock", "StackdZMQ", "StackdSystemd", "StackdSignals", "StackdLearning", "StackdStorage",
+                "StackdTraining", "StackdJournal",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -126,7 +130,7 @@ let package = Package(
         .executableTarget(
             name: "stackd",
             dependencies: [
-                "StackdDaemon", "StackdCore", "StackdTraining", "StackdLearning", "StackdStorage", "StackdSystemd",
+                "StackdDaemon", "StackdCore", "StackdTraining", "StackdLearning", "StackdStorage", "StackdSignals",
                 "StackdXGBoost", "StackdZMQ", "StackdJournal", "StackdReport", "StackdReplay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -143,6 +147,7 @@ let package = Package(
         .testTarget(name: "StackdTrainingTests", dependencies: ["StackdTraining", "StackdLearning", "StackdCore", "StackdTestSupport"]),
         .testTarget(name: "StackdZMQTests", dependencies: ["StackdZMQ"]),
         .testTarget(name: "StackdSystemdTests", dependencies: ["StackdSystemd", "StackdClock", "StackdTestSupport"]),
+        .testTarget(name: "StackdSignalsTests", dependencies: ["StackdSignals"]),
         .testTarget(name: "StackdStorageTests", dependencies: ["StackdStorage", "StackdCore"]),
         .testTarget(name: "StackdJournalTests", dependencies: ["StackdJournal", "StackdStorage"]),
         .testTarget(

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import StackdDaemon
-import StackdSystemd
+import StackdSignals
 
 struct Proxy: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import StackdDaemon
 import StackdJournal
-import StackdSystemd
+import StackdSignals
 
 /// `stackd record`: captures ZeroMQ input streams into a journal that `stackd replay` (later)
 /// feeds through the same pipeline, byte for byte.

@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import StackdCore
 import StackdDaemon
-import StackdSystemd
+import StackdSignals
 
 @main
 struct Stackd: ParsableCommand {

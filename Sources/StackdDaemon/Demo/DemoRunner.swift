@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import StackdClock
 import StackdCore
-import StackdSystemd
+import StackdSignals
 import StackdZMQ
 
 /// `stackd demo`: a daemon, a publisher of base-model predictions and labels, and a consumer

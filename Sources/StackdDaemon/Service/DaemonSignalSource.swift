@@ -1,4 +1,4 @@
-import StackdSystemd
+import StackdSignals
 import Synchronization
 
 /// What the daemon's control loop asks of its signals, so the loop can run in-process under a

@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
 import XCTest
-@testable import StackdSystemd
+@testable import StackdSignals
 
 /// Real signals raised in this process; each wait is bounded by an expectation timeout.
 final class SignalEventsTests: XCTestCase {
