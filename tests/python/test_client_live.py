@@ -8,14 +8,7 @@ Every wait is bounded (no sleeps); each daemon is stopped (SIGTERM, then SIGKILL
 """
 import asyncio
 import json
-import os
-import pathlib
-import queue
-import re
-import signal
 import subprocess
-import sys
-import threading
 import time
 
 import pytest
@@ -23,25 +16,20 @@ import zmq
 import zmq.asyncio
 from jsonschema import Draft202012Validator
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-BINARY = ROOT / ".build" / "debug" / "stackd"
-sys.path.insert(0, str(ROOT / "clients" / "python"))
-import stackd_client as sc  # noqa: E402
-import stackd_client.aio as sca  # noqa: E402
+from daemon_support import BINARY, DEADLINE, ROOT, Daemon, clean_env, publisher, subscriber
+import stackd_client as sc
+import stackd_client.aio as sca
 
-DEADLINE = 20  # seconds: the bound of every wait
 MODELS = ["a", "b", "c"]
 DAY = 86_400 * 10**9
 T0 = 1_735_689_600 * 10**9
 
 
-class Daemon:
-    """`stackd run` on loopback ports it picks, found in its log."""
-
-    def __init__(self, tmp_path, classes, encoding, record=None, extra="", contributions=False):
-        config = tmp_path / "stackd.toml"
-        record_section = (f'[record]\ndirectory = "{record}"\n' if record else "") + extra
-        config.write_text(f"""
+def write_config(tmp_path, classes, encoding, record=None, extra="", contributions=False):
+    """`stackd run` on loopback ports it picks (found in its log), averaging, no metrics."""
+    config = tmp_path / "stackd.toml"
+    record_section = (f'[record]\ndirectory = "{record}"\n' if record else "") + extra
+    config.write_text(f"""
 [models]
 names = {json.dumps(MODELS)}
 classes = {classes}
@@ -58,62 +46,22 @@ deadline_ms = 600000
 [metrics]
 address = ""
 {record_section}""")
-        self.config = config
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith("STACKD_") and k not in ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID")}
-        env["OPENBLAS_NUM_THREADS"] = "1"
-        self.proc = subprocess.Popen([str(BINARY), "run", "--config", str(config)], stderr=subprocess.PIPE,
-                                     stdout=subprocess.DEVNULL, env=env, text=True)
-        self.lines = []
-        self.queue = queue.Queue()
-
-        def read():
-            for line in self.proc.stderr:
-                self.lines.append(line)
-                self.queue.put(line)
-
-        threading.Thread(target=read, daemon=True).start()
-        running = self.wait_for_line(r"stackd is running")
-        self.input = re.search(r"input=(\S+)", running.string).group(1)
-        self.output = re.search(r"output=(\S+)", running.string).group(1)
-
-    def wait_for_line(self, pattern):
-        end = time.monotonic() + DEADLINE
-        while time.monotonic() < end:
-            try:
-                line = self.queue.get(timeout=max(0.01, end - time.monotonic()))
-            except queue.Empty:
-                break
-            m = re.search(pattern, line)
-            if m:
-                return m
-        pytest.fail(f"the daemon never logged /{pattern}/; stderr:\n{''.join(self.lines)}")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                return self.proc.wait(timeout=DEADLINE)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
+    return config
 
 
 @pytest.fixture
-def start(tmp_path):
-    if not BINARY.exists():
-        pytest.fail(f"{BINARY} is missing: run `swift build` first")
-    started = []
-
+def start(tmp_path, spawn):
     def make(classes, encoding="binary", record=None, extra="", contributions=False):
-        d = Daemon(tmp_path, classes, encoding, record, extra, contributions)
-        started.append(d)
-        return d
+        return spawn(Daemon, write_config(tmp_path, classes, encoding, record, extra, contributions), metrics=False)
 
-    yield make
-    for d in started:
-        d.stop()
+    return make
+
+
+def connect_to(ctx, d):
+    """A publisher to `d` that stackd has subscribed to, and a consumer of `d`'s outputs."""
+    pub = publisher(ctx, connect=[d.input])
+    assert sc.covers(sc.wait_for_subscription(pub, timeout=DEADLINE), b"pred.")
+    return pub, subscriber(ctx, d.output)
 
 
 def vectors(row, classes):
@@ -149,14 +97,7 @@ def test_outputs_decode_to_the_average_of_what_was_published(start, classes, enc
     d = start(classes, encoding)
     ctx = zmq.Context()
     try:
-        pub = ctx.socket(zmq.XPUB)
-        pub.setsockopt(zmq.LINGER, 0)
-        pub.connect(d.input)
-        assert sc.covers(sc.wait_for_subscription(pub, timeout=DEADLINE), b"pred.")
-        sub = ctx.socket(zmq.SUB)
-        sub.setsockopt(zmq.LINGER, 0)
-        sub.connect(d.output)
-        sub.subscribe(b"ens.")
+        pub, sub = connect_to(ctx, d)
         # The consumer's subscription reaches stackd asynchronously: publish rows until one arrives.
         rows = iter(range(10_000))
         topic, payload = sc.wait_for_output(sub, timeout=DEADLINE,
@@ -187,15 +128,10 @@ def test_asyncio_variant(start):
     async def main():
         ctx = zmq.asyncio.Context()
         try:
-            pub = ctx.socket(zmq.XPUB)
-            pub.setsockopt(zmq.LINGER, 0)
-            pub.connect(d.input)
+            pub = publisher(ctx, connect=[d.input])
             subscribed = await sca.wait_for_subscription(pub, timeout=DEADLINE)
             assert sc.covers(subscribed, b"pred.") and sc.covers(subscribed, b"label.")
-            sub = ctx.socket(zmq.SUB)
-            sub.setsockopt(zmq.LINGER, 0)
-            sub.connect(d.output)
-            sub.subscribe(b"ens.")
+            sub = subscriber(ctx, d.output)
             row, end = 0, time.monotonic() + DEADLINE
             while True:
                 for model, probs in vectors(row, 3).items():
@@ -218,9 +154,7 @@ def test_asyncio_wait_for_subscription_times_out_without_a_peer():
     async def main():
         ctx = zmq.asyncio.Context()
         try:
-            pub = ctx.socket(zmq.XPUB)
-            pub.setsockopt(zmq.LINGER, 0)
-            pub.bind("tcp://127.0.0.1:*")
+            pub = publisher(ctx, bind=["tcp://127.0.0.1:*"])
             with pytest.raises(TimeoutError):
                 await sca.wait_for_subscription(pub, timeout=0.2)
         finally:
@@ -237,16 +171,9 @@ def test_two_classes_recorded_live_replay_into_a_report(start, tmp_path):
               extra="[retrain]\nevery_event_times = 1390\nmin_rows = 1000\nwindow_rows = 2000\n[learner]\nkind = \"logistic\"\n")
     ctx = zmq.Context()
     try:
-        pub = ctx.socket(zmq.XPUB)
-        pub.setsockopt(zmq.LINGER, 2000)
-        pub.setsockopt(zmq.SNDHWM, 0)  # a burst of 5 600 messages: queue them all, drop none
-        pub.connect(d.input)
+        pub = publisher(ctx, connect=[d.input], linger=2000)  # a burst of 5 600 messages: queued whole
         sc.wait_for_subscription(pub, timeout=DEADLINE)
-        sub = ctx.socket(zmq.SUB)
-        sub.setsockopt(zmq.LINGER, 0)
-        sub.setsockopt(zmq.RCVHWM, 0)
-        sub.connect(d.output)
-        sub.subscribe(b"ens.")
+        sub = subscriber(ctx, d.output, receive_hwm=0)
         rows = 1400  # ~1395 labelled rows: enough (≥ 1000 meta-training rows) to fit a meta-learner
         for row in range(rows):
             publish_row(pub, row, 2)
@@ -277,7 +204,7 @@ def test_two_classes_recorded_live_replay_into_a_report(start, tmp_path):
     report, outputs = tmp_path / "report", tmp_path / "outputs.csv"
     done = subprocess.run([str(BINARY), "replay", str(journal), "--config", str(d.config), "--report", str(report),
                            "--outputs", str(outputs), "--quiet"], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
+                          env=clean_env())
     assert done.returncode == 0, done.stderr
     backtest = json.loads((report / "backtest.json").read_text())
     schema = json.loads((ROOT / "schemas" / "backtest.schema.json").read_text())
@@ -300,14 +227,7 @@ def test_outputs_carry_contributions_when_configured(start, encoding):
     d = start(3, encoding, contributions=True)
     ctx = zmq.Context()
     try:
-        pub = ctx.socket(zmq.XPUB)
-        pub.setsockopt(zmq.LINGER, 0)
-        pub.connect(d.input)
-        assert sc.covers(sc.wait_for_subscription(pub, timeout=DEADLINE), b"pred.")
-        sub = ctx.socket(zmq.SUB)
-        sub.setsockopt(zmq.LINGER, 0)
-        sub.connect(d.output)
-        sub.subscribe(b"ens.")
+        pub, sub = connect_to(ctx, d)
         rows = iter(range(10_000))
         topic, payload = sc.wait_for_output(sub, timeout=DEADLINE, probe=lambda: publish_row(pub, next(rows), 3, encoding))
         if encoding == "binary":

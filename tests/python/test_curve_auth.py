@@ -11,48 +11,25 @@ Needs `swift build` first (.build/debug/stackd).
 """
 
 import os
-import pathlib
-import queue
 import re
 import shutil
 import signal
 import stat
 import subprocess
-import sys
 import threading
-import time
-import urllib.request
 
 import pytest
 import zmq
 import zmq.auth
-from prometheus_client.parser import text_string_to_metric_families
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-BINARY = ROOT / ".build" / "debug" / "stackd"
-sys.path.insert(0, str(ROOT / "clients" / "python"))
-from stackd_client import configure_curve_client, decode_ensemble, encode_prediction, load_curve_key  # noqa: E402
-
-DEADLINE = 20  # seconds: the bound of every wait below (never a sleep-and-hope)
-
-
-def wait_until(what, condition, timeout=DEADLINE, poke=None):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = condition()
-        if value:
-            return value
-        if poke:
-            poke()
-        time.sleep(0.02)
-    pytest.fail(f"timed out waiting for {what}")
+from daemon_support import BINARY, DEADLINE, Daemon, require_binary, subscriber, wait_until
+from stackd_client import configure_curve_client, decode_ensemble, encode_prediction, load_curve_key
 
 
 @pytest.fixture
 def keys(tmp_path):
     """Server keys from `stackd keygen`; client keys from pyzmq; `clients/` is the allow-list."""
-    if not BINARY.exists():
-        pytest.fail(f"{BINARY} is missing: run `swift build` first")
+    require_binary()
     out = subprocess.run([str(BINARY), "keygen", "--out", str(tmp_path / "server"), "--name", "stackd"],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
@@ -86,10 +63,11 @@ def test_keygen_writes_a_pyzmq_readable_pair_owner_only_and_refuses_to_overwrite
     assert secret.read_bytes() == before
 
 
-class Daemon:
-    def __init__(self, tmp_path):
-        config = tmp_path / "stackd.toml"
-        config.write_text(f"""
+def write_config(tmp_path):
+    """CURVE on, the server's secret key from `keys`, `clients/` as the allow-list; loopback
+    ports picked by the OS (the daemon logs them)."""
+    config = tmp_path / "stackd.toml"
+    config.write_text(f"""
 [models]
 names = ["a", "b"]
 [stream]
@@ -109,75 +87,14 @@ curve = true
 secret_key_file = "{tmp_path}/server/stackd.key_secret"
 client_keys_directory = "{tmp_path}/clients"
 """)
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith("STACKD_") and k not in ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID")}
-        self.proc = subprocess.Popen([str(BINARY), "run", "--config", str(config)], stderr=subprocess.PIPE,
-                                     stdout=subprocess.DEVNULL, env=env, text=True)
-        self.lines = []
-        self.lock = threading.Lock()
-        self.queue = queue.Queue()
-
-        def read():
-            for line in self.proc.stderr:
-                with self.lock:
-                    self.lines.append(line)
-                self.queue.put(line)
-
-        threading.Thread(target=read, daemon=True).start()
-        self.metrics_port = int(self.wait_for_line(r"address=127\.0\.0\.1:(\d+) .*metrics endpoint listening").group(1))
-        running = self.wait_for_line(r"stackd is running")
-        self.input = re.search(r"input=(\S+)", running.string).group(1)
-        self.output = re.search(r"output=(\S+)", running.string).group(1)
-        self.server_key = str(tmp_path / "server" / "stackd.key")
-
-    def wait_for_line(self, pattern, timeout=DEADLINE):
-        end = time.monotonic() + timeout
-        with self.lock:
-            for line in self.lines:
-                m = re.search(pattern, line)
-                if m:
-                    return m
-        while time.monotonic() < end:
-            try:
-                line = self.queue.get(timeout=max(0.01, end - time.monotonic()))
-            except queue.Empty:
-                break
-            m = re.search(pattern, line)
-            if m:
-                return m
-        pytest.fail(f"the daemon never logged /{pattern}/; stderr so far:\n{''.join(self.lines)}")
-
-    def log(self):
-        with self.lock:
-            return "".join(self.lines)
-
-    def metric(self, name, **labels):
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=10) as r:
-            text = r.read().decode()
-        for family in text_string_to_metric_families(text):
-            for s in family.samples:
-                if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
-                    return s.value
-        raise AssertionError(f"no sample {name}{labels}")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                return self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
+    return config
 
 
 @pytest.fixture
-def daemon(keys):
-    d = Daemon(keys)
-    try:
-        yield d
-    finally:
-        d.stop()
+def daemon(keys, spawn):
+    d = spawn(Daemon, write_config(keys))
+    d.server_key = str(keys / "server" / "stackd.key")
+    return d
 
 
 @pytest.fixture
@@ -260,7 +177,7 @@ def test_sighup_reload_admits_a_key_added_to_the_directory(daemon, keys, ctx):
     first.close()
 
     shutil.copy(keys / "pending" / "stranger.key", keys / "clients" / "stranger.key")
-    daemon.proc.send_signal(signal.SIGHUP)
+    daemon.signal(signal.SIGHUP)
     daemon.wait_for_line(r"clients=3 .*client allow-list reloaded")
     wait_until("the allow-list gauge at 3", lambda: daemon.metric("stackd_auth_clients_allowed") == 3)
 
@@ -320,10 +237,7 @@ encoding = "json"
                                "--client-keys", str(tmp_path / "clients")],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        plain = ctx.socket(zmq.SUB)
-        plain.linger = 0
-        plain.subscribe(b"ens.")
-        plain.connect(bound)
+        plain = subscriber(ctx, bound)
         consumer = ctx.socket(zmq.SUB)
         consumer.linger = 0
         consumer.subscribe(b"ens.")

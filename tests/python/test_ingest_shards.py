@@ -18,23 +18,16 @@ Needs `swift build` first (.build/debug/stackd).
 """
 
 import collections
-import pathlib
 import random
 import subprocess
-import sys
 import time
 
 import pytest
 import zmq
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-import urllib.request  # noqa: E402
-
-from test_sharded_deployment import BINARY, DEADLINE, Daemon as _Daemon, clean_env, wait_until  # noqa: E402
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "clients" / "python"))
-from stackd_client import decode_ensemble, encode_label, encode_prediction  # noqa: E402
+from daemon_support import BINARY, DEADLINE, Daemon, await_subscriptions, clean_env, comparable, counted_subscriber, \
+    fnv1a64, outputs_by_symbol, publisher, receive_outputs, require_binary, wait_until
+from stackd_client import decode_ensemble, encode_label, encode_prediction
 
 MODELS = ["a", "b", "c"]
 HORIZON = 5
@@ -42,25 +35,10 @@ SYMBOLS = ["AAPL", "MSFT", "GOOG", "ABC", "AB", "NQ", "ES", "CL", "GC", "ZN"] + 
 EVENT_TIMES = 12
 
 
-class Daemon(_Daemon):
-    def metric_sample(self, sample):
-        """The value of one sample, written as in the exposition: `name{label="value"}`."""
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=10) as r:
-            for line in r.read().decode().splitlines():
-                if line.rsplit(" ", 1)[0] == sample:
-                    return float(line.rsplit(" ", 1)[1])
-        raise AssertionError(f"no sample {sample}")
-
-    def pipeline_metric(self, name, pipeline):
-        return self.metric_sample(f'{name}{{pipeline="{pipeline}"}}')
-
-
 def pipeline_of(symbol, pipelines):
     """The documented rule (README, ShardRouter), written independently of the Swift code."""
     m = 0xFFFFFFFFFFFFFFFF
-    h = 0xcbf29ce484222325
-    for b in symbol.encode():
-        h = ((h ^ b) * 0x100000001b3) & m
+    h = fnv1a64(symbol)
     h ^= h >> 33
     h = (h * 0xff51afd7ed558ccd) & m
     h ^= h >> 33
@@ -107,17 +85,8 @@ def write_config(tmp_path, name):
 
 
 @pytest.fixture
-def daemons(tmp_path):
-    if not BINARY.exists():
-        pytest.fail(f"{BINARY} is missing: run `swift build` first")
-    started = {}
-    try:
-        for name in DAEMONS:
-            started[name] = Daemon(write_config(tmp_path, name), name)
-        yield tmp_path, started
-    finally:
-        for d in started.values():
-            d.stop()
+def daemons(tmp_path, spawn):
+    return tmp_path, {name: spawn(Daemon, write_config(tmp_path, name), name) for name in DAEMONS}
 
 
 def test_pipelines_emit_what_one_pipeline_emits(daemons):
@@ -126,31 +95,14 @@ def test_pipelines_emit_what_one_pipeline_emits(daemons):
     try:
         consumers = {}
         for name, daemon in started.items():
-            sub = ctx.socket(zmq.SUB)
-            sub.linger = 0
-            sub.subscribe(b"ens.")
-            sub.connect(f"ipc://{tmp_path}/out-{name}.sock")
-            consumers[name] = sub
-            wait_until(f"{name}'s consumer subscription", lambda d=daemon: d.metric("stackd_output_subscriptions") == 1)
+            consumers[name] = counted_subscriber(ctx, daemon, f"ipc://{tmp_path}/out-{name}.sock")
 
-        pub = ctx.socket(zmq.XPUB)
-        pub.linger = 0
-        pub.sndhwm = 0
-        pub.setsockopt(zmq.XPUB_VERBOSE, 1)
-        pub.bind(f"ipc://{tmp_path}/publisher.sock")
-        pub.connect(f"ipc://{tmp_path}/in-bound.sock")
+        pub = publisher(ctx, bind=[f"ipc://{tmp_path}/publisher.sock"], connect=[f"ipc://{tmp_path}/in-bound.sock"])
         # Who subscribes to what: the whole kinds from `one`, `three` and `bound`; from `two`,
         # each pipeline's own symbols' prefixes (a trailing `.`, so "AB" does not select "ABC").
         expected = collections.Counter({b"pred.": 3, b"label.": 3})
         expected.update(f"{kind}.{s}.".encode() for s in SYMBOLS for kind in ("pred", "label"))
-        seen = collections.Counter()
-        end = time.monotonic() + DEADLINE
-        while seen != expected and time.monotonic() < end:
-            if pub.poll(100):
-                frame = pub.recv()
-                if frame[:1] == b"\x01":
-                    seen[frame[1:]] += 1
-        assert seen == expected, f"subscriptions: missing {expected - seen}, extra {seen - expected}"
+        await_subscriptions(pub, expected)
 
         rng = random.Random(29)
         sent = {}
@@ -181,34 +133,14 @@ def test_pipelines_emit_what_one_pipeline_emits(daemons):
                 messages["GOOG"] += 1
 
         total = len(SYMBOLS) * EVENT_TIMES
-        received = {name: [] for name in consumers}
-        poller = zmq.Poller()
-        for sub in consumers.values():
-            poller.register(sub, zmq.POLLIN)
-        end = time.monotonic() + DEADLINE
-        while any(len(r) < total for r in received.values()) and time.monotonic() < end:
-            for sub, _ in poller.poll(100):
-                name = next(n for n, s in consumers.items() if s is sub)
-                topic, payload = sub.recv_multipart()
-                out = decode_ensemble(payload, MODELS)
-                assert topic == f"ens.{out['symbol']}.{out['horizon']}".encode()
-                received[name].append(out)
+        received = receive_outputs(consumers, lambda r: all(len(outs) >= total for outs in r.values()), MODELS)
         for name, outs in received.items():
             assert len(outs) == total, f"{name}: {len(outs)} outputs of {total}"
-
-        def comparable(out):
-            return {k: v for k, v in out.items() if k not in ("seq", "latency_ns")}
-
-        def per_symbol(outputs):
-            by = {}
-            for out in outputs:
-                by.setdefault(out["symbol"], []).append(comparable(out))
-            return by
 
         def multiset(outputs):
             return collections.Counter(repr(sorted(comparable(o).items())) for o in outputs)
 
-        reference = per_symbol(received["one"])
+        reference = outputs_by_symbol(received["one"])
         for out in received["one"]:
             vectors = sent[(out["symbol"], out["ts"])]
             assert out["method"] == "average" and out["model_version"] == 0 and out["completion"] == "complete"
@@ -216,7 +148,7 @@ def test_pipelines_emit_what_one_pipeline_emits(daemons):
         for symbol, outs in reference.items():
             assert [o["ts"] for o in outs] == sorted(o["ts"] for o in outs), f"{symbol} in event-time order"
         for name in ("two", "three", "bound"):
-            assert per_symbol(received[name]) == reference, f"{name}: per-symbol outputs differ from N = 1"
+            assert outputs_by_symbol(received[name]) == reference, f"{name}: per-symbol outputs differ from N = 1"
             assert multiset(received[name]) == multiset(received["one"]), name
 
         # Each pipeline received exactly its symbols' messages, by the documented rule.
@@ -232,9 +164,9 @@ def test_pipelines_emit_what_one_pipeline_emits(daemons):
                     want = sum(n for s, n in messages.items() if pipeline_of(s, shards) == i)
                     want -= 1 if rings and pipeline_of("MSFT", shards) == i else 0
                     wait_until(f"{name} pipeline {i}'s count", lambda d=daemon, i=i, want=want:
-                               d.pipeline_metric("stackd_pipeline_messages_total", i) == want)
-            assert daemon.metric_sample('stackd_rejected_messages_total{reason="framing"}') == 1, name
-            assert daemon.metric_sample('stackd_rejected_messages_total{reason="unknown_model"}') == 1, name
+                               d.metric("stackd_pipeline_messages_total", pipeline=i) == want)
+            assert daemon.metric("stackd_rejected_messages_total", reason="framing") == 1, name
+            assert daemon.metric("stackd_rejected_messages_total", reason="unknown_model") == 1, name
             assert daemon.metric("stackd_rejected_messages_total") == 2, name
             assert daemon.metric("stackd_published_total") == total, name
             assert daemon.metric("stackd_labels_matched_total") == total, name
@@ -249,8 +181,7 @@ def test_pipelines_emit_what_one_pipeline_emits(daemons):
 
 
 def test_several_pipelines_with_retraining_are_refused_with_the_line(tmp_path):
-    if not BINARY.exists():
-        pytest.fail(f"{BINARY} is missing: run `swift build` first")
+    require_binary()
     path = tmp_path / "c.toml"
     path.write_text(CONFIG.format(symbols="", input=f'connect = ["ipc://{tmp_path}/p.sock"]', shards=2, dir=tmp_path,
                                   name="x") + "[retrain]\nevery_labels = 100\n[state]\ndirectory = \"" + str(tmp_path / "s") + "\"\n")
@@ -263,39 +194,19 @@ def test_several_pipelines_with_retraining_are_refused_with_the_line(tmp_path):
     assert not (tmp_path / "s").exists(), "nothing is created on refusal"
 
 
-def test_a_stop_drains_every_pipeline_through_the_forwarder(tmp_path):
+def test_a_stop_drains_every_pipeline_through_the_forwarder(tmp_path, spawn):
     """Rows still under assembly at SIGTERM leave as `drained` outputs from every pipeline (both
     feeding modes), relayed by the forwarder before the daemon exits."""
-    if not BINARY.exists():
-        pytest.fail(f"{BINARY} is missing: run `swift build` first")
-    started = {}
+    started = {name: spawn(Daemon, write_config(tmp_path, name), name) for name in ("two", "three")}
     ctx = zmq.Context()
     try:
-        for name in ("two", "three"):
-            started[name] = Daemon(write_config(tmp_path, name), name)
         consumers = {}
         for name, daemon in started.items():
-            sub = ctx.socket(zmq.SUB)
-            sub.linger = 0
-            sub.subscribe(b"ens.")
-            sub.connect(f"ipc://{tmp_path}/out-{name}.sock")
-            consumers[name] = sub
-            wait_until(f"{name}'s consumer subscription", lambda d=daemon: d.metric("stackd_output_subscriptions") == 1)
-        pub = ctx.socket(zmq.XPUB)
-        pub.linger = 0
-        pub.sndhwm = 0
-        pub.setsockopt(zmq.XPUB_VERBOSE, 1)
-        pub.bind(f"ipc://{tmp_path}/publisher.sock")
+            consumers[name] = counted_subscriber(ctx, daemon, f"ipc://{tmp_path}/out-{name}.sock")
+        pub = publisher(ctx, bind=[f"ipc://{tmp_path}/publisher.sock"])
         expected = collections.Counter({b"pred.": 1, b"label.": 1})
         expected.update(f"{kind}.{s}.".encode() for s in SYMBOLS for kind in ("pred", "label"))
-        seen = collections.Counter()
-        end = time.monotonic() + DEADLINE
-        while seen != expected and time.monotonic() < end:
-            if pub.poll(100):
-                frame = pub.recv()
-                if frame[:1] == b"\x01":
-                    seen[frame[1:]] += 1
-        assert seen == expected, f"subscriptions: missing {expected - seen}, extra {seen - expected}"
+        await_subscriptions(pub, expected)
         # Two of the three models for every symbol: no row completes before the 600 s deadline.
         ts = 1_700_000_000_000_000_000
         for i, symbol in enumerate(SYMBOLS):
@@ -317,5 +228,3 @@ def test_a_stop_drains_every_pipeline_through_the_forwarder(tmp_path):
                 assert o["probs"] == pytest.approx([0.2, 0.3, 0.5], abs=1e-12)
     finally:
         ctx.destroy(linger=0)
-        for d in started.values():
-            d.stop()

@@ -6,13 +6,6 @@ configuration on an ephemeral metrics port, sends one good and one bad predictio
 their types and a few values. Stops the daemon with SIGTERM and expects exit code 0.
 """
 
-import json
-import os
-import pathlib
-import queue
-import re
-import signal
-import subprocess
 import threading
 import urllib.error
 import urllib.request
@@ -21,8 +14,8 @@ import pytest
 import zmq
 from prometheus_client.parser import text_string_to_metric_families
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-BINARY = ROOT / ".build" / "debug" / "stackd"
+from daemon_support import Daemon, publisher
+from stackd_client import encode_label, encode_prediction, wait_for_subscription
 
 EXPECTED_TYPES = {
     "stackd_build_info": "gauge",
@@ -84,9 +77,7 @@ def get(port, path):
 
 
 @pytest.fixture
-def daemon(tmp_path):
-    if not BINARY.exists():
-        pytest.fail(f"{BINARY} is missing: run `swift build` first")
+def daemon(tmp_path, spawn):
     config = tmp_path / "stackd.toml"
     config.write_text(f"""
 [models]
@@ -103,28 +94,7 @@ deadline_ms = 600000
 [metrics]
 address = "127.0.0.1:0"
 """)
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("STACKD_") and k not in ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID")}
-    proc = subprocess.Popen([str(BINARY), "run", "--config", str(config)], stderr=subprocess.PIPE,
-                            stdout=subprocess.DEVNULL, env=env, text=True)
-    lines = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(l) for l in proc.stderr], daemon=True).start()
-    port = None
-    try:
-        while port is None:
-            line = lines.get(timeout=30)
-            m = re.search(r"address=127\.0\.0\.1:(\d+) .*metrics endpoint listening", line)
-            if m:
-                port = int(m.group(1))
-        yield proc, port, tmp_path
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    return spawn(Daemon, config), tmp_path
 
 
 def wait_for_readiness(port):
@@ -138,32 +108,22 @@ def wait_for_readiness(port):
 
 
 def test_metrics_text_parses_with_expected_families_and_types(daemon):
-    proc, port, tmp_path = daemon
+    daemon, tmp_path = daemon
+    port = daemon.metrics_port
     wait_for_readiness(port)
     assert get(port, "/healthz")[0] == 200
     assert get(port, "/nope")[0] == 404
 
     ctx = zmq.Context()
-    pub = ctx.socket(zmq.XPUB)
-    pub.setsockopt(zmq.LINGER, 1000)
-    pub.setsockopt(zmq.XPUB_VERBOSE, 1)
-    pub.connect(f"ipc://{tmp_path}/in.sock")
-    pub.setsockopt(zmq.RCVTIMEO, 10000)
-    pub.recv()  # the daemon's subscriptions ("pred.", "label."): no slow-joiner loss
-    pub.recv()
-    good = {"v": 1, "type": "prediction", "model": "a", "symbol": "SPX", "horizon": 5, "ts": 1000, "seq": 1,
-            "probs": [0.2, 0.3, 0.5]}
-    bad = dict(good, model="b", probs=[0.3, 0.3, 0.3])
-    # a: seq 1 then 5 (2, 3, 4 never sent: missed 3); b: one refused message (seq 1, no gap);
-    # labels: seq 1 then 3 (one missed).
-    after_gap = dict(good, ts=2000, seq=5)
-    label = {"v": 1, "type": "label", "symbol": "SPX", "horizon": 5, "ts": 500, "seq": 1, "class": 2,
-             "fwd_return": 0.01, "exit_ts": 0}
-    pub.send_multipart([b"pred.SPX.5.a", json.dumps(good).encode()])
-    pub.send_multipart([b"pred.SPX.5.b", json.dumps(bad).encode()])
-    pub.send_multipart([b"pred.SPX.5.a", json.dumps(after_gap).encode()])
-    pub.send_multipart([b"label.SPX.5", json.dumps(label).encode()])
-    pub.send_multipart([b"label.SPX.5", json.dumps(dict(label, ts=600, seq=3)).encode()])
+    pub = publisher(ctx, connect=[f"ipc://{tmp_path}/in.sock"], linger=1000)
+    wait_for_subscription(pub, timeout=10)  # the daemon's "pred." and "label.": no slow-joiner loss
+    # a: seq 1 then 5 (2, 3, 4 never sent: missed 3); b: one refused message (its probabilities
+    # sum to 0.9; seq 1, no gap); labels: seq 1 then 3 (one missed).
+    pub.send_multipart(encode_prediction("a", "SPX", 5, 1000, 1, [0.2, 0.3, 0.5], encoding="json"))
+    pub.send_multipart(encode_prediction("b", "SPX", 5, 1000, 1, [0.3, 0.3, 0.3], encoding="json"))
+    pub.send_multipart(encode_prediction("a", "SPX", 5, 2000, 5, [0.2, 0.3, 0.5], encoding="json"))
+    pub.send_multipart(encode_label("SPX", 5, 500, 1, 2, 0.01, encoding="json"))
+    pub.send_multipart(encode_label("SPX", 5, 600, 3, 2, 0.01, encoding="json"))
 
     families = {}
     for _ in range(500):
@@ -206,5 +166,4 @@ def test_metrics_text_parses_with_expected_families_and_types(daemon):
     reasons = {s.labels["reason"] for s in families["stackd_rejected_messages"].samples}
     assert {"bad_sum", "malformed", "framing", "duplicate", "late"} <= reasons
 
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=20) == 0
+    assert daemon.stop() == 0

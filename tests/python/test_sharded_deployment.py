@@ -15,27 +15,18 @@ Needs `swift build` first (.build/debug/stackd).
 """
 
 import json
-import os
-import pathlib
-import queue
 import random
-import re
 import signal
 import subprocess
-import threading
 import time
-import urllib.request
-import sys
 
 import pytest
 import zmq
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-BINARY = ROOT / ".build" / "debug" / "stackd"
-sys.path.insert(0, str(ROOT / "clients" / "python"))
-from stackd_client import decode_ensemble, encode_label, encode_prediction  # noqa: E402
+from daemon_support import BINARY, DEADLINE, Child, Daemon, await_subscriptions, clean_env, counted_subscriber, fnv1a64, \
+    outputs_by_symbol, publisher, receive_outputs, require_binary, wait_until
+from stackd_client import encode_label, encode_prediction
 
-DEADLINE = 30  # seconds: the bound of every wait below
 MODELS = ["a", "b", "c"]
 HORIZON = 5
 SYMBOLS = ["AAPL", "MSFT", "GOOG", "ABC", "AB", "NQ"]
@@ -44,86 +35,7 @@ EVENT_TIMES = 25
 
 def shard_of(symbol, shards):
     """The documented rule (schemas/shard-plan.md), written independently of the Swift code."""
-    h = 0xcbf29ce484222325
-    for b in symbol.encode():
-        h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
-    return h % shards
-
-
-def clean_env():
-    return {k: v for k, v in os.environ.items()
-            if not k.startswith("STACKD_") and k not in ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID")}
-
-
-class Child:
-    """A child process whose stderr is collected on a thread; every wait is bounded."""
-
-    def __init__(self, args, name):
-        self.name = name
-        self.proc = subprocess.Popen([str(BINARY)] + args, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                     env=clean_env(), text=True)
-        self.lines, self.queue, self.lock = [], queue.Queue(), threading.Lock()
-
-        def read():
-            for line in self.proc.stderr:
-                with self.lock:
-                    self.lines.append(line)
-                self.queue.put(line)
-
-        threading.Thread(target=read, daemon=True).start()
-
-    def wait_for_line(self, pattern, timeout=DEADLINE):
-        end = time.monotonic() + timeout
-        with self.lock:
-            for line in self.lines:
-                if m := re.search(pattern, line):
-                    return m
-        while time.monotonic() < end:
-            try:
-                line = self.queue.get(timeout=max(0.01, end - time.monotonic()))
-            except queue.Empty:
-                break
-            if m := re.search(pattern, line):
-                return m
-        with self.lock:
-            log = "".join(self.lines)
-        pytest.fail(f"{self.name} never logged /{pattern}/; stderr so far:\n{log}")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                return self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                return None
-        return self.proc.returncode
-
-
-class Daemon(Child):
-    def __init__(self, config, name):
-        super().__init__(["run", "--config", str(config)], name)
-        self.metrics_port = int(self.wait_for_line(r"address=127\.0\.0\.1:(\d+) .*metrics endpoint listening").group(1))
-        self.wait_for_line(r"stackd is running")
-
-    def metric(self, name):
-        """The sum of every sample of `name` (over its labels, if any)."""
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=10) as r:
-            values = [float(line.rsplit(" ", 1)[1]) for line in r.read().decode().splitlines()
-                      if line.startswith(name + " ") or line.startswith(name + "{")]
-        if not values:
-            raise AssertionError(f"no sample {name}")
-        return sum(values)
-
-
-def wait_until(what, condition, timeout=DEADLINE):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if condition():
-            return
-        time.sleep(0.02)
-    pytest.fail(f"timed out waiting for {what}")
+    return fnv1a64(symbol) % shards
 
 
 TEMPLATE = """
@@ -164,8 +76,7 @@ address = "127.0.0.1:0"
 
 @pytest.fixture
 def deployment(tmp_path):
-    if not BINARY.exists():
-        pytest.fail(f"{BINARY} is missing: run `swift build` first")
+    require_binary()
     children = []
     try:
         (tmp_path / "symbols.txt").write_text("# the universe\n" + "\n".join(SYMBOLS) + "\n")
@@ -207,26 +118,12 @@ def test_three_shards_behind_the_proxy_emit_what_one_daemon_emits(deployment):
         consumers = {}
         for name, endpoint, daemon in [(f"shard-{i}", f"ipc://{tmp_path}/out-{i}.sock", shards[i]) for i in range(3)] + [
                 ("single", f"ipc://{tmp_path}/out-single.sock", single)]:
-            sub = ctx.socket(zmq.SUB)
-            sub.linger = 0
-            sub.subscribe(b"ens.")
-            sub.connect(endpoint)
-            consumers[name] = sub
-            wait_until(f"{name}'s consumer subscription", lambda d=daemon: d.metric("stackd_output_subscriptions") == 1)
+            consumers[name] = counted_subscriber(ctx, daemon, endpoint)
 
-        pub = ctx.socket(zmq.XPUB)
-        pub.linger = 0
-        pub.sndhwm = 0
-        pub.connect(f"ipc://{tmp_path}/proxy-frontend.sock")
-        expected = {b"pred.", b"label."} | {f"{kind}.{s}.".encode() for s in SYMBOLS for kind in ("pred", "label")}
-        seen = set()
-        end = time.monotonic() + DEADLINE
-        while seen != expected and time.monotonic() < end:
-            if pub.poll(100):
-                frame = pub.recv()
-                if frame[:1] == b"\x01":
-                    seen.add(frame[1:])
-        assert seen == expected, f"subscriptions through the proxy: missing {expected - seen}, extra {seen - expected}"
+        pub = publisher(ctx, connect=[f"ipc://{tmp_path}/proxy-frontend.sock"], verbose=False)
+        # Through the proxy: each prefix once, whoever subscribed to it.
+        await_subscriptions(pub, {b"pred.", b"label."} | {f"{kind}.{s}.".encode() for s in SYMBOLS
+                                                          for kind in ("pred", "label")})
 
         rng = random.Random(13)
         sent = {}                                    # (symbol, ts) -> the models' vectors
@@ -251,33 +148,13 @@ def test_three_shards_behind_the_proxy_emit_what_one_daemon_emits(deployment):
                                                 rng.uniform(-0.01, 0.01)))
 
         total = len(SYMBOLS) * EVENT_TIMES
-        received = {name: [] for name in consumers}
-        poller = zmq.Poller()
-        for sub in consumers.values():
-            poller.register(sub, zmq.POLLIN)
-        end = time.monotonic() + DEADLINE
-        while (sum(len(received[f"shard-{i}"]) for i in range(3)) < total or len(received["single"]) < total) \
-                and time.monotonic() < end:
-            for sub, _ in poller.poll(100):
-                name = next(n for n, s in consumers.items() if s is sub)
-                topic, payload = sub.recv_multipart()
-                out = decode_ensemble(payload, MODELS)
-                assert topic == f"ens.{out['symbol']}.{out['horizon']}".encode()
-                received[name].append(out)
+        received = receive_outputs(consumers, lambda r: sum(len(r[f"shard-{i}"]) for i in range(3)) >= total
+                                   and len(r["single"]) >= total, MODELS)
         assert len(received["single"]) == total
         assert sum(len(received[f"shard-{i}"]) for i in range(3)) == total
 
-        def comparable(out):
-            return {k: v for k, v in out.items() if k not in ("seq", "latency_ns")}
-
-        def per_symbol(outputs):
-            by = {}
-            for out in outputs:
-                by.setdefault(out["symbol"], []).append(comparable(out))
-            return by
-
-        sharded = per_symbol(out for i in range(3) for out in received[f"shard-{i}"])
-        unsharded = per_symbol(received["single"])
+        sharded = outputs_by_symbol(out for i in range(3) for out in received[f"shard-{i}"])
+        unsharded = outputs_by_symbol(received["single"])
         assert sharded == unsharded
         for i in range(3):
             assert {out["symbol"] for out in received[f"shard-{i}"]} == owned[i], f"shard {i} emits only its symbols"
@@ -309,8 +186,7 @@ def test_three_shards_behind_the_proxy_emit_what_one_daemon_emits(deployment):
 
 
 def test_shard_plan_refuses_bad_input_with_a_clear_error(tmp_path):
-    if not BINARY.exists():
-        pytest.fail(f"{BINARY} is missing: run `swift build` first")
+    require_binary()
     (tmp_path / "template.toml").write_text(TEMPLATE.format(dir=tmp_path))
 
     def plan(symbols_text, shards):
@@ -329,8 +205,7 @@ def test_shard_plan_refuses_bad_input_with_a_clear_error(tmp_path):
 
 
 def test_proxy_refuses_a_plaintext_remote_bind(tmp_path):
-    if not BINARY.exists():
-        pytest.fail(f"{BINARY} is missing: run `swift build` first")
+    require_binary()
     out = subprocess.run([str(BINARY), "proxy", "--frontend", "tcp://0.0.0.0:0", "--backend",
                           f"ipc://{tmp_path}/b.sock"], capture_output=True, text=True, timeout=60, env=clean_env())
     assert out.returncode == 78
@@ -338,8 +213,7 @@ def test_proxy_refuses_a_plaintext_remote_bind(tmp_path):
 
 
 def test_proxy_refuses_an_endpoint_it_cannot_bind(tmp_path):
-    if not BINARY.exists():
-        pytest.fail(f"{BINARY} is missing: run `swift build` first")
+    require_binary()
     for frontend, message in [(f"ipc://{tmp_path}/missing/f.sock", "refusing to start"),
                               ("udp://127.0.0.1:1", "must start with tcp://, ipc:// or inproc://")]:
         out = subprocess.run([str(BINARY), "proxy", "--frontend", frontend, "--backend", f"ipc://{tmp_path}/b.sock"],
@@ -351,8 +225,7 @@ def test_proxy_refuses_an_endpoint_it_cannot_bind(tmp_path):
 def test_proxy_tells_systemd_it_is_ready_and_stopping(tmp_path):
     """Under systemd (`Type=notify`, systemd/stackd-proxy.service): READY=1 once bound, STOPPING=1 on SIGTERM."""
     import socket as pysocket
-    if not BINARY.exists():
-        pytest.fail(f"{BINARY} is missing: run `swift build` first")
+    require_binary()
     notify = pysocket.socket(pysocket.AF_UNIX, pysocket.SOCK_DGRAM)
     notify.bind(str(tmp_path / "notify"))
     notify.settimeout(DEADLINE)
