@@ -13,6 +13,8 @@ public struct ZMQSocketSettings: Sendable, Equatable {
     public var receiveHighWaterMark: Int32?
     /// How long a blocking receive waits, in ms; nil waits forever.
     public var receiveTimeoutMilliseconds: Int32?
+    /// How long a blocking send waits (e.g. at the high-water mark), in ms; nil waits forever.
+    public var sendTimeoutMilliseconds: Int32?
     /// Largest inbound frame a peer may send, in bytes; nil is no limit.
     public var maxMessageSize: Int64?
     /// XPUB: pass every subscription up (readiness checks see each subscriber).
@@ -23,12 +25,14 @@ public struct ZMQSocketSettings: Sendable, Equatable {
     public var subscriptions: [String]
 
     public init(lingerMilliseconds: Int32, sendHighWaterMark: Int32? = nil, receiveHighWaterMark: Int32? = nil,
-                receiveTimeoutMilliseconds: Int32? = nil, maxMessageSize: Int64? = nil, xpubVerbose: Bool = false,
-                xpubNoDrop: Bool = false, subscriptions: [String] = []) {
+                receiveTimeoutMilliseconds: Int32? = nil, sendTimeoutMilliseconds: Int32? = nil,
+                maxMessageSize: Int64? = nil, xpubVerbose: Bool = false, xpubNoDrop: Bool = false,
+                subscriptions: [String] = []) {
         self.lingerMilliseconds = lingerMilliseconds
         self.sendHighWaterMark = sendHighWaterMark
         self.receiveHighWaterMark = receiveHighWaterMark
         self.receiveTimeoutMilliseconds = receiveTimeoutMilliseconds
+        self.sendTimeoutMilliseconds = sendTimeoutMilliseconds
         self.maxMessageSize = maxMessageSize
         self.xpubVerbose = xpubVerbose
         self.xpubNoDrop = xpubNoDrop
@@ -60,6 +64,7 @@ extension ZMQSocket {
         if let hwm = settings.sendHighWaterMark { try setOption(.sendHighWaterMark, hwm) }
         if let hwm = settings.receiveHighWaterMark { try setOption(.receiveHighWaterMark, hwm) }
         if let timeout = settings.receiveTimeoutMilliseconds { try setOption(.receiveTimeoutMilliseconds, timeout) }
+        if let timeout = settings.sendTimeoutMilliseconds { try setOption(.sendTimeoutMilliseconds, timeout) }
         if let size = settings.maxMessageSize { try setOption(.maxMessageSize, size) }
         if settings.xpubVerbose { try setOption(.xpubVerbose, true) }
         if settings.xpubNoDrop { try setOption(.xpubNoDrop, true) }

@@ -32,11 +32,9 @@ final class AwaitingRowsCrashTests: DaemonProcessTestCase {
 
         init(input: String, output: String) throws {
             context = try ZMQContext()
-            publisher = try ZMQSocket(context: context, type: .xpub)
-            consumer = try ZMQSocket(context: context, type: .sub)
-            try publisher.setOption(.lingerMilliseconds, 0)
-            try consumer.setOption(.lingerMilliseconds, 0)
-            try consumer.subscribe(prefix: "ens.")
+            publisher = try ZMQSocket.make(context: context, type: .xpub, settings: ZMQSocketSettings(lingerMilliseconds: 0))
+            consumer = try ZMQSocket.make(context: context, type: .sub,
+                                          settings: ZMQSocketSettings(lingerMilliseconds: 0, subscriptions: ["ens."]))
             try consumer.connect(output)
             try publisher.connect(input)
             guard try publisher.waitForSubscriber(timeoutMilliseconds: 10_000) != nil else { throw CancellationError() }
@@ -55,16 +53,9 @@ final class AwaitingRowsCrashTests: DaemonProcessTestCase {
                 forwardReturn: 0.001, exitTime: t + 5))
         }
 
-        /// Waits (bounded by the receive timeout) for the output of the row at `t`.
-        func awaitOutput(_ t: Int64, timeoutMilliseconds: Int32 = 10_000) throws -> Bool {
-            try consumer.setOption(.receiveTimeoutMilliseconds, timeoutMilliseconds)
-            while try consumer.receive(into: message) {
-                guard message.hasMore else { continue }
-                _ = try consumer.receive(into: message)
-                let ts = message.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 16, as: Int64.self) }
-                if ts == t { return true }
-            }
-            return false
+        /// Waits (until outputs stop coming for `timeoutMilliseconds`) for the output of the row at `t`.
+        func awaitOutput(_ t: Int64, timeoutMilliseconds: Int = 10_000) throws -> Bool {
+            try consumer.awaitOutput(eventTime: t, into: message, silenceMilliseconds: timeoutMilliseconds)
         }
 
         /// Sends rows until one's output comes back: the consumer's subscription has arrived.

@@ -58,12 +58,9 @@ final class CrashRecoveryTests: DaemonProcessTestCase {
             acknowledged = restored
 
             let context = try ZMQContext()
-            let publisher = try ZMQSocket(context: context, type: .xpub)
-            let consumer = try ZMQSocket(context: context, type: .sub)
-            try publisher.setOption(.lingerMilliseconds, 0)
-            try consumer.setOption(.lingerMilliseconds, 0)
-            try consumer.setOption(.receiveTimeoutMilliseconds, 10_000)
-            try consumer.subscribe(prefix: "ens.")
+            let publisher = try ZMQSocket.make(context: context, type: .xpub, settings: ZMQSocketSettings(lingerMilliseconds: 0))
+            let consumer = try ZMQSocket.make(context: context, type: .sub,
+                                              settings: ZMQSocketSettings(lingerMilliseconds: 0, subscriptions: ["ens."]))
             try consumer.connect(output)
             try publisher.connect(input)
             XCTAssertNotNil(try publisher.waitForSubscriber(timeoutMilliseconds: 10_000))
@@ -76,24 +73,16 @@ final class CrashRecoveryTests: DaemonProcessTestCase {
                         model: m, symbol: "SPX", horizon: 5, eventTime: t, sequence: 0, probabilities: [0.2, 0.3, 0.5]))
                 }
             }
-            func awaitOutput(_ t: Int64) throws -> Bool {
-                while try consumer.receive(into: message) {
-                    guard message.hasMore else { continue }
-                    _ = try consumer.receive(into: message)
-                    let ts = message.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 16, as: Int64.self) }
-                    if ts == t { return true }
-                }
-                return false
+            func awaitOutput(_ t: Int64, silenceMilliseconds: Int = 10_000) throws -> Bool {
+                try consumer.awaitOutput(eventTime: t, into: message, silenceMilliseconds: silenceMilliseconds)
             }
             var warmed = false
             for _ in 0..<50 where !warmed {
                 eventTime += 1
                 try sendRow(eventTime)
-                consumer.setOptionIgnoringErrors(.receiveTimeoutMilliseconds, 200)
-                warmed = try awaitOutput(eventTime)
+                warmed = try awaitOutput(eventTime, silenceMilliseconds: 200)
             }
             XCTAssertTrue(warmed, "round \(round): output never reached the consumer")
-            try consumer.setOption(.receiveTimeoutMilliseconds, 10_000)
 
             // Load: batches of 20 rows and the labels of the previous batch, each batch closed by a
             // sentinel whose output proves everything before it was processed (hence persisted).
@@ -134,11 +123,5 @@ final class CrashRecoveryTests: DaemonProcessTestCase {
         XCTAssertGreaterThan(acknowledged, 0)
         XCTAssertTrue(daemon.stop(), "SIGTERM stops the daemon")
         XCTAssertEqual(daemon.process.terminationStatus, 0, "SIGTERM is a graceful stop")
-    }
-}
-
-extension ZMQSocket {
-    func setOptionIgnoringErrors(_ option: ZMQSocketOption<Int32>, _ value: Int32) {
-        try? setOption(option, value)
     }
 }

@@ -136,16 +136,11 @@ final class CurveSecurityTests: XCTestCase {
             security.stop()
             context.terminate()
         }
-        func make(_ type: ZMQSocketType) throws -> ZMQSocket {
-            let s = try ZMQSocket(context: context, type: type)
-            sockets.append(s)
-            try s.setOption(.lingerMilliseconds, 0)
-            try s.setOption(.receiveTimeoutMilliseconds, 10_000)
-            return s
+        let sub = try ZMQSocket.make(context: context, type: .sub, settings: ZMQSocketSettings(
+            lingerMilliseconds: 0, receiveTimeoutMilliseconds: 10_000, subscriptions: [""])) {
+            try security.apply(to: $0, role: .server, label: "input")
         }
-        let sub = try make(.sub)
-        try security.apply(to: sub, role: .server, label: "input")
-        try sub.subscribe(prefix: "")
+        sockets.append(sub)
         try sub.bind("tcp://127.0.0.1:*")
         let endpoint = try sub.lastEndpoint
         XCTAssertEqual(security.snapshot().clientsAllowed, 1)
@@ -154,9 +149,9 @@ final class CurveSecurityTests: XCTestCase {
         let clientContext = try ZMQContext()
         defer { clientContext.terminate() }
         func publisher(_ keys: ZMQCurveKeyPair?) throws -> ZMQSocket {
-            let pub = try ZMQSocket(context: clientContext, type: .xpub)
-            try pub.setOption(.lingerMilliseconds, 0)
-            if let keys { try pub.configureCurve(.client(keys: keys, serverPublicKey: server.publicKey)) }
+            let pub = try ZMQSocket.make(context: clientContext, type: .xpub, settings: ZMQSocketSettings(lingerMilliseconds: 0)) {
+                if let keys { try $0.configureCurve(.client(keys: keys, serverPublicKey: server.publicKey)) }
+            }
             try pub.connect(endpoint)
             return pub
         }

@@ -246,9 +246,9 @@ final class JournalTests: XCTestCase {
         let socket: ZMQSocket
         init(endpoint: String) throws {
             context = try ZMQContext()
-            socket = try ZMQSocket(context: context, type: .xpub)
-            try socket.setOption(.sendHighWaterMark, 0)
-            try socket.setOption(.xpubVerbose, true)
+            // Linger as libzmq's default (wait for delivery): the recorder reads what was sent.
+            socket = try ZMQSocket.make(context: context, type: .xpub, settings: ZMQSocketSettings(
+                lingerMilliseconds: -1, sendHighWaterMark: 0, xpubVerbose: true))
             try socket.bind(endpoint)
         }
         func waitForSubscriptions(_ count: Int) throws {

@@ -69,11 +69,9 @@ final class LiveIntegrationTests: XCTestCase {
         }
         let context = try ZMQContext()
         defer { context.terminate() }
-        let consumer = try ZMQSocket(context: context, type: .sub)
+        let consumer = try ZMQSocket.make(context: context, type: .sub, settings: ZMQSocketSettings(
+            lingerMilliseconds: 0, receiveTimeoutMilliseconds: 10_000, subscriptions: ["ens."]))
         defer { consumer.close() }
-        try consumer.setOption(.lingerMilliseconds, 0)
-        try consumer.setOption(.receiveTimeoutMilliseconds, 10_000)
-        try consumer.subscribe(prefix: "ens.")
         try consumer.connect(runner.outputEndpoints[0])
         XCTAssertTrue(runner.wait(timeout: 10) { $0.outputSubscriptions == 1 }, "consumer subscription reached the daemon")
 

@@ -184,9 +184,8 @@ final class TestPublisher {
 
     init(endpoint: String, subscriptions: Int = 2) throws {
         context = try ZMQContext()
-        socket = try ZMQSocket(context: context, type: .xpub)
-        try socket.setOption(.lingerMilliseconds, 1000)
-        try socket.setOption(.xpubVerbose, true)
+        socket = try ZMQSocket.make(context: context, type: .xpub,
+                                    settings: ZMQSocketSettings(lingerMilliseconds: 1000, xpubVerbose: true))
         try socket.connect(endpoint)
         for _ in 0..<subscriptions {
             guard try socket.waitForSubscriber(timeoutMilliseconds: 10_000) != nil else {

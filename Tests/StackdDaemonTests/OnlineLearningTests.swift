@@ -56,10 +56,9 @@ final class OnlineLearningTests: XCTestCase {
         defer { runner.requestStop(); runner.waitUntilFinished(timeout: 30) }
         let context = try ZMQContext()
         defer { context.terminate() }
-        let publisher = try ZMQSocket(context: context, type: .xpub)
+        let publisher = try ZMQSocket.make(context: context, type: .xpub,
+                                           settings: ZMQSocketSettings(lingerMilliseconds: 0, sendHighWaterMark: 0))
         defer { publisher.close() }
-        try publisher.setOption(.lingerMilliseconds, 0)
-        try publisher.setOption(.sendHighWaterMark, 0)
         try publisher.connect(runner.inputEndpoints[0])
         XCTAssertNotNil(try publisher.waitForSubscriber(timeoutMilliseconds: 10_000))
         var rng = SplitMix64(seed: seed)

@@ -128,9 +128,8 @@ final class BinaryPublisher {
     init(endpoint: String, models: [String] = ["a", "b"], sendHighWaterMark: Int32 = 0) throws {
         self.models = models
         context = try ZMQContext()
-        socket = try ZMQSocket(context: context, type: .xpub)
-        try socket.setOption(.lingerMilliseconds, 2000)
-        try socket.setOption(.sendHighWaterMark, sendHighWaterMark)
+        socket = try ZMQSocket.make(context: context, type: .xpub, settings: ZMQSocketSettings(
+            lingerMilliseconds: 2000, sendHighWaterMark: sendHighWaterMark))
         try socket.connect(endpoint)
         guard try socket.waitForSubscriber(timeoutMilliseconds: 20_000) != nil else { throw POSIXError(.ETIMEDOUT) }
     }

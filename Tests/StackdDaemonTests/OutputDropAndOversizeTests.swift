@@ -33,11 +33,9 @@ final class OutputDropAndOversizeTests: XCTestCase {
         // The consumer subscribes, then never reads: its queue and the daemon's fill up.
         let context = try ZMQContext()
         defer { context.terminate() }
-        let stalled = try ZMQSocket(context: context, type: .sub)
+        let stalled = try ZMQSocket.make(context: context, type: .sub, settings: ZMQSocketSettings(
+            lingerMilliseconds: 0, receiveHighWaterMark: 100, subscriptions: ["ens."]))
         defer { stalled.close() }
-        try stalled.setOption(.lingerMilliseconds, 0)
-        try stalled.setOption(.receiveHighWaterMark, 100)
-        try stalled.subscribe(prefix: "ens.")
         try stalled.connect(harness.output)
         XCTAssertNotNil(try OperatorHarness.waitForMetric(port: port, "stackd_output_subscriptions") { $0 == 1 })
 
@@ -68,10 +66,9 @@ final class OutputDropAndOversizeTests: XCTestCase {
         let port = try harness.metricsPort(daemon)
         let context = try ZMQContext()
         defer { context.terminate() }
-        let bad = try ZMQSocket(context: context, type: .xpub)
+        let bad = try ZMQSocket.make(context: context, type: .xpub,
+                                     settings: ZMQSocketSettings(lingerMilliseconds: 0, xpubVerbose: true))
         defer { bad.close() }
-        try bad.setOption(.lingerMilliseconds, 0)
-        try bad.setOption(.xpubVerbose, true)
         try bad.connect(harness.input)
         XCTAssertNotNil(try bad.waitForSubscriber(timeoutMilliseconds: 20_000))
         let peakBefore = try XCTUnwrap(Self.peakResidentBytes(daemon.processIdentifier))

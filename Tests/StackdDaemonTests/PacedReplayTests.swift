@@ -46,13 +46,10 @@ final class PacedReplayTests: XCTestCase {
         let pub = try PacedPublisher.makeSocket(context: context, endpoint: "inproc://paced-\(encoding.rawValue)",
                                                 sendHighWaterMark: 0, lingerMilliseconds: 0)
         defer { pub.close() }
-        let sub = try ZMQSocket(context: context, type: .sub)
+        let sub = try ZMQSocket.make(context: context, type: .sub, settings: ZMQSocketSettings(
+            lingerMilliseconds: 0, receiveHighWaterMark: 0, receiveTimeoutMilliseconds: 5000, subscriptions: ["ens."]))
         defer { sub.close() }
-        try sub.setOption(.lingerMilliseconds, 0)
-        try sub.setOption(.receiveHighWaterMark, 0)
-        try sub.setOption(.receiveTimeoutMilliseconds, 5000)
         try sub.connect(try pub.lastEndpoint)
-        try sub.subscribe(prefix: "ens.")
 
         // Driver times are 10 ms apart: ×1e6 paces for real (sleeps of ~10 ns) yet finishes at once.
         let pacer = ReplayPacer(speed: ReplaySpeed(factor: 1e6))

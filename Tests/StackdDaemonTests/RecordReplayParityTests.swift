@@ -42,9 +42,8 @@ final class RecordReplayParityTests: XCTestCase {
         let runner = try LiveRunner(configuration: config, logger: Logger(label: "test"))
         runner.start()
         let context = try ZMQContext()
-        let publisher = try ZMQSocket(context: context, type: .xpub)
-        try publisher.setOption(.lingerMilliseconds, 1000)
-        try publisher.setOption(.sendHighWaterMark, 0)
+        let publisher = try ZMQSocket.make(context: context, type: .xpub,
+                                           settings: ZMQSocketSettings(lingerMilliseconds: 1000, sendHighWaterMark: 0))
         try publisher.connect(runner.inputEndpoints[0])
         XCTAssertNotNil(try publisher.waitForSubscriber(timeoutMilliseconds: 10_000))
 

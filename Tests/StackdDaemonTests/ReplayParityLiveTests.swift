@@ -94,13 +94,11 @@ final class ReplayParityLiveTests: XCTestCase {
         init(input: String, output: String, seed: UInt64) throws {
             rng = SplitMix64(seed: seed)
             context = try ZMQContext()
-            publisher = try ZMQSocket(context: context, type: .xpub)
-            consumer = try ZMQSocket(context: context, type: .sub)
-            try publisher.setOption(.lingerMilliseconds, 1000)
-            try publisher.setOption(.sendHighWaterMark, 0)
-            try consumer.setOption(.lingerMilliseconds, 0)
-            try consumer.setOption(.receiveHighWaterMark, 0)
-            try consumer.subscribe(prefix: "ens.")
+            publisher = try ZMQSocket.make(context: context, type: .xpub,
+                                           settings: ZMQSocketSettings(lingerMilliseconds: 1000, sendHighWaterMark: 0))
+            // A short receive timeout: `awaitOutputs` checks its deadline between receives.
+            consumer = try ZMQSocket.make(context: context, type: .sub, settings: ZMQSocketSettings(
+                lingerMilliseconds: 0, receiveHighWaterMark: 0, receiveTimeoutMilliseconds: 200, subscriptions: ["ens."]))
             try consumer.connect(output)
             try publisher.connect(input)
             guard try publisher.waitForSubscriber(timeoutMilliseconds: 10_000) != nil else { throw CancellationError() }
@@ -133,7 +131,6 @@ final class ReplayParityLiveTests: XCTestCase {
         /// Receives outputs until `count` have arrived in total; false after `timeout` seconds.
         func awaitOutputs(_ count: Int, timeout: TimeInterval = 60) throws -> Bool {
             let deadline = Date(timeIntervalSinceNow: timeout)
-            try consumer.setOption(.receiveTimeoutMilliseconds, 200)
             while outputs < count && Date() < deadline {
                 guard try consumer.receive(into: message) else { continue }
                 if message.hasMore {

@@ -96,11 +96,9 @@ final class ServiceLifecycleTests: XCTestCase {
         // A subscriber on the output and a half-assembled row (only model "a").
         let context = try ZMQContext()
         defer { context.terminate() }
-        let consumer = try ZMQSocket(context: context, type: .sub)
+        let consumer = try ZMQSocket.make(context: context, type: .sub, settings: ZMQSocketSettings(
+            lingerMilliseconds: 0, receiveTimeoutMilliseconds: 20_000, subscriptions: ["ens."]))
         defer { consumer.close() }
-        try consumer.setOption(.lingerMilliseconds, 0)
-        try consumer.setOption(.receiveTimeoutMilliseconds, 20_000)
-        try consumer.subscribe(prefix: "ens.")
         try consumer.connect("ipc://\(directory!)/out.sock")
         XCTAssertTrue(try waitForMetric(port: port, "stackd_output_subscriptions 1"), "subscription reached the daemon")
         let publisher = try TestPublisher(endpoint: "ipc://\(directory!)/in.sock")

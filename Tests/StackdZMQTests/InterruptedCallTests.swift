@@ -41,8 +41,8 @@ final class InterruptedCallTests: XCTestCase {
                 defer { monitor.close(); socket.close() }
                 try socket.startMonitor(endpoint: "inproc://interrupted-monitor-\(name)", events: .disconnected)
                 try monitor.connect("inproc://interrupted-monitor-\(name)")
-                try socket.setOption(.receiveHighWaterMark, 1000)
-                try socket.subscribe(prefix: "pred.")
+                try socket.configure(ZMQSocketSettings(lingerMilliseconds: 0, receiveHighWaterMark: 1000,
+                                                       subscriptions: ["pred."]))
                 try socket.bind("inproc://interrupted-bind-\(name)")
             }
         }

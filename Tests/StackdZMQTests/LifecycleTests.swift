@@ -42,10 +42,8 @@ final class LifecycleTests: ZMQTestCase {
             // lets `terminate()` return on the test's thread, which then reads the outcome.
             var socket: ZMQSocket?
             do {
-                let sub = try ZMQSocket(context: context, type: .sub)
+                let sub = try ZMQSocket.make(context: context, type: .sub, settings: ZMQTestCase.settings)
                 socket = sub
-                try sub.setOption(.lingerMilliseconds, 0)
-                try sub.setOption(.receiveTimeoutMilliseconds, ZMQTestCase.timeoutMilliseconds)
                 try sub.bind("inproc://terminate")
                 started.signal()
                 let message = ZMQMessage()

@@ -24,10 +24,9 @@ final class ProxyTests: ZMQTestCase {
         Thread {
             var failure: (any Error)?
             do {
-                let frontend = try ZMQSocket(context: proxyContext, type: .xsub)
-                let backend = try ZMQSocket(context: proxyContext, type: .xpub)
-                try frontend.setOption(.lingerMilliseconds, 0)
-                try backend.setOption(.lingerMilliseconds, 0)
+                let settings = ZMQSocketSettings(lingerMilliseconds: 0)
+                let frontend = try ZMQSocket.make(context: proxyContext, type: .xsub, settings: settings)
+                let backend = try ZMQSocket.make(context: proxyContext, type: .xpub, settings: settings)
                 try frontend.bind(front)
                 try backend.bind(back)
                 bound.signal()

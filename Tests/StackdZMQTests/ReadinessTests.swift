@@ -21,8 +21,9 @@ final class ReadinessTests: ZMQTestCase {
     }
 
     func testVerboseXPubSeesEverySubscriberOfTheSameTopic() throws {
-        let pub = try socket(.xpub)
-        try pub.setOption(.xpubVerbose, true)
+        var verbose = Self.settings
+        verbose.xpubVerbose = true
+        let pub = try socket(.xpub, settings: verbose)
         try pub.bind("inproc://verbose")
         var subscribers: [ZMQSocket] = []
         for _ in 0..<2 {

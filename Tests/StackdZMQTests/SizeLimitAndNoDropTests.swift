@@ -9,13 +9,14 @@ final class SizeLimitAndNoDropTests: ZMQTestCase {
         let directory = try temporaryDirectory()
         let pub = try socket(.xpub)
         try pub.bind("ipc://\(directory.path)/s.sock")
-        let sub = try socket(.sub)
-        try sub.setOption(.maxMessageSize, 1024)
+        var limited = Self.settings
+        limited.maxMessageSize = 1024
+        limited.subscriptions = [""]
+        let sub = try socket(.sub, settings: limited)
         XCTAssertEqual(try sub.option(.maxMessageSize), 1024)
         let monitor = try socket(.pair)
         try sub.startMonitor(endpoint: "inproc://size-limit-monitor", events: .disconnected)
         try monitor.connect("inproc://size-limit-monitor")
-        try sub.subscribe(prefix: "")
         try sub.connect("ipc://\(directory.path)/s.sock")
         XCTAssertNotNil(try pub.waitForSubscriber(timeoutMilliseconds: 5000))
 
@@ -27,18 +28,20 @@ final class SizeLimitAndNoDropTests: ZMQTestCase {
         var items = [ZMQPollItem(socket: monitor)]
         try ZMQSocket.poll(&items, timeoutMilliseconds: 5000)
         XCTAssertEqual(try monitor.receiveMonitorEvent(into: message)?.event, ZMQMonitorEvents.disconnected)
-        try sub.setOption(.receiveTimeoutMilliseconds, 200)
-        XCTAssertFalse(try sub.receive(into: message), "the oversize frame was never delivered")
+        items = [ZMQPollItem(socket: sub)]
+        XCTAssertEqual(try ZMQSocket.poll(&items, timeoutMilliseconds: 200), 0, "the oversize frame was never delivered")
     }
 
     func testNoDropXPUBRefusesAtTheHighWaterMarkInsteadOfDropping() throws {
-        let pub = try socket(.xpub)
-        try pub.setOption(.sendHighWaterMark, 10)
-        try pub.setOption(.xpubNoDrop, true)
+        var noDrop = Self.settings
+        noDrop.sendHighWaterMark = 10
+        noDrop.xpubNoDrop = true
+        let pub = try socket(.xpub, settings: noDrop)
         try pub.bind("inproc://no-drop")
-        let sub = try socket(.sub)
-        try sub.setOption(.receiveHighWaterMark, 10)
-        try sub.subscribe(prefix: "t")
+        var subscriber = Self.settings
+        subscriber.receiveHighWaterMark = 10
+        subscriber.subscriptions = ["t"]
+        let sub = try socket(.sub, settings: subscriber)
         try sub.connect("inproc://no-drop")
         XCTAssertNotNil(try pub.waitForSubscriber(timeoutMilliseconds: 5000))
         var accepted = 0, refused = 0

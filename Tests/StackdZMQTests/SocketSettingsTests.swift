@@ -10,13 +10,14 @@ final class SocketSettingsTests: ZMQTestCase {
 
     func testEverySettingIsAppliedAndReadsBack() throws {
         let settings = ZMQSocketSettings(lingerMilliseconds: 7, sendHighWaterMark: 45, receiveHighWaterMark: 123,
-                                         receiveTimeoutMilliseconds: 250, maxMessageSize: 4096)
+                                         receiveTimeoutMilliseconds: 250, sendTimeoutMilliseconds: 350, maxMessageSize: 4096)
         let socket = try ZMQSocket.make(context: context, type: .sub, settings: settings)
         defer { socket.close() }
         XCTAssertEqual(try socket.option(.lingerMilliseconds), 7)
         XCTAssertEqual(try socket.option(.sendHighWaterMark), 45)
         XCTAssertEqual(try socket.option(.receiveHighWaterMark), 123)
         XCTAssertEqual(try socket.option(.receiveTimeoutMilliseconds), 250)
+        XCTAssertEqual(try socket.option(.sendTimeoutMilliseconds), 350)
         XCTAssertEqual(try socket.option(.maxMessageSize), 4096)
     }
 
@@ -26,6 +27,7 @@ final class SocketSettingsTests: ZMQTestCase {
         XCTAssertEqual(try socket.option(.lingerMilliseconds), 0)
         XCTAssertEqual(try socket.option(.sendHighWaterMark), 1000, "libzmq's default")
         XCTAssertEqual(try socket.option(.maxMessageSize), -1, "libzmq's default: no limit")
+        XCTAssertEqual(try socket.option(.sendTimeoutMilliseconds), -1, "libzmq's default: wait forever")
     }
 
     func testSecurityRunsAfterTheOptionsAndItsFailureIsRethrown() throws {

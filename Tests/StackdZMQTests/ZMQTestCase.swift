@@ -30,13 +30,18 @@ class ZMQTestCase: XCTestCase {
         super.tearDown()
     }
 
-    /// A socket that never lingers on close and never blocks longer than the test timeout.
-    func socket(_ type: ZMQSocketType) throws -> ZMQSocket {
-        let socket = try ZMQSocket(context: context, type: type)
+    /// What every test socket starts from: it never lingers on close and never blocks longer
+    /// than the test timeout.
+    static var settings: ZMQSocketSettings {
+        ZMQSocketSettings(lingerMilliseconds: 0, receiveTimeoutMilliseconds: timeoutMilliseconds,
+                          sendTimeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// A socket made by the socket factory with `settings` (``settings`` unless told), closed at
+    /// tear-down.
+    func socket(_ type: ZMQSocketType, settings: ZMQSocketSettings = ZMQTestCase.settings) throws -> ZMQSocket {
+        let socket = try ZMQSocket.make(context: context, type: type, settings: settings)
         sockets.append(socket)
-        try socket.setOption(.lingerMilliseconds, 0)
-        try socket.setOption(.receiveTimeoutMilliseconds, Self.timeoutMilliseconds)
-        try socket.setOption(.sendTimeoutMilliseconds, Self.timeoutMilliseconds)
         return socket
     }
 
