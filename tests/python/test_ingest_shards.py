@@ -19,6 +19,7 @@ Needs `swift build` first (.build/debug/stackd).
 
 import collections
 import random
+import signal
 import subprocess
 import time
 
@@ -228,3 +229,87 @@ def test_a_stop_drains_every_pipeline_through_the_forwarder(tmp_path, spawn):
                 assert o["probs"] == pytest.approx([0.2, 0.3, 0.5], abs=1e-12)
     finally:
         ctx.destroy(linger=0)
+
+
+def test_a_reload_reaches_every_pipeline_and_a_refused_one_keeps_them_whole(tmp_path, spawn):
+    """SIGHUP with N = 2 (one SUB socket per pipeline). `log.rejects_per_second` 0 -> 100, a key
+    applied live, reaches both pipelines: a message each rejects (an unknown model) is logged only
+    after the reload. A reload that also changes `models.names`, which refuses the reload, changes
+    nothing in either pipeline: the rate stays 100 (their rejects are still logged, not silenced
+    by the 0 the refused file asks for) and the models stay a, b, c (a row of the three completes)."""
+    first = next(s for s in SYMBOLS if pipeline_of(s, 2) == 0)
+    second = next(s for s in SYMBOLS if pipeline_of(s, 2) == 1)
+    path = write_config(tmp_path, "two")
+    base = path.read_text()
+    path.write_text(base + "[log]\nrejects_per_second = 0\n")
+    daemon = spawn(Daemon, path, "two")
+    ctx = zmq.Context()
+    try:
+        consumer = counted_subscriber(ctx, daemon, f"ipc://{tmp_path}/out-two.sock")
+        pub = publisher(ctx, bind=[f"ipc://{tmp_path}/publisher.sock"])
+        await_subscriptions(pub, collections.Counter(f"{kind}.{s}.".encode() for s in SYMBOLS for kind in ("pred", "label")))
+        ts = 1_700_000_000_000_000_000
+        sent = collections.Counter()  # rejects sent
+
+        def reject(model):
+            """One message for each pipeline that it rejects: `model` is not configured."""
+            for symbol in (first, second):
+                pub.send_multipart(encode_prediction(model, symbol, HORIZON, ts, 1, [0.2, 0.3, 0.5]))
+                sent["rejects"] += 1
+
+        def logged(model, symbol):
+            return f"topic=pred.{symbol}.{HORIZON}.{model} " in daemon.log()
+
+        def rejected():
+            return daemon.metric("stackd_rejected_messages_total", reason="unknown_model")
+
+        def all_rejections_counted():
+            wait_until(f"{sent['rejects']} rejections counted", lambda: rejected() == sent["rejects"])
+
+        # Rate 0: rejected, counted by each pipeline, and not logged (checked below, once later
+        # lines of the same pipelines prove these would have been written before them).
+        reject("zz")
+        all_rejections_counted()
+        for i in range(2):
+            assert daemon.metric("stackd_pipeline_messages_total", pipeline=i) == 1, f"pipeline {i} got its message"
+
+        path.write_text(base + "[log]\nrejects_per_second = 100\n")
+        daemon.signal(signal.SIGHUP)
+        reloaded = daemon.wait_for_line(r"configuration reloaded")
+        assert "log.rejects_per_second: 0 -> 100" in reloaded.string, reloaded.string
+        # Each pipeline applies the new rate between two polls: reject until both have logged.
+        wait_until("both pipelines logging rejects",
+                   lambda: logged("zy", first) and logged("zy", second), poke=lambda: reject("zy"))
+        assert not logged("zz", first) and not logged("zz", second), "nothing was logged at 0 per second"
+
+        # Refused: models.names changes (and the rate would go back to 0): nothing applies.
+        path.write_text(base.replace('names = ["a", "b", "c"]', 'names = ["a", "b"]')
+                        + "[log]\nrejects_per_second = 0\n")
+        mark = daemon.mark()
+        daemon.signal(signal.SIGHUP)
+        refused = daemon.wait_for_line(r"reload refused: these keys cannot change")
+        assert "models.names" in refused.string and "log.rejects_per_second" not in refused.string, refused.string
+        # Two rounds, each counted before the next is sent: the second is processed after at
+        # least one more poll of each pipeline, when a rate the refusal had let through would apply.
+        all_rejections_counted()  # the reload's probes included
+        for model in ("zx", "zw"):
+            reject(model)
+            all_rejections_counted()
+        wait_until("the last rejects logged by both pipelines", lambda: logged("zw", first) and logged("zw", second))
+        # The running models: a row of a, b and c completes on each pipeline (c is not unknown).
+        for symbol in (first, second):
+            for model in MODELS:
+                pub.send_multipart(encode_prediction(model, symbol, HORIZON, ts + 60_000_000_000, 2, [0.2, 0.3, 0.5]))
+        outputs = []
+        end = time.monotonic() + DEADLINE
+        while len(outputs) < 2 and time.monotonic() < end:
+            if consumer.poll(100):
+                outputs.append(decode_ensemble(consumer.recv_multipart()[1], MODELS))
+        assert sorted(o["symbol"] for o in outputs) == sorted([first, second]), outputs
+        for o in outputs:
+            assert o["models"] == MODELS and o["completion"] == "complete", o
+        assert rejected() == sent["rejects"], "the running configuration's models are all still known"
+        assert not any("configuration reloaded" in line for line in daemon.lines_since(mark))
+    finally:
+        ctx.destroy(linger=0)
+    assert daemon.stop() == 0
