@@ -17,7 +17,7 @@ SCHEMA = json.loads((ROOT / "schemas" / "config.schema.json").read_text())
 def loader_keys():
     """Section -> keys, read from the row builders of ConfigurationKeys.swift."""
     text = (ROOT / "Sources/StackdDaemon/Configuration/ConfigurationKeys.swift").read_text()
-    body = text[text.index("public static var all"): text.index("// MARK: - Row builders")]
+    body = text[re.search(r"\bstatic var all\b", text).start(): text.index("// MARK: - Row builders")]
     keys = {}
     for section, name in re.findall(r'\b(?:int|number|duration|bool|string|optionalString|choice|strings|ints)\(\s*"([a-z_]+)", "([a-z_]+)"', body):
         keys.setdefault(section, set()).add(name)
