@@ -6,27 +6,27 @@ import StackdTraining
 /// `learner.kind`: which meta-learners a retrain fits: the name of a learner registered in
 /// `MetaLearnerRegistry`, or `auto` (every registered learner; the best on validation is the
 /// candidate). Open, so that registering a learner is enough to make it configurable.
-public struct LearnerKind: RawRepresentable, Hashable, Sendable, CaseIterable {
-    public let rawValue: String
-    public init?(rawValue: String) {
+package struct LearnerKind: RawRepresentable, Hashable, Sendable, CaseIterable {
+    package let rawValue: String
+    package init?(rawValue: String) {
         guard rawValue == "auto" || MetaLearnerRegistry.learner(named: rawValue) != nil else { return nil }
         self.rawValue = rawValue
     }
-    public static var allCases: [LearnerKind] { (MetaLearnerRegistry.names + ["auto"]).compactMap(LearnerKind.init) }
-    public static let logistic = LearnerKind(rawValue: LogisticLearner.name)!
-    public static let xgboost = LearnerKind(rawValue: XGBoostLearner.name)!
-    public static let auto = LearnerKind(rawValue: "auto")!
+    package static var allCases: [LearnerKind] { (MetaLearnerRegistry.names + ["auto"]).compactMap(LearnerKind.init) }
+    package static let logistic = LearnerKind(rawValue: LogisticLearner.name)!
+    package static let xgboost = LearnerKind(rawValue: XGBoostLearner.name)!
+    package static let auto = LearnerKind(rawValue: "auto")!
 }
 
 /// `learner.calibration`: whether each learner is also tried with a temperature fitted on the
 /// validation rows (judged cross-fitted).
-public enum LearnerCalibration: String, Sendable, CaseIterable {
+package enum LearnerCalibration: String, Sendable, CaseIterable {
     case temperature
     case none
 }
 
 /// `learner.metric`: the metric a candidate must win on.
-public enum LearnerMetric: String, Sendable, CaseIterable {
+package enum LearnerMetric: String, Sendable, CaseIterable {
     case logLoss = "log_loss"
     case f1
     case sharpe
@@ -34,7 +34,7 @@ public enum LearnerMetric: String, Sendable, CaseIterable {
 }
 
 /// `learner.features`: the stacking features a meta-learner sees.
-public enum LearnerFeatures: String, Sendable, CaseIterable {
+package enum LearnerFeatures: String, Sendable, CaseIterable {
     /// The M·K probabilities.
     case basic
     /// All stacking features.
@@ -44,7 +44,7 @@ public enum LearnerFeatures: String, Sendable, CaseIterable {
 }
 
 /// `learner.promotion`: when a fitted candidate is installed.
-public enum PromotionRule: String, Sendable, CaseIterable {
+package enum PromotionRule: String, Sendable, CaseIterable {
     /// Only a candidate that beats averaging, the best single model and the champion.
     case gated
     /// Every fit (walk-forward research, reference comparisons).
@@ -52,7 +52,7 @@ public enum PromotionRule: String, Sendable, CaseIterable {
 }
 
 /// `state.flush`: when window rows reach the operating system (what `kill -9` may lose).
-public enum StateFlushMode: String, Sendable, CaseIterable {
+package enum StateFlushMode: String, Sendable, CaseIterable {
     case everyRow = "every_row"
     /// Every `state.flush_rows` rows.
     case everyRows = "every_rows"
@@ -61,7 +61,7 @@ public enum StateFlushMode: String, Sendable, CaseIterable {
 }
 
 /// `state.sync`: whether a flush also reaches the disk.
-public enum StateSyncMode: String, Sendable, CaseIterable {
+package enum StateSyncMode: String, Sendable, CaseIterable {
     case none
     /// fsync after every flush: survives power loss, costs latency.
     case everyFlush = "every_flush"

@@ -8,9 +8,9 @@ import Foundation
 /// Directories (`state.directory`, `record.directory`): an existing one must be a writable
 /// directory; a missing one is accepted when its nearest existing ancestor is a writable
 /// directory, since the daemon creates it with its parents.
-public enum ConfigurationHostCheck {
+package enum ConfigurationHostCheck {
     /// One line per problem, each prefixed by `locate(section, key)` (`FILE:LINE: key: `).
-    public static func problems(_ config: DaemonConfiguration, locate: (String, String) -> String) -> [String] {
+    package static func problems(_ config: DaemonConfiguration, locate: (String, String) -> String) -> [String] {
         var out: [String] = []
         var localAddresses: Set<[UInt8]>?
         for (section, key, endpoints) in ConfigurationLoader.endpointKeys(config) where key == "bind" {

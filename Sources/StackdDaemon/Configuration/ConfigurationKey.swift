@@ -1,18 +1,18 @@
 /// One key of the configuration file, described once: the loader parses and range-checks it
 /// from this, reload classifies its changes from this, and the JSON Schema and the README table
 /// are generated from this. Keeping all of that in one row is what stops them from drifting.
-public struct ConfigurationKey {
-    public let section: String
-    public let name: String
-    public let type: ConfigurationValueType
+package struct ConfigurationKey {
+    package let section: String
+    package let name: String
+    package let type: ConfigurationValueType
     /// The value used when the file does not set the key; nil: required, or "none".
-    public let defaultValue: ConfigurationValue?
-    public let required: Bool
-    public let reload: ReloadClass
+    package let defaultValue: ConfigurationValue?
+    package let required: Bool
+    package let reload: ReloadClass
     /// One line for the README table and the schema's description.
-    public let doc: String
+    package let doc: String
     /// How the default reads in the README when it is not a plain value (e.g. "none").
-    public let defaultText: String?
+    package let defaultText: String?
     /// Stores a checked value into the configuration.
     let apply: (inout DaemonConfiguration, ConfigurationValue) -> Void
     /// Reads the key's value back, in the file's terms, to compare two configurations.
@@ -20,5 +20,5 @@ public struct ConfigurationKey {
     /// A check beyond type and range (e.g. an address's syntax): the problem, or nil.
     let validate: (ConfigurationValue) -> String?
 
-    public var path: String { "\(section).\(name)" }
+    package var path: String { "\(section).\(name)" }
 }

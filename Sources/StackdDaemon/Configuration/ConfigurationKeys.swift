@@ -4,14 +4,14 @@ import StackdCore
 /// Every key of the configuration file, in the order of the README table. Parsing, range checks,
 /// reload classification, `schemas/config.schema.json` and the README's configuration table all
 /// come from this list (a test regenerates the last two and compares).
-public enum ConfigurationKeys {
+package enum ConfigurationKeys {
     /// Printable ASCII without space, `"`, `.` or `\`, 1–64 bytes: the wire's name rule.
     static let namePattern = "^[\\x21\\x23-\\x2D\\x2F-\\x5B\\x5D-\\x7E]{1,64}$"
     /// 100 years: an event time of this century plus any duration key stays inside Int64 nanoseconds.
     static let maxSeconds = 3_153_600_000.0
     static let maxDays = 36_500.0
 
-    public static var all: [ConfigurationKey] {
+    package static var all: [ConfigurationKey] {
         [
             strings("models", "names", pattern: namePattern, default: nil, required: true, .refused,
                     "base model names (1–64 printable ASCII bytes, no `.`); features use them in alphabetical order",
@@ -182,7 +182,7 @@ public enum ConfigurationKeys {
     }
 
     /// Keys by section, in table order.
-    public static var sections: [(name: String, keys: [ConfigurationKey])] {
+    package static var sections: [(name: String, keys: [ConfigurationKey])] {
         var order: [String] = []
         var bySection: [String: [ConfigurationKey]] = [:]
         for key in all {
@@ -192,7 +192,7 @@ public enum ConfigurationKeys {
         return order.map { ($0, bySection[$0] ?? []) }
     }
 
-    public static func key(_ path: String) -> ConfigurationKey? { all.first { $0.path == path } }
+    package static func key(_ path: String) -> ConfigurationKey? { all.first { $0.path == path } }
 
     // MARK: - Row builders, one per value type
 

@@ -4,9 +4,9 @@ import StackdCore
 import TOMLKit
 
 /// A configuration that cannot be used; every problem names its file, line and key.
-public struct ConfigurationFileError: Error, CustomStringConvertible, Sendable {
-    public var problems: [String]
-    public var description: String { problems.joined(separator: "\n") }
+package struct ConfigurationFileError: Error, CustomStringConvertible, Sendable {
+    package var problems: [String]
+    package var description: String { problems.joined(separator: "\n") }
 }
 
 /// Reads the TOML configuration strictly: unknown sections or keys, wrong types and values
@@ -17,7 +17,7 @@ public enum ConfigurationLoader {
     /// Reads `path`, applies the environment overrides (``environmentKeys``) on top, then, with
     /// `checkHost`, checks what the daemon will need from this machine without touching it
     /// (``ConfigurationHostCheck``): what `stackd run` and `stackd check-config` do before binding.
-    public static func load(path: String,
+    package static func load(path: String,
                             environment: [String: String] = ProcessInfo.processInfo.environment,
                             checkHost: Bool = true) throws -> DaemonConfiguration {
         let text = try ConfigurationText.read(path: path)
@@ -33,7 +33,7 @@ public enum ConfigurationLoader {
 
     /// Environment variables that override a key of the file (applied after it, so a unit's
     /// `Environment=` or a drop-in can change them without editing the file).
-    public static let environmentKeys: [(variable: String, key: String)] = [
+    package static let environmentKeys: [(variable: String, key: String)] = [
         ("STACKD_STATE_DIRECTORY", "state.directory"),
         ("STACKD_METRICS_ADDRESS", "metrics.address"),
         ("STACKD_LOG_LEVEL", "log.level"),
@@ -41,7 +41,7 @@ public enum ConfigurationLoader {
 
     /// Applies the overrides present in `environment`; an invalid value is refused like a bad
     /// key in the file, naming the variable.
-    public static func applyEnvironment(_ environment: [String: String], to config: inout DaemonConfiguration) throws {
+    package static func applyEnvironment(_ environment: [String: String], to config: inout DaemonConfiguration) throws {
         var problems: [String] = []
         if let dir = environment["STACKD_STATE_DIRECTORY"] {
             config.stateDirectory = dir.isEmpty ? nil : dir

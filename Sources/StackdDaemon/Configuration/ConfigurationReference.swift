@@ -1,7 +1,7 @@
 /// Generates `schemas/config.schema.json` and the README's configuration table from
 /// ``ConfigurationKeys``; `ConfigurationReferenceTests` compares the committed files with these
 /// (and rewrites them with `STACKD_REGENERATE_CONFIG_REFERENCE=1`), so they cannot drift.
-public enum ConfigurationReference {
+package enum ConfigurationReference {
     /// Sections that must be present: the ones with a required key, and the two socket sections
     /// (each needs at least one endpoint).
     static let requiredSections = ["models", "stream", "input", "output"]
@@ -9,7 +9,7 @@ public enum ConfigurationReference {
     static let endpointPattern = "^(tcp|ipc|inproc)://."
 
     /// The JSON Schema (draft 2020-12) of the configuration file, as text.
-    public static func jsonSchema() -> String {
+    package static func jsonSchema() -> String {
         var sections: [(String, JSONValue)] = []
         for (name, keys) in ConfigurationKeys.sections {
             var properties: [(String, JSONValue)] = []
@@ -81,7 +81,7 @@ public enum ConfigurationReference {
     }
 
     /// The README's table: one row per key, in table order.
-    public static func markdownTable() -> String {
+    package static func markdownTable() -> String {
         var lines = ["| key | type, range | default | on reload | meaning |", "|---|---|---|---|---|"]
         for key in ConfigurationKeys.all {
             let def = key.defaultText ?? key.defaultValue.map { "`\($0.description)`" } ?? "none"

@@ -1,5 +1,5 @@
 /// The kind of value a key holds and the range the code accepts, in the file's unit.
-public enum ConfigurationValueType {
+package enum ConfigurationValueType {
     case integer(ClosedRange<Int>)
     case number(ClosedRange<Double>)
     /// A number of `unit`s converted to Int64 nanoseconds; the range's maximum is chosen so the
@@ -15,7 +15,7 @@ public enum ConfigurationValueType {
 }
 
 /// A key's value in the file's terms (durations in their unit, choices as their word).
-public enum ConfigurationValue: Equatable, Sendable, CustomStringConvertible {
+package enum ConfigurationValue: Equatable, Sendable, CustomStringConvertible {
     case integer(Int)
     case number(Double)
     case boolean(Bool)
@@ -23,7 +23,7 @@ public enum ConfigurationValue: Equatable, Sendable, CustomStringConvertible {
     case strings([String])
     case integers([Int])
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .integer(let i): return "\(i)"
         case .number(let d): return d == d.rounded() && abs(d) < 1e15 ? "\(Int64(d))" : "\(d)"
@@ -35,7 +35,7 @@ public enum ConfigurationValue: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// As in a log line: a lone string without quotes.
-    public var plain: String {
+    package var plain: String {
         if case .string(let s) = self { return s }
         return description
     }

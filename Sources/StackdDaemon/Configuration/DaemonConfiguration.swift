@@ -5,57 +5,57 @@ import StackdCore
 /// `schemas/config.schema.json`; keys in ``ConfigurationKeys``). Every field has a default except the base models and horizons.
 public struct DaemonConfiguration: Sendable, Equatable {
     /// Where predictions and labels come from.
-    public struct Input: Sendable, Equatable {
+    package struct Input: Sendable, Equatable {
         /// Endpoints the subscriber connects to (publishers bind).
-        public var connect: [String] = []
+        package var connect: [String] = []
         /// Endpoints the subscriber binds (publishers connect).
-        public var bind: [String] = []
+        package var bind: [String] = []
         /// Topic prefixes to subscribe to.
-        public var topics: [String] = ["pred.", "label."]
+        package var topics: [String] = ["pred.", "label."]
         /// ZeroMQ receive high-water mark, in messages.
-        public var receiveHighWaterMark: Int = 1_000_000
+        package var receiveHighWaterMark: Int = 1_000_000
     }
 
     /// Where ensemble outputs go.
-    public struct Output: Sendable, Equatable {
+    package struct Output: Sendable, Equatable {
         /// Endpoints the publisher binds.
-        public var bind: [String] = []
+        package var bind: [String] = []
         /// Endpoints the publisher connects to.
-        public var connect: [String] = []
-        public var encoding: PayloadEncoding = .binary
+        package var connect: [String] = []
+        package var encoding: PayloadEncoding = .binary
         /// ZeroMQ send high-water mark, in messages; a slow subscriber loses messages past it
         /// instead of slowing ingest.
-        public var sendHighWaterMark: Int = 1_000_000
+        package var sendHighWaterMark: Int = 1_000_000
     }
 
     /// `learner.logistic_c`'s default, which `stackd train --logistic-c` shares.
-    public static let defaultLogisticC: Double = 0
+    package static let defaultLogisticC: Double = 0
 
     /// The meta-learner retrained online.
-    public struct Learner: Sendable, Equatable {
-        public var kind: LearnerKind = .logistic
-        public var metric: LearnerMetric = .logLoss
-        public var features: LearnerFeatures = .extended
+    package struct Learner: Sendable, Equatable {
+        package var kind: LearnerKind = .logistic
+        package var metric: LearnerMetric = .logLoss
+        package var features: LearnerFeatures = .extended
         /// Share of the window (the most recent rows) held out to judge candidates.
-        public var validationFraction: Double = 0.2
-        public var promotion: PromotionRule = .gated
+        package var validationFraction: Double = 0.2
+        package var promotion: PromotionRule = .gated
         /// Logistic inverse regularisation; 0 chooses it by sample size.
-        public var c: Double = 0
+        package var c: Double = 0
         /// The logistic learner's C alone (`TrainingConfiguration.logisticC`); 0 chooses it from the
         /// grid on the newest meta-train rows. `c` > 0 overrides it.
-        public var logisticC: Double = DaemonConfiguration.defaultLogisticC
+        package var logisticC: Double = DaemonConfiguration.defaultLogisticC
         /// A promoted candidate must beat averaging by this many standard errors of the per-row
         /// log-loss gain (log-loss metric only); 0 accepts any margin.
-        public var minImprovementZ: Double = 2
+        package var minImprovementZ: Double = 2
         /// Rolling-origin folds the gate judges candidates on (`TrainingConfiguration.validationFolds`).
-        public var validationFolds: Int = 1
-        public var calibration: LearnerCalibration = .none
+        package var validationFolds: Int = 1
+        package var calibration: LearnerCalibration = .none
         /// Registered learners fitted at every retrain and scored live beside the served model,
         /// never served (`ChallengerTraining`).
-        public var challengers: [String] = []
+        package var challengers: [String] = []
         /// N > 0: a challenger replaces the champion only after beating it over its last N live
         /// labelled rows (`ChallengerPromotion`); 0: challengers are only observed.
-        public var challengerMinRows: Int = 0
+        package var challengerMinRows: Int = 0
     }
 
     /// Drift and calibration monitoring.
@@ -68,39 +68,39 @@ public struct DaemonConfiguration: Sendable, Equatable {
     }
 
     public var monitoring = Monitoring()
-    public var input = Input()
+    package var input = Input()
     /// Pipelines, each on its own ingest thread with a disjoint set of symbols (`[ingest] shards`);
     /// 1 is the single ingest thread.
-    public var ingestShards = 1
-    public var output = Output()
+    package var ingestShards = 1
+    package var output = Output()
     public var retrain = RetrainPolicy.disabled
-    public var learner = Learner()
+    package var learner = Learner()
     /// Where durable state lives (window, models); nil keeps everything in memory.
-    public var stateDirectory: String? = nil
+    package var stateDirectory: String? = nil
     /// When window rows reach the OS and the disk.
-    public var stateFlush: StateFlushMode = .everyRow
-    public var stateFlushRows: Int = 100
-    public var stateFlushIntervalMilliseconds: Double = 100
-    public var stateSync: StateSyncMode = .none
+    package var stateFlush: StateFlushMode = .everyRow
+    package var stateFlushRows: Int = 100
+    package var stateFlushIntervalMilliseconds: Double = 100
+    package var stateSync: StateSyncMode = .none
     /// Journal every inbound message here (`stackd replay` reads it); nil: no recording.
-    public var recordDirectory: String? = nil
+    package var recordDirectory: String? = nil
     /// LZ4-compress the journal's blocks (`[record] compress`). Off stores ≈ 3.7× the bytes for
     /// a writer that only copies, checksums and writes: for a disk faster than LZ4 is.
-    public var recordCompress: Bool = true
+    package var recordCompress: Bool = true
     public var pipeline: PipelineConfiguration
-    public var logLevel: Logger.Level = .info
+    package var logLevel: Logger.Level = .info
     /// Most reject log lines per reason per second; the rest are summarised.
-    public var rejectLogPerSecond: Int = 5
+    package var rejectLogPerSecond: Int = 5
     /// `host:port` of the HTTP endpoint serving `/metrics`, `/healthz` and `/readyz`
     /// (`[metrics] address`); empty disables it. Port 0 picks a free port.
-    public var metricsAddress: String = "127.0.0.1:9464"
+    package var metricsAddress: String = "127.0.0.1:9464"
     /// CURVE authentication and the plaintext policy (`[security]`).
-    public var security = SecurityConfiguration()
+    package var security = SecurityConfiguration()
 
     /// The most memory the configuration may reserve up front (`memory.max_preallocated_mb`).
-    public var maxPreallocatedMegabytes: Int = 2048
+    package var maxPreallocatedMegabytes: Int = 2048
 
-    public init(pipeline: PipelineConfiguration) {
+    package init(pipeline: PipelineConfiguration) {
         self.pipeline = pipeline
     }
 }

@@ -1,8 +1,8 @@
 /// The unit a duration key is written in; the code uses Int64 nanoseconds.
-public enum DurationUnit: String, Sendable {
+package enum DurationUnit: String, Sendable {
     case milliseconds, seconds, days
 
-    public var nanoseconds: Double {
+    package var nanoseconds: Double {
         switch self {
         case .milliseconds: return 1e6
         case .seconds: return 1e9
@@ -12,9 +12,9 @@ public enum DurationUnit: String, Sendable {
 }
 
 /// Seconds, days or milliseconds to Int64 nanoseconds without trapping.
-public enum DurationConversion {
+package enum DurationConversion {
     /// nil when `value` is not finite or its nanoseconds do not fit an Int64.
-    public static func nanoseconds(_ value: Double, _ unit: DurationUnit) -> Int64? {
+    package static func nanoseconds(_ value: Double, _ unit: DurationUnit) -> Int64? {
         let ns = (value * unit.nanoseconds).rounded()
         guard ns.isFinite else { return nil }
         return Int64(exactly: ns)

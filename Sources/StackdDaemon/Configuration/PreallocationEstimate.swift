@@ -9,13 +9,13 @@ import StackdCore
 /// Sizes follow the storage of `RowAssembler`, `EarlyLabels`, `PrequentialScoreboard`,
 /// `OutOfSampleWindow`, `RecentSkill` and `NameTable`; hash indexes are counted at their largest
 /// (two entries per key, rounded up to a power of two). Computed in Double: no overflow.
-public struct PreallocationEstimate: Sendable {
+package struct PreallocationEstimate: Sendable {
     /// Bytes per component, named by the key that sizes it.
-    public var parts: [(key: String, bytes: Double)]
+    package var parts: [(key: String, bytes: Double)]
 
-    public var totalBytes: Double { parts.reduce(0) { $0 + $1.bytes } }
+    package var totalBytes: Double { parts.reduce(0) { $0 + $1.bytes } }
 
-    public init(_ config: DaemonConfiguration) {
+    package init(_ config: DaemonConfiguration) {
         let p = config.pipeline
         let m = Double(p.models.count), k = Double(p.classCount), h = Double(max(p.horizons.count, 1))
         let f = Double(StackingFeatureLayout(models: p.models, classCount: p.classCount, regimeNames: p.regimeNames, skillWindow: p.skillWindow).count)
@@ -63,7 +63,7 @@ public struct PreallocationEstimate: Sendable {
     }
 
     /// "3.6 GiB (labels.max_awaiting 3.5 GiB, retrain.window_rows 95 MiB, …)", largest first.
-    public func describe() -> String {
+    package func describe() -> String {
         let sorted = parts.filter { $0.bytes >= 1_048_576 }.sorted { $0.bytes > $1.bytes }
         let detail = sorted.map { "\($0.key) \(Self.format($0.bytes))" }.joined(separator: ", ")
         return Self.format(totalBytes) + (detail.isEmpty ? "" : " (\(detail))")

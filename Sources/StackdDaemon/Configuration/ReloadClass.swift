@@ -1,5 +1,5 @@
 /// What a changed key does to a running daemon on reload (SIGHUP).
-public enum ReloadClass: String, Sendable, CaseIterable {
+package enum ReloadClass: String, Sendable, CaseIterable {
     /// Applied at once, without dropping or reordering a message.
     case live = "applied live"
     /// Logged; the running value stays until the next start.

@@ -4,18 +4,18 @@
 /// network could read or forge; the loader therefore refuses such an endpoint unless CURVE is on
 /// or the operator says plaintext is intended (`allow_plaintext_remote`), so an exposure is
 /// always a written decision, never a default.
-public struct SecurityConfiguration: Sendable, Equatable {
+package struct SecurityConfiguration: Sendable, Equatable {
     /// `security.curve`: CURVE on every stackd socket that binds or connects.
-    public var curve: Bool
+    package var curve: Bool
     /// `security.secret_key_file`: the server's Z85 secret key (40 characters) in a file.
-    public var secretKeyFile: String?
+    package var secretKeyFile: String?
     /// `security.client_keys_directory`: the allow-list, one Z85 public key per `*.key` file
     /// (its contents are re-read on reload; the key naming the directory needs a restart).
-    public var clientKeysDirectory: String?
+    package var clientKeysDirectory: String?
     /// `security.allow_plaintext_remote`: accept non-loopback TCP endpoints without CURVE.
-    public var allowPlaintextRemote: Bool
+    package var allowPlaintextRemote: Bool
 
-    public init(curve: Bool = false, secretKeyFile: String? = nil, clientKeysDirectory: String? = nil,
+    package init(curve: Bool = false, secretKeyFile: String? = nil, clientKeysDirectory: String? = nil,
                 allowPlaintextRemote: Bool = false) {
         self.curve = curve
         self.secretKeyFile = secretKeyFile

@@ -7,29 +7,29 @@ import StackdZMQ
 
 /// `stackd demo`: a daemon, a publisher of base-model predictions and labels, and a consumer
 /// of ensemble outputs, all talking over real ZeroMQ sockets on loopback in one process.
-public struct DemoRunner {
+package struct DemoRunner {
     /// Where the demo's messages come from.
-    public enum Source: Sendable {
+    package enum Source: Sendable {
         /// The seeded generator: runs as long as asked.
         case builtIn(DemoStream)
         /// A recorded stream (an oos-daily folder): runs until the stream or the time ends.
         case recorded(OOSDailyStream.Loaded, name: String)
     }
 
-    public var source: Source = .builtIn(DemoStream())
-    public var seconds: Double
-    public var rate: Int
-    public var badEvery: Int
-    public var output: (String) -> Void
+    package var source: Source = .builtIn(DemoStream())
+    package var seconds: Double
+    package var rate: Int
+    package var badEvery: Int
+    package var output: (String) -> Void
 
-    public init(seconds: Double = 10, rate: Int = 50_000, badEvery: Int = 997, output: @escaping (String) -> Void = { print($0) }) {
+    package init(seconds: Double = 10, rate: Int = 50_000, badEvery: Int = 997, output: @escaping (String) -> Void = { print($0) }) {
         self.seconds = seconds
         self.rate = rate
         self.badEvery = badEvery
         self.output = output
     }
 
-    public func run(logger: Logger) throws -> RunnerSnapshot {
+    package func run(logger: Logger) throws -> RunnerSnapshot {
         var config = try ConfigurationLoader.parse(EmbeddedConfiguration.demo, source: "<embedded demo configuration>")
         // Ephemeral ports: the demo must run even where 5555/5556 are taken.
         config.input.bind = ["tcp://127.0.0.1:*"]
@@ -181,7 +181,7 @@ public struct DemoRunner {
     }
 
     /// The closing table: averaging against each base model, on the labels seen so far.
-    public static func finalSummary(_ s: RunnerSnapshot, sent: Int, consumed: Int) -> String {
+    package static func finalSummary(_ s: RunnerSnapshot, sent: Int, consumed: Int) -> String {
         var lines: [String] = []
         lines.append("")
         lines.append("sent \(sent) messages; daemon received \(s.messagesReceived), emitted \(s.counters.totalEmitted) rows, published \(s.published), consumer got \(consumed)")

@@ -10,19 +10,19 @@ import StackdCore
 /// Each (symbol, step) has a true class drawn from fixed priors; each base model sees it
 /// through its own amount of noise (so the models differ in skill and agree only partly),
 /// and the label for step t is published h steps later, as a real label would be.
-public struct DemoStream: Sendable {
-    public typealias Event = StreamEvent
+package struct DemoStream: Sendable {
+    package typealias Event = StreamEvent
 
-    public let symbols: [String]
-    public let horizons: [Int]
-    public let models: [String]
+    package let symbols: [String]
+    package let horizons: [Int]
+    package let models: [String]
     /// Per model: weight of the true class in its logits (higher = more skilful).
-    public let skill: [Double]
-    public let stepNanoseconds: Int64
+    package let skill: [Double]
+    package let stepNanoseconds: Int64
     private var rng: SplitMix64
     private var pendingLabels: [(due: Int, event: Event)] = []
 
-    public init(symbols: [String] = ["SPX", "IXIC", "MSFT", "GOOG"], horizons: [Int] = [5, 10, 15, 20],
+    package init(symbols: [String] = ["SPX", "IXIC", "MSFT", "GOOG"], horizons: [Int] = [5, 10, 15, 20],
                 models: [String] = ["lgbm", "logreg", "mlp", "xgb"], skill: [Double] = [1.1, 0.6, 0.8, 1.0],
                 stepNanoseconds: Int64 = 86_400_000_000_000, seed: UInt64 = 42) {
         self.symbols = symbols
@@ -35,7 +35,7 @@ public struct DemoStream: Sendable {
 
     /// All events of step `t`: the labels that fall due, then every model's prediction for
     /// every (symbol, horizon).
-    public mutating func events(step t: Int) -> [Event] {
+    package mutating func events(step t: Int) -> [Event] {
         var out: [Event] = []
         let due = pendingLabels.filter { $0.due <= t }
         pendingLabels.removeAll { $0.due <= t }

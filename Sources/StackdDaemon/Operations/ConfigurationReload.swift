@@ -8,23 +8,23 @@ import Logging
 /// needing a restart and keep their running value; a change to a key the running state is built
 /// on (models, classes, horizons, the state directory) refuses the whole reload, keeping the
 /// running configuration.
-public enum ConfigurationReload {
-    public struct Plan: Sendable, Equatable {
+package enum ConfigurationReload {
+    package struct Plan: Sendable, Equatable {
         /// The configuration now in force: the old one with the live-applicable changes (the
         /// old one unchanged when the reload is refused).
-        public var effective: DaemonConfiguration
+        package var effective: DaemonConfiguration
         /// Changes applied, e.g. `log.level: info -> debug` (none when refused).
-        public var applied: [String]
+        package var applied: [String]
         /// Keys whose change needs a restart.
-        public var needRestart: [String]
+        package var needRestart: [String]
         /// Keys whose change cannot apply to a running daemon: when not empty, nothing was
         /// applied and the running configuration is kept.
-        public var refused: [String]
+        package var refused: [String]
 
-        public var isRefused: Bool { !refused.isEmpty }
+        package var isRefused: Bool { !refused.isEmpty }
     }
 
-    public static func plan(current: DaemonConfiguration, new: DaemonConfiguration) -> Plan {
+    package static func plan(current: DaemonConfiguration, new: DaemonConfiguration) -> Plan {
         var effective = current
         var applied: [String] = [], needRestart: [String] = [], refused: [String] = []
         for key in ConfigurationKeys.all {

@@ -3,43 +3,43 @@ import Synchronization
 
 /// One log level shared by every logger of the process, changeable at run time (a reload),
 /// because the loggers' handlers are copied into each component when it is built.
-public final class LogLevelControl: Sendable {
+package final class LogLevelControl: Sendable {
     private let value: Mutex<Logger.Level>
 
-    public init(_ level: Logger.Level) { value = Mutex(level) }
+    package init(_ level: Logger.Level) { value = Mutex(level) }
 
-    public var level: Logger.Level {
+    package var level: Logger.Level {
         get { value.withLock { $0 } }
         set { value.withLock { $0 = newValue } }
     }
 }
 
 /// Wraps a handler so its level is read from a ``LogLevelControl`` on every call.
-public struct ControlledLogHandler: LogHandler {
-    public var base: any LogHandler
-    public let control: LogLevelControl
+package struct ControlledLogHandler: LogHandler {
+    package var base: any LogHandler
+    package let control: LogLevelControl
 
-    public init(base: any LogHandler, control: LogLevelControl) {
+    package init(base: any LogHandler, control: LogLevelControl) {
         self.base = base
         self.control = control
     }
 
-    public var logLevel: Logger.Level {
+    package var logLevel: Logger.Level {
         get { control.level }
         set { control.level = newValue }
     }
 
-    public var metadata: Logger.Metadata {
+    package var metadata: Logger.Metadata {
         get { base.metadata }
         set { base.metadata = newValue }
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { base[metadataKey: key] }
         set { base[metadataKey: key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         guard event.level >= control.level else { return }
         base.log(event: event)
     }

@@ -7,15 +7,15 @@ import Musl
 /// A parsed `[metrics] address`: a numeric IPv4 (`127.0.0.1:9464`), a bracketed IPv6
 /// (`[::1]:9464`) or `localhost:PORT`. No name resolution: the endpoint binds at start, and a
 /// lookup there could block or pick an unexpected interface.
-public struct MetricsAddress: Sendable, Equatable, CustomStringConvertible {
-    public enum Family: Sendable, Equatable { case ipv4, ipv6 }
-    public var host: String
-    public var port: UInt16
-    public var family: Family
+package struct MetricsAddress: Sendable, Equatable, CustomStringConvertible {
+    package enum Family: Sendable, Equatable { case ipv4, ipv6 }
+    package var host: String
+    package var port: UInt16
+    package var family: Family
 
     static let formatHelp = "must be \"IPv4:PORT\", \"[IPv6]:PORT\" or \"localhost:PORT\" (empty disables)"
 
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         var host: Substring, portText: Substring
         if text.hasPrefix("[") {
             guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else { return nil }
@@ -36,5 +36,5 @@ public struct MetricsAddress: Sendable, Equatable, CustomStringConvertible {
         guard inet_pton(family == .ipv4 ? AF_INET : AF_INET6, self.host, &buffer) == 1 else { return nil }
     }
 
-    public var description: String { family == .ipv6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    package var description: String { family == .ipv6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }

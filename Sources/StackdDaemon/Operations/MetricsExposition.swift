@@ -8,13 +8,13 @@ import StackdCore
 /// are increment-only objects the hot path would have to update (or that a renderer would have
 /// to feed deltas), and its summaries compute their own quantiles from observations, whereas
 /// the HDR histogram already has them. A pure function of the snapshot is also trivial to test.
-public enum MetricsExposition {
-    public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+package enum MetricsExposition {
+    package static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
     /// Retrain decisions always exported (at 0 until one happens), so rate() works from the start.
     static let decisions = ["promote", "keep", "fallback", "failed"]
 
-    public static func render(_ s: RunnerSnapshot, version: String, nowNanoseconds: UInt64 = MonotonicClock.nanoseconds()) -> String {
+    package static func render(_ s: RunnerSnapshot, version: String, nowNanoseconds: UInt64 = MonotonicClock.nanoseconds()) -> String {
         var w = Writer()
         let c = s.counters
         w.family("stackd_build_info", .gauge, "Build information; always 1.")

@@ -18,10 +18,10 @@ import Musl
 /// client could renew forever. At most `maxConnections` are open; a connection beyond that gets
 /// `503` at once and is counted (`stackd_metrics_connections_refused_total`). `Connection: close`,
 /// requests bounded to 8 KiB: enough for Prometheus and a load balancer's probes.
-public final class MetricsServer: @unchecked Sendable {
+package final class MetricsServer: @unchecked Sendable {
     /// The bound address, with the port the kernel chose when configured with port 0.
-    public let address: MetricsAddress
-    public var port: UInt16 { address.port }
+    package let address: MetricsAddress
+    package var port: UInt16 { address.port }
     /// A snapshot of the running daemon.
     let snapshot: @Sendable () -> RunnerSnapshot
     /// Extra readiness condition (startup finished, not reloading or stopping).
@@ -29,14 +29,14 @@ public final class MetricsServer: @unchecked Sendable {
     let version: String
     let logger: Logger
     /// `/healthz` fails when the ingest loop has not refreshed its snapshot for this long.
-    public var staleAfterNanoseconds: UInt64 = 2_000_000_000
+    package var staleAfterNanoseconds: UInt64 = 2_000_000_000
 
     /// Connections served at once; more are answered `503` and closed.
-    public let maxConnections: Int
+    package let maxConnections: Int
     /// Time a client has, from its connection, to send its whole request.
-    public let requestDeadlineNanoseconds: UInt64
+    package let requestDeadlineNanoseconds: UInt64
     /// Time a client has, once its request is read, to take the whole answer.
-    public let responseDeadlineNanoseconds: UInt64
+    package let responseDeadlineNanoseconds: UInt64
 
     private let listener: Int32
     private let lock = NSLock()
@@ -50,14 +50,14 @@ public final class MetricsServer: @unchecked Sendable {
         "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nConnection: close\r\nRetry-After: 1\r\n\r\nbusy\n".utf8)
 
     /// Connections refused because `maxConnections` were open.
-    public var refusedConnections: Int {
+    package var refusedConnections: Int {
         lock.lock()
         defer { lock.unlock() }
         return refused
     }
 
     /// Binds and listens at once, so a port in use fails at start, before READY=1.
-    public init(address text: String, version: String, logger: Logger,
+    package init(address text: String, version: String, logger: Logger,
                 snapshot: @escaping @Sendable () -> RunnerSnapshot, ready: @escaping @Sendable () -> Bool,
                 maxConnections: Int = 64, requestDeadlineNanoseconds: UInt64 = 2_000_000_000,
                 responseDeadlineNanoseconds: UInt64 = 5_000_000_000) throws {
@@ -114,7 +114,7 @@ public final class MetricsServer: @unchecked Sendable {
     }
 
     /// Starts serving on a dedicated thread.
-    public func start() {
+    package func start() {
         lock.lock()
         defer { lock.unlock() }
         guard !started else { return }
@@ -126,7 +126,7 @@ public final class MetricsServer: @unchecked Sendable {
     }
 
     /// Stops serving and waits (at most ~1 s) for the thread to finish.
-    public func stop() {
+    package func stop() {
         lock.lock()
         let wasStarted = started && !stopRequested
         stopRequested = true
@@ -259,7 +259,7 @@ public final class MetricsServer: @unchecked Sendable {
     }
 
     /// The answer to a GET of `path`: status line, content type and body.
-    public func response(path: String) -> (String, String, String) {
+    package func response(path: String) -> (String, String, String) {
         let s = snapshot()
         let now = MonotonicClock.nanoseconds()
         let alive = s.refreshedAtNanoseconds != 0 && now >= s.refreshedAtNanoseconds
@@ -294,7 +294,7 @@ public final class MetricsServer: @unchecked Sendable {
     }
 }
 
-public struct MetricsServerError: Error, CustomStringConvertible, Sendable {
-    public var description: String
+package struct MetricsServerError: Error, CustomStringConvertible, Sendable {
+    package var description: String
     init(_ description: String) { self.description = description }
 }

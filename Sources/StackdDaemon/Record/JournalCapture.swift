@@ -5,37 +5,37 @@ import StackdJournal
 import StackdZMQ
 
 /// What to record and when to stop: the options of `stackd record`.
-public struct JournalCaptureOptions: Sendable {
+package struct JournalCaptureOptions: Sendable {
     /// Endpoints to subscribe through.
-    public var endpoints: [String]
+    package var endpoints: [String]
     /// Bind the endpoints (publishers connect to us) instead of connecting to them.
-    public var bind: Bool
+    package var bind: Bool
     /// Topic prefixes to subscribe to; `[""]` records everything.
-    public var topics: [String]
+    package var topics: [String]
     /// The new journal's directory.
-    public var directory: String
+    package var directory: String
     /// Stored in the manifest.
-    public var note: String
+    package var note: String
     /// Stop after this many messages (nil: no limit).
-    public var maxMessages: Int?
+    package var maxMessages: Int?
     /// Stop after this many seconds (nil: no limit).
-    public var maxSeconds: Double?
+    package var maxSeconds: Double?
     /// Messages libzmq may queue before dropping for this subscriber: generous, because a
     /// recorder that drops during a burst records a stream that never existed.
-    public var receiveHighWaterMark: Int32
+    package var receiveHighWaterMark: Int32
     /// Rotation and flushing.
-    public var configuration: JournalConfiguration
+    package var configuration: JournalConfiguration
     /// CURVE: this recorder's secret key file; nil records in plaintext.
-    public var curveSecretKeyFile: String?
+    package var curveSecretKeyFile: String?
     /// CURVE when connecting: the publisher's public key file.
-    public var curveServerKeyFile: String?
+    package var curveServerKeyFile: String?
     /// CURVE when binding: the directory of allowed publishers' public keys.
-    public var clientKeysDirectory: String?
+    package var clientKeysDirectory: String?
     /// Bind a non-loopback tcp endpoint without CURVE (refused otherwise).
-    public var allowPlaintextRemote = false
+    package var allowPlaintextRemote = false
 
     /// Creates options; only the endpoints and the directory are required.
-    public init(endpoints: [String], directory: String, bind: Bool = false, topics: [String] = [""], note: String = "",
+    package init(endpoints: [String], directory: String, bind: Bool = false, topics: [String] = [""], note: String = "",
                 maxMessages: Int? = nil, maxSeconds: Double? = nil, receiveHighWaterMark: Int32 = 4_000_000,
                 configuration: JournalConfiguration = JournalConfiguration()) {
         self.endpoints = endpoints
@@ -51,27 +51,27 @@ public struct JournalCaptureOptions: Sendable {
 }
 
 /// What a capture recorded.
-public struct JournalCaptureSummary: Sendable, Equatable, CustomStringConvertible {
+package struct JournalCaptureSummary: Sendable, Equatable, CustomStringConvertible {
     /// Messages recorded.
-    public var messages: Int
+    package var messages: Int
     /// Frame bytes received (topics and payloads).
-    public var frameBytes: Int
+    package var frameBytes: Int
     /// Bytes of segment files on disk (compressed).
-    public var storedBytes: Int
+    package var storedBytes: Int
     /// Segment files written.
-    public var segments: Int
+    package var segments: Int
     /// Frames beyond the 255 a record can hold, not stored.
-    public var droppedFrames: Int
+    package var droppedFrames: Int
     /// From the first poll to the last message written.
-    public var seconds: Double
+    package var seconds: Double
     /// Why the capture ended.
-    public var stopReason: String
+    package var stopReason: String
 
     /// Messages per second over `seconds`.
-    public var rate: Double { seconds > 0 ? Double(messages) / seconds : 0 }
+    package var rate: Double { seconds > 0 ? Double(messages) / seconds : 0 }
 
     /// One line for humans.
-    public var description: String {
+    package var description: String {
         var line = "recorded \(messages) messages (\(frameBytes) bytes, \(storedBytes) on disk) in \(segments) segments"
             + " over \(String(format: "%.3f", seconds)) s (\(Int(rate.rounded())) msg/s); stopped: \(stopReason)"
         if droppedFrames > 0 { line += "; \(droppedFrames) frames beyond 255 per message not stored" }
@@ -86,12 +86,12 @@ public struct JournalCaptureSummary: Sendable, Equatable, CustomStringConvertibl
 /// one reused `ZMQMessage` and encoded straight into the writer's buffer, up to 8192 messages
 /// are drained per poll, and blocks are written by the writer's interval policy, never per
 /// message.
-public enum JournalCapture {
+package enum JournalCapture {
     /// Records until `stopRequested()` (checked at least every 100 ms), `maxMessages` or
     /// `maxSeconds`; the journal is closed (flushed and fsynced) before returning.
     ///
     /// Run it on a dedicated thread: it blocks in `zmq_poll`.
-    public static func run(_ options: JournalCaptureOptions, logger: Logger = Logger(label: "stackd.record"),
+    package static func run(_ options: JournalCaptureOptions, logger: Logger = Logger(label: "stackd.record"),
                            stopRequested: () -> Bool) throws -> JournalCaptureSummary {
         try PlaintextExposure.check(bound: options.bind ? options.endpoints : [], curve: options.curveSecretKeyFile != nil,
                                     allowed: options.allowPlaintextRemote, hint: "give --curve-secret-key and --client-keys")

@@ -1,6 +1,6 @@
 /// Why a peer was refused at the security handshake: the `reason` label of
 /// `stackd_auth_failures_total`.
-public enum AuthenticationFailure: String, CaseIterable, Sendable {
+package enum AuthenticationFailure: String, CaseIterable, Sendable {
     /// A CURVE client whose public key is not in the allow-list (the ZAP handler said 400).
     case unknownKey = "unknown_key"
     /// A peer that does not speak CURVE at all: a plaintext client (no key), or another mechanism.
@@ -18,21 +18,21 @@ public enum AuthenticationFailure: String, CaseIterable, Sendable {
 /// counters, which only its own thread writes.
 public struct AuthenticationSnapshot: Sendable, Equatable {
     /// Whether CURVE is on (otherwise the counters stay 0).
-    public var curve = false
+    package var curve = false
     /// Refused handshakes since start, indexed like `AuthenticationFailure.allCases`.
-    public var failures = [Int](repeating: 0, count: AuthenticationFailure.allCases.count)
+    package var failures = [Int](repeating: 0, count: AuthenticationFailure.allCases.count)
     /// Keys currently in the allow-list.
-    public var clientsAllowed = 0
+    package var clientsAllowed = 0
     /// Handshakes accepted since start.
-    public var accepted = 0
+    package var accepted = 0
 
-    public init() {}
+    package init() {}
 
     /// Refusals counted under `reason`.
-    public func failures(_ reason: AuthenticationFailure) -> Int {
+    package func failures(_ reason: AuthenticationFailure) -> Int {
         failures[AuthenticationFailure.allCases.firstIndex(of: reason) ?? 0]
     }
 
     /// Refusals of every reason.
-    public var totalFailures: Int { failures.reduce(0, +) }
+    package var totalFailures: Int { failures.reduce(0, +) }
 }

@@ -7,36 +7,36 @@ import StackdZMQ
 /// Read by the ZAP handler's thread for each new connection and replaced from the main thread
 /// on reload, hence the lock; a connection check is a set lookup under it, a reload builds the
 /// new set outside it and swaps it in, so a reload never makes a handshake wait on the disk.
-public final class ClientAllowList: @unchecked Sendable {
+package final class ClientAllowList: @unchecked Sendable {
     /// One allowed client.
-    public struct Entry: Equatable, Sendable {
+    package struct Entry: Equatable, Sendable {
         /// The key file's name without `.key`, used as the ZAP user id and in logs.
-        public var name: String
-        public var publicKey: [UInt8]
+        package var name: String
+        package var publicKey: [UInt8]
     }
 
     /// What a (re)load found.
-    public struct LoadReport: Equatable, Sendable {
+    package struct LoadReport: Equatable, Sendable {
         /// Keys now allowed.
-        public var allowed: Int
+        package var allowed: Int
         /// Files that could not be used, with why (they are not allowed; the others are).
-        public var problems: [CurveKeyFileError]
+        package var problems: [CurveKeyFileError]
     }
 
-    public let directory: String
+    package let directory: String
     private let lock = NSLock()
     private var byKey: [[UInt8]: String] = [:]
 
     /// Loads the directory; throws if it cannot be listed (a missing allow-list is a
     /// configuration error, not an empty list).
-    public init(directory: String) throws {
+    package init(directory: String) throws {
         self.directory = directory
         let (entries, _) = try Self.scan(directory)
         byKey = Self.index(entries)
     }
 
     /// The client name of an allowed public key, or nil.
-    public func name(of publicKey: UnsafeRawBufferPointer) -> String? {
+    package func name(of publicKey: UnsafeRawBufferPointer) -> String? {
         let key = Array(publicKey)
         lock.lock()
         defer { lock.unlock() }
@@ -44,7 +44,7 @@ public final class ClientAllowList: @unchecked Sendable {
     }
 
     /// How many keys are allowed now.
-    public var count: Int {
+    package var count: Int {
         lock.lock()
         defer { lock.unlock() }
         return byKey.count
@@ -53,7 +53,7 @@ public final class ClientAllowList: @unchecked Sendable {
     /// Re-reads the directory and swaps the new set in. When the directory cannot be listed
     /// the running set is kept and the error thrown; bad files are skipped and reported.
     @discardableResult
-    public func reload() throws -> LoadReport {
+    package func reload() throws -> LoadReport {
         let (entries, problems) = try Self.scan(directory)
         let index = Self.index(entries)
         lock.lock()
@@ -63,7 +63,7 @@ public final class ClientAllowList: @unchecked Sendable {
     }
 
     /// The first load's problems, for the start-up log.
-    public func loadReport() throws -> LoadReport {
+    package func loadReport() throws -> LoadReport {
         let (entries, problems) = try Self.scan(directory)
         return LoadReport(allowed: Self.index(entries).count, problems: problems)
     }

@@ -15,22 +15,22 @@ import StackdZMQ
 /// A secret key file adds `secret-key = "…"` and must be readable by its owner only. A file
 /// holding just one bare 40-character Z85 key is accepted too, as whichever half the reader
 /// expects. Names follow pyzmq: `NAME.key` (public), `NAME.key_secret` (secret).
-public enum CurveKeyFile {
+package enum CurveKeyFile {
     /// The suffix of a public key file (what an allow-list directory holds).
-    public static let publicSuffix = ".key"
+    package static let publicSuffix = ".key"
     /// The suffix of a secret key file.
-    public static let secretSuffix = ".key_secret"
+    package static let secretSuffix = ".key_secret"
 
     /// What a key file holds: the certificate lines, or one bare Z85 key whose half (public or
     /// secret) the reader decides.
-    public struct Contents: Equatable {
-        public var publicKey: [UInt8]?
-        public var secretKey: [UInt8]?
-        public var bareKey: [UInt8]?
+    package struct Contents: Equatable {
+        package var publicKey: [UInt8]?
+        package var secretKey: [UInt8]?
+        package var bareKey: [UInt8]?
     }
 
     /// Parses a key file's text; `path` only names the file in errors.
-    public static func parse(_ text: String, path: String) throws -> Contents {
+    package static func parse(_ text: String, path: String) throws -> Contents {
         var publicText: String?
         var secretText: String?
         var bare: [String] = []
@@ -78,7 +78,7 @@ public enum CurveKeyFile {
 
     /// Reads a public key: a public key file, a bare Z85 public key, or the public half of a
     /// secret key certificate.
-    public static func readPublicKey(path: String) throws -> [UInt8] {
+    package static func readPublicKey(path: String) throws -> [UInt8] {
         let contents = try parse(read(path), path: path)
         guard let key = contents.publicKey ?? contents.bareKey else {
             throw CurveKeyFileError(path: path, problem: "no public key")
@@ -89,7 +89,7 @@ public enum CurveKeyFile {
     /// Reads a secret key: a secret key certificate, or a bare Z85 secret key (its public half
     /// is derived). Refuses a file that group or others may read or write, as ssh does: a
     /// secret that others could have read is no longer an identity.
-    public static func readKeyPair(path: String) throws -> ZMQCurveKeyPair {
+    package static func readKeyPair(path: String) throws -> ZMQCurveKeyPair {
         let contents = try parse(read(path), path: path)
         if contents.secretKey == nil, contents.bareKey == nil {
             throw CurveKeyFileError(path: path, problem: "no secret-key line: this is a public key file (give the .key_secret file)")
@@ -113,7 +113,7 @@ public enum CurveKeyFile {
     }
 
     /// The text of a public key file for `keys`.
-    public static func publicText(_ keys: ZMQCurveKeyPair, comment: String) -> String {
+    package static func publicText(_ keys: ZMQCurveKeyPair, comment: String) -> String {
         """
         #   ZeroMQ CURVE Public Certificate
         #   Exchange securely, or use a secure mechanism to verify the contents
@@ -129,7 +129,7 @@ public enum CurveKeyFile {
     }
 
     /// The text of a secret key file for `keys`.
-    public static func secretText(_ keys: ZMQCurveKeyPair, comment: String) -> String {
+    package static func secretText(_ keys: ZMQCurveKeyPair, comment: String) -> String {
         """
         #   ZeroMQ CURVE **Secret** Certificate
         #   DO NOT PROVIDE THIS FILE TO OTHER USERS nor change its permissions.
@@ -147,7 +147,7 @@ public enum CurveKeyFile {
     /// created with that mode, so it is never readable by others even for an instant); refuses
     /// if either exists. Returns the two paths.
     @discardableResult
-    public static func write(_ keys: ZMQCurveKeyPair, directory: String, name: String, comment: String) throws -> (public: String, secret: String) {
+    package static func write(_ keys: ZMQCurveKeyPair, directory: String, name: String, comment: String) throws -> (public: String, secret: String) {
         guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
             throw CurveKeyFileError(path: directory, problem: "key name \"\(name)\" must be a plain file name")
         }
@@ -208,9 +208,9 @@ public enum CurveKeyFile {
 }
 
 /// A key file that cannot be used, with its path and what is wrong.
-public struct CurveKeyFileError: Error, CustomStringConvertible, Equatable {
-    public var path: String
-    public var problem: String
+package struct CurveKeyFileError: Error, CustomStringConvertible, Equatable {
+    package var path: String
+    package var problem: String
 
-    public var description: String { "\(path): \(problem)" }
+    package var description: String { "\(path): \(problem)" }
 }

@@ -10,7 +10,7 @@ import StackdZMQ
 /// sockets (`connect` endpoints are refused with CURVE on: see `schemas/curve-keys.md`);
 /// `stackd record` connects as a client.
 public final class SocketSecurity: @unchecked Sendable {
-    public enum Role: Sendable {
+    package enum Role: Sendable {
         /// Accepts clients from the allow-list.
         case server
         /// Connects to a server holding the secret key of `serverPublicKey`.
@@ -18,15 +18,15 @@ public final class SocketSecurity: @unchecked Sendable {
     }
 
     /// The ZAP domain stackd's server sockets set, so libzmq asks the handler about them.
-    public static let zapDomain = "stackd"
+    package static let zapDomain = "stackd"
 
     /// This process's key pair; nil for plaintext.
-    public let keys: ZMQCurveKeyPair?
+    package let keys: ZMQCurveKeyPair?
     /// The allow-list's ZAP handler, when this process has server sockets.
-    public let handler: ZAPHandler?
+    package let handler: ZAPHandler?
 
     /// Whether sockets get CURVE.
-    public var isCurve: Bool { keys != nil }
+    package var isCurve: Bool { keys != nil }
 
     private init(keys: ZMQCurveKeyPair?, handler: ZAPHandler?) {
         self.keys = keys
@@ -43,7 +43,7 @@ public final class SocketSecurity: @unchecked Sendable {
     /// CURVE with the key pair in `secretKeyFile`. With `clientKeysDirectory`, an allow-list is
     /// loaded and a ZAP handler bound in `context` (sockets of `context` may then be servers);
     /// without it only the client role is possible.
-    public init(context: ZMQContext, secretKeyFile: String, clientKeysDirectory: String?, logger: Logger) throws {
+    package init(context: ZMQContext, secretKeyFile: String, clientKeysDirectory: String?, logger: Logger) throws {
         guard ZMQCurve.isAvailable else {
             throw SecurityError("CURVE is on, but the loaded libzmq \(ZMQVersion.current) was built without it (needs libsodium)")
         }
@@ -63,7 +63,7 @@ public final class SocketSecurity: @unchecked Sendable {
     }
 
     /// The daemon's security from `[security]`: plaintext, or CURVE servers with the allow-list.
-    public static func make(_ configuration: SecurityConfiguration, context: ZMQContext, logger: Logger) throws -> SocketSecurity {
+    package static func make(_ configuration: SecurityConfiguration, context: ZMQContext, logger: Logger) throws -> SocketSecurity {
         guard configuration.curve else { return .plaintext() }
         guard let secretKeyFile = configuration.secretKeyFile, let directory = configuration.clientKeysDirectory else {
             throw SecurityError("security.curve = true needs security.secret_key_file and security.client_keys_directory")
@@ -73,7 +73,7 @@ public final class SocketSecurity: @unchecked Sendable {
 
     /// Prepares one of the daemon's sockets before it binds: with CURVE, a server on every
     /// bound endpoint; connecting is refused (it would need each peer's server key).
-    public func applyToDaemonSocket(_ socket: ZMQSocket, connects: [String], label: String) throws {
+    package func applyToDaemonSocket(_ socket: ZMQSocket, connects: [String], label: String) throws {
         guard isCurve else { return }
         if let endpoint = connects.first {
             throw SecurityError("\(label).connect \(endpoint): with security.curve on, stackd binds its sockets and peers connect")
@@ -83,7 +83,7 @@ public final class SocketSecurity: @unchecked Sendable {
 
     /// Prepares `socket` for `role`; call before it binds or connects. Plaintext: nothing.
     /// `label` names the socket in refusal logs (e.g. "input").
-    public func apply(to socket: ZMQSocket, role: Role, label: String) throws {
+    package func apply(to socket: ZMQSocket, role: Role, label: String) throws {
         guard let keys else { return }
         switch role {
         case .server:
@@ -99,17 +99,17 @@ public final class SocketSecurity: @unchecked Sendable {
 
     /// Re-reads the allow-list (SIGHUP); nil when there is none or the directory failed to read.
     @discardableResult
-    public func reloadAllowList() -> Int? { handler?.reloadAllowList() }
+    package func reloadAllowList() -> Int? { handler?.reloadAllowList() }
 
     /// Counters for `/metrics` (all zero for plaintext).
-    public func snapshot() -> AuthenticationSnapshot { handler?.snapshot() ?? AuthenticationSnapshot() }
+    package func snapshot() -> AuthenticationSnapshot { handler?.snapshot() ?? AuthenticationSnapshot() }
 
     /// Stops the ZAP handler; its context can then terminate without waiting for it.
-    public func stop() { handler?.stop() }
+    package func stop() { handler?.stop() }
 }
 
 /// A security set-up that cannot work, said in one sentence.
-public struct SecurityError: Error, CustomStringConvertible, Equatable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+package struct SecurityError: Error, CustomStringConvertible, Equatable {
+    package var description: String
+    package init(_ description: String) { self.description = description }
 }

@@ -11,13 +11,13 @@ import StackdZMQ
 /// It runs on its own thread with a bounded poll (100 ms), so handshakes never wait on ingest
 /// and ingest never waits on handshakes; it stops on `stop()` or when the context terminates.
 /// Refusals are counted exactly and logged with the peer address, rate-limited.
-public final class ZAPHandler: @unchecked Sendable {
+package final class ZAPHandler: @unchecked Sendable {
     /// Where libzmq sends ZAP requests: a fixed inproc name in each context.
-    public static let endpoint = "inproc://zeromq.zap.01"
+    package static let endpoint = "inproc://zeromq.zap.01"
 
     /// The ZAP domain answered; requests for other domains are refused.
-    public let domain: String
-    public let allowList: ClientAllowList
+    package let domain: String
+    package let allowList: ClientAllowList
     let logger: Logger
 
     private let requests: ZMQSocket
@@ -46,7 +46,7 @@ public final class ZAPHandler: @unchecked Sendable {
 
     /// Binds the ZAP endpoint in `context` and starts the handler's thread. Throws if another
     /// handler is already bound in this context.
-    public init(context: ZMQContext, allowList: ClientAllowList, domain: String, logger: Logger, refusalsLoggedPerSecond: Int = 5) throws {
+    package init(context: ZMQContext, allowList: ClientAllowList, domain: String, logger: Logger, refusalsLoggedPerSecond: Int = 5) throws {
         self.domain = domain
         self.allowList = allowList
         self.logger = logger
@@ -68,7 +68,7 @@ public final class ZAPHandler: @unchecked Sendable {
 
     /// Watches `socket`'s handshakes (refusals libzmq decides on its own). Call it on the
     /// socket's thread before the socket binds: events of earlier connections are not seen.
-    public func watch(_ socket: ZMQSocket, label: String) throws {
+    package func watch(_ socket: ZMQSocket, label: String) throws {
         condition.lock()
         monitorCount += 1
         let endpoint = "inproc://stackd.security.monitor.\(ObjectIdentifier(self).hashValue).\(monitorCount)"
@@ -84,7 +84,7 @@ public final class ZAPHandler: @unchecked Sendable {
     }
 
     /// The counters and the allow-list size, for a snapshot.
-    public func snapshot() -> AuthenticationSnapshot {
+    package func snapshot() -> AuthenticationSnapshot {
         condition.lock()
         var s = counters
         condition.unlock()
@@ -97,7 +97,7 @@ public final class ZAPHandler: @unchecked Sendable {
     /// number of keys now allowed, or nil if the directory could not be read (the running list
     /// is kept).
     @discardableResult
-    public func reloadAllowList() -> Int? {
+    package func reloadAllowList() -> Int? {
         do {
             let report = try allowList.reload()
             for problem in report.problems {
@@ -116,7 +116,7 @@ public final class ZAPHandler: @unchecked Sendable {
     /// Stops the thread and closes its sockets; waits at most `timeout` seconds (one poll
     /// turn, 100 ms, in practice). Idempotent.
     @discardableResult
-    public func stop(timeout: TimeInterval = 5) -> Bool {
+    package func stop(timeout: TimeInterval = 5) -> Bool {
         let deadline = Date(timeIntervalSinceNow: timeout)
         condition.lock()
         defer { condition.unlock() }

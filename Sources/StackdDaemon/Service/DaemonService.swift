@@ -10,9 +10,9 @@ import StackdTraining
 /// Why in the library: the executable's command is then a thin call, and the whole operator
 /// path (signal → reload → stop → exit code) runs in-process under a test with requests made by
 /// hand, instead of only through a child process.
-public final class DaemonService: @unchecked Sendable {
+package final class DaemonService: @unchecked Sendable {
     /// How a run ended; ``exitCode`` is what the process returns.
-    public enum Outcome: Sendable, Equatable {
+    package enum Outcome: Sendable, Equatable {
         /// Stopped on request, drained, training joined: exit 0.
         case stopped
         /// The ingest loop ended on its own (a poll failure): exit 1.
@@ -23,14 +23,14 @@ public final class DaemonService: @unchecked Sendable {
         /// exit 1, and the process must end without exit-time destructors (`_exit`).
         case trainingDidNotStop
 
-        public var exitCode: Int32 { self == .stopped ? 0 : 1 }
+        package var exitCode: Int32 { self == .stopped ? 0 : 1 }
         /// True when a thread may still be inside OpenBLAS/libxgboost or the drain: the process
         /// must end with `_exit`, since exit-time destructors could crash under that thread.
-        public var needsImmediateExit: Bool { self == .drainTimedOut || self == .trainingDidNotStop }
+        package var needsImmediateExit: Bool { self == .drainTimedOut || self == .trainingDidNotStop }
     }
 
-    public let configurationPath: String
-    public let stopTimeout: TimeInterval
+    package let configurationPath: String
+    package let stopTimeout: TimeInterval
     let version: String
     let logger: Logger
     let levels: LogLevelControl
@@ -38,7 +38,7 @@ public final class DaemonService: @unchecked Sendable {
     let signals: any DaemonSignalSource
     let trainer: TrainingFunction?
     /// `/readyz`: set once ready, cleared while reloading and once stopping.
-    public let readiness = ReadinessFlag()
+    package let readiness = ReadinessFlag()
 
     private let lock = NSCondition()
     private var currentValue: DaemonConfiguration
@@ -51,7 +51,7 @@ public final class DaemonService: @unchecked Sendable {
     ///     re-reads the file).
     ///   - stopTimeout: seconds for the drain and the training thread together on stop.
     ///   - trainer: the retrain function; nil uses the configured learner.
-    public init(configurationPath: String, configuration: DaemonConfiguration, stopTimeout: TimeInterval = 12,
+    package init(configurationPath: String, configuration: DaemonConfiguration, stopTimeout: TimeInterval = 12,
                 version: String, logger: Logger, levels: LogLevelControl, notifier: SystemdNotifier = SystemdNotifier(),
                 signals: any DaemonSignalSource, trainer: TrainingFunction? = nil) {
         self.configurationPath = configurationPath
@@ -66,27 +66,27 @@ public final class DaemonService: @unchecked Sendable {
     }
 
     /// The configuration in force (the loaded one with what reloads applied).
-    public var current: DaemonConfiguration { lock.lock(); defer { lock.unlock() }; return currentValue }
+    package var current: DaemonConfiguration { lock.lock(); defer { lock.unlock() }; return currentValue }
     /// The live driver, once started.
-    public var runner: LiveRunner? { lock.lock(); defer { lock.unlock() }; return runnerValue }
+    package var runner: LiveRunner? { lock.lock(); defer { lock.unlock() }; return runnerValue }
     /// The metrics endpoint, once listening.
-    public var metrics: MetricsServer? { lock.lock(); defer { lock.unlock() }; return metricsValue }
+    package var metrics: MetricsServer? { lock.lock(); defer { lock.unlock() }; return metricsValue }
     /// Reloads handled so far (applied or refused).
-    public var reloads: Int { lock.lock(); defer { lock.unlock() }; return reloadCount }
+    package var reloads: Int { lock.lock(); defer { lock.unlock() }; return reloadCount }
 
     /// Waits until the service reports ready (or `timeout`); for tests and embedding.
-    public func waitUntilReady(timeout: TimeInterval) -> Bool {
+    package func waitUntilReady(timeout: TimeInterval) -> Bool {
         waitFor(timeout: timeout) { readiness.isReady }
     }
 
     /// Waits until `reloads` reaches `count` (or `timeout`).
-    public func waitForReloads(_ count: Int, timeout: TimeInterval) -> Bool {
+    package func waitForReloads(_ count: Int, timeout: TimeInterval) -> Bool {
         waitFor(timeout: timeout) { reloadCount >= count }
     }
 
     /// Starts, serves until a stop request, drains and stops. Throws ``StartupError`` when the
     /// daemon cannot start (nothing is left running then).
-    public func run() throws -> Outcome {
+    package func run() throws -> Outcome {
         let configuration = current
         let runner = try LiveRunner(configuration: configuration, logger: logger, notifier: notifier, trainer: trainer)
         // Most of the stop budget goes to the training thread; the drain itself takes milliseconds.

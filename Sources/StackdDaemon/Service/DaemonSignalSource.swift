@@ -4,7 +4,7 @@ import Synchronization
 /// What the daemon's control loop asks of its signals, so the loop can run in-process under a
 /// test with requests made by hand (``ManualSignalSource``) exactly as with real signals
 /// (``SignalEvents``).
-public protocol DaemonSignalSource: AnyObject, Sendable {
+package protocol DaemonSignalSource: AnyObject, Sendable {
     /// A stop was requested (sticky).
     var stopRequested: Bool { get }
     /// The signal that requested the stop, 0 if none or requested in-process.
@@ -20,23 +20,23 @@ public protocol DaemonSignalSource: AnyObject, Sendable {
 extension SignalEvents: DaemonSignalSource {}
 
 /// A signal source driven by calls: for tests and for embedding the daemon in another process.
-public final class ManualSignalSource: DaemonSignalSource {
+package final class ManualSignalSource: DaemonSignalSource {
     private let stop = Atomic<Bool>(false)
     private let reload = Atomic<Bool>(false)
     private let retrain = Atomic<Bool>(false)
 
-    public init() {}
+    package init() {}
 
-    public var stopRequested: Bool { stop.load(ordering: .acquiring) }
-    public var stopSignal: Int32 { 0 }
-    public func consumeReloadRequest() -> Bool { reload.exchange(false, ordering: .acquiringAndReleasing) }
-    public func consumeRetrainRequest() -> Bool { retrain.exchange(false, ordering: .acquiringAndReleasing) }
-    public func consumeIgnoredSignals() -> [Int32] { [] }
+    package var stopRequested: Bool { stop.load(ordering: .acquiring) }
+    package var stopSignal: Int32 { 0 }
+    package func consumeReloadRequest() -> Bool { reload.exchange(false, ordering: .acquiringAndReleasing) }
+    package func consumeRetrainRequest() -> Bool { retrain.exchange(false, ordering: .acquiringAndReleasing) }
+    package func consumeIgnoredSignals() -> [Int32] { [] }
 
     /// As SIGTERM.
-    public func requestStop() { stop.store(true, ordering: .releasing) }
+    package func requestStop() { stop.store(true, ordering: .releasing) }
     /// As SIGHUP.
-    public func requestReload() { reload.store(true, ordering: .releasing) }
+    package func requestReload() { reload.store(true, ordering: .releasing) }
     /// As SIGUSR1.
-    public func requestRetrain() { retrain.store(true, ordering: .releasing) }
+    package func requestRetrain() { retrain.store(true, ordering: .releasing) }
 }

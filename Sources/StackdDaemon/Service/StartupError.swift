@@ -9,9 +9,9 @@ import StackdZMQ
 /// Why: a raw errno or a Swift error dump tells an operator neither which key to fix nor whether
 /// a restart can help; the codes tell systemd (`RestartPreventExitStatus=`) not to loop on a
 /// fault that only an edit fixes.
-public struct StartupError: Error, CustomStringConvertible, Sendable, Equatable {
+package struct StartupError: Error, CustomStringConvertible, Sendable, Equatable {
     /// Exit codes of a refused start.
-    public enum Kind: Int32, Sendable {
+    package enum Kind: Int32, Sendable {
         /// EX_CONFIG: the configuration names something that cannot work (an endpoint that cannot
         /// be bound or connected: a missing ipc directory, an address in use or not local).
         case configuration = 78
@@ -22,17 +22,17 @@ public struct StartupError: Error, CustomStringConvertible, Sendable, Equatable 
         case ioError = 74
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// The sentence: the key, the endpoint or path, and the cause in words.
-    public var message: String
+    package var message: String
 
-    public init(_ kind: Kind, _ message: String) {
+    package init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message
     }
 
-    public var exitCode: Int32 { kind.rawValue }
-    public var description: String { message }
+    package var exitCode: Int32 { kind.rawValue }
+    package var description: String { message }
 
     /// A bind or connect failure of `key` (`input.bind`, `output.connect`, …) at `endpoint`.
     static func endpoint(_ key: String, _ endpoint: String, _ error: any Error) -> StartupError {

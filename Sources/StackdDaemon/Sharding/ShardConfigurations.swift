@@ -2,15 +2,15 @@ import Foundation
 import TOMLKit
 
 /// One shard's configuration file, as `stackd shard-plan` writes it.
-public struct ShardConfiguration: Sendable {
-    public var index: Int
+package struct ShardConfiguration: Sendable {
+    package var index: Int
     /// `shard-<index>.toml`.
-    public var fileName: String
+    package var fileName: String
     /// The TOML text written to ``fileName``.
-    public var text: String
+    package var text: String
     /// What `stackd run` will read from ``text`` (parsed without looking at the machine).
-    public var configuration: DaemonConfiguration
-    public var symbols: [String]
+    package var configuration: DaemonConfiguration
+    package var symbols: [String]
 }
 
 /// Turns a template configuration and a ``ShardPlan`` into K configurations.
@@ -23,11 +23,11 @@ public struct ShardConfiguration: Sendable {
 /// are refused: equal `state.directory`, `record.directory`, bound input or output endpoint
 /// (`tcp://` with a fixed port, `ipc://`), or metrics address (unless empty or port 0). Endpoints
 /// shards *connect* to may be shared (e.g. the proxy's backend).
-public enum ShardConfigurations {
+package enum ShardConfigurations {
     /// Keys the plan writes; a template that sets them is refused rather than silently overridden.
-    public static let plannedKeys = [("stream", "symbols"), ("input", "topics")]
+    package static let plannedKeys = [("stream", "symbols"), ("input", "topics")]
 
-    public static func render(plan: ShardPlan, template: String, templateSource: String) throws -> [ShardConfiguration] {
+    package static func render(plan: ShardPlan, template: String, templateSource: String) throws -> [ShardConfiguration] {
         var shards: [ShardConfiguration] = []
         for index in 0..<plan.shardCount {
             shards.append(try render(plan: plan, shard: index, template: template, templateSource: templateSource))

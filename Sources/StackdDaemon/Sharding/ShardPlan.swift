@@ -7,18 +7,18 @@
 /// prefix of `AB` does not match the topics of `ABC` (schemas/wire.md section 2, prefix caveat).
 /// Labels use the same rule as predictions, so a symbol's labels reach the shard that assembled
 /// its rows.
-public struct ShardPlan: Equatable, Sendable {
+package struct ShardPlan: Equatable, Sendable {
     /// `symbols[i]`: the symbols of shard `i`, in the order of the input list.
-    public let symbols: [[String]]
+    package let symbols: [[String]]
 
-    public var shardCount: Int { symbols.count }
+    package var shardCount: Int { symbols.count }
 
     /// Assigns `symbols` (already checked: valid, distinct) to `shards` shards.
     ///
     /// Refused: fewer than one shard, more shards than symbols, and a plan where the hash leaves
     /// a shard empty (a shard with no symbol would subscribe to nothing and serve no purpose;
     /// with few symbols, choose fewer shards).
-    public init(symbols list: [String], shards: Int) throws {
+    package init(symbols list: [String], shards: Int) throws {
         guard shards >= 1 else { throw ShardPlanError("--shards must be at least 1, not \(shards)") }
         guard !list.isEmpty else { throw ShardPlanError("no symbols to distribute") }
         guard shards <= list.count else {
@@ -34,12 +34,12 @@ public struct ShardPlan: Equatable, Sendable {
     }
 
     /// The input subscriptions of shard `index`: `pred.<symbol>.` and `label.<symbol>.` per symbol.
-    public func topicPrefixes(shard index: Int) -> [String] {
+    package func topicPrefixes(shard index: Int) -> [String] {
         symbols[index].flatMap { Self.topicPrefixes(symbol: $0) }
     }
 
     /// The two prefixes that select every prediction and label of `symbol` and nothing else.
-    public static func topicPrefixes(symbol: String) -> [String] {
+    package static func topicPrefixes(symbol: String) -> [String] {
         ["pred.\(symbol).", "label.\(symbol)."]
     }
 }

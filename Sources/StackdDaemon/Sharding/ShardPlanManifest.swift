@@ -3,17 +3,17 @@ import Foundation
 /// `plan.json`, written beside the shard configurations (format: schemas/shard-plan.md): which
 /// shard owns which symbols and where each shard publishes, so a consumer can subscribe to every
 /// shard's output and a publisher or operator can find a symbol's shard without the hash.
-public struct ShardPlanManifest: Codable, Equatable, Sendable {
-    public struct Shard: Codable, Equatable, Sendable {
-        public var index: Int
-        public var file: String
-        public var symbols: [String]
-        public var inputTopics: [String]
-        public var outputBind: [String]
-        public var outputConnect: [String]
-        public var metricsAddress: String
-        public var stateDirectory: String?
-        public var recordDirectory: String?
+package struct ShardPlanManifest: Codable, Equatable, Sendable {
+    package struct Shard: Codable, Equatable, Sendable {
+        package var index: Int
+        package var file: String
+        package var symbols: [String]
+        package var inputTopics: [String]
+        package var outputBind: [String]
+        package var outputConnect: [String]
+        package var metricsAddress: String
+        package var stateDirectory: String?
+        package var recordDirectory: String?
 
         enum CodingKeys: String, CodingKey {
             case index, file, symbols
@@ -26,20 +26,20 @@ public struct ShardPlanManifest: Codable, Equatable, Sendable {
         }
     }
 
-    public static let currentVersion = 1
-    public static let hashName = "fnv1a64-utf8-mod-shards"
+    package static let currentVersion = 1
+    package static let hashName = "fnv1a64-utf8-mod-shards"
 
-    public var version: Int
-    public var hash: String
-    public var shardCount: Int
-    public var shards: [Shard]
+    package var version: Int
+    package var hash: String
+    package var shardCount: Int
+    package var shards: [Shard]
 
     enum CodingKeys: String, CodingKey {
         case version, hash, shards
         case shardCount = "shard_count"
     }
 
-    public init(_ configurations: [ShardConfiguration]) {
+    package init(_ configurations: [ShardConfiguration]) {
         version = Self.currentVersion
         hash = Self.hashName
         shardCount = configurations.count
@@ -51,7 +51,7 @@ public struct ShardPlanManifest: Codable, Equatable, Sendable {
         }
     }
 
-    public func encoded() throws -> Data {
+    package func encoded() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(self) + Data("\n".utf8)

@@ -6,11 +6,11 @@ import Foundation
 /// moves symbols between shards, and a shard's state (window, models) does not move with them.
 /// With `overwrite`, the files of an earlier plan with more shards are removed, so the directory
 /// never mixes two plans.
-public enum ShardPlanOutput {
-    public static let manifestName = "plan.json"
+package enum ShardPlanOutput {
+    package static let manifestName = "plan.json"
 
     @discardableResult
-    public static func write(_ configurations: [ShardConfiguration], to directory: String, overwrite: Bool) throws -> [String] {
+    package static func write(_ configurations: [ShardConfiguration], to directory: String, overwrite: Bool) throws -> [String] {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         if fm.fileExists(atPath: directory, isDirectory: &isDirectory) {

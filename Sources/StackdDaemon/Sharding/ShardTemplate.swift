@@ -7,11 +7,11 @@
 ///
 /// Substitution is textual and happens before the TOML is parsed, so a placeholder may appear in
 /// any string value. Any other `{shard…}` is refused, so a typo cannot silently reach a shard.
-public enum ShardTemplate {
+package enum ShardTemplate {
     static let opening = Array("{shard".utf8)
 
     /// `text` with every placeholder replaced for shard `index`.
-    public static func substitute(_ text: String, shard index: Int, source: String) throws -> String {
+    package static func substitute(_ text: String, shard index: Int, source: String) throws -> String {
         let bytes = Array(text.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
@@ -45,7 +45,7 @@ public enum ShardTemplate {
     }
 
     /// Whether `text` holds at least one placeholder.
-    public static func containsPlaceholder(_ text: String) -> Bool {
+    package static func containsPlaceholder(_ text: String) -> Bool {
         text.contains("{shard")
     }
 

@@ -4,8 +4,8 @@
 /// trimmed. Every symbol must be a wire name (schemas/wire.md section 2: 1–64 bytes of printable
 /// ASCII other than `.`, `"` and `\`), and appear once: a duplicate is refused rather than merged,
 /// because it usually means two lists were concatenated by mistake.
-public enum SymbolList {
-    public static func parse(_ text: String, source: String) throws -> [String] {
+package enum SymbolList {
+    package static func parse(_ text: String, source: String) throws -> [String] {
         var symbols: [String] = []
         var firstLine: [String: Int] = [:]
         var problems: [String] = []
@@ -33,7 +33,7 @@ public enum SymbolList {
     }
 
     /// The wire's name rule (schemas/wire.md section 2).
-    public static func isWireName(_ name: String) -> Bool {
+    package static func isWireName(_ name: String) -> Bool {
         let bytes = Array(name.utf8)
         guard (1...64).contains(bytes.count) else { return false }
         return bytes.allSatisfy { b in

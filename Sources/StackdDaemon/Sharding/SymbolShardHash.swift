@@ -11,12 +11,12 @@
 ///         h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
 ///     return h % shards
 /// ```
-public enum SymbolShardHash {
-    public static let offsetBasis: UInt64 = 0xcbf2_9ce4_8422_2325
-    public static let prime: UInt64 = 0x0000_0100_0000_01b3
+package enum SymbolShardHash {
+    package static let offsetBasis: UInt64 = 0xcbf2_9ce4_8422_2325
+    package static let prime: UInt64 = 0x0000_0100_0000_01b3
 
     /// FNV-1a 64 of `symbol`'s UTF-8 bytes.
-    public static func fnv1a64(_ symbol: String) -> UInt64 {
+    package static func fnv1a64(_ symbol: String) -> UInt64 {
         var hash = offsetBasis
         for byte in symbol.utf8 {
             hash = (hash ^ UInt64(byte)) &* prime
@@ -25,7 +25,7 @@ public enum SymbolShardHash {
     }
 
     /// The shard, in `0..<shards`, that owns `symbol`; `shards` must be at least 1.
-    public static func shard(of symbol: String, shards: Int) -> Int {
+    package static func shard(of symbol: String, shards: Int) -> Int {
         precondition(shards >= 1, "the shard count is checked by the caller")
         return Int(fnv1a64(symbol) % UInt64(shards))
     }

@@ -4,20 +4,20 @@ import StackdSystemd
 import StackdZMQ
 
 /// What `stackd proxy` binds and connects.
-public struct TopicProxyOptions: Sendable {
+package struct TopicProxyOptions: Sendable {
     /// Where publishers are reached (XSUB side). `ENDPOINT` or `@ENDPOINT` binds, `>ENDPOINT`
     /// connects (CZMQ's notation).
-    public var frontends: [String]
+    package var frontends: [String]
     /// Where the daemons subscribe (XPUB side), same notation.
-    public var backends: [String]
+    package var backends: [String]
     /// Send and receive high-water mark of both sockets, in messages. At the backend's mark a
     /// slow subscriber loses messages (XPUB never blocks), so one stalled shard cannot stall the
     /// others.
-    public var highWaterMark: Int32 = 1_000_000
+    package var highWaterMark: Int32 = 1_000_000
     /// Bind a non-loopback `tcp://` endpoint in plaintext (the proxy has no CURVE yet).
-    public var allowPlaintextRemote = false
+    package var allowPlaintextRemote = false
 
-    public init(frontends: [String], backends: [String]) {
+    package init(frontends: [String], backends: [String]) {
         self.frontends = frontends
         self.backends = backends
     }
@@ -33,30 +33,30 @@ public struct TopicProxyOptions: Sendable {
 /// Lifecycle, like `stackd run`: READY=1 to systemd once every endpoint is bound or connected;
 /// SIGTERM/SIGINT stop it (``stop()`` shuts the context down, which ends `zmq_proxy`), STOPPING=1,
 /// exit 0. No watchdog: `zmq_proxy` runs libzmq's own loop and cannot ping.
-public final class TopicProxy: @unchecked Sendable {
+package final class TopicProxy: @unchecked Sendable {
     /// An endpoint with what to do with it.
-    public enum Attachment: Equatable, Sendable {
+    package enum Attachment: Equatable, Sendable {
         case bind(String)
         case connect(String)
 
         /// `>X` connects to X; `@X` and plain `X` bind X.
-        public init(_ text: String) {
+        package init(_ text: String) {
             if text.hasPrefix(">") { self = .connect(String(text.dropFirst())) }
             else if text.hasPrefix("@") { self = .bind(String(text.dropFirst())) }
             else { self = .bind(text) }
         }
 
-        public var endpoint: String {
+        package var endpoint: String {
             switch self { case .bind(let e), .connect(let e): e }
         }
     }
 
-    public let options: TopicProxyOptions
+    package let options: TopicProxyOptions
     private let context: ZMQContext
     private let logger: Logger
 
     /// Checks the endpoints (syntax, plaintext exposure) and creates the context; binds nothing yet.
-    public init(options: TopicProxyOptions, logger: Logger) throws {
+    package init(options: TopicProxyOptions, logger: Logger) throws {
         guard !options.frontends.isEmpty else { throw SecurityError("give at least one --frontend (where the publishers are)") }
         guard !options.backends.isEmpty else { throw SecurityError("give at least one --backend (where the daemons subscribe)") }
         var bound: [String] = []
@@ -73,11 +73,11 @@ public final class TopicProxy: @unchecked Sendable {
     }
 
     /// Ends ``run(stopRequested:)`` from any thread (a signal handler's queue).
-    public func stop() { context.shutdown() }
+    package func stop() { context.shutdown() }
 
     /// Binds and connects, tells systemd it is ready, and forwards until ``stop()``. A stop that
     /// arrives while it is still binding ends it cleanly as well.
-    public func run(stopRequested: @escaping () -> Bool) throws {
+    package func run(stopRequested: @escaping () -> Bool) throws {
         let frontend: ZMQSocket, backend: ZMQSocket
         do {
             frontend = try ZMQSocket(context: context, type: .xsub)
@@ -136,7 +136,7 @@ public final class TopicProxy: @unchecked Sendable {
 
     /// An endpoint that cannot be bound or connected (address in use, missing ipc directory, …):
     /// `stackd proxy` exits 78, like `stackd run`, so systemd does not restart it in a loop.
-    public struct EndpointFailure: Error, CustomStringConvertible {
-        public var description: String
+    package struct EndpointFailure: Error, CustomStringConvertible {
+        package var description: String
     }
 }

@@ -31,24 +31,24 @@ import Darwin
 /// `CURRENT`, which is atomic). Holds no state in memory: every call reads the disk.
 public struct ModelStore: Sendable {
     /// Version of this layout (`store_schema_version` in `version.json`): 2 adds checksums.
-    public static let schemaVersion = 2
+    package static let schemaVersion = 2
     /// Versions read: 1 (written before checksums; served unchecked, with a warning) and 2.
-    public static let readableSchemaVersions = 1...2
+    package static let readableSchemaVersions = 1...2
     /// `CURRENT`'s value when averaging is served.
-    public static let averaging = "averaging"
-    public static let currentFile = "CURRENT"
-    public static let manifestFile = "version.json"
-    public static let defaultKeep = 5
+    package static let averaging = "averaging"
+    package static let currentFile = "CURRENT"
+    package static let manifestFile = "version.json"
+    package static let defaultKeep = 5
     /// The `reason` labels of `stackd_model_files_refused_total`.
-    public static let refusalReasons = ArtifactRefusalReason.allCases.map(\.rawValue)
+    package static let refusalReasons = ArtifactRefusalReason.allCases.map(\.rawValue)
 
     /// `<state>/models`.
-    public let root: String
-    public let horizons: [Int]
+    package let root: String
+    package let horizons: [Int]
     /// What the served models are checked against.
-    public let layout: StackingFeatureLayout
+    package let layout: StackingFeatureLayout
     /// Versions kept per horizon (the current one is kept as well, even when older).
-    public let keep: Int
+    package let keep: Int
     private let logger: Logger
 
     /// - Parameters:
@@ -58,7 +58,7 @@ public struct ModelStore: Sendable {
     ///   - keep: versions kept per horizon (at least 1).
     ///   - logger: the caller's logger (refused versions, pruning), so the store's lines follow the
     ///     daemon's level, handler and `SIGHUP` level changes instead of a logger of its own.
-    public init(directory: String, horizons: [Int], layout: StackingFeatureLayout, keep: Int = ModelStore.defaultKeep,
+    package init(directory: String, horizons: [Int], layout: StackingFeatureLayout, keep: Int = ModelStore.defaultKeep,
                 logger: Logger) {
         root = (directory as NSString).appendingPathComponent("models")
         self.horizons = horizons
@@ -70,23 +70,23 @@ public struct ModelStore: Sendable {
     // MARK: Paths and names
 
     /// `<state>/models/hN`.
-    public func horizonDirectory(_ horizon: Int) -> String {
+    package func horizonDirectory(_ horizon: Int) -> String {
         (root as NSString).appendingPathComponent(ArtifactSchema.horizonDirectory(horizon))
     }
 
     /// `<state>/models/hN/<name>`.
-    public func versionDirectory(_ horizon: Int, _ name: String) -> String {
+    package func versionDirectory(_ horizon: Int, _ name: String) -> String {
         (horizonDirectory(horizon) as NSString).appendingPathComponent(name)
     }
 
     /// `v000042` for 42 (six digits, more when needed).
-    public static func versionName(_ sequence: Int) -> String {
+    package static func versionName(_ sequence: Int) -> String {
         let digits = String(sequence)
         return "v" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
     }
 
     /// The sequence of `v000042`, `v42` or `42`; nil for anything else.
-    public static func sequence(of name: String) -> Int? {
+    package static func sequence(of name: String) -> Int? {
         let body = name.hasPrefix("v") ? name.dropFirst() : Substring(name)
         guard !body.isEmpty, body.allSatisfy(\.isASCII), body.allSatisfy(\.isNumber), let n = Int(body), n > 0 else { return nil }
         return n
@@ -105,7 +105,7 @@ public struct ModelStore: Sendable {
     ///     written); otherwise `model.json` and `meta_config.json` only. Ignored unless its
     ///     `chosen` is `combiner` itself.
     @discardableResult
-    public func save(combiner: any MetaCombiner, horizon: Int, version: UInt32, reason: String,
+    package func save(combiner: any MetaCombiner, horizon: Int, version: UInt32, reason: String,
                      outcome: TrainingOutcome? = nil) throws -> String {
         guard horizons.contains(horizon) else {
             throw ModelStoreError.unknownHorizon(horizon, known: horizons)
@@ -162,7 +162,7 @@ public struct ModelStore: Sendable {
 
     /// Deletes all but the newest `keep` versions, never the current one; returns what it removed.
     @discardableResult
-    public func prune(horizon: Int) throws -> [String] {
+    package func prune(horizon: Int) throws -> [String] {
         let sequences = try scanSequences(horizon)
         let current = readCurrent(horizon).flatMap { ModelStore.sequence(of: $0) }
         let kept = Set(sequences.suffix(keep))
@@ -185,7 +185,7 @@ public struct ModelStore: Sendable {
     /// The model to serve at start: `CURRENT`'s version when it validates; otherwise (logged as
     /// an error naming the refused file) the newest older version that validates, else averaging.
     /// Nil when nothing was ever stored for the horizon. Never changes `CURRENT`.
-    public func loadCurrent(horizon: Int) -> ModelSelection? {
+    package func loadCurrent(horizon: Int) -> ModelSelection? {
         let versions = (try? scanSequences(horizon)) ?? []
         let current = readCurrent(horizon)
         if current == nil && versions.isEmpty { return nil }
@@ -244,7 +244,7 @@ public struct ModelStore: Sendable {
     }
 
     /// Every stored version of a horizon, oldest first, each checked against the layout.
-    public func versions(horizon: Int) throws -> [ModelVersionInfo] {
+    package func versions(horizon: Int) throws -> [ModelVersionInfo] {
         let current = readCurrent(horizon)
         return try scanSequences(horizon).map { s in
             let name = ModelStore.versionName(s)
@@ -265,7 +265,7 @@ public struct ModelStore: Sendable {
     }
 
     /// What `CURRENT` names (`v000003`, `averaging`), or nil when it is missing.
-    public func current(horizon: Int) -> String? { readCurrent(horizon) }
+    package func current(horizon: Int) -> String? { readCurrent(horizon) }
 
     // MARK: Rollback
 
@@ -276,7 +276,7 @@ public struct ModelStore: Sendable {
     /// - Throws: `ModelStoreError` for an unknown or invalid version, or when there is nothing to
     ///   roll back to. `CURRENT` is then unchanged.
     @discardableResult
-    public func rollback(horizon: Int, to target: String? = nil) throws -> RollbackResult {
+    package func rollback(horizon: Int, to target: String? = nil) throws -> RollbackResult {
         guard horizons.contains(horizon) else { throw ModelStoreError.unknownHorizon(horizon, known: horizons) }
         let sequences = try scanSequences(horizon)
         let current = readCurrent(horizon)
@@ -527,53 +527,53 @@ struct FileChecksum: Codable, Equatable {
 }
 
 /// A stored version refused at load: what the refusal counters and the log say.
-public struct ModelRefusal: Sendable, Equatable {
-    public var version: String
-    public var reason: ArtifactRefusalReason
-    public var message: String
+package struct ModelRefusal: Sendable, Equatable {
+    package var version: String
+    package var reason: ArtifactRefusalReason
+    package var message: String
     /// `reason` as the metric's label.
-    public var label: String { reason.rawValue }
+    package var label: String { reason.rawValue }
 }
 
 /// What `loadCurrent` chose and why.
-public struct ModelSelection: Sendable {
-    public var combiner: any MetaCombiner
+package struct ModelSelection: Sendable {
+    package var combiner: any MetaCombiner
     /// The version served: `v000003` or `averaging`.
-    public var version: String
+    package var version: String
     /// What `CURRENT` names (nil when missing).
-    public var current: String?
+    package var current: String?
     /// True when `CURRENT`'s version was refused (or missing) and an earlier one is served.
-    public var fellBack: Bool
+    package var fellBack: Bool
     /// One line: which version and why, naming every refused file.
-    public var reason: String
+    package var reason: String
     /// Every version refused on the way (empty when `CURRENT` loaded).
-    public var refusals: [ModelRefusal] = []
+    package var refusals: [ModelRefusal] = []
 }
 
 /// One line of `stackd models list`.
-public struct ModelVersionInfo: Sendable, Equatable {
-    public var name: String
-    public var sequence: Int
+package struct ModelVersionInfo: Sendable, Equatable {
+    package var name: String
+    package var sequence: Int
     /// The combiner's own model version (the retrain's sequence).
-    public var combinerVersion: UInt32
-    public var method: String
+    package var combinerVersion: UInt32
+    package var method: String
     /// ISO 8601, UTC.
-    public var createdAt: String
-    public var reason: String
-    public var isCurrent: Bool
+    package var createdAt: String
+    package var reason: String
+    package var isCurrent: Bool
     /// Why it would be refused at load; nil when it validates.
-    public var problem: String?
+    package var problem: String?
 }
 
 /// What `rollback` did.
-public struct RollbackResult: Sendable, Equatable {
-    public var horizon: Int
-    public var from: String?
-    public var to: String
+package struct RollbackResult: Sendable, Equatable {
+    package var horizon: Int
+    package var from: String?
+    package var to: String
     /// Versions passed over because they do not validate (nil target only).
-    public var skipped: [String]
+    package var skipped: [String]
 
-    public init(horizon: Int, from: String?, to: String, skipped: [String]) {
+    package init(horizon: Int, from: String?, to: String, skipped: [String]) {
         self.horizon = horizon
         self.from = from
         self.to = to
@@ -581,13 +581,13 @@ public struct RollbackResult: Sendable, Equatable {
     }
 }
 
-public enum ModelStoreError: Error, Equatable, CustomStringConvertible {
+package enum ModelStoreError: Error, Equatable, CustomStringConvertible {
     case unknownHorizon(Int, known: [Int])
     case unknownVersion(horizon: Int, version: String, available: [String])
     case invalidVersion(horizon: Int, version: String, problem: String)
     case nothingToRollBackTo(horizon: Int, current: String?, skipped: [String])
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unknownHorizon(let h, let known):
             return "horizon \(h) is not served (horizons: \(known.map(String.init).joined(separator: ", ")))"

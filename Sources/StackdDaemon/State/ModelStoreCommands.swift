@@ -4,12 +4,12 @@ import StackdCore
 import StackdTraining
 
 /// The work behind `stackd models list|rollback`, here so tests can call it without the binary.
-public enum ModelStoreCommands {
+package enum ModelStoreCommands {
     /// The note every command that moves `CURRENT` prints.
-    public static let restartNote = "a running daemon picks the change up on restart"
+    package static let restartNote = "a running daemon picks the change up on restart"
 
     /// Horizons with a directory under `<state>/models/`, ascending.
-    public static func storedHorizons(state: String) -> [Int] {
+    package static func storedHorizons(state: String) -> [Int] {
         let root = (state as NSString).appendingPathComponent("models")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
         return names.compactMap { $0.hasPrefix("h") ? Int($0.dropFirst()) : nil }.filter { $0 > 0 }.sorted()
@@ -17,7 +17,7 @@ public enum ModelStoreCommands {
 
     /// The layout recorded in the `meta_config.json` of the current version (else the newest one)
     /// of a horizon: what the CLI checks versions against when no configuration is given.
-    public static func recordedLayout(state: String, horizon: Int) -> StackingFeatureLayout? {
+    package static func recordedLayout(state: String, horizon: Int) -> StackingFeatureLayout? {
         let dir = ((state as NSString).appendingPathComponent("models") as NSString)
             .appendingPathComponent(ArtifactSchema.horizonDirectory(horizon))
         let current = (try? String(contentsOfFile: (dir as NSString).appendingPathComponent(ModelStore.currentFile), encoding: .utf8))?
@@ -44,7 +44,7 @@ public enum ModelStoreCommands {
     }
 
     /// `stackd models list`: one block per horizon, one line per version.
-    public static func list(state: String, horizon: Int? = nil, layout: StackingFeatureLayout? = nil,
+    package static func list(state: String, horizon: Int? = nil, layout: StackingFeatureLayout? = nil,
                             logger: Logger = Logger(label: "stackd.models", factory: { _ in SwiftLogNoOpLogHandler() })) throws -> String {
         let horizons = horizon.map { [$0] } ?? storedHorizons(state: state)
         guard !horizons.isEmpty else { return "no models stored under \((state as NSString).appendingPathComponent("models"))\n" }
@@ -70,7 +70,7 @@ public enum ModelStoreCommands {
     }
 
     /// `stackd models rollback`: moves `CURRENT`; returns what it did.
-    public static func rollback(state: String, horizon: Int, to target: String?, layout: StackingFeatureLayout? = nil,
+    package static func rollback(state: String, horizon: Int, to target: String?, layout: StackingFeatureLayout? = nil,
                                 logger: Logger = Logger(label: "stackd.models", factory: { _ in SwiftLogNoOpLogHandler() })) throws -> String {
         guard let store = store(state: state, horizon: horizon, layout: layout, logger: logger) else {
             throw ModelStoreError.unknownVersion(horizon: horizon, version: target ?? "(previous)", available: [])

@@ -72,7 +72,7 @@ public enum OOSDailyStream {
 extension OOSDailyStream {
     /// The horizons of the `preds_h{H}.csv` files in `directory`, ascending (empty when none or
     /// unreadable): what `stackd train` and `stackd replay` use when no horizons are given.
-    public static func horizons(in directory: String) -> [Int] {
+    package static func horizons(in directory: String) -> [Int] {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return files.compactMap { name -> Int? in
             guard name.hasPrefix("preds_h"), name.hasSuffix(".csv"), let h = Int(name.dropFirst(7).dropLast(4)), h > 0
@@ -82,7 +82,7 @@ extension OOSDailyStream {
     }
 }
 
-public struct StreamLoadError: Error, CustomStringConvertible {
-    public var description: String
+package struct StreamLoadError: Error, CustomStringConvertible {
+    package var description: String
     package init(_ d: String) { description = d }
 }
