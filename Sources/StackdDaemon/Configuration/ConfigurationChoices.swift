@@ -52,7 +52,7 @@ package enum PromotionRule: String, Sendable, CaseIterable {
 }
 
 /// `state.flush`: when window rows reach the operating system (what `kill -9` may lose).
-package enum StateFlushMode: String, Sendable, CaseIterable {
+enum StateFlushMode: String, Sendable, CaseIterable {
     case everyRow = "every_row"
     /// Every `state.flush_rows` rows.
     case everyRows = "every_rows"
@@ -61,7 +61,7 @@ package enum StateFlushMode: String, Sendable, CaseIterable {
 }
 
 /// `state.sync`: whether a flush also reaches the disk.
-package enum StateSyncMode: String, Sendable, CaseIterable {
+enum StateSyncMode: String, Sendable, CaseIterable {
     case none
     /// fsync after every flush: survives power loss, costs latency.
     case everyFlush = "every_flush"

@@ -8,7 +8,7 @@ import Foundation
 /// Directories (`state.directory`, `record.directory`): an existing one must be a writable
 /// directory; a missing one is accepted when its nearest existing ancestor is a writable
 /// directory, since the daemon creates it with its parents.
-package enum ConfigurationHostCheck {
+enum ConfigurationHostCheck {
     /// One line per problem, each prefixed by `locate(section, key)` (`FILE:LINE: key: `).
     package static func problems(_ config: DaemonConfiguration, locate: (String, String) -> String) -> [String] {
         var out: [String] = []

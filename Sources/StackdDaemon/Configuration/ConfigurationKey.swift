@@ -12,7 +12,7 @@ package struct ConfigurationKey {
     /// One line for the README table and the schema's description.
     package let doc: String
     /// How the default reads in the README when it is not a plain value (e.g. "none").
-    package let defaultText: String?
+    let defaultText: String?
     /// Stores a checked value into the configuration.
     let apply: (inout DaemonConfiguration, ConfigurationValue) -> Void
     /// Reads the key's value back, in the file's terms, to compare two configurations.

@@ -33,7 +33,7 @@ public enum ConfigurationLoader {
 
     /// Environment variables that override a key of the file (applied after it, so a unit's
     /// `Environment=` or a drop-in can change them without editing the file).
-    package static let environmentKeys: [(variable: String, key: String)] = [
+    static let environmentKeys: [(variable: String, key: String)] = [
         ("STACKD_STATE_DIRECTORY", "state.directory"),
         ("STACKD_METRICS_ADDRESS", "metrics.address"),
         ("STACKD_LOG_LEVEL", "log.level"),

@@ -37,7 +37,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         package var metric: LearnerMetric = .logLoss
         package var features: LearnerFeatures = .extended
         /// Share of the window (the most recent rows) held out to judge candidates.
-        package var validationFraction: Double = 0.2
+        var validationFraction: Double = 0.2
         package var promotion: PromotionRule = .gated
         /// Logistic inverse regularisation; 0 chooses it by sample size.
         package var c: Double = 0
@@ -78,10 +78,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// Where durable state lives (window, models); nil keeps everything in memory.
     package var stateDirectory: String? = nil
     /// When window rows reach the OS and the disk.
-    package var stateFlush: StateFlushMode = .everyRow
-    package var stateFlushRows: Int = 100
-    package var stateFlushIntervalMilliseconds: Double = 100
-    package var stateSync: StateSyncMode = .none
+    var stateFlush: StateFlushMode = .everyRow
+    var stateFlushRows: Int = 100
+    var stateFlushIntervalMilliseconds: Double = 100
+    var stateSync: StateSyncMode = .none
     /// Journal every inbound message here (`stackd replay` reads it); nil: no recording.
     package var recordDirectory: String? = nil
     /// LZ4-compress the journal's blocks (`[record] compress`). Off stores ≈ 3.7× the bytes for
@@ -98,7 +98,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
     package var security = SecurityConfiguration()
 
     /// The most memory the configuration may reserve up front (`memory.max_preallocated_mb`).
-    package var maxPreallocatedMegabytes: Int = 2048
+    var maxPreallocatedMegabytes: Int = 2048
 
     package init(pipeline: PipelineConfiguration) {
         self.pipeline = pipeline

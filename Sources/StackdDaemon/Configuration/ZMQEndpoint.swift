@@ -1,7 +1,7 @@
 /// A ZeroMQ endpoint as the configuration writes it, parsed so that its syntax, its host's
 /// reach (loopback or not) and its filesystem needs can be checked before any socket exists:
 /// libzmq's own refusal comes late (after the configuration was accepted) and as bare errno.
-package enum ZMQEndpoint: Equatable, Sendable {
+enum ZMQEndpoint: Equatable, Sendable {
     /// `tcp://HOST:PORT`; HOST is `*`, an IPv4 address, `[IPv6]`, a host or interface name;
     /// PORT is 0...65535 or `*` (bind: any free port).
     case tcp(host: String, port: String)
@@ -53,7 +53,7 @@ package enum ZMQEndpoint: Equatable, Sendable {
 
     /// Whether traffic stays on this machine: ipc, inproc, and tcp to 127.0.0.0/8, ::1 or
     /// localhost. `*`, `0.0.0.0`, `::` and interface names reach the network.
-    package var isLocal: Bool {
+    var isLocal: Bool {
         switch self {
         case .ipc, .inproc: return true
         case .tcp(let host, _): return Self.isLoopbackHost(host)
@@ -71,7 +71,7 @@ package enum ZMQEndpoint: Equatable, Sendable {
 
     /// The directory an ipc socket file is created in (nil for the abstract namespace and for
     /// other transports).
-    package var ipcDirectory: String? {
+    var ipcDirectory: String? {
         guard case .ipc(let path) = self, !path.hasPrefix("@") else { return nil }
         guard let slash = path.lastIndex(of: "/") else { return "." }
         let dir = String(path[..<slash])
@@ -80,7 +80,7 @@ package enum ZMQEndpoint: Equatable, Sendable {
 }
 
 /// Why an endpoint string is not usable.
-package struct EndpointError: Error, Equatable, Sendable {
+struct EndpointError: Error, Equatable, Sendable {
     package var message: String
 }
 

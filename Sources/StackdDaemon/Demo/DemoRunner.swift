@@ -181,7 +181,7 @@ package struct DemoRunner {
     }
 
     /// The closing table: averaging against each base model, on the labels seen so far.
-    package static func finalSummary(_ s: RunnerSnapshot, sent: Int, consumed: Int) -> String {
+    static func finalSummary(_ s: RunnerSnapshot, sent: Int, consumed: Int) -> String {
         var lines: [String] = []
         lines.append("")
         lines.append("sent \(sent) messages; daemon received \(s.messagesReceived), emitted \(s.counters.totalEmitted) rows, published \(s.published), consumer got \(consumed)")

@@ -18,7 +18,7 @@ package struct DemoStream: Sendable {
     package let models: [String]
     /// Per model: weight of the true class in its logits (higher = more skilful).
     package let skill: [Double]
-    package let stepNanoseconds: Int64
+    let stepNanoseconds: Int64
     private var rng: SplitMix64
     private var pendingLabels: [(due: Int, event: Event)] = []
 

@@ -9,7 +9,7 @@ import StackdCore
 /// to feed deltas), and its summaries compute their own quantiles from observations, whereas
 /// the HDR histogram already has them. A pure function of the snapshot is also trivial to test.
 package enum MetricsExposition {
-    package static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+    static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
     /// Retrain decisions always exported (at 0 until one happens), so rate() works from the start.
     static let decisions = ["promote", "keep", "fallback", "failed"]

@@ -29,14 +29,14 @@ package final class MetricsServer: @unchecked Sendable {
     let version: String
     let logger: Logger
     /// `/healthz` fails when the ingest loop has not refreshed its snapshot for this long.
-    package var staleAfterNanoseconds: UInt64 = 2_000_000_000
+    var staleAfterNanoseconds: UInt64 = 2_000_000_000
 
     /// Connections served at once; more are answered `503` and closed.
     package let maxConnections: Int
     /// Time a client has, from its connection, to send its whole request.
     package let requestDeadlineNanoseconds: UInt64
     /// Time a client has, once its request is read, to take the whole answer.
-    package let responseDeadlineNanoseconds: UInt64
+    let responseDeadlineNanoseconds: UInt64
 
     private let listener: Int32
     private let lock = NSLock()
@@ -294,7 +294,7 @@ package final class MetricsServer: @unchecked Sendable {
     }
 }
 
-package struct MetricsServerError: Error, CustomStringConvertible, Sendable {
+struct MetricsServerError: Error, CustomStringConvertible, Sendable {
     package var description: String
     init(_ description: String) { self.description = description }
 }

@@ -57,7 +57,7 @@ package struct JournalCaptureSummary: Sendable, Equatable, CustomStringConvertib
     /// Frame bytes received (topics and payloads).
     package var frameBytes: Int
     /// Bytes of segment files on disk (compressed).
-    package var storedBytes: Int
+    var storedBytes: Int
     /// Segment files written.
     package var segments: Int
     /// Frames beyond the 255 a record can hold, not stored.

@@ -34,5 +34,5 @@ public struct AuthenticationSnapshot: Sendable, Equatable {
     }
 
     /// Refusals of every reason.
-    package var totalFailures: Int { failures.reduce(0, +) }
+    var totalFailures: Int { failures.reduce(0, +) }
 }

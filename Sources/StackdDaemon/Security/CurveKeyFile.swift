@@ -17,16 +17,16 @@ import StackdZMQ
 /// expects. Names follow pyzmq: `NAME.key` (public), `NAME.key_secret` (secret).
 package enum CurveKeyFile {
     /// The suffix of a public key file (what an allow-list directory holds).
-    package static let publicSuffix = ".key"
+    static let publicSuffix = ".key"
     /// The suffix of a secret key file.
-    package static let secretSuffix = ".key_secret"
+    static let secretSuffix = ".key_secret"
 
     /// What a key file holds: the certificate lines, or one bare Z85 key whose half (public or
     /// secret) the reader decides.
     package struct Contents: Equatable {
         package var publicKey: [UInt8]?
         package var secretKey: [UInt8]?
-        package var bareKey: [UInt8]?
+        var bareKey: [UInt8]?
     }
 
     /// Parses a key file's text; `path` only names the file in errors.

@@ -26,7 +26,7 @@ public final class SocketSecurity: @unchecked Sendable {
     package let handler: ZAPHandler?
 
     /// Whether sockets get CURVE.
-    package var isCurve: Bool { keys != nil }
+    var isCurve: Bool { keys != nil }
 
     private init(keys: ZMQCurveKeyPair?, handler: ZAPHandler?) {
         self.keys = keys
@@ -73,7 +73,7 @@ public final class SocketSecurity: @unchecked Sendable {
 
     /// Prepares one of the daemon's sockets before it binds: with CURVE, a server on every
     /// bound endpoint; connecting is refused (it would need each peer's server key).
-    package func applyToDaemonSocket(_ socket: ZMQSocket, connects: [String], label: String) throws {
+    func applyToDaemonSocket(_ socket: ZMQSocket, connects: [String], label: String) throws {
         guard isCurve else { return }
         if let endpoint = connects.first {
             throw SecurityError("\(label).connect \(endpoint): with security.curve on, stackd binds its sockets and peers connect")

@@ -17,7 +17,7 @@ package final class ZAPHandler: @unchecked Sendable {
 
     /// The ZAP domain answered; requests for other domains are refused.
     package let domain: String
-    package let allowList: ClientAllowList
+    let allowList: ClientAllowList
     let logger: Logger
 
     private let requests: ZMQSocket

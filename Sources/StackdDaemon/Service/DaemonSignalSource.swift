@@ -38,5 +38,5 @@ package final class ManualSignalSource: DaemonSignalSource {
     /// As SIGHUP.
     package func requestReload() { reload.store(true, ordering: .releasing) }
     /// As SIGUSR1.
-    package func requestRetrain() { retrain.store(true, ordering: .releasing) }
+    func requestRetrain() { retrain.store(true, ordering: .releasing) }
 }

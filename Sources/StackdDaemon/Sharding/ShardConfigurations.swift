@@ -25,7 +25,7 @@ package struct ShardConfiguration: Sendable {
 /// shards *connect* to may be shared (e.g. the proxy's backend).
 package enum ShardConfigurations {
     /// Keys the plan writes; a template that sets them is refused rather than silently overridden.
-    package static let plannedKeys = [("stream", "symbols"), ("input", "topics")]
+    static let plannedKeys = [("stream", "symbols"), ("input", "topics")]
 
     package static func render(plan: ShardPlan, template: String, templateSource: String) throws -> [ShardConfiguration] {
         var shards: [ShardConfiguration] = []

@@ -10,7 +10,7 @@ package struct ShardPlanManifest: Codable, Equatable, Sendable {
         package var symbols: [String]
         package var inputTopics: [String]
         package var outputBind: [String]
-        package var outputConnect: [String]
+        var outputConnect: [String]
         package var metricsAddress: String
         package var stateDirectory: String?
         package var recordDirectory: String?
@@ -27,7 +27,7 @@ package struct ShardPlanManifest: Codable, Equatable, Sendable {
     }
 
     package static let currentVersion = 1
-    package static let hashName = "fnv1a64-utf8-mod-shards"
+    static let hashName = "fnv1a64-utf8-mod-shards"
 
     package var version: Int
     package var hash: String

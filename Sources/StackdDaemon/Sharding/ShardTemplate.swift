@@ -45,7 +45,7 @@ package enum ShardTemplate {
     }
 
     /// Whether `text` holds at least one placeholder.
-    package static func containsPlaceholder(_ text: String) -> Bool {
+    static func containsPlaceholder(_ text: String) -> Bool {
         text.contains("{shard")
     }
 

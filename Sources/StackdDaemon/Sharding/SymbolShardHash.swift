@@ -12,8 +12,8 @@
 ///     return h % shards
 /// ```
 package enum SymbolShardHash {
-    package static let offsetBasis: UInt64 = 0xcbf2_9ce4_8422_2325
-    package static let prime: UInt64 = 0x0000_0100_0000_01b3
+    static let offsetBasis: UInt64 = 0xcbf2_9ce4_8422_2325
+    static let prime: UInt64 = 0x0000_0100_0000_01b3
 
     /// FNV-1a 64 of `symbol`'s UTF-8 bytes.
     package static func fnv1a64(_ symbol: String) -> UInt64 {

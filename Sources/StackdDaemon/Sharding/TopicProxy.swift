@@ -35,7 +35,7 @@ package struct TopicProxyOptions: Sendable {
 /// exit 0. No watchdog: `zmq_proxy` runs libzmq's own loop and cannot ping.
 package final class TopicProxy: @unchecked Sendable {
     /// An endpoint with what to do with it.
-    package enum Attachment: Equatable, Sendable {
+    enum Attachment: Equatable, Sendable {
         case bind(String)
         case connect(String)
 

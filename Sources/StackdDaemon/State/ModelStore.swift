@@ -33,14 +33,14 @@ public struct ModelStore: Sendable {
     /// Version of this layout (`store_schema_version` in `version.json`): 2 adds checksums.
     package static let schemaVersion = 2
     /// Versions read: 1 (written before checksums; served unchecked, with a warning) and 2.
-    package static let readableSchemaVersions = 1...2
+    static let readableSchemaVersions = 1...2
     /// `CURRENT`'s value when averaging is served.
     package static let averaging = "averaging"
-    package static let currentFile = "CURRENT"
-    package static let manifestFile = "version.json"
-    package static let defaultKeep = 5
+    static let currentFile = "CURRENT"
+    static let manifestFile = "version.json"
+    static let defaultKeep = 5
     /// The `reason` labels of `stackd_model_files_refused_total`.
-    package static let refusalReasons = ArtifactRefusalReason.allCases.map(\.rawValue)
+    static let refusalReasons = ArtifactRefusalReason.allCases.map(\.rawValue)
 
     /// `<state>/models`.
     package let root: String

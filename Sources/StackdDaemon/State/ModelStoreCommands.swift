@@ -6,10 +6,10 @@ import StackdTraining
 /// The work behind `stackd models list|rollback`, here so tests can call it without the binary.
 package enum ModelStoreCommands {
     /// The note every command that moves `CURRENT` prints.
-    package static let restartNote = "a running daemon picks the change up on restart"
+    static let restartNote = "a running daemon picks the change up on restart"
 
     /// Horizons with a directory under `<state>/models/`, ascending.
-    package static func storedHorizons(state: String) -> [Int] {
+    static func storedHorizons(state: String) -> [Int] {
         let root = (state as NSString).appendingPathComponent("models")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
         return names.compactMap { $0.hasPrefix("h") ? Int($0.dropFirst()) : nil }.filter { $0 > 0 }.sorted()
