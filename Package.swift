@@ -61,8 +61,10 @@ import PackageDescription
 ///   recorder, the shared-data locator, the child-process helpers. → StackdCore.
 ///
 /// Access: `public` is the API of the library products; a declaration that only other stackd
-/// modules (the executable and the tests included) use is `package`. The modules split out of
-/// StackdDaemon follow this; StackdDaemon's own declarations predate it and are still `public`.
+/// modules (the executable and the tests included) use is `package`, and what one module alone
+/// uses is internal. StackdDaemon's public API is what the bench package (bench/Package.swift, a
+/// separate package that `package` access does not reach) and StackdReplay's public signatures
+/// need (ARCHITECTURE.md, "Access").
 let package = Package(
     name: "stackd",
     products: [
