@@ -13,6 +13,7 @@ truth); the pipelines received exactly the messages of the symbols the documente
 them (`fmix64(FNV-1a-64(symbol)) mod N`, written here independently); rejects (a single-frame
 message, an unknown model) are counted once, by the same reason, whatever N; SIGTERM stops each
 with exit 0. A configuration with N > 1 and retraining on is refused with the key's line.
+A SIGHUP reaches every pipeline (a live key applied by each, a refused reload applied by none).
 
 Needs `swift build` first (.build/debug/stackd).
 """
@@ -20,6 +21,8 @@ Needs `swift build` first (.build/debug/stackd).
 import collections
 import pathlib
 import random
+import re
+import signal
 import subprocess
 import sys
 import time
@@ -319,3 +322,118 @@ def test_a_stop_drains_every_pipeline_through_the_forwarder(tmp_path):
         ctx.destroy(linger=0)
         for d in started.values():
             d.stop()
+
+
+def test_a_reload_reaches_every_pipeline_and_a_refused_one_keeps_them_whole(tmp_path):
+    """SIGHUP with N = 2 (one SUB socket per pipeline): `log.rejects_per_second`, applied live,
+    changes what each pipeline's reject log shows; a reload that changes `models.names` is
+    refused and both pipelines keep the running configuration (the old rate, the old models)."""
+    if not BINARY.exists():
+        pytest.fail(f"{BINARY} is missing: run `swift build` first")
+    # One symbol on each pipeline, by the documented rule.
+    first = next(s for s in SYMBOLS if pipeline_of(s, 2) == 0)
+    second = next(s for s in SYMBOLS if pipeline_of(s, 2) == 1)
+    path = write_config(tmp_path, "two")
+    base = path.read_text()
+    path.write_text(base + "[log]\nrejects_per_second = 0\n")
+    daemon = Daemon(path, "two")
+    ctx = zmq.Context()
+    try:
+        pub = ctx.socket(zmq.XPUB)
+        pub.linger = 0
+        pub.sndhwm = 0
+        pub.bind(f"ipc://{tmp_path}/publisher.sock")
+        expected = {f"{kind}.{s}.".encode() for s in SYMBOLS for kind in ("pred", "label")}
+        seen = set()
+        end = time.monotonic() + DEADLINE
+        while not expected <= seen and time.monotonic() < end:
+            if pub.poll(100):
+                frame = pub.recv()
+                if frame[:1] == b"\x01":
+                    seen.add(frame[1:])
+        assert expected <= seen, f"subscriptions missing: {expected - seen}"
+        sub = ctx.socket(zmq.SUB)
+        sub.linger = 0
+        sub.subscribe(b"ens.")
+        sub.connect(f"ipc://{tmp_path}/out-two.sock")
+        wait_until("the consumer's subscription", lambda: daemon.metric("stackd_output_subscriptions") == 1)
+
+        def lines_since(mark):
+            with daemon.lock:
+                return daemon.lines[mark:]
+
+        def mark():
+            with daemon.lock:
+                return len(daemon.lines)
+
+        ts = [1_700_000_000_000_000_000]
+        rejected = [0]
+
+        def send_unknown_model():
+            """One prediction from a model the daemon does not know, per pipeline."""
+            ts[0] += 60_000_000_000
+            for symbol in (first, second):
+                pub.send_multipart(encode_prediction("zz", symbol, HORIZON, ts[0], 1, [0.2, 0.3, 0.5]))
+            rejected[0] += 2
+            wait_until(f"{rejected[0]} rejects counted",
+                       lambda: daemon.metric("stackd_rejected_messages_total") == rejected[0])
+
+        def reject_topics(lines):
+            return {s for s in (first, second) for line in lines
+                    if "rejected message" in line and f"topic=pred.{s}.5.zz" in line}
+
+        def shows_both(m):
+            """Rejects until both pipelines have logged one: a pipeline takes a new rate at its next
+            100-ms tick, so the first rejects after the reload line may still use the old one."""
+            end = time.monotonic() + DEADLINE
+            while reject_topics(lines_since(m)) != {first, second}:
+                if time.monotonic() > end:
+                    pytest.fail(f"no reject line from each pipeline:\n{''.join(lines_since(m))}")
+                send_unknown_model()
+                time.sleep(0.05)
+
+        def reload(text, *parts):
+            """SIGHUP, then wait for a line holding every one of `parts` (the log puts metadata first)."""
+            path.write_text(text)
+            m = mark()
+            daemon.proc.send_signal(signal.SIGHUP)
+            end = time.monotonic() + DEADLINE
+            while time.monotonic() < end:
+                if any(all(p in line for p in parts) for line in lines_since(m)):
+                    return
+                time.sleep(0.02)
+            pytest.fail(f"no line with {parts} after SIGHUP:\n{''.join(lines_since(m))}")
+
+        # Rate 0: the rejects are counted, no pipeline shows one.
+        m = mark()
+        send_unknown_model()
+        assert reject_topics(lines_since(m)) == set(), "".join(lines_since(m))
+
+        # Applied live: both pipelines now show their rejects (none did at rate 0).
+        reload(base + "[log]\nrejects_per_second = 100\n", "configuration reloaded", "applied=log.rejects_per_second: 0 -> 100")
+        m = mark()
+        shows_both(m)
+
+        # Refused: models.names changes, so nothing in the file applies (not even its rate of 0).
+        refused = base.replace('names = ["a", "b", "c"]', 'names = ["a", "b", "zz"]') + "[log]\nrejects_per_second = 0\n"
+        assert refused != base + "[log]\nrejects_per_second = 0\n"
+        reload(refused, "reload refused: these keys cannot change", "models.names")
+        m = mark()
+        shows_both(m)
+        # And both pipelines still assemble rows of the running models a, b, c.
+        ts[0] += 60_000_000_000
+        for symbol in (first, second):
+            for i, model in enumerate(MODELS):
+                pub.send_multipart(encode_prediction(model, symbol, HORIZON, ts[0], 100 + i, [0.2, 0.3, 0.5]))
+        outs = []
+        end = time.monotonic() + DEADLINE
+        while len(outs) < 2 and time.monotonic() < end:
+            if sub.poll(100):
+                outs.append(decode_ensemble(sub.recv_multipart()[1], MODELS))
+        assert sorted(o["symbol"] for o in outs) == sorted([first, second]), outs
+        for o in outs:
+            assert o["models"] == MODELS and o["probs"] == pytest.approx([0.2, 0.3, 0.5], abs=1e-12), o
+        assert daemon.stop() == 0
+    finally:
+        ctx.destroy(linger=0)
+        daemon.stop()
