@@ -8,7 +8,7 @@ enum ShardedIngestRestrictions {
         guard c.ingestShards > 1 else { return [] }
         var problems: [String] = []
         if c.retrain.everyLabels > 0 || c.retrain.everyEventTime > 0 {
-            problems.append("more than one pipeline schedules retrains by event times only (retrain.every_event_times): retrain.every_labels and retrain.every_event_seconds count labels in arrival order, which several pipelines do not share")
+            problems.append("more than one pipeline needs retrain.every_labels = 0 and retrain.every_event_seconds = 0 (retrains are scheduled by retrain.every_event_times only: label counts follow each pipeline's label arrivals, which the pipelines do not share)")
         }
         if c.monitoring.retrainOnAlert {
             problems.append("more than one pipeline needs monitoring.retrain_on_alert = false (the monitors are per pipeline; a retrain must be triggered by every pipeline at the same event time)")
