@@ -647,6 +647,7 @@ public final class LiveRunner: @unchecked Sendable {
     private func publishMergedSnapshot(_ sharded: ShardedIngest, running: Bool = true) -> RunnerSnapshot {
         var s = sharded.snapshot()
         s.running = running && s.running
+        if let shardedTraining { s.counters.retrainsTriggered = shardedTraining.requested }
         s.inputDisconnects = inputDisconnects
         s.modelFilesRefused = modelFilesRefused
         s.authentication = security.snapshot()

@@ -28,6 +28,12 @@ final class ShardedTraining: @unchecked Sendable {
     /// Triggers whose pipelines disagreed on the trigger time (not every pipeline saw the same
     /// event times): their model applies from the latest apply time.
     private(set) var misalignedTriggers = 0
+    /// Retrains handed to the worker (the daemon's `stackd_retrains_triggered_total`).
+    var requested: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return nextSequence
+    }
     /// Triggers dropped because the merged window held fewer than `retrain.min_rows` rows.
     private(set) var triggersBelowMinRows = 0
 
