@@ -58,10 +58,12 @@ final class ShardedTraining: @unchecked Sendable {
         let h = request.horizonIndex
         var complete: [(request: TrainingRequest, segment: ShardWindowSegment)]? = nil
         lock.lock()
+        var silent: [Int] = []
         if waiting[h][pipeline] != nil {
             // This pipeline triggered again before every other one did: they do not see the same
             // event times. The newer segment replaces the older (a superset, as the worker coalesces).
             misalignedTriggers += 1
+            silent = waiting[h].indices.filter { waiting[h][$0] == nil }
         }
         waiting[h][pipeline] = (request, ShardWindowSegment(rows: request.rows, symbolNames: symbolNames))
         if waiting[h].allSatisfy({ $0 != nil }) {
@@ -69,6 +71,10 @@ final class ShardedTraining: @unchecked Sendable {
             waiting[h] = Array(repeating: nil, count: pipelines)
         }
         lock.unlock()
+        if !silent.isEmpty {
+            logger.warning("a pipeline triggered a retrain twice while others have not triggered it once; a retrain waits for every pipeline, so each must see every event time (its symbols predict at each)",
+                           metadata: ["horizon": "\(request.horizon)", "pipeline": "\(pipeline)", "waiting_for": "\(silent)"])
+        }
         guard let complete else { return }
         let segments = complete.map(\.segment)
         let rows = ShardedWindowMerge.mergedCount(segments, maxRows: policy.windowRows, maxAge: policy.windowAge)
