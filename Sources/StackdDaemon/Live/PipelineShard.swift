@@ -14,7 +14,9 @@ import Synchronization
 /// `StackingPipeline` (symbol table, rows under assembly, awaiting rows, scoreboard, monitors),
 /// its publisher (encoding buffers, latency histogram, output `seq` per horizon) and its reject
 /// log. Nothing on the per-message path is shared with another thread except the input ring's
-/// indices; the snapshot is taken under a lock every 100 ms.
+/// indices; the snapshot is taken under a lock every 100 ms. Retraining crosses threads only at
+/// retrain points: its window segment leaves at a trigger (``ShardedTraining``), and the merged
+/// model comes back through ``deliver(_:)``, checked once per loop turn.
 final class PipelineShard: @unchecked Sendable {
     /// Where this pipeline's messages come from.
     enum Source {
