@@ -75,7 +75,8 @@ final class ShardedWindowMergeTests: XCTestCase {
     func testEveryPipelinesTriggerTrainsOnceOnTheMergedRows() {
         let seen = Mutex<[OutOfSampleRows]>([])
         var policy = RetrainPolicy(everyEventTimes: 1, minRows: 6, applyDelay: 7, windowRows: 100)
-        let sharded = ShardedTraining(pipelines: 2, horizons: 1, configuredSymbols: ["MSFT"], policy: policy,
+        // No symbol list: every pipeline takes part, symbols numbered by name (AAPL, GOOG, MSFT, ZZZ).
+        let sharded = ShardedTraining(pipelines: 2, horizons: 1, configuredSymbols: [], policy: policy,
                                       logger: Logger(label: "sharded-training-test"))
         let worker = TrainingWorker(logger: Logger(label: "sharded-training-test"), train: ShardedTraining.trainFunction(sharded) { r in
             seen.withLock { $0.append(r.rows) }
@@ -97,7 +98,7 @@ final class ShardedWindowMergeTests: XCTestCase {
         XCTAssertTrue(worker.waitUntilIdle(timeout: 10))
         let results = worker.takeResults()
         XCTAssertEqual(results.map(\.applyFrom), [47])
-        XCTAssertEqual(seen.withLock { $0.map(\.forwardReturns) }, [[2, 5, 1, 4, 3, 6]])
+        XCTAssertEqual(seen.withLock { $0.map(\.forwardReturns) }, [[2, 5, 1, 4, 6, 3]])
         XCTAssertEqual(sharded.misalignedTriggers, 0)
         // Four rows (age 15 drops those at 10) are below min_rows = 6: no retrain.
         policy.windowAge = 15
@@ -108,5 +109,33 @@ final class ShardedWindowMergeTests: XCTestCase {
         XCTAssertEqual(strict.triggersBelowMinRows, 1)
         XCTAssertTrue(worker.waitUntilIdle(timeout: 10))
         XCTAssertEqual(worker.completedCount, 1)
+    }
+
+    /// With `stream.symbols` set, a pipeline that owns none of them never triggers: a retrain
+    /// does not wait for it.
+    func testARetrainDoesNotWaitForAPipelineThatOwnsNoListedSymbol() {
+        // Over 3 pipelines AAPL → 2 and MSFT → 1 (ShardedIngestTests' table): pipeline 0 owns nothing.
+        XCTAssertEqual(ShardRouter.pipeline(ofSymbol: "AAPL", pipelines: 3), 2)
+        XCTAssertEqual(ShardRouter.pipeline(ofSymbol: "MSFT", pipelines: 3), 1)
+        let sharded = ShardedTraining(pipelines: 3, horizons: 1, configuredSymbols: ["AAPL", "MSFT"],
+                                      policy: RetrainPolicy(everyEventTimes: 1, minRows: 1, windowRows: 100), logger: Logger(label: "t"))
+        let worker = TrainingWorker(logger: Logger(label: "t"), train: ShardedTraining.trainFunction(sharded) { r in
+            TrainingResult(horizon: r.horizon, horizonIndex: r.horizonIndex, requestSequence: r.sequence, applyFrom: r.applyFrom,
+                           rows: r.rows.count, decision: .failed, reason: "test", combiner: nil)
+        })
+        sharded.worker = worker
+        worker.start()
+        defer { worker.join(timeout: 10) }
+        let s = segments
+        func request(_ rows: OutOfSampleRows) -> TrainingRequest {
+            TrainingRequest(horizon: 5, horizonIndex: 0, triggerEventTime: 40, applyFrom: 47, rows: rows,
+                            champion: AveragingCombiner(modelCount: 1, classCount: 2), sequence: 1, driftReferenceBuilder: nil)
+        }
+        sharded.submit(pipeline: 2, request: request(s[0].rows), symbolNames: s[0].symbolNames)
+        XCTAssertTrue(worker.waitUntilIdle(timeout: 10))
+        XCTAssertEqual(worker.completedCount, 0, "pipeline 1 owns MSFT and has not triggered")
+        sharded.submit(pipeline: 1, request: request(s[1].rows), symbolNames: s[1].symbolNames)
+        XCTAssertTrue(worker.waitUntilIdle(timeout: 10))
+        XCTAssertEqual(worker.takeResults().map(\.rows), [6], "pipeline 0 owns no listed symbol: not waited for")
     }
 }

@@ -37,8 +37,14 @@ final class ShardedTraining: @unchecked Sendable {
     /// Triggers dropped because the merged window held fewer than `retrain.min_rows` rows.
     private(set) var triggersBelowMinRows = 0
 
+    /// Pipelines a retrain waits for: with `stream.symbols` set, a pipeline that owns none of them
+    /// never sees a prediction (others are rejected) and so never triggers.
+    private let participating: [Bool]
+
     init(pipelines: Int, horizons: Int, configuredSymbols: [String], policy: RetrainPolicy, logger: Logger) {
         self.pipelines = pipelines
+        participating = configuredSymbols.isEmpty ? Array(repeating: true, count: pipelines)
+            : (0..<pipelines).map { i in configuredSymbols.contains { ShardRouter.pipeline(ofSymbol: $0, pipelines: pipelines) == i } }
         self.configuredSymbols = configuredSymbols
         self.policy = policy
         self.logger = logger
@@ -63,11 +69,11 @@ final class ShardedTraining: @unchecked Sendable {
             // This pipeline triggered again before every other one did: they do not see the same
             // event times. The newer segment replaces the older (a superset, as the worker coalesces).
             misalignedTriggers += 1
-            silent = waiting[h].indices.filter { waiting[h][$0] == nil }
+            silent = waiting[h].indices.filter { waiting[h][$0] == nil && participating[$0] }
         }
         waiting[h][pipeline] = (request, ShardWindowSegment(rows: request.rows, symbolNames: symbolNames))
-        if waiting[h].allSatisfy({ $0 != nil }) {
-            complete = waiting[h].map { $0! }
+        if waiting[h].indices.allSatisfy({ waiting[h][$0] != nil || !participating[$0] }) {
+            complete = waiting[h].compactMap { $0 }
             waiting[h] = Array(repeating: nil, count: pipelines)
         }
         lock.unlock()
