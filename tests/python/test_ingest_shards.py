@@ -461,6 +461,8 @@ def test_pipelines_with_retraining_serve_the_same_models_to_the_same_rows(tmp_pa
             wait_until(f"{name}'s installs", lambda d=daemon: d.metric("stackd_model_installs_total") == 2)
             # The snapshot (every 100 ms) shows the model each pipeline serves.
             wait_until(f"{name}'s active version", lambda d=daemon: d.metric_sample('stackd_active_model_version{horizon="5"}') == 2)
+        for name, daemon in started.items():
+            assert daemon.stop() == 0, f"{name} stops cleanly (its training thread joined)"
     finally:
         ctx.destroy(linger=0)
         for d in started.values():
