@@ -261,7 +261,8 @@ def test_several_pipelines_with_retraining_are_refused_with_the_line(tmp_path):
                          env=clean_env())
     assert out.returncode == 78, out.stderr
     line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if text.startswith("shards"))
-    assert f"{path}:{line}: ingest.shards: more than one pipeline needs retraining off" in out.stderr, out.stderr
+    assert (f"{path}:{line}: ingest.shards: more than one pipeline needs retrain.every_labels = 0 and "
+            "retrain.every_event_seconds = 0") in out.stderr, out.stderr
     assert f"{path}:{line}: ingest.shards: more than one pipeline needs [state] directory unset" in out.stderr, out.stderr
     assert not (tmp_path / "s").exists(), "nothing is created on refusal"
 
@@ -437,3 +438,150 @@ def test_a_reload_reaches_every_pipeline_and_a_refused_one_keeps_them_whole(tmp_
     finally:
         ctx.destroy(linger=0)
         daemon.stop()
+
+
+RETRAIN_SYMBOLS = sorted(SYMBOLS)
+RETRAIN_EVENT_TIMES = 12
+RETRAIN_DAEMONS = {  # name: (shards, symbols listed)
+    "one": (1, True),
+    "two": (2, True),   # a SUB socket per pipeline
+    "ring": (2, False),  # the receive thread and rings
+}
+
+
+def write_retrain_config(tmp_path, name):
+    shards, listed = RETRAIN_DAEMONS[name]
+    # Listed in name order: the merged window numbers unlisted symbols by name, and a single
+    # pipeline numbers them as listed, so the trainer sees the rows in one order for every N.
+    symbols = "symbols = [" + ", ".join(f'"{s}"' for s in RETRAIN_SYMBOLS) + "]" if listed else ""
+    text = CONFIG.format(symbols=symbols, input=f'connect = ["ipc://{tmp_path}/publisher.sock"]', shards=shards,
+                         dir=tmp_path, name=name)
+    text += ("[retrain]\nevery_event_times = 4\nmin_rows = 10\nwindow_rows = 100\napply_delay_seconds = 120\n"
+             "[learner]\nkind = \"logistic\"\npromotion = \"always\"\nc = 1\n")
+    path = tmp_path / f"{name}.toml"
+    path.write_text(text)
+    return path
+
+
+def test_pipelines_with_retraining_serve_the_same_models_to_the_same_rows(tmp_path):
+    """Retrains at event times 5 and 9 (every 4th distinct event time after the first), each on
+    the labelled rows of the earlier event times (120, then the newest 100 of 240: the window
+    bound), applying 120 s (two event times) later: rows at 1–6 are averaged, 7–10 served by
+    version 1, 11–12 by version 2. The stream is tidy (each event time's predictions, then its
+    labels in symbol order), so what one pipeline has labelled at a trigger is what N pipelines
+    have together; the test waits until each retrain has finished before sending the rows it
+    applies to, so no install is late and the outputs cannot depend on training speed."""
+    if not BINARY.exists():
+        pytest.fail(f"{BINARY} is missing: run `swift build` first")
+    started = {}
+    ctx = zmq.Context()
+    try:
+        for name in RETRAIN_DAEMONS:
+            started[name] = Daemon(write_retrain_config(tmp_path, name), name)
+        consumers = {}
+        for name, daemon in started.items():
+            sub = ctx.socket(zmq.SUB)
+            sub.linger = 0
+            sub.subscribe(b"ens.")
+            sub.connect(f"ipc://{tmp_path}/out-{name}.sock")
+            consumers[name] = sub
+            wait_until(f"{name}'s consumer subscription", lambda d=daemon: d.metric("stackd_output_subscriptions") == 1)
+        pub = ctx.socket(zmq.XPUB)
+        pub.linger = 0
+        pub.sndhwm = 0
+        pub.setsockopt(zmq.XPUB_VERBOSE, 1)
+        pub.bind(f"ipc://{tmp_path}/publisher.sock")
+        expected = collections.Counter({b"pred.": 2, b"label.": 2})
+        expected.update(f"{kind}.{s}.".encode() for s in RETRAIN_SYMBOLS for kind in ("pred", "label"))
+        seen = collections.Counter()
+        end = time.monotonic() + DEADLINE
+        while seen != expected and time.monotonic() < end:
+            if pub.poll(100):
+                frame = pub.recv()
+                if frame[:1] == b"\x01":
+                    seen[frame[1:]] += 1
+        assert seen == expected, f"subscriptions: missing {expected - seen}, extra {seen - expected}"
+
+        rng = random.Random(31)
+        seq = {m: 0 for m in MODELS}
+        label_seq = 0
+
+        def ts_of(t):
+            return 1_700_000_000_000_000_000 + t * 60_000_000_000
+
+        def send_event_time(t):
+            nonlocal label_seq
+            labels = []
+            for symbol in RETRAIN_SYMBOLS:
+                vectors = []
+                for model in MODELS:
+                    raw = [rng.random() + 0.01 for _ in range(3)]
+                    probs = [x / sum(raw) for x in raw]
+                    vectors.append(probs)
+                    seq[model] += 1
+                    pub.send_multipart(encode_prediction(model, symbol, HORIZON, ts_of(t), seq[model], probs))
+                # Model a is informative (its top class is right 70 % of the time): a model worth learning.
+                top = max(range(3), key=lambda c: vectors[0][c])
+                labels.append((symbol, top if rng.random() < 0.7 else rng.randrange(3)))
+            for symbol, label in labels:
+                label_seq += 1
+                pub.send_multipart(encode_label(symbol, HORIZON, ts_of(t), label_seq, label, rng.uniform(-0.01, 0.01)))
+
+        def wait_for_retrains(n):
+            for name, daemon in started.items():
+                wait_until(f"{name}'s retrain {n}", lambda d=daemon: d.metric("stackd_retrains_total") == n)
+
+        for t in range(1, 6):
+            send_event_time(t)
+        wait_for_retrains(1)
+        for t in range(6, 10):
+            send_event_time(t)
+        wait_for_retrains(2)
+        for t in range(10, RETRAIN_EVENT_TIMES + 1):
+            send_event_time(t)
+
+        total = len(RETRAIN_SYMBOLS) * RETRAIN_EVENT_TIMES
+        received = {name: [] for name in consumers}
+        poller = zmq.Poller()
+        for sub in consumers.values():
+            poller.register(sub, zmq.POLLIN)
+        end = time.monotonic() + DEADLINE
+        while any(len(r) < total for r in received.values()) and time.monotonic() < end:
+            for sub, _ in poller.poll(100):
+                name = next(n for n, s in consumers.items() if s is sub)
+                out = decode_ensemble(sub.recv_multipart()[1], MODELS)
+                received[name].append(out)
+        for name, outs in received.items():
+            assert len(outs) == total, f"{name}: {len(outs)} outputs of {total}"
+
+        def per_symbol(outputs):
+            by = {}
+            for out in outputs:
+                by.setdefault(out["symbol"], []).append({k: v for k, v in out.items() if k not in ("seq", "latency_ns")})
+            return by
+
+        def version_of(t):
+            return 0 if t < 7 else 1 if t < 11 else 2
+
+        reference = per_symbol(received["one"])
+        for symbol, outs in reference.items():
+            assert [o["ts"] for o in outs] == [ts_of(t) for t in range(1, RETRAIN_EVENT_TIMES + 1)], symbol
+            assert [o["model_version"] for o in outs] == [version_of(t) for t in range(1, RETRAIN_EVENT_TIMES + 1)], symbol
+            assert all(o["method"] != "average" for o in outs[6:]), symbol
+        for name in ("two", "ring"):
+            got = per_symbol(received[name])
+            for symbol in RETRAIN_SYMBOLS:
+                assert got[symbol] == reference[symbol], f"{name}: {symbol}'s outputs differ from N = 1"
+        for name, daemon in started.items():
+            assert daemon.metric("stackd_retrains_total") == 2, name
+            assert daemon.metric("stackd_late_model_installs_total") == 0, name
+            assert daemon.metric("stackd_retrains_triggered_total") == 2, name
+            wait_until(f"{name}'s installs", lambda d=daemon: d.metric("stackd_model_installs_total") == 2)
+            # The snapshot (every 100 ms) shows the model each pipeline serves.
+            wait_until(f"{name}'s active version", lambda d=daemon: d.metric_sample('stackd_active_model_version{horizon="5"}') == 2)
+        for name, daemon in started.items():
+            assert daemon.stop() == 0, f"{name} stops cleanly (its training thread joined)"
+    finally:
+        ctx.destroy(linger=0)
+        for d in started.values():
+            d.stop()
