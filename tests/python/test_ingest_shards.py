@@ -21,7 +21,6 @@ Needs `swift build` first (.build/debug/stackd).
 import collections
 import pathlib
 import random
-import re
 import signal
 import subprocess
 import sys
