@@ -57,7 +57,7 @@ final class ShardedIngestTests: XCTestCase {
         XCTAssertNil(ShardedIngest.perPipelinePrefixes(c), "one pipeline: today's socket and subscriptions")
     }
 
-    func testSeveralPipelinesRefuseRetrainingStateAndRecording() throws {
+    func testSeveralPipelinesRetrainByEventTimesAndRefuseLabelSchedulesStateAndRecording() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("shards-\(UUID().uuidString)").path
         let base = """
         [models]
@@ -73,8 +73,12 @@ final class ShardedIngestTests: XCTestCase {
 
         """
         XCTAssertNoThrow(try ConfigurationLoader.parse(base, source: "c.toml"))
+        // Retraining by event times trains on the pipelines' merged window (ShardedTraining).
+        XCTAssertNoThrow(try ConfigurationLoader.parse(base + "[retrain]\nevery_event_times = 10\n", source: "c.toml"))
         let cases: [(String, String)] = [
-            ("[retrain]\nevery_event_times = 10\n", "retraining off"),
+            ("[retrain]\nevery_labels = 10\n", "retrain.every_labels = 0 and retrain.every_event_seconds = 0"),
+            ("[retrain]\nevery_event_times = 10\nevery_event_seconds = 5\n", "retrain.every_labels = 0 and retrain.every_event_seconds = 0"),
+            ("[learner]\nchallengers = [\"logistic\"]\n", "learner.challengers empty"),
             ("[monitoring]\nretrain_on_alert = true\n", "monitoring.retrain_on_alert = false"),
             ("[state]\ndirectory = \"\(dir)/s\"\n", "[state] directory unset"),
             ("[record]\ndirectory = \"\(dir)/r\"\n", "[record] directory unset"),

@@ -253,6 +253,15 @@ class Daemon(Child):
             raise AssertionError(f"no sample {name}{labels or ''}")
         return sum(values)
 
+    def metric_sample(self, name, **labels):
+        """The one sample called `name` whose labels are exactly `labels`; fails when there is none."""
+        want = {k: str(v) for k, v in labels.items()}
+        for family in text_string_to_metric_families(self.metrics_text()):
+            for s in family.samples:
+                if s.name == name and s.labels == want:
+                    return s.value
+        raise AssertionError(f"no sample {name}{labels or ''}")
+
 
 @pytest.fixture
 def spawn():

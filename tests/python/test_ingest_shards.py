@@ -13,6 +13,7 @@ truth); the pipelines received exactly the messages of the symbols the documente
 them (`fmix64(FNV-1a-64(symbol)) mod N`, written here independently); rejects (a single-frame
 message, an unknown model) are counted once, by the same reason, whatever N; SIGTERM stops each
 with exit 0. A configuration with N > 1 and retraining on is refused with the key's line.
+A SIGHUP reaches every pipeline (a live key applied by each, a refused reload applied by none).
 
 Needs `swift build` first (.build/debug/stackd).
 """
@@ -190,7 +191,8 @@ def test_several_pipelines_with_retraining_are_refused_with_the_line(tmp_path):
                          env=clean_env())
     assert out.returncode == 78, out.stderr
     line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if text.startswith("shards"))
-    assert f"{path}:{line}: ingest.shards: more than one pipeline needs retraining off" in out.stderr, out.stderr
+    assert (f"{path}:{line}: ingest.shards: more than one pipeline needs retrain.every_labels = 0 and "
+            "retrain.every_event_seconds = 0") in out.stderr, out.stderr
     assert f"{path}:{line}: ingest.shards: more than one pipeline needs [state] directory unset" in out.stderr, out.stderr
     assert not (tmp_path / "s").exists(), "nothing is created on refusal"
 
@@ -232,11 +234,10 @@ def test_a_stop_drains_every_pipeline_through_the_forwarder(tmp_path, spawn):
 
 
 def test_a_reload_reaches_every_pipeline_and_a_refused_one_keeps_them_whole(tmp_path, spawn):
-    """SIGHUP with N = 2 (one SUB socket per pipeline). `log.rejects_per_second` 0 -> 100, a key
-    applied live, reaches both pipelines: a message each rejects (an unknown model) is logged only
-    after the reload. A reload that also changes `models.names`, which refuses the reload, changes
-    nothing in either pipeline: the rate stays 100 (their rejects are still logged, not silenced
-    by the 0 the refused file asks for) and the models stay a, b, c (a row of the three completes)."""
+    """SIGHUP with N = 2 (one SUB socket per pipeline): `log.rejects_per_second`, applied live,
+    changes what each pipeline's reject log shows; a reload that changes `models.names` is
+    refused and both pipelines keep the running configuration (the old rate, the old models)."""
+    # One symbol on each pipeline, by the documented rule.
     first = next(s for s in SYMBOLS if pipeline_of(s, 2) == 0)
     second = next(s for s in SYMBOLS if pipeline_of(s, 2) == 1)
     path = write_config(tmp_path, "two")
@@ -245,71 +246,187 @@ def test_a_reload_reaches_every_pipeline_and_a_refused_one_keeps_them_whole(tmp_
     daemon = spawn(Daemon, path, "two")
     ctx = zmq.Context()
     try:
-        consumer = counted_subscriber(ctx, daemon, f"ipc://{tmp_path}/out-two.sock")
         pub = publisher(ctx, bind=[f"ipc://{tmp_path}/publisher.sock"])
-        await_subscriptions(pub, collections.Counter(f"{kind}.{s}.".encode() for s in SYMBOLS for kind in ("pred", "label")))
-        ts = 1_700_000_000_000_000_000
-        sent = collections.Counter()  # rejects sent
+        await_subscriptions(pub, {f"{kind}.{s}.".encode() for s in SYMBOLS for kind in ("pred", "label")})
+        sub = counted_subscriber(ctx, daemon, f"ipc://{tmp_path}/out-two.sock")
+        lines_since, mark = daemon.lines_since, daemon.mark
 
-        def reject(model):
-            """One message for each pipeline that it rejects: `model` is not configured."""
+        ts = [1_700_000_000_000_000_000]
+        rejected = [0]
+
+        def send_unknown_model():
+            """One prediction from a model the daemon does not know, per pipeline."""
+            ts[0] += 60_000_000_000
             for symbol in (first, second):
-                pub.send_multipart(encode_prediction(model, symbol, HORIZON, ts, 1, [0.2, 0.3, 0.5]))
-                sent["rejects"] += 1
+                pub.send_multipart(encode_prediction("zz", symbol, HORIZON, ts[0], 1, [0.2, 0.3, 0.5]))
+            rejected[0] += 2
+            wait_until(f"{rejected[0]} rejects counted",
+                       lambda: daemon.metric("stackd_rejected_messages_total") == rejected[0])
 
-        def logged(model, symbol):
-            return f"topic=pred.{symbol}.{HORIZON}.{model} " in daemon.log()
+        def reject_topics(lines):
+            return {s for s in (first, second) for line in lines
+                    if "rejected message" in line and f"topic=pred.{s}.5.zz" in line}
 
-        def rejected():
-            return daemon.metric("stackd_rejected_messages_total", reason="unknown_model")
+        def shows_both(m):
+            """Rejects until both pipelines have logged one: a pipeline takes a new rate at its next
+            100-ms tick, so the first rejects after the reload line may still use the old one."""
+            end = time.monotonic() + DEADLINE
+            while reject_topics(lines_since(m)) != {first, second}:
+                if time.monotonic() > end:
+                    pytest.fail(f"no reject line from each pipeline:\n{''.join(lines_since(m))}")
+                send_unknown_model()
+                time.sleep(0.05)
 
-        def all_rejections_counted():
-            wait_until(f"{sent['rejects']} rejections counted", lambda: rejected() == sent["rejects"])
+        def reload(text, *parts):
+            """SIGHUP, then wait for a line holding every one of `parts` (the log puts metadata first)."""
+            path.write_text(text)
+            m = mark()
+            daemon.signal(signal.SIGHUP)
+            end = time.monotonic() + DEADLINE
+            while time.monotonic() < end:
+                if any(all(p in line for p in parts) for line in lines_since(m)):
+                    return
+                time.sleep(0.02)
+            pytest.fail(f"no line with {parts} after SIGHUP:\n{''.join(lines_since(m))}")
 
-        # Rate 0: rejected, counted by each pipeline, and not logged (checked below, once later
-        # lines of the same pipelines prove these would have been written before them).
-        reject("zz")
-        all_rejections_counted()
-        for i in range(2):
-            assert daemon.metric("stackd_pipeline_messages_total", pipeline=i) == 1, f"pipeline {i} got its message"
+        # Rate 0: the rejects are counted, no pipeline shows one.
+        m = mark()
+        send_unknown_model()
+        assert reject_topics(lines_since(m)) == set(), "".join(lines_since(m))
 
-        path.write_text(base + "[log]\nrejects_per_second = 100\n")
-        daemon.signal(signal.SIGHUP)
-        reloaded = daemon.wait_for_line(r"configuration reloaded")
-        assert "log.rejects_per_second: 0 -> 100" in reloaded.string, reloaded.string
-        # Each pipeline applies the new rate between two polls: reject until both have logged.
-        wait_until("both pipelines logging rejects",
-                   lambda: logged("zy", first) and logged("zy", second), poke=lambda: reject("zy"))
-        assert not logged("zz", first) and not logged("zz", second), "nothing was logged at 0 per second"
+        # Applied live: both pipelines now show their rejects (none did at rate 0).
+        reload(base + "[log]\nrejects_per_second = 100\n", "configuration reloaded", "applied=log.rejects_per_second: 0 -> 100")
+        m = mark()
+        shows_both(m)
 
-        # Refused: models.names changes (and the rate would go back to 0): nothing applies.
-        path.write_text(base.replace('names = ["a", "b", "c"]', 'names = ["a", "b"]')
-                        + "[log]\nrejects_per_second = 0\n")
-        mark = daemon.mark()
-        daemon.signal(signal.SIGHUP)
-        refused = daemon.wait_for_line(r"reload refused: these keys cannot change")
-        assert "models.names" in refused.string and "log.rejects_per_second" not in refused.string, refused.string
-        # Two rounds, each counted before the next is sent: the second is processed after at
-        # least one more poll of each pipeline, when a rate the refusal had let through would apply.
-        all_rejections_counted()  # the reload's probes included
-        for model in ("zx", "zw"):
-            reject(model)
-            all_rejections_counted()
-        wait_until("the last rejects logged by both pipelines", lambda: logged("zw", first) and logged("zw", second))
-        # The running models: a row of a, b and c completes on each pipeline (c is not unknown).
+        # Refused: models.names changes, so nothing in the file applies (not even its rate of 0).
+        refused = base.replace('names = ["a", "b", "c"]', 'names = ["a", "b", "zz"]') + "[log]\nrejects_per_second = 0\n"
+        assert refused != base + "[log]\nrejects_per_second = 0\n"
+        reload(refused, "reload refused: these keys cannot change", "models.names")
+        m = mark()
+        shows_both(m)
+        # And both pipelines still assemble rows of the running models a, b, c.
+        ts[0] += 60_000_000_000
         for symbol in (first, second):
-            for model in MODELS:
-                pub.send_multipart(encode_prediction(model, symbol, HORIZON, ts + 60_000_000_000, 2, [0.2, 0.3, 0.5]))
-        outputs = []
+            for i, model in enumerate(MODELS):
+                pub.send_multipart(encode_prediction(model, symbol, HORIZON, ts[0], 100 + i, [0.2, 0.3, 0.5]))
+        outs = []
         end = time.monotonic() + DEADLINE
-        while len(outputs) < 2 and time.monotonic() < end:
-            if consumer.poll(100):
-                outputs.append(decode_ensemble(consumer.recv_multipart()[1], MODELS))
-        assert sorted(o["symbol"] for o in outputs) == sorted([first, second]), outputs
-        for o in outputs:
-            assert o["models"] == MODELS and o["completion"] == "complete", o
-        assert rejected() == sent["rejects"], "the running configuration's models are all still known"
-        assert not any("configuration reloaded" in line for line in daemon.lines_since(mark))
+        while len(outs) < 2 and time.monotonic() < end:
+            if sub.poll(100):
+                outs.append(decode_ensemble(sub.recv_multipart()[1], MODELS))
+        assert sorted(o["symbol"] for o in outs) == sorted([first, second]), outs
+        for o in outs:
+            assert o["models"] == MODELS and o["probs"] == pytest.approx([0.2, 0.3, 0.5], abs=1e-12), o
+        assert daemon.stop() == 0
     finally:
         ctx.destroy(linger=0)
-    assert daemon.stop() == 0
+
+
+RETRAIN_SYMBOLS = sorted(SYMBOLS)
+RETRAIN_EVENT_TIMES = 12
+RETRAIN_DAEMONS = {  # name: (shards, symbols listed)
+    "one": (1, True),
+    "two": (2, True),   # a SUB socket per pipeline
+    "ring": (2, False),  # the receive thread and rings
+}
+
+
+def write_retrain_config(tmp_path, name):
+    shards, listed = RETRAIN_DAEMONS[name]
+    # Listed in name order: the merged window numbers unlisted symbols by name, and a single
+    # pipeline numbers them as listed, so the trainer sees the rows in one order for every N.
+    symbols = "symbols = [" + ", ".join(f'"{s}"' for s in RETRAIN_SYMBOLS) + "]" if listed else ""
+    text = CONFIG.format(symbols=symbols, input=f'connect = ["ipc://{tmp_path}/publisher.sock"]', shards=shards,
+                         dir=tmp_path, name=name)
+    text += ("[retrain]\nevery_event_times = 4\nmin_rows = 10\nwindow_rows = 100\napply_delay_seconds = 120\n"
+             "[learner]\nkind = \"logistic\"\npromotion = \"always\"\nc = 1\n")
+    path = tmp_path / f"{name}.toml"
+    path.write_text(text)
+    return path
+
+
+def test_pipelines_with_retraining_serve_the_same_models_to_the_same_rows(tmp_path, spawn):
+    """Retrains at event times 5 and 9 (every 4th distinct event time after the first), each on
+    the labelled rows of the earlier event times (120, then the newest 100 of 240: the window
+    bound), applying 120 s (two event times) later: rows at 1–6 are averaged, 7–10 served by
+    version 1, 11–12 by version 2. The stream is tidy (each event time's predictions, then its
+    labels in symbol order), so what one pipeline has labelled at a trigger is what N pipelines
+    have together; the test waits until each retrain has finished before sending the rows it
+    applies to, so no install is late and the outputs cannot depend on training speed."""
+    started = {name: spawn(Daemon, write_retrain_config(tmp_path, name), name) for name in RETRAIN_DAEMONS}
+    ctx = zmq.Context()
+    try:
+        consumers = {name: counted_subscriber(ctx, daemon, f"ipc://{tmp_path}/out-{name}.sock")
+                     for name, daemon in started.items()}
+        pub = publisher(ctx, bind=[f"ipc://{tmp_path}/publisher.sock"])
+        expected = collections.Counter({b"pred.": 2, b"label.": 2})
+        expected.update(f"{kind}.{s}.".encode() for s in RETRAIN_SYMBOLS for kind in ("pred", "label"))
+        await_subscriptions(pub, expected)
+
+        rng = random.Random(31)
+        seq = {m: 0 for m in MODELS}
+        label_seq = 0
+
+        def ts_of(t):
+            return 1_700_000_000_000_000_000 + t * 60_000_000_000
+
+        def send_event_time(t):
+            nonlocal label_seq
+            labels = []
+            for symbol in RETRAIN_SYMBOLS:
+                vectors = []
+                for model in MODELS:
+                    raw = [rng.random() + 0.01 for _ in range(3)]
+                    probs = [x / sum(raw) for x in raw]
+                    vectors.append(probs)
+                    seq[model] += 1
+                    pub.send_multipart(encode_prediction(model, symbol, HORIZON, ts_of(t), seq[model], probs))
+                # Model a is informative (its top class is right 70 % of the time): a model worth learning.
+                top = max(range(3), key=lambda c: vectors[0][c])
+                labels.append((symbol, top if rng.random() < 0.7 else rng.randrange(3)))
+            for symbol, label in labels:
+                label_seq += 1
+                pub.send_multipart(encode_label(symbol, HORIZON, ts_of(t), label_seq, label, rng.uniform(-0.01, 0.01)))
+
+        def wait_for_retrains(n):
+            for name, daemon in started.items():
+                wait_until(f"{name}'s retrain {n}", lambda d=daemon: d.metric("stackd_retrains_total") == n)
+
+        for t in range(1, 6):
+            send_event_time(t)
+        wait_for_retrains(1)
+        for t in range(6, 10):
+            send_event_time(t)
+        wait_for_retrains(2)
+        for t in range(10, RETRAIN_EVENT_TIMES + 1):
+            send_event_time(t)
+
+        total = len(RETRAIN_SYMBOLS) * RETRAIN_EVENT_TIMES
+        received = receive_outputs(consumers, lambda r: all(len(outs) >= total for outs in r.values()), MODELS)
+        for name, outs in received.items():
+            assert len(outs) == total, f"{name}: {len(outs)} outputs of {total}"
+
+        def version_of(t):
+            return 0 if t < 7 else 1 if t < 11 else 2
+
+        reference = outputs_by_symbol(received["one"])
+        for symbol, outs in reference.items():
+            assert [o["ts"] for o in outs] == [ts_of(t) for t in range(1, RETRAIN_EVENT_TIMES + 1)], symbol
+            assert [o["model_version"] for o in outs] == [version_of(t) for t in range(1, RETRAIN_EVENT_TIMES + 1)], symbol
+            assert all(o["method"] != "average" for o in outs[6:]), symbol
+        for name in ("two", "ring"):
+            got = outputs_by_symbol(received[name])
+            for symbol in RETRAIN_SYMBOLS:
+                assert got[symbol] == reference[symbol], f"{name}: {symbol}'s outputs differ from N = 1"
+        for name, daemon in started.items():
+            assert daemon.metric("stackd_retrains_total") == 2, name
+            assert daemon.metric("stackd_late_model_installs_total") == 0, name
+            assert daemon.metric("stackd_retrains_triggered_total") == 2, name
+            wait_until(f"{name}'s installs", lambda d=daemon: d.metric("stackd_model_installs_total") == 2)
+            # The snapshot (every 100 ms) shows the model each pipeline serves.
+            wait_until(f"{name}'s active version", lambda d=daemon: d.metric_sample("stackd_active_model_version", horizon="5") == 2)
+        for name, daemon in started.items():
+            assert daemon.stop() == 0, f"{name} stops cleanly (its training thread joined)"
+    finally:
+        ctx.destroy(linger=0)

@@ -41,6 +41,8 @@ public final class LiveRunner: @unchecked Sendable {
     /// The pipelines, their threads and the output forwarder with `ingest.shards > 1`; nil runs
     /// the single ingest loop below, unchanged.
     let sharded: ShardedIngest?
+    /// The merged-window training of several pipelines (nil with one, or with training off).
+    let shardedTraining: ShardedTraining?
     /// Rows restored from the durable window at start, per horizon.
     public private(set) var restoredRows: [Int] = []
     /// Stored model versions refused at start, by reason (`stackd_model_files_refused_total`).
@@ -69,7 +71,10 @@ public final class LiveRunner: @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
         self.notifier = notifier
-        pipeline = try StackingPipeline(configuration: configuration.pipeline, retrainPolicy: configuration.retrain,
+        // With several pipelines the minimum-rows check applies to the merged window (ShardedTraining).
+        pipeline = try StackingPipeline(configuration: configuration.pipeline,
+                                        retrainPolicy: configuration.ingestShards > 1
+                                            ? ShardedTraining.pipelinePolicy(configuration.retrain) : configuration.retrain,
                                         monitoring: configuration.monitoring.enabled,
                                         driftRetrainMinLabels: configuration.monitoring.retrainOnAlert ? configuration.monitoring.retrainMinLabels : .max,
                                         challengers: configuration.learner.challengers, challengerWindow: configuration.learner.challengerMinRows)
@@ -79,10 +84,19 @@ public final class LiveRunner: @unchecked Sendable {
                 models: configuration.pipeline.models, classCount: configuration.pipeline.classCount,
                 regimeNames: configuration.pipeline.regimeNames, skillWindow: configuration.pipeline.skillWindow), logger: logger)
         }
-        // Several pipelines train nothing yet (ShardedIngestRestrictions): no training thread.
-        trainingWorker = configuration.ingestShards > 1 ? nil : (trainer ?? DaemonTrainer.make(configuration: configuration)).map {
-            TrainingWorker(logger: logger, modelStore: modelStore, train: $0)
+        // One training thread per daemon; with several pipelines it trains on their merged window
+        // segments (one window and one model per horizon, bench/SCALING.md §5).
+        let shardedTraining = configuration.ingestShards > 1
+            ? ShardedTraining(pipelines: configuration.ingestShards, horizons: configuration.pipeline.horizons.count,
+                              configuredSymbols: configuration.pipeline.symbols, policy: configuration.retrain, logger: logger)
+            : nil
+        trainingWorker = (trainer ?? DaemonTrainer.make(configuration: configuration)).map { train in
+            TrainingWorker(logger: logger, modelStore: modelStore,
+                           train: shardedTraining.map { ShardedTraining.trainFunction($0, train) } ?? train)
         }
+        shardedTraining?.worker = trainingWorker
+        let trainingForShards = trainingWorker == nil ? nil : shardedTraining
+        self.shardedTraining = trainingForShards
         // The models served before the restart come back first (a version that fails validation
         // is refused and the previous valid one is used, with the reason logged).
         var refusedAtStart: [String: Int] = [:]
@@ -114,7 +128,7 @@ public final class LiveRunner: @unchecked Sendable {
         self.inputMonitorEndpoint = inputMonitorEndpoint
         security = try SocketSecurity.make(configuration.security, context: context, logger: logger)
         publisher = EnsemblePublisher(socket: output, encoding: configuration.output.encoding, modelNames: pipeline.modelNames)
-        if let worker = trainingWorker { publisher.trainingSink = { worker.submit($0) } }
+        if let worker = trainingWorker, configuration.ingestShards == 1 { publisher.trainingSink = { worker.submit($0) } }
         publisher.alertLog = { [logger] alert in
             logger.warning("alert", metadata: ["kind": "\(alert.kind.rawValue)", "horizon": "\(alert.horizon)",
                                                "model": "\(alert.model ?? "-")", "message": "\(alert.message)"])
@@ -221,7 +235,8 @@ public final class LiveRunner: @unchecked Sendable {
             }
             sharded = configuration.ingestShards > 1
                 ? try ShardedIngest(configuration: configuration, context: context, input: input, output: output,
-                                    prefixes: pipelinePrefixes, firstPipeline: pipeline, logger: logger)
+                                    prefixes: pipelinePrefixes, firstPipeline: pipeline, training: trainingForShards,
+                                    logger: logger)
                 : nil
             self.inputEndpoints = inputEndpoints
             self.outputEndpoints = outputEndpoints
@@ -563,7 +578,17 @@ public final class LiveRunner: @unchecked Sendable {
         var lastStatus: UInt64 = 0
         while !isStopRequested {
             if takeRetrainRequest() {
-                logger.warning("retrain requested, but retraining is off with more than one pipeline (ingest.shards)")
+                logger.warning("retrain requested, but on-demand retraining is not available with more than one pipeline (ingest.shards): the pipelines' schedule triggers retrains")
+            }
+            if let worker = trainingWorker {
+                // Every pipeline gets the model before the result shows in the snapshot, so whoever
+                // sees it there knows each pipeline offers it before its next message.
+                for result in worker.takeResults() {
+                    for shard in sharded.shards { shard.deliver(result) }
+                    lock.lock()
+                    snapshotValue.recordTraining(TrainingSummary(result))
+                    lock.unlock()
+                }
             }
             _ = takeRejectLogRate()  // applied to the pipelines by setRejectLogPerSecond
             do {
@@ -597,6 +622,10 @@ public final class LiveRunner: @unchecked Sendable {
         if !sharded.stop(timeout: trainingStopTimeout) {
             logger.error("a pipeline or the output forwarder did not stop in time", metadata: ["seconds": "\(trainingStopTimeout)"])
         }
+        if let worker = trainingWorker, !worker.join(timeout: trainingStopTimeout) {
+            trainingStillRunning = true
+            logger.critical("the training thread did not stop in time", metadata: ["seconds": "\(trainingStopTimeout)"])
+        }
         let s = publishMergedSnapshot(sharded, running: false)
         inputMonitor.close()
         input.close()
@@ -618,6 +647,7 @@ public final class LiveRunner: @unchecked Sendable {
     private func publishMergedSnapshot(_ sharded: ShardedIngest, running: Bool = true) -> RunnerSnapshot {
         var s = sharded.snapshot()
         s.running = running && s.running
+        if let shardedTraining { s.counters.retrainsTriggered = shardedTraining.requested }
         s.inputDisconnects = inputDisconnects
         s.modelFilesRefused = modelFilesRefused
         s.authentication = security.snapshot()

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import StackdCore
 import StackdClock
+import StackdTraining
 import StackdZMQ
 import Synchronization
 
@@ -13,7 +14,9 @@ import Synchronization
 /// `StackingPipeline` (symbol table, rows under assembly, awaiting rows, scoreboard, monitors),
 /// its publisher (encoding buffers, latency histogram, output `seq` per horizon) and its reject
 /// log. Nothing on the per-message path is shared with another thread except the input ring's
-/// indices; the snapshot is taken under a lock every 100 ms.
+/// indices; the snapshot is taken under a lock every 100 ms. Retraining crosses threads only at
+/// retrain points: its window segment leaves at a trigger (``ShardedTraining``), and the merged
+/// model comes back through ``deliver(_:)``, checked once per loop turn.
 final class PipelineShard: @unchecked Sendable {
     /// Where this pipeline's messages come from.
     enum Source {
@@ -36,6 +39,10 @@ final class PipelineShard: @unchecked Sendable {
     private var latencyQuantiles = LatencyQuantiles()
 
     private let stopFlag = Atomic<Bool>(false)
+    /// Models trained from the merged window (``ShardedTraining``), waiting for this loop to offer
+    /// them: the count is read once per loop turn, the lock taken only when it is not zero.
+    private let deliveredCount = Atomic<Int>(0)
+    private var delivered: [TrainingResult] = []
     private let lock = NSCondition()
     private var snapshotValue: RunnerSnapshot
     private var requestedRejectLogRate: Int?
@@ -43,11 +50,12 @@ final class PipelineShard: @unchecked Sendable {
     private var thread: Thread?
 
     init(index: Int, configuration: DaemonConfiguration, context: ZMQContext, source: Source, pipeline: StackingPipeline?,
-         logger: Logger) throws {
+         training: ShardedTraining?, logger: Logger) throws {
         self.index = index
         self.source = source
         self.logger = logger
-        self.pipeline = try pipeline ?? StackingPipeline(configuration: configuration.pipeline, retrainPolicy: configuration.retrain,
+        self.pipeline = try pipeline ?? StackingPipeline(configuration: configuration.pipeline,
+                                        retrainPolicy: ShardedTraining.pipelinePolicy(configuration.retrain),
                                         monitoring: configuration.monitoring.enabled, driftRetrainMinLabels: .max)
         output = try ZMQSocket.make(context: context, type: .xpub, settings: ZMQSocketSettings(
             lingerMilliseconds: 1000, sendHighWaterMark: Int32(configuration.output.sendHighWaterMark), xpubNoDrop: true))
@@ -63,6 +71,13 @@ final class PipelineShard: @unchecked Sendable {
             logger.warning("alert", metadata: ["kind": "\(alert.kind.rawValue)", "horizon": "\(alert.horizon)",
                                                "model": "\(alert.model ?? "-")", "message": "\(alert.message)",
                                                "pipeline": "\(index)"])
+        }
+        if let training {
+            // At a retrain trigger only (this pipeline's thread): its window segment and symbol names.
+            let owned = self.pipeline
+            publisher.trainingSink = { request in
+                training.submit(pipeline: index, request: request, symbolNames: owned.symbolNames)
+            }
         }
         rejectLog = RejectLog(logger: logger, perSecond: configuration.rejectLogPerSecond)
         snapshotValue = RunnerSnapshot(horizonCount: configuration.pipeline.horizons.count)
@@ -126,6 +141,35 @@ final class PipelineShard: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// Hands this pipeline a model trained from the merged window (the coordinating thread). The
+    /// loop offers it before it ingests its next message.
+    func deliver(_ result: TrainingResult) {
+        lock.lock()
+        delivered.append(result)
+        deliveredCount.add(1, ordering: .releasing)
+        lock.unlock()
+        if case .ring(let ring) = source { ring.wake() }
+    }
+
+    /// Offers the delivered models to the pipeline, each from its apply time (this loop's thread,
+    /// between two messages, as a single pipeline installs).
+    private func offerDelivered() {
+        lock.lock()
+        let results = delivered
+        delivered.removeAll()
+        deliveredCount.store(0, ordering: .relaxed)
+        lock.unlock()
+        for result in results {
+            let onTime = result.combiner.map {
+                pipeline.offer($0, forHorizonIndex: result.horizonIndex, applyFrom: result.applyFrom, reference: result.reference)
+            } ?? true
+            if !onTime, let combiner = result.combiner {
+                logger.warning("model arrived after its apply time; it applies from the next row", metadata: [
+                    "horizon": "\(result.horizon)", "version": "\(combiner.version)", "pipeline": "\(index)"])
+            }
+        }
+    }
+
     /// Closes the sockets this pipeline owns (after its loop and the forwarder finished).
     func close() {
         if case .socket(let input) = source { input.close() }
@@ -150,6 +194,7 @@ final class PipelineShard: @unchecked Sendable {
         var items: [ZMQPollItem] = []
         if case .socket(let input) = source { items = [ZMQPollItem(socket: input)] }
         while !stopFlag.load(ordering: .acquiring) {
+            if deliveredCount.load(ordering: .acquiring) != 0 { offerDelivered() }
             var timeoutNanoseconds = 100_000_000
             if let next = pipeline.nextDeadline {
                 let now = Int64(MonotonicClock.nanoseconds())
@@ -166,6 +211,7 @@ final class PipelineShard: @unchecked Sendable {
                     stopFlag.store(true, ordering: .relaxed)
                     continue
                 }
+                if deliveredCount.load(ordering: .acquiring) != 0 { offerDelivered() }
                 if items[0].isReadable {
                     received += receiveBatch(input, topic: topic, payload: payload, extra: extra, handler: &handler)
                 }

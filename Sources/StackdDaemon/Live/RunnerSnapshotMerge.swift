@@ -8,8 +8,11 @@ extension RunnerSnapshot {
     /// count and mean are exact; each quantile is the largest of the pipelines' (an upper bound of
     /// the daemon's: a mixture's q-quantile is at most its largest component's). `refreshedAtNanoseconds` is the oldest pipeline's, so a stalled pipeline makes the
     /// daemon look stalled; `running` holds while every pipeline runs. Drift monitors and model
-    /// versions are pipeline 0's (monitor state is per pipeline; versions are equal while
-    /// retraining is off, which several pipelines require). Not defined across pipelines and so
+    /// versions are pipeline 0's (monitor state is per pipeline; every pipeline installs the one
+    /// model of a retrain at the same event time, `ShardedTraining`). Model installs are the most
+    /// any pipeline made (each installs every model); late installs are summed (pipeline
+    /// installs that came late); retrains triggered are set by the caller from the merged
+    /// training's count (each pipeline triggers every retrain). Not defined across pipelines and so
     /// left at zero: the output digest (order-dependent) and the publisher sequence-gap counts
     /// (each pipeline sees only its symbols' share of a publisher's sequence).
     static func merging(_ parts: [RunnerSnapshot]) -> RunnerSnapshot {
@@ -42,6 +45,7 @@ extension RunnerSnapshot {
         }
         s.sendFailures = s.sendFailuresHighWaterMark + s.sendFailuresError
         s.outputDigest = ""
+        s.counters.modelInstalls = parts.map(\.counters.modelInstalls).max() ?? 0
         s.counters.sequenceGaps = 0
         s.counters.inputMessagesMissed = s.counters.inputMessagesMissed.map { _ in 0 }
         s.counters.labelMessagesMissed = 0

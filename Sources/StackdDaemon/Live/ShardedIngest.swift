@@ -41,7 +41,7 @@ final class ShardedIngest: @unchecked Sendable {
     /// (subscribed to pipeline 0's prefixes only), else the receive thread's.
     /// `firstPipeline` becomes pipeline 0's (the runner's own, already built and loaded).
     init(configuration: DaemonConfiguration, context: ZMQContext, input: ZMQSocket, output: ZMQSocket,
-         prefixes: [[String]]?, firstPipeline: StackingPipeline, logger: Logger) throws {
+         prefixes: [[String]]?, firstPipeline: StackingPipeline, training: ShardedTraining?, logger: Logger) throws {
         self.logger = logger
         let n = configuration.ingestShards
         var shards: [PipelineShard] = []
@@ -73,7 +73,7 @@ final class ShardedIngest: @unchecked Sendable {
                     source = .ring(ring)
                 }
                 shards.append(try PipelineShard(index: i, configuration: configuration, context: context, source: source,
-                                                pipeline: i == 0 ? firstPipeline : nil, logger: logger))
+                                                pipeline: i == 0 ? firstPipeline : nil, training: training, logger: logger))
             }
             for shard in shards { try frontend.connect(shard.outputEndpoint) }
             forwarder = try OutputForwarder(frontend: frontend, backend: output, logger: logger)
