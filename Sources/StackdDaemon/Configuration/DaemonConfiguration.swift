@@ -44,6 +44,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
         /// Rolling-origin folds the gate judges candidates on (`TrainingConfiguration.validationFolds`).
         public var validationFolds: Int = 1
         public var calibration: LearnerCalibration = .none
+        /// Apply the greedy diverse model selection (meta-train rows only) to the learners' input
+        /// (`TrainingConfiguration.diverseSelection`).
+        public var diverseSelection: Bool = false
         /// Registered learners fitted at every retrain and scored live beside the served model,
         /// never served (`ChallengerTraining`).
         public var challengers: [String] = []

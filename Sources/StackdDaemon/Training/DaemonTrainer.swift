@@ -61,6 +61,7 @@ public enum DaemonTrainer {
             training.minImprovementZ = learner.minImprovementZ
             training.validationFolds = learner.validationFolds
             training.calibrate = learner.calibration == .temperature
+            training.diverseSelection = learner.diverseSelection
             // A champion this trainer refitted is judged by its gated twin (see `GatedTwins`).
             let champion = request.champion.version > 0
                 ? Champion(name: "champion v\(request.champion.version)",
@@ -68,7 +69,7 @@ public enum DaemonTrainer {
                 : nil
             do {
                 var outcome = try MetaTrainer.train(rows: rows, horizon: request.horizon, configuration: training, champion: champion)
-                outcome.diversity = DiversityAnalysisDocument.make(rows: rows, trainFraction: training.trainFraction)
+                outcome.diversity = DiversityAnalysisDocument.make(rows: rows, trainFraction: training.trainFraction)?.applied(outcome.appliedSelection)
                 var r: TrainingResult
                 switch outcome.decision.chosen {
                 case .candidate:

@@ -82,6 +82,9 @@ public struct MetaConfigDocument: Sendable, Codable, Equatable {
     public var hyperparameterSelection: String? = nil
     /// The calibration applied to the learner's output; absent: none.
     public var calibration: CalibrationDocument? = nil
+    /// The base models whose own columns the learner sees (`learner.diverse_selection`), in layout
+    /// order; the others' columns are zeroed in every row it predicts. Absent: every model.
+    public var selectedModels: [String]? = nil
 }
 
 /// `meta_config.json` → `calibration`: temperature scaling of the served learner's output.

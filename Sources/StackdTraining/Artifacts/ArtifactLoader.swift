@@ -81,9 +81,15 @@ public enum ArtifactLoader {
                 throw refuse(configPath, "unknown model_format '\(config.modelFormat)' (this stackd reads \((MetaLearnerRegistry.learners.map(\.modelFormat.rawValue) + [ModelFormat.average.rawValue, ModelFormat.priorShrinkage.rawValue]).joined(separator: ", ")))")
             }
             guard let fs = config.featureSet else { throw refuse(configPath, "\(learner.name) model without a feature set") }
-            let fitted = try learner.load(MetaLearnerLoadInput(modelBytes: modelBytes, file: modelPath, horizon: horizon, featureSet: fs,
+            var fitted = try learner.load(MetaLearnerLoadInput(modelBytes: modelBytes, file: modelPath, horizon: horizon, featureSet: fs,
                                                                featureNames: config.featureNames, layout: layout,
                                                                version: config.combinerVersion))
+            if let selected = config.selectedModels {
+                guard let selection = ModelSelection(selected: selected, layout: layout) else {
+                    throw refuse(configPath, "selected_models \(selected) must be distinct models of \(layout.models), at least one", .values)
+                }
+                if !selection.keepsEveryModel { fitted = ModelSelectionCombiner(inner: fitted, selection: selection) }
+            }
             if let cal = config.calibration {
                 guard cal.method == "temperature", cal.temperature.isFinite,
                       cal.temperature >= TemperatureScaling.minimumTemperature, cal.temperature <= TemperatureScaling.maximumTemperature else {
