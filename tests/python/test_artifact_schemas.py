@@ -1,7 +1,7 @@
 """Training artifacts (hN/*.json, ensemble_summary.json) validate against schemas/artifacts/.
 
 Samples come from the Swift tests `testWriteSamplesForSchemaValidation` (logistic, XGBoost, blend,
-calibrated, averaging and MLP served; needs a prior `swift build --build-tests`) and, when the binary and
+calibrated, averaging and MLP served, and a learner restricted by learner.diverse_selection; needs a prior `swift build --build-tests`) and, when the binary and
 ../shared exist, from `stackd train` on the real stream for one horizon. Set
 STACKD_ARTIFACT_SAMPLES to an existing sample directory to skip generating them.
 
@@ -20,7 +20,7 @@ SCHEMAS = ROOT / "schemas" / "artifacts"
 SHARED = ROOT.parent / "shared" / "data" / "oos-daily"
 NAMES = ["meta_config", "model_logistic", "model_blend", "model_mlp", "model_average", "model_prior_shrinkage", "feature_importance", "model_weights",
          "training_metrics", "ensemble_summary", "diversity_analysis"]
-SAMPLE_KINDS = ("logistic", "xgboost", "blend", "calibrated", "average", "prior", "mlp", "diversity")
+SAMPLE_KINDS = ("logistic", "xgboost", "blend", "calibrated", "average", "prior", "mlp", "diversity", "selected")
 
 
 def validator(name):
@@ -84,6 +84,26 @@ def test_every_artifact_validates(samples):
                 seen.add("xgboost")
     assert {"model_logistic", "model_blend", "model_mlp", "model_average", "model_prior_shrinkage", "xgboost",
             "diversity_analysis"} <= seen
+
+
+def test_applied_selection_sample_validates_and_is_consistent(samples):
+    hdir = next(d for d in samples if d.name == "selected") / "h5"
+    config = json.loads((hdir / "meta_config.json").read_text())
+    doc = json.loads((hdir / "diversity_analysis.json").read_text())
+    assert config["selected_models"] == ["a", "b"]
+    assert doc["selection_applied"] is True
+    assert doc["applied_selection"]["selected_models"] == config["selected_models"]
+    v = validator("diversity_analysis")
+    assert v.is_valid(doc)
+    for mutate in (lambda c: c.pop("applied_selection"), lambda c: c.update(selection_applied=False),
+                   lambda c: c["applied_selection"].update(rows=0), lambda c: c["applied_selection"].update(selected_models=[])):
+        bad = json.loads(json.dumps(doc))
+        mutate(bad)
+        assert not v.is_valid(bad)
+    mc = validator("meta_config")
+    assert mc.is_valid(config)
+    for value in ([], ["a", "a"], "a"):
+        assert not mc.is_valid(dict(config, selected_models=value))
 
 
 def test_invalid_diversity_variants_are_rejected(samples):
