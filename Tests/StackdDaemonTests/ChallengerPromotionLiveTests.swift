@@ -108,7 +108,7 @@ final class ChallengerPromotionLiveTests: DaemonProcessTestCase {
         let scored = try XCTUnwrap(r.value("stackd_challenger_scored_rows_total{\(labels)}"), r.metrics)
         // The challenger was installed with the first retrain's result; every row from there on is scored.
         let installedAt = s.bars - Int(scored)
-        XCTAssertGreaterThan(installedAt, 100, "not before the first retrain")
+        XCTAssertGreaterThanOrEqual(installedAt, 100, "not before the first retrain (at the 100th label)")
         let promoted = try XCTUnwrap(s.first_by_method["logistic"], "the challenger's learner never served: \(s) \(r.retrains)")
         XCTAssertGreaterThanOrEqual(promoted - installedAt, Self.minRows,
                                     "served only after \(Self.minRows) live labelled rows scored (installed at bar \(installedAt), served from \(promoted))")
@@ -141,7 +141,7 @@ final class ChallengerPromotionLiveTests: DaemonProcessTestCase {
         let recent = try XCTUnwrap(r.value("stackd_challenger_log_loss{\(labels),window=\"recent\"}"))
         let championRecent = try XCTUnwrap(r.value("stackd_challenger_champion_log_loss{\(labels),window=\"recent\"}"))
         XCTAssertGreaterThan(recent, championRecent, "the blend is worse live")
-        XCTAssertGreaterThanOrEqual(r.retrains.count, 3, "two retrains after the challenger's first: \(r.log.suffix(3000))")
+        XCTAssertGreaterThanOrEqual(r.retrains.count, 2, "a retrain 700 labels after the challenger came, so with its live rows: \(r.log.suffix(3000))")
         XCTAssertFalse(r.log.contains("challenger blend beat"), r.retrains.joined(separator: "\n"))
         let learned = try XCTUnwrap(s.first_by_method["logistic"], "\(s)")
         XCTAssertEqual(s.served_by_method["logistic"], s.bars - learned, "the logistic champion serves from its first promotion to the end")
