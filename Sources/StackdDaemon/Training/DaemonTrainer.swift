@@ -61,6 +61,7 @@ public enum DaemonTrainer {
             training.minImprovementZ = learner.minImprovementZ
             training.validationFolds = learner.validationFolds
             training.calibrate = learner.calibration == .temperature
+            training.isotonicCalibration = learner.calibration == .isotonic
             training.diverseSelection = learner.diverseSelection
             // A champion this trainer refitted is judged by its gated twin (see `GatedTwins`).
             let champion = request.champion.version > 0

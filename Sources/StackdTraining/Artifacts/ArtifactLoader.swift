@@ -90,7 +90,17 @@ public enum ArtifactLoader {
                 }
                 if !selection.keepsEveryModel { fitted = ModelSelectionCombiner(inner: fitted, selection: selection) }
             }
-            if let cal = config.calibration {
+            if let cal = config.calibration, cal.method == "isotonic" {
+                guard let maps = cal.classMaps, maps.count == layout.classCount,
+                      maps.allSatisfy({ m in !m.xThresholds.isEmpty && m.xThresholds.count == m.yThresholds.count
+                                         && zip(m.xThresholds, m.xThresholds.dropFirst()).allSatisfy { $0 < $1 }
+                                         && zip(m.yThresholds, m.yThresholds.dropFirst()).allSatisfy { $0 <= $1 }
+                                         && m.xThresholds.allSatisfy { $0.isFinite && $0 >= 0 && $0 <= 1 }
+                                         && m.yThresholds.allSatisfy { $0.isFinite && $0 >= 0 && $0 <= 1 } }) else {
+                    throw refuse(configPath, "isotonic calibration needs one map per class (\(layout.classCount)) (x increasing, y non-decreasing, both in [0, 1])", .values)
+                }
+                combiner = IsotonicCalibratedCombiner(inner: fitted, calibrator: IsotonicCalibrator(classMaps: maps))
+            } else if let cal = config.calibration {
                 guard cal.method == "temperature", cal.temperature.isFinite,
                       cal.temperature >= TemperatureScaling.minimumTemperature, cal.temperature <= TemperatureScaling.maximumTemperature else {
                     throw refuse(configPath, "calibration \(cal.method) with temperature \(cal.temperature): only temperature in [\(TemperatureScaling.minimumTemperature), \(TemperatureScaling.maximumTemperature)] is served", .values)

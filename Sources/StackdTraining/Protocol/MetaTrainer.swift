@@ -122,6 +122,10 @@ public enum MetaTrainer {
                 variants.append(("\(base) + temperature", CalibratedCombiner(inner: fitted, calibration: cal.served),
                                  cal.served.apply(trainP), cal.crossFitted))
             }
+            if configuration.isotonicCalibration, let cal = Self.crossFittedIsotonic(validP, labels: valid.labels) {
+                variants.append(("\(base) + isotonic", IsotonicCalibratedCombiner(inner: fitted, calibrator: cal.served),
+                                 cal.served.apply(trainP), cal.crossFitted))
+            }
             for v in variants {
                 let trainLL = Metrics.logLoss(probabilities: v.trainP, labels: train.labels)
                 validationProbabilities[v.name] = v.validP
@@ -352,6 +356,8 @@ public enum MetaTrainer {
         var served = gated
         if let calibrated = gated.combiner as? CalibratedCombiner {
             served.combiner = CalibratedCombiner(inner: refit, calibration: calibrated.calibration)
+        } else if let calibrated = gated.combiner as? IsotonicCalibratedCombiner {
+            served.combiner = IsotonicCalibratedCombiner(inner: refit, calibrator: calibrated.calibrator)
         } else {
             served.combiner = refit
         }
@@ -475,6 +481,25 @@ public enum MetaTrainer {
         let scaledFirst = b.apply(P.selectingRows(first)), scaledSecond = a.apply(P.selectingRows(second))
         for i in 0..<n {
             for c in 0..<P.cols { out[i, c] = i < half ? scaledFirst[i, c] : scaledSecond[i - half, c] }
+        }
+        return (all, out)
+    }
+
+    /// Per-class isotonic maps on validation probabilities `P`, as `crossFittedTemperature`: the
+    /// maps served are fitted on all rows; the gate judges each time half calibrated by the maps
+    /// fitted on the other half (never by maps that saw the row).
+    static func crossFittedIsotonic(_ P: Matrix, labels: [Int]) -> (served: IsotonicCalibrator, crossFitted: Matrix)? {
+        let n = P.rows, half = n / 2
+        guard half >= minimumCalibrationRows else { return nil }
+        let first = Array(0..<half), second = Array(half..<n)
+        func labelsOf(_ idx: [Int]) -> [Int] { idx.map { labels[$0] } }
+        guard let all = try? IsotonicCalibrator(fitting: P, labels: labels),
+              let a = try? IsotonicCalibrator(fitting: P.selectingRows(first), labels: labelsOf(first)),
+              let b = try? IsotonicCalibrator(fitting: P.selectingRows(second), labels: labelsOf(second)) else { return nil }
+        var out = Matrix(rows: n, cols: P.cols)
+        let mappedFirst = b.apply(P.selectingRows(first)), mappedSecond = a.apply(P.selectingRows(second))
+        for i in 0..<n {
+            for c in 0..<P.cols { out[i, c] = i < half ? mappedFirst[i, c] : mappedSecond[i - half, c] }
         }
         return (all, out)
     }
