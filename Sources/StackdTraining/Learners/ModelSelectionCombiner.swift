@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import StackdCore
 import StackdLearning
 
@@ -62,9 +67,10 @@ public struct ModelSelection: Sendable, Equatable {
 /// A fitted learner that sees only the selected base models (`ModelSelection`): every row it is
 /// given has the dropped models' columns zeroed first, exactly as in its fit.
 ///
-/// `combine` copies the live vectors into stack buffers (`withUnsafeTemporaryAllocation`), zeroes
-/// the dropped columns and calls the learner: no heap allocation, and no shared scratch, so one
-/// instance may serve several pipelines at once. The artifact records the selection in
+/// `combine` copies the live vectors into the calling thread's scratch buffer (`ThreadScratch`,
+/// allocated once per thread), zeroes the dropped columns and calls the learner: no allocation
+/// per row, and no scratch shared between threads, so one instance may serve several pipelines
+/// at once. The artifact records the selection in
 /// `meta_config.json` (`selected_models`); the learner's own `model.json` is unchanged.
 public final class ModelSelectionCombiner: FittedMetaLearner {
     public let inner: any FittedMetaLearner
@@ -85,22 +91,28 @@ public final class ModelSelectionCombiner: FittedMetaLearner {
 
     public func combine(basePredictions: UnsafeBufferPointer<Double>, features: UnsafeBufferPointer<Double>,
                         presentMask: UInt64, into out: UnsafeMutableBufferPointer<Double>) {
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: max(basePredictions.count, 1)) { b in
-            withUnsafeTemporaryAllocation(of: Double.self, capacity: max(features.count, 1)) { f in
-                let base = Self.masked(basePredictions, selection.maskedBaseColumns, into: b)
-                let feats = Self.masked(features, selection.maskedFeatureColumns, into: f)
-                inner.combine(basePredictions: base, features: feats, presentMask: presentMask, into: out)
-            }
-        }
+        let scratch = ThreadScratch.buffer(count: basePredictions.count + features.count)
+        let base = Self.masked(basePredictions, selection.maskedBaseColumns,
+                               into: UnsafeMutableBufferPointer(start: scratch, count: basePredictions.count))
+        let feats = Self.masked(features, selection.maskedFeatureColumns,
+                                into: UnsafeMutableBufferPointer(start: scratch + basePredictions.count, count: features.count))
+        inner.combine(basePredictions: base, features: feats, presentMask: presentMask, into: out)
     }
 
     /// Copies `source` into `scratch` with `columns` zeroed; returns the filled prefix.
     static func masked(_ source: UnsafeBufferPointer<Double>, _ columns: [Int],
                        into scratch: UnsafeMutableBufferPointer<Double>) -> UnsafeBufferPointer<Double> {
         let n = source.count
-        for i in 0..<n { scratch[i] = source[i] }
-        for j in columns where j < n { scratch[j] = 0 }
-        return UnsafeBufferPointer(rebasing: scratch[0..<n])
+        var i = 0
+        while i < n { scratch[i] = source[i]; i += 1 }
+        var k = 0
+        let m = columns.count
+        while k < m {
+            let j = columns[k]
+            if j < n { scratch[j] = 0 }
+            k += 1
+        }
+        return UnsafeBufferPointer(start: scratch.baseAddress, count: n)
     }
 
     public func predictProbabilities(features: Matrix) throws -> Matrix {
@@ -118,8 +130,35 @@ public final class ModelSelectionCombiner: FittedMetaLearner {
     public var contributionSpace: ContributionSpace { inner.contributionSpace }
 
     public func contributions(features: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>) throws {
-        try withUnsafeTemporaryAllocation(of: Double.self, capacity: max(features.count, 1)) { f in
-            try inner.contributions(features: Self.masked(features, selection.maskedFeatureColumns, into: f), into: out)
+        let scratch = ThreadScratch.buffer(count: features.count)
+        try inner.contributions(features: Self.masked(features, selection.maskedFeatureColumns,
+                                                      into: UnsafeMutableBufferPointer(start: scratch, count: features.count)), into: out)
+    }
+}
+
+/// One growable buffer of doubles per thread, for combiners that must rewrite a row before their
+/// learner reads it. Allocated on a thread's first use (and when a longer row comes), freed when
+/// the thread exits; `buffer` is then a `pthread_getspecific` away and never allocates.
+enum ThreadScratch {
+    static let key: pthread_key_t = {
+        var k = pthread_key_t()
+        pthread_key_create(&k) { free($0) }
+        return k
+    }()
+
+    /// At least `count` doubles owned by the calling thread (valid until its next call).
+    @inline(__always)
+    static func buffer(count: Int) -> UnsafeMutablePointer<Double> {
+        if let raw = pthread_getspecific(key) {
+            let header = raw.assumingMemoryBound(to: Double.self)
+            if Int(header[0]) >= count { return header + 1 }
+            free(raw)
         }
+        let capacity = max(count, 256)
+        let raw = malloc((capacity + 1) * MemoryLayout<Double>.stride)!
+        let header = raw.assumingMemoryBound(to: Double.self)
+        header[0] = Double(capacity)
+        pthread_setspecific(key, raw)
+        return header + 1
     }
 }
