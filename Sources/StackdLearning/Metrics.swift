@@ -132,7 +132,8 @@ public enum Metrics {
         return ranks
     }
 
-    /// Pearson correlation; 0 when either side has zero variance.
+    /// Pearson correlation; 0 when either side has zero variance. Clamped to [−1, 1]: rounding
+    /// can put an exactly linear relation a few ulps beyond ±1.
     public static func pearson(_ a: [Double], _ b: [Double]) -> Double {
         precondition(a.count == b.count, "length mismatch")
         guard a.count >= 2 else { return 0 }
@@ -144,7 +145,7 @@ public enum Metrics {
             sab += da * db; saa += da * da; sbb += db * db
         }
         guard saa > 0 && sbb > 0 else { return 0 }
-        return sab / (saa * sbb).squareRoot()
+        return min(1, max(-1, sab / (saa * sbb).squareRoot()))
     }
 
     /// Spearman rank correlation (average ranks for ties) of the directional score

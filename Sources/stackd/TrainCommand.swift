@@ -108,7 +108,7 @@ struct Train: ParsableCommand {
             }
             let rows = TrainingRows(dataset: dataset)
             var outcome = try MetaTrainer.train(rows: rows, horizon: h, configuration: configuration.addingRegimeCandidates(for: rows.layout))
-            outcome.diversity = DiversityAnalysisDocument.make(rows: rows, trainFraction: configuration.trainFraction)
+            outcome.diversity = DiversityAnalysisDocument.make(rows: rows, trainFraction: configuration.trainFraction)?.applied(outcome.appliedSelection)
             try ArtifactWriter.write(outcome, to: out)
             progress.clear()
             print(ComparisonTable.render(outcome))

@@ -51,6 +51,15 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(Metrics.informationCoefficient(probabilities: P, forwardReturns: [0.1, 0.1, 0.1]), 0)
     }
 
+    /// A perfect linear relation must not round past ±1: b = 0.97·a + 0.01 on these two values
+    /// gives 1.0000000000000002 without the clamp (and `score_corr`'s schema maximum is 1).
+    func testPearsonStaysWithinMinusOneAndOne() {
+        let a = [0.0, 22.0 / 101.0], b = a.map { 0.97 * $0 + 0.01 }
+        XCTAssertLessThanOrEqual(Metrics.pearson(a, b), 1)
+        XCTAssertEqual(Metrics.pearson(a, b), 1, accuracy: 1e-15)
+        XCTAssertGreaterThanOrEqual(Metrics.pearson(a, b.map { -$0 }), -1)
+    }
+
     func testECEBinsByHand() {
         // class long, p = [0.05, 0.95, 1.0, 0.35]; bins [0, 9, 9 (1.0 clamps to 9), 3]; y_long = [0, 1, 1, 0]
         // bin 0: n=1 |0 − 0.05| = 0.05; bin 9: n=2 |1 − 0.975| = 0.025; bin 3: n=1 |0 − 0.35| = 0.35

@@ -1,7 +1,7 @@
 """Training artifacts (hN/*.json, ensemble_summary.json) validate against schemas/artifacts/.
 
 Samples come from the Swift tests `testWriteSamplesForSchemaValidation` (logistic, XGBoost, blend,
-calibrated, averaging and MLP served; needs a prior `swift build --build-tests`) and, when the binary and
+calibrated (temperature and isotonic), averaging and MLP served, and a learner restricted by learner.diverse_selection; needs a prior `swift build --build-tests`) and, when the binary and
 ../shared exist, from `stackd train` on the real stream for one horizon. Set
 STACKD_ARTIFACT_SAMPLES to an existing sample directory to skip generating them.
 
@@ -20,7 +20,7 @@ SCHEMAS = ROOT / "schemas" / "artifacts"
 SHARED = ROOT.parent / "shared" / "data" / "oos-daily"
 NAMES = ["meta_config", "model_logistic", "model_blend", "model_mlp", "model_average", "model_prior_shrinkage", "feature_importance", "model_weights",
          "training_metrics", "ensemble_summary", "diversity_analysis"]
-SAMPLE_KINDS = ("logistic", "xgboost", "blend", "calibrated", "average", "prior", "mlp", "diversity")
+SAMPLE_KINDS = ("logistic", "xgboost", "blend", "calibrated", "average", "prior", "mlp", "diversity", "selected", "isotonic")
 
 
 def validator(name):
@@ -86,6 +86,26 @@ def test_every_artifact_validates(samples):
             "diversity_analysis"} <= seen
 
 
+def test_applied_selection_sample_validates_and_is_consistent(samples):
+    hdir = next(d for d in samples if d.name == "selected") / "h5"
+    config = json.loads((hdir / "meta_config.json").read_text())
+    doc = json.loads((hdir / "diversity_analysis.json").read_text())
+    assert config["selected_models"] == ["a", "b"]
+    assert doc["selection_applied"] is True
+    assert doc["applied_selection"]["selected_models"] == config["selected_models"]
+    v = validator("diversity_analysis")
+    assert v.is_valid(doc)
+    for mutate in (lambda c: c.pop("applied_selection"), lambda c: c.update(selection_applied=False),
+                   lambda c: c["applied_selection"].update(rows=0), lambda c: c["applied_selection"].update(selected_models=[])):
+        bad = json.loads(json.dumps(doc))
+        mutate(bad)
+        assert not v.is_valid(bad)
+    mc = validator("meta_config")
+    assert mc.is_valid(config)
+    for value in ([], ["a", "a"], "a"):
+        assert not mc.is_valid(dict(config, selected_models=value))
+
+
 def test_invalid_diversity_variants_are_rejected(samples):
     doc = json.loads((next(d for d in samples if d.name == "diversity") / "h5" / "diversity_analysis.json").read_text())
     v = validator("diversity_analysis")
@@ -108,6 +128,20 @@ def test_invalid_variants_are_rejected(samples):
     for mutate in (lambda c: c.update(schema_version=2), lambda c: c.pop("horizon"),
                    lambda c: c.update(feature_count=-1), lambda c: c.update(method="magic"),
                    lambda c: c.update(extra_field=1)):
+        bad = json.loads(json.dumps(config))
+        mutate(bad)
+        assert not v.is_valid(bad)
+
+
+def test_isotonic_calibration_sample_validates(samples):
+    config = json.loads((next(d for d in samples if d.name == "isotonic") / "h5" / "meta_config.json").read_text())
+    assert config["calibration"]["method"] == "isotonic"
+    assert len(config["calibration"]["class_maps"]) == config["class_count"]
+    v = validator("meta_config")
+    assert v.is_valid(config)
+    for mutate in (lambda c: c["calibration"].pop("class_maps"), lambda c: c["calibration"].update(method="platt"),
+                   lambda c: c["calibration"]["class_maps"][0].update(x_thresholds=[1.5]),
+                   lambda c: c["calibration"].update(temperature=2.0)):
         bad = json.loads(json.dumps(config))
         mutate(bad)
         assert not v.is_valid(bad)

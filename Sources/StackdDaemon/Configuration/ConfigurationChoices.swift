@@ -18,10 +18,12 @@ package struct LearnerKind: RawRepresentable, Hashable, Sendable, CaseIterable {
     package static let auto = LearnerKind(rawValue: "auto")!
 }
 
-/// `learner.calibration`: whether each learner is also tried with a temperature fitted on the
-/// validation rows (judged cross-fitted).
+/// `learner.calibration`: whether each learner is also tried with a temperature, or with
+/// per-class isotonic maps, fitted on the validation rows (judged cross-fitted).
 package enum LearnerCalibration: String, Sendable, CaseIterable {
     case temperature
+    /// Per-class isotonic maps (`IsotonicCalibratedCombiner`).
+    case isotonic
     case none
 }
 

@@ -50,6 +50,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
         /// Rolling-origin folds the gate judges candidates on (`TrainingConfiguration.validationFolds`).
         package var validationFolds: Int = 1
         package var calibration: LearnerCalibration = .none
+        /// Apply the greedy diverse model selection (meta-train rows only) to the learners' input
+        /// (`TrainingConfiguration.diverseSelection`).
+        package var diverseSelection: Bool = false
         /// Registered learners fitted at every retrain and scored live beside the served model,
         /// never served (`ChallengerTraining`).
         package var challengers: [String] = []

@@ -204,9 +204,11 @@ package struct DemoRunner {
         }
         if !s.trainingResults.isEmpty {
             lines.append("retrains: \(s.trainingResultsTotal); the latest per horizon:")
-            for h in s.horizons {
+            for (i, h) in s.horizons.enumerated() {
                 guard let t = s.trainingResults.last(where: { $0.horizon == h }) else { continue }
-                lines.append("  h\(h): \(t.decision.rawValue) (v\(t.version), \(t.rows) rows): \(t.reason)")
+                // A kept champion's result carries no model (version 0): name the one still served.
+                let version = t.decision == .keep && i < s.activeModelVersions.count ? s.activeModelVersions[i] : t.version
+                lines.append("  h\(h): \(t.decision.rawValue) (v\(version), \(t.rows) rows): \(t.reason)")
             }
         }
         return lines.joined(separator: "\n")

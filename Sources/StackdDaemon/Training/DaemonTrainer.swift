@@ -63,6 +63,8 @@ public enum DaemonTrainer {
             training.validationFolds = learner.validationFolds
             training.logisticC = learner.logisticC
             training.calibrate = learner.calibration == .temperature
+            training.isotonicCalibration = learner.calibration == .isotonic
+            training.diverseSelection = learner.diverseSelection
             // A champion this trainer refitted is judged by its gated twin (see `GatedTwins`).
             let champion = request.champion.version > 0
                 ? Champion(name: "champion v\(request.champion.version)",
@@ -70,7 +72,7 @@ public enum DaemonTrainer {
                 : nil
             do {
                 var outcome = try MetaTrainer.train(rows: rows, horizon: request.horizon, configuration: training, champion: champion)
-                outcome.diversity = DiversityAnalysisDocument.make(rows: rows, trainFraction: training.trainFraction)
+                outcome.diversity = DiversityAnalysisDocument.make(rows: rows, trainFraction: training.trainFraction)?.applied(outcome.appliedSelection)
                 var r: TrainingResult
                 switch outcome.decision.chosen {
                 case .candidate:

@@ -82,19 +82,36 @@ public struct MetaConfigDocument: Sendable, Codable, Equatable {
     public var hyperparameterSelection: String? = nil
     /// The calibration applied to the learner's output; absent: none.
     public var calibration: CalibrationDocument? = nil
+    /// The base models whose own columns the learner sees (`learner.diverse_selection`), in layout
+    /// order; the others' columns are zeroed in every row it predicts. Absent: every model.
+    public var selectedModels: [String]? = nil
 }
 
-/// `meta_config.json` → `calibration`: temperature scaling of the served learner's output.
+/// `meta_config.json` → `calibration`: temperature scaling or per-class isotonic maps of the
+/// served learner's output.
 public struct CalibrationDocument: Sendable, Codable, Equatable {
-    /// `temperature`: q = softmax(ln p / T).
+    /// `temperature`: q = softmax(ln p / T); `isotonic`: q_c ∝ m_c(p_c), one increasing map per class.
     public var method: String
+    /// T (`temperature`); 1 for `isotonic` (no scaling).
     public var temperature: Double
-    /// Validation rows T was fitted on (all of them; the gate judged it cross-fitted over two time halves).
+    /// Validation rows it was fitted on (all of them; the gate judged it cross-fitted over two time halves).
     public var fittedRows: Int
-    public init(method: String = "temperature", temperature: Double, fittedRows: Int) {
+    /// `isotonic`: one map per class (x and y thresholds, linear between, clipped outside).
+    public var classMaps: [IsotonicRegression]? = nil
+    public init(method: String = "temperature", temperature: Double, fittedRows: Int, classMaps: [IsotonicRegression]? = nil) {
         self.method = method
         self.temperature = temperature
         self.fittedRows = fittedRows
+        self.classMaps = classMaps
+    }
+
+    /// The document of a served combiner's calibration, or nil when it has none.
+    public static func of(_ combiner: any MetaCombiner, fittedRows: Int) -> CalibrationDocument? {
+        if let t = combiner as? CalibratedCombiner { return CalibrationDocument(temperature: t.calibration.temperature, fittedRows: fittedRows) }
+        if let i = combiner as? IsotonicCalibratedCombiner {
+            return CalibrationDocument(method: "isotonic", temperature: 1, fittedRows: fittedRows, classMaps: i.calibrator.classMaps)
+        }
+        return nil
     }
 }
 

@@ -81,10 +81,26 @@ public enum ArtifactLoader {
                 throw refuse(configPath, "unknown model_format '\(config.modelFormat)' (this stackd reads \((MetaLearnerRegistry.learners.map(\.modelFormat.rawValue) + [ModelFormat.average.rawValue, ModelFormat.priorShrinkage.rawValue]).joined(separator: ", ")))")
             }
             guard let fs = config.featureSet else { throw refuse(configPath, "\(learner.name) model without a feature set") }
-            let fitted = try learner.load(MetaLearnerLoadInput(modelBytes: modelBytes, file: modelPath, horizon: horizon, featureSet: fs,
+            var fitted = try learner.load(MetaLearnerLoadInput(modelBytes: modelBytes, file: modelPath, horizon: horizon, featureSet: fs,
                                                                featureNames: config.featureNames, layout: layout,
                                                                version: config.combinerVersion))
-            if let cal = config.calibration {
+            if let selected = config.selectedModels {
+                guard let selection = ModelSelection(selected: selected, layout: layout) else {
+                    throw refuse(configPath, "selected_models \(selected) must be distinct models of \(layout.models), at least one", .values)
+                }
+                if !selection.keepsEveryModel { fitted = ModelSelectionCombiner(inner: fitted, selection: selection) }
+            }
+            if let cal = config.calibration, cal.method == "isotonic" {
+                guard let maps = cal.classMaps, maps.count == layout.classCount,
+                      maps.allSatisfy({ m in !m.xThresholds.isEmpty && m.xThresholds.count == m.yThresholds.count
+                                         && zip(m.xThresholds, m.xThresholds.dropFirst()).allSatisfy { $0 < $1 }
+                                         && zip(m.yThresholds, m.yThresholds.dropFirst()).allSatisfy { $0 <= $1 }
+                                         && m.xThresholds.allSatisfy { $0.isFinite && $0 >= 0 && $0 <= 1 }
+                                         && m.yThresholds.allSatisfy { $0.isFinite && $0 >= 0 && $0 <= 1 } }) else {
+                    throw refuse(configPath, "isotonic calibration needs one map per class (\(layout.classCount)) (x increasing, y non-decreasing, both in [0, 1])", .values)
+                }
+                combiner = IsotonicCalibratedCombiner(inner: fitted, calibrator: IsotonicCalibrator(classMaps: maps))
+            } else if let cal = config.calibration {
                 guard cal.method == "temperature", cal.temperature.isFinite,
                       cal.temperature >= TemperatureScaling.minimumTemperature, cal.temperature <= TemperatureScaling.maximumTemperature else {
                     throw refuse(configPath, "calibration \(cal.method) with temperature \(cal.temperature): only temperature in [\(TemperatureScaling.minimumTemperature), \(TemperatureScaling.maximumTemperature)] is served", .values)

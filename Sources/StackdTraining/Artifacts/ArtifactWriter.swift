@@ -39,7 +39,8 @@ public enum ArtifactWriter {
             cutTimestampNs: o.cutTimestamp,
             learnerHyperparameters: (o.chosen as? any FittedMetaLearner).map { ($0 as? CalibratedCombiner)?.inner.fitSummary ?? $0.fitSummary }?.hyperparameters,
             hyperparameterSelection: (o.chosen as? any FittedMetaLearner)?.fitSummary.selection,
-            calibration: (o.chosen as? CalibratedCombiner).map { CalibrationDocument(temperature: $0.calibration.temperature, fittedRows: o.validationRows) })
+            calibration: CalibrationDocument.of(o.chosen, fittedRows: o.validationRows),
+            selectedModels: selectedModels(o.chosen))
         let importance = FeatureImportanceDocument(
             schemaVersion: v, horizon: o.horizon, chosen: o.decision.chosenName,
             candidates: o.candidates.map {
@@ -91,6 +92,13 @@ public enum ArtifactWriter {
         return h
     }
 
+    /// The models a learner restricted by `ModelSelectionCombiner` sees (under a calibration or
+    /// not); nil for any other combiner.
+    static func selectedModels(_ combiner: any MetaCombiner) -> [String]? {
+        let inner = (combiner as? CalibratedCombiner)?.inner ?? (combiner as? IsotonicCalibratedCombiner)?.inner ?? combiner
+        return (inner as? ModelSelectionCombiner)?.selection.selected
+    }
+
     /// The `model.json` bytes of a combiner, with its format and feature set.
     static func modelDocument(_ combiner: any MetaCombiner, horizon: Int, models: [String], layout: StackingFeatureLayout,
                               file: String) throws -> (ModelFormat, MetaFeatureSet?, [UInt8]) {
@@ -101,6 +109,10 @@ public enum ArtifactWriter {
         let modelBytes: [UInt8]
         switch combiner {
         case let c as CalibratedCombiner:
+            return try modelDocument(c.inner, horizon: horizon, models: models, layout: layout, file: file)
+        case let c as ModelSelectionCombiner:
+            return try modelDocument(c.inner, horizon: horizon, models: models, layout: layout, file: file)
+        case let c as IsotonicCalibratedCombiner:
             return try modelDocument(c.inner, horizon: horizon, models: models, layout: layout, file: file)
         case let l as any FittedMetaLearner:
             guard let learner = MetaLearnerRegistry.learner(named: l.learnerName) else {
@@ -160,7 +172,8 @@ public enum ArtifactWriter {
             trainRows: 0, validationRows: 0, purgedRows: 0, cutTimestampNs: 0,
             learnerHyperparameters: (combiner as? any FittedMetaLearner)?.fitSummary.hyperparameters,
             hyperparameterSelection: (combiner as? any FittedMetaLearner)?.fitSummary.selection,
-            calibration: (combiner as? CalibratedCombiner).map { CalibrationDocument(temperature: $0.calibration.temperature, fittedRows: 0) })
+            calibration: CalibrationDocument.of(combiner, fittedRows: 0),
+            selectedModels: selectedModels(combiner))
         let files: [(String, [UInt8])] = [
             (ArtifactSchema.model, modelBytes),
             (ArtifactSchema.metaConfig, try ArtifactCoding.encode(config)),

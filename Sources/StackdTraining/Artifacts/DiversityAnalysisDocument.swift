@@ -8,8 +8,9 @@ import StackdLearning
 /// Computed on the validation rows of the trainer's own chronological split (the rows every
 /// method is judged on, the reference's test rows), so it describes the same rows as
 /// `training_metrics.json`. The greedy selection is seeded with the model of lowest meta-train
-/// log-loss and reported as advice: it is not applied to what the meta-learner sees (every model's
-/// columns stay in the feature set; `selection_applied` says so).
+/// log-loss and reported as advice. With `learner.diverse_selection` the trainer applies its own
+/// greedy selection, computed on the meta-train rows only (never on these validation rows), to
+/// what the meta-learners see; `applied(_:)` records it (`selection_applied`, `applied_selection`).
 public struct DiversityAnalysisDocument: Sendable, Codable, Equatable {
     public var schemaVersion: Int
     public var horizon: Int
@@ -18,9 +19,20 @@ public struct DiversityAnalysisDocument: Sendable, Codable, Equatable {
     public var seedRows: Int
     /// How the rows and the seed were chosen, in words.
     public var rowSelection: String
-    /// Whether the greedy selection changed the models the meta-learner sees (always false).
+    /// Whether a greedy selection decided which models the meta-learners see (`applied_selection`).
     public var selectionApplied: Bool
     public var analysis: DiversityAnalysis
+    /// The selection the trainer applied (on meta-train rows); absent when not applied.
+    public var appliedSelection: AppliedModelSelection? = nil
+
+    /// This document with the trainer's applied selection recorded (unchanged when nil).
+    public func applied(_ selection: AppliedModelSelection?) -> DiversityAnalysisDocument {
+        guard let selection else { return self }
+        var d = self
+        d.selectionApplied = true
+        d.appliedSelection = selection
+        return d
+    }
 
     /// Nil with fewer than two models or without validation rows.
     public static func make(rows: TrainingRows, trainFraction: Double) -> DiversityAnalysisDocument? {
@@ -49,6 +61,9 @@ public struct DiversityAnalysisDocument: Sendable, Codable, Equatable {
             + ", mean disagreement \(String(format: "%.3f", analysis.mean?.disagreement ?? 0))"
         if let sel = analysis.selection {
             s += "; greedy selection: \(sel.selected.joined(separator: ", ")) (\(sel.stopReason); reported, not applied)"
+        }
+        if let a = appliedSelection {
+            s += "; applied on \(a.rows) meta-train rows: learners see \(a.selectedModels.joined(separator: ", "))"
         }
         return s
     }

@@ -7,6 +7,9 @@ import StackdCore
 /// unit's secant) and XGBoost (TreeSHAP `pred_contribs`, which allocates, as its `combine` does).
 /// A temperature-calibrated learner reports its uncalibrated learner's contributions (the served
 /// logits are those divided by T).
+/// An isotonic-calibrated learner reports its uncalibrated learner's too (the maps are monotone
+/// per class but not additive), and a learner restricted to selected models
+/// (`ModelSelectionCombiner`) gives the dropped models 0.
 extension ContributingCombiner where Self: FittedMetaLearner {
     public var contributionScale: ContributionScale {
         switch contributionSpace {
@@ -37,3 +40,5 @@ extension FittedBlendCombiner: ContributingCombiner {}
 extension XGBoostCombiner: ContributingCombiner {}
 extension MLPCombiner: ContributingCombiner {}
 extension CalibratedCombiner: ContributingCombiner {}
+extension IsotonicCalibratedCombiner: ContributingCombiner {}
+extension ModelSelectionCombiner: ContributingCombiner {}

@@ -39,7 +39,7 @@ public enum ChallengerFitting {
         }
         return try names.map { name in
             if TrainingCancellation.isCurrentCancelled { throw TrainingError.cancelled }
-            if let outcome, let c = outcome.candidates.first(where: { $0.kind.learner == name && !($0.combiner is CalibratedCombiner) }) {
+            if let outcome, let c = outcome.candidates.first(where: { $0.kind.learner == name && !($0.combiner is CalibratedCombiner) && !($0.combiner is IsotonicCalibratedCombiner) }) {
                 return FittedChallenger(name: name, combiner: c.combiner, validation: outcome.score(c.name)?.validation ?? report(c.combiner))
             }
             guard let learner = MetaLearnerRegistry.learner(named: name) else {

@@ -6,7 +6,7 @@ public enum ComparisonTable {
     public static func render(_ o: TrainingOutcome) -> String {
         var s = "horizon \(o.horizon): meta-train \(o.trainRows) rows (\(o.purgedRows) purged), validation \(o.validationRows) rows; "
         s += "\(o.ensembleMethod.rawValue) (\(o.ensembleMethodReason))\n"
-        for c in o.candidates where !(c.combiner is CalibratedCombiner) {
+        for c in o.candidates where !(c.combiner is CalibratedCombiner) && !(c.combiner is IsotonicCalibratedCombiner) {
             s += "  \(c.name): \(c.combiner.fitSummary.compact) — \(c.combiner.fitSummary.selection)\n"
         }
         let head = ["method", "f1_macro", "accuracy", "log_loss", "brier", "sharpe", "ic", "win_rate", "ece_short", "ece_neutral", "ece_long", "train_ll"]

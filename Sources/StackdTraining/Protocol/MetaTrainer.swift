@@ -84,6 +84,14 @@ public enum MetaTrainer {
         // never on the gate's validation rows: see `MetaLearnerFitInput`.
         let inner = ChronologicalSplit(timestamps: train.eventTimes, exitTimestamps: train.exitTimes, trainFraction: Self.selectionFraction)
         let selectionTrain = train.subset(inner.train), selectionValid = train.subset(inner.test)
+        // `diverseSelection`: the greedy selection on meta-train rows only (never the gate's rows)
+        // decides which base models' columns the learners see; fits read masked rows and every
+        // fitted learner is wrapped so it predicts on the same masked rows.
+        let greedy = configuration.diverseSelection ? Self.greedySelection(train) : nil
+        let modelSelection = greedy.flatMap { ModelSelection(selected: $0.selected, layout: layout) }.flatMap { $0.keepsEveryModel ? nil : $0 }
+        let fitTrain = modelSelection?.masking(train) ?? train
+        let fitSelectionTrain = modelSelection?.masking(selectionTrain) ?? selectionTrain
+        let fitSelectionValid = modelSelection?.masking(selectionValid) ?? selectionValid
         var candidates: [TrainedCandidate] = []
         var validationProbabilities: [String: Matrix] = [:]
         var comparison: [MethodScore] = []
@@ -94,9 +102,9 @@ public enum MetaTrainer {
             }
             if TrainingCancellation.isCurrentCancelled { throw TrainingError.cancelled }
             let fs = kind.featureSet, f = fs.columnCount(layout)
-            let input = MetaLearnerFitInput(train: selectionTrain, validation: selectionValid, featureSet: fs, configuration: configuration,
-                                            hyperparameters: hyper, hyperparametersFixed: hyperFixed, refitRows: train)
-            let fitted = try learner.fit(input)
+            let input = MetaLearnerFitInput(train: fitSelectionTrain, validation: fitSelectionValid, featureSet: fs, configuration: configuration,
+                                            hyperparameters: hyper, hyperparametersFixed: hyperFixed, refitRows: fitTrain)
+            let fitted = Self.restricted(try learner.fit(input), to: modelSelection)
             let Xtr = input.finalFeatures
             let importance = try fitted.featureImportance(trainFeatures: Xtr)
             let names = fs.names(layout)
@@ -107,11 +115,15 @@ public enum MetaTrainer {
             if !olderFolds.isEmpty {
                 validP = try Self.pooledPredictions(newest: validP, newestRows: newestRows, olderFolds: olderFolds, learner: learner,
                                                     featureSet: fs, configuration: configuration, hyperparameters: hyper,
-                                                    hyperparametersFixed: hyperFixed)
+                                                    hyperparametersFixed: hyperFixed, modelSelection: modelSelection)
             }
             var variants: [(name: String, combiner: any FittedMetaLearner, trainP: Matrix, validP: Matrix)] = [(base, fitted, trainP, validP)]
             if configuration.calibrate, let cal = Self.crossFittedTemperature(validP, labels: valid.labels) {
                 variants.append(("\(base) + temperature", CalibratedCombiner(inner: fitted, calibration: cal.served),
+                                 cal.served.apply(trainP), cal.crossFitted))
+            }
+            if configuration.isotonicCalibration, let cal = Self.crossFittedIsotonic(validP, labels: valid.labels) {
+                variants.append(("\(base) + isotonic", IsotonicCalibratedCombiner(inner: fitted, calibrator: cal.served),
                                  cal.served.apply(trainP), cal.crossFitted))
             }
             for v in variants {
@@ -262,7 +274,8 @@ public enum MetaTrainer {
         var chosenCandidate = gatedCandidate
         if let gated = gatedCandidate {
             chosenCandidate = try Self.refittedOnAllRows(gated, rows: rows, selectionTrain: selectionTrain, selectionValid: selectionValid,
-                                                         configuration: configuration, hyperparameters: hyper, hyperparametersFixed: hyperFixed)
+                                                         configuration: configuration, hyperparameters: hyper, hyperparametersFixed: hyperFixed,
+                                                         modelSelection: modelSelection)
             decision.reason += "; served refitted on all \(rows.count) window rows"
         }
         let version = max(configuration.modelVersion, 1)
@@ -290,12 +303,31 @@ public enum MetaTrainer {
             averagingLogLoss: avgScore.validation.logLoss, averagingF1: avgScore.validation.f1Macro,
             bestSingleLogLoss: bestScore.validation.logLoss, bestSingleF1: bestScore.validation.f1Macro))
 
-        return TrainingOutcome(
+        var outcome = TrainingOutcome(
             horizon: horizon, models: rows.models, layout: layout, trainRows: train.count, validationRows: valid.count,
             purgedRows: split.purged, cutTimestamp: split.cutTimestamp, ensembleMethod: method, ensembleMethodReason: methodReason,
             hyperparameters: hyper, metric: metric, bestSingleModel: rows.models[best], comparison: comparison,
             candidates: candidates, candidateName: bestCandidate?.name, overfitting: overfitting, decision: decision,
             diagnosis: diagnosis, chosen: chosen, chosenCandidate: chosenCandidate, gatedCandidate: gatedCandidate)
+        outcome.appliedSelection = greedy.map { g in
+            AppliedModelSelection(selection: g, selectedModels: modelSelection?.selected ?? rows.models, rows: train.count)
+        }
+        return outcome
+    }
+
+    /// The library's greedy diverse selection on `rows` (the meta-train rows), seeded with the
+    /// model of lowest log-loss on them; nil with fewer than two models or no rows.
+    static func greedySelection(_ rows: TrainingRows) -> GreedyDiverseSelection? {
+        guard rows.models.count >= 2, rows.count > 0 else { return nil }
+        let seedScores = rows.models.indices.map { m in
+            -GreedyDiverseSelection.averageLogLoss(rows.basePredictions, labels: rows.labels, members: [m], classes: rows.classCount)
+        }
+        return GreedyDiverseSelection(rows.basePredictions, labels: rows.labels, models: rows.models, seedScores: seedScores)
+    }
+
+    /// `fitted`, seeing only the selection's models when there is one.
+    static func restricted(_ fitted: any FittedMetaLearner, to selection: ModelSelection?) -> any FittedMetaLearner {
+        selection.map { ModelSelectionCombiner(inner: fitted, selection: $0) } ?? fitted
     }
 
     /// The promoted candidate refitted for serving on every row of the window (meta-train, the
@@ -310,18 +342,22 @@ public enum MetaTrainer {
     /// future. Importance and model weights are those of the served (refitted) model.
     static func refittedOnAllRows(_ gated: TrainedCandidate, rows: TrainingRows, selectionTrain: TrainingRows, selectionValid: TrainingRows,
                                   configuration: TrainingConfiguration, hyperparameters: LearnerHyperparameters,
-                                  hyperparametersFixed: Bool) throws -> TrainedCandidate {
+                                  hyperparametersFixed: Bool, modelSelection: ModelSelection? = nil) throws -> TrainedCandidate {
+        let mask = { (r: TrainingRows) in modelSelection?.masking(r) ?? r }
         guard let learner = MetaLearnerRegistry.learner(named: gated.kind.learner) else { return gated }
         if TrainingCancellation.isCurrentCancelled { throw TrainingError.cancelled }
         let fs = gated.kind.featureSet, layout = rows.layout
-        let input = MetaLearnerFitInput(train: selectionTrain, validation: selectionValid, featureSet: fs, configuration: configuration,
-                                        hyperparameters: hyperparameters, hyperparametersFixed: hyperparametersFixed, refitRows: rows)
-        let refit = try learner.fit(input)
+        let input = MetaLearnerFitInput(train: mask(selectionTrain), validation: mask(selectionValid), featureSet: fs,
+                                        configuration: configuration, hyperparameters: hyperparameters,
+                                        hyperparametersFixed: hyperparametersFixed, refitRows: mask(rows))
+        let refit = Self.restricted(try learner.fit(input), to: modelSelection)
         let importance = try refit.featureImportance(trainFeatures: input.finalFeatures)
         let perModel = normalised(fs.modelColumnGroups(layout).map { g in g.reduce(0.0) { $0 + importance.values[$1] } })
         var served = gated
         if let calibrated = gated.combiner as? CalibratedCombiner {
             served.combiner = CalibratedCombiner(inner: refit, calibration: calibrated.calibration)
+        } else if let calibrated = gated.combiner as? IsotonicCalibratedCombiner {
+            served.combiner = IsotonicCalibratedCombiner(inner: refit, calibrator: calibrated.calibrator)
         } else {
             served.combiner = refit
         }
@@ -336,7 +372,9 @@ public enum MetaTrainer {
     /// newest fold) and predicting its own slice, then the newest fold's `newest` predictions.
     static func pooledPredictions(newest: Matrix, newestRows: Range<Int>, olderFolds: [(train: TrainingRows, validation: TrainingRows)],
                                   learner: any MetaLearner, featureSet: MetaFeatureSet, configuration: TrainingConfiguration,
-                                  hyperparameters: LearnerHyperparameters, hyperparametersFixed: Bool) throws -> Matrix {
+                                  hyperparameters: LearnerHyperparameters, hyperparametersFixed: Bool,
+                                  modelSelection: ModelSelection? = nil) throws -> Matrix {
+        let olderFolds = olderFolds.map { f in (train: modelSelection?.masking(f.train) ?? f.train, validation: f.validation) }
         var out = Matrix(rows: newestRows.upperBound, cols: newest.cols)
         var at = 0
         for fold in olderFolds {
@@ -346,7 +384,7 @@ public enum MetaTrainer {
             let input = MetaLearnerFitInput(train: fold.train.subset(inner.train), validation: fold.train.subset(inner.test),
                                             featureSet: featureSet, configuration: configuration, hyperparameters: hyperparameters,
                                             hyperparametersFixed: hyperparametersFixed, refitRows: fold.train)
-            let P = try learner.fit(input).predictProbabilities(features: fold.validation.features)
+            let P = try restricted(learner.fit(input), to: modelSelection).predictProbabilities(features: fold.validation.features)
             for i in 0..<P.rows { for c in 0..<P.cols { out[at + i, c] = P[i, c] } }
             at += P.rows
         }
@@ -443,6 +481,25 @@ public enum MetaTrainer {
         let scaledFirst = b.apply(P.selectingRows(first)), scaledSecond = a.apply(P.selectingRows(second))
         for i in 0..<n {
             for c in 0..<P.cols { out[i, c] = i < half ? scaledFirst[i, c] : scaledSecond[i - half, c] }
+        }
+        return (all, out)
+    }
+
+    /// Per-class isotonic maps on validation probabilities `P`, as `crossFittedTemperature`: the
+    /// maps served are fitted on all rows; the gate judges each time half calibrated by the maps
+    /// fitted on the other half (never by maps that saw the row).
+    static func crossFittedIsotonic(_ P: Matrix, labels: [Int]) -> (served: IsotonicCalibrator, crossFitted: Matrix)? {
+        let n = P.rows, half = n / 2
+        guard half >= minimumCalibrationRows else { return nil }
+        let first = Array(0..<half), second = Array(half..<n)
+        func labelsOf(_ idx: [Int]) -> [Int] { idx.map { labels[$0] } }
+        guard let all = try? IsotonicCalibrator(fitting: P, labels: labels),
+              let a = try? IsotonicCalibrator(fitting: P.selectingRows(first), labels: labelsOf(first)),
+              let b = try? IsotonicCalibrator(fitting: P.selectingRows(second), labels: labelsOf(second)) else { return nil }
+        var out = Matrix(rows: n, cols: P.cols)
+        let mappedFirst = b.apply(P.selectingRows(first)), mappedSecond = a.apply(P.selectingRows(second))
+        for i in 0..<n {
+            for c in 0..<P.cols { out[i, c] = i < half ? mappedFirst[i, c] : mappedSecond[i - half, c] }
         }
         return (all, out)
     }

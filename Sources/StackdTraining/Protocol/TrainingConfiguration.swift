@@ -53,6 +53,13 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     /// cross-fitted: see `MetaTrainer.crossFittedTemperature`). Off by default: on oos-daily the
     /// calibrated variants won inside the training window and then lost out of sample (replay).
     public var calibrate: Bool = false
+    /// Also try each learner with per-class isotonic maps fitted on the validation rows
+    /// (`IsotonicCalibratedCombiner`; judged cross-fitted like the temperature).
+    public var isotonicCalibration: Bool = false
+    /// Apply the greedy diverse model selection (`GreedyDiverseSelection`, on the meta-train rows
+    /// only) to what the learners see: the models it leaves out have their own columns zeroed in
+    /// every fit and prediction (`ModelSelection`). Baselines and the champion still see every model.
+    public var diverseSelection: Bool = false
     /// Rolling-origin folds the gate pools (`RollingOriginFolds`): 1 judges on the single newest
     /// slice; F > 1 also fits every candidate on the F − 1 older slices' purged past and judges on
     /// all F slices' out-of-sample rows (F fits per candidate), so a small steady gain is not lost

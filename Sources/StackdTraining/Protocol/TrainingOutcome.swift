@@ -1,4 +1,5 @@
 import StackdCore
+import StackdLearning
 
 /// Everything one horizon's training produced: the decision, why, and the evidence.
 public struct TrainingOutcome: Sendable {
@@ -44,7 +45,26 @@ public struct TrainingOutcome: Sendable {
     /// The base models' diversity on the validation rows (`diversity_analysis.json`); set by the
     /// caller that has the rows (`DiversityAnalysisDocument.make`), nil when not computed.
     public var diversity: DiversityAnalysisDocument? = nil
+    /// The greedy diverse selection applied to the learners' input (`TrainingConfiguration.diverseSelection`),
+    /// nil when off.
+    public var appliedSelection: AppliedModelSelection? = nil
 
     /// The comparison row of a method.
     public func score(_ name: String) -> MethodScore? { comparison.first { $0.name == name } }
+}
+
+/// The greedy diverse selection a retrain applied to its learners' input.
+public struct AppliedModelSelection: Sendable, Equatable, Codable {
+    /// The selection as computed (order, trajectory, stop reason).
+    public var selection: GreedyDiverseSelection
+    /// The models the learners saw, in layout order (every model when the selection kept all).
+    public var selectedModels: [String]
+    /// The meta-train rows the selection was computed on.
+    public var rows: Int
+
+    public init(selection: GreedyDiverseSelection, selectedModels: [String], rows: Int) {
+        self.selection = selection
+        self.selectedModels = selectedModels
+        self.rows = rows
+    }
 }
