@@ -39,9 +39,10 @@ extension StackingPipeline {
                                  regimeValues: regimes.isEmpty ? nil : regimes,
                                  skill: skill.isEmpty ? nil : UnsafeBufferPointer(skillOut), into: features)
         let featureView = UnsafeBufferPointer(rebasing: features[0..<layout.count])
-        if let p = pending[h], key.eventTime >= p.applyFrom {
+        if key.eventTime >= pendingApplyFrom[h], let p = pending[h] {
             combiners[h] = p.combiner
             pending[h] = nil
+            pendingApplyFrom[h] = .max
             counters.modelInstalls += 1
             if !monitors.isEmpty, let reference = pendingReference[h] {
                 monitors[h].setReference(reference)
@@ -49,8 +50,9 @@ extension StackingPipeline {
             pendingReference[h] = nil
         }
         if key.eventTime > lastEmittedEventTime[h] { lastEmittedEventTime[h] = key.eventTime }
-        let combiner = combiners[h]
-        combiner.combine(basePredictions: probabilities, features: featureView, presentMask: presentMask, into: ensembleOut)
+        // Used in place (not copied to a local): a local would retain and release the combiner per row.
+        combiners[h].combine(basePredictions: probabilities, features: featureView, presentMask: presentMask, into: ensembleOut)
+        let modelVersion = combiners[h].version, method = combiners[h].method
         let challengerCount = challengerNames.count
         if challengerCount > 0 {
             shadow(horizonIndex: h, eventTime: key.eventTime, probabilities: probabilities, features: featureView,
@@ -64,13 +66,13 @@ extension StackingPipeline {
         counters.rowsEmitted[Int(completion.rawValue)] += 1
         counters.outputsPerHorizon[h] += 1
         scoreboard.remember(key: key, base: probabilities, ensemble: UnsafeBufferPointer(ensembleOut),
-                            average: UnsafeBufferPointer(averageOut), features: featureView, modelVersion: combiner.version,
+                            average: UnsafeBufferPointer(averageOut), features: featureView, modelVersion: modelVersion,
                             presentMask: presentMask, challengers: challengerCount > 0 ? UnsafeBufferPointer(challengerOut) : nil)
         if !monitors.isEmpty {
             monitors[h].observePrediction(base: probabilities, presentMask: presentMask, eventTime: key.eventTime, into: &alerts)
         }
         var contributions: EnsembleContributions? = nil
-        if configuration.contributions, let source = combiner as? any ContributingCombiner,
+        if configuration.contributions, let source = combiners[h] as? any ContributingCombiner,
            source.writeContributions(servedClass: predicted, basePredictions: probabilities, features: featureView,
                                      presentMask: presentMask, scratch: contributionScratch, into: contributionOut) {
             contributions = EnsembleContributions(scale: source.contributionScale, servedClass: predicted,
@@ -80,7 +82,7 @@ extension StackingPipeline {
             handler.emit(EnsembleEmission(
                 symbol: symbol, symbolID: Int(key.symbol), horizon: horizons[h], horizonIndex: h,
                 eventTime: key.eventTime, sequence: sequence, probabilities: UnsafeBufferPointer(ensembleOut),
-                predictedClass: predicted, method: combiner.method, modelVersion: combiner.version,
+                predictedClass: predicted, method: method, modelVersion: modelVersion,
                 presentMask: presentMask, presentCount: presentCount, modelCount: m, completion: completion,
                 lastArrival: lastArrival, basePredictions: probabilities, features: featureView,
                 regimeImputed: regimeImputed, contributions: contributions))
