@@ -13,8 +13,8 @@ public final class StackingPipeline {
     /// pipeline; read it, do not feed it).
     public let scoreboard: PrequentialScoreboard
 
-    var modelTable: NameTable
-    var symbolTable: NameTable
+    let modelTable: NameTable
+    let symbolTable: NameTable
     let horizons: [Int]
     let assembler: RowAssembler
     var combiners: [any MetaCombiner]
