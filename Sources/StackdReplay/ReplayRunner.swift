@@ -192,22 +192,20 @@ public struct ReplayRunner {
         let stream = EncodedStream(events, classCount: configuration.pipeline.classCount)
         return try execute(labelCapacity: StreamEncoding.labelCounts(events, horizons: configuration.pipeline.horizons),
                            eventsTotal: stream.count) { pipeline, handler in
-            stream.topics.withUnsafeBytes { topics in
-                stream.payloads.withUnsafeBytes { payloads in
-                    stream.messages.withUnsafeBufferPointer { messages in
-                        for i in messages.indices {
-                            let m = messages[i]
-                            handler.observer?.willDeliver(at: m.deliveryTime)
-                            if i % Self.progressEvery == 0 { handler.eventsDone = i; handler.reportProgress() }
-                            deliver(pipeline, &handler,
-                                    topic: UnsafeRawBufferPointer(rebasing: topics[m.topicOffset..<(m.topicOffset + Int(m.topicLength))]),
-                                    payload: UnsafeRawBufferPointer(
-                                        rebasing: payloads[m.payloadOffset..<(m.payloadOffset + Int(m.payloadLength))]),
-                                    at: m.deliveryTime)
-                        }
-                    }
+            let topics = stream.topics, payloads = stream.payloads
+            stream.messages.withUnsafeBufferPointer { messages in
+                for i in messages.indices {
+                    let m = messages[i]
+                    handler.observer?.willDeliver(at: m.deliveryTime)
+                    if i % Self.progressEvery == 0 { handler.eventsDone = i; handler.reportProgress() }
+                    deliver(pipeline, &handler,
+                            topic: UnsafeRawBufferPointer(rebasing: topics[m.topicOffset..<(m.topicOffset + Int(m.topicLength))]),
+                            payload: UnsafeRawBufferPointer(
+                                rebasing: payloads[m.payloadOffset..<(m.payloadOffset + Int(m.payloadLength))]),
+                            at: m.deliveryTime)
                 }
             }
+            withExtendedLifetime(stream) {}
             return stream.count
         }
     }
