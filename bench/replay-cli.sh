@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `stackd replay` of the oos-daily stream as a user runs it (release binary, retraining off), with
 # the drift and calibration monitors on and off, interleaved within each repeat: events/s as the
-# command reports them (ingest only, CSV loading excluded) and base-model messages/s (= × the
-# prediction share of the events). Then instructions per event inside ReplayRunner.run(events:)
+# command reports them (ingest only: CSV loading and the up-front encoding of the events excluded)
+# and base-model messages/s (= × the prediction share of the events). Then instructions per event inside ReplayRunner.run(events:)
 # (callgrind), monitors on and off: a count the shared VM's speed cannot move.
 #
 #   bench/replay-cli.sh [--repeat 5] [--data ../../shared/data/oos-daily] [--no-instructions]

@@ -185,24 +185,28 @@ public struct ReplayRunner {
     }
 
     /// Replays `events` (an oos-daily folder, the demo generator) as fast as possible; each is
-    /// encoded as the binary message a publisher would send and delivered at its delivery time.
+    /// delivered at its delivery time as the binary message a publisher would send. The events
+    /// are encoded once before the replay starts (`EncodedStream`): the reported ingest time is
+    /// the pipeline's, as for a journal.
     public func run(events: [StreamEvent]) throws -> Result {
-        try execute(labelCapacity: StreamEncoding.labelCounts(events, horizons: configuration.pipeline.horizons),
-                    eventsTotal: events.count) { pipeline, handler in
-            // Encoded in place into two buffers reused for every event (no per-event allocation).
-            let topic = UnsafeMutableRawBufferPointer.allocate(byteCount: 256, alignment: 8)
-            let payload = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
-            defer { topic.deallocate(); payload.deallocate() }
-            let classCount = configuration.pipeline.classCount
-            // By index: `for event in events` copies (retains) every event's strings and arrays.
-            for i in events.indices {
-                let (t, p, time) = StreamEncoding.write(events[i], classCount: classCount, topic: topic, payload: payload)
-                handler.observer?.willDeliver(at: time)
-                if i % Self.progressEvery == 0 { handler.eventsDone = i; handler.reportProgress() }
-                deliver(pipeline, &handler, topic: UnsafeRawBufferPointer(rebasing: topic[0..<t]),
-                        payload: UnsafeRawBufferPointer(rebasing: payload[0..<p]), at: time)
+        let stream = EncodedStream(events, classCount: configuration.pipeline.classCount)
+        return try execute(labelCapacity: StreamEncoding.labelCounts(events, horizons: configuration.pipeline.horizons),
+                           eventsTotal: stream.count) { pipeline, handler in
+            let topics = stream.topics, payloads = stream.payloads
+            stream.messages.withUnsafeBufferPointer { messages in
+                for i in messages.indices {
+                    let m = messages[i]
+                    handler.observer?.willDeliver(at: m.deliveryTime)
+                    if i % Self.progressEvery == 0 { handler.eventsDone = i; handler.reportProgress() }
+                    deliver(pipeline, &handler,
+                            topic: UnsafeRawBufferPointer(rebasing: topics[m.topicOffset..<(m.topicOffset + Int(m.topicLength))]),
+                            payload: UnsafeRawBufferPointer(
+                                rebasing: payloads[m.payloadOffset..<(m.payloadOffset + Int(m.payloadLength))]),
+                            at: m.deliveryTime)
+                }
             }
-            return events.count
+            withExtendedLifetime(stream) {}
+            return stream.count
         }
     }
 

@@ -6,7 +6,11 @@
 /// one byte by byte as well: a lookup runs on every message, and a byte-wise hash and compare
 /// cost ≈ 170 instructions per message. Insertion allocates (once per new name) and is refused
 /// when the table is full.
-public struct NameTable: Sendable {
+///
+/// A class, owned by one pipeline: a lookup on a struct stored in the pipeline (a class) copied
+/// the struct first, retaining and releasing its seven arrays (≈ 140 instructions per lookup,
+/// two or three lookups per row; bench/RESULTS.md).
+public final class NameTable {
     private var slots: [Int32]          // -1 empty, else id
     private var offsets: [Int]          // id -> start in arena
     private var lengths: [Int]
@@ -85,7 +89,7 @@ public struct NameTable: Sendable {
 
     /// Inserts a name and returns its id (the existing id if present); nil when full.
     @discardableResult
-    public mutating func insert(_ bytes: UnsafeRawBufferPointer) -> Int? {
+    public func insert(_ bytes: UnsafeRawBufferPointer) -> Int? {
         if let existing = id(of: bytes) { return existing }
         guard names.count < capacity else { return nil }
         let id = names.count
@@ -104,7 +108,7 @@ public struct NameTable: Sendable {
     }
 
     @discardableResult
-    public mutating func insert(_ name: String) -> Int? {
+    public func insert(_ name: String) -> Int? {
         var copy = name
         return copy.withUTF8 { insert(UnsafeRawBufferPointer($0)) }
     }

@@ -39,9 +39,10 @@ extension StackingPipeline {
                                  regimeValues: regimes.isEmpty ? nil : regimes,
                                  skill: skill.isEmpty ? nil : UnsafeBufferPointer(skillOut), into: features)
         let featureView = UnsafeBufferPointer(rebasing: features[0..<layout.count])
-        if let p = pending[h], key.eventTime >= p.applyFrom {
+        if key.eventTime >= pendingApplyFrom[h], let p = pending[h] {
             combiners[h] = p.combiner
             pending[h] = nil
+            pendingApplyFrom[h] = .max
             counters.modelInstalls += 1
             if !monitors.isEmpty, let reference = pendingReference[h] {
                 monitors[h].setReference(reference)
@@ -49,8 +50,11 @@ extension StackingPipeline {
             pendingReference[h] = nil
         }
         if key.eventTime > lastEmittedEventTime[h] { lastEmittedEventTime[h] = key.eventTime }
+        // One copy (one retain) of the combiner for the row: each access of `combiners[h]` in place
+        // retains and releases it again (measured: three accesses cost more than the copy).
         let combiner = combiners[h]
         combiner.combine(basePredictions: probabilities, features: featureView, presentMask: presentMask, into: ensembleOut)
+        let modelVersion = combiner.version, method = combiner.method
         let challengerCount = challengerNames.count
         if challengerCount > 0 {
             shadow(horizonIndex: h, eventTime: key.eventTime, probabilities: probabilities, features: featureView,
@@ -64,7 +68,7 @@ extension StackingPipeline {
         counters.rowsEmitted[Int(completion.rawValue)] += 1
         counters.outputsPerHorizon[h] += 1
         scoreboard.remember(key: key, base: probabilities, ensemble: UnsafeBufferPointer(ensembleOut),
-                            average: UnsafeBufferPointer(averageOut), features: featureView, modelVersion: combiner.version,
+                            average: UnsafeBufferPointer(averageOut), features: featureView, modelVersion: modelVersion,
                             presentMask: presentMask, challengers: challengerCount > 0 ? UnsafeBufferPointer(challengerOut) : nil)
         if !monitors.isEmpty {
             monitors[h].observePrediction(base: probabilities, presentMask: presentMask, eventTime: key.eventTime, into: &alerts)
@@ -80,7 +84,7 @@ extension StackingPipeline {
             handler.emit(EnsembleEmission(
                 symbol: symbol, symbolID: Int(key.symbol), horizon: horizons[h], horizonIndex: h,
                 eventTime: key.eventTime, sequence: sequence, probabilities: UnsafeBufferPointer(ensembleOut),
-                predictedClass: predicted, method: combiner.method, modelVersion: combiner.version,
+                predictedClass: predicted, method: method, modelVersion: modelVersion,
                 presentMask: presentMask, presentCount: presentCount, modelCount: m, completion: completion,
                 lastArrival: lastArrival, basePredictions: probabilities, features: featureView,
                 regimeImputed: regimeImputed, contributions: contributions))

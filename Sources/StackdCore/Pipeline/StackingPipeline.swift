@@ -13,8 +13,8 @@ public final class StackingPipeline {
     /// pipeline; read it, do not feed it).
     public let scoreboard: PrequentialScoreboard
 
-    var modelTable: NameTable
-    var symbolTable: NameTable
+    let modelTable: NameTable
+    let symbolTable: NameTable
     let horizons: [Int]
     let assembler: RowAssembler
     var combiners: [any MetaCombiner]
@@ -38,6 +38,9 @@ public final class StackingPipeline {
     var labelsSinceRetrain: [Int]
     var lastTriggerEventTime: [Int64]
     var pending: [(combiner: any MetaCombiner, applyFrom: Int64)?]
+    /// `pending[h]?.applyFrom`, `.max` when none: emission tests this plain integer per row
+    /// instead of copying the optional (retaining and releasing its combiner).
+    var pendingApplyFrom: [Int64]
     /// Challengers (`learner.challengers`): scored on every row, never served.
     public let challengerNames: [String]
     /// Per horizon index × challenger (h·C + c): the model in use, nil before its first retrain.
@@ -100,6 +103,7 @@ public final class StackingPipeline {
         eventTimesSinceRetrain = Array(repeating: 0, count: configuration.horizons.count)
         lastTriggerEventTime = Array(repeating: .min, count: configuration.horizons.count)
         pending = Array(repeating: nil, count: configuration.horizons.count)
+        pendingApplyFrom = Array(repeating: .max, count: configuration.horizons.count)
         pendingReference = Array(repeating: nil, count: configuration.horizons.count)
         lastEmittedEventTime = Array(repeating: .min, count: configuration.horizons.count)
         monitors = monitoring ? configuration.horizons.map {
@@ -173,6 +177,7 @@ public final class StackingPipeline {
         let onTime = lastEmittedEventTime[h] < applyFrom
         if !onTime { counters.lateModelInstalls += 1 }
         pending[h] = (combiner, onTime ? applyFrom : .min)
+        pendingApplyFrom[h] = onTime ? applyFrom : .min
         pendingReference[h] = reference
         return onTime
     }

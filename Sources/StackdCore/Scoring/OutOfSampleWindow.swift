@@ -45,22 +45,28 @@ public struct OutOfSampleRows: Sendable, Equatable {
         modelVersions.append(modelVersion)
     }
 
-    /// Appends rows `range` of `other` (same shape), column by column.
+    /// Appends rows `range` of `other` (same shape), column by column. Through buffer pointers:
+    /// slicing `other`'s arrays retained and released each of the nine (≈ 40 instructions per
+    /// replayed event; bench/RESULTS.md).
     mutating func append(rowsOf other: OutOfSampleRows, _ range: Range<Int>) {
         guard !range.isEmpty else { return }
         let mk = modelCount * classCount
-        eventTimes.append(contentsOf: other.eventTimes[range])
-        exitTimes.append(contentsOf: other.exitTimes[range])
-        symbols.append(contentsOf: other.symbols[range])
-        labels.append(contentsOf: other.labels[range])
-        forwardReturns.append(contentsOf: other.forwardReturns[range])
-        basePredictions.append(contentsOf: other.basePredictions[(range.lowerBound * mk)..<(range.upperBound * mk)])
-        features.append(contentsOf: other.features[(range.lowerBound * featureCount)..<(range.upperBound * featureCount)])
-        ensemble.append(contentsOf: other.ensemble[(range.lowerBound * classCount)..<(range.upperBound * classCount)])
-        modelVersions.append(contentsOf: other.modelVersions[range])
+        Self.append(other.eventTimes, range, to: &eventTimes)
+        Self.append(other.exitTimes, range, to: &exitTimes)
+        Self.append(other.symbols, range, to: &symbols)
+        Self.append(other.labels, range, to: &labels)
+        Self.append(other.forwardReturns, range, to: &forwardReturns)
+        Self.append(other.basePredictions, (range.lowerBound * mk)..<(range.upperBound * mk), to: &basePredictions)
+        Self.append(other.features, (range.lowerBound * featureCount)..<(range.upperBound * featureCount), to: &features)
+        Self.append(other.ensemble, (range.lowerBound * classCount)..<(range.upperBound * classCount), to: &ensemble)
+        Self.append(other.modelVersions, range, to: &modelVersions)
     }
 
-    /// Drops the oldest `n` rows.
+    @inline(__always)
+    private static func append<T>(_ source: [T], _ range: Range<Int>, to target: inout [T]) {
+        source.withUnsafeBufferPointer { target.append(contentsOf: UnsafeBufferPointer(rebasing: $0[range])) }
+    }
+
     public mutating func removeFirst(_ n: Int) {
         guard n > 0 else { return }
         let n = min(n, count)
