@@ -74,6 +74,42 @@ final class OutOfSampleWindowTests: XCTestCase {
         XCTAssertGreaterThan(window.trimmed, 0)
     }
 
+    /// `dropRows(olderThan:)` (several pipelines, after a merge) interleaved with appends,
+    /// snapshots and held snapshots: every snapshot holds the rows within bounds that are not
+    /// older than the highest floor given, and a held snapshot never changes.
+    func testDroppingRowsOlderThanAFloorKeepsSnapshotsExactAndHeldOnesUnchanged() {
+        var window = OutOfSampleWindow(modelCount: 2, classCount: 2, featureCount: 1, maxRows: 40)
+        var rng = SplitMix64(seed: 11)
+        var appended: [Row] = []
+        var held: [(OutOfSampleRows, OutOfSampleRows)] = []
+        var floor = Int64.min
+        var i = 0
+        for step in 0..<3000 {
+            switch rng.below(12) {
+            case 0:
+                let snapshot = window.snapshot()
+                let expected = Array(appended.filter { $0.eventTime >= floor }.suffix(40))
+                XCTAssertEqual(snapshot, columns(expected), "step \(step)")
+                held.append((snapshot, columns(expected)))
+            case 1:
+                if !held.isEmpty { held.removeFirst() }
+            case 2:
+                // A floor somewhere in the newest 60 rows (sometimes below every row kept).
+                let f = Int64(max(0, i - rng.below(60)))
+                let before = appended.filter { $0.eventTime >= floor }.suffix(window.count)
+                let dropped = window.dropRows(olderThan: f)
+                XCTAssertEqual(dropped, before.filter { $0.eventTime < f }.count, "step \(step)")
+                floor = max(floor, f)
+            default:
+                i += 1
+                let row = Row(i: i)
+                appended.append(row)
+                append(row, to: &window)
+            }
+            for (snapshot, expected) in held { XCTAssertEqual(snapshot, expected, "a held snapshot changed at step \(step)") }
+        }
+    }
+
     func testASnapshotSharesTheAppendedColumnsOnlyWhileThePreviousOneIsHeld() {
         var window = OutOfSampleWindow(modelCount: 2, classCount: 2, featureCount: 1, maxRows: 1000)
         for i in 1...100 { append(Row(i: i), to: &window) }

@@ -138,4 +138,102 @@ final class ShardedWindowMergeTests: XCTestCase {
         XCTAssertTrue(worker.waitUntilIdle(timeout: 10))
         XCTAssertEqual(worker.takeResults().map(\.rows), [6], "pipeline 0 owns no listed symbol: not waited for")
     }
+
+    /// After a merge each pipeline drops its rows older than the merged window's oldest: with a
+    /// window of 4 rows, the merge of [10, 20, 30] and [10, 20, 30] keeps 20, 20, 30, 30 (the two
+    /// rows at 10 are beyond the bound), so each pipeline keeps its rows at 20 and 30 (2 + 2 = 4,
+    /// one window) and a rows at 15, arrived late, goes too; one arrived after the floor stays.
+    func testAfterAMergeEachPipelineKeepsOnlyRowsNoOlderThanTheMergedWindow() {
+        let seen = Mutex<[OutOfSampleRows]>([])
+        let policy = RetrainPolicy(everyEventTimes: 1, minRows: 1, applyDelay: 7, windowRows: 4)
+        let sharded = ShardedTraining(pipelines: 2, horizons: 1, configuredSymbols: [], policy: policy, logger: Logger(label: "t"))
+        let worker = TrainingWorker(logger: Logger(label: "t"), train: ShardedTraining.trainFunction(sharded) { r in
+            seen.withLock { $0.append(r.rows) }
+            return TrainingResult(horizon: r.horizon, horizonIndex: r.horizonIndex, requestSequence: r.sequence, applyFrom: r.applyFrom,
+                                  rows: r.rows.count, decision: .failed, reason: "test", combiner: nil)
+        })
+        sharded.worker = worker
+        worker.start()
+        defer { worker.join(timeout: 10) }
+        // The pipelines' windows, oldest first (label order: ascending event time here).
+        var windows = [OutOfSampleWindow(modelCount: 1, classCount: 2, featureCount: 1, maxRows: 4),
+                       OutOfSampleWindow(modelCount: 1, classCount: 2, featureCount: 1, maxRows: 4)]
+        let s = [segment(["AAPL"], [(10, 0, 1), (20, 0, 2), (30, 0, 3)]), segment(["MSFT"], [(10, 0, 4), (20, 0, 5), (30, 0, 6)])]
+        for p in 0..<2 { append(s[p].rows, to: &windows[p]) }
+        for p in 0..<2 {
+            let rows = windows[p].snapshot()
+            sharded.submit(pipeline: p, request: TrainingRequest(
+                horizon: 5, horizonIndex: 0, triggerEventTime: 30, applyFrom: 37, rows: rows,
+                champion: AveragingCombiner(modelCount: 1, classCount: 2), sequence: 1, driftReferenceBuilder: nil),
+                           symbolNames: s[p].symbolNames)
+        }
+        XCTAssertTrue(worker.waitUntilIdle(timeout: 10))
+        let results = worker.takeResults()
+        XCTAssertEqual(results.count, 1)
+        XCTAssertEqual(seen.withLock { $0.map(\.eventTimes) }, [[20, 20, 30, 30]])
+        let floor = sharded.takeWindowFloor(sequence: results[0].requestSequence)
+        XCTAssertEqual(floor, 20)
+        XCTAssertNil(sharded.takeWindowFloor(sequence: results[0].requestSequence), "taken once")
+        XCTAssertEqual(windows[0].dropRows(olderThan: floor!), 1)
+        XCTAssertEqual(windows[1].dropRows(olderThan: floor!), 1)
+        XCTAssertEqual(windows[0].snapshot().eventTimes, [20, 30])
+        XCTAssertEqual(windows[1].snapshot().eventTimes, [20, 30])
+        XCTAssertEqual(windows[0].count + windows[1].count, policy.windowRows)
+        // Without the trim, the two pipelines would hold 6 rows for a window of 4.
+        XCTAssertEqual(s[0].rows.count + s[1].rows.count, 6)
+    }
+
+    /// An on-demand retrain (SIGUSR1): each pipeline hands its segment over at its own current
+    /// event time, so the apply times differ without counting as a misaligned trigger; one merged
+    /// retrain applies from the latest, and a scheduled trigger half collected is left alone.
+    func testAnOnDemandRetrainMergesEveryPipelinesSegmentOnceAtTheLatestApplyTime() {
+        let seen = Mutex<[OutOfSampleRows]>([])
+        let policy = RetrainPolicy(everyEventTimes: 1, minRows: 100, applyDelay: 7, windowRows: 100)
+        let sharded = ShardedTraining(pipelines: 2, horizons: 1, configuredSymbols: [], policy: policy, logger: Logger(label: "t"))
+        let worker = TrainingWorker(logger: Logger(label: "t"), train: ShardedTraining.trainFunction(sharded) { r in
+            seen.withLock { $0.append(r.rows) }
+            return TrainingResult(horizon: r.horizon, horizonIndex: r.horizonIndex, requestSequence: r.sequence, applyFrom: r.applyFrom,
+                                  rows: r.rows.count, decision: .failed, reason: "test", combiner: nil)
+        })
+        sharded.worker = worker
+        worker.start()
+        defer { worker.join(timeout: 10) }
+        func request(_ s: ShardWindowSegment, at t: Int64) -> TrainingRequest {
+            TrainingRequest(horizon: 5, horizonIndex: 0, triggerEventTime: t, applyFrom: t + 7, rows: s.rows,
+                            champion: AveragingCombiner(modelCount: 1, classCount: 2), sequence: 1, driftReferenceBuilder: nil)
+        }
+        let s = segments
+        // A scheduled trigger from pipeline 0 only (below min_rows once complete anyway).
+        sharded.submit(pipeline: 0, request: request(s[0], at: 30), symbolNames: s[0].symbolNames)
+        sharded.submit(pipeline: 1, request: request(s[1], at: 41), symbolNames: s[1].symbolNames, onDemand: true)
+        XCTAssertEqual(sharded.requested, 0, "one pipeline's part alone trains nothing")
+        sharded.submit(pipeline: 0, request: request(s[0], at: 40), symbolNames: s[0].symbolNames, onDemand: true)
+        XCTAssertEqual(sharded.requested, 1)
+        XCTAssertTrue(worker.waitUntilIdle(timeout: 10))
+        let results = worker.takeResults()
+        XCTAssertEqual(results.map(\.applyFrom), [48], "the latest of 47 and 48")
+        XCTAssertEqual(seen.withLock { $0.map(\.forwardReturns) }, [[2, 5, 1, 4, 6, 3]], "six rows, though min_rows = 100")
+        XCTAssertEqual(sharded.misalignedTriggers, 0)
+        // Every pipeline's window empty: nothing to train.
+        let empty = ShardWindowSegment(rows: OutOfSampleRows(modelCount: 1, classCount: 2, featureCount: 1), symbolNames: [])
+        sharded.submit(pipeline: 0, request: request(empty, at: 50), symbolNames: [], onDemand: true)
+        sharded.submit(pipeline: 1, request: request(empty, at: 50), symbolNames: [], onDemand: true)
+        XCTAssertEqual(sharded.requested, 1)
+    }
+
+    func append(_ rows: OutOfSampleRows, to window: inout OutOfSampleWindow) {
+        for i in 0..<rows.count {
+            rows.basePredictions.withUnsafeBufferPointer { b in
+                rows.features.withUnsafeBufferPointer { f in
+                    rows.ensemble.withUnsafeBufferPointer { e in
+                        window.append(eventTime: rows.eventTimes[i], exitTime: rows.exitTimes[i], symbol: rows.symbols[i],
+                                      label: rows.labels[i], forwardReturn: rows.forwardReturns[i],
+                                      basePredictions: UnsafeBufferPointer(rebasing: b[(i * 2)..<(i * 2 + 2)]),
+                                      features: UnsafeBufferPointer(rebasing: f[i..<(i + 1)]),
+                                      ensemble: UnsafeBufferPointer(rebasing: e[(i * 2)..<(i * 2 + 2)]), modelVersion: rows.modelVersions[i])
+                    }
+                }
+            }
+        }
+    }
 }

@@ -14,6 +14,7 @@ them (`fmix64(FNV-1a-64(symbol)) mod N`, written here independently); rejects (a
 message, an unknown model) are counted once, by the same reason, whatever N; SIGTERM stops each
 with exit 0. A configuration with N > 1 and retraining on is refused with the key's line.
 A SIGHUP reaches every pipeline (a live key applied by each, a refused reload applied by none).
+With retraining, a SIGUSR1 makes one merged retrain per horizon whose model every pipeline serves.
 
 Needs `swift build` first (.build/debug/stackd).
 """
@@ -426,6 +427,28 @@ def test_pipelines_with_retraining_serve_the_same_models_to_the_same_rows(tmp_pa
             wait_until(f"{name}'s installs", lambda d=daemon: d.metric("stackd_model_installs_total") == 2)
             # The snapshot (every 100 ms) shows the model each pipeline serves.
             wait_until(f"{name}'s active version", lambda d=daemon: d.metric_sample("stackd_active_model_version", horizon="5") == 2)
+
+        # SIGUSR1 (retrain now): one retrain per horizon (one here), on every pipeline's rows
+        # at its current event time (12), applying from 12 + 2 = 14; every pipeline serves it.
+        for name, daemon in started.items():
+            daemon.proc.send_signal(signal.SIGUSR1)
+        for name, daemon in started.items():
+            wait_until(f"{name}'s on-demand retrain", lambda d=daemon: d.metric("stackd_retrains_total") == 3)
+            assert daemon.metric("stackd_retrains_triggered_total") == 3, name
+        for t in range(RETRAIN_EVENT_TIMES + 1, RETRAIN_EVENT_TIMES + 4):
+            send_event_time(t)
+        total = len(RETRAIN_SYMBOLS) * 3
+        received = receive_outputs(consumers, lambda r: all(len(outs) >= total for outs in r.values()), MODELS)
+        for name, outs in received.items():
+            assert len(outs) == total, f"{name}: {len(outs)} outputs of {total} after the on-demand retrain"
+            got = outputs_by_symbol(outs)
+            for symbol in RETRAIN_SYMBOLS:
+                assert [o["model_version"] for o in got[symbol]] == [2, 3, 3], f"{name}: {symbol}"
+        for name, daemon in started.items():
+            assert daemon.metric("stackd_retrains_total") == 3, name
+            assert daemon.metric("stackd_retrains_triggered_total") == 3, f"{name}: one retrain per horizon"
+            assert daemon.metric("stackd_late_model_installs_total") == 0, name
+            wait_until(f"{name}'s installs", lambda d=daemon: d.metric("stackd_model_installs_total") == 3)
         for name, daemon in started.items():
             assert daemon.stop() == 0, f"{name} stops cleanly (its training thread joined)"
     finally:

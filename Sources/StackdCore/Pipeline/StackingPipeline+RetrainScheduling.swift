@@ -13,6 +13,22 @@ extension StackingPipeline {
         return makeRequest(h)
     }
 
+    /// A retrain request now even when the window is empty: with several pipelines, a retrain
+    /// waits for every pipeline's segment, and an empty segment is still one.
+    public func requestTrainingSegment(horizonIndex h: Int) -> TrainingRequest {
+        makeRequest(h)
+    }
+
+    /// Drops the window rows of horizon `h` older than `eventTime` (the oldest row of a merged
+    /// window, with several pipelines). Returns how many were dropped.
+    @discardableResult
+    public func dropWindowRows(horizonIndex h: Int, olderThan eventTime: Int64) -> Int {
+        windows[h].dropRows(olderThan: eventTime)
+    }
+
+    /// Rows in the window of horizon `h` (within bounds, or a few beyond until the next trim).
+    public func windowRowCount(horizonIndex h: Int) -> Int { windows[h].count }
+
     func makeRequest(_ h: Int, applyFrom: Int64? = nil) -> TrainingRequest {
         labelsSinceRetrain[h] = 0
         eventTimesSinceRetrain[h] = 0

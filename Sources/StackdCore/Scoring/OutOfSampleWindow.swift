@@ -205,10 +205,27 @@ public struct OutOfSampleWindow: Sendable {
         return drop
     }
 
+    /// Drops the oldest rows whose event time is before `eventTime` (the leading run of them, as
+    /// the age bound drops). Why: with several pipelines, each holds a segment of one window, and
+    /// after a merge the rows older than the merged window's oldest row can never be trained on
+    /// again; dropping them keeps the segments together at about one window. Returns the rows
+    /// dropped. The spare drops the same rows at the next snapshot.
+    @discardableResult
+    public mutating func dropRows(olderThan eventTime: Int64) -> Int {
+        var drop = 0
+        while drop < rows.count, rows.eventTimes[drop] < eventTime { drop += 1 }
+        removeOldest(drop)
+        return drop
+    }
+
     /// Drops from `rows` what the bounds leave out; the spare drops the same rows at the next
     /// snapshot.
     private mutating func trimRows() {
-        let drop = Self.rowsBeyondBounds(rows, skipping: 0, maxRows: maxRows, maxAge: maxAgeNanoseconds)
+        removeOldest(Self.rowsBeyondBounds(rows, skipping: 0, maxRows: maxRows, maxAge: maxAgeNanoseconds))
+    }
+
+    /// Removes the `drop` oldest rows of `rows`, keeping the spare's invariant.
+    private mutating func removeOldest(_ drop: Int) {
         guard drop > 0 else { return }
         let mirrored = rows.count - spareLag   // rows of `rows` up to which the spare reaches
         rows.removeFirst(drop)

@@ -578,13 +578,20 @@ public final class LiveRunner: @unchecked Sendable {
         var lastStatus: UInt64 = 0
         while !isStopRequested {
             if takeRetrainRequest() {
-                logger.warning("retrain requested, but on-demand retraining is not available with more than one pipeline (ingest.shards): the pipelines' schedule triggers retrains")
+                // Each pipeline hands over its segment at its own current event time; one merged
+                // retrain per horizon follows once all are in (ShardedTraining).
+                if shardedTraining == nil {
+                    logger.warning("retrain requested, but retraining is off")
+                } else {
+                    for shard in sharded.shards { shard.requestRetrain() }
+                }
             }
             if let worker = trainingWorker {
                 // Every pipeline gets the model before the result shows in the snapshot, so whoever
                 // sees it there knows each pipeline offers it before its next message.
                 for result in worker.takeResults() {
-                    for shard in sharded.shards { shard.deliver(result) }
+                    let floor = shardedTraining?.takeWindowFloor(sequence: result.requestSequence)
+                    for shard in sharded.shards { shard.deliver(result, windowFloor: floor) }
                     lock.lock()
                     snapshotValue.recordTraining(TrainingSummary(result))
                     lock.unlock()

@@ -42,7 +42,10 @@ final class PipelineShard: @unchecked Sendable {
     /// Models trained from the merged window (``ShardedTraining``), waiting for this loop to offer
     /// them: the count is read once per loop turn, the lock taken only when it is not zero.
     private let deliveredCount = Atomic<Int>(0)
-    private var delivered: [TrainingResult] = []
+    private var delivered: [(result: TrainingResult, windowFloor: Int64?)] = []
+    /// Set by ``requestRetrain()``; read once per loop turn.
+    private let retrainRequested = Atomic<Bool>(false)
+    private let training: ShardedTraining?
     private let lock = NSCondition()
     private var snapshotValue: RunnerSnapshot
     private var requestedRejectLogRate: Int?
@@ -53,6 +56,7 @@ final class PipelineShard: @unchecked Sendable {
          training: ShardedTraining?, logger: Logger) throws {
         self.index = index
         self.source = source
+        self.training = training
         self.logger = logger
         self.pipeline = try pipeline ?? StackingPipeline(configuration: configuration.pipeline,
                                         retrainPolicy: ShardedTraining.pipelinePolicy(configuration.retrain),
@@ -142,10 +146,12 @@ final class PipelineShard: @unchecked Sendable {
     }
 
     /// Hands this pipeline a model trained from the merged window (the coordinating thread). The
-    /// loop offers it before it ingests its next message.
-    func deliver(_ result: TrainingResult) {
+    /// loop offers it before it ingests its next message, and then drops its window rows older
+    /// than `windowFloor` (the merged window's oldest row): no later merge could keep them, so
+    /// together the pipelines hold about one window instead of up to N.
+    func deliver(_ result: TrainingResult, windowFloor: Int64? = nil) {
         lock.lock()
-        delivered.append(result)
+        delivered.append((result, windowFloor))
         deliveredCount.add(1, ordering: .releasing)
         lock.unlock()
         if case .ring(let ring) = source { ring.wake() }
@@ -159,7 +165,8 @@ final class PipelineShard: @unchecked Sendable {
         delivered.removeAll()
         deliveredCount.store(0, ordering: .relaxed)
         lock.unlock()
-        for result in results {
+        for (result, windowFloor) in results {
+            if let windowFloor { pipeline.dropWindowRows(horizonIndex: result.horizonIndex, olderThan: windowFloor) }
             let onTime = result.combiner.map {
                 pipeline.offer($0, forHorizonIndex: result.horizonIndex, applyFrom: result.applyFrom, reference: result.reference)
             } ?? true
@@ -167,6 +174,24 @@ final class PipelineShard: @unchecked Sendable {
                 logger.warning("model arrived after its apply time; it applies from the next row", metadata: [
                     "horizon": "\(result.horizon)", "version": "\(combiner.version)", "pipeline": "\(index)"])
             }
+        }
+    }
+
+    /// Asks for this pipeline's part of a retrain of every horizon now (SIGUSR1): at its next loop
+    /// turn, its window segment at its current event time goes to ``ShardedTraining``.
+    func requestRetrain() {
+        retrainRequested.store(true, ordering: .releasing)
+        if case .ring(let ring) = source { ring.wake() }
+    }
+
+    /// The pipeline's part of an on-demand retrain (this loop's thread, between two messages):
+    /// deadlines due now fire first, as a single pipeline does.
+    private func submitRetrainSegments(handler: inout EnsemblePublisher) {
+        guard let training else { return }
+        pipeline.advance(to: Int64(MonotonicClock.nanoseconds()), handler: &handler)
+        for h in 0..<pipeline.horizonList.count {
+            training.submit(pipeline: index, request: pipeline.requestTrainingSegment(horizonIndex: h),
+                            symbolNames: pipeline.symbolNames, onDemand: true)
         }
     }
 
@@ -195,6 +220,9 @@ final class PipelineShard: @unchecked Sendable {
         if case .socket(let input) = source { items = [ZMQPollItem(socket: input)] }
         while !stopFlag.load(ordering: .acquiring) {
             if deliveredCount.load(ordering: .acquiring) != 0 { offerDelivered() }
+            if retrainRequested.load(ordering: .acquiring), retrainRequested.exchange(false, ordering: .acquiringAndReleasing) {
+                submitRetrainSegments(handler: &handler)
+            }
             var timeoutNanoseconds = 100_000_000
             if let next = pipeline.nextDeadline {
                 let now = Int64(MonotonicClock.nanoseconds())

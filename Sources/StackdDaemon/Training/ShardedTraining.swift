@@ -20,6 +20,12 @@ final class ShardedTraining: @unchecked Sendable {
     private let lock = NSLock()
     /// Per horizon, the segments handed over for the pending trigger (index = pipeline).
     private var waiting: [[(request: TrainingRequest, segment: ShardWindowSegment)?]]
+    /// The same for an on-demand retrain (SIGUSR1): kept apart from the schedule's, so that a
+    /// request arriving while a scheduled trigger is half collected completes neither wrongly.
+    private var waitingOnDemand: [[(request: TrainingRequest, segment: ShardWindowSegment)?]]
+    /// By request sequence, the oldest event time of the merged window it trained on (rows older
+    /// than it are dropped by every pipeline once the result is delivered).
+    private var windowFloors: [Int: Int64] = [:]
     /// Merged groups by the sequence of the request submitted for them.
     private var submitted: [Int: (horizonIndex: Int, segments: [ShardWindowSegment])] = [:]
     private var nextSequence = 0
@@ -49,6 +55,7 @@ final class ShardedTraining: @unchecked Sendable {
         self.policy = policy
         self.logger = logger
         waiting = Array(repeating: Array(repeating: nil, count: pipelines), count: horizons)
+        waitingOnDemand = waiting
     }
 
     /// The retrain policy each pipeline runs: the daemon's, without the minimum-rows check (it
@@ -59,8 +66,15 @@ final class ShardedTraining: @unchecked Sendable {
         return p
     }
 
-    /// A pipeline's trigger (its thread; at retrain points only).
-    func submit(pipeline: Int, request: TrainingRequest, symbolNames: [String]) {
+    /// A pipeline's trigger (its thread; at retrain points only). `onDemand`: its part of a
+    /// retrain asked for now (SIGUSR1), taken at its own current event time: the pipelines'
+    /// times differ by design, so neither a differing apply time nor the minimum rows count as
+    /// for a scheduled trigger (as one pipeline's on-demand retrain, it needs only one row).
+    func submit(pipeline: Int, request: TrainingRequest, symbolNames: [String], onDemand: Bool = false) {
+        if onDemand {
+            submitOnDemand(pipeline: pipeline, request: request, symbolNames: symbolNames)
+            return
+        }
         let h = request.horizonIndex
         var complete: [(request: TrainingRequest, segment: ShardWindowSegment)]? = nil
         lock.lock()
@@ -98,7 +112,35 @@ final class ShardedTraining: @unchecked Sendable {
             logger.warning("pipelines triggered a retrain at different event times; the model applies from the latest",
                            metadata: ["horizon": "\(request.horizon)", "apply_from": "\(applyFrom)"])
         }
-        var merged = complete[0].request
+        submitMerged(complete, applyFrom: applyFrom, horizonIndex: h)
+    }
+
+    private func submitOnDemand(pipeline: Int, request: TrainingRequest, symbolNames: [String]) {
+        let h = request.horizonIndex
+        guard participating[pipeline] else { return }
+        var complete: [(request: TrainingRequest, segment: ShardWindowSegment)]? = nil
+        lock.lock()
+        waitingOnDemand[h][pipeline] = (request, ShardWindowSegment(rows: request.rows, symbolNames: symbolNames))
+        if waitingOnDemand[h].indices.allSatisfy({ waitingOnDemand[h][$0] != nil || !participating[$0] }) {
+            complete = waitingOnDemand[h].compactMap { $0 }
+            waitingOnDemand[h] = Array(repeating: nil, count: pipelines)
+        }
+        lock.unlock()
+        guard let complete else { return }
+        let segments = complete.map(\.segment)
+        guard ShardedWindowMerge.mergedCount(segments, maxRows: policy.windowRows, maxAge: policy.windowAge) > 0 else {
+            logger.info("retrain requested, but every pipeline's window is empty", metadata: ["horizon": "\(request.horizon)"])
+            return
+        }
+        submitMerged(complete, applyFrom: complete.map(\.request.applyFrom).max()!, horizonIndex: h)
+    }
+
+    /// One request for a complete group: the merged window is built on the training thread.
+    private func submitMerged(_ complete: [(request: TrainingRequest, segment: ShardWindowSegment)], applyFrom: Int64,
+                              horizonIndex h: Int) {
+        let segments = complete.map(\.segment)
+        let request = complete[0].request
+        var merged = request
         merged.applyFrom = applyFrom
         merged.triggerEventTime = complete.map(\.request.triggerEventTime).max()!
         merged.rows = OutOfSampleRows(modelCount: request.rows.modelCount, classCount: request.rows.classCount,
@@ -122,7 +164,21 @@ final class ShardedTraining: @unchecked Sendable {
         var r = request
         r.rows = ShardedWindowMerge.merge(segments, configuredSymbols: configuredSymbols, maxRows: policy.windowRows,
                                           maxAge: policy.windowAge)
+        if let oldest = r.rows.eventTimes.first {
+            lock.lock()
+            windowFloors[request.sequence] = oldest
+            lock.unlock()
+        }
         return r
+    }
+
+    /// The oldest event time of the merged window that the result of request `sequence` was
+    /// trained on (nil if none: not merged, or empty). Taken once, by the thread that delivers
+    /// the result to the pipelines.
+    func takeWindowFloor(sequence: Int) -> Int64? {
+        lock.lock()
+        defer { lock.unlock() }
+        return windowFloors.removeValue(forKey: sequence)
     }
 
     /// The worker's train function for a daemon with several pipelines: merge, then `train`.
