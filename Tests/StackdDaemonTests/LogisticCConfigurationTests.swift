@@ -29,6 +29,30 @@ final class LogisticCConfigurationTests: XCTestCase {
         XCTAssertEqual(served.model.C, 0.042)
     }
 
+    /// The product default (no `logistic_c` line) fits C = 1, scikit-learn's default, chosen on
+    /// in-window evidence (bench/QUALITY.md, "The default logistic C"), not a grid value.
+    func testTheDefaultConfigurationServesTheLogisticModelAtCOne() throws {
+        XCTAssertFalse(EmbeddedConfiguration.demo.contains("logistic_c"))
+        var config = try ConfigurationLoader.parse(EmbeddedConfiguration.demo, source: "demo")
+        XCTAssertEqual(config.learner.logisticC, 1)
+        XCTAssertEqual(config.learner.c, 0, "learner.c stays 0, so XGBoost and the MLP keep their grids")
+        config.pipeline.models = ["a", "b", "c"]
+        config.pipeline.regimeNames = []
+        config.learner.features = .basic
+        config.learner.minImprovementZ = 0
+        let train = try XCTUnwrap(DaemonTrainer.make(configuration: config))
+        let layout = StackingFeatureLayout(models: config.pipeline.models, classCount: 3, regimeNames: [],
+                                           skillWindow: config.pipeline.skillWindow)
+        let rows = GatedTwinChampionTests.rows(n: 3000, featureCount: layout.count)
+        let result = train(TrainingRequest(horizon: 5, horizonIndex: 0, triggerEventTime: 0, applyFrom: 0, rows: rows,
+                                           champion: AveragingCombiner(modelCount: 3, classCount: 3), sequence: 3,
+                                           driftReferenceBuilder: nil))
+        XCTAssertEqual(result.decision, .promote, result.reason)
+        let served = try XCTUnwrap(result.combiner as? LogisticCombiner, "\(String(describing: result.combiner))")
+        XCTAssertEqual(served.model.C, 1)
+        XCTAssertEqual(served.fitSummary.selection, "logistic C fixed by configuration")
+    }
+
     func testANegativeLogisticCIsRefusedWithItsLine() throws {
         let toml = EmbeddedConfiguration.demo.replacingOccurrences(of: "[learner]\n", with: "[learner]\nlogistic_c = -1\n")
         XCTAssertThrowsError(try ConfigurationLoader.parse(toml, source: "test.toml")) { error in

@@ -89,7 +89,7 @@ package enum ConfigurationKeys {
                      "event-time age bound of the window; 0 none",
                      get: { $0.retrain.windowAge }, set: { $0.retrain.windowAge = $1 }),
             choice("learner", "kind", default: LearnerKind.logistic, .restart,
-                   "a registered meta-learner (`logistic`: C from a grid; `xgboost`: depth, trees and learning rate from a grid; `mlp`: one hidden layer, α from a grid and iterations by early stopping; all chosen on the newest meta-train rows; `blend`: simplex weights over the models and the class prior) or `auto` (all of them, the best on validation)",
+                   "a registered meta-learner (`logistic`: C = `logistic_c`, or from a grid when that is 0; `xgboost`: depth, trees and learning rate from a grid; `mlp`: one hidden layer, α from a grid and iterations by early stopping; all chosen on the newest meta-train rows; `blend`: simplex weights over the models and the class prior) or `auto` (all of them, the best on validation)",
                    get: { $0.learner.kind }, set: { $0.learner.kind = $1 }),
             choice("learner", "metric", default: LearnerMetric.logLoss, .restart, "promotion metric: `log_loss`, `f1`, `sharpe`, `brier`",
                    get: { $0.learner.metric }, set: { $0.learner.metric = $1 }),
