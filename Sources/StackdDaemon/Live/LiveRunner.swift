@@ -29,9 +29,9 @@ public final class LiveRunner: @unchecked Sendable {
     static let oversizeMargin: Int64 = 4096
     /// How long the end of the ingest loop waits for the training thread (see
     /// `TrainingWorker.join`); the service sets it from its stop timeout.
-    public var trainingStopTimeout: TimeInterval = 10
+    package var trainingStopTimeout: TimeInterval = 10
     /// True when the training thread was still running after `trainingStopTimeout`.
-    public private(set) var trainingStillRunning = false
+    package private(set) var trainingStillRunning = false
     let publisher: EnsemblePublisher
     let notifier: SystemdNotifier
     let trainingWorker: TrainingWorker?
@@ -44,7 +44,7 @@ public final class LiveRunner: @unchecked Sendable {
     /// The merged-window training of several pipelines (nil with one, or with training off).
     let shardedTraining: ShardedTraining?
     /// Rows restored from the durable window at start, per horizon.
-    public private(set) var restoredRows: [Int] = []
+    package private(set) var restoredRows: [Int] = []
     /// Stored model versions refused at start, by reason (`stackd_model_files_refused_total`).
     private var modelFilesRefused: [String: Int] = [:]
     private var rejectLog: RejectLog
@@ -339,7 +339,7 @@ public final class LiveRunner: @unchecked Sendable {
 
     /// Changes the reject log rate (lines per reason per second) from another thread, e.g. on a
     /// configuration reload; the ingest loop applies it on its next turn.
-    public func setRejectLogPerSecond(_ rate: Int) {
+    package func setRejectLogPerSecond(_ rate: Int) {
         lock.lock()
         requestedRejectLogRate = max(0, rate)
         lock.unlock()
@@ -535,7 +535,7 @@ public final class LiveRunner: @unchecked Sendable {
     }
 
     /// Asks for a retrain of every horizon now (on demand: a signal or a control message).
-    public func requestRetrainAll() {
+    package func requestRetrainAll() {
         lock.lock()
         retrainRequested = true
         lock.unlock()

@@ -6,91 +6,91 @@ import StackdTraining
 public struct RunnerSnapshot: Sendable {
     public var messagesReceived = 0
     public var counters: PipelineCounters
-    public var pendingRows = 0
-    public var awaitingLabels = 0
+    package var pendingRows = 0
+    package var awaitingLabels = 0
     public var published = 0
     /// Digest of every output so far (binary encoding, latency zeroed): equals the digest of a
     /// replay of this run's recording.
-    public var outputDigest = ""
+    package var outputDigest = ""
     /// Outputs and alerts the output socket refused: total, and split by cause (a subscriber at
     /// its high-water mark; any other send error).
-    public var sendFailures = 0
-    public var sendFailuresHighWaterMark = 0
-    public var sendFailuresError = 0
+    package var sendFailures = 0
+    package var sendFailuresHighWaterMark = 0
+    package var sendFailuresError = 0
     /// Alerts handed to the output socket.
-    public var alertsPublished = 0
+    package var alertsPublished = 0
     /// Input connections libzmq closed (a peer went away, or sent a frame above the input's
     /// maximum message size), from the input socket's monitor.
-    public var inputDisconnects = 0
-    public var latencyP50Nanoseconds: UInt64 = 0
-    public var latencyP99Nanoseconds: UInt64 = 0
-    public var latencyMaxNanoseconds: UInt64 = 0
-    public var latencyP999Nanoseconds: UInt64 = 0
+    package var inputDisconnects = 0
+    package var latencyP50Nanoseconds: UInt64 = 0
+    package var latencyP99Nanoseconds: UInt64 = 0
+    package var latencyMaxNanoseconds: UInt64 = 0
+    package var latencyP999Nanoseconds: UInt64 = 0
     /// Emissions recorded in the latency histogram, and their mean latency.
-    public var latencyCount: UInt64 = 0
-    public var latencyMeanNanoseconds: Double = 0
+    package var latencyCount: UInt64 = 0
+    package var latencyMeanNanoseconds: Double = 0
     /// Subscriptions currently held by consumers of the output socket.
     public var outputSubscriptions = 0
     /// Input journal (`[record]`): whether it is recording, messages written so far, and the time
     /// the ingest thread waited for room in the recording queue (zero unless the disk fell behind).
-    public var journalRecording = false
-    public var journalMessages = 0
-    public var journalStallNanoseconds: UInt64 = 0
-    public var modelNames: [String] = []
-    public var horizons: [Int] = []
+    package var journalRecording = false
+    package var journalMessages = 0
+    package var journalStallNanoseconds: UInt64 = 0
+    package var modelNames: [String] = []
+    package var horizons: [Int] = []
     /// Per horizon: prequential scores of the ensemble, averaging and each base model.
-    public var ensembleScores: [ScoreAccumulator] = []
-    public var averageScores: [ScoreAccumulator] = []
+    package var ensembleScores: [ScoreAccumulator] = []
+    package var averageScores: [ScoreAccumulator] = []
     /// Per horizon: the label-only baselines (class prior, always majority), scored on the same rows.
-    public var classPriorScores: [ScoreAccumulator] = []
-    public var alwaysMajorityScores: [ScoreAccumulator] = []
-    public var modelScores: [[ScoreAccumulator]] = []
+    package var classPriorScores: [ScoreAccumulator] = []
+    package var alwaysMajorityScores: [ScoreAccumulator] = []
+    package var modelScores: [[ScoreAccumulator]] = []
     /// Per horizon index, each challenger's live scores (`learner.challengers`; empty without).
-    public var challengers: [[ChallengerStanding]] = []
-    public var running = false
+    package var challengers: [[ChallengerStanding]] = []
+    package var running = false
     /// Labelled rows appended to the durable window since start, and appends that failed.
-    public var windowRowsPersisted = 0
-    public var windowPersistFailures = 0
+    package var windowRowsPersisted = 0
+    package var windowPersistFailures = 0
     /// Durable state refused at start: stored model versions by reason (`ModelStore.refusalReasons`),
     /// window blocks skipped on restore (damaged) and the labelled rows they held.
-    public var modelFilesRefused: [String: Int] = [:]
-    public var windowBlocksSkipped = 0
-    public var windowRowsLost = 0
+    package var modelFilesRefused: [String: Int] = [:]
+    package var windowBlocksSkipped = 0
+    package var windowRowsLost = 0
     /// Window and awaiting-rows log segments set aside at start because their header is damaged.
-    public var windowSegmentsQuarantined = 0
+    package var windowSegmentsQuarantined = 0
     /// `MonotonicClock.nanoseconds()` when the ingest loop took this snapshot; 0 before its first
     /// (health checks compare it with the clock to tell a turning loop from a stalled one).
-    public var refreshedAtNanoseconds: UInt64 = 0
+    package var refreshedAtNanoseconds: UInt64 = 0
     /// Per horizon: the version of the combiner currently applied (0: averaging).
-    public var activeModelVersions: [UInt32] = []
+    package var activeModelVersions: [UInt32] = []
     /// Per horizon: the drift and calibration monitors' state (nil when monitoring is off).
-    public var drift: [DriftSnapshot?] = []
+    package var drift: [DriftSnapshot?] = []
     /// Metrics connections refused because the server's connection cap was reached (filled in by
     /// `MetricsServer`, not the ingest loop).
-    public var metricsConnectionsRefused = 0
+    package var metricsConnectionsRefused = 0
     /// The latest retrain outcomes, oldest first: at most ``recentTrainingCapacity`` of them, so
     /// a daemon that retrains for months does not grow (the totals below count every one).
-    public var trainingResults: [TrainingSummary] = []
+    package var trainingResults: [TrainingSummary] = []
     /// Every retrain finished since start, and how many ended with each decision (raw value).
-    public var trainingResultsTotal = 0
-    public var trainingResultsByDecision: [String: Int] = [:]
+    package var trainingResultsTotal = 0
+    package var trainingResultsByDecision: [String: Int] = [:]
     /// How many retrain outcomes ``trainingResults`` keeps.
-    public static let recentTrainingCapacity = 64
+    package static let recentTrainingCapacity = 64
     /// CURVE handshakes refused and accepted, and the allow-list size (`[security]`).
-    public var authentication = AuthenticationSnapshot()
+    package var authentication = AuthenticationSnapshot()
 
     /// With several pipelines (`ingest.shards > 1`): messages each pipeline received, and those
     /// the receive thread dropped because the pipeline's ring was full (empty with one pipeline,
     /// or `ringDrops` empty when each pipeline has its own socket).
-    public var pipelineMessages: [Int] = []
-    public var ringDrops: [Int] = []
+    package var pipelineMessages: [Int] = []
+    package var ringDrops: [Int] = []
 
-    public init(horizonCount: Int) {
+    package init(horizonCount: Int) {
         counters = PipelineCounters(horizonCount: horizonCount)
     }
 
     /// Counts a finished retrain and keeps it among the recent ones (the oldest goes when full).
-    public mutating func recordTraining(_ summary: TrainingSummary) {
+    package mutating func recordTraining(_ summary: TrainingSummary) {
         trainingResultsTotal += 1
         trainingResultsByDecision[summary.decision.rawValue, default: 0] += 1
         if trainingResults.count >= Self.recentTrainingCapacity {

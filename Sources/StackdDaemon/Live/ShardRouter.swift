@@ -22,9 +22,9 @@
 ///     h ^= h >> 33
 ///     return h % pipelines
 /// ```
-public enum ShardRouter {
+package enum ShardRouter {
     /// The pipeline, in `0..<pipelines`, that owns `symbol`; `pipelines` ≥ 1.
-    public static func pipeline(ofSymbol symbol: String, pipelines: Int) -> Int {
+    package static func pipeline(ofSymbol symbol: String, pipelines: Int) -> Int {
         Int(mix(SymbolShardHash.fnv1a64(symbol)) % UInt64(max(1, pipelines)))
     }
 

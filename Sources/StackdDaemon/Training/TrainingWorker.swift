@@ -13,7 +13,7 @@ import StackdTraining
 /// Requests are coalesced per horizon (a newer request replaces a queued older one: its window
 /// is a superset). Results wait in an outbox the ingest thread drains between events, so a new
 /// model is handed to the pipeline on the ingest thread, never swapped under it.
-public final class TrainingWorker: @unchecked Sendable {
+package final class TrainingWorker: @unchecked Sendable {
     private let train: TrainingFunction
     private let logger: Logger
     /// Where promoted models (and fallbacks) are persisted, on this thread: the fsyncs stay off
@@ -30,15 +30,15 @@ public final class TrainingWorker: @unchecked Sendable {
     private var exited = false
     /// Retrains finished so far. Only a count: a finished result (with its trained model) leaves
     /// this worker through ``takeResults()`` and is not kept here.
-    public private(set) var completedCount = 0
+    package private(set) var completedCount = 0
 
-    public init(logger: Logger, modelStore: ModelStore? = nil, train: @escaping TrainingFunction) {
+    package init(logger: Logger, modelStore: ModelStore? = nil, train: @escaping TrainingFunction) {
         self.logger = logger
         self.modelStore = modelStore
         self.train = train
     }
 
-    public func start() {
+    package func start() {
         condition.lock()
         exited = false
         condition.unlock()
@@ -49,7 +49,7 @@ public final class TrainingWorker: @unchecked Sendable {
     }
 
     /// Queues a request (called on the ingest thread: O(queue) with a short lock, no training).
-    public func submit(_ request: TrainingRequest) {
+    package func submit(_ request: TrainingRequest) {
         condition.lock()
         queue.removeAll { $0.horizonIndex == request.horizonIndex }
         queue.append(request)
@@ -58,7 +58,7 @@ public final class TrainingWorker: @unchecked Sendable {
     }
 
     /// Results finished since the last call (ingest thread).
-    public func takeResults() -> [TrainingResult] {
+    package func takeResults() -> [TrainingResult] {
         condition.lock()
         defer { condition.unlock() }
         guard !outbox.isEmpty else { return [] }
@@ -68,14 +68,14 @@ public final class TrainingWorker: @unchecked Sendable {
     }
 
     /// True while a request is queued or training.
-    public var isIdle: Bool {
+    package var isIdle: Bool {
         condition.lock()
         defer { condition.unlock() }
         return queue.isEmpty && !busy
     }
 
     /// Waits until idle; false on timeout. For tests and graceful stop.
-    public func waitUntilIdle(timeout: TimeInterval) -> Bool {
+    package func waitUntilIdle(timeout: TimeInterval) -> Bool {
         let deadline = Date(timeIntervalSinceNow: timeout)
         condition.lock()
         defer { condition.unlock() }
@@ -88,7 +88,7 @@ public final class TrainingWorker: @unchecked Sendable {
     /// Asks the training thread to finish: queued requests are dropped and the fit in progress
     /// ends at its next cancellation point (an L-BFGS iteration or a boosting round) without a
     /// result. Does not wait; see ``join(timeout:)``.
-    public func stop() {
+    package func stop() {
         condition.lock()
         stopping = true
         queue.removeAll()
@@ -102,7 +102,7 @@ public final class TrainingWorker: @unchecked Sendable {
     /// destructors, after everything else stopped cleanly. False if the thread was still
     /// training after `timeout` seconds (then the caller must not run exit-time destructors).
     @discardableResult
-    public func join(timeout: TimeInterval) -> Bool {
+    package func join(timeout: TimeInterval) -> Bool {
         stop()
         let deadline = Date(timeIntervalSinceNow: max(0, min(timeout, 1e9)))
         condition.lock()
@@ -115,7 +115,7 @@ public final class TrainingWorker: @unchecked Sendable {
     }
 
     /// What the fit in progress checks between iterations to end early at ``stop()``.
-    public let cancellation = TrainingCancellation()
+    package let cancellation = TrainingCancellation()
 
     private func loop() {
         // Training yields to ingest: on a 2-core machine a fit competes with the ingest thread and
