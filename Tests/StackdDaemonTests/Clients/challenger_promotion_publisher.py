@@ -2,7 +2,8 @@
 (via clients/python/stackd_client). Model "a" is informative but shifted: the label is the class
 after a's peak (mod 3) 85 % of the time, so averaging, a blend or a's own vector are poor, while a
 logistic meta-learner on the probabilities learns the shift. The other models are noise. Bar by bar:
-publish both predictions, wait for the bar's ensemble output, then publish its label. Prints one
+publish both predictions, wait for the bar's ensemble output, then publish its label; every 100
+bars, wait until the daemon has finished the retrains those labels triggered. Prints one
 JSON object on stdout: per method, the index of the first bar it served and how many it served,
 the index of the first bar served by each model version, and the number of missing outputs.
 
@@ -72,6 +73,32 @@ def output_for(ts, timeout_ms=5000):
     return None
 
 
+def metrics():
+    with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5) as r:
+        values = {}
+        for line in r.read().decode().splitlines():
+            if line and not line.startswith("#"):
+                sample, value = line.rsplit(" ", 1)
+                name = sample.split("{", 1)[0]  # summed over its labels (retrains by decision)
+                values[name] = values.get(name, 0.0) + float(value)
+        return values
+
+
+def settle(labels, timeout=120):
+    """Waits (bounded) until the daemon has matched `labels` labels and finished every retrain
+    they triggered, so the retrain schedule does not depend on how fast this machine trains
+    (a retrain still running at the next trigger would absorb it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        m = metrics()
+        # One snapshot: the triggers counted are those of the labels matched in it.
+        if m.get("stackd_labels_matched_total", 0) >= labels and \
+                m.get("stackd_retrains_total", 0) >= m.get("stackd_retrains_triggered_total", 0):
+            return
+        sub.poll(20)
+    sys.exit(f"stackd did not finish the retrains of its first {labels} labels in {timeout} s")
+
+
 for t in range(bars):
     ts = BASE + t * 10**9
     peak = rng.randrange(3)
@@ -88,7 +115,7 @@ for t in range(bars):
     first_by_version.setdefault(str(out["model_version"]), t)
     pub.send_multipart(encode_label("SPX", 1, ts, t + 1, label, 0.0, exit_ts_ns=ts))
     if t % 100 == 99:
-        sub.poll(50)  # pace while a retrain runs on the daemon's worker thread (bounded)
+        settle(t + 1)
 
 print(json.dumps({"bars": bars, "missing_outputs": missing, "first_by_method": first_by_method,
                   "served_by_method": served_by_method, "first_by_version": first_by_version}))
