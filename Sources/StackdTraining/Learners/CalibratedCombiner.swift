@@ -8,7 +8,7 @@ import StackdLearning
 /// (`calibration`) beside the learner's own unchanged `model.json`. `combine` scales in place and
 /// stays allocation-free when the learner's does. Contributions are the learner's own
 /// (before calibration): temperature only rescales every logit by 1/T.
-public final class CalibratedCombiner: FittedMetaLearner {
+public final class CalibratedCombiner: MetaLearnerWrapper {
     /// The uncalibrated learner.
     public let inner: any FittedMetaLearner
     public let calibration: TemperatureScaling
@@ -19,12 +19,6 @@ public final class CalibratedCombiner: FittedMetaLearner {
         self.calibration = calibration
     }
 
-    public var method: CombinationMethod { inner.method }
-    public var version: UInt32 { inner.version }
-    public var featureSet: MetaFeatureSet { inner.featureSet }
-    public var featureCount: Int { inner.featureCount }
-    public var layout: StackingFeatureLayout { inner.layout }
-    public var learnerName: String { inner.learnerName }
     public var fitSummary: LearnerFitSummary {
         var s = inner.fitSummary
         s.hyperparameters["temperature"] = calibration.temperature
@@ -41,19 +35,5 @@ public final class CalibratedCombiner: FittedMetaLearner {
 
     public func predictProbabilities(features: Matrix) throws -> Matrix {
         calibration.apply(try inner.predictProbabilities(features: features))
-    }
-
-    public func encodeModel(horizon: Int, models: [String]) throws -> [UInt8] {
-        try inner.encodeModel(horizon: horizon, models: models)
-    }
-
-    public func featureImportance(trainFeatures: Matrix) throws -> LearnerImportance {
-        try inner.featureImportance(trainFeatures: trainFeatures)
-    }
-
-    public var contributionSpace: ContributionSpace { inner.contributionSpace }
-
-    public func contributions(features: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>) throws {
-        try inner.contributions(features: features, into: out)
     }
 }

@@ -9,7 +9,7 @@ import StackdLearning
 /// records them in `meta_config.json` (`calibration.class_maps`) beside the learner's unchanged
 /// `model.json`. `combine` maps in place (a binary search per class) and stays allocation-free
 /// when the learner's does. Contributions are the learner's own, before calibration.
-public final class IsotonicCalibratedCombiner: FittedMetaLearner {
+public final class IsotonicCalibratedCombiner: MetaLearnerWrapper {
     public let inner: any FittedMetaLearner
     public let calibrator: IsotonicCalibrator
 
@@ -18,14 +18,6 @@ public final class IsotonicCalibratedCombiner: FittedMetaLearner {
         self.inner = inner
         self.calibrator = calibrator
     }
-
-    public var method: CombinationMethod { inner.method }
-    public var version: UInt32 { inner.version }
-    public var featureSet: MetaFeatureSet { inner.featureSet }
-    public var featureCount: Int { inner.featureCount }
-    public var layout: StackingFeatureLayout { inner.layout }
-    public var learnerName: String { inner.learnerName }
-    public var fitSummary: LearnerFitSummary { inner.fitSummary }
 
     public func combine(basePredictions: UnsafeBufferPointer<Double>, features: UnsafeBufferPointer<Double>,
                         presentMask: UInt64, into out: UnsafeMutableBufferPointer<Double>) {
@@ -37,19 +29,5 @@ public final class IsotonicCalibratedCombiner: FittedMetaLearner {
 
     public func predictProbabilities(features: Matrix) throws -> Matrix {
         calibrator.apply(try inner.predictProbabilities(features: features))
-    }
-
-    public func encodeModel(horizon: Int, models: [String]) throws -> [UInt8] {
-        try inner.encodeModel(horizon: horizon, models: models)
-    }
-
-    public func featureImportance(trainFeatures: Matrix) throws -> LearnerImportance {
-        try inner.featureImportance(trainFeatures: trainFeatures)
-    }
-
-    public var contributionSpace: ContributionSpace { inner.contributionSpace }
-
-    public func contributions(features: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>) throws {
-        try inner.contributions(features: features, into: out)
     }
 }

@@ -72,7 +72,7 @@ public struct ModelSelection: Sendable, Equatable {
 /// per row, and no scratch shared between threads, so one instance may serve several pipelines
 /// at once. The artifact records the selection in
 /// `meta_config.json` (`selected_models`); the learner's own `model.json` is unchanged.
-public final class ModelSelectionCombiner: FittedMetaLearner {
+public final class ModelSelectionCombiner: MetaLearnerWrapper {
     public let inner: any FittedMetaLearner
     public let selection: ModelSelection
 
@@ -80,14 +80,6 @@ public final class ModelSelectionCombiner: FittedMetaLearner {
         self.inner = inner
         self.selection = selection
     }
-
-    public var method: CombinationMethod { inner.method }
-    public var version: UInt32 { inner.version }
-    public var featureSet: MetaFeatureSet { inner.featureSet }
-    public var featureCount: Int { inner.featureCount }
-    public var layout: StackingFeatureLayout { inner.layout }
-    public var learnerName: String { inner.learnerName }
-    public var fitSummary: LearnerFitSummary { inner.fitSummary }
 
     public func combine(basePredictions: UnsafeBufferPointer<Double>, features: UnsafeBufferPointer<Double>,
                         presentMask: UInt64, into out: UnsafeMutableBufferPointer<Double>) {
@@ -119,15 +111,9 @@ public final class ModelSelectionCombiner: FittedMetaLearner {
         try inner.predictProbabilities(features: selection.masking(features: features))
     }
 
-    public func encodeModel(horizon: Int, models: [String]) throws -> [UInt8] {
-        try inner.encodeModel(horizon: horizon, models: models)
-    }
-
     public func featureImportance(trainFeatures: Matrix) throws -> LearnerImportance {
         try inner.featureImportance(trainFeatures: selection.masking(features: trainFeatures))
     }
-
-    public var contributionSpace: ContributionSpace { inner.contributionSpace }
 
     public func contributions(features: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>) throws {
         let scratch = ThreadScratch.buffer(count: features.count)
