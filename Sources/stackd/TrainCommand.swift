@@ -52,6 +52,10 @@ struct Train: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Also try each learner temperature-calibrated (T fitted on the validation rows, judged cross-fitted).")
     var calibration = false
 
+    @Flag(name: .customLong("mix-best-single"), inversion: .prefixedNo,
+          help: "Also try each learner mixed with the best single model (weight fitted on the validation rows, judged cross-fitted; default: the daemon's `learner.mix_best_single`).")
+    var mixBestSingle = DaemonConfiguration.defaultMixBestSingle
+
     func run() throws {
         guard let metric = PromotionMetric(rawValue: metric) else {
             throw ValidationError("unknown metric '\(self.metric)' (use \(PromotionMetric.allCases.map(\.rawValue).joined(separator: ", ")))")
@@ -92,6 +96,7 @@ struct Train: ParsableCommand {
         configuration.calibrate = calibration
         guard logisticC >= 0, logisticC.isFinite, logisticC <= 1e6 else { throw ValidationError("--logistic-c must be in 0...1e6, got \(logisticC)") }
         configuration.logisticC = logisticC
+        configuration.mixBestSingle = mixBestSingle
         var outcomes: [TrainingOutcome] = []
         for (done, h) in hs.enumerated() {
             progress.update(done: done, of: hs.count, unit: "horizons", detail: "h\(h)")

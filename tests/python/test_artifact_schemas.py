@@ -1,7 +1,7 @@
 """Training artifacts (hN/*.json, ensemble_summary.json) validate against schemas/artifacts/.
 
 Samples come from the Swift tests `testWriteSamplesForSchemaValidation` (logistic, XGBoost, blend,
-calibrated (temperature and isotonic), averaging and MLP served, and a learner restricted by learner.diverse_selection; needs a prior `swift build --build-tests`) and, when the binary and
+calibrated (temperature and isotonic), averaging and MLP served, a learner restricted by learner.diverse_selection and one mixed with the best single model; needs a prior `swift build --build-tests`) and, when the binary and
 ../shared exist, from `stackd train` on the real stream for one horizon. Set
 STACKD_ARTIFACT_SAMPLES to an existing sample directory to skip generating them.
 
@@ -20,7 +20,7 @@ SCHEMAS = ROOT / "schemas" / "artifacts"
 SHARED = ROOT.parent / "shared" / "data" / "oos-daily"
 NAMES = ["meta_config", "model_logistic", "model_blend", "model_mlp", "model_average", "model_prior_shrinkage", "feature_importance", "model_weights",
          "training_metrics", "ensemble_summary", "diversity_analysis"]
-SAMPLE_KINDS = ("logistic", "xgboost", "blend", "calibrated", "average", "prior", "mlp", "diversity", "selected", "isotonic")
+SAMPLE_KINDS = ("logistic", "xgboost", "blend", "calibrated", "average", "prior", "mlp", "diversity", "selected", "isotonic", "mixture")
 
 
 def validator(name):
@@ -142,6 +142,19 @@ def test_isotonic_calibration_sample_validates(samples):
     for mutate in (lambda c: c["calibration"].pop("class_maps"), lambda c: c["calibration"].update(method="platt"),
                    lambda c: c["calibration"]["class_maps"][0].update(x_thresholds=[1.5]),
                    lambda c: c["calibration"].update(temperature=2.0)):
+        bad = json.loads(json.dumps(config))
+        mutate(bad)
+        assert not v.is_valid(bad)
+
+
+def test_best_single_mixture_sample_validates(samples):
+    config = json.loads((next(d for d in samples if d.name == "mixture") / "h5" / "meta_config.json").read_text())
+    mix = config["best_single_mixture"]
+    assert mix["model"] in config["models"] and 0 < mix["learner_weight"] < 1
+    v = validator("meta_config")
+    assert v.is_valid(config)
+    for mutate in (lambda c: c["best_single_mixture"].pop("model"), lambda c: c["best_single_mixture"].update(learner_weight=1.5),
+                   lambda c: c["best_single_mixture"].update(extra=1)):
         bad = json.loads(json.dumps(config))
         mutate(bad)
         assert not v.is_valid(bad)

@@ -34,6 +34,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// on all four horizons (bench/QUALITY.md, "The default logistic C").
     package static let defaultLogisticC: Double = 1
 
+    /// `learner.mix_best_single`'s default, which `stackd train --mix-best-single` shares
+    /// (bench/QUALITY.md, "The best-single mixture").
+    package static let defaultMixBestSingle = false
+
     /// The meta-learner retrained online.
     package struct Learner: Sendable, Equatable {
         package var kind: LearnerKind = .logistic
@@ -56,6 +60,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
         /// Apply the greedy diverse model selection (meta-train rows only) to the learners' input
         /// (`TrainingConfiguration.diverseSelection`).
         package var diverseSelection: Bool = false
+        /// Also try each learner mixed with the best single model (`TrainingConfiguration.mixBestSingle`).
+        package var mixBestSingle: Bool = DaemonConfiguration.defaultMixBestSingle
         /// Registered learners fitted at every retrain and scored live beside the served model,
         /// never served (`ChallengerTraining`).
         package var challengers: [String] = []

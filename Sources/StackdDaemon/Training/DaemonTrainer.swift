@@ -65,6 +65,7 @@ public enum DaemonTrainer {
             training.calibrate = learner.calibration == .temperature
             training.isotonicCalibration = learner.calibration == .isotonic
             training.diverseSelection = learner.diverseSelection
+            training.mixBestSingle = learner.mixBestSingle
             // A champion this trainer refitted is judged by its gated twin (see `GatedTwins`).
             let champion = request.champion.version > 0
                 ? Champion(name: "champion v\(request.champion.version)",

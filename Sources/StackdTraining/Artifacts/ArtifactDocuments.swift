@@ -85,6 +85,30 @@ public struct MetaConfigDocument: Sendable, Codable, Equatable {
     /// The base models whose own columns the learner sees (`learner.diverse_selection`), in layout
     /// order; the others' columns are zeroed in every row it predicts. Absent: every model.
     public var selectedModels: [String]? = nil
+    /// `learner.mix_best_single`: the learner's output is served mixed with the best single
+    /// model's (`BestSingleMixtureCombiner`). Absent: not mixed.
+    public var bestSingleMixture: BestSingleMixtureDocument? = nil
+}
+
+/// `meta_config.json` → `best_single_mixture`: served = w·learner + (1 − w)·model's vector.
+public struct BestSingleMixtureDocument: Sendable, Codable, Equatable {
+    /// The best single model (one of `models`).
+    public var model: String
+    /// w ∈ [0, 1], the learner's weight.
+    public var learnerWeight: Double
+    /// Validation rows w was fitted on (all of them; the gate judged it cross-fitted over two time halves).
+    public var fittedRows: Int
+    public init(model: String, learnerWeight: Double, fittedRows: Int) {
+        self.model = model
+        self.learnerWeight = learnerWeight
+        self.fittedRows = fittedRows
+    }
+
+    /// The document of a served combiner's mixture, or nil when it has none.
+    public static func of(_ combiner: any MetaCombiner, fittedRows: Int) -> BestSingleMixtureDocument? {
+        guard let m = (combiner as? any FittedMetaLearner)?.firstInChain(as: BestSingleMixtureCombiner.self) else { return nil }
+        return BestSingleMixtureDocument(model: m.layout.models[m.model], learnerWeight: m.learnerWeight, fittedRows: fittedRows)
+    }
 }
 
 /// `meta_config.json` → `calibration`: temperature scaling or per-class isotonic maps of the

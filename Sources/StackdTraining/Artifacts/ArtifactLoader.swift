@@ -50,7 +50,7 @@ public enum ArtifactLoader {
         }
 
         let modelBytes = try AtomicFile.read(modelPath)
-        let combiner: any MetaCombiner
+        var combiner: any MetaCombiner
         switch config.modelFormat {
         case .average:
             try ArtifactCoding.checkSchemaVersion(modelBytes, file: modelPath)
@@ -108,6 +108,13 @@ public enum ArtifactLoader {
                 combiner = CalibratedCombiner(inner: fitted, calibration: TemperatureScaling(temperature: cal.temperature, classCount: layout.classCount))
             } else {
                 combiner = fitted
+            }
+            if let mix = config.bestSingleMixture {
+                guard let model = layout.models.firstIndex(of: mix.model), mix.learnerWeight.isFinite,
+                      mix.learnerWeight >= 0, mix.learnerWeight <= 1, let learned = combiner as? any FittedMetaLearner else {
+                    throw refuse(configPath, "best_single_mixture needs a model of \(layout.models) and a learner_weight in [0, 1], got \(mix.model) and \(mix.learnerWeight)", .values)
+                }
+                combiner = BestSingleMixtureCombiner(inner: learned, learnerWeight: mix.learnerWeight, model: model)
             }
         }
         return LoadedArtifact(config: config, combiner: combiner)

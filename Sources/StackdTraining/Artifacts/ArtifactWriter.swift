@@ -40,7 +40,8 @@ public enum ArtifactWriter {
             learnerHyperparameters: (o.chosen as? any FittedMetaLearner).map { ($0 as? CalibratedCombiner)?.inner.fitSummary ?? $0.fitSummary }?.hyperparameters,
             hyperparameterSelection: (o.chosen as? any FittedMetaLearner)?.fitSummary.selection,
             calibration: CalibrationDocument.of(o.chosen, fittedRows: o.validationRows),
-            selectedModels: selectedModels(o.chosen))
+            selectedModels: selectedModels(o.chosen),
+            bestSingleMixture: BestSingleMixtureDocument.of(o.chosen, fittedRows: o.validationRows))
         let importance = FeatureImportanceDocument(
             schemaVersion: v, horizon: o.horizon, chosen: o.decision.chosenName,
             candidates: o.candidates.map {
@@ -92,11 +93,10 @@ public enum ArtifactWriter {
         return h
     }
 
-    /// The models a learner restricted by `ModelSelectionCombiner` sees (under a calibration or
-    /// not); nil for any other combiner.
+    /// The models a learner restricted by `ModelSelectionCombiner` sees (under any wrappers);
+    /// nil for any other combiner.
     static func selectedModels(_ combiner: any MetaCombiner) -> [String]? {
-        let inner = (combiner as? CalibratedCombiner)?.inner ?? (combiner as? IsotonicCalibratedCombiner)?.inner ?? combiner
-        return (inner as? ModelSelectionCombiner)?.selection.selected
+        (combiner as? any FittedMetaLearner)?.firstInChain(as: ModelSelectionCombiner.self)?.selection.selected
     }
 
     /// The `model.json` bytes of a combiner, with its format and feature set.
@@ -108,11 +108,8 @@ public enum ArtifactWriter {
         let featureSet: MetaFeatureSet?
         let modelBytes: [UInt8]
         switch combiner {
-        case let c as CalibratedCombiner:
-            return try modelDocument(c.inner, horizon: horizon, models: models, layout: layout, file: file)
-        case let c as ModelSelectionCombiner:
-            return try modelDocument(c.inner, horizon: horizon, models: models, layout: layout, file: file)
-        case let c as IsotonicCalibratedCombiner:
+        case let c as any MetaLearnerWrapper:
+            // A wrapper's own part is recorded in `meta_config.json`; `model.json` is the learner's.
             return try modelDocument(c.inner, horizon: horizon, models: models, layout: layout, file: file)
         case let l as any FittedMetaLearner:
             guard let learner = MetaLearnerRegistry.learner(named: l.learnerName) else {
@@ -157,7 +154,7 @@ public enum ArtifactWriter {
                                                                  layout: layout, file: path(ArtifactSchema.model))
         let names = featureSet?.names(layout) ?? []
         let learned = featureSet != nil
-        let c = ((combiner as? CalibratedCombiner)?.inner ?? combiner as? LogisticCombiner).flatMap { ($0 as? LogisticCombiner)?.model.C }
+        let c = (combiner as? any FittedMetaLearner)?.firstInChain(as: LogisticCombiner.self)?.model.C
             ?? LearnerHyperparameters.logisticC(rows: 0)
         let shape = LearnerHyperparameters.treeShape(rows: 0)
         let config = MetaConfigDocument(
@@ -173,7 +170,8 @@ public enum ArtifactWriter {
             learnerHyperparameters: (combiner as? any FittedMetaLearner)?.fitSummary.hyperparameters,
             hyperparameterSelection: (combiner as? any FittedMetaLearner)?.fitSummary.selection,
             calibration: CalibrationDocument.of(combiner, fittedRows: 0),
-            selectedModels: selectedModels(combiner))
+            selectedModels: selectedModels(combiner),
+            bestSingleMixture: BestSingleMixtureDocument.of(combiner, fittedRows: 0))
         let files: [(String, [UInt8])] = [
             (ArtifactSchema.model, modelBytes),
             (ArtifactSchema.metaConfig, try ArtifactCoding.encode(config)),

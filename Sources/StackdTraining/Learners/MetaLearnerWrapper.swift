@@ -35,3 +35,17 @@ extension MetaLearnerWrapper {
         try inner.contributions(features: features, into: out)
     }
 }
+
+extension FittedMetaLearner {
+    /// The first learner of type `T` in the chain of wrappers starting here (this one, then each
+    /// wrapper's `inner`), or nil: how artifact writing finds, say, the model selection under a
+    /// calibration or a mixture without a cast per combination.
+    public func firstInChain<T>(as type: T.Type) -> T? {
+        var x: any FittedMetaLearner = self
+        while true {
+            if let t = x as? T { return t }
+            guard let w = x as? any MetaLearnerWrapper else { return nil }
+            x = w.inner
+        }
+    }
+}

@@ -92,6 +92,9 @@ public enum MetaTrainer {
         let fitTrain = modelSelection?.masking(train) ?? train
         let fitSelectionTrain = modelSelection?.masking(selectionTrain) ?? selectionTrain
         let fitSelectionValid = modelSelection?.masking(selectionValid) ?? selectionValid
+        // The best single model on the meta-train rows: a baseline, and what `mixBestSingle` mixes in.
+        let best = Baselines.bestSingleModel(trainRows: train, metric: configuration.metric)
+        let bestName = "best single (\(rows.models[best]))"
         var candidates: [TrainedCandidate] = []
         var validationProbabilities: [String: Matrix] = [:]
         var comparison: [MethodScore] = []
@@ -126,6 +129,18 @@ public enum MetaTrainer {
                 variants.append(("\(base) + isotonic", IsotonicCalibratedCombiner(inner: fitted, calibrator: cal.served),
                                  cal.served.apply(trainP), cal.crossFitted))
             }
+            // The learner mixed with the best single model, its weight fitted on the validation rows
+            // and judged cross-fitted; only a proper mixture (0 < w < 1) is a new candidate.
+            if configuration.mixBestSingle,
+               let mix = BestSingleMixture.crossFitted(learner: validP, single: Baselines.single(valid, model: best), labels: valid.labels,
+                                                       minimumRows: minimumCalibrationRows),
+               mix.weight > 0, mix.weight < 1 {
+                let trainSingle = Baselines.single(train, model: best)
+                var mixedTrainP = trainP
+                for i in 0..<trainP.rows { for c in 0..<k { mixedTrainP[i, c] = mix.weight * trainP[i, c] + (1 - mix.weight) * trainSingle[i, c] } }
+                variants.append(("\(base) + \(bestName) mixture", BestSingleMixtureCombiner(inner: fitted, learnerWeight: mix.weight, model: best),
+                                 mixedTrainP, mix.crossFitted))
+            }
             for v in variants {
                 let trainLL = Metrics.logLoss(probabilities: v.trainP, labels: train.labels)
                 validationProbabilities[v.name] = v.validP
@@ -141,8 +156,6 @@ public enum MetaTrainer {
         }
 
         // Baselines, on the same validation rows.
-        let best = Baselines.bestSingleModel(trainRows: train, metric: configuration.metric)
-        let bestName = "best single (\(rows.models[best]))"
         for m in rows.models.indices {
             comparison.append(MethodScore(name: "single:\(rows.models[m])", role: .baseline, validation: report(Baselines.single(valid, model: m))))
         }
@@ -332,8 +345,8 @@ public enum MetaTrainer {
 
     /// The promoted candidate refitted for serving on every row of the window (meta-train, the
     /// purged rows and validation), with the hyper-parameters chosen exactly as for the gated fit
-    /// (same selection rows, so the same choice) and, for a calibrated candidate, the same
-    /// temperature.
+    /// (same selection rows, so the same choice) and, for a calibrated or mixed candidate, the same
+    /// temperature, maps or mixture weight.
     ///
     /// Why: the gate judges a model fitted without the validation rows — the only honest
     /// estimate — but the newest 20 % of the window is the most relevant data for the rows served
@@ -358,6 +371,8 @@ public enum MetaTrainer {
             served.combiner = CalibratedCombiner(inner: refit, calibration: calibrated.calibration)
         } else if let calibrated = gated.combiner as? IsotonicCalibratedCombiner {
             served.combiner = IsotonicCalibratedCombiner(inner: refit, calibrator: calibrated.calibrator)
+        } else if let mixed = gated.combiner as? BestSingleMixtureCombiner {
+            served.combiner = BestSingleMixtureCombiner(inner: refit, learnerWeight: mixed.learnerWeight, model: mixed.model)
         } else {
             served.combiner = refit
         }

@@ -69,6 +69,10 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     /// Unlike `regularisation = .fixed`, which fixes every learner's hyper-parameters, this fixes
     /// the logistic C only; XGBoost and the MLP keep their grids. 0: C from `LogisticLearner.cGrid`.
     public var logisticC: Double = 0
+    /// Also try each learner mixed with the best single model (`BestSingleMixtureCombiner`: the
+    /// learner's weight fitted on the validation rows, judged cross-fitted over their two time
+    /// halves like the calibrations). `learner.mix_best_single`.
+    public var mixBestSingle: Bool = false
 
     public init(trainFraction: Double = 0.8, metric: PromotionMetric = .logLoss,
                 candidates: [CandidateKind] = CandidateKind.auto(.extended),
