@@ -53,11 +53,15 @@ final class ShardedIngestTests: XCTestCase {
         c.pipeline.regimeNames = ["vol"]
         XCTAssertNil(ShardedIngest.perPipelinePrefixes(c), "regime.<symbol> has no closing dot: rings")
         c.pipeline.regimeNames = []
+        c.recordDirectory = "/tmp/journal"
+        XCTAssertNil(ShardedIngest.perPipelinePrefixes(c), "[record]: the receive thread records in arrival order")
+        c.recordDirectory = nil
+        XCTAssertNotNil(ShardedIngest.perPipelinePrefixes(c))
         c.ingestShards = 1
         XCTAssertNil(ShardedIngest.perPipelinePrefixes(c), "one pipeline: today's socket and subscriptions")
     }
 
-    func testSeveralPipelinesRetrainByEventTimesAndRefuseLabelSchedulesStateAndRecording() throws {
+    func testSeveralPipelinesRetrainByEventTimesRecordWithoutRetrainsAndRefuseLabelSchedulesAndState() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("shards-\(UUID().uuidString)").path
         let base = """
         [models]
@@ -75,13 +79,16 @@ final class ShardedIngestTests: XCTestCase {
         XCTAssertNoThrow(try ConfigurationLoader.parse(base, source: "c.toml"))
         // Retraining by event times trains on the pipelines' merged window (ShardedTraining).
         XCTAssertNoThrow(try ConfigurationLoader.parse(base + "[retrain]\nevery_event_times = 10\n", source: "c.toml"))
+        // The receive thread records the input (ShardedIngest); retrains are not scheduled then.
+        XCTAssertNoThrow(try ConfigurationLoader.parse(base + "[record]\ndirectory = \"\(dir)/r\"\n", source: "c.toml"))
         let cases: [(String, String)] = [
             ("[retrain]\nevery_labels = 10\n", "retrain.every_labels = 0 and retrain.every_event_seconds = 0"),
             ("[retrain]\nevery_event_times = 10\nevery_event_seconds = 5\n", "retrain.every_labels = 0 and retrain.every_event_seconds = 0"),
             ("[learner]\nchallengers = [\"logistic\"]\n", "learner.challengers empty"),
             ("[monitoring]\nretrain_on_alert = true\n", "monitoring.retrain_on_alert = false"),
             ("[state]\ndirectory = \"\(dir)/s\"\n", "[state] directory unset"),
-            ("[record]\ndirectory = \"\(dir)/r\"\n", "[record] directory unset"),
+            ("[record]\ndirectory = \"\(dir)/r\"\n[retrain]\nevery_event_times = 10\n",
+             "retrain.every_event_times = 0 with [record] directory set"),
         ]
         for (extra, why) in cases {
             XCTAssertThrowsError(try ConfigurationLoader.parse(base + extra, source: "c.toml")) { error in
