@@ -102,6 +102,28 @@ final class ShardedIngestTests: XCTestCase {
                                                            source: "c.toml"))
     }
 
+    /// Each pipeline's window segment stays its own in the merged snapshot and on /metrics, by
+    /// pipeline and horizon (hand-made parts: 3 and 7 rows at horizon 5, 0 and 2 at horizon 10).
+    func testMergedSnapshotShowsEachPipelinesWindowRows() {
+        func part(_ rows: [Int]) -> RunnerSnapshot {
+            var s = RunnerSnapshot(horizonCount: 2)
+            s.horizons = [5, 10]
+            s.pipelineWindowRows = [rows]
+            return s
+        }
+        let merged = RunnerSnapshot.merging([part([3, 0]), part([7, 2])])
+        XCTAssertEqual(merged.pipelineWindowRows, [[3, 0], [7, 2]])
+        let page = MetricsExposition.render(merged, version: "test")
+        for line in ["stackd_pipeline_window_rows{pipeline=\"0\",horizon=\"5\"} 3\n",
+                     "stackd_pipeline_window_rows{pipeline=\"0\",horizon=\"10\"} 0\n",
+                     "stackd_pipeline_window_rows{pipeline=\"1\",horizon=\"5\"} 7\n",
+                     "stackd_pipeline_window_rows{pipeline=\"1\",horizon=\"10\"} 2\n"] {
+            XCTAssertTrue(page.contains(line), line)
+        }
+        XCTAssertFalse(MetricsExposition.render(RunnerSnapshot(horizonCount: 2), version: "test").contains("stackd_pipeline_window_rows"),
+                       "one pipeline: no per-pipeline family")
+    }
+
     /// Every pipeline preallocates its own buffers, and with rings each has one: the memory bound
     /// counts N of each part and the rings (65 536 slots of ≈ 200 B for an unbounded input queue).
     func testPreallocationCountsEveryPipelineAndItsRing() {

@@ -13,7 +13,8 @@ Checked against independent truth:
   symbol), so the journal has one arrival order;
 - `stackd_pipeline_window_rows{pipeline}` holds the labelled rows of each pipeline's symbols, by
   the documented symbol rule (`pipeline_of`, written in Python independently of the daemon).
-A scheduled retrain with `[record]` and N > 1 is refused with the key's line.
+A scheduled retrain with `[record]` and N > 1 is refused at start with the key's line, and a
+SIGUSR1 retrain is refused with a log line.
 
 Needs `swift build` first (.build/debug/stackd).
 """
@@ -21,6 +22,7 @@ Needs `swift build` first (.build/debug/stackd).
 import collections
 import random
 import re
+import signal
 import subprocess
 import time
 
@@ -120,6 +122,12 @@ def test_two_pipelines_record_a_journal_whose_replay_emits_the_live_outputs(tmp_
                        daemon.metric_sample("stackd_pipeline_window_rows", pipeline=k, horizon=HORIZON) == labelled[k])
         assert daemon.metric("stackd_rejected_messages_total", reason="framing") == 1
         assert daemon.metric("stackd_rejected_messages_total", reason="unknown_model") == 1
+
+        # A retrain on demand is refused while recording with two pipelines (the journal could not
+        # carry it), with a line saying so; nothing is retrained.
+        daemon.signal(signal.SIGUSR1)
+        daemon.wait_for_line(r"retrain requested, but not made")
+        assert daemon.metric("stackd_retrains_triggered_total") == 0
 
         assert daemon.stop() == 0, "stops cleanly"
         daemon.wait_for_line(r"stackd stopped")
