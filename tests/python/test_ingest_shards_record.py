@@ -7,7 +7,9 @@ Checked against independent truth:
   replay reads exactly the messages sent plus the session's first record and the stop marker,
   reports no damaged block and no parity mismatch;
 - the replay (one pipeline) emits the live outputs: per symbol the same sequence, and the same
-  multiset, rows completed live and rows drained at the stop alike (seq and latency aside);
+  multiset, rows completed live and rows whose assembly deadline passed after the last message
+  alike (seq and latency aside): the journal's stop marker carries the time the pipelines
+  stopped at, so the replay fires those deadlines too instead of draining the rows;
 - with `stream.symbols` listed and a connecting input, recording feeds the pipelines through the
   receive thread (the publisher sees one `pred.` and one `label.` subscription, not one per
   symbol), so the journal has one arrival order;
@@ -52,7 +54,7 @@ shards = 2
 [output]
 bind = ["ipc://{dir}/out.sock"]
 [assembly]
-deadline_ms = 600000
+deadline_ms = 2000
 [metrics]
 address = "127.0.0.1:0"
 [record]
@@ -99,7 +101,8 @@ def test_two_pipelines_record_a_journal_whose_replay_emits_the_live_outputs(tmp_
                 pub.send(b"pred.MSFT.5.a")
                 pub.send_multipart(encode_prediction("zz", "GOOG", HORIZON, ts, 1, [0.2, 0.3, 0.5]))
                 sent += 2
-        # Rows left under assembly (two of three models): drained at the stop, live and in replay.
+        # The last messages: rows left incomplete (two of three models), emitted live when their
+        # 2-s deadline passes, before the stop; in replay only the stop marker's time fires it.
         ts = 1_700_000_000_000_000_000 + (EVENT_TIMES + 1) * 60_000_000_000
         for i, symbol in enumerate(SYMBOLS[:6]):
             for model in MODELS[:2]:
@@ -108,12 +111,15 @@ def test_two_pipelines_record_a_journal_whose_replay_emits_the_live_outputs(tmp_
                 sent += 1
 
         complete = len(SYMBOLS) * EVENT_TIMES
-        received = receive_outputs({"two": sub}, lambda r: len(r["two"]) >= complete, MODELS)["two"]
-        assert len(received) == complete
+        received = receive_outputs({"two": sub}, lambda r: len(r["two"]) >= complete + 6, MODELS)["two"]
+        assert len(received) == complete + 6
+        late = [o for o in received if o["completion"] != "complete"]
+        assert sorted(o["symbol"] for o in late) == sorted(SYMBOLS[:6]), late
+        assert all(o["completion"] == "deadline" and o["models"] == ["a", "b"] for o in late), late
         wait_until("every message received", lambda: daemon.metric("stackd_messages_received_total") == sent)
-        wait_until("the rows left under assembly", lambda: daemon.metric("stackd_pending_rows") == 6)
+        wait_until("no row under assembly", lambda: daemon.metric("stackd_pending_rows") == 0)
         # The session's first record (the state it started from) and every message, written.
-        wait_until("every message journalled", lambda: daemon.metric("stackd_journal_messages_total") == sent + 1)
+        wait_until(f"every message journalled ({sent} + 1)", lambda: daemon.metric("stackd_journal_messages_total") == sent + 1)
         assert daemon.metric("stackd_journal_recording") == 1
         assert daemon.metric("stackd_ring_drops_total") == 0
         for k in (0, 1):
@@ -131,10 +137,6 @@ def test_two_pipelines_record_a_journal_whose_replay_emits_the_live_outputs(tmp_
 
         assert daemon.stop() == 0, "stops cleanly"
         daemon.wait_for_line(r"stackd stopped")
-        received += receive_outputs({"two": sub}, lambda r: len(r["two"]) >= 6, MODELS)["two"]
-        drained = [o for o in received if o["completion"] == "drained"]
-        assert sorted(o["symbol"] for o in drained) == sorted(SYMBOLS[:6]), drained
-        assert len(received) == complete + 6
 
         replay_outputs, stdout = replay(ctx, tmp_path, config, len(received))
         assert "damaged:" not in stdout, stdout
