@@ -54,7 +54,7 @@ shards = 2
 [output]
 bind = ["ipc://{dir}/out.sock"]
 [assembly]
-deadline_ms = 2000
+deadline_ms = 5000
 [metrics]
 address = "127.0.0.1:0"
 [record]
@@ -96,13 +96,14 @@ def test_two_pipelines_record_a_journal_whose_replay_emits_the_live_outputs(tmp_
                 sent += 1
                 labelled[pipeline_of(symbol, 2)] += 1
             if t == EVENT_TIMES // 2:
-                # Recorded as received and rejected alike live and in replay: one frame only, an
-                # unknown model.
+                # Recorded as received and rejected alike live and in replay: one frame only, three
+                # frames, an unknown model.
                 pub.send(b"pred.MSFT.5.a")
+                pub.send_multipart([b"pred.NQ.5.b", b"x", b"y"])
                 pub.send_multipart(encode_prediction("zz", "GOOG", HORIZON, ts, 1, [0.2, 0.3, 0.5]))
-                sent += 2
+                sent += 3
         # The last messages: rows left incomplete (two of three models), emitted live when their
-        # 2-s deadline passes, before the stop; in replay only the stop marker's time fires it.
+        # 5-s deadline passes, before the stop; in replay only the stop marker's time fires it.
         ts = 1_700_000_000_000_000_000 + (EVENT_TIMES + 1) * 60_000_000_000
         for i, symbol in enumerate(SYMBOLS[:6]):
             for model in MODELS[:2]:
@@ -126,7 +127,7 @@ def test_two_pipelines_record_a_journal_whose_replay_emits_the_live_outputs(tmp_
             assert labelled[k] > 0, "both pipelines own symbols"
             wait_until(f"pipeline {k}'s window rows", lambda k=k:
                        daemon.metric_sample("stackd_pipeline_window_rows", pipeline=k, horizon=HORIZON) == labelled[k])
-        assert daemon.metric("stackd_rejected_messages_total", reason="framing") == 1
+        assert daemon.metric("stackd_rejected_messages_total", reason="framing") == 2
         assert daemon.metric("stackd_rejected_messages_total", reason="unknown_model") == 1
 
         # A retrain on demand is refused while recording with two pipelines (the journal could not
@@ -145,7 +146,7 @@ def test_two_pipelines_record_a_journal_whose_replay_emits_the_live_outputs(tmp_
         events = re.search(r"^(\d+) events: ", stdout, re.M)
         assert events and int(events.group(1)) == sent + 2, stdout
         assert re.search(rf"^digest \S+ over {len(received)} outputs$", stdout, re.M), stdout
-        assert re.search(r"; 2 rejected, 0 retrains$", stdout, re.M), stdout
+        assert re.search(r"; 3 rejected, 0 retrains$", stdout, re.M), stdout
 
         assert outputs_by_symbol(replay_outputs) == outputs_by_symbol(received), "per symbol, in order"
 
