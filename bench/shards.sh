@@ -6,6 +6,11 @@
 # (--separate-threads), which gives the per-pipeline cost that predicts a larger N.
 #
 #   bench/shards.sh [--repeat 3] [--messages 2000000] [--instructions 100000] [--shards 2]
+#                   [--record] [--instructions-only]
+#
+# --record adds N = 1 and N = shards with `[record] directory` set to the instruction counts (with
+# N > 1 the receive thread copies each message into the journal's queue; the journal writer is a
+# thread of its own); --instructions-only skips the throughput and latency part.
 #
 # Throughput and latency come from bench/floor.sh (same method: alternating daemons, ratios to
 # the floor per repeat). Prints markdown on stdout, progress on stderr. Needs gcc, libzmq3-dev,
@@ -13,13 +18,15 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 export OPENBLAS_NUM_THREADS=1
-repeat=3; messages=2000000; instructions=100000; shards=2
+repeat=3; messages=2000000; instructions=100000; shards=2; record=0; throughput=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --repeat) repeat=$2; shift ;;
     --messages) messages=$2; shift ;;
     --instructions) instructions=$2; shift ;;
     --shards) shards=$2; shift ;;
+    --record) record=1 ;;
+    --instructions-only) throughput=0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -31,8 +38,10 @@ if [ -z "${STACKD:-}" ]; then
 fi
 
 # 1. Throughput flat out and paced latency, N = 1, N = shards and the floor, alternating.
-bash ./floor.sh --repeat "$repeat" --messages "$messages" --transports ipc --no-instructions \
-  --daemons "stackd,stackd-$shards,floor"
+if [ "$throughput" = 1 ]; then
+  bash ./floor.sh --repeat "$repeat" --messages "$messages" --transports ipc --no-instructions \
+    --daemons "stackd,stackd-$shards,floor"
+fi
 
 # 2. Instructions per message, per thread.
 mkdir -p .build/c
@@ -49,6 +58,7 @@ role() {
   listing=$(callgrind_annotate --inclusive=yes "$1" 2>/dev/null | swift demangle --simplified)
   for pattern in "ShardReceiver.run:receive" "PipelineShard.run:pipeline" "OutputForwarder.run:forwarder" \
                  "LiveRunner.ingestLoop:ingest (N = 1)" "LiveRunner.coordinate:coordinator" \
+                 "JournalRecorder:journal writer" \
                  "MetricsServer:metrics" "TrainingWorker:training" "zmq::epoll_t::loop:libzmq I/O" \
                  "zmq::reaper_t:libzmq reaper"; do
     if grep -q "${pattern%%:*}" <<<"$listing"; then echo "${pattern#*:}"; return; fi
@@ -72,9 +82,17 @@ mallocs() {
 
 echo "| N | thread | instructions | per input message | malloc calls: from libzmq / from stackd and the rest |"
 echo "|---|---|---|---|---|"
-for n in 1 "$shards"; do
-  port=$((30000 + $$ % 20000 + n))
-  IN="ipc://$work/in-$n.ipc"; OUT="ipc://$work/out-$n.ipc"
+configs=(1 "$shards")
+[ "$record" = 1 ] && configs+=(1r "${shards}r")
+for config in "${configs[@]}"; do
+  n=${config%r}
+  label=$n
+  recording=""
+  if [ "$config" != "$n" ]; then
+    label="$n + [record]"
+    recording=$'[record]\ndirectory = "'"$work/journal-$n"'"'
+  fi
+  IN="ipc://$work/in-$config.ipc"; OUT="ipc://$work/out-$config.ipc"
   cat > "$work/stackd.toml" <<TOML
 [models]
 names = ["lgbm", "logreg", "mlp", "xgb"]
@@ -95,15 +113,16 @@ address = "127.0.0.1:0"
 level = "warning"
 [ingest]
 shards = $n
+$recording
 TOML
-  out="$work/callgrind.$n.out"
+  out="$work/callgrind.$config.out"
   valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$out" --instr-atstart=no \
     "$work/stackd-nodebug" run -c "$work/stackd.toml" 2>"$work/daemon.err" &
   daemon_pid=$!
   line=$(.build/c/loadgen --in "$IN" --out "$OUT" --messages "$instructions" --timeout 300 \
     --hook-start "callgrind_control -i on $daemon_pid >/dev/null" --hook-end "callgrind_control -i off $daemon_pid >/dev/null") \
-    || log "N = $n under callgrind failed: $line $(cat "$work/daemon.err")"
-  log "callgrind N = $n: $line"
+    || log "N = $label under callgrind failed: $line $(cat "$work/daemon.err")"
+  log "callgrind N = $label: $line"
   kill -TERM "$daemon_pid" 2>/dev/null || true
   for _ in $(seq 1 600); do kill -0 "$daemon_pid" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$daemon_pid" 2>/dev/null || true; wait "$daemon_pid" 2>/dev/null || true; daemon_pid=""
@@ -112,9 +131,9 @@ TOML
     total=$(callgrind_annotate "$f" 2>/dev/null | sed -nE 's/^ *([0-9,]+) .*PROGRAM TOTALS.*/\1/p' | tr -d ,)
     [ -z "$total" ] || [ "$total" = 0 ] && continue
     sum=$((sum + total))
-    echo "| $n | $(role "$f") ($(basename "$f" | sed 's/.*-//')) | $total | $((total / instructions)) | $(mallocs "$f") |"
+    echo "| $label | $(role "$f") ($(basename "$f" | sed 's/.*-//')) | $total | $((total / instructions)) | $(mallocs "$f") |"
   done
-  echo "| $n | **whole process** | $sum | **$((sum / instructions))** | |"
+  echo "| $label | **whole process** | $sum | **$((sum / instructions))** | |"
   cp "$out"-* .build/ 2>/dev/null || true
 done
 echo

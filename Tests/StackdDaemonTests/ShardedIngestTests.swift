@@ -53,11 +53,15 @@ final class ShardedIngestTests: XCTestCase {
         c.pipeline.regimeNames = ["vol"]
         XCTAssertNil(ShardedIngest.perPipelinePrefixes(c), "regime.<symbol> has no closing dot: rings")
         c.pipeline.regimeNames = []
+        c.recordDirectory = "/tmp/journal"
+        XCTAssertNil(ShardedIngest.perPipelinePrefixes(c), "[record]: the receive thread records in arrival order")
+        c.recordDirectory = nil
+        XCTAssertNotNil(ShardedIngest.perPipelinePrefixes(c))
         c.ingestShards = 1
         XCTAssertNil(ShardedIngest.perPipelinePrefixes(c), "one pipeline: today's socket and subscriptions")
     }
 
-    func testSeveralPipelinesRetrainByEventTimesAndRefuseLabelSchedulesStateAndRecording() throws {
+    func testSeveralPipelinesRetrainByEventTimesRecordWithoutRetrainsAndRefuseLabelSchedulesAndState() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("shards-\(UUID().uuidString)").path
         let base = """
         [models]
@@ -75,13 +79,16 @@ final class ShardedIngestTests: XCTestCase {
         XCTAssertNoThrow(try ConfigurationLoader.parse(base, source: "c.toml"))
         // Retraining by event times trains on the pipelines' merged window (ShardedTraining).
         XCTAssertNoThrow(try ConfigurationLoader.parse(base + "[retrain]\nevery_event_times = 10\n", source: "c.toml"))
+        // The receive thread records the input (ShardedIngest); retrains are not scheduled then.
+        XCTAssertNoThrow(try ConfigurationLoader.parse(base + "[record]\ndirectory = \"\(dir)/r\"\n", source: "c.toml"))
         let cases: [(String, String)] = [
             ("[retrain]\nevery_labels = 10\n", "retrain.every_labels = 0 and retrain.every_event_seconds = 0"),
             ("[retrain]\nevery_event_times = 10\nevery_event_seconds = 5\n", "retrain.every_labels = 0 and retrain.every_event_seconds = 0"),
             ("[learner]\nchallengers = [\"logistic\"]\n", "learner.challengers empty"),
             ("[monitoring]\nretrain_on_alert = true\n", "monitoring.retrain_on_alert = false"),
             ("[state]\ndirectory = \"\(dir)/s\"\n", "[state] directory unset"),
-            ("[record]\ndirectory = \"\(dir)/r\"\n", "[record] directory unset"),
+            ("[record]\ndirectory = \"\(dir)/r\"\n[retrain]\nevery_event_times = 10\n",
+             "retrain.every_event_times = 0 with [record] directory set"),
         ]
         for (extra, why) in cases {
             XCTAssertThrowsError(try ConfigurationLoader.parse(base + extra, source: "c.toml")) { error in
@@ -93,6 +100,28 @@ final class ShardedIngestTests: XCTestCase {
         }
         XCTAssertThrowsError(try ConfigurationLoader.parse(base.replacingOccurrences(of: "shards = 2", with: "shards = 65"),
                                                            source: "c.toml"))
+    }
+
+    /// Each pipeline's window segment stays its own in the merged snapshot and on /metrics, by
+    /// pipeline and horizon (hand-made parts: 3 and 7 rows at horizon 5, 0 and 2 at horizon 10).
+    func testMergedSnapshotShowsEachPipelinesWindowRows() {
+        func part(_ rows: [Int]) -> RunnerSnapshot {
+            var s = RunnerSnapshot(horizonCount: 2)
+            s.horizons = [5, 10]
+            s.pipelineWindowRows = [rows]
+            return s
+        }
+        let merged = RunnerSnapshot.merging([part([3, 0]), part([7, 2])])
+        XCTAssertEqual(merged.pipelineWindowRows, [[3, 0], [7, 2]])
+        let page = MetricsExposition.render(merged, version: "test")
+        for line in ["stackd_pipeline_window_rows{pipeline=\"0\",horizon=\"5\"} 3\n",
+                     "stackd_pipeline_window_rows{pipeline=\"0\",horizon=\"10\"} 0\n",
+                     "stackd_pipeline_window_rows{pipeline=\"1\",horizon=\"5\"} 7\n",
+                     "stackd_pipeline_window_rows{pipeline=\"1\",horizon=\"10\"} 2\n"] {
+            XCTAssertTrue(page.contains(line), line)
+        }
+        XCTAssertFalse(MetricsExposition.render(RunnerSnapshot(horizonCount: 2), version: "test").contains("stackd_pipeline_window_rows"),
+                       "one pipeline: no per-pipeline family")
     }
 
     /// Every pipeline preallocates its own buffers, and with rings each has one: the memory bound

@@ -40,7 +40,7 @@ package enum ConfigurationKeys {
             int("input", "max_payload_bytes", 64...(1 << 24), default: 4096, .restart, "larger payloads are rejected (`oversize`)",
                 get: { $0.pipeline.maxPayloadBytes }, set: { $0.pipeline.maxPayloadBytes = $1 }),
             int("ingest", "shards", 1...64, default: 1, .restart,
-                "pipelines on their own threads, each owning the symbols `fmix64(FNV-1a-64(symbol)) mod shards`; outputs equal those of 1 (per symbol, in order); above 1: one training window and one model per horizon, trained once on the pipelines' merged rows and installed by every pipeline at the same event time; retraining only by `retrain.every_event_times` (no `every_labels`, `every_event_seconds`, `monitoring.retrain_on_alert`, `learner.challengers`), `[state]` and `[record]` off (bench/SCALING.md §5)",
+                "pipelines on their own threads, each owning the symbols `fmix64(FNV-1a-64(symbol)) mod shards`; outputs equal those of 1 (per symbol, in order); above 1: one training window and one model per horizon, trained once on the pipelines' merged rows and installed by every pipeline at the same event time; retraining only by `retrain.every_event_times` (no `every_labels`, `every_event_seconds`, `monitoring.retrain_on_alert`, `learner.challengers`), `[state]` off; `[record]` is written by the one receive thread in arrival order and needs `retrain.every_event_times = 0` (bench/SCALING.md §5)",
                 get: { $0.ingestShards }, set: { $0.ingestShards = $1 }),
             strings("output", "bind", pattern: nil, default: [], required: false, .restart,
                     "endpoints the output publisher binds; bind or connect at least one",

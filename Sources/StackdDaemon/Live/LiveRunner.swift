@@ -236,7 +236,7 @@ public final class LiveRunner: @unchecked Sendable {
             sharded = configuration.ingestShards > 1
                 ? try ShardedIngest(configuration: configuration, context: context, input: input, output: output,
                                     prefixes: pipelinePrefixes, firstPipeline: pipeline, training: trainingForShards,
-                                    logger: logger)
+                                    recorder: recorder, logger: logger)
                 : nil
             self.inputEndpoints = inputEndpoints
             self.outputEndpoints = outputEndpoints
@@ -582,6 +582,10 @@ public final class LiveRunner: @unchecked Sendable {
                 // retrain per horizon follows once all are in (ShardedTraining).
                 if shardedTraining == nil {
                     logger.warning("retrain requested, but retraining is off")
+                } else if recorder != nil {
+                    // The merged retrain's install points are not journalled with several pipelines
+                    // (bench/SCALING.md §5), so a replay of the journal could not re-enact it.
+                    logger.warning("retrain requested, but not made: with [record] and more than one pipeline the input journal cannot carry a merged retrain (replay would diverge); restart with ingest.shards = 1 to retrain while recording")
                 } else {
                     for shard in sharded.shards { shard.requestRetrain() }
                 }
@@ -611,6 +615,7 @@ public final class LiveRunner: @unchecked Sendable {
                     if event.event == .disconnected { inputDisconnects += 1 }
                 }
             }
+            if let e = recorder?.takeFailure() { logger.error("input recording stopped", metadata: ["error": "\(e)"]) }
             let s = publishMergedSnapshot(sharded)
             // A pipeline whose loop failed ends the daemon, as the single ingest loop's failure does.
             if let dead = sharded.shards.first(where: \.isFinished) {
@@ -629,6 +634,8 @@ public final class LiveRunner: @unchecked Sendable {
         if !sharded.stop(timeout: trainingStopTimeout) {
             logger.error("a pipeline or the output forwarder did not stop in time", metadata: ["seconds": "\(trainingStopTimeout)"])
         }
+        // After the receive thread and the stop marker (ShardedIngest.stop).
+        do { try recorder?.close() } catch { logger.error("closing the input journal failed", metadata: ["error": "\(error)"]) }
         if let worker = trainingWorker, !worker.join(timeout: trainingStopTimeout) {
             trainingStillRunning = true
             logger.critical("the training thread did not stop in time", metadata: ["seconds": "\(trainingStopTimeout)"])
@@ -655,6 +662,8 @@ public final class LiveRunner: @unchecked Sendable {
         var s = sharded.snapshot()
         s.running = running && s.running
         if let shardedTraining { s.counters.retrainsTriggered = shardedTraining.requested }
+        s.journalRecording = recorder?.isRecording ?? false
+        s.journalMessages = recorder?.messageCount ?? 0
         s.inputDisconnects = inputDisconnects
         s.modelFilesRefused = modelFilesRefused
         s.authentication = security.snapshot()

@@ -49,6 +49,11 @@ final class PipelineShard: @unchecked Sendable {
     private let lock = NSCondition()
     private var snapshotValue: RunnerSnapshot
     private var requestedRejectLogRate: Int?
+    /// The loop has ended and handled its ring; it waits for ``finish(at:)`` before its last
+    /// advance and drain.
+    private var loopEnded = false
+    /// The daemon's stop time, the same for every pipeline (``finish(at:)``).
+    private var stopTime: Int64?
     private var finished = false
     private var thread: Thread?
 
@@ -126,11 +131,32 @@ final class PipelineShard: @unchecked Sendable {
         return true
     }
 
+    /// Waits until the loop has ended and handled what its ring held (after ``requestStop()``).
+    func waitUntilLoopEnded(deadline: Date) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        while !loopEnded {
+            if !lock.wait(until: deadline) { return loopEnded }
+        }
+        return true
+    }
+
+    /// Gives the ended loop the daemon's stop time: it fires the deadlines due by then and drains.
+    /// Every pipeline stops at the same time, taken after all of them ended their loops (so no
+    /// pipeline has advanced past it), which is the time the input journal's stop marker carries:
+    /// a replay then fires the same deadlines before its drain as the N pipelines did.
+    func finish(at time: Int64) {
+        lock.lock()
+        stopTime = time
+        lock.broadcast()
+        lock.unlock()
+    }
+
     /// True once the loop has ended (asked to, or its poll failed).
     var isFinished: Bool {
         lock.lock()
         defer { lock.unlock() }
-        return finished
+        return loopEnded || finished
     }
 
     func snapshot() -> RunnerSnapshot {
@@ -267,7 +293,7 @@ final class PipelineShard: @unchecked Sendable {
                 received += n
             }
         }
-        pipeline.advance(to: Int64(MonotonicClock.nanoseconds()), handler: &handler)
+        pipeline.advance(to: awaitStopTime(), handler: &handler)
         pipeline.drain(handler: &handler)
         publishSnapshot(received: received, running: false)
         lock.lock()
@@ -275,6 +301,23 @@ final class PipelineShard: @unchecked Sendable {
         lock.broadcast()
         lock.unlock()
     }
+
+    /// Announces the end of the loop and waits for the daemon's stop time (``finish(at:)``); its
+    /// own clock if none comes within ``stopTimeWaitSeconds`` (the coordinating thread always
+    /// gives one when it stops the pipelines; this bounds the wait if it cannot).
+    private func awaitStopTime() -> Int64 {
+        lock.lock()
+        defer { lock.unlock() }
+        loopEnded = true
+        lock.broadcast()
+        let deadline = Date(timeIntervalSinceNow: Self.stopTimeWaitSeconds)
+        while stopTime == nil {
+            if !lock.wait(until: deadline) { break }
+        }
+        return stopTime ?? Int64(MonotonicClock.nanoseconds())
+    }
+
+    static let stopTimeWaitSeconds: TimeInterval = 30
 
     /// One pipeline's share of `LiveRunner`'s receive loop: a bounded batch, framing checked.
     private func receiveBatch(_ input: ZMQSocket, topic: ZMQMessage, payload: ZMQMessage, extra: ZMQMessage,
@@ -330,8 +373,9 @@ final class PipelineShard: @unchecked Sendable {
 
     /// This pipeline's part of the daemon's snapshot (merged by ``ShardedIngest``).
     private func publishSnapshot(received: Int, running: Bool) {
-        let s = RunnerSnapshot(pipeline: pipeline, publisher: publisher, received: received, running: running,
+        var s = RunnerSnapshot(pipeline: pipeline, publisher: publisher, received: received, running: running,
                                latency: &latencyQuantiles)
+        s.pipelineWindowRows = [(0..<pipeline.horizonList.count).map { pipeline.windowRowCount(horizonIndex: $0) }]
         lock.lock()
         snapshotValue = s
         lock.broadcast()

@@ -84,6 +84,10 @@ public struct RunnerSnapshot: Sendable {
     /// or `ringDrops` empty when each pipeline has its own socket).
     package var pipelineMessages: [Int] = []
     package var ringDrops: [Int] = []
+    /// With several pipelines: per pipeline, per horizon index, the labelled rows in its training
+    /// window segment (what it would hand to a merged retrain now; empty with one pipeline). A
+    /// pipeline's own snapshot holds one element, its own.
+    package var pipelineWindowRows: [[Int]] = []
 
     package init(horizonCount: Int) {
         counters = PipelineCounters(horizonCount: horizonCount)

@@ -4,7 +4,8 @@ extension RunnerSnapshot {
     /// One daemon's snapshot from its pipelines' (`ingest.shards > 1`; each pipeline owns a
     /// disjoint set of symbols, so counts and scores add up).
     ///
-    /// Summed: messages, every counter, rows, outputs, send failures, alerts, scores. Latency: the
+    /// Kept per pipeline: messages received and window segment rows. Summed: messages, every
+    /// counter, rows, outputs, send failures, alerts, scores. Latency: the
     /// count and mean are exact; each quantile is the largest of the pipelines' (an upper bound of
     /// the daemon's: a mixture's q-quantile is at most its largest component's). `refreshedAtNanoseconds` is the oldest pipeline's, so a stalled pipeline makes the
     /// daemon look stalled; `running` holds while every pipeline runs. Drift monitors and model
@@ -18,6 +19,7 @@ extension RunnerSnapshot {
     static func merging(_ parts: [RunnerSnapshot]) -> RunnerSnapshot {
         guard var s = parts.first else { return RunnerSnapshot(horizonCount: 0) }
         s.pipelineMessages = parts.map(\.messagesReceived)
+        s.pipelineWindowRows = parts.map { $0.pipelineWindowRows.first ?? [] }
         for p in parts.dropFirst() {
             s.messagesReceived += p.messagesReceived
             s.counters.add(p.counters)

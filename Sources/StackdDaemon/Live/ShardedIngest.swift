@@ -1,6 +1,8 @@
 import Foundation
 import Logging
+import StackdClock
 import StackdCore
+import StackdJournal
 import StackdZMQ
 
 /// N pipelines on N threads inside one daemon (`ingest.shards = N`, N > 1; bench/SCALING.md §5),
@@ -13,19 +15,28 @@ import StackdZMQ
 /// socket subscribed to its symbols' prefixes (the publishers demultiplex; no shared state);
 /// otherwise one ``ShardReceiver`` routes by hash into one ``SPSCRing`` per pipeline. Outputs: a
 /// per-pipeline inproc XPUB and one ``OutputForwarder`` to the configured output socket.
+///
+/// Recording (`[record]`): the receive thread records every message in arrival order into the
+/// daemon's one ``JournalRecorder``, as the single ingest loop does; the per-pipeline sockets
+/// are not used then (``perPipelinePrefixes(_:)``), since N sockets have no one arrival order.
+/// The stop marker carries the one stop time every pipeline advances to before its drain.
 final class ShardedIngest: @unchecked Sendable {
     let shards: [PipelineShard]
     let receiver: ShardReceiver?
     let forwarder: OutputForwarder
     private let frontend: ZMQSocket
     private let logger: Logger
+    /// The input journal, fed by the receive thread (`[record]`), or nil.
+    private let recorder: JournalRecorder?
 
     /// How the daemon feeds its pipelines for `configuration`: per-pipeline topic prefixes, or nil
-    /// for the receive thread and rings.
+    /// for the receive thread and rings. With `[record]` always the receive thread: the journal
+    /// is the input in the order the daemon received it, which exists only where one socket
+    /// receives everything (N sockets' messages have no order between them).
     static func perPipelinePrefixes(_ configuration: DaemonConfiguration) -> [[String]]? {
         let n = configuration.ingestShards
         let symbols = configuration.pipeline.symbols
-        guard n > 1, !symbols.isEmpty, configuration.input.bind.isEmpty else { return nil }
+        guard n > 1, !symbols.isEmpty, configuration.input.bind.isEmpty, configuration.recordDirectory == nil else { return nil }
         var owned = [[String]](repeating: [], count: n)
         for s in symbols { owned[ShardRouter.pipeline(ofSymbol: s, pipelines: n)].append(s) }
         var prefixes: [[String]] = []
@@ -41,8 +52,12 @@ final class ShardedIngest: @unchecked Sendable {
     /// (subscribed to pipeline 0's prefixes only), else the receive thread's.
     /// `firstPipeline` becomes pipeline 0's (the runner's own, already built and loaded).
     init(configuration: DaemonConfiguration, context: ZMQContext, input: ZMQSocket, output: ZMQSocket,
-         prefixes: [[String]]?, firstPipeline: StackingPipeline, training: ShardedTraining?, logger: Logger) throws {
+         prefixes: [[String]]?, firstPipeline: StackingPipeline, training: ShardedTraining?, recorder: JournalRecorder?,
+         logger: Logger) throws {
         self.logger = logger
+        // The journal's producer must be the one thread that sees every message.
+        precondition(recorder == nil || prefixes == nil, "recording needs the receive thread")
+        self.recorder = recorder
         let n = configuration.ingestShards
         var shards: [PipelineShard] = []
         var extraInputs: [ZMQSocket] = []
@@ -81,7 +96,8 @@ final class ShardedIngest: @unchecked Sendable {
                 throw ShardStartError(message: "pipeline \(shard.index)'s output socket never saw the output forwarder's subscription")
             }
             receiver = prefixes == nil
-                ? ShardReceiver(input: input, rings: rings, logger: logger, rejectsPerSecond: configuration.rejectLogPerSecond) : nil
+                ? ShardReceiver(input: input, rings: rings, recorder: recorder, logger: logger,
+                                rejectsPerSecond: configuration.rejectLogPerSecond) : nil
         } catch {
             for shard in shards { shard.output.close() }
             for socket in extraInputs { socket.close() }
@@ -100,12 +116,20 @@ final class ShardedIngest: @unchecked Sendable {
     }
 
     /// Stops in the order that loses nothing already received: the receive thread, then the
-    /// pipelines (each handles its ring, fires due deadlines and drains), then the forwarder once
-    /// it has relayed everything they published; then closes the sockets this owns.
+    /// pipelines (each handles its ring, then, at one stop time taken once every loop has ended,
+    /// fires the deadlines due and drains), then the forwarder once it has relayed everything they
+    /// published; then closes the sockets this owns. With `[record]` the journal's stop marker
+    /// carries that stop time, recorded here once the receive thread has ended (so the journal
+    /// keeps one producer at a time); the recorder itself is closed by the runner.
     func stop(timeout: TimeInterval) -> Bool {
         let deadline = Date(timeIntervalSinceNow: timeout)
-        var clean = receiver?.stop(timeout: max(0, deadline.timeIntervalSinceNow)) ?? true
+        let receiverStopped = receiver?.stop(timeout: max(0, deadline.timeIntervalSinceNow)) ?? true
+        var clean = receiverStopped
         for shard in shards { shard.requestStop() }
+        for shard in shards { clean = shard.waitUntilLoopEnded(deadline: deadline) && clean }
+        let stopTime = Int64(MonotonicClock.nanoseconds())
+        if receiverStopped { recorder?.record(frames: EmptyCollection<UnsafeRawBufferPointer>(), receivedAt: stopTime) }
+        for shard in shards { shard.finish(at: stopTime) }
         for shard in shards { clean = shard.waitUntilFinished(deadline: deadline) && clean }
         let parts = shards.map { $0.snapshot() }
         let published = parts.reduce(0) { $0 + $1.published + $1.alertsPublished }
@@ -134,6 +158,7 @@ final class ShardedIngest: @unchecked Sendable {
             s.messagesReceived = receiver.received
             if let framing = RejectReason.allCases.firstIndex(of: .framing) { s.counters.rejected[framing] += receiver.framingRejects }
             s.ringDrops = receiver.rings.map(\.dropped)
+            s.journalStallNanoseconds = receiver.journalStallNanoseconds
         }
         s.published -= forwarder.outputsRefused
         s.sendFailuresHighWaterMark += forwarder.sendFailuresHighWaterMark

@@ -70,6 +70,15 @@ package enum MetricsExposition {
             w.family("stackd_pipeline_messages_total", .counter, "Messages each pipeline received (ingest.shards > 1).")
             for (i, n) in s.pipelineMessages.enumerated() { w.sample("stackd_pipeline_messages_total", ["pipeline": String(i)], Double(n)) }
         }
+        if !s.pipelineWindowRows.isEmpty {
+            w.family("stackd_pipeline_window_rows", .gauge,
+                     "Labelled rows in each pipeline's training-window segment, by horizon (ingest.shards > 1).")
+            for (i, rows) in s.pipelineWindowRows.enumerated() {
+                for (h, horizon) in s.horizons.enumerated() where h < rows.count {
+                    w.sample("stackd_pipeline_window_rows", ["pipeline": String(i), "horizon": String(horizon)], Double(rows[h]))
+                }
+            }
+        }
         if !s.ringDrops.isEmpty {
             w.family("stackd_ring_drops_total", .counter, "Messages dropped because the pipeline's ring was full (ingest.shards > 1).")
             for (i, n) in s.ringDrops.enumerated() { w.sample("stackd_ring_drops_total", ["pipeline": String(i)], Double(n)) }
