@@ -25,7 +25,10 @@ reference's by (event time, forward return), which is unique in this data (check
 
 It also prints the served ensemble's log-loss on every labelled row BEFORE the cut (the first
 80 %, walk-forward out of sample: each row scored by the model installed before it): the in-window
-evidence bench/QUALITY.md uses to choose defaults, never the held-out rows. The replay's report
+evidence bench/QUALITY.md uses to choose defaults, never the held-out rows. On the rows before the
+cut that walk-forward LR has a fit for, it also prints the served ensemble against walk-forward LR
+(computed on every row by reference.py, cached in WORK/wf_all_h*.npz) and the class prior: what
+a choice made at the cut could have seen of each. The replay's report
 (schemas/backtest.schema.json) is kept in WORK/report-NAME.
 
 Nothing here tunes anything: the configurations are fixed before the run and stackd chooses its
@@ -76,6 +79,26 @@ def reference_walk_forward(data, shared, horizon, cache):
     label = ev.label.values[test].astype(int) + 1
     np.savez(path, event=event, fwd=fwd, label=label, p=p[test])
     return event, fwd, label, p[test]
+
+
+def reference_walk_forward_all(data, shared, horizon, cache):
+    """Every row of the reference with a walk-forward LR fit (the first fit needs 2000 purged
+    events): (event ns, forward return, WF-LR probabilities), for the in-window comparison."""
+    path = os.path.join(cache, f"wf_all_h{horizon}.npz")
+    if os.path.exists(path):
+        z = np.load(path)
+        return z["event"], z["fwd"], z["p"]
+    sys.path.insert(0, os.path.join(shared, "reference"))
+    import reference as ref  # scikit-learn, pandas
+
+    ev, probs, models = ref.load(data, horizon)
+    x, _ = ref.extended_features(probs, models)
+    p, _ = ref.walk_forward_lr(x, ev)
+    fitted = ~np.isnan(p).any(axis=1)
+    event = np.array([day_ns(t) for t in ev.timestamp.values[fitted]], dtype=np.int64)
+    fwd = ev.fwd_return.values[fitted].astype(float)
+    np.savez(path, event=event, fwd=fwd, p=p[fitted])
+    return event, fwd, p[fitted]
 
 
 def bootstrap_se(diff_rows, event, horizon, seed):
@@ -132,6 +155,19 @@ def evaluate(outputs_path, data, shared, cache):
         before = d["event"] < r_event.min()
         entry["rows before cut"] = int(before.sum())
         entry["ensemble before cut"] = float(loss_rows(d["ens"][before], d["label"][before]).mean())
+        # The same walk-forward comparison before the cut, on the rows walk-forward LR has a fit
+        # for: how each side did on the evidence a choice made at the cut could have seen.
+        a_event, a_fwd, a_p = reference_walk_forward_all(data, shared, h, cache)
+        early = a_event < r_event.min()
+        take_b = np.array([index[(int(e), float(f))] for e, f in zip(a_event[early], a_fwd[early])])
+        y_b = d["label"][take_b]
+        ens_b = loss_rows(d["ens"][take_b], y_b)
+        for name, b in (("walk-forward LR", loss_rows(a_p[early], y_b)), ("class prior", loss_rows(prior[take_b], y_b))):
+            entry[f"before cut: {name}"] = float(b.mean())
+            entry[f"before cut: margin vs {name}"] = float((ens_b - b).mean())
+            entry[f"before cut: se vs {name}"] = bootstrap_se(ens_b - b, d["event"][take_b], h, seed=h)
+        entry["before cut: rows with a walk-forward fit"] = int(len(take_b))
+        entry["before cut: ensemble on those rows"] = float(ens_b.mean())
         for name, b in base.items():
             entry[name] = float(b.mean())
             entry[f"margin vs {name}"] = float((ens - b).mean())
@@ -200,6 +236,17 @@ def main():
     for name, per_h in results.items():
         for h, e in per_h.items():
             print(f"| {name} | h{h} | {e['rows before cut']} | {e['ensemble before cut']:.4f} |")
+    print()
+    print("Before the cut, on the rows walk-forward LR has a fit for (its first fit needs 2000 purged events):")
+    print()
+    print("| configuration | h | rows | ensemble | walk-forward LR | margin ± SE | class prior | margin ± SE |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, per_h in results.items():
+        for h, e in per_h.items():
+            cells = [name, f"h{h}", str(e["before cut: rows with a walk-forward fit"]), f"{e['before cut: ensemble on those rows']:.4f}"]
+            for b in ("walk-forward LR", "class prior"):
+                cells += [f"{e['before cut: ' + b]:.4f}", f"{e['before cut: margin vs ' + b]:+.4f} ± {e['before cut: se vs ' + b]:.4f}"]
+            print("| " + " | ".join(cells) + " |")
     if a.paired_with:
         print()
         print(f"| configuration − {a.paired_with}, before the cut | h | mean difference ± SE |")
