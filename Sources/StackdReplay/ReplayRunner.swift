@@ -265,14 +265,17 @@ public struct ReplayRunner {
     ///   journal's control records re-enact on-demand retrains). Without that and without a
     ///   retrain schedule nothing ever trains from this pipeline, so it keeps no training window:
     ///   mirroring every labelled row into the window's two column sets was ≈ 560 instructions per
-    ///   replayed oos-daily event, for rows nothing reads (bench/RESULTS.md).
+    ///   replayed oos-daily event, for rows nothing reads (bench/RESULTS.md). An event replay's
+    ///   handler never reads the outputs' features either (`StackingPipeline.emitsFeatures`):
+    ///   they are computed only where the window, challengers, contributions or the combiner
+    ///   need them. A journal replay builds the pipeline exactly as the live daemon does.
     func makePipeline(trainsOnDemand: Bool = true) throws -> StackingPipeline {
         try StackingPipeline(configuration: configuration.pipeline, retrainPolicy: configuration.retrain,
                              monitoring: configuration.monitoring.enabled,
                              driftRetrainMinLabels: configuration.monitoring.retrainOnAlert ? configuration.monitoring.retrainMinLabels : .max,
                              keepsTrainingWindow: trainer != nil && (trainsOnDemand || configuration.retrain.isScheduled),
                              challengers: configuration.learner.challengers,
-                             challengerWindow: configuration.learner.challengerMinRows)
+                             challengerWindow: configuration.learner.challengerMinRows, emitsFeatures: trainsOnDemand)
     }
 
     private func execute(labelCapacity: [Int]? = nil, eventsTotal: Int = 0, trainsOnDemand: Bool = true,
