@@ -281,6 +281,11 @@ public struct ReplayRunner {
     private func execute(labelCapacity: [Int]? = nil, eventsTotal: Int = 0, trainsOnDemand: Bool = true,
                          _ feed: (StackingPipeline, inout Handler) throws -> Int) throws -> Result {
         let first = try makePipeline(trainsOnDemand: trainsOnDemand)
+        if let labelCapacity {
+            for h in 0..<min(labelCapacity.count, configuration.pipeline.horizons.count) {
+                first.reserveTrainingWindow(rows: labelCapacity[h], horizonIndex: h)
+            }
+        }
         var handler = Handler(horizons: configuration.pipeline.horizons.count, trainer: trainer, logger: logger,
                               labelCapacity: labelCapacity, modelCount: configuration.pipeline.models.count,
                               classCount: configuration.pipeline.classCount)
