@@ -161,11 +161,12 @@ public struct OutOfSampleWindow: Sendable {
     /// The most rows `rows` holds: the bound plus the batch a trim waits for.
     public var rowCapacity: Int { maxRows + max(1, maxRows / 4) }
 
-    /// Makes room in both column sets for `expectedRows` rows (at most `rowCapacity`), when the
-    /// driver knows how many labelled rows are coming (a replay): the columns then never regrow
-    /// on the ingest thread (a trim removes in place, keeping the capacity).
+    /// Makes room in both column sets for `expectedRows` rows (at most `rowCapacity` + 1: a row
+    /// is appended before the trim it triggers), when the driver knows how many labelled rows are
+    /// coming (a replay): the columns then never regrow on the ingest thread (a trim removes in
+    /// place, keeping the capacity).
     public mutating func reserveCapacity(expectedRows: Int) {
-        let n = min(max(0, expectedRows), rowCapacity)
+        let n = min(max(0, expectedRows), rowCapacity + 1)
         rows.reserveCapacity(rows: n)
         spare.reserveCapacity(rows: n)
     }
