@@ -264,7 +264,7 @@ public struct ReplayRunner {
     /// - Parameter trainsOnDemand: whether a retrain may be asked for outside the schedule (a
     ///   journal's control records re-enact on-demand retrains). Without that and without a
     ///   retrain schedule nothing ever trains from this pipeline, so it keeps no training window:
-    ///   mirroring every labelled row into the window's two column sets was ≈ 560 instructions per
+    ///   mirroring every labelled row into the window's two column sets was ≈ 480 instructions per
     ///   replayed oos-daily event, for rows nothing reads (bench/RESULTS.md). An event replay's
     ///   handler never reads the outputs' features either (`StackingPipeline.emitsFeatures`):
     ///   they are computed only where the window, challengers, contributions or the combiner
