@@ -191,7 +191,7 @@ public struct ReplayRunner {
     public func run(events: [StreamEvent]) throws -> Result {
         let stream = EncodedStream(events, classCount: configuration.pipeline.classCount)
         return try execute(labelCapacity: StreamEncoding.labelCounts(events, horizons: configuration.pipeline.horizons),
-                           eventsTotal: stream.count) { pipeline, handler in
+                           eventsTotal: stream.count, trainsOnDemand: false) { pipeline, handler in
             let topics = stream.topics, payloads = stream.payloads
             stream.messages.withUnsafeBufferPointer { messages in
                 for i in messages.indices {
@@ -260,16 +260,32 @@ public struct ReplayRunner {
     }
 
     /// A fresh pipeline as the live daemon builds it at start.
-    func makePipeline() throws -> StackingPipeline {
+    ///
+    /// - Parameter trainsOnDemand: whether a retrain may be asked for outside the schedule (a
+    ///   journal's control records re-enact on-demand retrains). Without that and without a
+    ///   retrain schedule nothing ever trains from this pipeline, so it keeps no training window:
+    ///   mirroring every labelled row into the window's two column sets was ≈ 480 instructions per
+    ///   replayed oos-daily event, for rows nothing reads (bench/RESULTS.md). An event replay's
+    ///   handler never reads the outputs' features either (`StackingPipeline.emitsFeatures`):
+    ///   they are computed only where the window, challengers, contributions or the combiner
+    ///   need them. A journal replay builds the pipeline exactly as the live daemon does.
+    func makePipeline(trainsOnDemand: Bool = true) throws -> StackingPipeline {
         try StackingPipeline(configuration: configuration.pipeline, retrainPolicy: configuration.retrain,
                              monitoring: configuration.monitoring.enabled,
                              driftRetrainMinLabels: configuration.monitoring.retrainOnAlert ? configuration.monitoring.retrainMinLabels : .max,
-                             keepsTrainingWindow: trainer != nil, challengers: configuration.learner.challengers,
-                             challengerWindow: configuration.learner.challengerMinRows)
+                             keepsTrainingWindow: trainer != nil && (trainsOnDemand || configuration.retrain.isScheduled),
+                             challengers: configuration.learner.challengers,
+                             challengerWindow: configuration.learner.challengerMinRows, emitsFeatures: trainsOnDemand)
     }
 
-    private func execute(labelCapacity: [Int]? = nil, eventsTotal: Int = 0, _ feed: (StackingPipeline, inout Handler) throws -> Int) throws -> Result {
-        let first = try makePipeline()
+    private func execute(labelCapacity: [Int]? = nil, eventsTotal: Int = 0, trainsOnDemand: Bool = true,
+                         _ feed: (StackingPipeline, inout Handler) throws -> Int) throws -> Result {
+        let first = try makePipeline(trainsOnDemand: trainsOnDemand)
+        if let labelCapacity {
+            for h in 0..<min(labelCapacity.count, configuration.pipeline.horizons.count) {
+                first.reserveTrainingWindow(rows: labelCapacity[h], horizonIndex: h)
+            }
+        }
         var handler = Handler(horizons: configuration.pipeline.horizons.count, trainer: trainer, logger: logger,
                               labelCapacity: labelCapacity, modelCount: configuration.pipeline.models.count,
                               classCount: configuration.pipeline.classCount)

@@ -37,6 +37,49 @@ final class MonitoringCalibrationTests: XCTestCase {
         }
     }
 
+    /// The Hosmer–Lemeshow statistic and its threshold equal their definition recomputed from the
+    /// window at every step: H = Σ over the bins with ≥ `minBinCount` rows and Σp(1−p) > 0 of
+    /// (O − E)² / Σp(1−p), threshold = χ² quantile with that many bins as degrees of freedom (NaN/∞
+    /// with none). A small `minBinCount` makes bins start and stop counting all the time. The
+    /// monitor's sums are running sums (rebuilt once per lap), the reference's fresh: 1e-9 relative.
+    func testHosmerLemeshowStatisticAndThresholdEqualFromScratchAtEveryStep() {
+        var rng = SplitMix64(seed: 7)
+        let k = 3, n = 60, bins = 10, minBin = 4, alpha = 1e-3
+        var monitor = RollingCalibration(classCount: k, windowSize: n, binCount: bins, alpha: alpha, minBinCount: minBin)
+        var rows: [([Double], Int)] = []
+        var p = [Double](repeating: 0, count: k)
+        for step in 0..<1500 {
+            monitoringSoftmax((0..<k).map { _ in 1.5 * rng.normal() }, into: &p, at: 0)
+            let y = rng.below(k)
+            rows.append((p, y)); if rows.count > n { rows.removeFirst() }
+            p.withUnsafeBufferPointer { monitor.observe($0, label: y) { _, _, _ in } }
+            guard rows.count == n else {
+                XCTAssertTrue(monitor.statistic.allSatisfy(\.isNaN), "not evaluated before the window is full")
+                continue
+            }
+            for c in 0..<k {
+                var cnt = [Int](repeating: 0, count: bins), sp = [Double](repeating: 0, count: bins), sy = sp, sv = sp
+                for (q, yy) in rows {
+                    let b = min(max(Int((q[c] * Double(bins)).rounded(.down)), 0), bins - 1)
+                    cnt[b] += 1; sp[b] += q[c]; sy[b] += yy == c ? 1 : 0; sv[b] += q[c] * (1 - q[c])
+                }
+                var h = 0.0, used = 0
+                for b in 0..<bins where cnt[b] >= minBin && sv[b] > 0 {
+                    h += (sy[b] - sp[b]) * (sy[b] - sp[b]) / sv[b]
+                    used += 1
+                }
+                let expectedThreshold = used == 0 ? Double.infinity
+                    : NullDistribution.chiSquaredQuantile(1 - alpha, degreesOfFreedom: used)
+                XCTAssertEqual(monitor.threshold[c], expectedThreshold, "step \(step) class \(c): \(used) bins counted")
+                if used == 0 {
+                    XCTAssertTrue(monitor.statistic[c].isNaN, "step \(step) class \(c)")
+                } else {
+                    XCTAssertEqual(monitor.statistic[c], h, accuracy: 1e-9 * max(1, h), "step \(step) class \(c)")
+                }
+            }
+        }
+    }
+
     func testCalibratedStreamDoesNotAlarmAndOverconfidentOneDoes() {
         var rng = SplitMix64(seed: 5)
         let k = 3

@@ -127,4 +127,28 @@ final class OutOfSampleWindowTests: XCTestCase {
         XCTAssertEqual(third, columns((1...120).map { Row(i: $0) }))
         XCTAssertEqual(second, columns((1...110).map { Row(i: $0) }), "the shared snapshot kept its rows")
     }
+    /// Reserved for the rows that will come, the columns never move (no regrowth, no copy), trims
+    /// included, and the rows kept are those of an unreserved window. The reservation is bounded
+    /// by the window (its bound plus the trim batch).
+    func testAReservedWindowNeverRegrowsItsColumns() {
+        var window = OutOfSampleWindow(modelCount: 2, classCount: 2, featureCount: 1, maxRows: 80)
+        var plain = window
+        XCTAssertEqual(window.rowCapacity, 100)
+        window.reserveCapacity(expectedRows: 1_000_000)
+        // (malloc may round a capacity up a little)
+        XCTAssertGreaterThanOrEqual(window.rows.features.capacity, 100)
+        XCTAssertLessThan(window.rows.features.capacity, 200, "bounded by the window, not the expected rows")
+        XCTAssertGreaterThanOrEqual(window.rows.basePredictions.capacity, 400)
+        append(Row(i: 1), to: &window)
+        let base = window.rows.basePredictions.withUnsafeBufferPointer { $0.baseAddress }
+        let times = window.rows.eventTimes.withUnsafeBufferPointer { $0.baseAddress }
+        for i in 2...250 {
+            append(Row(i: i), to: &window)
+            XCTAssertEqual(window.rows.basePredictions.withUnsafeBufferPointer { $0.baseAddress }, base, "row \(i)")
+            XCTAssertEqual(window.rows.eventTimes.withUnsafeBufferPointer { $0.baseAddress }, times, "row \(i)")
+        }
+        for i in 1...250 { append(Row(i: i), to: &plain) }
+        XCTAssertEqual(window.rows, plain.rows)
+        XCTAssertEqual(window.snapshot(), columns((171...250).map { Row(i: $0) }))
+    }
 }

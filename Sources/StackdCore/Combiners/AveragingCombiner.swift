@@ -7,6 +7,7 @@ public final class AveragingCombiner: MetaCombiner {
     public let version: UInt32 = 0
     public let modelCount: Int
     public let classCount: Int
+    public var readsFeatures: Bool { false }
 
     public init(modelCount: Int, classCount: Int) {
         self.modelCount = modelCount
@@ -30,6 +31,7 @@ public final class WeightedAverageCombiner: MetaCombiner {
     public let version: UInt32
     public let weights: [Double]
     public let classCount: Int
+    public var readsFeatures: Bool { false }
 
     public init(weights: [Double], classCount: Int, version: UInt32 = 0) {
         self.weights = weights

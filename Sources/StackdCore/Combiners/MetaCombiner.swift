@@ -29,4 +29,12 @@ public protocol MetaCombiner: AnyObject, Sendable {
     /// Writes K probabilities to `out`. Must not allocate: it runs once per emitted row.
     func combine(basePredictions: UnsafeBufferPointer<Double>, features: UnsafeBufferPointer<Double>,
                  presentMask: UInt64, into out: UnsafeMutableBufferPointer<Double>)
+    /// False when `combine` never reads `features` (the averaging baselines): a pipeline whose
+    /// outputs need not carry features then skips computing them (`StackingPipeline.emitsFeatures`).
+    /// True unless a combiner says otherwise.
+    var readsFeatures: Bool { get }
+}
+
+extension MetaCombiner {
+    public var readsFeatures: Bool { true }
 }

@@ -33,6 +33,11 @@ public struct RollingCalibration: Sendable {
         var term = 0.0
     }
     private var cells: [Cell]
+    /// Per class: the bins whose term counts (at least `minBinCount` rows and Σp(1−p) > 0), kept
+    /// as rows enter and leave. A bin that does not count has term 0, so a class's statistic is
+    /// the plain sum of its B terms in bin order: the same additions in the same order as summing
+    /// the counting bins only (adding +0 changes no sum ≥ 0), without testing every bin per row.
+    private var usedBins: [Int]
     private var alarmed: [Bool]
     /// Per class: the last Hosmer–Lemeshow statistic and its threshold (NaN/∞ until evaluated).
     public private(set) var statistic: [Double]
@@ -49,6 +54,7 @@ public struct RollingCalibration: Sendable {
         probabilities = Array(repeating: 0, count: windowSize * classCount)
         labels = Array(repeating: 0, count: windowSize)
         cells = Array(repeating: Cell(), count: classCount * binCount)
+        usedBins = Array(repeating: 0, count: classCount)
         alarmed = Array(repeating: false, count: classCount)
         statistic = Array(repeating: .nan, count: classCount)
         threshold = Array(repeating: .infinity, count: classCount)
@@ -63,23 +69,27 @@ public struct RollingCalibration: Sendable {
 
     /// Adds (sign +1) or removes (−1) ring row `r` from the per-bin sums.
     @inline(__always)
-    private static func accumulate(_ cells: UnsafeMutableBufferPointer<Cell>, probabilities: UnsafeBufferPointer<Double>,
-                                   label y: Int, row r: Int, sign: Double, classCount k: Int, binCount: Int, minBinCount: Int) {
+    private static func accumulate(_ cells: UnsafeMutableBufferPointer<Cell>, usedBins: UnsafeMutableBufferPointer<Int>,
+                                   probabilities: UnsafeBufferPointer<Double>, label y: Int, row r: Int, sign: Double,
+                                   classCount k: Int, binCount: Int, minBinCount: Int) {
         for c in 0..<k {
-            let p = probabilities[r * k + c]
-            let i = c * binCount + bin(p, binCount)
+            let p = probabilities[r &* k &+ c]
+            let i = c &* binCount &+ bin(p, binCount)
             var cell = cells[i]
-            cell.count += sign > 0 ? 1 : -1
+            let counted = cell.count >= minBinCount && cell.sumVar > 0
+            cell.count &+= sign > 0 ? 1 : -1
             cell.sumP += sign * p
             cell.sumY += sign * (y == c ? 1 : 0)
             cell.sumVar += sign * p * (1 - p)
-            if cell.count >= minBinCount, cell.sumVar > 0 {
+            let counts = cell.count >= minBinCount && cell.sumVar > 0
+            if counts {
                 let d = cell.sumY - cell.sumP
                 cell.term = d * d / cell.sumVar
             } else {
                 cell.term = 0
             }
             cells[i] = cell
+            if counts != counted { usedBins[c] &+= counts ? 1 : -1 }
         }
     }
 
@@ -87,7 +97,7 @@ public struct RollingCalibration: Sendable {
     public mutating func reset() {
         head = 0; count = 0
         for i in 0..<cells.count { cells[i] = Cell() }
-        for c in 0..<classCount { alarmed[c] = false; statistic[c] = .nan; threshold[c] = .infinity }
+        for c in 0..<classCount { usedBins[c] = 0; alarmed[c] = false; statistic[c] = .nan; threshold[c] = .infinity }
     }
 
     /// Adds one labelled ensemble vector. Calls `fired(class, statistic, threshold)` when a
@@ -101,45 +111,41 @@ public struct RollingCalibration: Sendable {
         head = head + 1 == windowSize ? 0 : head + 1
         let lap = head == 0
         let rows = count
+        let full = count == n
+        let thresholds = thresholdByBins
+        // One buffer access per array (a uniqueness check each) for the whole row.
         labels.withUnsafeMutableBufferPointer { labels in
-            probabilities.withUnsafeMutableBufferPointer { ring in
-                cells.withUnsafeMutableBufferPointer { cells in
-                    if evicting {
-                        Self.accumulate(cells, probabilities: UnsafeBufferPointer(ring), label: Int(labels[slot]), row: slot,
-                                        sign: -1, classCount: k, binCount: b, minBinCount: minBin)
-                    }
-                    for c in 0..<k { ring[slot * k + c] = p[c] }
-                    labels[slot] = Int32(label)
-                    Self.accumulate(cells, probabilities: UnsafeBufferPointer(ring), label: label, row: slot,
-                                    sign: 1, classCount: k, binCount: b, minBinCount: minBin)
-                    if lap {  // rebuild the sums from the ring once per lap: no rounding drift
-                        for i in 0..<cells.count { cells[i] = Cell() }
-                        for r in 0..<rows {
-                            Self.accumulate(cells, probabilities: UnsafeBufferPointer(ring), label: Int(labels[r]), row: r,
-                                            sign: 1, classCount: k, binCount: b, minBinCount: minBin)
-                        }
+          probabilities.withUnsafeMutableBufferPointer { ring in
+            cells.withUnsafeMutableBufferPointer { cells in
+              usedBins.withUnsafeMutableBufferPointer { used in
+                if evicting {
+                    Self.accumulate(cells, usedBins: used, probabilities: UnsafeBufferPointer(ring), label: Int(labels[slot]),
+                                    row: slot, sign: -1, classCount: k, binCount: b, minBinCount: minBin)
+                }
+                for c in 0..<k { ring[slot &* k &+ c] = p[c] }
+                labels[slot] = Int32(label)
+                Self.accumulate(cells, usedBins: used, probabilities: UnsafeBufferPointer(ring), label: label, row: slot,
+                                sign: 1, classCount: k, binCount: b, minBinCount: minBin)
+                if lap {  // rebuild the sums from the ring once per lap: no rounding drift
+                    for i in 0..<cells.count { cells[i] = Cell() }
+                    for c in 0..<k { used[c] = 0 }
+                    for r in 0..<rows {
+                        Self.accumulate(cells, usedBins: used, probabilities: UnsafeBufferPointer(ring), label: Int(labels[r]),
+                                        row: r, sign: 1, classCount: k, binCount: b, minBinCount: minBin)
                     }
                 }
-            }
-        }
-        guard count == n else { return }
-        let thresholds = thresholdByBins
-        // One buffer access per array for all classes (a uniqueness check each), not per class.
-        cells.withUnsafeBufferPointer { cells in
-            statistic.withUnsafeMutableBufferPointer { statistic in
-                threshold.withUnsafeMutableBufferPointer { threshold in
+                guard full else { return }
+                statistic.withUnsafeMutableBufferPointer { statistic in
+                  threshold.withUnsafeMutableBufferPointer { threshold in
                     alarmed.withUnsafeMutableBufferPointer { alarmed in
                         for c in 0..<k {
                             // The same terms, summed in the same bin order, as computing each from the sums here.
-                            var h = 0.0, used = 0
-                            for bin in 0..<b {
-                                let cell = cells[c * b + bin]
-                                guard cell.count >= minBin, cell.sumVar > 0 else { continue }
-                                h += cell.term
-                                used += 1
-                            }
-                            statistic[c] = used > 0 ? h : .nan
-                            threshold[c] = thresholds[used]
+                            let terms = UnsafePointer(cells.baseAddress!) + c &* b
+                            var h = 0.0, bin = 0
+                            while bin < b { h += terms[bin].term; bin &+= 1 }
+                            let counted = used[c]
+                            statistic[c] = counted > 0 ? h : .nan
+                            threshold[c] = thresholds[counted]
                             if h > threshold[c] {
                                 if !alarmed[c] { alarmed[c] = true; fired(c, h, threshold[c]) }
                             } else {
@@ -147,8 +153,11 @@ public struct RollingCalibration: Sendable {
                             }
                         }
                     }
+                  }
                 }
+              }
             }
+          }
         }
     }
 

@@ -19,6 +19,8 @@ public struct EnsembleEmission {
     /// Driver time of the message that completed the row (for latency accounting).
     public var lastArrival: Int64
     public var basePredictions: UnsafeBufferPointer<Double>
+    /// The row's stacking features; empty when the pipeline does not emit them and nothing
+    /// else needed them for this row (`StackingPipeline.emitsFeatures`).
     public var features: UnsafeBufferPointer<Double>
     /// Regimes are configured and this row's regime did not arrive: its regime features were
     /// imputed as 0 (binary `flags` bit 0, JSON `regime_imputed`). Always false without regimes.
@@ -39,6 +41,8 @@ public struct LabeledRow {
     public var label: Int
     public var forwardReturn: Double
     public var basePredictions: UnsafeBufferPointer<Double>
+    /// Empty when the pipeline neither emits features nor keeps a training window, challengers
+    /// or contributions (`StackingPipeline.emitsFeatures`).
     public var features: UnsafeBufferPointer<Double>
     public var ensemble: UnsafeBufferPointer<Double>
     public var modelVersion: UInt32

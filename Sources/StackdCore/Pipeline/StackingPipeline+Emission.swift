@@ -34,11 +34,6 @@ extension StackingPipeline {
     ) {
         let m = configuration.models.count, k = configuration.classCount
         let h = Int(key.horizonIndex)
-        if !skill.isEmpty { skill[h].write(classCount: k, into: skillOut) }
-        StackingFeatures.compute(probabilities: probabilities, modelCount: m, classCount: k, presentMask: presentMask,
-                                 regimeValues: regimes.isEmpty ? nil : regimes,
-                                 skill: skill.isEmpty ? nil : UnsafeBufferPointer(skillOut), into: features)
-        let featureView = UnsafeBufferPointer(rebasing: features[0..<layout.count])
         if key.eventTime >= pendingApplyFrom[h], let p = pending[h] {
             combiners[h] = p.combiner
             pending[h] = nil
@@ -53,6 +48,17 @@ extension StackingPipeline {
         // One copy (one retain) of the combiner for the row: each access of `combiners[h]` in place
         // retains and releases it again (measured: three accesses cost more than the copy).
         let combiner = combiners[h]
+        // Features depend on the row only, not on the model installed above.
+        let featureView: UnsafeBufferPointer<Double>
+        if computesFeaturesAlways || combiner.readsFeatures {
+            if !skill.isEmpty { skill[h].write(classCount: k, into: skillOut) }
+            StackingFeatures.compute(probabilities: probabilities, modelCount: m, classCount: k, presentMask: presentMask,
+                                     regimeValues: regimes.isEmpty ? nil : regimes,
+                                     skill: skill.isEmpty ? nil : UnsafeBufferPointer(skillOut), into: features)
+            featureView = UnsafeBufferPointer(rebasing: features[0..<layout.count])
+        } else {
+            featureView = UnsafeBufferPointer(rebasing: features[0..<0])
+        }
         combiner.combine(basePredictions: probabilities, features: featureView, presentMask: presentMask, into: ensembleOut)
         let modelVersion = combiner.version, method = combiner.method
         let challengerCount = challengerNames.count

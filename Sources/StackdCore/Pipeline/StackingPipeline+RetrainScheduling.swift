@@ -26,6 +26,13 @@ extension StackingPipeline {
         windows[h].dropRows(olderThan: eventTime)
     }
 
+    /// Makes room in horizon `h`'s training window for `rows` labelled rows (bounded by the
+    /// window), so that keeping them never regrows its columns. A replay knows its label count.
+    public func reserveTrainingWindow(rows: Int, horizonIndex h: Int) {
+        guard keepsTrainingWindow else { return }
+        windows[h].reserveCapacity(expectedRows: rows)
+    }
+
     /// Rows in the window of horizon `h` (within bounds, or a few beyond until the next trim).
     public func windowRowCount(horizonIndex h: Int) -> Int { windows[h].count }
 

@@ -70,15 +70,25 @@ public final class StackingPipeline {
     /// Retrains are scheduled (by labels, event times or drift) only with a schedule and a window
     /// to train from; on-demand requests go through `requestTraining`.
     var schedulesRetrains: Bool { keepsTrainingWindow && retrainPolicy.isScheduled }
+    /// Whether every output carries its stacking features (`EnsembleEmission.features`). A driver
+    /// whose handler never reads them (a replay of events) turns it off: a row's features are then
+    /// computed only when something else reads them (`computesFeaturesAlways`, or a combiner that
+    /// `readsFeatures`), and otherwise the output and the labelled row carry none (empty). They
+    /// were ≈ 385 instructions per replayed oos-daily event (twelve `log` calls per row).
+    public let emitsFeatures: Bool
+    /// The training window, challengers or contributions read every row's features.
+    let computesFeaturesAlways: Bool
 
     /// - Parameter keepsTrainingWindow: false when nothing will ever train from this pipeline;
     ///   `requestTraining` then returns nil and scheduled retrains never fire.
     /// - Parameter challengers: learner names scored prequentially beside the served ensemble
     ///   (`offerChallengers`); `challengerWindow` is their recent window in labelled rows.
+    /// - Parameter emitsFeatures: false when the handler never reads `EnsembleEmission.features`
+    ///   nor `LabeledRow.features` (see `emitsFeatures`).
     public init(configuration: PipelineConfiguration, retrainPolicy: RetrainPolicy = .disabled,
                 monitoring: Bool = false, driftRetrainMinLabels: Int = 500,
                 keepsTrainingWindow: Bool = true, challengers challengerNames: [String] = [],
-                challengerWindow: Int = 0) throws(ConfigurationError) {
+                challengerWindow: Int = 0, emitsFeatures: Bool = true) throws(ConfigurationError) {
         let problems = configuration.problems()
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         self.configuration = configuration
@@ -87,7 +97,10 @@ public final class StackingPipeline {
                                        skillWindow: configuration.skillWindow)
         horizons = configuration.horizons
         counters = PipelineCounters(horizonCount: horizons.count, modelCount: m)
-        scoreboard = PrequentialScoreboard(modelCount: m, classCount: k, featureCount: layout.count,
+        self.emitsFeatures = emitsFeatures
+        computesFeaturesAlways = emitsFeatures || keepsTrainingWindow || !challengerNames.isEmpty || configuration.contributions
+        // The scoreboard keeps a row's features only to lend them to the window and the labelled row.
+        scoreboard = PrequentialScoreboard(modelCount: m, classCount: k, featureCount: computesFeaturesAlways ? layout.count : 0,
                                            capacity: configuration.maxAwaitingLabels, horizonCount: horizons.count,
                                            challengerCount: challengerNames.count, challengerWindow: challengerWindow)
         self.challengerNames = challengerNames

@@ -30,6 +30,20 @@ public struct OutOfSampleRows: Sendable, Equatable {
 
     public var count: Int { eventTimes.count }
 
+    /// Makes room for `rows` rows in every column, so that appending up to that many never
+    /// regrows (and re-copies) a column.
+    public mutating func reserveCapacity(rows: Int) {
+        eventTimes.reserveCapacity(rows)
+        exitTimes.reserveCapacity(rows)
+        symbols.reserveCapacity(rows)
+        labels.reserveCapacity(rows)
+        forwardReturns.reserveCapacity(rows)
+        basePredictions.reserveCapacity(rows * modelCount * classCount)
+        features.reserveCapacity(rows * featureCount)
+        ensemble.reserveCapacity(rows * classCount)
+        modelVersions.reserveCapacity(rows)
+    }
+
     /// Appends one row.
     public mutating func append(eventTime: Int64, exitTime: Int64, symbol: Int32, label: Int, forwardReturn: Double,
                                 basePredictions b: UnsafeBufferPointer<Double>, features f: UnsafeBufferPointer<Double>,
@@ -144,6 +158,19 @@ public struct OutOfSampleWindow: Sendable {
 
     public var count: Int { rows.count }
 
+    /// The most rows `rows` holds: the bound plus the batch a trim waits for.
+    public var rowCapacity: Int { maxRows + max(1, maxRows / 4) }
+
+    /// Makes room in both column sets for `expectedRows` rows (at most `rowCapacity` + 1: a row
+    /// is appended before the trim it triggers), when the driver knows how many labelled rows are
+    /// coming (a replay): the columns then never regrow on the ingest thread (a trim removes in
+    /// place, keeping the capacity).
+    public mutating func reserveCapacity(expectedRows: Int) {
+        let n = min(max(0, expectedRows), rowCapacity + 1)
+        rows.reserveCapacity(rows: n)
+        spare.reserveCapacity(rows: n)
+    }
+
     public mutating func append(eventTime: Int64, exitTime: Int64, symbol: Int32, label: Int, forwardReturn: Double,
                                 basePredictions: UnsafeBufferPointer<Double>, features: UnsafeBufferPointer<Double>,
                                 ensemble: UnsafeBufferPointer<Double>, modelVersion: UInt32) {
@@ -151,7 +178,7 @@ public struct OutOfSampleWindow: Sendable {
                     basePredictions: basePredictions, features: features, ensemble: ensemble, modelVersion: modelVersion)
         spareLag += 1
         if spareIsFree() { catchUpRows(atMost: Self.catchUpRowsPerAppend) }
-        if rows.count > maxRows + max(1, maxRows / 4) { trimRows() }
+        if rows.count > rowCapacity { trimRows() }
     }
 
     /// The rows within bounds, oldest first. Taken from the spare column set, which ingest does
