@@ -12,40 +12,19 @@ import math
 import os
 import random
 import sys
-import time
-import urllib.request
 
 import zmq
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 sys.path.insert(0, os.path.join(ROOT, "clients", "python"))
+from peer_sockets import consumer, publisher  # noqa: E402
 from stackd_client import decode_ensemble, encode_label, encode_prediction  # noqa: E402
 
 input_endpoint, output_endpoint, bars, metrics_port = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 ctx = zmq.Context()
-pub = ctx.socket(zmq.XPUB)
-pub.setsockopt(zmq.SNDHWM, 0)
-pub.connect(input_endpoint)
-subscribed = set()
-while len(subscribed) < 2:
-    if not pub.poll(10000):
-        sys.exit("stackd did not subscribe to pred. and label. (saw %r)" % sorted(subscribed))
-    subscribed.add(pub.recv()[1:])
-
-sub = ctx.socket(zmq.SUB)
-sub.setsockopt(zmq.SUBSCRIBE, b"")
-sub.connect(output_endpoint)
-
-# No output may be lost to the slow joiner: wait (bounded) until stackd counts our subscription.
-deadline = time.monotonic() + 10
-while True:
-    with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5) as r:
-        if any(line.startswith("stackd_output_subscriptions ") and float(line.split()[1]) >= 1
-               for line in r.read().decode().splitlines()):
-            break
-    if time.monotonic() > deadline:
-        sys.exit("stackd never counted the output subscription")
-    sub.poll(20)
+pub = publisher(ctx, input_endpoint)
+# No output may be lost to the slow joiner: returned once stackd counts the subscription.
+sub = consumer(ctx, output_endpoint, metrics_port)
 
 rng = random.Random(20261204)
 BASE = 1_767_225_600 * 10**9

@@ -15,23 +15,14 @@ import zmq
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 sys.path.insert(0, os.path.join(ROOT, "clients", "python"))
+from peer_sockets import consumer, publisher  # noqa: E402
 from stackd_client import decode_ensemble, encode_label, encode_prediction, encode_regime  # noqa: E402
 
 input_endpoint, output_endpoint = sys.argv[1], sys.argv[2]
 ctx = zmq.Context()
-pub = ctx.socket(zmq.XPUB)
-pub.setsockopt(zmq.SNDHWM, 0)
-pub.connect(input_endpoint)
 # stackd subscribes to pred., label. and regime.: wait for all three (bounded).
-subscribed = set()
-while len(subscribed) < 3:
-    if not pub.poll(10000):
-        sys.exit("stackd did not subscribe to pred., label. and regime. (saw %r)" % sorted(subscribed))
-    subscribed.add(pub.recv()[1:])
-
-sub = ctx.socket(zmq.SUB)
-sub.setsockopt(zmq.SUBSCRIBE, b"ens.")
-sub.connect(output_endpoint)
+pub = publisher(ctx, input_endpoint, prefixes=(b"pred.", b"label.", b"regime."))
+sub = consumer(ctx, output_endpoint, prefix=b"ens.")
 
 rng = random.Random(20261204)
 seq = {"a": 0, "b": 0, "label": 0, "regime": 0}
