@@ -51,12 +51,7 @@ final class RegimeLiveTests: DaemonProcessTestCase {
             [metrics]
             address = "127.0.0.1:0"
             """.write(to: config, atomically: true, encoding: .utf8)
-        let daemon = try ChildProcess(executable: binary, arguments: ["run", "--config", config.path])
-        daemons.append(daemon)
-        XCTAssertNotNil(daemon.stderr.waitFor("stackd is running", timeout: 30), daemon.stderr.text)
-        let listening = try XCTUnwrap(daemon.stderr.waitFor("metrics endpoint listening"))
-        let port = try XCTUnwrap(listening.range(of: #"address=127\.0\.0\.1:(\d+)"#, options: .regularExpression)
-            .flatMap { UInt16(listening[$0].split(separator: ":").last ?? "") })
+        let (daemon, port) = try startDaemon(config: config, binary: binary)
 
         let peer = try CapturedProcess.run(
             python, [Repository.root.appendingPathComponent("Tests/StackdDaemonTests/Clients/regime_publisher.py").path, input, output],

@@ -23,6 +23,20 @@ open class DaemonProcessTestCase: XCTestCase {
         try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
     }
 
+    /// Starts `binary run --config config` (registered in `daemons`), waits (bounded) until it is
+    /// running, and returns it with the metrics port it chose (`[metrics] address = "127.0.0.1:0"`),
+    /// read from its log.
+    package func startDaemon(config: URL, binary: URL = Repository.stackdBinary,
+                             file: StaticString = #filePath, line: UInt = #line) throws -> (daemon: ChildProcess, metricsPort: UInt16) {
+        let daemon = try ChildProcess(executable: binary, arguments: ["run", "--config", config.path])
+        daemons.append(daemon)
+        XCTAssertNotNil(daemon.stderr.waitFor("stackd is running", timeout: 30), daemon.stderr.text, file: file, line: line)
+        let listening = try XCTUnwrap(daemon.stderr.waitFor("metrics endpoint listening"), daemon.stderr.text, file: file, line: line)
+        let port = try XCTUnwrap(listening.range(of: #"address=127\.0\.0\.1:(\d+)"#, options: .regularExpression)
+            .flatMap { UInt16(listening[$0].split(separator: ":").last ?? "") }, listening, file: file, line: line)
+        return (daemon, port)
+    }
+
     override open func tearDownWithError() throws {
         for daemon in daemons { daemon.stop(signal: SIGKILL, timeout: 10) }
         daemons.removeAll()
