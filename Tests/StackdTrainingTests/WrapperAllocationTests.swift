@@ -5,7 +5,8 @@ import XCTest
 @testable import StackdTraining
 
 /// The served wrappers added around a learner — `ModelSelectionCombiner` (dropped models' columns
-/// zeroed in stack buffers) and `IsotonicCalibratedCombiner` (maps applied in place) — allocate no
+/// zeroed in stack buffers), `IsotonicCalibratedCombiner` (maps applied in place) and
+/// `BestSingleMixtureCombiner` (mixed in place) — allocate no
 /// more per `combine` than the logistic learner they wrap, which allocates none. Counted with the
 /// allocation shim (`cc -O2 -shared -fPIC -ftls-model=initial-exec -o .build/alloccount.so
 /// bench/shim/alloccount.c`, then `LD_PRELOAD=$PWD/.build/alloccount.so swift test --skip-build
@@ -37,5 +38,7 @@ final class WrapperAllocationTests: XCTestCase {
         let inner = count(logistic)
         XCTAssertLessThan(count(selected), inner + 10, "ModelSelectionCombiner allocates per combine")
         XCTAssertLessThan(count(isotonic), inner + 10, "IsotonicCalibratedCombiner allocates per combine")
+        let mixed = BestSingleMixtureCombiner(inner: isotonic, learnerWeight: 0.4, model: 1)
+        XCTAssertLessThan(count(mixed), inner + 10, "BestSingleMixtureCombiner allocates per combine")
     }
 }

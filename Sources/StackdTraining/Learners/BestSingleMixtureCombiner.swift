@@ -21,6 +21,9 @@ public final class BestSingleMixtureCombiner: MetaLearnerWrapper {
     public let learnerWeight: Double
     /// Layout index of the best single model.
     public let model: Int
+    /// K and the best model's first column in the base predictions, fixed at init so that
+    /// `combine` does not copy the layout (its arrays) per row.
+    private let classCount: Int, baseOffset: Int
 
     public init(inner: any FittedMetaLearner, learnerWeight: Double, model: Int) {
         precondition(learnerWeight >= 0 && learnerWeight <= 1 && inner.layout.models.indices.contains(model),
@@ -28,6 +31,8 @@ public final class BestSingleMixtureCombiner: MetaLearnerWrapper {
         self.inner = inner
         self.learnerWeight = learnerWeight
         self.model = model
+        classCount = inner.layout.classCount
+        baseOffset = model * inner.layout.classCount
     }
 
     public var fitSummary: LearnerFitSummary {
@@ -39,15 +44,15 @@ public final class BestSingleMixtureCombiner: MetaLearnerWrapper {
     public func combine(basePredictions: UnsafeBufferPointer<Double>, features: UnsafeBufferPointer<Double>,
                         presentMask: UInt64, into out: UnsafeMutableBufferPointer<Double>) {
         inner.combine(basePredictions: basePredictions, features: features, presentMask: presentMask, into: out)
-        let k = layout.classCount, w = learnerWeight, base = model * k
-        for c in 0..<k { out[c] = w * out[c] + (1 - w) * basePredictions[base + c] }
+        let w = learnerWeight
+        for c in 0..<classCount { out[c] = w * out[c] + (1 - w) * basePredictions[baseOffset + c] }
     }
 
     /// The basic columns of the features (the leading M·K) are the base probabilities.
     public func predictProbabilities(features X: Matrix) throws -> Matrix {
         var P = try inner.predictProbabilities(features: X)
-        let k = layout.classCount, w = learnerWeight, base = model * k
-        for i in 0..<P.rows { for c in 0..<k { P[i, c] = w * P[i, c] + (1 - w) * X[i, base + c] } }
+        let w = learnerWeight
+        for i in 0..<P.rows { for c in 0..<classCount { P[i, c] = w * P[i, c] + (1 - w) * X[i, baseOffset + c] } }
         return P
     }
 }
@@ -91,17 +96,14 @@ public enum BestSingleMixture {
     public static func crossFitted(learner P: Matrix, single S: Matrix, labels: [Int],
                                    minimumRows: Int) -> (weight: Double, crossFitted: Matrix)? {
         precondition(P.rows == S.rows && P.cols == S.cols && labels.count == P.rows, "BestSingleMixture.crossFitted: shape mismatch")
-        let n = P.rows, half = n / 2
-        guard half >= minimumRows else { return nil }
-        func weight(_ r: Range<Int>) -> Double {
-            fitWeight(learner: labelProbabilities(P, labels, rows: r), single: labelProbabilities(S, labels, rows: r))
-        }
-        let all = weight(0..<n), first = weight(0..<half), second = weight(half..<n)
-        var out = Matrix(rows: n, cols: P.cols)
-        for i in 0..<n {
-            let w = i < half ? second : first
-            for c in 0..<P.cols { out[i, c] = w * P[i, c] + (1 - w) * S[i, c] }
-        }
-        return (all, out)
+        guard let r = TimeHalvesCrossFit.crossFitted(
+            rows: P.rows, cols: P.cols, minimumRows: minimumRows,
+            fit: { r in fitWeight(learner: labelProbabilities(P, labels, rows: r), single: labelProbabilities(S, labels, rows: r)) },
+            apply: { w, r in
+                var out = Matrix(rows: r.count, cols: P.cols)
+                for (j, i) in r.enumerated() { for c in 0..<P.cols { out[j, c] = w * P[i, c] + (1 - w) * S[i, c] } }
+                return out
+            }) else { return nil }
+        return (r.served, r.crossFitted)
     }
 }

@@ -485,38 +485,20 @@ public enum MetaTrainer {
     /// temperature fitted on itself (fitting and judging on the same rows would be optimistic).
     /// nil with fewer than 2 × `minimumCalibrationRows` rows or when a fit fails.
     static func crossFittedTemperature(_ P: Matrix, labels: [Int]) -> (served: TemperatureScaling, crossFitted: Matrix)? {
-        let n = P.rows, half = n / 2
-        guard half >= minimumCalibrationRows else { return nil }
-        let first = Array(0..<half), second = Array(half..<n)
-        func labelsOf(_ idx: [Int]) -> [Int] { idx.map { labels[$0] } }
-        guard let all = try? TemperatureScaling(fitting: P, labels: labels),
-              let a = try? TemperatureScaling(fitting: P.selectingRows(first), labels: labelsOf(first)),
-              let b = try? TemperatureScaling(fitting: P.selectingRows(second), labels: labelsOf(second)) else { return nil }
-        var out = Matrix(rows: n, cols: P.cols)
-        let scaledFirst = b.apply(P.selectingRows(first)), scaledSecond = a.apply(P.selectingRows(second))
-        for i in 0..<n {
-            for c in 0..<P.cols { out[i, c] = i < half ? scaledFirst[i, c] : scaledSecond[i - half, c] }
-        }
-        return (all, out)
+        TimeHalvesCrossFit.crossFitted(
+            rows: P.rows, cols: P.cols, minimumRows: minimumCalibrationRows,
+            fit: { r in try? TemperatureScaling(fitting: P.selectingRows(Array(r)), labels: Array(labels[r])) },
+            apply: { t, r in t.apply(P.selectingRows(Array(r))) })
     }
 
     /// Per-class isotonic maps on validation probabilities `P`, as `crossFittedTemperature`: the
     /// maps served are fitted on all rows; the gate judges each time half calibrated by the maps
     /// fitted on the other half (never by maps that saw the row).
     static func crossFittedIsotonic(_ P: Matrix, labels: [Int]) -> (served: IsotonicCalibrator, crossFitted: Matrix)? {
-        let n = P.rows, half = n / 2
-        guard half >= minimumCalibrationRows else { return nil }
-        let first = Array(0..<half), second = Array(half..<n)
-        func labelsOf(_ idx: [Int]) -> [Int] { idx.map { labels[$0] } }
-        guard let all = try? IsotonicCalibrator(fitting: P, labels: labels),
-              let a = try? IsotonicCalibrator(fitting: P.selectingRows(first), labels: labelsOf(first)),
-              let b = try? IsotonicCalibrator(fitting: P.selectingRows(second), labels: labelsOf(second)) else { return nil }
-        var out = Matrix(rows: n, cols: P.cols)
-        let mappedFirst = b.apply(P.selectingRows(first)), mappedSecond = a.apply(P.selectingRows(second))
-        for i in 0..<n {
-            for c in 0..<P.cols { out[i, c] = i < half ? mappedFirst[i, c] : mappedSecond[i - half, c] }
-        }
-        return (all, out)
+        TimeHalvesCrossFit.crossFitted(
+            rows: P.rows, cols: P.cols, minimumRows: minimumCalibrationRows,
+            fit: { r in try? IsotonicCalibrator(fitting: P.selectingRows(Array(r)), labels: Array(labels[r])) },
+            apply: { m, r in m.apply(P.selectingRows(Array(r))) })
     }
 
     static func normalised(_ v: [Double]) -> [Double] {
